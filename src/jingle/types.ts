@@ -140,6 +140,8 @@ export interface Parameter {
 export interface RtcpFb {
   type: string;
   subtype?: string;
+  /** XEP-0293 `<parameter>` children (rare: extra `a=b` parameters); absent when there are none. */
+  parameters?: Parameter[];
 }
 
 /** XEP-0294 `<rtp-hdrext id uri senders>`. */

@@ -41,6 +41,8 @@ export interface PotentialAttributeConfig {
 export interface ExtensionConfig {
   name: string;
   value: string;
+  /** Written with a leading `+` (RFC 5939 §3.5.1: the extension is mandatory for this configuration). */
+  mandatory?: boolean;
 }
 
 /** RFC 5939 §3.5.1 `a=pcfg:<config-number> [<pot-cfg-list>]`. */
@@ -84,8 +86,28 @@ type Extra = {
   xtlsMethods: string[];
 };
 
+/** An ICE extension pair on `a=candidate` that has no field of its own (RFC 5245 §15.1 extension-att-name/value). */
+export interface CandidateExtension {
+  name: string;
+  value: string;
+}
+
+/**
+ * `a=candidate` (RFC 5245 §15.1): sdp-transform's fields, `foundation` always a string, plus the
+ * extension pairs sdp-transform drops (anything but raddr, rport, tcptype, generation, network-id,
+ * network-cost), in order.
+ */
+export type SdpCandidate = NonNullable<MediaDescription['candidates']>[number] & {
+  extensions?: CandidateExtension[];
+};
+
 /** One m-section. sdp-transform's single `fingerprint` field is not used: see `fingerprints`. */
-export type SdpMedia = Omit<MediaDescription, 'fingerprint'> & Extra;
+export type SdpMedia = Omit<MediaDescription, 'fingerprint' | 'candidates'> &
+  Extra & {
+    candidates?: SdpCandidate[];
+    /** `m=<media> <port>/<number of ports>` (RFC 4566 §5.14); sdp-transform does not parse it. */
+    numPorts?: number;
+  };
 
 /** A whole session description. */
 export type Sdp = Omit<SessionDescription, 'media' | 'fingerprint'> & Extra & { media: SdpMedia[] };

@@ -1,0 +1,61 @@
+/**
+ * The command line: `jingle-sip-gateway translate …` and `jingle-sip-gateway run …`.
+ *
+ * Contract of `translate` (other tools rely on it): success → exit 0, output on stdout only;
+ * bad input of any kind → exit 2, one line on stderr naming what and where, nothing on stdout,
+ * no stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { runTranslate, type TranslateArgs } from './translate';
+import { readInput } from './input';
+
+export const EXIT_BAD_INPUT = 2;
+
+function fail(message: string): never {
+  process.stderr.write(`jingle-sip-gateway: ${message.split('\n')[0]}\n`);
+  process.exit(EXIT_BAD_INPUT);
+}
+
+export function main(argv: string[]): void {
+  const program = new Command('jingle-sip-gateway')
+    .description('Gateway between XMPP Jingle and SIP')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('translate')
+    .description('translate one message: Jingle ⇄ SDP, Jingle ⇄ SIP')
+    .requiredOption('--from <format>', 'input format: jingle | sdp | sip')
+    .requiredOption('--to <format>', 'output format: sdp | jingle | sip')
+    .option('--config <file>', 'gateway config (YAML) for addresses and defaults')
+    .option('--answer', 'sdp → jingle: the SDP is an answer (session-accept)')
+    .argument('[file]', 'input file, or - for standard input', '-')
+    .action(async (file: string, opts: Omit<TranslateArgs, 'input'>) => {
+      let input: string;
+      try {
+        input = await readInput(file);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      const result = runTranslate({ ...opts, input });
+      if (!result.ok) fail(result.error);
+      process.stdout.write(result.output);
+    });
+
+  program
+    .command('run')
+    .description('run the gateway')
+    .option('--config <file>', 'gateway config (YAML)')
+    .action(async (opts: { config?: string }) => {
+      const { runGateway } = await import('./run');
+      await runGateway(opts.config);
+    });
+
+  program.parseAsync(['node', 'jingle-sip-gateway', ...argv]).catch((e: unknown) => {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors are bad input.
+      process.exit(e.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
+    }
+    fail(`internal error: ${(e as Error).message}`);
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * The gateway configuration: one YAML file, validated with zod, optional keys defaulted.
+ * `config/default.yaml` is the shipped default and what {@link defaultConfig} returns. Every
+ * error is `InputError('config', <path>, <detail>)`, e.g. `sip.lsiten: unknown key`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../errors';
+import { splitSipUri, type FromStyle } from '../translate/address';
+import { isHost, isUnspecified, parseCidr, parseListenUri } from './net';
+import { parseYamlText, validate } from './validate';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface GatewayConfig {
+  xmpp: {
+    /** The XMPP server's component endpoint (XEP-0114), `xmpp://host:port`. */
+    service: string;
+    /** The gateway's JID domain. */
+    domain: string;
+    secret: string;
+    /** XMPP domain for plain SIP users at our own host. Default `localhost`. */
+    defaultDomain: string;
+    /** Resource of the gateway's full JIDs. Default `sip`. */
+    resource: string;
+  };
+  sip: {
+    /** `udp|tcp|tls://host:port` (IPv6 in brackets); see `parseListenUri` in ./net. */
+    listen: string[];
+    /** Where XMPP-originated calls go: a sip:/sips: URI. */
+    outbound: string;
+    /** CIDR blocks (or bare addresses) allowed to send INVITEs without a challenge. Default none. */
+    trusted: string[];
+    /** Host written in Via/Contact/From. Default: the first listen address's host. */
+    host: string;
+    /** Overrides `fromStyle` of mappings/address-rules.yaml when set. */
+    fromStyle?: FromStyle;
+    userAgent: string;
+    tls?: { cert: string; key: string };
+  };
+  calls: {
+    /** How long to gather candidates before sending an INVITE without trickle. Default 200. */
+    gatherWindowMs: number;
+    /** An unanswered call ends after this long. Default 60. */
+    noAnswerSeconds: number;
+  };
+  log: { level: LogLevel };
+}
+
+const domainName = z.string().refine(isHost, 'not a host name or IP address');
+const headerSafe = /^[^\r\n\u0000]*$/;
+
+const sipUri = z.string().refine((s) => {
+  try {
+    return splitSipUri(s).scheme !== 'tel';
+  } catch {
+    return false;
+  }
+}, 'not a sip: or sips: URI');
+
+const xmppSchema = z.strictObject({
+  service: z
+    .string()
+    .regex(/^xmpps?:\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]\s]+):[0-9]{1,5}$/, 'not an xmpp://host:port URI'),
+  domain: domainName,
+  secret: z.string().min(1, 'empty'),
+  defaultDomain: domainName.default('localhost'),
+  resource: z
+    .string()
+    .min(1, 'empty')
+    .regex(/^[^\s/]+$/, 'no spaces or slashes')
+    .default('sip'),
+});
+
+const sipSchema = z
+  .strictObject({
+    listen: z
+      .array(
+        z.string().refine((s) => parseListenUri(s) !== undefined, 'not a udp|tcp|tls://host:port address'),
+      )
+      .min(1, 'at least one listen address'),
+    outbound: sipUri,
+    trusted: z.array(z.string().refine((s) => parseCidr(s) !== undefined, 'not a CIDR block')).default([]),
+    host: domainName.optional(),
+    fromStyle: z.enum(['escaped', 'direct']).optional(),
+    userAgent: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks').default('jingle-sip-gateway'),
+    tls: z.strictObject({ cert: z.string().min(1, 'empty'), key: z.string().min(1, 'empty') }).optional(),
+  })
+  .superRefine((sip, ctx) => {
+    if (sip.tls === undefined && sip.listen.some((l) => l.startsWith('tls://'))) {
+      ctx.addIssue({ code: 'custom', message: 'required by a tls:// listen address', path: ['tls'] });
+    }
+    const first = parseListenUri(sip.listen[0] ?? '');
+    if (sip.host === undefined && first !== undefined && isUnspecified(first.host)) {
+      ctx.addIssue({ code: 'custom', message: `required when listening on ${first.host}`, path: ['host'] });
+    }
+  })
+  .transform((sip) => ({
+    ...sip,
+    host: sip.host ?? (parseListenUri(sip.listen[0] as string) as { host: string }).host,
+  }));
+
+const configSchema = z.strictObject({
+  xmpp: xmppSchema,
+  sip: sipSchema,
+  calls: z
+    .strictObject({
+      gatherWindowMs: z.number().int().min(0).max(10_000).default(200),
+      noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+});
+
+/** Parses and validates configuration text; `source` names it in YAML syntax errors. */
+export function parseConfig(text: string, source: string): GatewayConfig {
+  const data = parseYamlText('config', text, source);
+  const parsed: GatewayConfig = validate('config', '', configSchema, data);
+  return parsed;
+}
+
+/** The shipped `config/default.yaml` (found by walking up from this file). */
+export function defaultConfigFile(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'config', 'default.yaml');
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('config/default.yaml not found');
+}
+
+/**
+ * Reads a configuration file (default: `config/default.yaml`). Relative `sip.tls` paths are
+ * taken relative to the file's folder.
+ */
+export function loadConfig(file: string = defaultConfigFile()): GatewayConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError('config', file, `cannot read: ${(e as Error).message}`);
+  }
+  const config = parseConfig(text, file);
+  if (config.sip.tls !== undefined) {
+    const base = path.dirname(path.resolve(file));
+    config.sip.tls = {
+      cert: path.resolve(base, config.sip.tls.cert),
+      key: path.resolve(base, config.sip.tls.key),
+    };
+  }
+  return config;
+}
+
+/** The shipped default configuration. */
+export function defaultConfig(): GatewayConfig {
+  return loadConfig(defaultConfigFile());
+}

@@ -1,0 +1,229 @@
+/**
+ * Message level, XMPP → SIP: the SIP message the gateway sends for a Jingle IQ (DESIGN.md
+ * §Call flows). Stateless: what a dialog would remember (Call-ID, tags, the request being
+ * answered) is derived from the Jingle sid and addresses, or taken from `dialog` when known.
+ *
+ * | Jingle                              | SIP                                              |
+ * |-------------------------------------|--------------------------------------------------|
+ * | session-initiate                    | INVITE with the SDP offer                        |
+ * | session-accept                      | 200 OK with the SDP answer                       |
+ * | session-info `<ringing/>`           | 180 Ringing                                      |
+ * | session-terminate by the initiator  | CANCEL (`cancel`), else BYE with a Reason header |
+ * | session-terminate by the responder  | a final 4xx–6xx before the answer, BYE after     |
+ */
+import type { GatewayConfig } from '../config/config';
+import { addressContext } from '../config/address-context';
+import { parseListenUri } from '../config/net';
+import { InputError } from '../errors';
+import type { Jingle, JingleIq } from '../jingle/types';
+import { formatNameAddr, formatVia, newBranch, newTag } from '../sip';
+import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/types';
+import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
+import { jingleToSdpObject } from './description';
+import { writeSdp } from '../sdp';
+import { formatReasonHeader, reasonToSip } from './reason';
+import { stableId } from './ice';
+
+/** What the gateway advertises (RFC 3261 §20.5); UPDATE/INFO/REFER arrive with the SIP leg. */
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+
+/** The dialog a message belongs to, when the caller knows it (the call layer does). */
+export interface DialogState {
+  /** `early`: no final answer yet; `confirmed`: answered. */
+  state: 'early' | 'confirmed';
+}
+
+interface Local {
+  transport: string;
+  host: string;
+  port: number;
+}
+
+function local(config: GatewayConfig, target?: string): Local {
+  const listens = config.sip.listen.map(parseListenUri).filter((l) => l !== undefined);
+  const first = listens[0];
+  if (!first) throw new InputError('config', 'sip.listen', 'no listen address');
+  // RFC 3263 §4.1: a transport parameter on the target URI picks the transport.
+  const wanted = /;transport=(\w+)/i.exec(target ?? '')?.[1]?.toLowerCase();
+  const chosen = (wanted && listens.find((l) => l.transport === wanted)) || first;
+  return { transport: chosen.transport.toUpperCase(), host: config.sip.host, port: chosen.port };
+}
+
+function hostPort(l: Local): string {
+  return `${l.host.includes(':') && !l.host.startsWith('[') ? `[${l.host}]` : l.host}:${l.port}`;
+}
+
+/** RFC 3261 §8.1.1.4: the Call-ID of the call a Jingle session stands for: `<sid>@<sip host>`. */
+export function callIdForSid(sid: string, config: GatewayConfig): string {
+  return `${sid}@${config.sip.host}`;
+}
+
+function viaHeader(l: Local, branchSeed?: string): string {
+  const branch = branchSeed === undefined ? newBranch() : `z9hG4bK${stableId(branchSeed)}`;
+  return formatVia({ protocol: 'SIP/2.0', transport: l.transport, host: l.host, port: l.port, params: { branch, rport: true } });
+}
+
+function commonTail(config: GatewayConfig, contactUser: string | undefined, l: Local): SipHeader[] {
+  const contact = contactUser === undefined ? `<sip:${hostPort(l)}>` : `<sip:${contactUser}@${hostPort(l)}>`;
+  return [
+    { name: 'Contact', value: contact },
+    { name: 'Allow', value: ALLOW },
+    { name: 'User-Agent', value: config.sip.userAgent },
+  ];
+}
+
+function userOf(uri: string): string | undefined {
+  const m = /^sips?:([^@;?]+)@/i.exec(uri);
+  return m?.[1];
+}
+
+function withSdp(headers: SipHeader[], sdp: string): { headers: SipHeader[]; body: string } {
+  return { headers: [...headers, { name: 'Content-Type', value: 'application/sdp' }], body: sdp };
+}
+
+function need(value: string | undefined, where: string, detail: string): string {
+  if (value === undefined || value === '') throw new InputError('translate', where, detail);
+  return value;
+}
+
+/** The Jingle IQ (or bare `<jingle>`) → the SIP message the gateway sends for it. */
+export function jingleIqToSip(
+  iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
+  config: GatewayConfig,
+  dialog?: DialogState,
+): SipMessage {
+  const j = iq.jingle;
+  const ctx = addressContext(config);
+  switch (j.action) {
+    case 'session-initiate':
+      return invite(iq, ctx, config);
+    case 'session-accept':
+      return answerResponse(iq, ctx, config, 200, 'OK', true);
+    case 'session-info':
+      if (j.info?.kind === 'ringing') return answerResponse(iq, ctx, config, 180, 'Ringing', false);
+      throw new InputError(
+        'translate',
+        `<jingle action='session-info'>`,
+        `${j.info ? `<${j.info.kind}/>` : 'an empty session-info (a ping)'} has no stateless SIP form`,
+      );
+    case 'session-terminate':
+      return terminate(iq, ctx, config, dialog);
+    default:
+      throw new InputError('translate', `<jingle action='${j.action}'>`, 'has no SIP form without a call in progress');
+  }
+}
+
+/** XMPP caller (iq from / initiator) and callee (iq to / responder) of an XMPP-originated call. */
+function parties(iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle }): { caller: string; callee: string } {
+  const caller = need(iq.from ?? iq.jingle.initiator, '<iq> from', 'missing: the caller (or <jingle initiator>)');
+  const callee = need(iq.to ?? iq.jingle.responder, '<iq> to', 'missing: the callee JID at the gateway');
+  return { caller, callee };
+}
+
+function invite(
+  iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
+  ctx: AddressContext,
+  config: GatewayConfig,
+): SipRequest {
+  const { caller, callee } = parties(iq);
+  const uri = jidToSipUri(bareJid(callee), ctx);
+  const from = callerJidToSipFrom(caller, ctx);
+  const l = local(config, uri);
+  const sdp = writeSdp(jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }));
+  const headers: SipHeader[] = [
+    { name: 'Via', value: viaHeader(l) },
+    { name: 'Max-Forwards', value: '70' },
+    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: newTag() } }) },
+    { name: 'To', value: formatNameAddr({ uri, params: {} }) },
+    { name: 'Call-ID', value: callIdForSid(iq.jingle.sid, config) },
+    { name: 'CSeq', value: '1 INVITE' },
+    ...commonTail(config, userOf(from), l),
+  ];
+  return { kind: 'request', method: 'INVITE', uri, ...withSdp(headers, sdp) };
+}
+
+/**
+ * A response to the INVITE of a SIP-originated call. The gateway is the Jingle initiator, so
+ * the IQ goes from the XMPP callee (`from`, the responder) to the SIP caller's JID (`to`).
+ * Without the INVITE at hand, its Via/From/Call-ID are rebuilt from the sid and addresses.
+ */
+function answerResponse(
+  iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
+  ctx: AddressContext,
+  config: GatewayConfig,
+  status: number,
+  reason: string,
+  withBody: boolean,
+): SipResponse {
+  const callee = need(iq.from ?? iq.jingle.responder, '<iq> from', 'missing: the answering XMPP user');
+  const caller = need(iq.to ?? iq.jingle.initiator, '<iq> to', 'missing: the SIP caller JID at the gateway');
+  const callerUri = jidToSipUri(bareJid(caller), ctx);
+  const calleeUri = callerJidToSipFrom(callee, ctx);
+  const l = local(config);
+  const sid = iq.jingle.sid;
+  const headers: SipHeader[] = [
+    { name: 'Via', value: viaHeader(l, `via ${sid}`) },
+    { name: 'From', value: formatNameAddr({ uri: callerUri, params: { tag: stableId(`from ${sid}`) } }) },
+    { name: 'To', value: formatNameAddr({ uri: calleeUri, params: { tag: stableId(`to ${sid}`) } }) },
+    { name: 'Call-ID', value: callIdForSid(sid, config) },
+    { name: 'CSeq', value: '1 INVITE' },
+    ...commonTail(config, userOf(calleeUri), l),
+  ];
+  if (!withBody) return { kind: 'response', status, reason, headers, body: '' };
+  const sdp = writeSdp(jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }));
+  return { kind: 'response', status, reason, ...withSdp(headers, sdp) };
+}
+
+/**
+ * session-terminate (XEP-0166 §6.7) → CANCEL, BYE or a final response (DESIGN.md §Reasons).
+ * The terminating party is the IQ's `from`; whether the call was answered comes from `dialog`,
+ * or, without it, from the reason: `cancel` ends an unanswered call, `success` an answered one,
+ * and a responder's busy/decline/… refuses an unanswered call with the mapped status.
+ */
+function terminate(
+  iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
+  ctx: AddressContext,
+  config: GatewayConfig,
+  dialog?: DialogState,
+): SipMessage {
+  const j = iq.jingle;
+  const condition = j.reason?.condition ?? 'success';
+  const mapped = reasonToSip(condition);
+  const byInitiator =
+    iq.from === undefined || j.initiator === undefined || bareJid(iq.from) === bareJid(j.initiator);
+  const answered = dialog ? dialog.state === 'confirmed' : mapped.request === 'BYE';
+  const text = j.reason?.text;
+  if (!byInitiator && !answered && mapped.request === undefined && mapped.status !== undefined) {
+    // The XMPP callee refuses a SIP-originated call: the INVITE gets a final response.
+    const res = answerResponse(iq, ctx, config, mapped.status, mapped.text, false);
+    if (text !== undefined) res.headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
+    return res;
+  }
+  const method = !answered && (byInitiator || mapped.request === 'CANCEL') ? 'CANCEL' : 'BYE';
+  const self = need(iq.from ?? j.initiator, '<iq> from', 'missing: who terminates');
+  const peer = need(iq.to ?? j.responder, '<iq> to', 'missing: the peer JID at the gateway');
+  const uri = jidToSipUri(bareJid(peer), ctx);
+  const from = callerJidToSipFrom(self, ctx);
+  const l = local(config, uri);
+  // RFC 3261 §9.1: a CANCEL has the INVITE's Call-ID, tags, CSeq number and branch.
+  const headers: SipHeader[] = [
+    { name: 'Via', value: method === 'CANCEL' ? viaHeader(l, `invite ${j.sid}`) : viaHeader(l) },
+    { name: 'Max-Forwards', value: '70' },
+    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${j.sid}`) } }) },
+    {
+      name: 'To',
+      value: formatNameAddr({ uri, params: method === 'BYE' ? { tag: stableId(`to ${j.sid}`) } : {} }),
+    },
+    { name: 'Call-ID', value: callIdForSid(j.sid, config) },
+    { name: 'CSeq', value: method === 'CANCEL' ? '1 CANCEL' : '2 BYE' },
+  ];
+  // RFC 3326 §2: the Reason header says why; a plain hang-up (success) or cancel needs none.
+  if (condition !== 'success' && condition !== 'cancel' && mapped.status !== undefined) {
+    headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) });
+  } else if (text !== undefined && mapped.status !== undefined) {
+    headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
+  }
+  headers.push({ name: 'User-Agent', value: config.sip.userAgent });
+  return { kind: 'request', method, uri, headers, body: '' };
+}
+

@@ -1,0 +1,74 @@
+/**
+ * One Jingle `<content>` ⇄ one SDP m-section (DESIGN.md §Media description, §Transport).
+ */
+import type { Content, RtpDescription, Transport } from '../jingle/types';
+import { emptyCapNeg } from '../sdp';
+import type { Sdp, SdpMedia } from '../sdp/types';
+import { defaultAddress, ipVersion, readIce, readRawUdp, usesIce, writeIce } from './ice';
+import { readDescription, writeDescription } from './rtp';
+import { directionToSenders, sendersToDirection, type Direction, type Perspective } from './roles';
+import { readSecurity, writeSecurity } from './security';
+
+export function newMedia(type: string): SdpMedia {
+  return {
+    type,
+    port: 9,
+    protocol: 'RTP/AVP',
+    payloads: '',
+    rtp: [],
+    fmtp: [],
+    fingerprints: [],
+    capneg: emptyCapNeg(),
+    xtlsMethods: [],
+  };
+}
+
+export function contentToMedia(
+  content: Content,
+  p: Perspective,
+  offer?: { media: SdpMedia; session: Sdp },
+): SdpMedia {
+  const d = content.description;
+  const m = newMedia(d?.media ?? 'application');
+  const address = defaultAddress(content.transport);
+  m.port = address.port;
+  m.connection = { version: ipVersion(address.ip), ip: address.ip };
+  if (address.rtcp) {
+    m.rtcp = { port: address.rtcp.port, netType: 'IN', ipVer: ipVersion(address.rtcp.ip), address: address.rtcp.ip };
+  }
+  if (d) writeDescription(d, m, p.author);
+  m.mid = content.name;
+  m.direction = sendersToDirection(content.senders, p.author);
+  if (content.transport?.kind === 'ice-udp') writeIce(content.transport, m);
+  writeSecurity(content, m, p, offer);
+  return m;
+}
+
+/**
+ * An m-section as a Jingle content. `name` is a=mid, or the media type when there is none
+ * (made unique by the caller). `creator` is the session initiator: in a session-initiate or
+ * session-accept every content was created by the initiator (XEP-0166 §7.3).
+ */
+export function mediaToContent(m: SdpMedia, session: Sdp, p: Perspective, name: string, where: string): Content {
+  const content: Content = {
+    creator: 'initiator',
+    name,
+    senders: directionToSenders((m.direction ?? session.direction) as Direction | undefined, p.author),
+  };
+  const sessionMixed = session.extmapAllowMixed !== undefined;
+  const description: RtpDescription | undefined = /RTP/i.test(m.protocol)
+    ? readDescription(m, p.author, sessionMixed)
+    : undefined;
+  const security = readSecurity(m, session, p, where);
+  if (description) {
+    if (security.encryption) description.encryption = security.encryption;
+    content.description = description;
+  }
+  const transport: Transport = usesIce(m, session)
+    ? readIce(m, session, where)
+    : readRawUdp(m, session.connection?.ip);
+  transport.fingerprints = security.dtls;
+  content.transport = transport;
+  if (security.xtls) content.security = security.xtls;
+  return content;
+}

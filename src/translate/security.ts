@@ -1,0 +1,185 @@
+/**
+ * The three security forms, one model (DESIGN.md §Security):
+ * - XEP-0320 DTLS-SRTP fingerprints in the transport ⇄ `a=fingerprint` + `a=setup` with
+ *   UDP/TLS/RTP/SAVP(F) (RFC 5763, RFC 8842);
+ * - the XTLS `<security>` element ⇄ RFC 5939 capability negotiation: security offered as a
+ *   potential configuration over an actual RTP/AVP(F), taken by `a=acfg` in the answer;
+ * - SDES `<crypto>` ⇄ `a=crypto` with RTP/SAVP(F) (RFC 4568).
+ */
+import type {
+  Content,
+  DtlsFingerprint,
+  Encryption,
+  RtpDescription,
+  Setup,
+  XtlsSecurity,
+} from '../jingle/types';
+import type { CapNeg, Fingerprint, Sdp, SdpMedia } from '../sdp/types';
+import { hashByName, xtlsMethodForm } from '../config/mappings';
+import { InputError } from '../errors';
+import type { Perspective } from './roles';
+
+/** RFC 5124: the F profiles carry RTCP feedback; use them exactly when there is feedback to carry. */
+export function hasFeedback(d: RtpDescription | undefined): boolean {
+  if (!d) return false;
+  return (
+    d.rtcpFb.length > 0 ||
+    d.rtcpFbTrrInt !== undefined ||
+    d.payloadTypes.some((p) => p.rtcpFb.length > 0 || p.rtcpFbTrrInt !== undefined)
+  );
+}
+
+/**
+ * RFC 5763 §5 / RFC 8842 §5.2: the offerer says `actpass`; the answerer picks `active` or
+ * `passive` and never answers `actpass` (forwarding an answering actpass breaks media).
+ * An answer that says actpass, or says nothing, becomes `active` (RFC 5763 §5: the answerer
+ * SHOULD be active).
+ */
+export function setupFor(given: Setup | string | undefined, type: Perspective['type']): Setup {
+  if (type === 'offer') return 'actpass';
+  if (given === 'active' || given === 'passive' || given === 'holdconn') return given;
+  return 'active';
+}
+
+function sdpHashName(hash: string): string {
+  return hashByName(hash)?.sdp ?? hash.toLowerCase();
+}
+
+function jingleHashName(hash: string): string {
+  return hashByName(hash)?.name ?? hash.toLowerCase();
+}
+
+/** Which transport capability an answer takes from the offer's potential configuration. */
+export interface CapNegChoice {
+  config: number;
+  transport: number;
+  proto: string;
+}
+
+const TLS_PROTO = /TLS/i;
+
+/**
+ * The first potential configuration of an offered m-section whose transport is a TLS profile
+ * (RFC 5939 §3.5.1: listed in order of preference).
+ */
+export function offeredSecureConfig(offer: SdpMedia, session?: Sdp): CapNegChoice | undefined {
+  const tcaps = [...(session?.capneg.tcap ?? []), ...offer.capneg.tcap];
+  for (const cfg of offer.capneg.pcfg) {
+    for (const t of cfg.transports) {
+      const proto = transportProto(tcaps, t);
+      if (proto && TLS_PROTO.test(proto)) return { config: cfg.num, transport: t, proto };
+    }
+  }
+  return undefined;
+}
+
+function transportProto(tcaps: CapNeg['tcap'], num: number): string | undefined {
+  for (const t of tcaps) {
+    const i = num - t.base;
+    if (i >= 0 && i < t.protos.length) return t.protos[i];
+  }
+  return undefined;
+}
+
+/** The m= proto for a content, and the security attributes it carries, written onto `m`. */
+export function writeSecurity(
+  content: Content,
+  m: SdpMedia,
+  p: Perspective,
+  offer?: { media: SdpMedia; session: Sdp },
+): void {
+  const feedback = hasFeedback(content.description) ? 'F' : '';
+  const dtls = content.transport?.fingerprints ?? [];
+  const cryptos = content.description?.encryption?.cryptos ?? [];
+  if (cryptos.length > 0) {
+    m.crypto = cryptos.map((c) => {
+      const out: { id: number; suite: string; config: string; sessionConfig?: string } = {
+        id: c.tag,
+        suite: c.cryptoSuite,
+        config: c.keyParams,
+      };
+      if (c.sessionParams !== undefined) out.sessionConfig = c.sessionParams;
+      return out;
+    });
+  }
+  if (dtls.length > 0) {
+    m.protocol = `UDP/TLS/RTP/SAVP${feedback}`;
+    m.fingerprints = dtls.map((f) => ({ hash: sdpHashName(f.hash), value: f.value }));
+    m.setup = setupFor(dtls[0]?.setup, p.type);
+  } else if (content.security) {
+    writeXtls(content.security, m, p, feedback, offer);
+  } else {
+    m.protocol = cryptos.length > 0 ? `RTP/SAVP${feedback}` : `RTP/AVP${feedback}`;
+  }
+}
+
+function writeXtls(
+  sec: XtlsSecurity,
+  m: SdpMedia,
+  p: Perspective,
+  feedback: string,
+  offer?: { media: SdpMedia; session: Sdp },
+): void {
+  m.fingerprints = sec.fingerprints.map((f) => ({ hash: sdpHashName(f.algo), value: f.value }));
+  m.xtlsMethods = sec.methods.filter((name) => xtlsMethodForm(name) === 'extension' || sec.fingerprints.length === 0);
+  if (m.fingerprints.length > 0) m.setup = setupFor(undefined, p.type);
+  if (p.type === 'offer') {
+    // RFC 5939 §3.4.2, §3.5.1: keep RTP/AVP as the actual configuration and offer DTLS-SRTP as
+    // the potential one, so a peer without DTLS still talks (security is offered, not required).
+    m.protocol = `RTP/AVP${feedback}`;
+    m.capneg.tcap = [{ base: 1, protos: [`UDP/TLS/RTP/SAVP${feedback}`, `RTP/AVP${feedback}`] }];
+    m.capneg.pcfg = [{ num: 1, transports: [1], extensions: [] }];
+  } else {
+    // RFC 5939 §3.12: the answer uses the chosen transport as its actual one and names the
+    // configuration it took with a=acfg.
+    const choice = (offer && offeredSecureConfig(offer.media, offer.session)) ?? {
+      config: 1,
+      transport: 1,
+      proto: `UDP/TLS/RTP/SAVP${feedback}`,
+    };
+    m.protocol = choice.proto;
+    m.capneg.acfg = [{ num: choice.config, transport: choice.transport, extensions: [] }];
+  }
+}
+
+/** The security a Jingle content gets from an m-section (and its session-level defaults). */
+export interface JingleSecurity {
+  dtls: DtlsFingerprint[];
+  xtls?: XtlsSecurity;
+  encryption?: Encryption;
+}
+
+export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: string): JingleSecurity {
+  const fingerprints: Fingerprint[] = m.fingerprints.length > 0 ? m.fingerprints : session.fingerprints;
+  const setup = m.setup ?? session.setup;
+  const out: JingleSecurity = { dtls: [] };
+  if (m.crypto && m.crypto.length > 0) {
+    out.encryption = {
+      // RFC 4568 §3.1.4: under RTP/SAVP the crypto is the session's only way to send media.
+      required: /SAVP/i.test(m.protocol) && !TLS_PROTO.test(m.protocol),
+      cryptos: m.crypto.map((c) => {
+        const crypto: Encryption['cryptos'][number] = { tag: c.id, cryptoSuite: c.suite, keyParams: c.config };
+        if (c.sessionConfig !== undefined) crypto.sessionParams = c.sessionConfig;
+        return crypto;
+      }),
+    };
+  }
+  const negotiated = m.capneg.acfg.length > 0 || offeredSecureConfig(m, session) !== undefined;
+  const dtlsProto = TLS_PROTO.test(m.protocol);
+  if (negotiated || (!dtlsProto && (fingerprints.length > 0 || m.xtlsMethods.length > 0))) {
+    // RFC 5939 capability negotiation (or a fingerprint offered over plain RTP): the XTLS form.
+    const methods = fingerprints.length > 0 ? ['x509'] : [];
+    for (const name of m.xtlsMethods) if (!methods.includes(name)) methods.push(name);
+    out.xtls = {
+      fingerprints: fingerprints.map((f) => ({ algo: jingleHashName(f.hash), value: f.value.toUpperCase() })),
+      methods,
+    };
+  } else if (dtlsProto) {
+    if (fingerprints.length === 0) {
+      throw new InputError('sdp', where, `proto ${m.protocol} needs a=fingerprint (RFC 8842 §5)`);
+    }
+    const role = setupFor(setup, p.type);
+    out.dtls = fingerprints.map((f) => ({ hash: jingleHashName(f.hash), setup: role, value: f.value.toUpperCase() }));
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+/**
+ * Message level, SIP → XMPP: the Jingle IQ the gateway sends for a SIP message (DESIGN.md
+ * §Call flows). Stateless: the sid comes from the Call-ID (our own `<sid>@<sip host>` gives
+ * the sid back; any other Call-ID is hashed), addresses from the headers.
+ *
+ * | SIP                          | Jingle                                                 |
+ * |------------------------------|--------------------------------------------------------|
+ * | INVITE with an SDP offer     | session-initiate (gateway → callee)                    |
+ * | 180 / 183                    | session-info `<ringing/>`                              |
+ * | 200 OK to INVITE, with SDP   | session-accept                                         |
+ * | 3xx–6xx to INVITE            | session-terminate, mapped reason, `<text>` = SIP text  |
+ * | BYE                          | session-terminate `success`, or the Reason header's    |
+ * | CANCEL                       | session-terminate `cancel`                             |
+ *
+ * Requests come from the SIP party (From) to the XMPP user (request-URI / To); responses from
+ * the SIP party (To) to the XMPP user (From).
+ */
+import { createHash } from 'node:crypto';
+import type { GatewayConfig } from '../config/config';
+import { addressContext } from '../config/address-context';
+import { InputError } from '../errors';
+import type { Jingle, JingleIq, Reason } from '../jingle/types';
+import { header, parseCSeq, parseNameAddr } from '../sip';
+import type { SipMessage, SipRequest, SipResponse } from '../sip/types';
+import { sipCallerToJid, sipUriToJid, type AddressContext } from './address';
+import { sdpToJingle } from './description';
+import { parseReasonHeader, sipToReason } from './reason';
+
+/** The sid for a Call-ID: ours (`<sid>@<sip host>`) unwraps; any other is hashed (XEP-0166 §7.1: opaque). */
+export function sidForCallId(callId: string, config: GatewayConfig): string {
+  const suffix = `@${config.sip.host}`;
+  if (callId.endsWith(suffix)) {
+    const sid = callId.slice(0, -suffix.length);
+    if (/^[A-Za-z0-9._~-]{1,128}$/.test(sid)) return sid;
+  }
+  return createHash('sha256').update(callId).digest('hex').slice(0, 24);
+}
+
+function required(msg: SipMessage, name: string): string {
+  const value = header(msg, name);
+  if (value === undefined) throw new InputError('sip', `header ${name}`, 'missing');
+  return value;
+}
+
+function uriOf(msg: SipMessage, name: 'From' | 'To'): string {
+  return parseNameAddr(required(msg, name), `header ${name}`).uri;
+}
+
+function sdpBody(msg: SipMessage, what: string): string {
+  const type = header(msg, 'Content-Type')?.split(';')[0]?.trim().toLowerCase();
+  if (msg.body.trim() === '') {
+    throw new InputError('sip', what, 'has no SDP body (a delayed offer has no stateless Jingle form)');
+  }
+  if (type !== 'application/sdp') {
+    throw new InputError('sip', 'header Content-Type', `'${type ?? ''}' is not application/sdp`);
+  }
+  return msg.body;
+}
+
+function iqId(msg: SipMessage, config: GatewayConfig): string {
+  const cseq = parseCSeq(required(msg, 'CSeq'));
+  const status = msg.kind === 'response' ? msg.status : msg.method;
+  return `sip-${sidForCallId(required(msg, 'Call-ID'), config).slice(0, 12)}-${cseq.seq}-${status}`;
+}
+
+export function sipToJingleIq(msg: SipMessage, config: GatewayConfig): JingleIq {
+  const ctx = addressContext(config);
+  return msg.kind === 'request' ? fromRequest(msg, ctx, config) : fromResponse(msg, ctx, config);
+}
+
+function full(jid: string, config: GatewayConfig): string {
+  return `${jid}/${config.xmpp.resource}`;
+}
+
+function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig): JingleIq {
+  const sid = sidForCallId(required(msg, 'Call-ID'), config);
+  const from = full(sipCallerToJid(uriOf(msg, 'From'), ctx), config);
+  const id = iqId(msg, config);
+  switch (msg.method) {
+    case 'INVITE': {
+      const to = sipUriToJid(msg.uri, ctx);
+      const j = sdpToJingle(sdpBody(msg, 'INVITE'), { action: 'session-initiate', sid, initiator: from });
+      return { id, type: 'set', from, to, jingle: j };
+    }
+    case 'BYE':
+    case 'CANCEL': {
+      const to = sipUriToJid(uriOf(msg, 'To'), ctx);
+      const reason = reasonFromHeader(msg) ?? { condition: msg.method === 'BYE' ? 'success' : 'cancel' };
+      const j: Jingle = { action: 'session-terminate', sid, contents: [], groups: [], reason };
+      return { id, type: 'set', from, to, jingle: j };
+    }
+    default:
+      throw new InputError('sip', `${msg.method} request`, 'has no Jingle form (INVITE, BYE and CANCEL have)');
+  }
+}
+
+/** RFC 3326: a Reason header on BYE/CANCEL says why; its first SIP or Q.850 value is used. */
+function reasonFromHeader(msg: SipMessage): Reason | undefined {
+  const value = header(msg, 'Reason');
+  if (value === undefined) return undefined;
+  const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
+  if (!first?.condition) return undefined;
+  const reason: Reason = { condition: first.condition };
+  if (first.text !== undefined) reason.text = first.text;
+  return reason;
+}
+
+function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConfig): JingleIq {
+  const cseq = parseCSeq(required(msg, 'CSeq'));
+  const where = `SIP ${msg.status} ${msg.reason}`;
+  if (cseq.method !== 'INVITE') {
+    throw new InputError('sip', where, `a response to ${cseq.method} has no Jingle form (responses to INVITE have)`);
+  }
+  const sid = sidForCallId(required(msg, 'Call-ID'), config);
+  // The SIP callee answers (To); the XMPP caller hears it (From, our escaped form).
+  const from = full(sipCallerToJid(uriOf(msg, 'To'), ctx), config);
+  const to = sipUriToJid(uriOf(msg, 'From'), ctx);
+  const id = iqId(msg, config);
+  const set = (jingle: Jingle): JingleIq => ({ id, type: 'set', from, to, jingle });
+  if (msg.status === 180 || msg.status === 183) {
+    // RFC 3261 §21.1.2 / XEP-0167 §7.3: the callee is being alerted.
+    return set({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'ringing' } });
+  }
+  if (msg.status < 200) throw new InputError('sip', where, 'has no Jingle form (only 180 and 183 of the 1xx have)');
+  if (msg.status < 300) {
+    const j = sdpToJingle(sdpBody(msg, where), { action: 'session-accept', sid, responder: from });
+    return set(j);
+  }
+  // DESIGN.md §Reasons: the mapped condition, and the SIP text so the user learns what happened.
+  const reason: Reason = { condition: sipToReason(msg.status), text: `${msg.status} ${msg.reason}`.trim() };
+  return set({ action: 'session-terminate', sid, contents: [], groups: [], reason });
+}
