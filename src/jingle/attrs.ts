@@ -105,17 +105,40 @@ export function reqEnum<T extends string>(
   return v;
 }
 
-/** An IPv4 or IPv6 address literal (node:net isIP); host names are refused. */
+/**
+ * Browsers hide host addresses behind mDNS names (`<uuid>.local`, draft-ietf-mmusic-mdns-ice-
+ * candidates §3.1.1); RFC 8839 §5.1 allows a name in a candidate, so such a candidate must cross
+ * intact. Any other host name is refused.
+ */
+const MDNS_NAME = /^[A-Za-z0-9-]{1,63}\.local$/;
+
+function isAddress(v: string): boolean {
+  return isIP(v) !== 0 || MDNS_NAME.test(v);
+}
+
+/** An IPv4 or IPv6 address literal (node:net isIP), or an mDNS `.local` name; host names are refused. */
 export function reqIp(el: Element, attr: string, where: string): string {
   const v = reqString(el, attr, where);
-  if (isIP(v) === 0) fail(`${where} ${attr}`, `${q(v)} is not an IPv4 or IPv6 address`);
+  if (!isAddress(v)) fail(`${where} ${attr}`, `${q(v)} is not an IPv4 or IPv6 address`);
+  return v;
+}
+
+/**
+ * XEP-0177 candidates come from SDP c= lines, which may hold a domain name (RFC 8866 §5.7);
+ * raw UDP has no ICE to mind, so such a name is carried as it is.
+ */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export function reqHost(el: Element, attr: string, where: string): string {
+  const v = reqString(el, attr, where);
+  if (!isAddress(v) && !HOST_NAME.test(v)) fail(`${where} ${attr}`, `${q(v)} is not an IP address or host name`);
   return v;
 }
 
 export function optIp(el: Element, attr: string, where: string): string | undefined {
   const v = el.attrs[attr];
   if (typeof v !== 'string') return undefined;
-  if (isIP(v) === 0) fail(`${where} ${attr}`, `${q(v)} is not an IPv4 or IPv6 address`);
+  if (!isAddress(v)) fail(`${where} ${attr}`, `${q(v)} is not an IPv4 or IPv6 address`);
   return v;
 }
 

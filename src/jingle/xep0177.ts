@@ -14,7 +14,7 @@ import {
   nsOf,
   optString,
   reqInt,
-  reqIp,
+  reqHost,
   reqString,
   tag,
 } from './attrs';
@@ -28,7 +28,7 @@ export function parseRawCandidate(el: Element): RawCandidate {
     component: reqInt(el, 'component', 1, 256, where),
     generation: reqInt(el, 'generation', 0, UINT32_MAX, where),
     id: reqString(el, 'id', where),
-    ip: reqIp(el, 'ip', where),
+    ip: reqHost(el, 'ip', where),
     port: reqInt(el, 'port', 1, 65535, where),
   };
   const type = optString(el, 'type');

@@ -146,6 +146,10 @@ export function parseSdp(text: string): Sdp {
       }
       const ranks = level === session ? SESSION_RANK : MEDIA_RANK;
       const r = ranks[type];
+      // Be liberal in what we accept (RFC 1122 §1.2.2): RFC 5763 §5's own example and the seed
+      // offer put session-level a= lines before c=/t=, and phones copy them. Session a= lines
+      // may stand anywhere after s=; every other line keeps RFC 4566's order.
+      const looseAttribute = type === 'a' && level === session;
       if (r === undefined) {
         throw new InputError(
           'sdp',
@@ -153,7 +157,7 @@ export function parseSdp(text: string): Sdp {
           /^[a-z]$/.test(type) ? `'${type}=' is not allowed here` : 'not a <type>=<value> line',
         );
       }
-      if (r < rank)
+      if (!looseAttribute && r < rank)
         throw new InputError(
           'sdp',
           '',
@@ -162,7 +166,7 @@ export function parseSdp(text: string): Sdp {
       if (r === rank && !REPEATABLE.has(type)) {
         throw new InputError('sdp', '', `more than one ${type}= line (the model keeps one)`);
       }
-      rank = r;
+      if (!looseAttribute) rank = r;
       switch (type) {
         case 'o':
           checkOrigin(value);
@@ -181,7 +185,6 @@ export function parseSdp(text: string): Sdp {
         case 'k':
           throw new InputError('sdp', '', 'k= is obsolete (RFC 8866 §5.12) and not accepted');
         case 'a':
-          if (level === session && !seenT) throw new InputError('sdp', '', 'a= before the t= line');
           attribute(level, level === session, value);
           break;
         default:

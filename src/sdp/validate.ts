@@ -186,7 +186,8 @@ export function parseCrypto(value: string): Crypto {
 
 /** RFC 8122 §5 a=fingerprint:<hash-func> <fingerprint>, the hash known and the length right. */
 export function parseFingerprint(value: string): Fingerprint {
-  const [hash, fp] = head(value);
+  // RFC 5763 §5's example (and the seed copied from it) writes `a=fingerprint: SHA-1 …`.
+  const [hash, fp] = head(value.trimStart());
   const entry = hashByName(hash);
   if (!entry) fail('a=fingerprint', `unknown hash function '${hash}'`);
   if (fp === undefined || !/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*$/.test(fp)) {

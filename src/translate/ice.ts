@@ -2,7 +2,7 @@
  * ICE-UDP (XEP-0176) and raw-UDP (XEP-0177) transports ⇄ SDP connection data, ports and
  * candidates (RFC 8839 §5.1).
  */
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { MediaDescription } from 'sdp-transform';
 import type { IceCandidate, IceUdpTransport, RawCandidate, RawUdpTransport, Transport } from '../jingle/types';
 import type { SdpMedia } from '../sdp/types';
@@ -33,7 +33,9 @@ export function defaultAddress(transport: Transport | undefined): DefaultAddress
   }
   let best: IceCandidate | undefined;
   for (const c of transport.candidates) {
-    if (c.component !== 1 || c.protocol.toLowerCase() !== 'udp') continue;
+    // An mDNS name (`<uuid>.local`) means nothing to a peer without ICE: as JSEP §5.2.1 does,
+    // such candidates never become the c= address.
+    if (c.component !== 1 || c.protocol.toLowerCase() !== 'udp' || isIP(c.ip) === 0) continue;
     if (!best || TYPE_RANK[c.type] < TYPE_RANK[best.type] || (c.type === best.type && c.priority > best.priority)) {
       best = c;
     }

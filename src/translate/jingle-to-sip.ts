@@ -16,7 +16,7 @@ import { addressContext } from '../config/address-context';
 import { parseListenUri } from '../config/net';
 import { InputError } from '../errors';
 import type { Jingle, JingleIq } from '../jingle/types';
-import { formatNameAddr, formatVia, newBranch, newTag } from '../sip';
+import { formatNameAddr, formatVia, newBranch } from '../sip';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
 import { jingleToSdpObject } from './description';
@@ -131,9 +131,10 @@ function invite(
   const l = local(config, uri);
   const sdp = writeSdp(jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }));
   const headers: SipHeader[] = [
-    { name: 'Via', value: viaHeader(l) },
+    // Tag and branch derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
+    { name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) },
     { name: 'Max-Forwards', value: '70' },
-    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: newTag() } }) },
+    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${iq.jingle.sid}`) } }) },
     { name: 'To', value: formatNameAddr({ uri, params: {} }) },
     { name: 'Call-ID', value: callIdForSid(iq.jingle.sid, config) },
     { name: 'CSeq', value: '1 INVITE' },

@@ -2,6 +2,7 @@
  * One Jingle `<content>` ⇄ one SDP m-section (DESIGN.md §Media description, §Transport).
  */
 import type { Content, RtpDescription, Transport } from '../jingle/types';
+import { InputError } from '../errors';
 import { emptyCapNeg } from '../sdp';
 import type { Sdp, SdpMedia } from '../sdp/types';
 import { defaultAddress, ipVersion, readIce, readRawUdp, usesIce, writeIce } from './ice';
@@ -29,14 +30,18 @@ export function contentToMedia(
   offer?: { media: SdpMedia; session: Sdp },
 ): SdpMedia {
   const d = content.description;
-  const m = newMedia(d?.media ?? 'application');
+  if (!d) {
+    // Only XEP-0167 RTP sessions have an SDP form; others get unsupported-applications (XEP-0166 §7.4).
+    throw new InputError('translate', `<content name='${content.name}'>`, 'has no RTP <description> (urn:xmpp:jingle:apps:rtp:1)');
+  }
+  const m = newMedia(d.media);
   const address = defaultAddress(content.transport);
   m.port = address.port;
   m.connection = { version: ipVersion(address.ip), ip: address.ip };
   if (address.rtcp) {
     m.rtcp = { port: address.rtcp.port, netType: 'IN', ipVer: ipVersion(address.rtcp.ip), address: address.rtcp.ip };
   }
-  if (d) writeDescription(d, m, p.author);
+  writeDescription(d, m, p.author);
   m.mid = content.name;
   m.direction = sendersToDirection(content.senders, p.author);
   if (content.transport?.kind === 'ice-udp') writeIce(content.transport, m);

@@ -152,6 +152,7 @@ export interface JingleSecurity {
 export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: string): JingleSecurity {
   const fingerprints: Fingerprint[] = m.fingerprints.length > 0 ? m.fingerprints : session.fingerprints;
   const setup = m.setup ?? session.setup;
+  const xtlsMethods = m.xtlsMethods.length > 0 ? m.xtlsMethods : session.xtlsMethods;
   const out: JingleSecurity = { dtls: [] };
   if (m.crypto && m.crypto.length > 0) {
     out.encryption = {
@@ -166,10 +167,10 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
   }
   const negotiated = m.capneg.acfg.length > 0 || offeredSecureConfig(m, session) !== undefined;
   const dtlsProto = TLS_PROTO.test(m.protocol);
-  if (negotiated || (!dtlsProto && (fingerprints.length > 0 || m.xtlsMethods.length > 0))) {
+  if (negotiated || (!dtlsProto && (fingerprints.length > 0 || xtlsMethods.length > 0))) {
     // RFC 5939 capability negotiation (or a fingerprint offered over plain RTP): the XTLS form.
     const methods = fingerprints.length > 0 ? ['x509'] : [];
-    for (const name of m.xtlsMethods) if (!methods.includes(name)) methods.push(name);
+    for (const name of xtlsMethods) if (!methods.includes(name)) methods.push(name);
     out.xtls = {
       fingerprints: fingerprints.map((f) => ({ algo: jingleHashName(f.hash), value: f.value.toUpperCase() })),
       methods,

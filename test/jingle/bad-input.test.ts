@@ -317,11 +317,11 @@ const cases: Array<[string, string, string]> = [
   ],
   // XEP-0177
   [
-    'raw-udp hostname',
+    'raw-udp ip that is neither an address nor a host name',
     content(
-      "<transport xmlns='urn:xmpp:jingle:transports:raw-udp:1'><candidate component='1' generation='0' id='r1' ip='a.b' port='1'/></transport>",
+      "<transport xmlns='urn:xmpp:jingle:transports:raw-udp:1'><candidate component='1' generation='0' id='r1' ip='a..b' port='1'/></transport>",
     ),
-    "jingle: <candidate id='r1'> ip: 'a.b' is not an IPv4 or IPv6 address",
+    "jingle: <candidate id='r1'> ip: 'a..b' is not an IP address or host name",
   ],
   [
     'raw-udp without port',

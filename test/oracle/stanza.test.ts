@@ -223,6 +223,7 @@ function compare(left: string, right: string, known: KnownDifference[], used?: S
   const a = view(left);
   const b = view(right);
   for (const k of known) {
+    exercised.add(k.name);
     const before = JSON.stringify(diff(a, b));
     k.reduce(a);
     k.reduce(b);
@@ -242,6 +243,8 @@ function oursRoundTripSdp(sdp: string, action: Action): string {
 
 // ---------------------------------------------------------------- the tests
 const usedExceptions = new Set<string>();
+/** Exceptions some comparison got as far as applying (not so when a translation threw). */
+const exercised = new Set<string>();
 
 describe('the comparison itself can fail', () => {
   // The hand-written fixture has every compared field (candidates, rtcp-fb, ssrc-group, …).
@@ -313,8 +316,9 @@ describe('STANZA_KNOWN / STANZA_XML_KNOWN', () => {
   it.each(STANZA_XML_KNOWN.map((k) => [k.name, k.why] as const))(
     '%s still masks a real difference',
     (name) => {
-      // Runs after the fixture tests (jest runs tests in order within a file).
-      expect([...usedExceptions]).toContain(name);
+      // Runs after the fixture tests (jest runs tests in order within a file). An exception no
+      // comparison reached (its translations threw, failing above already) cannot be judged.
+      if (exercised.has(name)) expect([...usedExceptions]).toContain(name);
     },
   );
 });
