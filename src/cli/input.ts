@@ -12,7 +12,8 @@ export async function readInput(file: string): Promise<string> {
     } catch {
       throw new Error(`cannot read input file '${file}'`);
     }
-    if (size > MAX_INPUT_BYTES) throw new Error(`input file '${file}' is larger than ${MAX_INPUT_BYTES} bytes`);
+    if (size > MAX_INPUT_BYTES)
+      throw new Error(`input file '${file}' is larger than ${MAX_INPUT_BYTES} bytes`);
     return fs.readFileSync(file, 'utf8');
   }
   const chunks: Buffer[] = [];
@@ -20,7 +21,8 @@ export async function readInput(file: string): Promise<string> {
   for await (const chunk of process.stdin) {
     const buf = chunk as Buffer;
     total += buf.length;
-    if (total > MAX_INPUT_BYTES) throw new Error(`input on standard input is larger than ${MAX_INPUT_BYTES} bytes`);
+    if (total > MAX_INPUT_BYTES)
+      throw new Error(`input on standard input is larger than ${MAX_INPUT_BYTES} bytes`);
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -25,7 +25,8 @@ export function runTranslate(args: TranslateArgs): TranslateResult {
     ['--from', args.from],
     ['--to', args.to],
   ] as const) {
-    if (!FORMATS.includes(value)) return { ok: false, error: `${flag} '${value}': expected jingle, sdp or sip` };
+    if (!FORMATS.includes(value))
+      return { ok: false, error: `${flag} '${value}': expected jingle, sdp or sip` };
   }
   try {
     const output = translate(args);
@@ -51,7 +52,9 @@ function translate(args: TranslateArgs): string {
     case 'sip>jingle':
       return `${sipToJingle(args.input, config(args))}\n`;
     default:
-      throw new Error(`no translation from ${args.from} to ${args.to} (supported: jingle→sdp, sdp→jingle, jingle→sip, sip→jingle)`);
+      throw new Error(
+        `no translation from ${args.from} to ${args.to} (supported: jingle→sdp, sdp→jingle, jingle→sip, sip→jingle)`,
+      );
   }
 }
 

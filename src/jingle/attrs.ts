@@ -127,11 +127,13 @@ export function reqIp(el: Element, attr: string, where: string): string {
  * XEP-0177 candidates come from SDP c= lines, which may hold a domain name (RFC 8866 §5.7);
  * raw UDP has no ICE to mind, so such a name is carried as it is.
  */
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export function reqHost(el: Element, attr: string, where: string): string {
   const v = reqString(el, attr, where);
-  if (!isAddress(v) && !HOST_NAME.test(v)) fail(`${where} ${attr}`, `${q(v)} is not an IP address or host name`);
+  if (!isAddress(v) && !HOST_NAME.test(v))
+    fail(`${where} ${attr}`, `${q(v)} is not an IP address or host name`);
   return v;
 }
 

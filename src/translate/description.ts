@@ -33,7 +33,11 @@ export function jingleToSdp(input: string | Jingle, opts: JingleToSdpOptions = {
 export function jingleToSdpObject(input: string | Jingle, opts: JingleToSdpOptions = {}): Sdp {
   const j = typeof input === 'string' ? parseJingleXml(input).jingle : input;
   if (!DESCRIBING.has(j.action)) {
-    throw new InputError('translate', `<jingle action='${j.action}'>`, 'carries no session description to translate');
+    throw new InputError(
+      'translate',
+      `<jingle action='${j.action}'>`,
+      'carries no session description to translate',
+    );
   }
   if (j.contents.length === 0) {
     throw new InputError('translate', `<jingle action='${j.action}'>`, 'has no <content>');

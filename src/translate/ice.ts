@@ -4,7 +4,13 @@
  */
 import { isIP, isIPv6 } from 'node:net';
 import type { MediaDescription } from 'sdp-transform';
-import type { IceCandidate, IceUdpTransport, RawCandidate, RawUdpTransport, Transport } from '../jingle/types';
+import type {
+  IceCandidate,
+  IceUdpTransport,
+  RawCandidate,
+  RawUdpTransport,
+  Transport,
+} from '../jingle/types';
 import type { SdpMedia } from '../sdp/types';
 import { InputError } from '../errors';
 
@@ -29,14 +35,20 @@ export function defaultAddress(transport: Transport | undefined): DefaultAddress
     const rtp = transport.candidates.find((c) => c.component === 1);
     const rtcp = transport.candidates.find((c) => c.component === 2);
     if (!rtp) return NO_CANDIDATE;
-    return rtcp ? { port: rtp.port, ip: rtp.ip, rtcp: { port: rtcp.port, ip: rtcp.ip } } : { port: rtp.port, ip: rtp.ip };
+    return rtcp
+      ? { port: rtp.port, ip: rtp.ip, rtcp: { port: rtcp.port, ip: rtcp.ip } }
+      : { port: rtp.port, ip: rtp.ip };
   }
   let best: IceCandidate | undefined;
   for (const c of transport.candidates) {
     // An mDNS name (`<uuid>.local`) means nothing to a peer without ICE: as JSEP §5.2.1 does,
     // such candidates never become the c= address.
     if (c.component !== 1 || c.protocol.toLowerCase() !== 'udp' || isIP(c.ip) === 0) continue;
-    if (!best || TYPE_RANK[c.type] < TYPE_RANK[best.type] || (c.type === best.type && c.priority > best.priority)) {
+    if (
+      !best ||
+      TYPE_RANK[c.type] < TYPE_RANK[best.type] ||
+      (c.type === best.type && c.priority > best.priority)
+    ) {
       best = c;
     }
   }
@@ -122,7 +134,11 @@ export function writeIce(t: IceUdpTransport, m: SdpMedia): void {
 }
 
 /** Reads ICE from an m-section, with session-level ufrag/pwd as the fallback (RFC 8839 §5.4). */
-export function readIce(m: SdpMedia, session: { iceUfrag?: string; icePwd?: string }, where: string): IceUdpTransport {
+export function readIce(
+  m: SdpMedia,
+  session: { iceUfrag?: string; icePwd?: string },
+  where: string,
+): IceUdpTransport {
   const t: IceUdpTransport = {
     kind: 'ice-udp',
     candidates: (m.candidates ?? []).map((c) => fromSdpCandidate(c, where)),

@@ -60,7 +60,13 @@ export function callIdForSid(sid: string, config: GatewayConfig): string {
 
 function viaHeader(l: Local, branchSeed?: string): string {
   const branch = branchSeed === undefined ? newBranch() : `z9hG4bK${stableId(branchSeed)}`;
-  return formatVia({ protocol: 'SIP/2.0', transport: l.transport, host: l.host, port: l.port, params: { branch, rport: true } });
+  return formatVia({
+    protocol: 'SIP/2.0',
+    transport: l.transport,
+    host: l.host,
+    port: l.port,
+    params: { branch, rport: true },
+  });
 }
 
 function commonTail(config: GatewayConfig, contactUser: string | undefined, l: Local): SipHeader[] {
@@ -109,13 +115,24 @@ export function jingleIqToSip(
     case 'session-terminate':
       return terminate(iq, ctx, config, dialog);
     default:
-      throw new InputError('translate', `<jingle action='${j.action}'>`, 'has no SIP form without a call in progress');
+      throw new InputError(
+        'translate',
+        `<jingle action='${j.action}'>`,
+        'has no SIP form without a call in progress',
+      );
   }
 }
 
 /** XMPP caller (iq from / initiator) and callee (iq to / responder) of an XMPP-originated call. */
-function parties(iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle }): { caller: string; callee: string } {
-  const caller = need(iq.from ?? iq.jingle.initiator, '<iq> from', 'missing: the caller (or <jingle initiator>)');
+function parties(iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle }): {
+  caller: string;
+  callee: string;
+} {
+  const caller = need(
+    iq.from ?? iq.jingle.initiator,
+    '<iq> from',
+    'missing: the caller (or <jingle initiator>)',
+  );
   const callee = need(iq.to ?? iq.jingle.responder, '<iq> to', 'missing: the callee JID at the gateway');
   return { caller, callee };
 }
@@ -129,12 +146,17 @@ function invite(
   const uri = jidToSipUri(bareJid(callee), ctx);
   const from = callerJidToSipFrom(caller, ctx);
   const l = local(config, uri);
-  const sdp = writeSdp(jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }));
+  const sdp = writeSdp(
+    jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }),
+  );
   const headers: SipHeader[] = [
     // Tag and branch derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
     { name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) },
     { name: 'Max-Forwards', value: '70' },
-    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${iq.jingle.sid}`) } }) },
+    {
+      name: 'From',
+      value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${iq.jingle.sid}`) } }),
+    },
     { name: 'To', value: formatNameAddr({ uri, params: {} }) },
     { name: 'Call-ID', value: callIdForSid(iq.jingle.sid, config) },
     { name: 'CSeq', value: '1 INVITE' },
@@ -171,7 +193,9 @@ function answerResponse(
     ...commonTail(config, userOf(calleeUri), l),
   ];
   if (!withBody) return { kind: 'response', status, reason, headers, body: '' };
-  const sdp = writeSdp(jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }));
+  const sdp = writeSdp(
+    jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }),
+  );
   return { kind: 'response', status, reason, ...withSdp(headers, sdp) };
 }
 
@@ -197,7 +221,8 @@ function terminate(
   if (!byInitiator && !answered && mapped.request === undefined && mapped.status !== undefined) {
     // The XMPP callee refuses a SIP-originated call: the INVITE gets a final response.
     const res = answerResponse(iq, ctx, config, mapped.status, mapped.text, false);
-    if (text !== undefined) res.headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
+    if (text !== undefined)
+      res.headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
     return res;
   }
   const method = !answered && (byInitiator || mapped.request === 'CANCEL') ? 'CANCEL' : 'BYE';
@@ -227,4 +252,3 @@ function terminate(
   headers.push({ name: 'User-Agent', value: config.sip.userAgent });
   return { kind: 'request', method, uri, headers, body: '' };
 }
-

@@ -32,14 +32,23 @@ export function contentToMedia(
   const d = content.description;
   if (!d) {
     // Only XEP-0167 RTP sessions have an SDP form; others get unsupported-applications (XEP-0166 §7.4).
-    throw new InputError('translate', `<content name='${content.name}'>`, 'has no RTP <description> (urn:xmpp:jingle:apps:rtp:1)');
+    throw new InputError(
+      'translate',
+      `<content name='${content.name}'>`,
+      'has no RTP <description> (urn:xmpp:jingle:apps:rtp:1)',
+    );
   }
   const m = newMedia(d.media);
   const address = defaultAddress(content.transport);
   m.port = address.port;
   m.connection = { version: ipVersion(address.ip), ip: address.ip };
   if (address.rtcp) {
-    m.rtcp = { port: address.rtcp.port, netType: 'IN', ipVer: ipVersion(address.rtcp.ip), address: address.rtcp.ip };
+    m.rtcp = {
+      port: address.rtcp.port,
+      netType: 'IN',
+      ipVer: ipVersion(address.rtcp.ip),
+      address: address.rtcp.ip,
+    };
   }
   writeDescription(d, m, p.author);
   m.mid = content.name;
@@ -54,7 +63,13 @@ export function contentToMedia(
  * (made unique by the caller). `creator` is the session initiator: in a session-initiate or
  * session-accept every content was created by the initiator (XEP-0166 §7.3).
  */
-export function mediaToContent(m: SdpMedia, session: Sdp, p: Perspective, name: string, where: string): Content {
+export function mediaToContent(
+  m: SdpMedia,
+  session: Sdp,
+  p: Perspective,
+  name: string,
+  where: string,
+): Content {
   const content: Content = {
     creator: 'initiator',
     name,

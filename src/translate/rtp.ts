@@ -65,7 +65,11 @@ export function writeDescription(d: RtpDescription, m: SdpMedia, author: Creator
     m.ssrcs = [];
     for (const s of d.sources) {
       for (const p of s.parameters) {
-        m.ssrcs.push(p.value === '' ? { id: s.ssrc, attribute: p.name } : { id: s.ssrc, attribute: p.name, value: p.value });
+        m.ssrcs.push(
+          p.value === ''
+            ? { id: s.ssrc, attribute: p.name }
+            : { id: s.ssrc, attribute: p.name, value: p.value },
+        );
       }
     }
   }
@@ -129,7 +133,10 @@ export function readDescription(m: SdpMedia, author: Creator, sessionMixed: bool
     sources: [],
     ssrcGroups: (m.ssrcGroups ?? []).map((g) => ({
       semantics: g.semantics,
-      ssrcs: g.ssrcs.split(' ').filter((s) => s !== '').map(Number),
+      ssrcs: g.ssrcs
+        .split(' ')
+        .filter((s) => s !== '')
+        .map(Number),
     })),
   };
   for (const fb of m.rtcpFb ?? []) {
@@ -157,4 +164,3 @@ export function readDescription(m: SdpMedia, author: Creator, sessionMixed: bool
   }
   return d;
 }
-

@@ -121,7 +121,9 @@ function writeXtls(
   offer?: { media: SdpMedia; session: Sdp },
 ): void {
   m.fingerprints = sec.fingerprints.map((f) => ({ hash: sdpHashName(f.algo), value: f.value }));
-  m.xtlsMethods = sec.methods.filter((name) => xtlsMethodForm(name) === 'extension' || sec.fingerprints.length === 0);
+  m.xtlsMethods = sec.methods.filter(
+    (name) => xtlsMethodForm(name) === 'extension' || sec.fingerprints.length === 0,
+  );
   if (m.fingerprints.length > 0) m.setup = setupFor(undefined, p.type);
   if (p.type === 'offer') {
     // RFC 5939 §3.4.2, §3.5.1: keep RTP/AVP as the actual configuration and offer DTLS-SRTP as
@@ -159,7 +161,11 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
       // RFC 4568 §3.1.4: under RTP/SAVP the crypto is the session's only way to send media.
       required: /SAVP/i.test(m.protocol) && !TLS_PROTO.test(m.protocol),
       cryptos: m.crypto.map((c) => {
-        const crypto: Encryption['cryptos'][number] = { tag: c.id, cryptoSuite: c.suite, keyParams: c.config };
+        const crypto: Encryption['cryptos'][number] = {
+          tag: c.id,
+          cryptoSuite: c.suite,
+          keyParams: c.config,
+        };
         if (c.sessionConfig !== undefined) crypto.sessionParams = c.sessionConfig;
         return crypto;
       }),
@@ -180,7 +186,11 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
       throw new InputError('sdp', where, `proto ${m.protocol} needs a=fingerprint (RFC 8842 §5)`);
     }
     const role = setupFor(setup, p.type);
-    out.dtls = fingerprints.map((f) => ({ hash: jingleHashName(f.hash), setup: role, value: f.value.toUpperCase() }));
+    out.dtls = fingerprints.map((f) => ({
+      hash: jingleHashName(f.hash),
+      setup: role,
+      value: f.value.toUpperCase(),
+    }));
   }
   return out;
 }

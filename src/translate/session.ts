@@ -50,7 +50,8 @@ export function jingleToSdpModel(
     capneg: emptyCapNeg(),
     xtlsMethods: [],
   };
-  if (j.groups.length > 0) sdp.groups = j.groups.map((g) => ({ type: g.semantics, mids: g.contents.join(' ') }));
+  if (j.groups.length > 0)
+    sdp.groups = j.groups.map((g) => ({ type: g.semantics, mids: g.contents.join(' ') }));
   return sdp;
 }
 

@@ -90,7 +90,11 @@ function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig
       return { id, type: 'set', from, to, jingle: j };
     }
     default:
-      throw new InputError('sip', `${msg.method} request`, 'has no Jingle form (INVITE, BYE and CANCEL have)');
+      throw new InputError(
+        'sip',
+        `${msg.method} request`,
+        'has no Jingle form (INVITE, BYE and CANCEL have)',
+      );
   }
 }
 
@@ -109,7 +113,11 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
   const cseq = parseCSeq(required(msg, 'CSeq'));
   const where = `SIP ${msg.status} ${msg.reason}`;
   if (cseq.method !== 'INVITE') {
-    throw new InputError('sip', where, `a response to ${cseq.method} has no Jingle form (responses to INVITE have)`);
+    throw new InputError(
+      'sip',
+      where,
+      `a response to ${cseq.method} has no Jingle form (responses to INVITE have)`,
+    );
   }
   const sid = sidForCallId(required(msg, 'Call-ID'), config);
   // The SIP callee answers (To); the XMPP caller hears it (From, our escaped form).
@@ -121,7 +129,8 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
     // RFC 3261 §21.1.2 / XEP-0167 §7.3: the callee is being alerted.
     return set({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'ringing' } });
   }
-  if (msg.status < 200) throw new InputError('sip', where, 'has no Jingle form (only 180 and 183 of the 1xx have)');
+  if (msg.status < 200)
+    throw new InputError('sip', where, 'has no Jingle form (only 180 and 183 of the 1xx have)');
   if (msg.status < 300) {
     const j = sdpToJingle(sdpBody(msg, where), { action: 'session-accept', sid, responder: from });
     return set(j);

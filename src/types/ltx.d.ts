@@ -26,7 +26,11 @@ declare module 'ltx' {
   export function unescapeXML(s: string): string;
   export function escapeXMLText(s: string): string;
   export function unescapeXMLText(s: string): string;
-  export function createElement(name: string, attrs?: Record<string, string | number | undefined>, ...children: Array<Element | string>): Element;
+  export function createElement(
+    name: string,
+    attrs?: Record<string, string | number | undefined>,
+    ...children: Array<Element | string>
+  ): Element;
   export class Parser {
     constructor(options?: unknown);
     write(data: string): void;

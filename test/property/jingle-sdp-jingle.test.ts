@@ -133,7 +133,9 @@ function checkSdp(j: Jingle, text: string, kind: Kind): void {
   const author: Creator = kind === 'offer' ? 'initiator' : 'responder';
   const sdp = parseSdp(text);
   expect(sdp.media).toHaveLength(j.contents.length);
-  expect((sdp.groups ?? []).map((g) => ({ semantics: g.type, contents: g.mids.split(' ') }))).toEqual(j.groups);
+  expect((sdp.groups ?? []).map((g) => ({ semantics: g.type, contents: g.mids.split(' ') }))).toEqual(
+    j.groups,
+  );
   j.contents.forEach((c, i) => {
     const m = sdp.media[i] as SdpMedia;
     expect(m.mid).toBe(c.name);
@@ -231,18 +233,26 @@ describe('property: Jingle → SDP → Jingle', () => {
   // Minimal counterexample: one content, one crypto, required=false → required=true.
   it.failing('KNOWN BUG: <encryption required="false"> survives the round trip', () => {
     fc.assert(
-      fc.property(jingleArb({ action: 'session-initiate', sdesRequired: fc.constant(false) }), cryptos, (j, cs) => {
-        const c0 = j.contents[0] as Content;
-        const content: Content = {
-          ...c0,
-          security: undefined,
-          transport: c0.transport?.kind === 'ice-udp' ? { ...c0.transport, fingerprints: [] } : c0.transport,
-          description: c0.description && { ...c0.description, encryption: { required: false, cryptos: cs } },
-        };
-        const one: Jingle = { ...j, contents: [content], groups: [] };
-        const back = sdpToJingle(jingleToSdp(one));
-        expect(back.contents[0]?.description?.encryption?.required).toBe(false);
-      }),
+      fc.property(
+        jingleArb({ action: 'session-initiate', sdesRequired: fc.constant(false) }),
+        cryptos,
+        (j, cs) => {
+          const c0 = j.contents[0] as Content;
+          const content: Content = {
+            ...c0,
+            security: undefined,
+            transport:
+              c0.transport?.kind === 'ice-udp' ? { ...c0.transport, fingerprints: [] } : c0.transport,
+            description: c0.description && {
+              ...c0.description,
+              encryption: { required: false, cryptos: cs },
+            },
+          };
+          const one: Jingle = { ...j, contents: [content], groups: [] };
+          const back = sdpToJingle(jingleToSdp(one));
+          expect(back.contents[0]?.description?.encryption?.required).toBe(false);
+        },
+      ),
       { numRuns: 20 },
     );
   });

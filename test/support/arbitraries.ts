@@ -40,7 +40,9 @@ export const iceChars = (minLength: number, maxLength: number): fc.Arbitrary<str
 export const uint32 = (min = 0): fc.Arbitrary<number> =>
   fc
     .oneof(
-      fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })).map(([h, l]) => h * 0x10000 + l),
+      fc
+        .tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }))
+        .map(([h, l]) => h * 0x10000 + l),
       fc.constantFrom(0, 1, 2 ** 32 - 1),
     )
     .filter((n) => n >= min);
@@ -98,11 +100,27 @@ const payloadParameters: fc.Arbitrary<Parameter[]> = fc
   });
 
 const codecName = fc.oneof(
-  fc.constantFrom('opus', 'VP8', 'VP9', 'H264', 'AV1', 'telephone-event', 'red', 'ulpfec', 'rtx', 'G722', 'iLBC'),
+  fc.constantFrom(
+    'opus',
+    'VP8',
+    'VP9',
+    'H264',
+    'AV1',
+    'telephone-event',
+    'red',
+    'ulpfec',
+    'rtx',
+    'G722',
+    'iLBC',
+  ),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,10}$/),
 );
 
-function payloadType(id: number, ptime: number | undefined, maxptime: number | undefined): fc.Arbitrary<PayloadType> {
+function payloadType(
+  id: number,
+  ptime: number | undefined,
+  maxptime: number | undefined,
+): fc.Arbitrary<PayloadType> {
   return fc
     .record({
       name: codecName,
@@ -113,7 +131,13 @@ function payloadType(id: number, ptime: number | undefined, maxptime: number | u
       rtcpFbTrrInt: fc.option(uint32(), { nil: undefined }),
     })
     .map((r) => {
-      const p: PayloadType = { id, name: r.name, clockrate: r.clockrate, parameters: r.parameters, rtcpFb: r.rtcpFb };
+      const p: PayloadType = {
+        id,
+        name: r.name,
+        clockrate: r.clockrate,
+        parameters: r.parameters,
+        rtcpFb: r.rtcpFb,
+      };
       if (r.channels !== undefined) p.channels = r.channels;
       if (ptime !== undefined) p.ptime = ptime;
       if (maxptime !== undefined) p.maxptime = maxptime;
@@ -161,7 +185,9 @@ const sourcesAndGroups: fc.Arbitrary<{ sources: Source[]; ssrcGroups: SsrcGroup[
     fc.tuple(
       fc.tuple(
         ...ssrcs.map((ssrc) =>
-          fc.array(sourceParameter, { minLength: 1, maxLength: 2 }).map((parameters) => ({ ssrc, parameters })),
+          fc
+            .array(sourceParameter, { minLength: 1, maxLength: 2 })
+            .map((parameters) => ({ ssrc, parameters })),
         ),
       ),
       fc.boolean(),
@@ -256,7 +282,9 @@ export const setupArb: fc.Arbitrary<Setup | undefined> = fc.constantFrom(
 const dtlsFingerprints: fc.Arbitrary<DtlsFingerprint[]> = fc
   .tuple(fc.array(hexPairs(32), { minLength: 1, maxLength: 2 }), setupArb)
   .map(([values, setup]) =>
-    values.map((value) => (setup === undefined ? { hash: 'sha-256', value } : { hash: 'sha-256', setup, value })),
+    values.map((value) =>
+      setup === undefined ? { hash: 'sha-256', value } : { hash: 'sha-256', setup, value },
+    ),
   );
 
 export const iceTransport = (fingerprints: DtlsFingerprint[]): fc.Arbitrary<IceUdpTransport> =>
@@ -290,11 +318,18 @@ export const cryptos: fc.Arbitrary<Crypto[]> = fc
       ...tags.map((tag) =>
         fc
           .record({
-            cryptoSuite: fc.constantFrom('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_256_GCM'),
+            cryptoSuite: fc.constantFrom(
+              'AES_CM_128_HMAC_SHA1_80',
+              'AES_CM_128_HMAC_SHA1_32',
+              'AEAD_AES_256_GCM',
+            ),
             keyParams,
-            sessionParams: fc.option(fc.constantFrom('KDR=1', 'UNENCRYPTED_SRTCP', 'KDR=1 UNENCRYPTED_SRTP'), {
-              nil: undefined,
-            }),
+            sessionParams: fc.option(
+              fc.constantFrom('KDR=1', 'UNENCRYPTED_SRTCP', 'KDR=1 UNENCRYPTED_SRTP'),
+              {
+                nil: undefined,
+              },
+            ),
           })
           .map((r) => {
             const c: Crypto = { tag, cryptoSuite: r.cryptoSuite, keyParams: r.keyParams };
@@ -337,7 +372,10 @@ function contentArb(name: string, opts: JingleArbOptions): fc.Arbitrary<Content>
 }
 
 /** Content names: valid a=mid tokens, including WebRTC's all-digit ones. */
-const contentName = fc.oneof(fc.constantFrom('0', '1', '2', 'audio', 'video'), fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/));
+const contentName = fc.oneof(
+  fc.constantFrom('0', '1', '2', 'audio', 'video'),
+  fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/),
+);
 
 export const jingleArb = (opts: JingleArbOptions): fc.Arbitrary<Jingle> =>
   fc

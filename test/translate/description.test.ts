@@ -46,7 +46,8 @@ describe('jingle → sdp (XEP-0320 Example 1: ICE-UDP + DTLS offer)', () => {
     expect(m.fingerprints).toEqual([
       {
         hash: 'sha-256',
-        value: '02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2',
+        value:
+          '02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2',
       },
     ]);
     expect(m.setup).toBe('actpass');
@@ -83,7 +84,10 @@ describe('setup roles (RFC 5763 §5, RFC 8842 §5.2)', () => {
   });
 
   it('an offer always says actpass, whatever the Jingle side wrote', () => {
-    const xml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace("setup='actpass'", "setup='passive'");
+    const xml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+      "setup='actpass'",
+      "setup='passive'",
+    );
     expect(parseSdp(jingleToSdp(xml)).media[0]!.setup).toBe('actpass');
   });
 });
@@ -99,7 +103,10 @@ describe('senders ⇄ direction flips with the author (DESIGN.md §Media descrip
   ])('%s with senders=%s → a=%s', (action, senders, direction) => {
     const xml = base
       .replace("action='session-initiate'", `action='${action}'`)
-      .replace("<content creator='initiator' name='voice'>", `<content creator='initiator' name='voice' senders='${senders}'>`);
+      .replace(
+        "<content creator='initiator' name='voice'>",
+        `<content creator='initiator' name='voice' senders='${senders}'>`,
+      );
     const sdp = parseSdp(jingleToSdp(xml));
     expect(sdp.media[0]!.direction).toBe(direction);
     const back = sdpToJingle(jingleToSdp(xml), { action: action as 'session-initiate' | 'session-accept' });
@@ -118,7 +125,9 @@ describe('sdp → jingle on real captures', () => {
       expect(c.name).toBe(m.mid);
       const t = c.transport!;
       expect(t.kind).toBe('ice-udp');
-      expect(t.candidates.map((x) => `${x.ip}:${x.port}`)).toEqual((m.candidates ?? []).map((x) => `${x.ip}:${x.port}`));
+      expect(t.candidates.map((x) => `${x.ip}:${x.port}`)).toEqual(
+        (m.candidates ?? []).map((x) => `${x.ip}:${x.port}`),
+      );
       expect(t.fingerprints.map((f) => f.value)).toEqual(m.fingerprints.map((f) => f.value.toUpperCase()));
       const d = c.description!;
       expect(d.payloadTypes.map((p) => p.id).join(' ')).toBe(m.payloads);
@@ -154,7 +163,11 @@ describe('sdp → jingle on real captures', () => {
 
   it('SIPp uac offer (static payload, no rtpmap): PCMU is named from mappings/codecs.yaml', () => {
     const j = sdpToJingle(body('captured/sipp-3.6.1-uac-invite.sip'));
-    expect(j.contents[0]!.description!.payloadTypes[0]).toMatchObject({ id: 0, name: 'PCMU', clockrate: 8000 });
+    expect(j.contents[0]!.description!.payloadTypes[0]).toMatchObject({
+      id: 0,
+      name: 'PCMU',
+      clockrate: 8000,
+    });
   });
 
   it('a bare telephone-event fmtp round-trips byte for byte', () => {
@@ -181,7 +194,9 @@ describe('XTLS ⇄ RFC 5939 capability negotiation (the seed mapping)', () => {
     expect(text).toMatch(/^m=audio 13540 RTP\/AVP 0\r$/m);
     expect(text).toContain('a=tcap:1 UDP/TLS/RTP/SAVP RTP/AVP\r\n');
     expect(text).toContain('a=pcfg:1 t=1\r\n');
-    expect(text).toContain('a=fingerprint:sha-1 3F:4A:91:0C:2B:7E:D5:66:18:A0:CC:4E:9B:12:F7:03:5D:E8:21:B9\r\n');
+    expect(text).toContain(
+      'a=fingerprint:sha-1 3F:4A:91:0C:2B:7E:D5:66:18:A0:CC:4E:9B:12:F7:03:5D:E8:21:B9\r\n',
+    );
     expect(text).toContain('a=setup:actpass\r\n');
     expect(text).toContain('a=x-xtls-method:srp\r\n');
     expect(text).not.toContain('a=x-xtls-method:x509');
@@ -225,16 +240,28 @@ describe('XTLS ⇄ RFC 5939 capability negotiation (the seed mapping)', () => {
 
 describe('bad input names what and where', () => {
   it.each([
-    ['a non-RTP content', read('jingle-xep/xtls-seed-002-hex-sha1.xml'), /content name='xmlstream'.*RTP <description>/],
+    [
+      'a non-RTP content',
+      read('jingle-xep/xtls-seed-002-hex-sha1.xml'),
+      /content name='xmlstream'.*RTP <description>/,
+    ],
     ['a session-info', read('jingle-xep/xep0167-ex13-ringing.xml'), /session-info.*no session description/],
-    ['a bad port', read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace("port='8998'", "port='70000'"), /port/],
+    [
+      'a bad port',
+      read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace("port='8998'", "port='70000'"),
+      /port/,
+    ],
   ])('jingle → sdp: %s', (_name, input, pattern) => {
     expect(() => jingleToSdp(input)).toThrow(pattern);
   });
 
   it.each([
     ['no m= line', 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n', /no m= line/],
-    ['DTLS proto without fingerprint', 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n', /m-section 1.*fingerprint/],
+    [
+      'DTLS proto without fingerprint',
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n',
+      /m-section 1.*fingerprint/,
+    ],
   ])('sdp → jingle: %s', (_name, input, pattern) => {
     try {
       sdpToJingle(input);
