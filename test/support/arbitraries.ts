@@ -391,3 +391,272 @@ export const jingleArb = (opts: JingleArbOptions): fc.Arbitrary<Jingle> =>
       const groups: Group[] = bundle === undefined ? [] : [{ semantics: 'BUNDLE', contents: bundle }];
       return { action: opts.action, sid, contents, groups };
     });
+
+/* SDP text in the shapes real peers send (for SDP → Jingle → SDP). */
+
+export type SdpShape = 'webrtc' | 'asterisk' | 'sdes' | 'xtls';
+
+/** An mDNS host candidate address, as browsers send (draft-ietf-mmusic-mdns-ice-candidates). */
+const mdnsName = fc.uuid().map((u) => `${u}.local`);
+
+const sdpCandidateLine: fc.Arbitrary<string> = fc
+  .record({
+    foundation: fc.stringMatching(/^[a-zA-Z0-9+/]{1,32}$/),
+    component: fc.constantFrom(1, 2),
+    transport: fc.constantFrom('udp', 'UDP', 'tcp'),
+    priority: uint32(1),
+    address: fc.oneof(ipv4, ipv6, mdnsName),
+    port: fc.integer({ min: 1, max: 65535 }),
+    type: fc.constantFrom('host', 'srflx', 'relay', 'prflx'),
+    raddr: ip,
+    rport: fc.integer({ min: 0, max: 65535 }),
+    tcptype: fc.constantFrom('active', 'passive', 'so'),
+    generation: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+    networkId: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+    networkCost: fc.option(fc.constantFrom(10, 50, 999), { nil: undefined }),
+  })
+  .map((c) => {
+    let s = `a=candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.address} ${c.port} typ ${c.type}`;
+    if (c.type !== 'host') s += ` raddr ${c.raddr} rport ${c.rport}`;
+    if (c.transport === 'tcp') s += ` tcptype ${c.tcptype}`;
+    if (c.generation !== undefined) s += ` generation ${c.generation}`;
+    if (c.networkId !== undefined) s += ` network-id ${c.networkId}`;
+    if (c.networkCost !== undefined) s += ` network-cost ${c.networkCost}`;
+    return s;
+  });
+
+/** Static payload types a plain SIP phone lists, with their RFC 3551 rtpmap. */
+export const STATIC_RTPMAP: Record<number, string> = {
+  0: 'PCMU/8000',
+  3: 'GSM/8000',
+  8: 'PCMA/8000',
+  9: 'G722/8000',
+  18: 'G729/8000',
+};
+
+interface SdpPayload {
+  id: number;
+  rtpmap?: string;
+  fmtp?: string;
+  fb: string[];
+  trrInt?: number;
+}
+
+function fmtpText(params: Parameter[], spaced: boolean): string {
+  return params.map((p) => (p.name === '' ? p.value : `${p.name}=${p.value}`)).join(spaced ? '; ' : ';');
+}
+
+const fbText = rtcpFbArb.map((f) => (f.subtype === undefined ? f.type : `${f.type} ${f.subtype}`));
+
+function sdpPayload(id: number, withFeedback: boolean): fc.Arbitrary<SdpPayload> {
+  const isStatic = STATIC_RTPMAP[id] !== undefined;
+  return fc
+    .record({
+      rtpmap: isStatic
+        ? fc.constantFrom(undefined, STATIC_RTPMAP[id], `${STATIC_RTPMAP[id]}/1`)
+        : fc
+            .tuple(codecName, fc.constantFrom(8000, 48000, 90000), fc.constantFrom('', '/1', '/2'))
+            .map(([n, r, ch]) => `${n}/${r}${ch}`),
+      params: payloadParameters,
+      spaced: fc.boolean(),
+      fb: withFeedback ? fc.array(fbText, { maxLength: 2 }) : fc.constant([]),
+      trrInt: withFeedback ? fc.option(uint32(), { nil: undefined }) : fc.constant(undefined),
+    })
+    .map((r) => {
+      const p: SdpPayload = { id, fb: r.fb };
+      if (r.rtpmap !== undefined) p.rtpmap = r.rtpmap;
+      if (r.params.length > 0) p.fmtp = fmtpText(r.params, r.spaced);
+      if (r.trrInt !== undefined) p.trrInt = r.trrInt;
+      return p;
+    });
+}
+
+const directionArb = fc.constantFrom(undefined, 'sendrecv', 'sendonly', 'recvonly', 'inactive');
+
+const extmapLines: fc.Arbitrary<string[]> = fc
+  .uniqueArray(fc.integer({ min: 1, max: 14 }), { maxLength: 3 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc
+          .tuple(hdrExtUri, directionArb)
+          .map(([uri, dir]) => `a=extmap:${id}${dir === undefined ? '' : `/${dir}`} ${uri}`),
+      ),
+    ),
+  );
+
+const ssrcLines: fc.Arbitrary<string[]> = sourcesAndGroups.map(({ sources, ssrcGroups }) => [
+  ...sources.flatMap((s) =>
+    s.parameters.map((p) => `a=ssrc:${s.ssrc} ${p.name}${p.value === '' ? '' : `:${p.value}`}`),
+  ),
+  ...ssrcGroups.map((g) => `a=ssrc-group:${g.semantics} ${g.ssrcs.join(' ')}`),
+]);
+
+const cryptoLine = (tag: number): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.constantFrom('AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'),
+      keyParams,
+      fc.constantFrom('', ' KDR=1', ' UNENCRYPTED_SRTCP'),
+    )
+    .map(([suite, key, session]) => `a=crypto:${tag} ${suite} ${key}${session}`);
+
+export interface SdpCase {
+  shape: SdpShape;
+  kind: 'offer' | 'answer';
+  text: string;
+}
+
+interface MediaOpts {
+  shape: SdpShape;
+  kind: 'offer' | 'answer';
+  mid: string | undefined;
+  sessionIce: boolean;
+  sessionFingerprint: boolean;
+}
+
+function mediaSection(o: MediaOpts): fc.Arbitrary<string[]> {
+  const webrtc = o.shape === 'webrtc';
+  return fc
+    .record({
+      type: fc.constantFrom('audio', 'video'),
+      port: fc.integer({ min: 1024, max: 65535 }),
+      ids: webrtc
+        ? fc.uniqueArray(fc.integer({ min: 96, max: 127 }), { minLength: 1, maxLength: 3 })
+        : fc.uniqueArray(fc.constantFrom(0, 3, 8, 9, 18, 101, 96, 120), { minLength: 1, maxLength: 4 }),
+      feedback: webrtc ? fc.boolean() : fc.constant(false),
+      ptime: fc.option(fc.constantFrom(10, 20, 30, 60), { nil: undefined }),
+      maxptime: fc.option(fc.constantFrom(120, 150), { nil: undefined }),
+      starFb: fc.array(fbText, { maxLength: 1 }),
+      direction: directionArb,
+      extmaps: webrtc ? extmapLines : fc.constant([]),
+      mixed: webrtc ? fc.boolean() : fc.constant(false),
+      ssrcs: webrtc ? ssrcLines : fc.constant([]),
+      candidates: fc.array(sdpCandidateLine, { maxLength: 3 }),
+      ufrag: iceChars(4, 16),
+      pwd: iceChars(22, 32),
+      useIce: webrtc ? fc.constant(true) : fc.boolean(),
+      connection: fc.option(ipv4, { nil: undefined }),
+      rtcp: fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
+      rtcpMux: fc.boolean(),
+      bandwidth: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
+      fpHash: fc.constantFrom('sha-256', 'SHA-256'),
+      fp256: hexPairs(32),
+      fp1: hexPairs(20),
+      lowerHex: fc.boolean(),
+      answerSetup: fc.constantFrom('active', 'passive'),
+      cryptoTags: fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 2 }),
+    })
+    .chain((r) =>
+      fc
+        .tuple(
+          fc.tuple(...r.ids.map((id) => sdpPayload(id, r.feedback))),
+          fc.tuple(...r.cryptoTags.map(cryptoLine)),
+          fc.constantFrom(...r.ids),
+        )
+        .map(([payloads, cryptoLines]) => {
+          const hasFb = r.feedback && (payloads.some((p) => p.fb.length > 0 || p.trrInt !== undefined) || r.starFb.length > 0);
+          const F = hasFb ? 'F' : '';
+          let proto: string;
+          if (o.shape === 'webrtc') proto = `UDP/TLS/RTP/SAVP${F}`;
+          else if (o.shape === 'sdes') proto = `RTP/SAVP${F}`;
+          else if (o.shape === 'xtls' && o.kind === 'answer') proto = `UDP/TLS/RTP/SAVP${F}`;
+          else proto = `RTP/AVP${F}`;
+          const ice = r.useIce && o.shape !== 'asterisk';
+          const lines = [`m=${r.type} ${ice ? 9 : r.port} ${proto} ${r.ids.join(' ')}`];
+          // asterisk: c= at session level (added by the caller); the others per m-section.
+          if (o.shape !== 'asterisk') lines.push(`c=IN IP4 ${ice ? '0.0.0.0' : (r.connection ?? '192.0.2.7')}`);
+          if (r.bandwidth !== undefined) lines.push(`b=AS:${r.bandwidth}`);
+          if (ice) {
+            lines.push('a=rtcp:9 IN IP4 0.0.0.0');
+            lines.push(...r.candidates);
+            if (!o.sessionIce) lines.push(`a=ice-ufrag:${r.ufrag}`, `a=ice-pwd:${r.pwd}`);
+            lines.push('a=ice-options:trickle');
+          } else if (r.rtcp !== undefined) {
+            lines.push(`a=rtcp:${r.rtcp}`);
+          }
+          const hex = (v: string): string => (r.lowerHex ? v.toLowerCase() : v);
+          const setup = o.kind === 'offer' ? 'actpass' : r.answerSetup;
+          if (o.shape === 'webrtc') {
+            if (!o.sessionFingerprint) lines.push(`a=fingerprint:${r.fpHash} ${hex(r.fp256)}`);
+            lines.push(`a=setup:${setup}`);
+          }
+          if (o.shape === 'xtls') {
+            lines.push(`a=fingerprint:${r.type === 'audio' ? 'sha-1' : 'sha-256'} ${r.type === 'audio' ? r.fp1 : r.fp256}`);
+            lines.push(`a=setup:${setup}`);
+          }
+          if (o.mid !== undefined) lines.push(`a=mid:${o.mid}`);
+          lines.push(...r.extmaps);
+          if (r.direction !== undefined) lines.push(`a=${r.direction}`);
+          if (r.rtcpMux) lines.push('a=rtcp-mux');
+          for (const p of payloads) {
+            if (p.rtpmap !== undefined) lines.push(`a=rtpmap:${p.id} ${p.rtpmap}`);
+            for (const fb of p.fb) lines.push(`a=rtcp-fb:${p.id} ${fb}`);
+            if (p.trrInt !== undefined) lines.push(`a=rtcp-fb:${p.id} trr-int ${p.trrInt}`);
+            if (p.fmtp !== undefined) lines.push(`a=fmtp:${p.id} ${p.fmtp}`);
+          }
+          if (r.feedback) for (const fb of r.starFb) lines.push(`a=rtcp-fb:* ${fb}`);
+          if (r.ptime !== undefined) lines.push(`a=ptime:${r.ptime}`);
+          if (r.maxptime !== undefined) lines.push(`a=maxptime:${r.maxptime}`);
+          if (r.mixed) lines.push('a=extmap-allow-mixed');
+          lines.push(...r.ssrcs);
+          if (o.shape === 'sdes') lines.push(...cryptoLines);
+          if (o.shape === 'xtls') {
+            if (o.kind === 'offer') lines.push(`a=tcap:1 UDP/TLS/RTP/SAVP${F} RTP/AVP${F}`, 'a=pcfg:1 t=1');
+            else lines.push('a=acfg:1 t=1');
+          }
+          return lines;
+        }),
+    );
+}
+
+/** A whole SDP (offer or answer) of one shape. */
+export const sdpCaseArb = (shape: SdpShape, kind: 'offer' | 'answer'): fc.Arbitrary<SdpCase> =>
+  fc
+    .record({
+      count: fc.integer({ min: 1, max: shape === 'webrtc' ? 3 : 2 }),
+      mids: fc.boolean(),
+      bundle: fc.boolean(),
+      sessionIce: shape === 'webrtc' ? fc.boolean() : fc.constant(false),
+      sessionFingerprint: shape === 'webrtc' ? fc.boolean() : fc.constant(false),
+      sessionDirection: shape === 'asterisk' ? directionArb : fc.constant(undefined),
+      sessionMixed: shape === 'webrtc' ? fc.boolean() : fc.constant(false),
+      ufrag: iceChars(4, 16),
+      pwd: iceChars(22, 32),
+      fp: hexPairs(32),
+      sessionIp: ipv4,
+      sessionId: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+    })
+    .chain((s) => {
+      // WebRTC always names its m-sections (JSEP); plain SIP phones usually do not.
+      const named = shape === 'webrtc' || s.mids;
+      const mids = Array.from({ length: s.count }, (_, i) => (named ? String(i) : undefined));
+      return fc
+        .tuple(
+          ...mids.map((mid) =>
+            mediaSection({
+              shape,
+              kind,
+              mid,
+              sessionIce: s.sessionIce,
+              sessionFingerprint: s.sessionFingerprint,
+            }),
+          ),
+        )
+        .map((sections) => {
+          const head = [
+            'v=0',
+            `o=- ${s.sessionId} 2 IN IP4 ${shape === 'asterisk' ? s.sessionIp : '127.0.0.1'}`,
+            `s=${shape === 'asterisk' ? 'Asterisk' : '-'}`,
+          ];
+          if (shape === 'asterisk') head.push(`c=IN IP4 ${s.sessionIp}`);
+          head.push('t=0 0');
+          if (named && s.bundle) head.push(`a=group:BUNDLE ${mids.join(' ')}`);
+          if (s.sessionMixed) head.push('a=extmap-allow-mixed');
+          if (shape === 'webrtc') head.push('a=msid-semantic: WMS *');
+          if (s.sessionIce) head.push(`a=ice-ufrag:${s.ufrag}`, `a=ice-pwd:${s.pwd}`);
+          if (s.sessionFingerprint) head.push(`a=fingerprint:sha-256 ${s.fp}`);
+          if (s.sessionDirection !== undefined) head.push(`a=${s.sessionDirection}`);
+          return { shape, kind, text: [...head, ...sections.flat()].join('\r\n') + '\r\n' };
+        });
+    });
