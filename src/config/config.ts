@@ -25,6 +25,21 @@ export interface GatewayConfig {
     defaultDomain: string;
     /** Resource of the gateway's full JIDs. Default `sip`. */
     resource: string;
+    // The keys below are optional (no schema default, so a minimal file parses to the same
+    // object); src/xmpp/options.ts resolves them.
+    /** XMPP domains whose users may place calls through the gateway. Default `[defaultDomain]`. */
+    allowedDomains?: string[];
+    /** Reconnect backoff with jitter. Default 200 ms, doubling up to 30000 ms. */
+    reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+    /**
+     * XEP-0199 ping to the server, to notice a dead connection. `intervalSeconds: 0` turns it off.
+     * Default every 30 s, 10 s timeout, sent to `defaultDomain`.
+     */
+    keepalive?: { intervalSeconds?: number; timeoutSeconds?: number; target?: string };
+    /** How long an IQ the gateway sends waits for its answer. Default 10. */
+    iqTimeoutSeconds?: number;
+    /** Log every stanza in and out at debug level, with the handshake masked. Default false. */
+    debugWire?: boolean;
   };
   sip: {
     /** `udp|tcp|tls://host:port` (IPv6 in brackets); see `parseListenUri` in ./net. */
@@ -72,6 +87,22 @@ const xmppSchema = z.strictObject({
     .min(1, 'empty')
     .regex(/^[^\s/]+$/, 'no spaces or slashes')
     .default('sip'),
+  allowedDomains: z.array(domainName).min(1, 'at least one domain').optional(),
+  reconnect: z
+    .strictObject({
+      initialDelayMs: z.number().int().min(10).max(60_000).optional(),
+      maxDelayMs: z.number().int().min(10).max(3_600_000).optional(),
+    })
+    .optional(),
+  keepalive: z
+    .strictObject({
+      intervalSeconds: z.number().min(0).max(3600).optional(),
+      timeoutSeconds: z.number().min(0.1).max(600).optional(),
+      target: domainName.optional(),
+    })
+    .optional(),
+  iqTimeoutSeconds: z.number().min(0.1).max(600).optional(),
+  debugWire: z.boolean().optional(),
 });
 
 const sipSchema = z

@@ -131,7 +131,8 @@ export function parseRtpDescription(el: Element, ns: string): RtpDescription {
           value: parseIntAttr(textOf(child).trim(), 0, UINT32_MAX, `${bw} value`),
         });
       } else if (name === 'rtcp-mux') d.rtcpMux = true;
-      else fail(`${where} <${name}>`, `unknown element in ${NS_RTP}`);
+      // Other RTP elements real clients send (`<rtcp-reduced-size/>` from stanza.io and Jitsi)
+      // have no place in the model; they are ignored (XEP-0166 §10), not refused.
     } else if (cns === NS_RTCP_FB) {
       if (name === 'rtcp-fb') d.rtcpFb.push(parseRtcpFb(child, cns));
       else if (name === 'rtcp-fb-trr-int') {

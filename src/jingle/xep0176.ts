@@ -31,10 +31,11 @@ export const TCP_TYPES: readonly NonNullable<IceCandidate['tcptype']>[] = ['acti
 
 export function parseIceCandidate(el: Element): IceCandidate {
   const where = tag(el, 'id');
-  const id = reqString(el, 'id', where);
   const component = reqInt(el, 'component', 1, 256, where);
   const foundation = reqString(el, 'foundation', where);
-  const generation = reqInt(el, 'generation', 0, UINT32_MAX, where);
+  // XEP-0176 §5.3 requires id and generation, but clients built on stanza.io send neither;
+  // be liberal: generation 0, and an id that names the candidate by its own fields.
+  const generation = optInt(el, 'generation', 0, UINT32_MAX, where) ?? 0;
   const ip = reqIp(el, 'ip', where);
   const network = optInt(el, 'network', 0, UINT32_MAX, where);
   const tcptype = optEnum(el, 'tcptype', TCP_TYPES, where);
@@ -46,6 +47,7 @@ export function parseIceCandidate(el: Element): IceCandidate {
   if (!(CANDIDATE_TYPES as readonly string[]).includes(type)) {
     fail(`${where} type`, `'${type}' is not one of ${CANDIDATE_TYPES.join(', ')}`);
   }
+  const id = optString(el, 'id') ?? `${foundation}-${component}-${el.attrs.protocol}-${port}`;
   const relAddr = optIp(el, 'rel-addr', where);
   const relPort = optInt(el, 'rel-port', 0, 65535, where);
   const c: IceCandidate = {
@@ -91,7 +93,8 @@ export function parseIceUdpTransport(el: Element, ns: string): IceUdpTransport {
       else if (name === 'remote-candidate') {
         if (t.remoteCandidate) fail('<transport> <remote-candidate>', 'more than one');
         t.remoteCandidate = parseRemoteCandidate(child);
-      } else fail(`<transport> <${name}>`, `unknown element in ${NS_ICE_UDP}`);
+      }
+      // Other elements (XEP-0176 extensions) are ignored, as XEP-0166 §10 asks of unknown ones.
     } else if (cns === NS_DTLS && name === 'fingerprint') {
       t.fingerprints.push(parseDtlsFingerprint(child));
     }

@@ -9,13 +9,12 @@ import {
   UINT32_MAX,
   append,
   build,
-  fail,
   localName,
   nsOf,
+  optInt,
   optString,
   reqInt,
   reqHost,
-  reqString,
   tag,
 } from './attrs';
 import { NS_DTLS, NS_RAW_UDP } from './namespaces';
@@ -26,11 +25,13 @@ export function parseRawCandidate(el: Element): RawCandidate {
   const where = tag(el, 'id');
   const c: RawCandidate = {
     component: reqInt(el, 'component', 1, 256, where),
-    generation: reqInt(el, 'generation', 0, UINT32_MAX, where),
-    id: reqString(el, 'id', where),
+    generation: optInt(el, 'generation', 0, UINT32_MAX, where) ?? 0,
+    id: '',
     ip: reqHost(el, 'ip', where),
     port: reqInt(el, 'port', 1, 65535, where),
   };
+  // XEP-0177 §5 requires id and generation; missing ones get defaults (see xep0176.ts).
+  c.id = optString(el, 'id') ?? `raw-${c.component}-${c.port}`;
   const type = optString(el, 'type');
   if (type !== undefined) c.type = type;
   return c;
@@ -44,7 +45,7 @@ export function parseRawUdpTransport(el: Element, ns: string): RawUdpTransport {
     const name = localName(child);
     if (cns === NS_RAW_UDP) {
       if (name === 'candidate') t.candidates.push(parseRawCandidate(child));
-      else fail(`<transport> <${name}>`, `unknown element in ${NS_RAW_UDP}`);
+      // Other elements are ignored (XEP-0166 §10).
     } else if (cns === NS_DTLS && name === 'fingerprint') {
       t.fingerprints.push(parseDtlsFingerprint(child));
     }

@@ -13,7 +13,10 @@ import { directionToSenders, sendersToDirection, type Direction } from './roles'
  * mappings/codecs.yaml, so both directions agree.
  */
 export function formatFmtp(parameters: Parameter[]): string {
-  return parameters.map((p) => (p.name === BARE_PARAMETER_NAME ? p.value : `${p.name}=${p.value}`)).join(';');
+  // stanza.io writes a bare token as a <parameter> with a name and no value: keep it bare too.
+  return parameters
+    .map((p) => (p.name === BARE_PARAMETER_NAME ? p.value : p.value === '' ? p.name : `${p.name}=${p.value}`))
+    .join(';');
 }
 
 export function parseFmtp(config: string): Parameter[] {

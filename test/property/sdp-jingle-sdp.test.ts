@@ -30,7 +30,9 @@ import type { Sdp, SdpMedia } from '../../src/sdp/types';
 import { jingleToSdp, sdpToJingle } from '../../src/translate/description';
 import { STATIC_RTPMAP, sdpCaseArb, type SdpCase, type SdpShape } from '../support/arbitraries';
 
-const RUNS = 300;
+/** Runs per shape (4 shapes): offers, and answers; about 460 SDPs in all, to keep the suite fast. */
+const OFFER_RUNS = 75;
+const ANSWER_RUNS = 40;
 
 /** Own fmtp reader (not the one under test): `k=v` tokens and bare tokens, trimmed. */
 function fmtpList(config: string): [string, string][] {
@@ -47,7 +49,9 @@ function fmtpList(config: string): [string, string][] {
 function rtpmapOf(m: SdpMedia, pt: number): string | undefined {
   const r = m.rtp.find((x) => x.payload === pt);
   if (!r) return STATIC_RTPMAP[pt]; // S3
-  return r.encoding === undefined || r.encoding === 1 ? `${r.codec}/${r.rate}` : `${r.codec}/${r.rate}/${r.encoding}`;
+  return r.encoding === undefined || r.encoding === 1
+    ? `${r.codec}/${r.rate}`
+    : `${r.codec}/${r.rate}/${r.encoding}`;
 }
 
 function usesIce(m: SdpMedia, sdp: Sdp): boolean {
@@ -84,7 +88,10 @@ function carried(sdp: Sdp, kind: 'offer' | 'answer'): unknown {
         payloads: pts,
         port: ice ? undefined : m.port,
         connection: ice ? undefined : (m.connection?.ip ?? sdp.connection?.ip),
-        rtcp: ice || !m.rtcp ? undefined : { port: m.rtcp.port, address: m.rtcp.address ?? m.connection?.ip ?? sdp.connection?.ip },
+        rtcp:
+          ice || !m.rtcp
+            ? undefined
+            : { port: m.rtcp.port, address: m.rtcp.address ?? m.connection?.ip ?? sdp.connection?.ip },
         rtpmap: pts.map((pt) => rtpmapOf(m, pt)),
         fmtp: pts.map((pt) => m.fmtp.filter((f) => f.payload === pt).flatMap((f) => fmtpList(f.config))),
         rtcpFb: fb,
@@ -97,7 +104,9 @@ function carried(sdp: Sdp, kind: 'offer' | 'answer'): unknown {
           config: e.config,
         })),
         extmapAllowMixed: m.extmapAllowMixed !== undefined || sdp.extmapAllowMixed !== undefined,
-        ssrcs: (m.ssrcs ?? []).map((s) => `${s.id} ${s.attribute}${s.value === undefined ? '' : `:${s.value}`}`),
+        ssrcs: (m.ssrcs ?? []).map(
+          (s) => `${s.id} ${s.attribute}${s.value === undefined ? '' : `:${s.value}`}`,
+        ),
         ssrcGroups: (m.ssrcGroups ?? []).map((g) => `${g.semantics} ${g.ssrcs}`),
         direction: m.direction ?? sdp.direction ?? 'sendrecv', // S1, S2
         mid,
@@ -126,7 +135,9 @@ function carried(sdp: Sdp, kind: 'offer' | 'answer'): unknown {
             : kind === 'answer' && negotiatedAnswer
               ? 'active' // S9
               : setup,
-        crypto: (m.crypto ?? []).map((c) => `${c.id} ${c.suite} ${c.config}${c.sessionConfig ? ` ${c.sessionConfig}` : ''}`),
+        crypto: (m.crypto ?? []).map(
+          (c) => `${c.id} ${c.suite} ${c.config}${c.sessionConfig ? ` ${c.sessionConfig}` : ''}`,
+        ),
         tcap: m.capneg.tcap,
         pcfg: m.capneg.pcfg,
         acfg: m.capneg.acfg,
@@ -155,18 +166,68 @@ function roundTrip(c: SdpCase): void {
 
 const SHAPES: SdpShape[] = ['webrtc', 'asterisk', 'sdes', 'xtls'];
 
+// KNOWN BUGS (see the `it.failing` tests below): a=candidate `network-id` is lost; the m= profile
+// is rebuilt from the presence of rtcp-fb (SAVPF without feedback → SAVP, AVP with feedback →
+// AVPF); best-effort SDES (RTP/AVP + a=crypto) comes back as RTP/SAVP. The main properties
+// generate candidates without network-id, F profiles exactly when there is feedback, and SDES
+// only under RTP/SAVP(F), so that they check everything else.
+const NO_NETWORK_ID = { networkId: false };
+
 describe('property: SDP → Jingle → SDP', () => {
   it.each(SHAPES)('%s offer: every carried field survives', (shape) => {
-    fc.assert(
-      fc.property(sdpCaseArb(shape, 'offer'), roundTrip),
-      { numRuns: Math.round(RUNS / 2) },
-    );
+    fc.assert(fc.property(sdpCaseArb(shape, 'offer', NO_NETWORK_ID), roundTrip), { numRuns: OFFER_RUNS });
   });
 
   it.each(SHAPES)('%s answer: every carried field survives, never actpass', (shape) => {
-    fc.assert(
-      fc.property(sdpCaseArb(shape, 'answer'), roundTrip),
-      { numRuns: Math.round(RUNS / 4) },
-    );
+    fc.assert(fc.property(sdpCaseArb(shape, 'answer', NO_NETWORK_ID), roundTrip), { numRuns: ANSWER_RUNS });
+  });
+
+  const HEAD = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+  const FP = `a=fingerprint:sha-256 ${Array(32).fill('00').join(':')}\r\n`;
+  const ICE = 'a=ice-ufrag:aaaa\r\na=ice-pwd:aaaaaaaaaaaaaaaaaaaaaa\r\n';
+
+  // BUG: src/translate/security.ts writeSecurity picks the profile from hasFeedback(), but the
+  // profile is the peer's choice (baresip's dtls_srtp mode offers UDP/TLS/RTP/SAVPF and its
+  // srtp-mandf mode RTP/SAVPF, both without any a=rtcp-fb). An answer in another profile than the
+  // offer breaks RFC 3264 §6.
+  it.failing('KNOWN BUG: UDP/TLS/RTP/SAVPF without a=rtcp-fb keeps its profile', () => {
+    const text = `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`;
+    roundTrip({ shape: 'webrtc', kind: 'offer', text });
+  });
+
+  // Same function: baresip's video offer is RTP/AVP with a=rtcp-fb:* nack pli; it comes back RTP/AVPF.
+  it.failing('KNOWN BUG: RTP/AVP with a=rtcp-fb keeps its profile', () => {
+    const text = `${HEAD}m=video 5000 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 H264/90000\r\na=rtcp-fb:* nack pli\r\n`;
+    roundTrip({ shape: 'asterisk', kind: 'offer', text });
+  });
+
+  // BUG: best-effort SRTP (RTP/AVP + a=crypto, RFC 4568 §3.1.4; baresip's `srtp` mode) reads as
+  // <encryption required='false'> (readSecurity) but writeSecurity writes RTP/SAVP for any crypto,
+  // so the optional SRTP offer becomes mandatory, and an answer to it has the wrong profile.
+  it.failing('KNOWN BUG: RTP/AVP + a=crypto (best-effort SRTP) stays RTP/AVP', () => {
+    const text = `${HEAD}m=audio 5000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${'A'.repeat(40)}\r\n`;
+    roundTrip({ shape: 'sdes', kind: 'offer', text });
+  });
+
+  // BUG: src/translate/ice.ts toSdpCandidate never writes `network-id`, though fromSdpCandidate
+  // reads it into the XEP-0176 `network` attribute (the same notion: the interface index). So
+  // Chrome's `network-id` is dropped on SDP → Jingle → SDP, and Jingle `network` on Jingle → SDP.
+  // Minimal counterexample below.
+  it.failing('KNOWN BUG: a=candidate network-id survives SDP → Jingle → SDP', () => {
+    const text = [
+      'v=0',
+      'o=- 1 2 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'm=audio 9 UDP/TLS/RTP/SAVP 0',
+      'c=IN IP4 0.0.0.0',
+      'a=candidate:A 1 udp 1 192.0.2.1 1 typ host network-id 1',
+      'a=ice-ufrag:aaaa',
+      'a=ice-pwd:aaaaaaaaaaaaaaaaaaaaaa',
+      `a=fingerprint:sha-256 ${Array(32).fill('00').join(':')}`,
+      'a=setup:actpass',
+      '',
+    ].join('\r\n');
+    roundTrip({ shape: 'webrtc', kind: 'offer', text });
   });
 });

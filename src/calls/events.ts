@@ -1,0 +1,67 @@
+/**
+ * What a call hears (events) and what it asks for (effects). A call is pure: it turns one event
+ * into a list of effects, and the runtime (src/gateway) performs them in order and feeds the
+ * outcomes back as events. Timers are effects too, so tests drive time by hand.
+ */
+import type { Jingle, JingleAction, JingleIq, Reason, ReasonCondition } from '../jingle/types';
+import type { SipHeader, SipRequest, SipResponse } from '../sip/types';
+
+export type TimerName = 'gather' | 'no-answer';
+
+export type JmiKind = 'propose' | 'proceed' | 'reject' | 'retract' | 'finish' | 'ringing' | 'accept';
+
+export type CallEvent =
+  // XMPP side
+  | { kind: 'jingle'; iq: JingleIq }
+  | { kind: 'jingle-result'; action: JingleAction }
+  | { kind: 'jingle-error'; action: JingleAction; text: string }
+  | { kind: 'jmi'; jmi: JmiKind; from: string; reason?: Reason }
+  | { kind: 'xmpp-down' }
+  // SIP side
+  | { kind: 'sip-provisional'; response: SipResponse }
+  | { kind: 'sip-answered'; response: SipResponse }
+  | { kind: 'sip-failed'; response: SipResponse }
+  | { kind: 'sip-cancel' }
+  | { kind: 'sip-ack' }
+  | { kind: 'sip-ack-timeout' }
+  | { kind: 'sip-bye'; request: SipRequest }
+  | { kind: 'sip-down' }
+  // time and lifecycle
+  | { kind: 'timer'; name: TimerName }
+  | { kind: 'shutdown' };
+
+/** XMPP stanza error conditions a call answers with (RFC 6120 §8.3.3). */
+export type StanzaCondition =
+  | 'bad-request'
+  | 'item-not-found'
+  | 'unexpected-request'
+  | 'feature-not-implemented'
+  | 'not-acceptable'
+  | 'forbidden';
+
+/** XEP-0166 §11 `urn:xmpp:jingle:errors:1` conditions. */
+export type JingleErrorCondition = 'out-of-order' | 'unknown-session' | 'tie-break' | 'unsupported-info';
+
+export type Effect =
+  | { kind: 'iq-result'; to: string; from: string; id: string }
+  | {
+      kind: 'iq-error';
+      to: string;
+      from: string;
+      id: string;
+      condition: StanzaCondition;
+      jingleCondition?: JingleErrorCondition;
+      text?: string;
+    }
+  | { kind: 'send-jingle'; from: string; to: string; jingle: Jingle }
+  | { kind: 'send-jmi'; jmi: JmiKind; from: string; to: string; id: string; media?: string[]; reason?: Reason }
+  | { kind: 'sip-invite'; uri: string; from: string; to: string; body: string; callId: string }
+  | { kind: 'sip-cancel' }
+  | { kind: 'sip-bye'; headers: SipHeader[] }
+  | { kind: 'sip-provisional'; status: 180 | 183 }
+  | { kind: 'sip-accept'; body: string }
+  | { kind: 'sip-reject'; status: number; reason: string; headers: SipHeader[] }
+  | { kind: 'sip-reinvite'; body: string }
+  | { kind: 'timer-start'; name: TimerName; ms: number }
+  | { kind: 'timer-stop'; name: TimerName }
+  | { kind: 'ended'; condition: ReasonCondition };
