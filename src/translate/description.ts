@@ -53,6 +53,8 @@ export interface SdpToJingleOptions {
   sid?: string;
   initiator?: string;
   responder?: string;
+  /** Content names by m-section index: an answer names its contents after the offer's. */
+  contentNames?: readonly string[];
 }
 
 /** SDP text (or model) → the `<jingle>` model that carries it. */
@@ -61,7 +63,7 @@ export function sdpToJingle(input: string | Sdp, opts: SdpToJingleOptions = {}):
   const action = opts.action ?? 'session-initiate';
   const p = perspectiveOf(action);
   if (sdp.media.length === 0) throw new InputError('sdp', 'session', 'has no m= line to translate');
-  const { contents, groups } = sdpToJingleModel(sdp, p);
+  const { contents, groups } = sdpToJingleModel(sdp, p, opts.contentNames);
   const j: Jingle = {
     action,
     // XEP-0166 §7.1: an opaque sid; derived from o= so a repeated translation agrees.

@@ -51,7 +51,8 @@ export function contentToMedia(
     };
   }
   writeDescription(d, m, p.author);
-  m.mid = content.name;
+  // RFC 5888 §9.2: an answer carries a=mid only where the offer did.
+  if (!offer || offer.media.mid !== undefined) m.mid = content.name;
   m.direction = sendersToDirection(content.senders, p.author);
   if (content.transport?.kind === 'ice-udp') writeIce(content.transport, m);
   writeSecurity(content, m, p, offer);

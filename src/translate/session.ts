@@ -56,10 +56,16 @@ export function jingleToSdpModel(
 }
 
 /** The contents and groups for an SDP, from the point of view `p` of its author. */
-export function sdpToJingleModel(sdp: Sdp, p: Perspective): { contents: Content[]; groups: Group[] } {
+export function sdpToJingleModel(
+  sdp: Sdp,
+  p: Perspective,
+  names?: readonly string[],
+): { contents: Content[]; groups: Group[] } {
   const used = new Set<string>();
   const contents = sdp.media.map((m: SdpMedia, i: number) => {
-    const name = uniqueName(m.mid ?? m.type, used);
+    // RFC 3264 §6: the answer's m-sections are the offer's, in order; an answer without a=mid
+    // (most SIP phones) takes the offered content names from `names`.
+    const name = uniqueName(names?.[i] ?? m.mid ?? m.type, used);
     return mediaToContent(m, sdp, p, name, `m-section ${i + 1} (m=${m.type})`);
   });
   const groups: Group[] = (sdp.groups ?? []).map((g) => ({

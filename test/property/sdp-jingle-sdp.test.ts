@@ -30,9 +30,9 @@ import type { Sdp, SdpMedia } from '../../src/sdp/types';
 import { jingleToSdp, sdpToJingle } from '../../src/translate/description';
 import { STATIC_RTPMAP, sdpCaseArb, type SdpCase, type SdpShape } from '../support/arbitraries';
 
-/** Runs per shape (4 shapes): offers, and answers; about 460 SDPs in all, to keep the suite fast. */
-const OFFER_RUNS = 75;
-const ANSWER_RUNS = 40;
+/** Runs per shape (4 shapes): offers, and answers; 600 SDPs in all, to keep the suite fast. */
+const OFFER_RUNS = 100;
+const ANSWER_RUNS = 50;
 
 /** Own fmtp reader (not the one under test): `k=v` tokens and bare tokens, trimmed. */
 function fmtpList(config: string): [string, string][] {

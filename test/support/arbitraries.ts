@@ -32,6 +32,30 @@ import type {
 const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
 const HEX = '0123456789ABCDEF';
 
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const ALPHA = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** Strings over an alphabet (much faster to generate than regex-driven strings); `first` restricts the first character. */
+export const chars = (
+  alphabet: string,
+  minLength: number,
+  maxLength: number,
+  first?: string,
+): fc.Arbitrary<string> =>
+  first === undefined
+    ? fc.string({ unit: fc.constantFrom(...alphabet), minLength, maxLength })
+    : fc
+        .tuple(
+          fc.constantFrom(...first),
+          fc.string({
+            unit: fc.constantFrom(...alphabet),
+            minLength: minLength - 1,
+            maxLength: maxLength - 1,
+          }),
+        )
+        .map(([a, b]) => a + b);
+
 /** RFC 8839 ice-char strings. */
 export const iceChars = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
   fc.string({ unit: fc.constantFrom(...ICE_CHARS), minLength, maxLength });
@@ -50,11 +74,8 @@ export const uint32 = (min = 0): fc.Arbitrary<number> =>
 /** Colon-separated upper-case hex pairs, `bytes` long (RFC 8122 §5). */
 export const hexPairs = (bytes: number): fc.Arbitrary<string> =>
   fc
-    .array(
-      fc.tuple(fc.constantFrom(...HEX), fc.constantFrom(...HEX)).map(([a, b]) => a + b),
-      { minLength: bytes, maxLength: bytes },
-    )
-    .map((pairs) => pairs.join(':'));
+    .uint8Array({ minLength: bytes, maxLength: bytes })
+    .map((a) => Array.from(a, (b) => HEX[b >> 4]! + HEX[b & 15]!).join(':'));
 
 export const ipv4: fc.Arbitrary<string> = fc.ipV4();
 export const ipv6: fc.Arbitrary<string> = fc.ipV6();
@@ -69,14 +90,14 @@ export const senders: fc.Arbitrary<Senders | undefined> = fc.constantFrom(
 );
 
 /** fmtp name / value tokens: no `;`, `=` or white space (RFC 4566 §6 leaves the format to the codec). */
-const fmtpName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,11}$/);
-const fmtpValue = fc.stringMatching(/^[A-Za-z0-9.,:/-]{1,12}$/);
+const fmtpName = chars(`${ALNUM}-`, 1, 12, ALPHA);
+const fmtpValue = chars(`${ALNUM}.,:/-`, 1, 12);
 
 /** Realistic feedback types plus random tokens (RFC 4585 §4.2); never the trr-int keyword. */
 const fbToken = fc
   .oneof(
     fc.constantFrom('nack', 'ccm', 'goog-remb', 'transport-cc', 'pli', 'fir', 'sli', 'rpsi', 'tmmbr'),
-    fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
+    chars(`${LOWER}0123456789_-`, 1, 9, LOWER),
   )
   .filter((t) => t !== 'trr-int');
 
@@ -113,7 +134,7 @@ const codecName = fc.oneof(
     'G722',
     'iLBC',
   ),
-  fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,10}$/),
+  chars(`${ALNUM}._-`, 1, 11, ALPHA),
 );
 
 function payloadType(
@@ -155,7 +176,7 @@ const HDREXT_URIS = [
 ];
 const hdrExtUri = fc.oneof(
   fc.constantFrom(...HDREXT_URIS),
-  fc.stringMatching(/^[a-z0-9-]{1,10}$/).map((s) => `urn:example:rtp-hdrext:${s}`),
+  chars(`${LOWER}0123456789-`, 1, 10).map((s) => `urn:example:rtp-hdrext:${s}`),
 );
 
 const hdrExts: fc.Arbitrary<RtpHdrExt[]> = fc
@@ -172,9 +193,9 @@ const hdrExts: fc.Arbitrary<RtpHdrExt[]> = fc
   );
 
 const sourceParameter: fc.Arbitrary<Parameter> = fc.oneof(
-  fc.stringMatching(/^[A-Za-z0-9+/]{4,16}$/).map((v) => ({ name: 'cname', value: v })),
+  chars(ICE_CHARS, 4, 16).map((v) => ({ name: 'cname', value: v })),
   fc
-    .tuple(fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/), fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/))
+    .tuple(chars(`${ALNUM}-`, 1, 12), chars(`${ALNUM}-`, 1, 12))
     .map(([s, t]) => ({ name: 'msid', value: `${s} ${t}` })),
   fc.constant({ name: 'x-flag', value: '' }),
 );
@@ -234,9 +255,9 @@ export const rtpDescription: fc.Arbitrary<RtpDescription> = fc
 export const iceCandidate: fc.Arbitrary<IceCandidate> = fc
   .record({
     component: fc.constantFrom(1, 2),
-    foundation: fc.stringMatching(/^[a-zA-Z0-9+/]{1,32}$/),
+    foundation: chars(ICE_CHARS, 1, 32),
     generation: fc.oneof(fc.constantFrom(0, 1), uint32()),
-    id: fc.stringMatching(/^[a-z0-9]{1,10}$/),
+    id: chars(`${LOWER}0123456789`, 1, 10),
     ip,
     network: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
     port: fc.integer({ min: 1, max: 65535 }),
@@ -306,7 +327,7 @@ export const xtlsSecurity: fc.Arbitrary<XtlsSecurity> = fc.record({
 });
 
 const keyParams = fc
-  .tuple(fc.stringMatching(/^[A-Za-z0-9+/]{40}$/), fc.constantFrom('', '|2^20|1:32', '|2^31'))
+  .tuple(chars(ICE_CHARS, 40, 40), fc.constantFrom('', '|2^20|1:32', '|2^31'))
   .map(([k, life]) => `inline:${k}${life}`);
 
 export const cryptos: fc.Arbitrary<Crypto[]> = fc
@@ -338,42 +359,46 @@ export const cryptos: fc.Arbitrary<Crypto[]> = fc
     ),
   );
 
-export type SecurityKind = 'dtls' | 'xtls' | 'sdes' | 'none';
-
 /** Options for {@link jingleArb}; `sdesRequired` restricts `<encryption required>`. */
 export interface JingleArbOptions {
   action: 'session-initiate' | 'session-accept';
   sdesRequired?: fc.Arbitrary<boolean>;
 }
 
+type SecurityChoice =
+  | { kind: 'dtls'; dtls: DtlsFingerprint[] }
+  | { kind: 'xtls'; xtls: XtlsSecurity }
+  | { kind: 'sdes'; cryptos: Crypto[]; required: boolean }
+  | { kind: 'none' };
+
 function contentArb(name: string, opts: JingleArbOptions): fc.Arbitrary<Content> {
+  const security: fc.Arbitrary<SecurityChoice> = fc.oneof(
+    dtlsFingerprints.map((dtls) => ({ kind: 'dtls' as const, dtls })),
+    xtlsSecurity.map((xtls) => ({ kind: 'xtls' as const, xtls })),
+    fc
+      .tuple(cryptos, opts.sdesRequired ?? fc.boolean())
+      .map(([cs, required]) => ({ kind: 'sdes' as const, cryptos: cs, required })),
+    fc.constant({ kind: 'none' as const }),
+  );
   return fc
-    .record({
-      senders,
-      description: rtpDescription,
-      security: fc.constantFrom<SecurityKind>('dtls', 'xtls', 'sdes', 'none'),
-      dtls: dtlsFingerprints,
-      xtls: xtlsSecurity,
-      cryptos,
-      required: opts.sdesRequired ?? fc.boolean(),
-    })
-    .chain((r) =>
-      iceTransport(r.security === 'dtls' ? r.dtls : []).map((transport) => {
-        const description: RtpDescription = { ...r.description };
-        if (r.security === 'sdes') description.encryption = { required: r.required, cryptos: r.cryptos };
-        const c: Content = { creator: 'initiator' as Creator, name, description, transport };
-        if (r.senders !== undefined) c.senders = r.senders;
-        if (r.security === 'xtls') c.security = r.xtls;
-        return c;
-      }),
-    );
+    .record({ senders, description: rtpDescription, security, transport: iceTransport([]) })
+    .map((r) => {
+      const description: RtpDescription = { ...r.description };
+      const sec = r.security;
+      if (sec.kind === 'sdes') description.encryption = { required: sec.required, cryptos: sec.cryptos };
+      const transport: IceUdpTransport = {
+        ...r.transport,
+        fingerprints: sec.kind === 'dtls' ? sec.dtls : [],
+      };
+      const c: Content = { creator: 'initiator' as Creator, name, description, transport };
+      if (r.senders !== undefined) c.senders = r.senders;
+      if (sec.kind === 'xtls') c.security = sec.xtls;
+      return c;
+    });
 }
 
 /** Content names: valid a=mid tokens, including WebRTC's all-digit ones. */
-const contentName = fc.oneof(
-  fc.constantFrom('0', '1', '2', 'audio', 'video'),
-  fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/),
-);
+const contentName = fc.oneof(fc.constantFrom('0', '1', '2', 'audio', 'video'), chars(`${ALNUM}_-`, 1, 8));
 
 export const jingleArb = (opts: JingleArbOptions): fc.Arbitrary<Jingle> =>
   fc
@@ -382,7 +407,7 @@ export const jingleArb = (opts: JingleArbOptions): fc.Arbitrary<Jingle> =>
       fc.tuple(
         fc.tuple(...names.map((n) => contentArb(n, opts))),
         fc.option(fc.subarray(names, { minLength: 1 }), { nil: undefined }),
-        fc.stringMatching(/^[A-Za-z0-9]{4,16}$/),
+        chars(ALNUM, 4, 16),
       ),
     )
     .map(([contents, bundle, sid]) => {
@@ -400,7 +425,7 @@ const mdnsName = fc.uuid().map((u) => `${u}.local`);
 const sdpCandidateLine = (networkId: boolean): fc.Arbitrary<string> =>
   fc
     .record({
-      foundation: fc.stringMatching(/^[a-zA-Z0-9+/]{1,32}$/),
+      foundation: chars(ICE_CHARS, 1, 32),
       component: fc.constantFrom(1, 2),
       transport: fc.constantFrom('udp', 'UDP', 'tcp'),
       priority: uint32(1),

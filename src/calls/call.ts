@@ -1,0 +1,143 @@
+/**
+ * What both kinds of call share: the three machines (Jingle session, SIP dialog, offer/answer),
+ * timers as effects, IQ answers, and the one way out (`end`) that stops every timer and says
+ * `ended` exactly once. A call is pure: `handle(event)` returns effects and never throws —
+ * an unexpected failure ends the call on both legs with `general-error`.
+ */
+import type { GatewayConfig } from '../config/config';
+import type { JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
+import type { AddressContext } from '../translate/address';
+import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
+import { jingleSession, type JingleEvent } from './jingle-session';
+import { offerAnswer } from './offer-answer';
+import { sipDialog } from './sip-dialog';
+
+export interface CallContext {
+  config: GatewayConfig;
+  address: AddressContext;
+  /** Debug log of transitions and decisions. */
+  log?: (message: string, meta?: Record<string, unknown>) => void;
+}
+
+/** The Jingle machine event an incoming action stands for (XEP-0166 §6), if the call handles it. */
+export function jingleEventOf(action: JingleAction): JingleEvent | undefined {
+  switch (action) {
+    case 'session-initiate':
+      return 'initiate';
+    case 'session-accept':
+      return 'accept';
+    case 'session-info':
+      return 'info';
+    case 'transport-info':
+      return 'transport-info';
+    case 'session-terminate':
+      return 'terminate';
+    default:
+      return undefined;
+  }
+}
+
+export abstract class Call {
+  abstract readonly origin: 'xmpp' | 'sip';
+  readonly jingle;
+  readonly dialog;
+  readonly offerAnswer;
+  private readonly timers = new Set<TimerName>();
+  private done = false;
+
+  protected constructor(
+    readonly sid: string,
+    readonly callId: string,
+    protected readonly ctx: CallContext,
+  ) {
+    const log = (machine: string, from: string, event: string, to: string): void =>
+      ctx.log?.(`${machine}: ${from} --${event}--> ${to}`, { sid, callId });
+    this.jingle = jingleSession(log);
+    this.dialog = sipDialog(log);
+    this.offerAnswer = offerAnswer(log);
+  }
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** Handles one event; events of one call must be handed in one at a time, in order. */
+  handle(event: CallEvent): Effect[] {
+    if (this.done) return this.afterEnd(event);
+    const out: Effect[] = [];
+    try {
+      this.on(event, out);
+    } catch (e) {
+      this.ctx.log?.(`call failed on ${event.kind}: ${(e as Error).message}`, { sid: this.sid });
+      out.length = 0;
+      this.abort(out, 'general-error', (e as Error).message);
+    }
+    return out;
+  }
+
+  protected abstract on(event: CallEvent, out: Effect[]): void;
+
+  /** End both legs now (failure, shutdown, a dropped connection). */
+  protected abstract abort(out: Effect[], condition: ReasonCondition, text?: string): void;
+
+  /** After the end, an IQ for this session is out of order; everything else is dropped. */
+  private afterEnd(event: CallEvent): Effect[] {
+    if (event.kind !== 'jingle') return [];
+    return [this.iqErrorEffect(event.iq, 'unexpected-request', 'out-of-order', 'the session has ended')];
+  }
+
+  protected startTimer(out: Effect[], name: TimerName, ms: number): void {
+    this.timers.add(name);
+    out.push({ kind: 'timer-start', name, ms });
+  }
+
+  protected stopTimer(out: Effect[], name: TimerName): void {
+    if (this.timers.delete(name)) out.push({ kind: 'timer-stop', name });
+  }
+
+  /** The one way out: every timer stopped, `ended` said once. Idempotent. */
+  protected end(out: Effect[], condition: ReasonCondition): void {
+    if (this.done) return;
+    for (const t of this.timers) out.push({ kind: 'timer-stop', name: t });
+    this.timers.clear();
+    this.done = true;
+    this.jingle.apply('terminate');
+    if (this.dialog.state !== 'terminated') this.dialog.apply(this.dialog.state === 'confirmed' ? 'bye' : 'cancel');
+    out.push({ kind: 'ended', condition });
+  }
+
+  protected result(out: Effect[], iq: JingleIq): void {
+    out.push({ kind: 'iq-result', to: iq.from ?? '', from: iq.to ?? '', id: iq.id });
+  }
+
+  protected iqErrorEffect(
+    iq: JingleIq,
+    condition: StanzaCondition,
+    jingleCondition?: JingleErrorCondition,
+    text?: string,
+  ): Effect {
+    const e: Effect = { kind: 'iq-error', to: iq.from ?? '', from: iq.to ?? '', id: iq.id, condition };
+    if (jingleCondition) e.jingleCondition = jingleCondition;
+    if (text !== undefined) e.text = text;
+    return e;
+  }
+
+  /**
+   * Moves the Jingle machine for an incoming IQ; an illegal move is answered with
+   * `unexpected-request` + `<out-of-order/>` (XEP-0166 §7.3) and returns false.
+   */
+  protected acceptJingle(out: Effect[], iq: JingleIq): boolean {
+    const event = jingleEventOf(iq.jingle.action);
+    if (event === undefined) {
+      out.push(this.iqErrorEffect(iq, 'feature-not-implemented', undefined, `${iq.jingle.action} is not supported`));
+      return false;
+    }
+    if (!this.jingle.apply(event).ok) {
+      out.push(
+        this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `${iq.jingle.action} in state ${this.jingle.state}`),
+      );
+      return false;
+    }
+    return true;
+  }
+}

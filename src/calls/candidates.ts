@@ -1,0 +1,43 @@
+/**
+ * Trickled candidates (XEP-0176 §6 transport-info) folded into the contents they belong to,
+ * so the SDP sent later carries all of them (DESIGN.md §Transport: never drop candidates).
+ */
+import type { Content, IceCandidate } from '../jingle/types';
+
+function key(c: IceCandidate): string {
+  return `${c.component} ${c.protocol} ${c.ip} ${c.port} ${c.foundation}`;
+}
+
+/**
+ * The contents with the candidates of `update` added, matched by content name. New ICE
+ * credentials (an ICE restart, RFC 8445 §9) replace the old ones and their candidates.
+ * Returns how many candidates were added.
+ */
+export function mergeCandidates(contents: Content[], update: readonly Content[]): number {
+  let added = 0;
+  for (const u of update) {
+    const target = contents.find((c) => c.name === u.name);
+    const from = u.transport;
+    const into = target?.transport;
+    if (!target || from?.kind !== 'ice-udp') continue;
+    if (!into || into.kind !== 'ice-udp') {
+      target.transport = { ...from, candidates: [...from.candidates], fingerprints: [...from.fingerprints] };
+      added += from.candidates.length;
+      continue;
+    }
+    if (from.ufrag !== undefined && into.ufrag !== undefined && from.ufrag !== into.ufrag) {
+      into.ufrag = from.ufrag;
+      if (from.pwd !== undefined) into.pwd = from.pwd;
+      into.candidates = [];
+    }
+    const seen = new Set(into.candidates.map(key));
+    for (const c of from.candidates) {
+      if (seen.has(key(c))) continue;
+      seen.add(key(c));
+      into.candidates.push(c);
+      added++;
+    }
+    if (into.fingerprints.length === 0 && from.fingerprints.length > 0) into.fingerprints = [...from.fingerprints];
+  }
+  return added;
+}

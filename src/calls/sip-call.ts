@@ -1,0 +1,288 @@
+/**
+ * A call from a SIP phone to an XMPP user (DESIGN.md §Call flows, SIP → XMPP):
+ *
+ * ```
+ * SIP peer                      gateway                                  XMPP user's devices
+ *   INVITE ─────────────────▶ (100 by the SIP leg); JMI <propose> ──────▶ every device rings
+ *   ◀── 180 ◀──────────────── <ringing/> (JMI or session-info)
+ *                             first <proceed> ◀──────────────────────── one device
+ *                             session-initiate ─────────────────────────▶ that device
+ *   ◀── 200 (until ACK) ◀──── session-accept (+ gather window for its trickled candidates)
+ *   CANCEL ─────────────────▶ (487 by the SIP leg); <retract> or session-terminate
+ *   ◀── 603/486/… ◀────────── <reject> or session-terminate before the answer
+ *   BYE ⇄ session-terminate after the answer
+ * ```
+ */
+import { parseSdp, writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
+import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
+import { header, parseNameAddr } from '../sip';
+import type { SipRequest } from '../sip/types';
+import { bareJid, sipCallerToJid, sipUriToJid } from '../translate/address';
+import { jingleToSdpObject, sdpToJingle } from '../translate/description';
+import { formatReasonHeader, reasonToSip } from '../translate/reason';
+import { InputError } from '../errors';
+import { Call, type CallContext } from './call';
+import { mergeCandidates } from './candidates';
+import type { CallEvent, Effect } from './events';
+import { reasonOf } from './xmpp-call';
+
+export class SipCall extends Call {
+  readonly origin = 'sip';
+  /** The gateway's full JID for the SIP caller, and the callee's bare JID. */
+  readonly caller: string;
+  readonly callee: string;
+  /** The device that proceeded (XEP-0353 §3.2), once one has. */
+  private device?: string;
+  private readonly offerSdp: Sdp;
+  private readonly contents: Content[];
+  private readonly groups: Jingle['groups'];
+  private accept?: Jingle;
+  private ringing = false;
+
+  /**
+   * Starts the call from an INVITE. Refusals that need no XMPP side (unknown callee, an offer
+   * we cannot read) come back as a final SIP response in the effects, with the call ended.
+   */
+  static start(request: SipRequest, sid: string, ctx: CallContext): { call?: SipCall; effects: Effect[] } {
+    const callId = header(request, 'Call-ID') ?? sid;
+    let parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle };
+    try {
+      parts = SipCall.read(request, sid, ctx);
+    } catch (e) {
+      const status = e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address') ? 404 : 488;
+      const text = e instanceof Error ? e.message : String(e);
+      return {
+        effects: [
+          {
+            kind: 'sip-reject',
+            status,
+            reason: status === 404 ? 'Not Found' : 'Not Acceptable Here',
+            // RFC 3261 §20.43: say why, so the SIP side's user learns it too.
+            headers: [{ name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` }],
+          },
+        ],
+      };
+    }
+    const call = new SipCall(sid, callId, ctx, parts);
+    return { call, effects: call.begin() };
+  }
+
+  private static read(request: SipRequest, sid: string, ctx: CallContext) {
+    const resource = ctx.config.xmpp.resource;
+    const from = parseNameAddr(header(request, 'From') ?? '', 'header From').uri;
+    const caller = `${sipCallerToJid(from, ctx.address)}/${resource}`;
+    const callee = bareJid(sipUriToJid(request.uri, ctx.address));
+    if (request.body.trim() === '') {
+      throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
+    }
+    const offer = parseSdp(request.body);
+    const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
+    return { caller, callee, offer, jingle };
+  }
+
+  private constructor(
+    sid: string,
+    callId: string,
+    ctx: CallContext,
+    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle },
+  ) {
+    super(sid, callId, ctx);
+    this.caller = parts.caller;
+    this.callee = parts.callee;
+    this.offerSdp = parts.offer;
+    this.contents = parts.jingle.contents;
+    this.groups = parts.jingle.groups;
+  }
+
+  private begin(): Effect[] {
+    const out: Effect[] = [];
+    this.dialog.apply('invite');
+    this.offerAnswer.apply('remote-offer');
+    // XEP-0353 §3.1: propose to the bare JID, so every device of the user rings.
+    const media = [...new Set(this.contents.map((c) => c.description?.media ?? 'audio'))];
+    out.push({ kind: 'send-jmi', jmi: 'propose', from: this.caller, to: this.callee, id: this.sid, media });
+    this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
+    return out;
+  }
+
+  protected on(event: CallEvent, out: Effect[]): void {
+    switch (event.kind) {
+      case 'jmi':
+        return this.onJmi(event.jmi, event.from, event.reason, out);
+      case 'jingle':
+        return this.onJingle(event.iq, out);
+      case 'jingle-result':
+        return;
+      case 'jingle-error':
+        if (event.action === 'session-initiate') return this.abort(out, 'connectivity-error', event.text);
+        return;
+      case 'timer':
+        if (event.name === 'gather') return this.sendAnswer(out);
+        return this.abort(out, 'timeout', 'no answer');
+      case 'sip-ack':
+        return;
+      case 'sip-ack-timeout':
+        // RFC 3261 §13.3.1.4: the SIP leg has sent BYE; the XMPP side hears why.
+        this.dialog.apply('bye');
+        this.tellXmpp(out, { condition: 'connectivity-error', text: 'no ACK for the 200 OK' });
+        return this.end(out, 'connectivity-error');
+      case 'sip-cancel':
+        // The SIP leg answered 487; ring off every device (XEP-0353 §3.3 retract) or end the session.
+        this.dialog.apply('cancel');
+        this.tellXmpp(out, { condition: 'cancel' });
+        return this.end(out, 'cancel');
+      case 'sip-bye': {
+        this.dialog.apply('bye');
+        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        this.tellXmpp(out, reason);
+        return this.end(out, reason.condition);
+      }
+      case 'sip-provisional':
+      case 'sip-answered':
+      case 'sip-failed':
+        return;
+      case 'xmpp-down':
+        return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
+      case 'sip-down':
+        return this.end(out, 'connectivity-error');
+      case 'shutdown':
+        return this.abort(out, 'general-error', 'gateway shutting down');
+    }
+  }
+
+  private onJmi(kind: string, from: string, reason: Reason | undefined, out: Effect[]): void {
+    if (kind === 'ringing') return this.ring(out);
+    if (kind === 'proceed') {
+      // XEP-0353 §3.2: the first device to proceed gets the session; the XMPP leg tells the others.
+      if (this.device !== undefined || bareJid(from) !== this.callee) return;
+      this.device = from;
+      this.jingle.apply('initiate');
+      const initiate: Jingle = {
+        action: 'session-initiate',
+        sid: this.sid,
+        initiator: this.caller,
+        contents: this.contents,
+        groups: this.groups,
+      };
+      out.push({ kind: 'send-jingle', from: this.caller, to: from, jingle: initiate });
+      return;
+    }
+    if (kind === 'reject' && this.device === undefined && bareJid(from) === this.callee) {
+      return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
+    }
+  }
+
+  private onJingle(iq: JingleIq, out: Effect[]): void {
+    if (this.device === undefined || iq.from !== this.device) {
+      out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
+      return;
+    }
+    if (!this.acceptJingle(out, iq)) return;
+    const j = iq.jingle;
+    this.result(out, iq);
+    switch (j.action) {
+      case 'session-info':
+        if (j.info?.kind === 'ringing') this.ring(out);
+        return;
+      case 'transport-info':
+        // XEP-0176 §6: candidates trickled by the device; the answer waits for them (gather window).
+        if (this.accept) mergeCandidates(this.accept.contents, j.contents);
+        else this.pendingInfo.push(...j.contents);
+        return;
+      case 'session-accept': {
+        this.accept = structuredClone(j);
+        mergeCandidates(this.accept.contents, this.pendingInfo);
+        this.stopTimer(out, 'no-answer');
+        const window = this.ctx.config.calls.gatherWindowMs;
+        if (window > 0) this.startTimer(out, 'gather', window);
+        else this.sendAnswer(out);
+        return;
+      }
+      case 'session-terminate': {
+        const condition = j.reason?.condition ?? 'success';
+        if (this.dialog.state === 'confirmed') {
+          this.bye(out, condition, j.reason?.text);
+          return this.end(out, condition);
+        }
+        return this.refuse(out, condition, j.reason?.text, false);
+      }
+    }
+  }
+
+  private readonly pendingInfo: Content[] = [];
+
+  private ring(out: Effect[]): void {
+    if (this.ringing || this.dialog.state === 'confirmed') return;
+    this.ringing = true;
+    this.dialog.apply('ringing');
+    out.push({ kind: 'sip-provisional', status: 180 });
+  }
+
+  /** The 200 OK with the SDP answer: the device's accept with its trickled candidates. */
+  private sendAnswer(out: Effect[]): void {
+    this.stopTimer(out, 'gather');
+    if (!this.accept) return;
+    let body: string;
+    try {
+      const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
+      body = writeSdp(jingleToSdpObject(this.accept, { offer: this.offerSdp, origin: { address: host } }));
+    } catch (e) {
+      return this.abort(out, 'incompatible-parameters', (e as Error).message);
+    }
+    this.offerAnswer.apply('local-answer');
+    this.jingle.apply('accept');
+    this.dialog.apply('answered');
+    out.push({ kind: 'sip-accept', body });
+  }
+
+  /** A final response to the INVITE with the mapped status (DESIGN.md §Reasons). */
+  private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
+    const mapped = reasonToSip(condition);
+    const status = mapped.status ?? 480;
+    const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
+    out.push({ kind: 'sip-reject', status, reason: mapped.text, headers });
+    this.dialog.apply('failed');
+    if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
+    this.end(out, condition);
+  }
+
+  private bye(out: Effect[], condition: ReasonCondition, text?: string): void {
+    const mapped = reasonToSip(condition);
+    const headers =
+      condition === 'success' || mapped.status === undefined
+        ? []
+        : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
+    out.push({ kind: 'sip-bye', headers });
+  }
+
+  /** Before a device proceeded: JMI retract to the bare JID; after: session-terminate to it. */
+  private tellXmpp(out: Effect[], reason: Reason): void {
+    if (this.device === undefined) {
+      out.push({ kind: 'send-jmi', jmi: 'retract', from: this.caller, to: this.callee, id: this.sid, reason });
+      return;
+    }
+    out.push({
+      kind: 'send-jingle',
+      from: this.caller,
+      to: this.device,
+      jingle: { action: 'session-terminate', sid: this.sid, contents: [], groups: [], reason },
+    });
+  }
+
+  protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
+    if (this.dialog.state === 'confirmed') {
+      this.bye(out, condition, text);
+      if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
+      return this.end(out, condition);
+    }
+    // No answer yet: 480 for no answer (DESIGN.md §Reasons), the mapped status otherwise.
+    if (condition === 'timeout') {
+      out.push({ kind: 'sip-reject', status: 480, reason: 'Temporarily Unavailable', headers: [] });
+      this.dialog.apply('failed');
+      if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
+      return this.end(out, condition);
+    }
+    this.refuse(out, condition, text, tellXmpp);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * A call placed by an XMPP user to a SIP address (DESIGN.md §Call flows, XMPP → SIP):
+ *
+ * ```
+ * client                       gateway                              SIP peer
+ *   session-initiate ─────────▶ IQ result; gather window ─────────▶ INVITE
+ *   transport-info ───────────▶ candidates folded into the offer      100 / 180
+ *   ◀──────────── session-info <ringing/> ◀──────────────────────── 180/183
+ *   ◀──────────── session-accept ◀───────────────────────────────── 200 (ACK by the SIP leg)
+ *   session-terminate ────────▶ CANCEL before the answer, BYE after
+ *   ◀──────────── session-terminate (mapped reason + SIP text) ◀─── 3xx–6xx / BYE
+ * ```
+ */
+import { writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
+import type { Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
+import { header } from '../sip';
+import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
+import { jingleToSdpObject, sdpToJingle } from '../translate/description';
+import { callIdForSid } from '../translate/jingle-to-sip';
+import { formatReasonHeader, parseReasonHeader, reasonToSip, sipToReason } from '../translate/reason';
+import { Call, type CallContext } from './call';
+import { mergeCandidates } from './candidates';
+import type { CallEvent, Effect } from './events';
+import { isEarly } from './sip-dialog';
+
+export class XmppCall extends Call {
+  readonly origin = 'xmpp';
+  /** The XMPP caller's full JID, and the JID at the gateway it called. */
+  readonly client: string;
+  readonly gatewayJid: string;
+  private readonly offer: Jingle;
+  private offerSdp?: Sdp;
+  private ringing = false;
+  /** Candidates that arrived after the INVITE: sent in a re-INVITE once the call is answered. */
+  private lateCandidates = false;
+
+  /**
+   * Starts the call from the client's session-initiate. The IQ is answered here: a callee that
+   * cannot be reached or an offer that cannot be expressed in SDP is refused at once with the
+   * reason in `<text>`; otherwise the IQ result goes out and the gather window starts.
+   */
+  static start(iq: JingleIq, ctx: CallContext): { call: XmppCall; effects: Effect[] } {
+    const call = new XmppCall(iq, ctx);
+    return { call, effects: call.begin(iq) };
+  }
+
+  private constructor(iq: JingleIq, ctx: CallContext) {
+    super(iq.jingle.sid, callIdForSid(iq.jingle.sid, ctx.config), ctx);
+    this.client = iq.from ?? iq.jingle.initiator ?? '';
+    this.gatewayJid = iq.to ?? '';
+    this.offer = structuredClone(iq.jingle);
+  }
+
+  private begin(iq: JingleIq): Effect[] {
+    const out: Effect[] = [];
+    try {
+      // Refuse at once what can never become an INVITE: an unroutable callee, an offer with no SDP form.
+      jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
+      jingleToSdpObject(this.offer);
+    } catch (e) {
+      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, (e as Error).message));
+      this.end(out, 'failed-application');
+      return out;
+    }
+    this.jingle.apply('initiate');
+    this.result(out, iq);
+    const window = this.ctx.config.calls.gatherWindowMs;
+    if (window > 0) this.startTimer(out, 'gather', window);
+    else this.sendInvite(out);
+    return out;
+  }
+
+  private sendInvite(out: Effect[]): void {
+    const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
+    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
+    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: host } });
+    this.dialog.apply('invite');
+    this.offerAnswer.apply('local-offer');
+    out.push({
+      kind: 'sip-invite',
+      uri,
+      from: callerJidToSipFrom(this.client, this.ctx.address),
+      to: uri,
+      body: writeSdp(this.offerSdp),
+      callId: this.callId,
+    });
+    this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
+  }
+
+  protected on(event: CallEvent, out: Effect[]): void {
+    switch (event.kind) {
+      case 'jingle':
+        return this.onJingle(event.iq, out);
+      case 'jingle-result':
+        return;
+      case 'jingle-error':
+        // The client is gone (XEP-0166 §6.3: an IQ error ends the session).
+        return this.abort(out, 'connectivity-error', event.text, false);
+      case 'timer':
+        if (event.name === 'gather') {
+          this.stopTimer(out, 'gather');
+          return this.sendInvite(out);
+        }
+        return this.abort(out, 'timeout', 'no answer');
+      case 'sip-provisional':
+        return this.onProvisional(event.response.status, out);
+      case 'sip-answered':
+        return this.onAnswered(event.response.body, out);
+      case 'sip-failed': {
+        const r = event.response;
+        this.dialog.apply('failed');
+        this.terminateJingle(out, { condition: sipToReason(r.status), text: `${r.status} ${r.reason}`.trim() });
+        return this.end(out, sipToReason(r.status));
+      }
+      case 'sip-bye': {
+        this.dialog.apply('bye');
+        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        this.terminateJingle(out, reason);
+        return this.end(out, reason.condition);
+      }
+      case 'sip-ack':
+      case 'sip-ack-timeout':
+      case 'sip-cancel':
+      case 'jmi':
+        return;
+      case 'xmpp-down':
+        return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
+      case 'sip-down':
+        return this.abort(out, 'connectivity-error', 'SIP transport lost');
+      case 'shutdown':
+        return this.abort(out, 'general-error', 'gateway shutting down');
+    }
+  }
+
+  private onJingle(iq: JingleIq, out: Effect[]): void {
+    const j = iq.jingle;
+    if (j.action === 'session-accept') {
+      // The caller cannot accept its own session (XEP-0166 §6.5 is the responder's).
+      out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'the initiator cannot accept'));
+      return;
+    }
+    if (!this.acceptJingle(out, iq)) return;
+    switch (j.action) {
+      case 'transport-info': {
+        const added = mergeCandidates(this.offer.contents, j.contents);
+        this.result(out, iq);
+        if (added > 0 && this.dialog.state !== 'none') {
+          if (this.dialog.state === 'confirmed') this.reinvite(out);
+          else this.lateCandidates = true;
+        }
+        return;
+      }
+      case 'session-info':
+        // XEP-0167 §7: informational; hold/mute in SIP would need a re-INVITE (not done yet).
+        this.result(out, iq);
+        return;
+      case 'session-terminate': {
+        this.result(out, iq);
+        const condition = j.reason?.condition ?? 'success';
+        this.hangUpSip(out, condition, j.reason?.text);
+        return this.end(out, condition);
+      }
+      default:
+        this.result(out, iq);
+    }
+  }
+
+  private onProvisional(status: number, out: Effect[]): void {
+    if (status === 100) {
+      this.dialog.apply('trying');
+      return;
+    }
+    this.dialog.apply('ringing');
+    if ((status === 180 || status === 183) && !this.ringing) {
+      this.ringing = true;
+      this.sendJingle(out, { action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: 'ringing' } });
+    }
+  }
+
+  private onAnswered(body: string, out: Effect[]): void {
+    this.stopTimer(out, 'no-answer');
+    this.dialog.apply('answered');
+    let accept: Jingle;
+    try {
+      accept = sdpToJingle(body, {
+        action: 'session-accept',
+        sid: this.sid,
+        responder: this.gatewayJid,
+        contentNames: this.offer.contents.map((c) => c.name),
+      });
+    } catch (e) {
+      // RFC 3261 §13.2.2.4: the 2xx is ACKed (by the SIP leg), then the call is ended with BYE.
+      return this.abort(out, 'incompatible-parameters', `unusable SDP answer: ${(e as Error).message}`);
+    }
+    this.offerAnswer.apply('remote-answer');
+    this.jingle.apply('accept');
+    this.sendJingle(out, accept);
+    if (this.lateCandidates) this.reinvite(out);
+  }
+
+  private reinvite(out: Effect[]): void {
+    this.lateCandidates = false;
+    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
+    const sdp = jingleToSdpObject(this.offer, { origin: { address: host, sessionVersion: 2 } });
+    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
+  }
+
+  /** CANCEL while early (RFC 3261 §9.1), BYE with an RFC 3326 Reason once answered. */
+  private hangUpSip(out: Effect[], condition: ReasonCondition, text?: string): void {
+    if (this.dialog.state === 'none') return;
+    if (isEarly(this.dialog.state)) {
+      out.push({ kind: 'sip-cancel' });
+      return;
+    }
+    if (this.dialog.state !== 'confirmed') return;
+    const mapped = reasonToSip(condition);
+    const headers =
+      condition === 'success' || mapped.status === undefined
+        ? []
+        : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
+    out.push({ kind: 'sip-bye', headers });
+  }
+
+  private terminateJingle(out: Effect[], reason: Reason): void {
+    this.sendJingle(out, { action: 'session-terminate', sid: this.sid, contents: [], groups: [], reason });
+  }
+
+  private sendJingle(out: Effect[], jingle: Jingle): void {
+    out.push({ kind: 'send-jingle', from: this.gatewayJid, to: this.client, jingle });
+  }
+
+  protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
+    this.hangUpSip(out, condition, text);
+    if (tellXmpp) this.terminateJingle(out, text === undefined ? { condition } : { condition, text });
+    this.end(out, condition);
+  }
+}
+
+/** RFC 3326: the first SIP or Q.850 value of a Reason header that maps to a condition. */
+export function reasonOf(value: string | undefined): Reason | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
+    if (!first?.condition) return undefined;
+    return first.text === undefined ? { condition: first.condition } : { condition: first.condition, text: first.text };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * What the dialog layer needs from the user agent (the "UA core", RFC 3261 §8): sending requests
+ * along a route, stateless ACKs, Contact, credentials, the dialog table, and a clock. Dialogs and
+ * INVITE sessions only see this interface, so unit tests give them a fake core and a fake clock.
+ * Also the pure helpers that build requests and responses.
+ */
+import type { Logger } from 'winston';
+import type { ClientRequestHandle, ServerTransaction } from './bridge';
+import type { Clock } from './clock';
+import type { DigestCredentials } from './digest';
+import { header, headers } from './headers';
+import { parseNameAddr } from './name-addr';
+import { statusText } from './status-text';
+import type { Flow } from './transport';
+import type { SipHeader, SipRequest, SipResponse } from './types';
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
+export const ACCEPT = 'application/sdp, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
+/** Option tags we implement (RFC 3261 §19.2): none needs PRACK. `timer` is RFC 4028. */
+export const SUPPORTED = 'timer';
+
+export interface DialogHost {
+  onDialogTerminated(key: string): void;
+}
+
+export interface UaCore {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly userAgent: string;
+  /** Our Contact value (`<sip:…>`) for requests/responses over `transport`. */
+  contact(flow?: Flow): string;
+  /** Sends along the route in `req` (first Route, else the Request-URI), or on `preferFlow`. */
+  send(req: SipRequest, onResponse: (res: SipResponse) => void, opts?: SendOptions): ClientRequestHandle;
+  /** A request sent with no transaction (ACK for a 2xx), to the same next hop. */
+  sendAck(ack: SipRequest, preferFlow?: Flow): void;
+  credentials(realm: string, req: SipRequest): DigestCredentials | undefined;
+  addDialog(key: string, d: DialogLike): void;
+  removeDialog(key: string): void;
+  /** Whether we generated this Call-ID (decides the 491 back-off range, §14.1). */
+  ownsCallId(callId: string): boolean;
+}
+
+export interface SendOptions {
+  /** CANCEL only: reuse the INVITE's flow and top Via (§9.1). */
+  flow?: Flow;
+  via?: string;
+  /** A stream flow to reuse if still open (the one the dialog was set up on). */
+  preferFlow?: Flow;
+}
+
+/** What the dialog table holds: anything that takes in-dialog requests and ACKs. */
+export interface DialogLike {
+  handleRequest(tx: ServerTransaction): void;
+  handleAck(req: SipRequest): boolean;
+  handleStray2xx?(res: SipResponse): void;
+}
+
+export const dialogKey = (callId: string, localTag: string, remoteTag: string): string =>
+  `${callId}\n${localTag}\n${remoteTag}`;
+
+export function tagOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const t = parseNameAddr(value).params.tag;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function uriOf(value: string): string {
+  return parseNameAddr(value).uri;
+}
+
+export function withTag(value: string, tag: string): string {
+  return tagOf(value) === undefined ? `${value};tag=${tag}` : value;
+}
+
+export interface ResponseOptions {
+  reason?: string;
+  toTag?: string;
+  headers?: SipHeader[];
+  body?: string;
+  contentType?: string;
+}
+
+/** A response to `req` (§8.2.6.2): Via, From, To (tagged), Call-ID, CSeq copied. */
+export function makeResponse(req: SipRequest, status: number, o: ResponseOptions = {}): SipResponse {
+  const hs: SipHeader[] = [];
+  for (const h of req.headers) {
+    const k = h.name.toLowerCase();
+    if (k === 'via' || k === 'v') hs.push({ name: 'Via', value: h.value });
+  }
+  const to = header(req, 'to') as string;
+  hs.push({ name: 'From', value: header(req, 'from') as string });
+  hs.push({ name: 'To', value: o.toTag !== undefined && status > 100 ? withTag(to, o.toTag) : to });
+  hs.push({ name: 'Call-ID', value: header(req, 'call-id') as string });
+  hs.push({ name: 'CSeq', value: header(req, 'cseq') as string });
+  if (status === 100) {
+    // §8.2.6.1: a 100 copies the Timestamp.
+    const ts = header(req, 'timestamp');
+    if (ts !== undefined) hs.push({ name: 'Timestamp', value: ts });
+  }
+  hs.push(...(o.headers ?? []));
+  const body = o.body ?? '';
+  if (body !== '') hs.push({ name: 'Content-Type', value: o.contentType ?? 'application/sdp' });
+  return { kind: 'response', status, reason: o.reason ?? statusText(status), headers: hs, body };
+}
+
+/** Record-Route values of a request, to copy into dialog-creating responses (§12.1.1). */
+export function recordRoute(req: SipRequest | SipResponse): string[] {
+  return headers(req, 'record-route');
+}
+
+/** The option tags in Require that we don't support (§8.2.2.3) → 420 with Unsupported. */
+export function unsupportedRequire(req: SipRequest): string[] {
+  const known = new Set(SUPPORTED.split(/\s*,\s*/));
+  return headers(req, 'require')
+    .map((t) => t.trim())
+    .filter((t) => !known.has(t.toLowerCase()));
+}

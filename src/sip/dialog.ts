@@ -1,0 +1,413 @@
+/**
+ * A confirmed INVITE dialog (RFC 3261 §12–§15), UAC or UAS: in-dialog requests out (BYE,
+ * re-INVITE, UPDATE, INFO, REFER, NOTIFY) with CSeq, route set and remote target, and in-dialog
+ * requests in, answered or handed to listeners. Session timers (RFC 4028) refresh or end it.
+ *
+ * Events: 'bye' (req), 'reinvite' (req, respond), 'update' (req, respond), 'info' (req, respond),
+ * 'refer' (req, respond), 'notify' (req, respond), 'terminated' (why).
+ * `respond(status, body?, contentType?, headers?)` answers the request; without a listener a
+ * re-INVITE/UPDATE is answered with our last SDP (a refresh), INFO/NOTIFY with 200, REFER with 603.
+ */
+import { EventEmitter } from 'node:events';
+import type { ServerTransaction } from './bridge';
+import { TimerGroup, TIMER_64T1 } from './clock';
+import { ACCEPT, ALLOW, dialogKey, makeResponse, SUPPORTED, type UaCore } from './core';
+import { authorizationValue, pickChallenge } from './digest';
+import { DIALOG_TABLE, OFFER_TABLE, type DialogEvent, type DialogState, type OfferEvent, type OfferState } from './dialog-fsm';
+import { StateMachine } from './fsm';
+import { parseCSeq } from './cseq';
+import { header, headers, withHeader } from './headers';
+import { Retransmit2xx } from './retransmit';
+import { parseSessionExpires, type SessionTimer } from './session-timer';
+import type { Flow } from './transport';
+import type { SipHeader, SipRequest, SipResponse } from './types';
+
+export interface DialogInit {
+  role: 'uac' | 'uas';
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** Our From (UAC) / To (UAS) value, with our tag. */
+  local: string;
+  /** Their To (UAC) / From (UAS) value, with their tag. */
+  remote: string;
+  localSeq: number;
+  remoteSeq: number;
+  remoteTarget: string;
+  routeSet: string[];
+  flow?: Flow;
+  /** The SDP we last sent, for refreshes. */
+  localBody: string;
+  /** The peer's Allow, to choose UPDATE or re-INVITE for refreshes. */
+  peerAllow: string[];
+  sessionTimer?: SessionTimer;
+}
+
+export type Respond = (status: number, body?: string, contentType?: string, headers?: SipHeader[]) => void;
+
+export class Dialog extends EventEmitter {
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  readonly role: 'uac' | 'uas';
+  private localSeq: number;
+  private remoteSeq: number;
+  private readonly fsm: StateMachine<DialogState, DialogEvent>;
+  private readonly offer: StateMachine<OfferState, OfferEvent>;
+  private readonly timers: TimerGroup;
+  private pendingAck?: { cseq: number; rtx: Retransmit2xx };
+  private lastAck?: SipRequest;
+  private sessionTimer?: SessionTimer;
+  private sessionTimerHandle?: { cancel(): void };
+
+  constructor(
+    private readonly core: UaCore,
+    private readonly d: DialogInit,
+  ) {
+    super();
+    this.callId = d.callId;
+    this.localTag = d.localTag;
+    this.remoteTag = d.remoteTag;
+    this.role = d.role;
+    this.localSeq = d.localSeq;
+    this.remoteSeq = d.remoteSeq;
+    const log = core.logger.child({ callId: d.callId });
+    this.fsm = new StateMachine('dialog', DIALOG_TABLE, 'confirmed', log);
+    this.offer = new StateMachine('offer', OFFER_TABLE, 'idle', log);
+    this.timers = new TimerGroup(core.clock);
+    core.addDialog(this.key, this);
+    this.sessionTimer = d.sessionTimer;
+    this.armSessionTimer();
+  }
+
+  get key(): string {
+    return dialogKey(this.callId, this.localTag, this.remoteTag);
+  }
+
+  get state(): DialogState {
+    return this.fsm.state;
+  }
+
+  get remoteTarget(): string {
+    return this.d.remoteTarget;
+  }
+
+  get routeSet(): readonly string[] {
+    return this.d.routeSet;
+  }
+
+  /** Builds an in-dialog request (§12.2.1.1); CSeq is the next local one. */
+  makeRequest(method: string, extra: SipHeader[] = [], body = '', contentType?: string): SipRequest {
+    const seq = method === 'ACK' ? this.localSeq : ++this.localSeq;
+    const hs: SipHeader[] = [
+      { name: 'Max-Forwards', value: '70' },
+      ...this.d.routeSet.map((value) => ({ name: 'Route', value })),
+      { name: 'From', value: this.role === 'uac' ? this.d.local : this.d.remote },
+      { name: 'To', value: this.role === 'uac' ? this.d.remote : this.d.local },
+      { name: 'Call-ID', value: this.callId },
+      { name: 'CSeq', value: `${seq} ${method}` },
+    ];
+    // In a UAS dialog our identity is in To of the INVITE but in From of our requests.
+    if (this.role === 'uas') {
+      hs[hs.length - 4] = { name: 'From', value: this.d.local };
+      hs[hs.length - 3] = { name: 'To', value: this.d.remote };
+    }
+    if (['INVITE', 'UPDATE', 'REFER', 'NOTIFY', 'SUBSCRIBE'].includes(method)) {
+      hs.push({ name: 'Contact', value: this.core.contact(this.d.flow) });
+    }
+    if (method === 'INVITE' || method === 'UPDATE') {
+      hs.push({ name: 'Allow', value: ALLOW }, { name: 'Supported', value: SUPPORTED });
+    }
+    hs.push({ name: 'User-Agent', value: this.core.userAgent }, ...extra);
+    if (body !== '') hs.push({ name: 'Content-Type', value: contentType ?? 'application/sdp' });
+    return { kind: 'request', method, uri: this.d.remoteTarget, headers: hs, body };
+  }
+
+  /**
+   * Sends an in-dialog request and resolves with its final response (a local 408/503 on
+   * timeout or transport failure). Answers one 401/407 with credentials when it has them.
+   */
+  request(method: string, extra: SipHeader[] = [], body = '', contentType?: string): Promise<SipResponse> {
+    if (this.state === 'terminated' && method !== 'BYE') {
+      return Promise.reject(new Error(`dialog terminated; cannot send ${method}`));
+    }
+    return new Promise((resolve) => {
+      let req = this.makeRequest(method, extra, body, contentType);
+      let authTried = false;
+      const onResponse = (res: SipResponse): void => {
+        if (res.status < 200) return;
+        if ((res.status === 401 || res.status === 407) && !authTried) {
+          const ch = pickChallenge(headers(res, res.status === 401 ? 'www-authenticate' : 'proxy-authenticate'));
+          const creds = ch && this.core.credentials(ch.realm, req);
+          if (ch && creds) {
+            authTried = true;
+            const seq = ++this.localSeq;
+            req = withHeader(req, 'CSeq', `${seq} ${method}`);
+            req = withHeader(
+              req,
+              res.status === 401 ? 'Authorization' : 'Proxy-Authorization',
+              authorizationValue(ch, creds, method, req.uri),
+            );
+            this.core.send(req, onResponse, { preferFlow: this.d.flow });
+            return;
+          }
+        }
+        if (method === 'INVITE' && res.status >= 200 && res.status < 300) {
+          this.lastAck = { ...this.makeRequest('ACK'), headers: this.ackHeaders(req, res) };
+          this.core.sendAck(this.lastAck, this.d.flow);
+        }
+        // §12.2.1.2: a 481 or 408 to an in-dialog request ends the dialog.
+        if ((res.status === 481 || res.status === 408) && method !== 'BYE') this.terminate(`${res.status} to ${method}`);
+        resolve(res);
+      };
+      this.core.send(req, onResponse, { preferFlow: this.d.flow });
+    });
+  }
+
+  private ackHeaders(invite: SipRequest, res: SipResponse): SipHeader[] {
+    const cseq = parseCSeq(header(invite, 'cseq') as string);
+    return this.makeRequest('ACK').headers.map((h) =>
+      h.name === 'CSeq' ? { name: 'CSeq', value: `${cseq.seq} ACK` } : h.name === 'To' && this.role === 'uac' ? { name: 'To', value: header(res, 'to') as string } : h,
+    );
+  }
+
+  /** Ends the dialog with a BYE; resolves when it is answered (or timed out). */
+  async bye(extra: SipHeader[] = []): Promise<void> {
+    if (this.state === 'terminated') return;
+    this.fsm.apply('bye-sent');
+    const done = this.request('BYE', extra);
+    this.finish('bye sent');
+    await done;
+  }
+
+  /** A re-INVITE with a new offer (§14.1); on 491 it retries once after the §14.1 back-off. */
+  async reinvite(body: string, contentType = 'application/sdp', extra: SipHeader[] = []): Promise<SipResponse> {
+    return this.offerRequest('INVITE', body, contentType, extra, true);
+  }
+
+  /** An UPDATE with a new offer (RFC 3311); 491 handled as for re-INVITE. */
+  async update(body: string, contentType = 'application/sdp', extra: SipHeader[] = []): Promise<SipResponse> {
+    return this.offerRequest('UPDATE', body, contentType, extra, true);
+  }
+
+  private async offerRequest(
+    method: 'INVITE' | 'UPDATE',
+    body: string,
+    contentType: string,
+    extra: SipHeader[],
+    retry: boolean,
+  ): Promise<SipResponse> {
+    if (!this.offer.can('send')) throw new Error(`offer/answer busy (${this.offer.state})`);
+    this.offer.apply('send');
+    let res: SipResponse;
+    try {
+      res = await this.request(method, [...this.sessionTimerHeaders(), ...extra], body, contentType);
+    } finally {
+      this.offer.apply('sent-final');
+    }
+    if (res.status >= 200 && res.status < 300) {
+      this.d.localBody = body;
+      this.refreshSessionTimer(res);
+    }
+    if (res.status === 491 && retry && this.state !== 'terminated') {
+      // §14.1: the Call-ID owner waits 2.1–4 s, the other side 0–2 s, in 10 ms units.
+      const owner = this.core.ownsCallId(this.callId);
+      const wait = (owner ? 210 : 0) + Math.floor(Math.random() * (owner ? 190 : 200)) * 10;
+      await new Promise<void>((r) => this.timers.set(r, wait));
+      if (this.state === 'terminated') return res;
+      return this.offerRequest(method, body, contentType, extra, false);
+    }
+    return res;
+  }
+
+  info(contentType: string, body: string, extra: SipHeader[] = []): Promise<SipResponse> {
+    return this.request('INFO', extra, body, contentType);
+  }
+
+  refer(referTo: string, extra: SipHeader[] = []): Promise<SipResponse> {
+    return this.request('REFER', [{ name: 'Refer-To', value: referTo }, ...extra]);
+  }
+
+  notify(event: string, subscriptionState: string, contentType: string, body: string): Promise<SipResponse> {
+    const extra = [
+      { name: 'Event', value: event },
+      { name: 'Subscription-State', value: subscriptionState },
+    ];
+    return this.request('NOTIFY', extra, body, contentType);
+  }
+
+  /** An in-dialog request from the peer (routed here by Call-ID and tags). */
+  handleRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    const cseq = parseCSeq(header(req, 'cseq') as string);
+    // §12.2.2: a CSeq lower than the last one is out of order → 500.
+    if (cseq.seq <= this.remoteSeq && req.method !== 'ACK') {
+      tx.respond(makeResponse(req, 500, { reason: 'CSeq Out of Order' }));
+      return;
+    }
+    this.remoteSeq = cseq.seq;
+    if (this.state === 'terminated') {
+      tx.respond(makeResponse(req, 481));
+      return;
+    }
+    const contact = header(req, 'contact');
+    if (contact !== undefined && (req.method === 'INVITE' || req.method === 'UPDATE')) {
+      try {
+        // §12.2.2: a target refresh request updates the remote target.
+        this.d.remoteTarget = contact.replace(/^[^<]*<([^>]*)>.*$/, '$1');
+      } catch {
+        /* keep the old target */
+      }
+    }
+    const respond: Respond = (status, body = '', contentType, hs = []) => {
+      const extra: SipHeader[] = [...hs];
+      if (status >= 200 && status < 300 && (req.method === 'INVITE' || req.method === 'UPDATE')) {
+        extra.push({ name: 'Contact', value: this.core.contact(this.d.flow) }, ...this.sessionTimerHeaders());
+        if (req.method === 'INVITE') extra.push({ name: 'Allow', value: ALLOW });
+      }
+      const res = makeResponse(req, status, { body, contentType, headers: extra });
+      tx.respond(res);
+      if (req.method === 'INVITE' || req.method === 'UPDATE') {
+        if (status >= 200) this.offer.apply('answered');
+        if (status >= 200 && status < 300) {
+          if (body !== '') this.d.localBody = body;
+          this.refreshSessionTimer(req);
+        }
+      }
+      if (req.method === 'INVITE' && status >= 200 && status < 300) {
+        this.pendingAck?.rtx.stop();
+        const rtx = new Retransmit2xx(this.core.clock, () => tx.resend(res), () => void this.bye());
+        this.pendingAck = { cseq: cseq.seq, rtx };
+        rtx.start();
+      }
+    };
+    switch (req.method) {
+      case 'BYE':
+        tx.respond(makeResponse(req, 200));
+        this.fsm.apply('bye-received');
+        this.emit('bye', req);
+        this.finish('bye received');
+        return;
+      case 'INVITE':
+      case 'UPDATE': {
+        if (!this.offer.can('receive')) {
+          // §14.2: glare → 491; a second offer of theirs while one is pending → 500 + Retry-After.
+          if (this.offer.state === 'local-pending') tx.respond(makeResponse(req, 491));
+          else tx.respond(makeResponse(req, 500, { headers: [{ name: 'Retry-After', value: '1' }] }));
+          return;
+        }
+        this.offer.apply('receive');
+        const event = req.method === 'INVITE' ? 'reinvite' : 'update';
+        if (this.listenerCount(event) > 0) this.emit(event, req, respond);
+        else respond(200, this.d.localBody);
+        return;
+      }
+      case 'INFO':
+      case 'NOTIFY':
+      case 'REFER': {
+        const event = req.method.toLowerCase();
+        if (this.listenerCount(event) > 0) this.emit(event, req, respond);
+        else respond(req.method === 'REFER' ? 603 : 200);
+        return;
+      }
+      case 'OPTIONS':
+        tx.respond(
+          makeResponse(req, 200, {
+            headers: [
+              { name: 'Allow', value: ALLOW },
+              { name: 'Accept', value: ACCEPT },
+              { name: 'Supported', value: SUPPORTED },
+            ],
+          }),
+        );
+        return;
+      default:
+        tx.respond(makeResponse(req, 405, { headers: [{ name: 'Allow', value: ALLOW }] }));
+    }
+  }
+
+  /** The ACK for a 2xx we sent to a (re-)INVITE. */
+  handleAck(req: SipRequest): boolean {
+    const cseq = parseCSeq(header(req, 'cseq') as string);
+    if (this.pendingAck && this.pendingAck.cseq === cseq.seq) {
+      this.pendingAck.rtx.stop();
+      this.pendingAck = undefined;
+      this.emit('ack', req);
+    }
+    return true;
+  }
+
+  /** A retransmitted 2xx to our INVITE (§13.2.2.4): ACK it again. */
+  handleStray2xx(res: SipResponse): void {
+    const cseq = parseCSeq(header(res, 'cseq') as string);
+    if (cseq.method === 'INVITE' && this.lastAck && parseCSeq(header(this.lastAck, 'cseq') as string).seq === cseq.seq) {
+      this.core.sendAck(this.lastAck, this.d.flow);
+    }
+  }
+
+  /** Used by the UAC after the first 2xx: remembers the ACK for retransmitted 2xx. */
+  rememberAck(ack: SipRequest): void {
+    this.lastAck = ack;
+  }
+
+  /** The UAS side hands over the 2xx retransmission of the initial INVITE. */
+  awaitAck(cseq: number, rtx: Retransmit2xx): void {
+    this.pendingAck = { cseq, rtx };
+  }
+
+  private sessionTimerHeaders(): SipHeader[] {
+    const st = this.sessionTimer;
+    if (!st) return [];
+    return [{ name: 'Session-Expires', value: `${st.interval};refresher=${st.refresher}` }];
+  }
+
+  private refreshSessionTimer(msg: SipRequest | SipResponse): void {
+    const se = parseSessionExpires(header(msg, 'session-expires'));
+    if (se) this.sessionTimer = { interval: se.interval, refresher: se.refresher ?? this.sessionTimer?.refresher ?? 'uac' };
+    this.armSessionTimer();
+  }
+
+  /** RFC 4028 §10: the refresher refreshes at half the interval; the other side gives up at SE−min(32, SE/3). */
+  private armSessionTimer(): void {
+    this.sessionTimerHandle?.cancel();
+    const st = this.sessionTimer;
+    if (!st || this.state === 'terminated') return;
+    const weRefresh = st.refresher === this.role;
+    if (weRefresh) {
+      this.sessionTimerHandle = this.timers.set(() => {
+        const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
+        const p = useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
+        p.then(
+          (res) => {
+            if (res.status >= 300 && res.status !== 491) void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session refresh failed"' }]);
+          },
+          () => undefined,
+        );
+      }, (st.interval * 1000) / 2);
+    } else {
+      const grace = Math.min(32, st.interval / 3);
+      this.sessionTimerHandle = this.timers.set(() => {
+        this.core.logger.info('session timer expired; sending BYE', { callId: this.callId });
+        void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session expired"' }]);
+      }, (st.interval - grace) * 1000);
+    }
+  }
+
+  /** Ends the dialog without signalling (the caller has sent or received a BYE, or is shutting down). */
+  terminate(why: string): void {
+    if (this.state !== 'terminated') this.fsm.apply('terminate');
+    this.finish(why);
+  }
+
+  private finished = false;
+  private finish(why: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pendingAck?.rtx.stop();
+    this.timers.cancelAll();
+    // Keep answering retransmissions for a while (§12.3), then forget the dialog.
+    const t = this.core.clock.setTimeout(() => this.core.removeDialog(this.key), Math.min(TIMER_64T1, 0));
+    void t;
+    this.emit('terminated', why);
+  }
+}
