@@ -64,6 +64,8 @@ export abstract class Call {
   /** Handles one event; events of one call must be handed in one at a time, in order. */
   handle(event: CallEvent): Effect[] {
     if (this.done) return this.afterEnd(event);
+    // A timer that fired is no longer running: nothing to stop later.
+    if (event.kind === 'timer') this.timers.delete(event.name);
     const out: Effect[] = [];
     try {
       this.on(event, out);

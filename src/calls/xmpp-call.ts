@@ -98,10 +98,7 @@ export class XmppCall extends Call {
         // The client is gone (XEP-0166 §6.3: an IQ error ends the session).
         return this.abort(out, 'connectivity-error', event.text, false);
       case 'timer':
-        if (event.name === 'gather') {
-          this.stopTimer(out, 'gather');
-          return this.sendInvite(out);
-        }
+        if (event.name === 'gather') return this.sendInvite(out);
         return this.abort(out, 'timeout', 'no answer');
       case 'sip-provisional':
         return this.onProvisional(event.response.status, out);

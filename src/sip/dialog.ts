@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerTransaction } from './bridge';
-import { TimerGroup, TIMER_64T1 } from './clock';
+import { TimerGroup } from './clock';
 import { ACCEPT, ALLOW, dialogKey, makeResponse, SUPPORTED, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
 import { DIALOG_TABLE, OFFER_TABLE, type DialogEvent, type DialogState, type OfferEvent, type OfferState } from './dialog-fsm';
@@ -88,6 +88,10 @@ export class Dialog extends EventEmitter {
     return this.fsm.state;
   }
 
+  private over(): boolean {
+    return this.fsm.state === 'terminated';
+  }
+
   get remoteTarget(): string {
     return this.d.remoteTarget;
   }
@@ -102,16 +106,11 @@ export class Dialog extends EventEmitter {
     const hs: SipHeader[] = [
       { name: 'Max-Forwards', value: '70' },
       ...this.d.routeSet.map((value) => ({ name: 'Route', value })),
-      { name: 'From', value: this.role === 'uac' ? this.d.local : this.d.remote },
-      { name: 'To', value: this.role === 'uac' ? this.d.remote : this.d.local },
+      { name: 'From', value: this.d.local },
+      { name: 'To', value: this.d.remote },
       { name: 'Call-ID', value: this.callId },
       { name: 'CSeq', value: `${seq} ${method}` },
     ];
-    // In a UAS dialog our identity is in To of the INVITE but in From of our requests.
-    if (this.role === 'uas') {
-      hs[hs.length - 4] = { name: 'From', value: this.d.local };
-      hs[hs.length - 3] = { name: 'To', value: this.d.remote };
-    }
     if (['INVITE', 'UPDATE', 'REFER', 'NOTIFY', 'SUBSCRIBE'].includes(method)) {
       hs.push({ name: 'Contact', value: this.core.contact(this.d.flow) });
     }
@@ -128,7 +127,7 @@ export class Dialog extends EventEmitter {
    * timeout or transport failure). Answers one 401/407 with credentials when it has them.
    */
   request(method: string, extra: SipHeader[] = [], body = '', contentType?: string): Promise<SipResponse> {
-    if (this.state === 'terminated' && method !== 'BYE') {
+    if (this.over() && method !== 'BYE') {
       return Promise.reject(new Error(`dialog terminated; cannot send ${method}`));
     }
     return new Promise((resolve) => {
@@ -153,7 +152,7 @@ export class Dialog extends EventEmitter {
           }
         }
         if (method === 'INVITE' && res.status >= 200 && res.status < 300) {
-          this.lastAck = { ...this.makeRequest('ACK'), headers: this.ackHeaders(req, res) };
+          this.lastAck = this.ackFor(req);
           this.core.sendAck(this.lastAck, this.d.flow);
         }
         // §12.2.1.2: a 481 or 408 to an in-dialog request ends the dialog.
@@ -164,16 +163,20 @@ export class Dialog extends EventEmitter {
     });
   }
 
-  private ackHeaders(invite: SipRequest, res: SipResponse): SipHeader[] {
+  /** §13.2.2.4: the ACK for a 2xx has the INVITE's CSeq number and credentials. */
+  ackFor(invite: SipRequest): SipRequest {
     const cseq = parseCSeq(header(invite, 'cseq') as string);
-    return this.makeRequest('ACK').headers.map((h) =>
-      h.name === 'CSeq' ? { name: 'CSeq', value: `${cseq.seq} ACK` } : h.name === 'To' && this.role === 'uac' ? { name: 'To', value: header(res, 'to') as string } : h,
-    );
+    let ack = withHeader(this.makeRequest('ACK'), 'CSeq', `${cseq.seq} ACK`);
+    for (const name of ['authorization', 'proxy-authorization']) {
+      const v = header(invite, name);
+      if (v !== undefined) ack = withHeader(ack, name, v);
+    }
+    return ack;
   }
 
   /** Ends the dialog with a BYE; resolves when it is answered (or timed out). */
   async bye(extra: SipHeader[] = []): Promise<void> {
-    if (this.state === 'terminated') return;
+    if (this.over()) return;
     this.fsm.apply('bye-sent');
     const done = this.request('BYE', extra);
     this.finish('bye sent');
@@ -209,12 +212,12 @@ export class Dialog extends EventEmitter {
       this.d.localBody = body;
       this.refreshSessionTimer(res);
     }
-    if (res.status === 491 && retry && this.state !== 'terminated') {
+    if (res.status === 491 && retry && !this.over()) {
       // §14.1: the Call-ID owner waits 2.1–4 s, the other side 0–2 s, in 10 ms units.
       const owner = this.core.ownsCallId(this.callId);
       const wait = (owner ? 210 : 0) + Math.floor(Math.random() * (owner ? 190 : 200)) * 10;
       await new Promise<void>((r) => this.timers.set(r, wait));
-      if (this.state === 'terminated') return res;
+      if (this.over()) return res;
       return this.offerRequest(method, body, contentType, extra, false);
     }
     return res;
@@ -246,7 +249,7 @@ export class Dialog extends EventEmitter {
       return;
     }
     this.remoteSeq = cseq.seq;
-    if (this.state === 'terminated') {
+    if (this.over()) {
       tx.respond(makeResponse(req, 481));
       return;
     }
@@ -371,7 +374,7 @@ export class Dialog extends EventEmitter {
   private armSessionTimer(): void {
     this.sessionTimerHandle?.cancel();
     const st = this.sessionTimer;
-    if (!st || this.state === 'terminated') return;
+    if (!st || this.over()) return;
     const weRefresh = st.refresher === this.role;
     if (weRefresh) {
       this.sessionTimerHandle = this.timers.set(() => {
@@ -395,7 +398,7 @@ export class Dialog extends EventEmitter {
 
   /** Ends the dialog without signalling (the caller has sent or received a BYE, or is shutting down). */
   terminate(why: string): void {
-    if (this.state !== 'terminated') this.fsm.apply('terminate');
+    if (!this.over()) this.fsm.apply('terminate');
     this.finish(why);
   }
 
@@ -405,9 +408,8 @@ export class Dialog extends EventEmitter {
     this.finished = true;
     this.pendingAck?.rtx.stop();
     this.timers.cancelAll();
-    // Keep answering retransmissions for a while (§12.3), then forget the dialog.
-    const t = this.core.clock.setTimeout(() => this.core.removeDialog(this.key), Math.min(TIMER_64T1, 0));
-    void t;
+    // Retransmitted BYEs are answered by their server transaction; the dialog can go now.
+    this.core.removeDialog(this.key);
     this.emit('terminated', why);
   }
 }

@@ -80,6 +80,8 @@ export function toSdpCandidate(c: IceCandidate): SdpCandidate {
   if (c.relPort !== undefined) out.rport = c.relPort;
   if (c.tcptype !== undefined) out.tcptype = c.tcptype;
   out.generation = c.generation;
+  // XEP-0176 `network` is the interface index browsers write as `network-id` (0 is the default).
+  if (c.network) out['network-id'] = c.network;
   return out;
 }
 

@@ -103,14 +103,29 @@ export function writeSecurity(
     });
   }
   if (dtls.length > 0) {
-    m.protocol = `UDP/TLS/RTP/SAVP${feedback}`;
+    m.protocol = offeredProto(offer, `UDP/TLS/RTP/SAVP${feedback}`);
     m.fingerprints = dtls.map((f) => ({ hash: sdpHashName(f.hash), value: f.value }));
     m.setup = setupFor(dtls[0]?.setup, p.type);
   } else if (content.security) {
     writeXtls(content.security, m, p, feedback, offer);
   } else {
-    m.protocol = cryptos.length > 0 ? `RTP/SAVP${feedback}` : `RTP/AVP${feedback}`;
+    // RFC 4568 §3.1.4: SDES under RTP/SAVP is mandatory SRTP; offered as optional
+    // (`required='false'`), the crypto rides on RTP/AVP ("best-effort SRTP", as baresip's srtp mode).
+    const required = cryptos.length > 0 && content.description?.encryption?.required !== false;
+    m.protocol = offeredProto(offer, required ? `RTP/SAVP${feedback}` : `RTP/AVP${feedback}`);
   }
+}
+
+/**
+ * RFC 3264 §6: an answer's m= line uses the offer's transport profile. Jingle has no field for
+ * the profile, so an offer rebuilds it (F exactly when there is RTCP feedback, RFC 5124), and
+ * an answer copies the offer's.
+ */
+function offeredProto(offer: { media: SdpMedia } | undefined, built: string): string {
+  if (!offer) return built;
+  const offered = offer.media.protocol;
+  // Only the F may differ: never turn a secure offer's answer insecure, or the reverse.
+  return offered.replace(/F$/, '') === built.replace(/F$/, '') ? offered : built;
 }
 
 function writeXtls(

@@ -197,7 +197,7 @@ export interface ApplyResult {
   accepted: boolean;
 }
 
-function notice(rec: JmiRecord, next: JmiState, from: string, to: string, m: Partial<JmiMessage> & { kind: JmiNotice['kind'] }): JmiNotice {
+function notice(rec: JmiRecord, next: JmiState, from: string, to: string, m: Omit<Partial<JmiMessage>, 'kind'> & { kind: JmiNotice['kind'] }): JmiNotice {
   const n: JmiNotice = { kind: m.kind, id: rec.id, direction: rec.direction, from, to, state: next };
   if (m.media !== undefined) n.media = m.media;
   if (m.reason !== undefined) n.reason = m.reason;

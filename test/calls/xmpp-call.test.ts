@@ -1,0 +1,168 @@
+/**
+ * XMPP → SIP calls, driven event by event (no sockets, no clock: timers are effects).
+ */
+import { CallRegistry, XmppCall } from '../../src/calls';
+import { parseSdp } from '../../src/sdp';
+import { parseSipMessage } from '../../src/sip';
+import type { SipRequest, SipResponse } from '../../src/sip/types';
+import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+
+const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+  "to='juliet@capulet.lit/balcony'",
+  "to='+15551230000@gw.localhost'",
+);
+const client = 'romeo@montague.lit/orchard';
+
+function terminateIq(condition: string) {
+  return iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='term'>
+    <jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='a73sjjvkla37jfea'><reason><${condition}/></reason></jingle></iq>`);
+}
+
+const ringing = sip('captured/sipp-3.6.1-uas-180-ringing.sip') as SipResponse;
+const answer = okWith(
+  read('captured/baresip-1.0.0-200ok-dtls_srtp.sip').split('\r\n\r\n').slice(1).join('\r\n\r\n'),
+);
+
+/** A call that has sent its INVITE; returns it with the registry. */
+function invited() {
+  const registry = new CallRegistry();
+  const { call, effects } = XmppCall.start(iqOf(offerXml), context());
+  registry.add(call);
+  expect(kinds(effects)).toBe('iq-result, timer-start');
+  const sent = registry.handle(call, { kind: 'timer', name: 'gather' });
+  return { registry, call, invite: one(sent, 'sip-invite'), sent };
+}
+
+describe('XMPP → SIP call', () => {
+  it('session-initiate → IQ result, gather window, then an INVITE with every candidate and actpass', () => {
+    const { invite, sent, call } = invited();
+    expect(invite.uri).toBe('sip:+15551230000@127.0.0.1:5090');
+    expect(invite.from).toBe('sip:romeo%40montague.lit@gw.localhost');
+    expect(invite.callId).toBe('a73sjjvkla37jfea@127.0.0.1');
+    const m = parseSdp(invite.body).media[0]!;
+    expect(m.candidates).toHaveLength(2);
+    expect(m.setup).toBe('actpass');
+    expect(one(sent, 'timer-start')).toEqual({ kind: 'timer-start', name: 'no-answer', ms: 60000 });
+    expect(call.dialog.state).toBe('calling');
+  });
+
+  it('180 → <ringing/> once; 200 → session-accept named after the offer, setup active; hang-up → BYE', () => {
+    const { registry, call } = invited();
+    const r1 = registry.handle(call, { kind: 'sip-provisional', response: ringing });
+    expect(one(r1, 'send-jingle').jingle.info).toEqual({ kind: 'ringing' });
+    expect(registry.handle(call, { kind: 'sip-provisional', response: ringing })).toEqual([]);
+    const a = registry.handle(call, { kind: 'sip-answered', response: answer });
+    const accept = one(a, 'send-jingle');
+    expect(accept.to).toBe(client);
+    expect(accept.jingle.action).toBe('session-accept');
+    expect(accept.jingle.contents.map((c) => c.name)).toEqual(['voice']);
+    expect(accept.jingle.contents[0]!.transport!.fingerprints[0]!.setup).toBe('active');
+    expect(pick(a, 'timer-stop')).toEqual([{ kind: 'timer-stop', name: 'no-answer' }]);
+    expect(call.jingle.state).toBe('active');
+    expect(call.dialog.state).toBe('confirmed');
+    const h = registry.handle(call, { kind: 'jingle', iq: terminateIq('success') });
+    expect(kinds(h)).toBe('iq-result, sip-bye, ended');
+    expect(one(h, 'sip-bye').headers).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+
+  it('the client hanging up while SIP rings → CANCEL', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: ringing });
+    const h = registry.handle(call, { kind: 'jingle', iq: terminateIq('cancel') });
+    expect(kinds(h)).toBe('iq-result, sip-cancel, timer-stop, ended');
+    expect(registry.size).toBe(0);
+  });
+
+  it.each([
+    [486, 'Busy Here', 'busy'],
+    [603, 'Decline', 'decline'],
+    [404, 'Not Found', 'gone'],
+  ])('SIP %i → session-terminate <%s/> with the SIP text', (status, phrase, condition) => {
+    const { registry, call } = invited();
+    const failure = { ...ringing, status, reason: phrase };
+    const h = registry.handle(call, { kind: 'sip-failed', response: failure });
+    expect(one(h, 'send-jingle').jingle.reason).toEqual({ condition, text: `${status} ${phrase}` });
+    expect(registry.size).toBe(0);
+  });
+
+  it('no answer → CANCEL and session-terminate <timeout/>', () => {
+    const { registry, call } = invited();
+    const h = registry.handle(call, { kind: 'timer', name: 'no-answer' });
+    expect(kinds(h)).toBe('sip-cancel, send-jingle, ended');
+    expect(one(h, 'send-jingle').jingle.reason?.condition).toBe('timeout');
+    expect(registry.size).toBe(0);
+  });
+
+  it('SIP BYE mid-call → session-terminate <success/>', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-answered', response: answer });
+    const bye = parseSipMessage(read('captured/sipp-3.6.1-uac-bye.sip')) as SipRequest;
+    const h = registry.handle(call, { kind: 'sip-bye', request: bye });
+    expect(one(h, 'send-jingle').jingle.reason).toEqual({ condition: 'success' });
+    expect(registry.size).toBe(0);
+  });
+
+  it('candidates trickled in the gather window go in the INVITE; later ones in a re-INVITE after the answer', () => {
+    const registry = new CallRegistry();
+    const { call } = XmppCall.start(iqOf(offerXml), context());
+    registry.add(call);
+    const trickle = (ip: string, port: number) =>
+      iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='ti${port}'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
+          <candidate component='1' foundation='9' generation='0' id='x${port}' ip='${ip}' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
+        </transport></content></jingle></iq>`);
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.7', 3478) }))).toBe('iq-result');
+    const invite = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-invite');
+    const m = parseSdp(invite.body).media[0]!;
+    expect(m.candidates).toHaveLength(3);
+    // RFC 8839 §4.2: the relayed candidate becomes the default.
+    expect([m.connection?.ip, m.port]).toEqual(['198.51.100.7', 3478]);
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.8', 3479) }))).toBe('iq-result');
+    const a = registry.handle(call, { kind: 'sip-answered', response: answer });
+    const re = one(a, 'sip-reinvite');
+    expect(parseSdp(re.body).media[0]!.candidates).toHaveLength(4);
+  });
+
+  it('out of order: the initiator sending session-accept gets <out-of-order/>', () => {
+    const { registry, call } = invited();
+    const bogus = iqOf(offerXml.replace("action='session-initiate'", "action='session-accept'"));
+    const e = one(registry.handle(call, { kind: 'jingle', iq: bogus }), 'iq-error');
+    expect(e).toMatchObject({ condition: 'unexpected-request', jingleCondition: 'out-of-order' });
+    expect(registry.size).toBe(1);
+  });
+
+  it('a callee that cannot be routed is refused at once with bad-request and a <text>', () => {
+    const { call, effects } = XmppCall.start(iqOf(offerXml.replace('+15551230000@gw.localhost', 'x@elsewhere.example')), context());
+    expect(one(effects, 'iq-error')).toMatchObject({ condition: 'bad-request' });
+    expect(one(effects, 'iq-error').text).toMatch(/gateway domain/);
+    expect(call.ended).toBe(true);
+  });
+
+  it('an unusable SDP answer → BYE with a Reason and session-terminate <incompatible-parameters/>', () => {
+    const { registry, call } = invited();
+    const bad = okWith('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n');
+    const h = registry.handle(call, { kind: 'sip-answered', response: bad });
+    expect(kinds(h)).toBe('timer-stop, sip-bye, send-jingle, ended');
+    expect(one(h, 'sip-bye').headers[0]!.value).toMatch(/^SIP;cause=488/);
+    expect(registry.size).toBe(0);
+  });
+
+  it('shutdown and lost connections end both legs', () => {
+    const a = invited();
+    expect(kinds(a.registry.handle(a.call, { kind: 'shutdown' }))).toBe('sip-cancel, send-jingle, timer-stop, ended');
+    const b = invited();
+    b.registry.handle(b.call, { kind: 'sip-answered', response: answer });
+    expect(kinds(b.registry.handle(b.call, { kind: 'xmpp-down' }))).toBe('sip-bye, ended');
+    expect(a.registry.size + b.registry.size).toBe(0);
+  });
+
+  it('after the end, an IQ for the session is out of order', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'jingle', iq: terminateIq('cancel') });
+    expect(one(call.handle({ kind: 'jingle', iq: terminateIq('success') }), 'iq-error').jingleCondition).toBe(
+      'out-of-order',
+    );
+  });
+});
