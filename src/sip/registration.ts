@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { TimerGroup, type TimerHandle } from './clock';
-import { type UaCore, tagOf } from './core';
+import type { UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
 import { header, headers } from './headers';
 import { newCallId, newTag } from './ids';
@@ -158,7 +158,6 @@ export class Registration extends EventEmitter {
     const refreshIn = granted > 120 ? (granted - 60) * 1000 : Math.max(500, (granted * 1000) / 2);
     this.next?.cancel();
     this.next = this.timers.set(() => this.attempt(this.expires), refreshIn);
-    void tagOf;
     this.set({
       status: 'registered',
       expires: granted,

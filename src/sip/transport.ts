@@ -229,6 +229,12 @@ export class TransportSet {
     }
   }
 
+  /** Whether a stream connection to this flow is open (for connection reuse). */
+  hasStream(flow: Flow): boolean {
+    const s = this.streams.get(flowKey(flow));
+    return s !== undefined && !s.socket.destroyed;
+  }
+
   private streamFor(flow: Flow): Stream {
     const existing = this.streams.get(flowKey(flow));
     if (existing && !existing.socket.destroyed) return existing;

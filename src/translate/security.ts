@@ -103,9 +103,20 @@ export function writeSecurity(
     });
   }
   if (dtls.length > 0) {
-    m.protocol = offeredProto(offer, `UDP/TLS/RTP/SAVP${feedback}`);
     m.fingerprints = dtls.map((f) => ({ hash: sdpHashName(f.hash), value: f.value }));
     m.setup = setupFor(dtls[0]?.setup, p.type);
+    // A Jingle client that knows XEP-0320 but not XTLS answers an RFC 5939 offer with a DTLS
+    // fingerprint: that takes the offered DTLS configuration, so say so with a=acfg (§3.12).
+    const choice =
+      p.type === 'answer' && offer && !TLS_PROTO.test(offer.media.protocol)
+        ? offeredSecureConfig(offer.media, offer.session)
+        : undefined;
+    if (choice) {
+      m.protocol = choice.proto;
+      m.capneg.acfg = [{ num: choice.config, transport: choice.transport, extensions: [] }];
+    } else {
+      m.protocol = offeredProto(offer, `UDP/TLS/RTP/SAVP${feedback}`);
+    }
   } else if (content.security) {
     writeXtls(content.security, m, p, feedback, offer);
   } else {

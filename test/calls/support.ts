@@ -43,6 +43,8 @@ export const kinds = (effects: Effect[]): string => effects.map((e) => e.kind).j
 /** A 200 OK for an INVITE with the given SDP body (a captured SIPp answer, body replaced). */
 export function okWith(body: string): SipResponse {
   const base = read('captured/sipp-3.6.1-uas-200ok-invite.sip');
-  const head = base.split('\r\n\r\n')[0]!.replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(body)}`);
+  const head = base
+    .split('\r\n\r\n')[0]!
+    .replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(body)}`);
   return parseSipMessage(`${head}\r\n\r\n${body}`) as SipResponse;
 }

@@ -113,13 +113,17 @@ describe('XMPP → SIP call', () => {
         <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
           <candidate component='1' foundation='9' generation='0' id='x${port}' ip='${ip}' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
         </transport></content></jingle></iq>`);
-    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.7', 3478) }))).toBe('iq-result');
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.7', 3478) }))).toBe(
+      'iq-result',
+    );
     const invite = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-invite');
     const m = parseSdp(invite.body).media[0]!;
     expect(m.candidates).toHaveLength(3);
     // RFC 8839 §4.2: the relayed candidate becomes the default.
     expect([m.connection?.ip, m.port]).toEqual(['198.51.100.7', 3478]);
-    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.8', 3479) }))).toBe('iq-result');
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.8', 3479) }))).toBe(
+      'iq-result',
+    );
     const a = registry.handle(call, { kind: 'sip-answered', response: answer });
     const re = one(a, 'sip-reinvite');
     expect(parseSdp(re.body).media[0]!.candidates).toHaveLength(4);
@@ -134,7 +138,10 @@ describe('XMPP → SIP call', () => {
   });
 
   it('a callee that cannot be routed is refused at once with bad-request and a <text>', () => {
-    const { call, effects } = XmppCall.start(iqOf(offerXml.replace('+15551230000@gw.localhost', 'x@elsewhere.example')), context());
+    const { call, effects } = XmppCall.start(
+      iqOf(offerXml.replace('+15551230000@gw.localhost', 'x@elsewhere.example')),
+      context(),
+    );
     expect(one(effects, 'iq-error')).toMatchObject({ condition: 'bad-request' });
     expect(one(effects, 'iq-error').text).toMatch(/gateway domain/);
     expect(call.ended).toBe(true);
@@ -142,7 +149,9 @@ describe('XMPP → SIP call', () => {
 
   it('an unusable SDP answer → BYE with a Reason and session-terminate <incompatible-parameters/>', () => {
     const { registry, call } = invited();
-    const bad = okWith('v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n');
+    const bad = okWith(
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n',
+    );
     const h = registry.handle(call, { kind: 'sip-answered', response: bad });
     expect(kinds(h)).toBe('timer-stop, sip-bye, send-jingle, ended');
     expect(one(h, 'sip-bye').headers[0]!.value).toMatch(/^SIP;cause=488/);
@@ -151,7 +160,9 @@ describe('XMPP → SIP call', () => {
 
   it('shutdown and lost connections end both legs', () => {
     const a = invited();
-    expect(kinds(a.registry.handle(a.call, { kind: 'shutdown' }))).toBe('sip-cancel, send-jingle, timer-stop, ended');
+    expect(kinds(a.registry.handle(a.call, { kind: 'shutdown' }))).toBe(
+      'sip-cancel, send-jingle, timer-stop, ended',
+    );
     const b = invited();
     b.registry.handle(b.call, { kind: 'sip-answered', response: answer });
     expect(kinds(b.registry.handle(b.call, { kind: 'xmpp-down' }))).toBe('sip-bye, ended');

@@ -1,0 +1,465 @@
+/**
+ * The SIP leg's user agent: the one object the call layer drives. Event-based and typed; messages
+ * are our own {@link SipMessage}s. npm `sip` is used only for its transaction layer (bridge.ts).
+ *
+ * ```ts
+ * const ua = await SipUserAgent.start({ listen: ['udp://127.0.0.1:0', 'tcp://127.0.0.1:0'],
+ *   trusted: ['127.0.0.1/32'], userAgent: 'jingle-sip-gateway' });
+ * ua.on('invite', (inv: ServerInvite) => { inv.provisional(180); const d = inv.accept(sdp); });
+ * const call: ClientInvite = ua.invite({ uri, from, body });
+ * call.on('provisional', (res) => …).on('accepted', (res, dialog: Dialog) => …).on('failed', (res) => …);
+ * ua.on('registration', (s: RegistrationState) => …); ua.registrations(); ua.liveDialogs();
+ * await ua.stop();
+ * ```
+ *
+ * - `SipUserAgent.start(opts: UserAgentOptions): Promise<SipUserAgent>` — binds every listen
+ *   address (port 0 picks one; see `addresses()`), starts the trunk registrations.
+ * - `invite(o: InviteOptions): ClientInvite`; `'invite'` event: `(inv: ServerInvite)`, emitted
+ *   after the trust check (trusted source or good digest; else 403/401) and after 100 Trying.
+ *   Without a listener the INVITE gets 480.
+ * - `options(uri): Promise<SipResponse>` — an out-of-dialog OPTIONS ping.
+ * - `liveDialogs()`: dialogs plus INVITEs not yet final; `registrations(): RegistrationState[]`.
+ * - `stop()`: BYE to every dialog (waits ≤ 2 s), 503 to unanswered INVITEs, stops registrations,
+ *   ends every transaction and timer, closes the sockets. Idempotent.
+ */
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import winston, { type Logger } from 'winston';
+import { ipInCidrs } from '../config/net';
+import { TransactionBridge, localFailure, type ClientRequestHandle, type ServerTransaction } from './bridge';
+import { systemClock, type Clock } from './clock';
+import { ClientInvite, type InviteOptions } from './client-invite';
+import {
+  ACCEPT,
+  ALLOW,
+  dialogKey,
+  makeResponse,
+  SUPPORTED,
+  tagOf,
+  unsupportedRequire,
+  uriOf,
+  type DialogLike,
+  type SendOptions,
+  type UaCore,
+} from './core';
+import { DigestServer, type DigestCredentials } from './digest';
+import { header } from './headers';
+import { MAX_SIP_BYTES } from './message';
+import { Registration, type RegistrationState } from './registration';
+import { resolveUri, systemDns, type DnsResolver } from './resolver';
+import { ServerInvite } from './server-invite';
+import { MIN_SE, uasSessionTimer } from './session-timer';
+import { TransportSet, type BoundSocket, type Flow, type ListenSpec, type TransportName } from './transport';
+import type { SipRequest, SipResponse } from './types';
+import { formatHost, parseSipUri } from './uri';
+import { parseVia } from './via';
+
+export interface TrunkOptions {
+  name: string;
+  /** Host (or host:port) of the trunk: requests whose next hop or Request-URI host matches use its credentials. */
+  host: string;
+  /** The digest realm; when set, challenges for this realm use these credentials whatever the host. */
+  realm?: string;
+  username: string;
+  password: string;
+  register?: { registrar: string; aor: string; expires?: number; retryBaseMs?: number; retryMaxMs?: number };
+}
+
+export interface UserAgentOptions {
+  /** `udp|tcp|tls://host:port`, IPv6 in brackets; port 0 picks a free port. */
+  listen: string[];
+  /** Host written in Contact (default: the bound address). */
+  host?: string;
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** CIDR blocks whose INVITEs are accepted without a challenge. */
+  trusted: string[];
+  /** Challenge untrusted INVITEs with these credentials (else they get 403). */
+  inboundAuth?: { realm: string; users: Record<string, string> };
+  userAgent: string;
+  trunks?: TrunkOptions[];
+  /** Out-of-dialog requests go through this proxy (a loose-routing Route, RFC 3261 §16.12). */
+  outboundProxy?: string;
+  logger?: Logger;
+  maxMessageBytes?: number;
+  clock?: Clock;
+  resolver?: DnsResolver;
+  /** RFC 4028 interval we ask for on outgoing INVITEs (seconds; 0 = none). Default 0. */
+  sessionExpires?: number;
+  minSe?: number;
+  /** Log every message sent and received at debug. */
+  wireLog?: boolean;
+}
+
+const silentLogger = (): Logger => winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
+
+export function parseListen(s: string): ListenSpec {
+  const m = /^(udp|tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):([0-9]{1,5})$/.exec(s);
+  if (!m) throw new Error(`not a udp|tcp|tls://host:port address: ${s}`);
+  const address = m[2].replace(/^\[|\]$/g, '');
+  if (isIP(address) === 0) throw new Error(`listen address must be an IP address: ${s}`);
+  return { transport: m[1].toUpperCase() as TransportName, address, port: Number(m[3]) };
+}
+
+export class SipUserAgent extends EventEmitter implements UaCore {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly userAgent: string;
+  private transports!: TransportSet;
+  private bridge!: TransactionBridge;
+  private readonly dialogs = new Map<string, DialogLike>();
+  private readonly serverInvites = new Map<string, ServerInvite>();
+  private readonly clientInvites = new Set<ClientInvite>();
+  private readonly ownCallIds = new Set<string>();
+  private readonly regs: Registration[] = [];
+  private readonly digest?: DigestServer;
+  private stopped = false;
+
+  private constructor(private readonly o: UserAgentOptions) {
+    super();
+    this.clock = o.clock ?? systemClock;
+    this.logger = o.logger ?? silentLogger();
+    this.userAgent = o.userAgent;
+    if (o.inboundAuth) this.digest = new DigestServer(o.inboundAuth.realm, () => this.clock.now());
+  }
+
+  static async start(o: UserAgentOptions): Promise<SipUserAgent> {
+    const ua = new SipUserAgent(o);
+    ua.transports = await TransportSet.open(o.listen.map(parseListen), {
+      tls: o.tls,
+      maxMessageBytes: o.maxMessageBytes ?? MAX_SIP_BYTES,
+      logger: ua.logger,
+      onMessage: (msg, source) => ua.bridge.receive(msg, source),
+    });
+    ua.bridge = new TransactionBridge(
+      ua.transports,
+      {
+        onRequest: (tx) => ua.onRequest(tx),
+        onAck: (req) => ua.onAck(req),
+        onStrayResponse: (res) => ua.onStrayResponse(res),
+      },
+      ua.logger,
+      o.wireLog ?? false,
+    );
+    for (const t of o.trunks ?? []) {
+      if (!t.register) continue;
+      const reg = new Registration(ua, { trunk: t.name, ...t.register });
+      reg.on('state', (s: RegistrationState) => ua.emit('registration', s));
+      ua.regs.push(reg);
+      reg.start();
+    }
+    ua.logger.info('SIP user agent listening', { addresses: ua.addresses() });
+    return ua;
+  }
+
+  /** The bound sockets (with the real ports when 0 was asked). */
+  addresses(): BoundSocket[] {
+    return this.transports.bound();
+  }
+
+  liveDialogs(): number {
+    return this.dialogs.size + this.serverInvites.size + this.clientInvites.size;
+  }
+
+  registrations(): RegistrationState[] {
+    return this.regs.map((r) => r.state());
+  }
+
+  // ---- UaCore -------------------------------------------------------------------------------
+
+  contact(flow?: Flow): string {
+    const transport = flow?.transport ?? this.preferredTransport();
+    const local = this.transports.local(transport, flow && flow.address.includes(':') ? 6 : 4);
+    const host = this.o.host ?? formatHost(local?.address ?? '127.0.0.1');
+    const tp = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
+    return `<sip:gw@${host}:${local?.port ?? 5060}${tp}>`;
+  }
+
+  private preferredTransport(): TransportName {
+    return (['UDP', 'TCP', 'TLS'] as TransportName[]).find((t) => this.transports.supports(t)) ?? 'UDP';
+  }
+
+  ownsCallId(callId: string): boolean {
+    return this.ownCallIds.has(callId);
+  }
+
+  credentials(realm: string, req: SipRequest): DigestCredentials | undefined {
+    const trunks = this.o.trunks ?? [];
+    const byRealm = trunks.find((t) => t.realm === realm);
+    if (byRealm) return byRealm;
+    let host = '';
+    try {
+      const target = header(req, 'route') !== undefined ? uriOf(header(req, 'route') as string) : req.uri;
+      const u = parseSipUri(target);
+      host = u.port !== undefined ? `${formatHost(u.host)}:${u.port}` : formatHost(u.host);
+      const plain = formatHost(u.host);
+      return trunks.find((t) => t.realm === undefined && (t.host === host || t.host === plain));
+    } catch {
+      return undefined;
+    }
+  }
+
+  addDialog(key: string, d: DialogLike): void {
+    this.dialogs.set(key, d);
+  }
+
+  removeDialog(key: string): void {
+    this.dialogs.delete(key);
+  }
+
+  send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
+    let inner: ClientRequestHandle | undefined;
+    let aborted = false;
+    const go = (targets: Flow[]): void => {
+      if (aborted || this.stopped) return;
+      inner = this.bridge.request(req, targets, onResponse, { via: opts.via });
+    };
+    if (opts.flow) {
+      go([opts.flow]);
+    } else if (opts.preferFlow && opts.preferFlow.transport !== 'UDP' && this.transports.hasStream(opts.preferFlow)) {
+      // RFC 5923 spirit: reuse the connection the dialog was set up on.
+      go([opts.preferFlow]);
+    } else {
+      const route = header(req, 'route');
+      let target;
+      try {
+        target = parseSipUri(route !== undefined ? uriOf(route) : req.uri);
+      } catch (e) {
+        setImmediate(() => onResponse(localFailure(req, 416, (e as Error).message)));
+        return { flow: () => undefined, via: () => undefined, abort: () => undefined };
+      }
+      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
+      resolveUri(target, available, this.o.resolver ?? systemDns).then(
+        (flows) => {
+          const usable = flows.filter((f) => available.includes(f.transport));
+          if (usable.length === 0) onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
+          else go(usable);
+        },
+        (e: Error) => onResponse(localFailure(req, 503, e.message)),
+      );
+    }
+    return {
+      flow: () => inner?.flow(),
+      via: () => inner?.via(),
+      abort: () => {
+        aborted = true;
+        inner?.abort();
+      },
+    };
+  }
+
+  sendAck(ack: SipRequest, preferFlow?: Flow): void {
+    if (preferFlow && preferFlow.transport !== 'UDP' && this.transports.hasStream(preferFlow)) {
+      this.bridge.sendStateless(ack, preferFlow);
+      return;
+    }
+    const route = header(ack, 'route');
+    try {
+      const target = parseSipUri(route !== undefined ? uriOf(route) : ack.uri);
+      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
+      resolveUri(target, available, this.o.resolver ?? systemDns).then(
+        (flows) => {
+          const f = flows.find((x) => available.includes(x.transport));
+          if (f && !this.stopped) this.bridge.sendStateless(ack, f);
+        },
+        (e: Error) => this.logger.warn('ACK not sent', { error: e.message }),
+      );
+    } catch (e) {
+      this.logger.warn('ACK not sent', { error: (e as Error).message });
+    }
+  }
+
+  // ---- API ----------------------------------------------------------------------------------
+
+  invite(o: InviteOptions): ClientInvite {
+    const hs = [...(o.headers ?? [])];
+    if (this.o.outboundProxy !== undefined && !hs.some((h) => h.name.toLowerCase() === 'route')) {
+      hs.unshift({ name: 'Route', value: `<${this.o.outboundProxy};lr>` });
+    }
+    const ci = new ClientInvite(
+      this,
+      { sessionExpires: this.o.sessionExpires || undefined, ...o, headers: hs },
+      (done) => this.clientInvites.delete(done),
+    );
+    this.ownCallIds.add(ci.callId);
+    this.clientInvites.add(ci);
+    if (this.stopped) {
+      setImmediate(() => ci.emit('failed', localFailure({ kind: 'request', method: 'INVITE', uri: o.uri, headers: [], body: '' }, 503, 'stopped')));
+      return ci;
+    }
+    ci.start();
+    return ci;
+  }
+
+  /** An out-of-dialog OPTIONS (a ping); resolves with the final response. */
+  options(uri: string, from = `sip:gw@${formatHost(this.transports.bound()[0]?.address ?? '127.0.0.1')}`): Promise<SipResponse> {
+    const req: SipRequest = {
+      kind: 'request',
+      method: 'OPTIONS',
+      uri,
+      headers: [
+        { name: 'Max-Forwards', value: '70' },
+        { name: 'From', value: `<${from}>;tag=${Math.random().toString(36).slice(2)}` },
+        { name: 'To', value: `<${uri}>` },
+        { name: 'Call-ID', value: `${Math.random().toString(36).slice(2)}@gw` },
+        { name: 'CSeq', value: '1 OPTIONS' },
+        { name: 'Accept', value: ACCEPT },
+        { name: 'User-Agent', value: this.userAgent },
+      ],
+      body: '',
+    };
+    return new Promise((resolve) => this.send(req, (res) => res.status >= 200 && resolve(res)));
+  }
+
+  // ---- inbound ------------------------------------------------------------------------------
+
+  private onRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    if (this.stopped) return tx.respond(makeResponse(req, 503));
+    const callId = header(req, 'call-id') as string;
+    const toTag = tagOf(header(req, 'to'));
+    const fromTag = tagOf(header(req, 'from')) ?? '';
+    const mf = header(req, 'max-forwards');
+    if (mf !== undefined && Number(mf) === 0 && req.method !== 'OPTIONS') {
+      return tx.respond(makeResponse(req, 483)); // §16.3 / §8.2.x: Too Many Hops
+    }
+    if (toTag !== undefined) {
+      const d = this.dialogs.get(dialogKey(callId, toTag, fromTag));
+      if (d) return d.handleRequest(tx);
+      if (req.method === 'OPTIONS') return this.answerOptions(tx);
+      // §12.2.2: a request for a dialog we don't know → 481.
+      return tx.respond(makeResponse(req, 481));
+    }
+    switch (req.method) {
+      case 'INVITE':
+        return this.onInvite(tx);
+      case 'CANCEL': {
+        const si = this.serverInvites.get(this.inviteKey(req));
+        if (si) return si.handleCancel(tx);
+        return tx.respond(makeResponse(req, 481));
+      }
+      case 'OPTIONS':
+        return this.answerOptions(tx);
+      case 'BYE':
+      case 'INFO':
+      case 'UPDATE':
+      case 'PRACK':
+      case 'NOTIFY':
+      case 'REFER':
+        return tx.respond(makeResponse(req, 481));
+      case 'REGISTER':
+      case 'SUBSCRIBE':
+      case 'MESSAGE':
+      case 'PUBLISH':
+        return tx.respond(makeResponse(req, 405, { headers: [{ name: 'Allow', value: ALLOW }] }));
+      default:
+        return tx.respond(makeResponse(req, 501, { headers: [{ name: 'Allow', value: ALLOW }] }));
+    }
+  }
+
+  private inviteKey(req: SipRequest): string {
+    const branch = parseVia(header(req, 'via') as string).params.branch;
+    return `${header(req, 'call-id')}\n${typeof branch === 'string' ? branch : ''}`;
+  }
+
+  private answerOptions(tx: ServerTransaction): void {
+    tx.respond(
+      makeResponse(tx.request, 200, {
+        headers: [
+          { name: 'Allow', value: ALLOW },
+          { name: 'Accept', value: ACCEPT },
+          { name: 'Supported', value: SUPPORTED },
+          { name: 'Server', value: this.userAgent },
+        ],
+      }),
+    );
+  }
+
+  /** Inbound trust: a configured source, or a good digest answer; else 403 (or a challenge). */
+  private trusted(tx: ServerTransaction): boolean {
+    const req = tx.request;
+    const addr = tx.source.address.replace(/^::ffff:/, '');
+    if (ipInCidrs(addr, this.o.trusted)) return true;
+    if (this.digest && this.o.inboundAuth) {
+      const users = this.o.inboundAuth.users;
+      const auth = header(req, 'authorization');
+      const v = auth !== undefined ? this.digest.verify(auth, req.method, (u) => users[u]) : { result: 'none' as const };
+      if (v.result === 'ok') return true;
+      tx.respond(
+        makeResponse(req, 401, {
+          toTag: 'challenge',
+          headers: this.digest.challenges(v.result === 'stale').map((value) => ({ name: 'WWW-Authenticate', value })),
+        }),
+      );
+      return false;
+    }
+    this.logger.info('INVITE from an untrusted source refused', { source: addr, callId: header(req, 'call-id') });
+    tx.respond(makeResponse(req, 403, { toTag: 'untrusted' }));
+    return false;
+  }
+
+  private onInvite(tx: ServerTransaction): void {
+    const req = tx.request;
+    const unsupported = unsupportedRequire(req);
+    if (unsupported.length > 0) {
+      // §8.2.2.3 / RFC 3262 §3: we do not do PRACK; never ignore Require: 100rel.
+      return tx.respond(makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }));
+    }
+    if (!this.trusted(tx)) return;
+    const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
+    if (st.kind === 'too-small') {
+      return tx.respond(makeResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
+    }
+    tx.respond(makeResponse(req, 100));
+    const key = this.inviteKey(req);
+    const si = new ServerInvite(this, tx, st.kind === 'use' ? st : undefined, () => this.serverInvites.delete(key));
+    this.serverInvites.set(key, si);
+    if (this.listenerCount('invite') === 0) {
+      si.reject(480, 'No Handler');
+      return;
+    }
+    try {
+      this.emit('invite', si);
+    } catch (e) {
+      this.logger.error('invite handler threw', { error: (e as Error).stack });
+      si.reject(500);
+    }
+  }
+
+  private onAck(req: SipRequest): boolean {
+    const d = this.dialogs.get(
+      dialogKey(header(req, 'call-id') as string, tagOf(header(req, 'to')) ?? '', tagOf(header(req, 'from')) ?? ''),
+    );
+    return d ? d.handleAck(req) : false;
+  }
+
+  private onStrayResponse(res: SipResponse): void {
+    if (res.status < 200 || res.status >= 300) return;
+    const d = this.dialogs.get(
+      dialogKey(header(res, 'call-id') as string, tagOf(header(res, 'from')) ?? '', tagOf(header(res, 'to')) ?? ''),
+    );
+    d?.handleStray2xx?.(res);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    for (const r of this.regs) r.stop();
+    for (const si of [...this.serverInvites.values()]) si.abort();
+    for (const ci of [...this.clientInvites]) {
+      ci.cancel();
+      ci.abort();
+    }
+    const byes: Promise<unknown>[] = [];
+    for (const d of [...this.dialogs.values()]) {
+      const dialog = d as DialogLike & { bye?: () => Promise<void> };
+      if (dialog.bye) byes.push(dialog.bye().catch(() => undefined));
+    }
+    await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 2000).unref())]);
+    this.stopped = true;
+    this.dialogs.clear();
+    this.serverInvites.clear();
+    this.clientInvites.clear();
+    this.bridge.destroy();
+    await this.transports.close();
+    this.removeAllListeners('invite');
+  }
+}

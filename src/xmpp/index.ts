@@ -1,0 +1,22 @@
+/**
+ * The XMPP leg (issue 4): the XEP-0114 component connection, IQ routing, discovery, XEP-0100,
+ * XEP-0353 Jingle Message Initiation and presence. The call layer uses {@link XmppLeg}.
+ */
+export { XmppLeg, type XmppLegOptions, type JmiErrorNotice, type LocalJmiKind } from './leg';
+export type { IncomingJingleIq, JingleAnswer, JingleHandler } from './router';
+export {
+  ComponentRefusedError,
+  IqError,
+  IqTimeoutError,
+  NotConnectedError,
+  JINGLE_ERROR_CONDITIONS,
+  STANZA_CONDITIONS,
+  type JingleErrorCondition,
+  type StanzaCondition,
+  type StanzaErrorSpec,
+} from './errors';
+export { JmiState, JmiTable, applyJmi, TRANSITIONS, type JmiNotice, type JmiMessage, type JmiKind } from './jmi';
+export { CAPS_NODE, CAPS_VER, FEATURES, IDENTITY, capsVer } from './disco';
+export { promptToJid } from './gateway';
+export type { CallRoute, DeviceInfo } from './presence';
+export { xmppOptions, type XmppOptions } from './options';
