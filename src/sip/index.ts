@@ -30,12 +30,3 @@ export { STATUS_TEXT, statusText } from './status-text';
 export { newCallId, newTag } from './ids';
 export { formatParams, parseParams, type Params } from './params';
 
-// The SIP leg (transports, transactions via npm `sip`, dialogs, registration).
-export { SipUserAgent, parseListen, type TrunkOptions, type UserAgentOptions } from './user-agent';
-export { ClientInvite, type InviteOptions } from './client-invite';
-export { ServerInvite } from './server-invite';
-export { Dialog, type Respond } from './dialog';
-export type { RegistrationState, RegistrationStatus } from './registration';
-export type { Flow, TransportName, BoundSocket } from './transport';
-export type { Clock, TimerHandle } from './clock';
-export type { DnsResolver } from './resolver';

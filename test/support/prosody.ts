@@ -1,0 +1,176 @@
+/**
+ * A real Prosody (Debian's `prosody` package) for tests: its own config, data and log under a
+ * temp folder, on free loopback ports picked at run time, c2s without TLS, the gateway as a
+ * XEP-0114 component. Every process is stopped by its PID (see TESTBED.md: never
+ * `prosody --version`; wait for the port, never sleep).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A free TCP port on 127.0.0.1 (bind to 0, read it, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether the `prosody` binary is installed. */
+export function prosodyAvailable(): boolean {
+  try {
+    execFileSync('dpkg-query', ['-W', 'prosody'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ProsodyOptions {
+  /** The VirtualHost. Default `localhost`. */
+  host?: string;
+  /** The component's domain. Default `gw.<host>`. */
+  component?: string;
+  secret: string;
+  users?: Array<[string, string]>;
+}
+
+export class ProsodyServer {
+  private proc: ChildProcess | undefined;
+  readonly host: string;
+  readonly component: string;
+  readonly configFile: string;
+
+  private constructor(
+    readonly dir: string,
+    readonly c2sPort: number,
+    readonly componentPort: number,
+    o: ProsodyOptions,
+  ) {
+    this.host = o.host ?? 'localhost';
+    this.component = o.component ?? `gw.${this.host}`;
+    this.configFile = path.join(dir, 'prosody.cfg.lua');
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(
+      this.configFile,
+      `-- written by test/support/prosody.ts
+pidfile = "${dir}/prosody.pid"
+data_path = "${dir}/data"
+log = { debug = "${dir}/prosody.log" }
+daemonize = false
+run_as_root = true
+interfaces = { "127.0.0.1" }
+c2s_ports = { ${c2sPort} }
+component_ports = { ${componentPort} }
+component_interfaces = { "127.0.0.1" }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+modules_enabled = { "roster", "saslauth", "disco", "carbons", "ping", "posix" }
+modules_disabled = { "s2s", "tls", "offline" }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+VirtualHost "${this.host}"
+Component "${this.component}"
+  component_secret = "${o.secret}"
+`,
+    );
+  }
+
+  /** Writes the config, registers the users, starts Prosody and waits for both ports. */
+  static async start(o: ProsodyOptions): Promise<ProsodyServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jsg-prosody-'));
+    const server = new ProsodyServer(dir, await freePort(), await freePort(), o);
+    for (const [user, pass] of o.users ?? []) server.register(user, pass);
+    await server.run();
+    return server;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  register(user: string, pass: string): void {
+    execFileSync('prosodyctl', ['--config', this.configFile, 'register', user, this.host, pass], { stdio: 'pipe' });
+  }
+
+  private async run(): Promise<void> {
+    const proc = spawn('prosody', ['--config', this.configFile, '-F'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    this.proc = proc;
+    const exited = new Promise<never>((_, reject) =>
+      proc.once('exit', (code) => reject(new Error(`prosody exited (${code}): ${output.slice(-2000)}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([Promise.all([waitForPort(this.c2sPort), waitForPort(this.componentPort)]), exited]);
+  }
+
+  /** Stops Prosody by its PID (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.run();
+  }
+
+  /** SIGSTOP / SIGCONT: a server that is alive on TCP but answers nothing. */
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
+  log(): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'prosody.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Stops and removes the temp folder. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
