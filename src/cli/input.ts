@@ -6,15 +6,21 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 
 export async function readInput(file: string): Promise<string> {
   if (file !== '-') {
-    let size: number;
+    let stat: fs.Stats;
     try {
-      size = fs.statSync(file).size;
+      stat = fs.statSync(file);
     } catch {
-      throw new Error(`cannot read input file '${file}'`);
+      throw new Error(`cannot read input file '${file}': no such file`);
     }
-    if (size > MAX_INPUT_BYTES)
+    if (!stat.isFile()) throw new Error(`cannot read input file '${file}': not a regular file`);
+    if (stat.size > MAX_INPUT_BYTES) {
       throw new Error(`input file '${file}' is larger than ${MAX_INPUT_BYTES} bytes`);
-    return fs.readFileSync(file, 'utf8');
+    }
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read input file '${file}': ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
   }
   const chunks: Buffer[] = [];
   let total = 0;

@@ -11,8 +11,13 @@ import { readInput } from './input';
 
 export const EXIT_BAD_INPUT = 2;
 
+/** One printable line: control characters and undecodable bytes from the input become `?`. */
+export function printable(message: string): string {
+  return (message.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+}
+
 function fail(message: string): never {
-  process.stderr.write(`jingle-sip-gateway: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`jingle-sip-gateway: ${printable(message)}\n`);
   process.exit(EXIT_BAD_INPUT);
 }
 

@@ -29,7 +29,6 @@ const ILLEGAL_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 // and ZWJ/ZWNJ, which no XMPP namespace uses).
 const NAME =
   /[A-Za-z_:\u00C0-\u02FF\u0370-\u037D\u037F-\u1FFF\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-A-Za-z0-9_:.\u00B7\u00C0-\u02FF\u0370-\u037D\u037F-\u1FFF\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
-const WS = /[ \t\r\n]*/y;
 const ATTR_WS = /[\t\r\n]/;
 const ATTR_WS_ALL = /[\t\r\n]/g;
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -92,19 +91,118 @@ function decodeEntities(s: string, pos: number): string {
   return out + s.slice(prev);
 }
 
+/** ASCII characters of an XML name: 1 = NameStartChar and NameChar, 2 = NameChar only. */
+const ASCII_NAME = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_:]/.test(ch)) ASCII_NAME[c] = 1;
+  else if (/[-0-9.]/.test(ch)) ASCII_NAME[c] = 2;
+}
+
+/** A hash of the last name nameEnd read on its ASCII fast path, else -1. */
+let nameHash = -1;
+
+/** The end of the name at `pos` (ASCII fast path, NAME for the rest), or -1 if there is none. */
+function nameEnd(text: string, pos: number): number {
+  let c = text.charCodeAt(pos);
+  if (c < 128 && ASCII_NAME[c] === 1) {
+    let h = c;
+    let i = pos + 1;
+    for (c = text.charCodeAt(i); c < 128 && ASCII_NAME[c] !== 0; c = text.charCodeAt(i)) {
+      h = (h * 31 + c) | 0;
+      i++;
+    }
+    // NaN (the end of the text) and ASCII non-name characters end the name here.
+    if (!(c >= 128)) {
+      nameHash = h;
+      return i;
+    }
+  }
+  nameHash = -1;
+  NAME.lastIndex = pos;
+  return NAME.test(text) ? NAME.lastIndex : -1;
+}
+
+/**
+ * Names seen before, by hash: a bounded cache (hostile input only causes misses) that hands out
+ * one internalized string per name, so attribute keys need no hashing or string-table lookup.
+ */
+const NAMES: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+
+/** text[pos, end), the name nameEnd just read. */
+function nameAt(text: string, pos: number, end: number): string {
+  if (nameHash === -1) return text.slice(pos, end);
+  const i = nameHash & 1023;
+  const known = NAMES[i];
+  if (known !== undefined && known.length === end - pos) {
+    let k = 0;
+    while (k < known.length && known.charCodeAt(k) === text.charCodeAt(pos + k)) k++;
+    if (k === known.length) return known;
+  }
+  // A property key is internalized: take it back from an object.
+  // (No prototype, so `__proto__` is an ordinary key.)
+  const o = Object.create(null) as Record<string, true>;
+  o[text.slice(pos, end)] = true;
+  const name = Object.keys(o)[0] as string;
+  NAMES[i] = name;
+  return name;
+}
+
+/** The first position at or after `pos` that is not XML whitespace (space, TAB, CR, LF). */
+function skipWs(text: string, pos: number): number {
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (c === 32 || c === 10 || c === 9 || c === 13) pos++;
+    else return pos;
+  }
+}
+
+/** Is there a character outside XML 1.0 Char in text[from, to)? */
+function hasIllegal(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 ? c !== 9 && c !== 10 && c !== 13 : c >= 0xfffe) return true;
+  }
+  return false;
+}
+
+/** Throws for the first illegal character in the text, if there is one. */
+function checkIllegal(text: string): void {
+  const bad = ILLEGAL_CHAR.exec(text);
+  if (bad) fail(at(bad.index), `illegal character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Attribute value scan flags. */
+const HAS_LT = 1;
+const HAS_AMP = 2;
+const HAS_WS = 4;
+
 /**
  * Parses one XML document (an optional `<?xml …?>` declaration, comments, exactly one root
  * element) into an ltx Element. Whitespace text between elements is kept, as ltx keeps it.
+ *
+ * Errors come in this order: not a string, too large, the first illegal character (XML 1.0 §2.2)
+ * anywhere in the text, then the first syntax error. The scan checks characters as it reads them,
+ * and any failure looks for an illegal character first, so the order holds without a separate pass.
  */
 export function parseXml(text: string): Element {
   if (typeof text !== 'string') fail('input', 'not a string');
-  // UTF-8 never takes fewer bytes than UTF-16 code units, so the cheap check comes first.
-  if (text.length > MAX_XML_BYTES || Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) {
+  // UTF-8 takes at least as many bytes as UTF-16 code units, and at most three per unit.
+  if (
+    text.length > MAX_XML_BYTES ||
+    (text.length * 3 > MAX_XML_BYTES && Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES)
+  ) {
     fail('input', `larger than ${MAX_XML_BYTES} bytes`);
   }
-  const bad = ILLEGAL_CHAR.exec(text);
-  if (bad) fail(at(bad.index), `illegal character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}`);
+  try {
+    return parseDocument(text);
+  } catch (e) {
+    if (e instanceof InputError) checkIllegal(text);
+    throw e;
+  }
+}
 
+function parseDocument(text: string): Element {
   const len = text.length;
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
@@ -112,37 +210,27 @@ export function parseXml(text: string): Element {
   if (text.startsWith('<?xml', pos) && /[ \t\r\n?]/.test(text.charAt(pos + 5))) {
     const end = text.indexOf('?>', pos);
     if (end === -1) fail(at(pos), 'unterminated XML declaration');
+    if (hasIllegal(text, pos, end)) checkIllegal(text);
     pos = end + 2;
   }
 
   const stack: Element[] = [];
+  let current: Element | undefined; // the top of the stack
   let root: Element | undefined;
   let count = 0;
-
-  const skipWs = (): void => {
-    WS.lastIndex = pos;
-    WS.test(text);
-    pos = WS.lastIndex;
-  };
-  const readName = (what: string): string => {
-    NAME.lastIndex = pos;
-    if (!NAME.test(text)) fail(at(pos), `expected ${what} name`);
-    const name = text.slice(pos, NAME.lastIndex);
-    pos = NAME.lastIndex;
-    return name;
-  };
 
   while (pos < len) {
     const lt = text.indexOf('<', pos);
     const textEnd = lt === -1 ? len : lt;
     if (textEnd > pos) {
+      if (hasIllegal(text, pos, textEnd)) checkIllegal(text);
       const raw = text.slice(pos, textEnd);
-      if (stack.length === 0) {
+      if (current === undefined) {
         if (raw.trim() !== '')
           fail(at(pos), root ? 'text after the root element' : 'text outside the root element');
       } else {
         if (raw.includes(']]>')) fail(at(pos), `']]>' in text`);
-        stack[stack.length - 1].children.push(decodeEntities(raw, pos));
+        current.children.push(decodeEntities(raw, pos));
       }
     }
     if (lt === -1) break;
@@ -153,12 +241,14 @@ export function parseXml(text: string): Element {
       if (text.startsWith('<!--', pos)) {
         const end = text.indexOf('-->', pos + 4);
         if (end === -1) fail(at(pos), 'unterminated comment');
+        if (hasIllegal(text, pos + 4, end)) checkIllegal(text);
         pos = end + 3;
       } else if (text.startsWith('<![CDATA[', pos)) {
-        if (stack.length === 0) fail(at(pos), 'CDATA outside the root element');
+        if (current === undefined) fail(at(pos), 'CDATA outside the root element');
         const end = text.indexOf(']]>', pos + 9);
         if (end === -1) fail(at(pos), 'unterminated CDATA section');
-        stack[stack.length - 1].children.push(text.slice(pos + 9, end));
+        if (hasIllegal(text, pos + 9, end)) checkIllegal(text);
+        current.children.push(text.slice(pos + 9, end));
         pos = end + 3;
       } else if (text.startsWith('<!DOCTYPE', pos)) {
         fail(at(pos), 'DOCTYPE is not allowed (no DTDs)');
@@ -173,28 +263,34 @@ export function parseXml(text: string): Element {
 
     if (next === 47 /* / */) {
       pos += 2;
-      const name = readName('end tag');
-      skipWs();
+      const nameTo = nameEnd(text, pos);
+      if (nameTo === -1) fail(at(pos), 'expected end tag name');
+      const name = nameAt(text, pos, nameTo);
+      pos = skipWs(text, nameTo);
       if (text.charCodeAt(pos) !== 62 /* > */) fail(at(pos), `expected '>' to close </${name}`);
       pos++;
       const open = stack.pop();
       if (!open) fail(at(lt), `end tag </${name}> without a start tag`);
       if (open.name !== name) fail(at(lt), `end tag </${name}> does not match <${open.name}>`);
+      current = stack.length > 0 ? stack[stack.length - 1] : undefined;
       continue;
     }
 
     // A start tag.
-    if (root && stack.length === 0) fail(at(pos), 'more than one root element');
+    if (root && current === undefined) fail(at(pos), 'more than one root element');
     if (stack.length >= MAX_XML_DEPTH) fail(at(pos), `nesting deeper than ${MAX_XML_DEPTH}`);
     pos++;
-    const name = readName('element');
+    const nameTo = nameEnd(text, pos);
+    if (nameTo === -1) fail(at(pos), 'expected element name');
+    const name = nameAt(text, pos, nameTo);
+    pos = nameTo;
     const el = new Element(name);
     const attrs = el.attrs;
     let nattrs = 0;
     let selfClosing = false;
     for (;;) {
       const before = pos;
-      skipWs();
+      pos = skipWs(text, pos);
       const c = text.charCodeAt(pos);
       if (c === 62 /* > */) {
         pos++;
@@ -208,40 +304,64 @@ export function parseXml(text: string): Element {
       }
       if (pos >= len) fail(at(lt), `unterminated start tag <${name}>`);
       if (pos === before) fail(at(pos), `expected whitespace before an attribute in <${name}>`);
-      const attr = readName('attribute');
+      const attrTo = nameEnd(text, pos);
+      if (attrTo === -1) fail(at(pos), 'expected attribute name');
+      const attr = nameAt(text, pos, attrTo);
+      pos = attrTo;
       if (++nattrs > MAX_XML_ATTRIBUTES)
         fail(at(pos), `more than ${MAX_XML_ATTRIBUTES} attributes in <${name}>`);
       if (attr === '__proto__') fail(at(pos), `attribute name '__proto__' is not supported`);
       if (Object.prototype.hasOwnProperty.call(attrs, attr))
         fail(at(pos), `duplicate attribute '${attr}' in <${name}>`);
-      skipWs();
+      pos = skipWs(text, pos);
       if (text.charCodeAt(pos) !== 61 /* = */) fail(at(pos), `expected '=' after attribute '${attr}'`);
-      pos++;
-      skipWs();
-      const q = text.charAt(pos);
-      if (q !== '"' && q !== "'") fail(at(pos), `attribute '${attr}' value is not quoted`);
-      const end = text.indexOf(q, pos + 1);
-      if (end === -1) fail(at(pos), `unterminated value of attribute '${attr}'`);
+      pos = skipWs(text, pos + 1);
+      const q = text.charCodeAt(pos);
+      if (q !== 34 /* " */ && q !== 39 /* ' */) fail(at(pos), `attribute '${attr}' value is not quoted`);
+      // One scan for the closing quote that notes '<', '&', literal whitespace and illegal characters.
+      let end = pos + 1;
+      let flags = 0;
+      for (;;) {
+        const v = text.charCodeAt(end);
+        if (v === q) break;
+        if (v < 0x3d /* = */) {
+          if (v === 60 /* < */) flags |= HAS_LT;
+          else if (v === 38 /* & */) flags |= HAS_AMP;
+          else if (v === 9 || v === 10 || v === 13) flags |= HAS_WS;
+          else if (v < 0x20) checkIllegal(text);
+        } else if (v >= 0xfffe) {
+          checkIllegal(text);
+        } else if (v !== v) {
+          fail(at(pos), `unterminated value of attribute '${attr}'`); // NaN: the end of the text
+        }
+        end++;
+      }
+      if (flags & HAS_LT) fail(at(pos), `'<' in the value of attribute '${attr}'`);
       let value = text.slice(pos + 1, end);
-      if (value.includes('<')) fail(at(pos), `'<' in the value of attribute '${attr}'`);
-      value = decodeEntities(value, pos + 1);
-      // XML 1.0 §3.3.3: attribute-value normalisation of literal whitespace.
-      if (ATTR_WS.test(value)) value = value.replace(ATTR_WS_ALL, ' ');
+      if (flags & HAS_AMP) {
+        value = decodeEntities(value, pos + 1);
+        // XML 1.0 §3.3.3: attribute-value normalisation of literal whitespace.
+        if (ATTR_WS.test(value)) value = value.replace(ATTR_WS_ALL, ' ');
+      } else if (flags & HAS_WS) {
+        value = value.replace(ATTR_WS_ALL, ' ');
+      }
       attrs[attr] = value;
       pos = end + 1;
     }
     if (++count > MAX_XML_ELEMENTS) fail(at(lt), `more than ${MAX_XML_ELEMENTS} elements`);
-    if (stack.length > 0) {
-      const parent = stack[stack.length - 1];
-      parent.children.push(el);
-      el.parent = parent;
+    if (current !== undefined) {
+      current.children.push(el);
+      el.parent = current;
     } else {
       root = el;
     }
-    if (!selfClosing) stack.push(el);
+    if (!selfClosing) {
+      stack.push(el);
+      current = el;
+    }
   }
 
-  if (stack.length > 0) fail(at(len), `unclosed element <${stack[stack.length - 1].name}>`);
+  if (current !== undefined) fail(at(len), `unclosed element <${current.name}>`);
   if (!root) fail(at(len), 'no root element');
   return root;
 }

@@ -27,6 +27,8 @@ export interface UaCore {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly userAgent: string;
+  /** T1/T2 of the UAS 2xx retransmission and how long to wait for its ACK (default 64·T1). */
+  readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
   /** Our Contact value (`<sip:…>`) for requests/responses over `transport`. */
   contact(flow?: Flow): string;
   /** Sends along the route in `req` (first Route, else the Request-URI), or on `preferFlow`. */

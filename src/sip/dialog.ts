@@ -279,7 +279,8 @@ export class Dialog extends EventEmitter {
       }
       if (req.method === 'INVITE' && status >= 200 && status < 300) {
         this.pendingAck?.rtx.stop();
-        const rtx = new Retransmit2xx(this.core.clock, () => tx.resend(res), () => void this.bye());
+        const { t1, t2, ackTimeoutMs } = this.core.timing;
+        const rtx = new Retransmit2xx(this.core.clock, () => tx.resend(res), () => void this.bye(), t1, t2, ackTimeoutMs);
         this.pendingAck = { cseq: cseq.seq, rtx };
         rtx.start();
       }

@@ -106,6 +106,9 @@ export class ServerInvite extends EventEmitter {
         this.emit('ack-timeout');
         void dialog.bye().catch(() => undefined);
       },
+      this.core.timing.t1,
+      this.core.timing.t2,
+      this.core.timing.ackTimeoutMs,
     );
     dialog.awaitAck(parseCSeq(header(this.request, 'cseq') as string).seq, rtx);
     dialog.once('ack', (ack: SipRequest) => {

@@ -27,7 +27,7 @@ import { isIP } from 'node:net';
 import winston, { type Logger } from 'winston';
 import { ipInCidrs } from '../config/net';
 import { TransactionBridge, localFailure, type ClientRequestHandle, type ServerTransaction } from './bridge';
-import { systemClock, type Clock } from './clock';
+import { systemClock, T1, T2, TIMER_64T1, type Clock } from './clock';
 import { ClientInvite, type InviteOptions } from './client-invite';
 import {
   ACCEPT,
@@ -86,6 +86,8 @@ export interface UserAgentOptions {
   /** RFC 4028 interval we ask for on outgoing INVITEs (seconds; 0 = none). Default 0. */
   sessionExpires?: number;
   minSe?: number;
+  /** How long a 2xx waits for its ACK before the dialog is ended with BYE (default 64·T1 = 32 s). */
+  ackTimeoutMs?: number;
   /** Log every message sent and received at debug. */
   wireLog?: boolean;
 }
@@ -104,6 +106,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly userAgent: string;
+  readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
   private transports!: TransportSet;
   private bridge!: TransactionBridge;
   private readonly dialogs = new Map<string, DialogLike>();
@@ -119,6 +122,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger ?? silentLogger();
     this.userAgent = o.userAgent;
+    this.timing = { t1: T1, t2: T2, ackTimeoutMs: o.ackTimeoutMs ?? TIMER_64T1 };
     if (o.inboundAuth) this.digest = new DigestServer(o.inboundAuth.realm, () => this.clock.now());
   }
 

@@ -25,6 +25,7 @@ export interface DefaultAddress {
 
 /** JSEP §5.2.1: with no candidate yet (trickle), the m= port is 9 and c= is 0.0.0.0. */
 const NO_CANDIDATE: DefaultAddress = { port: 9, ip: '0.0.0.0' };
+const REJECTED: DefaultAddress = { port: 0, ip: '0.0.0.0' };
 
 // RFC 8839 §4.2: prefer relayed, then server-reflexive, then host candidates as the default.
 const TYPE_RANK: Record<IceCandidate['type'], number> = { relay: 0, srflx: 1, prflx: 2, host: 3 };
@@ -34,7 +35,8 @@ export function defaultAddress(transport: Transport | undefined): DefaultAddress
   if (transport.kind === 'raw-udp') {
     const rtp = transport.candidates.find((c) => c.component === 1);
     const rtcp = transport.candidates.find((c) => c.component === 2);
-    if (!rtp) return NO_CANDIDATE;
+    // Raw UDP without an address is a stream that is not used: m= port 0 (RFC 3264 §6).
+    if (!rtp) return REJECTED;
     return rtcp
       ? { port: rtp.port, ip: rtp.ip, rtcp: { port: rtcp.port, ip: rtcp.ip } }
       : { port: rtp.port, ip: rtp.ip };
@@ -171,6 +173,8 @@ export function usesIce(m: SdpMedia, session: { iceUfrag?: string }): boolean {
  */
 export function readRawUdp(m: SdpMedia, sessionIp: string | undefined): RawUdpTransport {
   const ip = m.connection?.ip ?? sessionIp ?? '0.0.0.0';
+  // RFC 3264 §6: port 0 rejects (or disables) the stream; there is no address to carry.
+  if (m.port === 0) return { kind: 'raw-udp', candidates: [], fingerprints: [] };
   const candidates: RawCandidate[] = [
     { component: 1, generation: 0, id: stableId(`raw 1 ${ip} ${m.port}`), ip, port: m.port },
   ];

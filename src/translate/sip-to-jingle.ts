@@ -46,6 +46,17 @@ function uriOf(msg: SipMessage, name: 'From' | 'To'): string {
   return parseNameAddr(required(msg, name), `header ${name}`).uri;
 }
 
+/** Translates the SDP body, naming it as the place of any error in it. */
+function fromBody<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError && e.domain === 'sdp')
+      throw new InputError('sdp', `${what} body, ${e.where}`, e.detail);
+    throw e;
+  }
+}
+
 function sdpBody(msg: SipMessage, what: string): string {
   const type = header(msg, 'Content-Type')?.split(';')[0]?.trim().toLowerCase();
   if (msg.body.trim() === '') {
@@ -79,7 +90,10 @@ function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig
   switch (msg.method) {
     case 'INVITE': {
       const to = sipUriToJid(msg.uri, ctx);
-      const j = sdpToJingle(sdpBody(msg, 'INVITE'), { action: 'session-initiate', sid, initiator: from });
+      const body = sdpBody(msg, 'INVITE');
+      const j = fromBody('INVITE', () =>
+        sdpToJingle(body, { action: 'session-initiate', sid, initiator: from }),
+      );
       return { id, type: 'set', from, to, jingle: j };
     }
     case 'BYE':
@@ -132,7 +146,8 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
   if (msg.status < 200)
     throw new InputError('sip', where, 'has no Jingle form (only 180 and 183 of the 1xx have)');
   if (msg.status < 300) {
-    const j = sdpToJingle(sdpBody(msg, where), { action: 'session-accept', sid, responder: from });
+    const body = sdpBody(msg, where);
+    const j = fromBody(where, () => sdpToJingle(body, { action: 'session-accept', sid, responder: from }));
     return set(j);
   }
   // DESIGN.md §Reasons: the mapped condition, and the SIP text so the user learns what happened.

@@ -132,7 +132,8 @@ export class ComponentConnection extends EventEmitter {
 
   /** Sends a stanza; rejects with NotConnectedError when not online. */
   async send(el: XmlElement): Promise<void> {
-    if (this.state !== 'online') throw new NotConnectedError(`cannot send <${el.name}> to ${el.attrs.to ?? '?'}`);
+    if (this.state !== 'online')
+      throw new NotConnectedError(`cannot send <${el.name}> to ${el.attrs.to ?? '?'}`);
     await this.xmpp.send(el);
   }
 
@@ -180,7 +181,10 @@ export class ComponentConnection extends EventEmitter {
     let onFailed: (e: Error) => void = () => undefined;
     try {
       const online = new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no handshake within ${ATTEMPT_TIMEOUT_MS} ms`)), ATTEMPT_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no handshake within ${ATTEMPT_TIMEOUT_MS} ms`)),
+          ATTEMPT_TIMEOUT_MS,
+        );
         onOnline = resolve;
         onFailed = reject;
         this.xmpp.once('online', onOnline);
@@ -192,7 +196,10 @@ export class ComponentConnection extends EventEmitter {
       await online;
     } catch (e) {
       if (gen !== this.generation || this.ended) return;
-      this.log.debug('xmpp connection attempt failed', { service: this.o.service, error: (e as Error).message });
+      this.log.debug('xmpp connection attempt failed', {
+        service: this.o.service,
+        error: (e as Error).message,
+      });
       this.xmpp.socket?.destroy();
       this.scheduleReconnect();
     } finally {
@@ -220,7 +227,12 @@ export class ComponentConnection extends EventEmitter {
     this.retry = 0;
     this.offlineSince = undefined;
     this.setState('online');
-    this.log.info('xmpp component online', { domain: this.o.domain, service: this.o.service, downtimeMs, attempts });
+    this.log.info('xmpp component online', {
+      domain: this.o.domain,
+      service: this.o.service,
+      downtimeMs,
+      attempts,
+    });
     this.startKeepalive();
     this.emit('online', { downtimeMs, attempts });
   }
@@ -240,7 +252,8 @@ export class ComponentConnection extends EventEmitter {
   }
 
   private onError(err: Error & { condition?: string; text?: string }): void {
-    const fatal = err.name === 'StreamError' && err.condition !== undefined ? FATAL_CONDITIONS[err.condition] : undefined;
+    const fatal =
+      err.name === 'StreamError' && err.condition !== undefined ? FATAL_CONDITIONS[err.condition] : undefined;
     if (fatal !== undefined && !this.ended) {
       const detail = err.text ? ` (${err.condition}: ${err.text})` : ` (${err.condition})`;
       const e = new ComponentRefusedError(
@@ -290,12 +303,18 @@ export class ComponentConnection extends EventEmitter {
   private async ping(): Promise<void> {
     if (this.state !== 'online' || this.pingOutstanding) return;
     this.pingOutstanding = true;
-    const iq = xml('iq', { type: 'get', to: this.o.keepalive.target, from: this.o.domain }, xml('ping', { xmlns: NS_PING }));
+    const iq = xml(
+      'iq',
+      { type: 'get', to: this.o.keepalive.target, from: this.o.domain },
+      xml('ping', { xmlns: NS_PING }),
+    );
     try {
       await this.request(iq, this.o.keepalive.timeoutMs);
     } catch (e) {
       if (e instanceof IqTimeoutError && this.state === 'online') {
-        this.log.warn('xmpp server did not answer a ping: reconnecting', { timeoutMs: this.o.keepalive.timeoutMs });
+        this.log.warn('xmpp server did not answer a ping: reconnecting', {
+          timeoutMs: this.o.keepalive.timeoutMs,
+        });
         this.xmpp.socket?.destroy();
       }
     } finally {

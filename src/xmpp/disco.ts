@@ -88,7 +88,9 @@ export function capsVer(identities: readonly Identity[], features: readonly stri
     .sort(octetCompare)
     .map((f) => `${f}<`)
     .join('');
-  return createHash('sha1').update(ids + feats, 'utf8').digest('base64');
+  return createHash('sha1')
+    .update(ids + feats, 'utf8')
+    .digest('base64');
 }
 
 export const CAPS_VER = capsVer([IDENTITY], FEATURES);

@@ -58,7 +58,9 @@ export interface StanzaErrorSpec {
 export function resolveError(spec: StanzaErrorSpec): { condition: StanzaCondition; type: StanzaErrorType } {
   const condition =
     spec.condition ??
-    (spec.jingleCondition !== undefined ? JINGLE_ERROR_CONDITIONS[spec.jingleCondition] : 'undefined-condition');
+    (spec.jingleCondition !== undefined
+      ? JINGLE_ERROR_CONDITIONS[spec.jingleCondition]
+      : 'undefined-condition');
   const type =
     spec.type ?? (spec.jingleCondition === 'unsupported-info' ? 'modify' : STANZA_CONDITIONS[condition]);
   return { condition, type };
@@ -74,8 +76,9 @@ export function errorElement(spec: StanzaErrorSpec): XmlElement {
 }
 
 /** Reads an `<error>` element (of an IQ or message of type error). */
-export function parseErrorElement(el: XmlElement | undefined): Required<Pick<StanzaErrorSpec, 'type'>> &
-  StanzaErrorSpec & { condition: StanzaCondition } {
+export function parseErrorElement(
+  el: XmlElement | undefined,
+): Required<Pick<StanzaErrorSpec, 'type'>> & StanzaErrorSpec & { condition: StanzaCondition } {
   let condition: StanzaCondition = 'undefined-condition';
   let jingleCondition: JingleErrorCondition | undefined;
   let text: string | undefined;

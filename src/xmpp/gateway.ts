@@ -15,7 +15,12 @@ export const GATEWAY_PROMPT = 'Phone number or SIP address';
 
 /** The answer to `<iq type='get'><query xmlns='jabber:iq:gateway'/></iq>` (XEP-0100 Example 39). */
 export function gatewayPromptQuery(): XmlElement {
-  return xml('query', { xmlns: NS_GATEWAY }, xml('desc', {}, GATEWAY_DESC), xml('prompt', {}, GATEWAY_PROMPT));
+  return xml(
+    'query',
+    { xmlns: NS_GATEWAY },
+    xml('desc', {}, GATEWAY_DESC),
+    xml('prompt', {}, GATEWAY_PROMPT),
+  );
 }
 
 /**
@@ -27,13 +32,15 @@ export function gatewayPromptQuery(): XmlElement {
 export function promptToJid(input: string, ctx: AddressContext): string {
   const s = input.trim();
   if (s === '') throw new InputError('translate', 'jabber:iq:gateway <prompt>', 'empty');
-  if (s.length > 1024) throw new InputError('translate', 'jabber:iq:gateway <prompt>', 'longer than 1024 characters');
+  if (s.length > 1024)
+    throw new InputError('translate', 'jabber:iq:gateway <prompt>', 'longer than 1024 characters');
   if (/^(sips?|tel):/i.test(s)) return sipCallerToJid(s, ctx);
   if (s.includes('@')) {
     const at = s.lastIndexOf('@');
     return sipCallerToJid(`sip:${encodeSipUser(s.slice(0, at))}@${s.slice(at + 1)}`, ctx);
   }
-  if (normaliseNumber(s, ctx.rules) !== undefined) return sipCallerToJid(`tel:${normaliseNumber(s, ctx.rules)}`, ctx);
+  if (normaliseNumber(s, ctx.rules) !== undefined)
+    return sipCallerToJid(`tel:${normaliseNumber(s, ctx.rules)}`, ctx);
   return sipCallerToJid(`sip:${encodeSipUser(s)}@${ctx.gatewayDomain}`, ctx);
 }
 

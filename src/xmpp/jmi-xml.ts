@@ -17,7 +17,9 @@ const bad = (where: string, detail: string): InputError => new InputError('xml',
 
 /** The JMI element of a `<message>`, parsed; undefined when it has none. Throws InputError. */
 export function parseJmi(message: XmlElement): JmiMessage | undefined {
-  const el = message.getChildElements().find((c) => c.getNS() === NS_JMI && KINDS.includes(c.name as JmiKind));
+  const el = message
+    .getChildElements()
+    .find((c) => c.getNS() === NS_JMI && KINDS.includes(c.name as JmiKind));
   if (el === undefined) return undefined;
   const kind = el.name as JmiKind;
   const id = el.attrs.id;
@@ -66,7 +68,11 @@ export function jmiMessageStanza(o: {
   id: string;
 }): XmlElement {
   const hints = o.private
-    ? [xml('private', { xmlns: NS_CARBONS }), xml('no-copy', { xmlns: NS_HINTS }), xml('no-store', { xmlns: NS_HINTS })]
+    ? [
+        xml('private', { xmlns: NS_CARBONS }),
+        xml('no-copy', { xmlns: NS_HINTS }),
+        xml('no-store', { xmlns: NS_HINTS }),
+      ]
     : [xml('store', { xmlns: NS_HINTS })];
   return xml('message', { from: o.from, to: o.to, type: 'chat', id: o.id }, jmiElement(o.message), ...hints);
 }

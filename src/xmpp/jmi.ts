@@ -46,7 +46,11 @@ export enum JmiState {
   Finished = 'finished',
 }
 
-export const TERMINAL: ReadonlySet<JmiState> = new Set([JmiState.Rejected, JmiState.Retracted, JmiState.Finished]);
+export const TERMINAL: ReadonlySet<JmiState> = new Set([
+  JmiState.Rejected,
+  JmiState.Retracted,
+  JmiState.Finished,
+]);
 
 /** The JMI elements (XEP-0353 §3). `accept` is the pre-0.4 responder-to-self message. */
 export type JmiKind = 'propose' | 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish' | 'accept';
@@ -110,7 +114,8 @@ export type JmiEvent =
   | { by: 'local'; kind: 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish'; reason?: Reason }
   | { by: 'timer'; kind: 'expire' };
 
-type EventKey = `remote:${JmiKind}` | `local:${'ringing' | 'proceed' | 'reject' | 'retract' | 'finish'}` | 'timer:expire';
+type EventKey =
+  `remote:${JmiKind}` | `local:${'ringing' | 'proceed' | 'reject' | 'retract' | 'finish'}` | 'timer:expire';
 
 /** The transition table: the state each event leads to; an absent entry is not allowed there. */
 export const TRANSITIONS: Record<JmiDirection, Record<JmiState, Partial<Record<EventKey, JmiState>>>> = {
@@ -181,7 +186,8 @@ function localMessage(
   if (rec.direction === 'out') {
     // §3.3: before anyone proceeded, the initiator disavows with <retract> (reason SHOULD be
     // <cancel/>); after, the session is ended with <finish> (§3.6, SHOULD be success/expired).
-    if (rec.state === JmiState.Proposed) return { kind: 'retract', id, reason: given ?? reason('cancel', 'Retracted') };
+    if (rec.state === JmiState.Proposed)
+      return { kind: 'retract', id, reason: given ?? reason('cancel', 'Retracted') };
     return { kind: 'finish', id, reason: given ?? reason('success', 'Success') };
   }
   if (kind === 'ringing' || kind === 'proceed') return { kind, id };
@@ -197,7 +203,13 @@ export interface ApplyResult {
   accepted: boolean;
 }
 
-function notice(rec: JmiRecord, next: JmiState, from: string, to: string, m: Omit<Partial<JmiMessage>, 'kind'> & { kind: JmiNotice['kind'] }): JmiNotice {
+function notice(
+  rec: JmiRecord,
+  next: JmiState,
+  from: string,
+  to: string,
+  m: Omit<Partial<JmiMessage>, 'kind'> & { kind: JmiNotice['kind'] },
+): JmiNotice {
   const n: JmiNotice = { kind: m.kind, id: rec.id, direction: rec.direction, from, to, state: next };
   if (m.media !== undefined) n.media = m.media;
   if (m.reason !== undefined) n.reason = m.reason;
@@ -211,7 +223,11 @@ function notice(rec: JmiRecord, next: JmiState, from: string, to: string, m: Omi
  * throws; an event that is not allowed comes back with `accepted: false` and an `ignore`.
  */
 export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
-  const stay = (why: string): ApplyResult => ({ next: rec.state, effects: [{ type: 'ignore', why }], accepted: false });
+  const stay = (why: string): ApplyResult => ({
+    next: rec.state,
+    effects: [{ type: 'ignore', why }],
+    accepted: false,
+  });
 
   if (ev.by === 'timer') {
     const next = TRANSITIONS[rec.direction][rec.state]['timer:expire'];
@@ -315,7 +331,12 @@ export class JmiTable {
 
   /** Starts an outgoing proposal (we send `<propose>` from `local` to the bare JID `peer`). */
   proposeOut(o: { id: string; local: string; peer: string; media: string[] }): ApplyResult {
-    if (this.records.has(o.id)) return { next: this.records.get(o.id)!.state, effects: [{ type: 'ignore', why: 'id in use' }], accepted: false };
+    if (this.records.has(o.id))
+      return {
+        next: this.records.get(o.id)!.state,
+        effects: [{ type: 'ignore', why: 'id in use' }],
+        accepted: false,
+      };
     const rec: JmiRecord = {
       id: o.id,
       direction: 'out',
@@ -327,14 +348,22 @@ export class JmiTable {
     };
     this.records.set(o.id, rec);
     const message: JmiMessage = { kind: 'propose', id: o.id, media: o.media };
-    return { next: rec.state, accepted: true, effects: [{ type: 'send', to: rec.peer, from: rec.local, message }] };
+    return {
+      next: rec.state,
+      accepted: true,
+      effects: [{ type: 'send', to: rec.peer, from: rec.local, message }],
+    };
   }
 
   /** A `<propose>` received from `from` (a full JID) to `to` (our JID). */
   proposeIn(from: string, to: string, message: JmiMessage): ApplyResult {
     const existing = this.records.get(message.id);
     if (existing !== undefined) {
-      return { next: existing.state, effects: [{ type: 'ignore', why: 'repeated propose' }], accepted: false };
+      return {
+        next: existing.state,
+        effects: [{ type: 'ignore', why: 'repeated propose' }],
+        accepted: false,
+      };
     }
     const rec: JmiRecord = {
       id: message.id,
@@ -357,10 +386,16 @@ export class JmiTable {
   /** Applies an event to proposal `id` and records the outcome. Unknown ids are ignored. */
   apply(id: string, ev: JmiEvent): ApplyResult {
     const rec = this.records.get(id);
-    if (rec === undefined) return { next: JmiState.Finished, effects: [{ type: 'ignore', why: `unknown id ${id}` }], accepted: false };
+    if (rec === undefined)
+      return {
+        next: JmiState.Finished,
+        effects: [{ type: 'ignore', why: `unknown id ${id}` }],
+        accepted: false,
+      };
     const result = applyJmi(rec, ev);
     if (result.accepted) {
-      if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed') rec.peerFull = ev.from;
+      if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed')
+        rec.peerFull = ev.from;
       if (result.next !== rec.state && TERMINAL.has(result.next)) rec.endedAt = this.now();
       rec.state = result.next;
     }
@@ -380,7 +415,8 @@ export class JmiTable {
         continue;
       }
       const limit = rec.state === JmiState.Proposed ? this.maxProposedMs : this.maxAgeMs;
-      if (t - rec.createdAt >= limit) effects.push(...this.apply(id, { by: 'timer', kind: 'expire' }).effects);
+      if (t - rec.createdAt >= limit)
+        effects.push(...this.apply(id, { by: 'timer', kind: 'expire' }).effects);
     }
     return effects;
   }

@@ -13,10 +13,10 @@
  *
  * Events:
  * - `'online'` `{ downtimeMs, attempts }`: connected (again); `'offline'` `reason`: lost, will reconnect;
- * - `'fatal'` {@link ComponentRefusedError}: the server refused the secret or domain; the leg stopped;
- * - `'jmi'` {@link JmiNotice}: a JMI message changed a proposal (propose, ringing, proceed, reject,
+ * - `'fatal'` (ComponentRefusedError): the server refused the secret or domain; the leg stopped;
+ * - `'jmi'` (JmiNotice, ./jmi): a JMI message changed a proposal (propose, ringing, proceed, reject,
  *   retract, finish, accept) or a proposal expired;
- * - `'jmi-error'` {@link JmiErrorNotice}: a JMI message of ours bounced (e.g. the callee is offline).
+ * - `'jmi-error'` (JmiErrorNotice): a JMI message of ours bounced (e.g. the callee is offline).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -29,7 +29,7 @@ import type { Jingle, Reason } from '../jingle/types';
 import { ComponentConnection } from './connection';
 import { featuresOf } from './disco';
 import { errorElement, type StanzaCondition } from './errors';
-import { JmiTable, type JmiEffect, type JmiNotice, type JmiTableOptions, type Media } from './jmi';
+import { JmiTable, type JmiEffect, type JmiTableOptions, type Media } from './jmi';
 import { jmiMessageStanza, parseJmi } from './jmi-xml';
 import { NS_DISCO_INFO, NS_STANZAS } from './namespaces';
 import { xmppOptions, type XmppOptions } from './options';
@@ -141,7 +141,10 @@ export class XmppLeg extends EventEmitter {
       };
       const onOnline = (): void => done();
       const onFatal = (e: Error): void => done(e);
-      const timer = setTimeout(() => done(new Error(`XMPP component not online within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => done(new Error(`XMPP component not online within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.on('online', onOnline);
       this.on('fatal', onFatal);
     });
@@ -178,7 +181,12 @@ export class XmppLeg extends EventEmitter {
    */
   async propose(o: { from: string; to: string; id: string; media: Media[] | string[] }): Promise<void> {
     this.assertOurs(o.from);
-    const result = this.jmiTable.proposeOut({ id: o.id, local: o.from, peer: bare(o.to), media: [...o.media] });
+    const result = this.jmiTable.proposeOut({
+      id: o.id,
+      local: o.from,
+      peer: bare(o.to),
+      media: [...o.media],
+    });
     if (!result.accepted) throw new InputError('translate', `JMI id ${o.id}`, 'already in use');
     await this.conn.send(availablePresence(this.full(o.from), bare(o.to)));
     await this.runEffects(result.effects, true);
@@ -196,11 +204,15 @@ export class XmppLeg extends EventEmitter {
     o: { id: string; from?: string; to?: string; reason?: Reason; media?: string[] },
   ): Promise<boolean> {
     if (kind === 'propose') {
-      if (o.from === undefined || o.to === undefined) throw new InputError('translate', 'JMI propose', 'from and to needed');
+      if (o.from === undefined || o.to === undefined)
+        throw new InputError('translate', 'JMI propose', 'from and to needed');
       await this.propose({ from: o.from, to: o.to, id: o.id, media: o.media ?? ['audio'] });
       return true;
     }
-    const ev = o.reason === undefined ? { by: 'local' as const, kind } : { by: 'local' as const, kind, reason: o.reason };
+    const ev =
+      o.reason === undefined
+        ? { by: 'local' as const, kind }
+        : { by: 'local' as const, kind, reason: o.reason };
     const result = this.jmiTable.apply(o.id, ev);
     if (!result.accepted) {
       this.log.debug('xmpp jmi local event refused', { id: o.id, kind, effects: result.effects });
@@ -230,10 +242,13 @@ export class XmppLeg extends EventEmitter {
       const id = s.attrs.id === undefined ? undefined : this.sentJmi.get(s.attrs.id);
       if (id === undefined) return;
       const e = s.getChild('error');
-      const condition = (e?.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== 'text')?.name ??
-        'undefined-condition') as StanzaCondition;
+      const condition = (e?.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== 'text')
+        ?.name ?? 'undefined-condition') as StanzaCondition;
       const notice: JmiErrorNotice = { id, from, condition };
-      const text = e?.getChildElements().find((c) => c.name === 'text')?.getText();
+      const text = e
+        ?.getChildElements()
+        .find((c) => c.name === 'text')
+        ?.getText();
       if (text) notice.text = text;
       this.log.info('xmpp jmi message bounced', { ...notice });
       this.emit('jmi-error', notice);
@@ -263,7 +278,12 @@ export class XmppLeg extends EventEmitter {
           : `users of ${bare(from).split('@').pop()} may not place calls through ${this.options.domain}`;
         this.log.info('xmpp jmi propose refused', { from, to, text });
         void this.runEffects([
-          { type: 'send', from: local, to: bare(from), message: { kind: 'reject', id: message.id, reason: { condition: 'decline', text } } },
+          {
+            type: 'send',
+            from: local,
+            to: bare(from),
+            message: { kind: 'reject', id: message.id, reason: { condition: 'decline', text } },
+          },
         ]);
         return;
       }
@@ -286,7 +306,8 @@ export class XmppLeg extends EventEmitter {
     if (type === 'available') {
       this.contacts.set(bare(from), bare(to));
       const caps = capsOf(s);
-      if (this.presence.available(from, caps) && caps !== undefined) void this.learnCaps(from, caps.node, caps.ver);
+      if (this.presence.available(from, caps) && caps !== undefined)
+        void this.learnCaps(from, caps.node, caps.ver);
       return;
     }
     if (type === 'unavailable') {
@@ -300,12 +321,19 @@ export class XmppLeg extends EventEmitter {
       allowed: mayPlaceCalls(from, this.router),
       resource: this.options.resource,
     });
-    for (const r of replies) this.conn.send(r).catch((e: Error) => this.log.debug('xmpp presence reply not sent', { error: e.message }));
+    for (const r of replies)
+      this.conn
+        .send(r)
+        .catch((e: Error) => this.log.debug('xmpp presence reply not sent', { error: e.message }));
   }
 
   /** XEP-0115 §6.2: ask the device once per `ver` what it supports. */
   private async learnCaps(jid: string, node: string, ver: string): Promise<void> {
-    const iq = xml('iq', { type: 'get', to: jid, from: this.options.domain }, xml('query', { xmlns: NS_DISCO_INFO, node: `${node}#${ver}` }));
+    const iq = xml(
+      'iq',
+      { type: 'get', to: jid, from: this.options.domain },
+      xml('query', { xmlns: NS_DISCO_INFO, node: `${node}#${ver}` }),
+    );
     try {
       const result = await this.conn.request(iq);
       const q = result.getChild('query', NS_DISCO_INFO);
@@ -334,14 +362,24 @@ export class XmppLeg extends EventEmitter {
         this.log.debug('xmpp jmi ignored', { why: e.why });
       } else {
         const id = randomUUID();
-        const stanza = jmiMessageStanza({ from: this.full(e.from), to: e.to, message: e.message, private: e.private === true, id });
+        const stanza = jmiMessageStanza({
+          from: this.full(e.from),
+          to: e.to,
+          message: e.message,
+          private: e.private === true,
+          id,
+        });
         this.sentJmi.set(id, e.message.id);
         if (this.sentJmi.size > 10_000) this.sentJmi.delete(this.sentJmi.keys().next().value as string);
         try {
           await this.conn.send(stanza);
         } catch (err) {
           if (rethrow) throw err;
-          this.log.warn('xmpp jmi message not sent', { id: e.message.id, kind: e.message.kind, error: (err as Error).message });
+          this.log.warn('xmpp jmi message not sent', {
+            id: e.message.id,
+            kind: e.message.kind,
+            error: (err as Error).message,
+          });
         }
       }
     }
@@ -349,7 +387,11 @@ export class XmppLeg extends EventEmitter {
 
   private replyError(s: XmlElement, condition: StanzaCondition, text: string): void {
     if (s.attrs.type === 'error' || s.attrs.from === undefined) return;
-    const reply = xml('message', { from: s.attrs.to, to: s.attrs.from, type: 'error', id: s.attrs.id }, errorElement({ condition, text }));
+    const reply = xml(
+      'message',
+      { from: s.attrs.to, to: s.attrs.from, type: 'error', id: s.attrs.id },
+      errorElement({ condition, text }),
+    );
     this.conn.send(reply).catch(() => undefined);
   }
 
@@ -379,4 +421,3 @@ function defaultLogger(config: GatewayConfig): Logger {
     transports: [new winston.transports.Console()],
   });
 }
-

@@ -62,34 +62,48 @@ export async function answerIq(stanza: XmlElement, ctx: RouterContext): Promise<
   if (child === undefined || rest.length > 0) {
     return err({ condition: 'bad-request', text: 'an IQ get or set needs exactly one child element' });
   }
-  if (typeof from !== 'string' || from === '') return err({ condition: 'bad-request', text: 'no from address' });
-  if (domainOf(to) !== ctx.domain) return err({ condition: 'item-not-found', text: `${to} is not on ${ctx.domain}` });
+  if (typeof from !== 'string' || from === '')
+    return err({ condition: 'bad-request', text: 'no from address' });
+  if (domainOf(to) !== ctx.domain)
+    return err({ condition: 'item-not-found', text: `${to} is not on ${ctx.domain}` });
   const ns = child.getNS();
 
   if (ns === NS_JINGLE && child.name === 'jingle') {
-    if (type !== 'set') return err({ condition: 'bad-request', text: 'Jingle IQs are of type set (XEP-0166 §7)' });
+    if (type !== 'set')
+      return err({ condition: 'bad-request', text: 'Jingle IQs are of type set (XEP-0166 §7)' });
     return answerJingle(stanza, child, from, to, ctx);
   }
-  if (type === 'get' && ns === NS_DISCO_INFO && child.name === 'query') return answerDiscoInfo(child, to, ctx);
+  if (type === 'get' && ns === NS_DISCO_INFO && child.name === 'query')
+    return answerDiscoInfo(child, to, ctx);
   if (type === 'get' && ns === NS_DISCO_ITEMS && child.name === 'query') {
     return xml('query', { xmlns: NS_DISCO_ITEMS, node: child.attrs.node });
   }
   if (type === 'get' && ns === NS_PING && child.name === 'ping') return true;
   if (type === 'get' && ns === NS_VERSION && child.name === 'query') {
-    return xml('query', { xmlns: NS_VERSION }, xml('name', {}, 'jingle-sip-gateway'), xml('version', {}, ctx.version));
+    return xml(
+      'query',
+      { xmlns: NS_VERSION },
+      xml('name', {}, 'jingle-sip-gateway'),
+      xml('version', {}, ctx.version),
+    );
   }
   if (ns === NS_GATEWAY && child.name === 'query') {
     if (type === 'get') return gatewayPromptQuery();
     const prompt = child.getChildText('prompt');
-    if (prompt === null) return err({ condition: 'bad-request', text: 'jabber:iq:gateway set without <prompt>' });
+    if (prompt === null)
+      return err({ condition: 'bad-request', text: 'jabber:iq:gateway set without <prompt>' });
     try {
       return gatewayJidQuery(promptToJid(prompt, ctx.address));
     } catch (e) {
-      if (isInputError(e)) return err({ condition: 'bad-request', text: `cannot map ${JSON.stringify(prompt)}: ${e.detail}` });
+      if (isInputError(e))
+        return err({ condition: 'bad-request', text: `cannot map ${JSON.stringify(prompt)}: ${e.detail}` });
       throw e;
     }
   }
-  return err({ condition: 'service-unavailable', text: `<${child.name} xmlns='${ns ?? ''}'> ${type} is not handled here` });
+  return err({
+    condition: 'service-unavailable',
+    text: `<${child.name} xmlns='${ns ?? ''}'> ${type} is not handled here`,
+  });
 }
 
 function answerDiscoInfo(query: XmlElement, to: string, ctx: RouterContext): IqAnswer {
@@ -117,7 +131,10 @@ async function answerJingle(
   // Size limits before any parsing (the same bounds as the XML layer's).
   const size = treeSize(el);
   if (size.elements > MAX_XML_ELEMENTS || size.depth > MAX_XML_DEPTH) {
-    return err({ condition: 'bad-request', text: `<jingle> too large (${size.elements} elements, depth ${size.depth})` });
+    return err({
+      condition: 'bad-request',
+      text: `<jingle> too large (${size.elements} elements, depth ${size.depth})`,
+    });
   }
   let jingle;
   try {
@@ -128,10 +145,16 @@ async function answerJingle(
   }
   if (jingle.action === 'session-initiate') {
     if (!to.includes('@')) {
-      return err({ condition: 'item-not-found', text: `nobody to call at ${to}: address a user such as +15551234@${ctx.domain}` });
+      return err({
+        condition: 'item-not-found',
+        text: `nobody to call at ${to}: address a user such as +15551234@${ctx.domain}`,
+      });
     }
     if (!mayPlaceCalls(from, ctx)) {
-      return err({ condition: 'forbidden', text: `users of ${domainOf(from)} may not place calls through ${ctx.domain}` });
+      return err({
+        condition: 'forbidden',
+        text: `users of ${domainOf(from)} may not place calls through ${ctx.domain}`,
+      });
     }
   }
   if (ctx.handler === undefined) return err({ condition: 'service-unavailable', text: 'no call handler' });

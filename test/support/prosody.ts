@@ -58,6 +58,8 @@ export interface ProsodyOptions {
   component?: string;
   secret: string;
   users?: Array<[string, string]>;
+  /** More VirtualHosts (users registered with `register(user, pass, host)`). */
+  extraHosts?: string[];
 }
 
 export class ProsodyServer {
@@ -95,10 +97,12 @@ modules_enabled = { "roster", "saslauth", "disco", "carbons", "ping", "posix" }
 modules_disabled = { "s2s", "tls", "offline" }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
+-- @xmpp/client 0.13's SCRAM-SHA-1 sends an empty response under jest: the bots use PLAIN.
+disable_sasl_mechanisms = { "SCRAM-SHA-1", "SCRAM-SHA-256" }
 authentication = "internal_plain"
 storage = "internal"
 VirtualHost "${this.host}"
-Component "${this.component}"
+${(o.extraHosts ?? []).map((h) => `VirtualHost "${h}"\n`).join('')}Component "${this.component}"
   component_secret = "${o.secret}"
 `,
     );
@@ -117,8 +121,10 @@ Component "${this.component}"
     return this.proc?.pid;
   }
 
-  register(user: string, pass: string): void {
-    execFileSync('prosodyctl', ['--config', this.configFile, 'register', user, this.host, pass], { stdio: 'pipe' });
+  register(user: string, pass: string, host: string = this.host): void {
+    execFileSync('prosodyctl', ['--config', this.configFile, 'register', user, host, pass], {
+      stdio: 'pipe',
+    });
   }
 
   private async run(): Promise<void> {

@@ -1,0 +1,134 @@
+/**
+ * Peer processes for the real-peer tests (SIPp, Kamailio, baresip): started with a PID that is
+ * tracked, stopped by that PID (SIGTERM, then SIGKILL) in afterEach/afterAll, also on failure.
+ * Free ports are found by binding port 0 on loopback.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+
+export interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<Proc>();
+
+export function spawnProc(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', (e) => {
+      out += `spawn error: ${e.message}\n`;
+      resolve({ code: -1, signal: null });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
+  const pid = child.pid;
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  const proc: Proc = {
+    name,
+    pid,
+    child,
+    exited,
+    output: () => out,
+    stop: async () => {
+      running.delete(proc);
+      if (done) return;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const killed = await Promise.race([exited.then(() => true), sleep(2000).then(() => false)]);
+      if (!killed) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        await exited;
+      }
+    },
+  };
+  running.add(proc);
+  return proc;
+}
+
+/** Stops every process started through {@link spawnProc} that is still tracked. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+const handedOut = new Set<number>();
+
+/** A port free for both UDP and TCP on `host` (not handed out before in this process). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, host, () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    if (handedOut.has(port)) continue;
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, host, () => u.close(() => resolve(true)));
+    });
+    if (udpFree) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port');
+}
+
+/** Resolves when a TCP port accepts connections, or rejects after `ms`. */
+export async function waitForTcp(host: string, port: number, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`port ${host}:${port} not open after ${ms} ms`);
+    await sleep(50);
+  }
+}
+
+/** Polls `cond` until true, or throws after `ms`. */
+export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The XMPP leg's pure parts, without sockets: backoff, wire masking, XEP-0115 hashing, XEP-0100
+ * mapping, the IQ router's answers, stanza errors, presence, and the configuration keys.
+ */
+import { addressContext } from '../../src/config/address-context';
+import { defaultConfig, parseConfig } from '../../src/config/config';
+import { backoffDelay } from '../../src/xmpp/backoff';
+import { capsVer, discoInfoQuery, CAPS_NODE, CAPS_VER } from '../../src/xmpp/disco';
+import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/errors';
+import { promptToJid } from '../../src/xmpp/gateway';
+import { xmppOptions } from '../../src/xmpp/options';
+import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence';
+import { answerIq, type RouterContext } from '../../src/xmpp/router';
+import { maskWire } from '../../src/xmpp/wire';
+import { xml, type XmlElement } from '../../src/xmpp/xml';
+
+describe('backoff with jitter', () => {
+  const o = { initialDelayMs: 200, maxDelayMs: 30_000 };
+  it('doubles up to the ceiling, waiting between half and all of it', () => {
+    expect([0, 1, 2, 3].map((n) => backoffDelay(n, o, () => 1))).toEqual([200, 400, 800, 1600]);
+    expect([0, 1, 2, 3].map((n) => backoffDelay(n, o, () => 0))).toEqual([100, 200, 400, 800]);
+    expect(backoffDelay(50, o, () => 1)).toBe(30_000);
+    expect(backoffDelay(1000, o, () => 0.5)).toBe(22_500);
+  });
+});
+
+describe('wire masking', () => {
+  it('hides the handshake digest and the secret', () => {
+    expect(maskWire('<handshake>0123456789abcdef0123456789abcdef01234567</handshake>', 's3cret')).toBe(
+      '<handshake>***</handshake>',
+    );
+    expect(maskWire('<x>s3cret and s3cret</x>', 's3cret')).toBe('<x>*** and ***</x>');
+    expect(maskWire('<handshake/>', '')).toBe('<handshake/>');
+  });
+});
+
+describe('XEP-0115 caps', () => {
+  it('computes the XEP-0115 §5.2 example', () => {
+    const ver = capsVer(
+      [{ category: 'client', type: 'pc', name: 'Exodus 0.9.1' }],
+      [
+        'http://jabber.org/protocol/caps',
+        'http://jabber.org/protocol/disco#info',
+        'http://jabber.org/protocol/disco#items',
+        'http://jabber.org/protocol/muc',
+      ],
+    );
+    expect(ver).toBe('QgayPKawpkPSDYmwT/WM94uAlu0=');
+  });
+
+  it('answers the node#ver and nothing else', () => {
+    expect(discoInfoQuery(`${CAPS_NODE}#${CAPS_VER}`)).toBeDefined();
+    expect(discoInfoQuery('other')).toBeUndefined();
+  });
+});
+
+describe('XEP-0100 prompt → JID', () => {
+  const ctx = addressContext(defaultConfig());
+  it.each([
+    ['+1 555 123 4567', '+15551234567@gw.localhost'],
+    ['tel:+15551234567', '+15551234567@gw.localhost'],
+    ['juliet@capulet.lit', 'juliet\\40capulet.lit@gw.localhost'],
+    ['sip:juliet@capulet.lit', 'juliet\\40capulet.lit@gw.localhost'],
+    ['sip:alice@gw.localhost', 'alice@gw.localhost'],
+    ['alice', 'alice@gw.localhost'],
+    ["o'hara@pbx.example.org", 'o\\27hara\\40pbx.example.org@gw.localhost'],
+  ])('%s → %s', (input, jid) => expect(promptToJid(input, ctx)).toBe(jid));
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['a bare scheme', 'sip:'],
+    ['no host', 'juliet@'],
+    ['2000 characters', 'x'.repeat(2000)],
+  ])('refuses %s with a reason', (_what, input) => {
+    expect(() => promptToJid(input, ctx)).toThrow(/translate: /);
+  });
+});
+
+describe('stanza errors', () => {
+  it('pairs each Jingle condition with its stanza condition and type (XEP-0166 §10)', () => {
+    expect(resolveError({ jingleCondition: 'unknown-session' })).toEqual({
+      condition: 'item-not-found',
+      type: 'cancel',
+    });
+    expect(resolveError({ jingleCondition: 'out-of-order' })).toEqual({
+      condition: 'unexpected-request',
+      type: 'wait',
+    });
+    expect(resolveError({ jingleCondition: 'tie-break' })).toEqual({ condition: 'conflict', type: 'cancel' });
+    expect(resolveError({ jingleCondition: 'unsupported-info' })).toEqual({
+      condition: 'feature-not-implemented',
+      type: 'modify',
+    });
+    expect(resolveError({ condition: 'forbidden' })).toEqual({ condition: 'forbidden', type: 'auth' });
+  });
+
+  it('writes and reads back an error element', () => {
+    const el = errorElement({ jingleCondition: 'out-of-order', text: 'not now' });
+    expect(el.toString()).toBe(
+      '<error type="wait"><unexpected-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><out-of-order xmlns="urn:xmpp:jingle:errors:1"/><text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">not now</text></error>',
+    );
+    expect(parseErrorElement(el)).toEqual({
+      condition: 'unexpected-request',
+      type: 'wait',
+      jingleCondition: 'out-of-order',
+      text: 'not now',
+    });
+    expect(parseErrorElement(undefined)).toEqual({ condition: 'undefined-condition', type: 'cancel' });
+  });
+});
+
+describe('IQ router (no sockets)', () => {
+  const config = defaultConfig();
+  const base: RouterContext = {
+    domain: 'gw.localhost',
+    allowedDomains: ['localhost'],
+    address: addressContext(config),
+    version: 't',
+  };
+  const iq = (type: string, to: string, ...children: XmlElement[]): XmlElement =>
+    xml('iq', { type, to, from: 'alice@localhost/x', id: 'i1' }, ...children);
+  const errOf = (a: unknown): unknown => (a as { error: unknown }).error;
+
+  it('answers every get/set: no child, two children, no from, foreign domain', async () => {
+    expect(errOf(await answerIq(iq('get', 'gw.localhost'), base))).toMatchObject({
+      condition: 'bad-request',
+    });
+    expect(errOf(await answerIq(iq('get', 'gw.localhost', xml('a'), xml('b')), base))).toMatchObject({
+      condition: 'bad-request',
+    });
+    const noFrom = xml(
+      'iq',
+      { type: 'get', to: 'gw.localhost', id: 'x' },
+      xml('ping', { xmlns: 'urn:xmpp:ping' }),
+    );
+    expect(errOf(await answerIq(noFrom, base))).toMatchObject({
+      condition: 'bad-request',
+      text: 'no from address',
+    });
+    expect(
+      errOf(await answerIq(iq('get', 'elsewhere.example', xml('ping', { xmlns: 'urn:xmpp:ping' })), base)),
+    ).toMatchObject({ condition: 'item-not-found' });
+  });
+
+  it('sends Jingle to the handler only when it parses; spoofing rule on session-initiate', async () => {
+    const seen: string[] = [];
+    const ctx: RouterContext = { ...base, handler: { onJingle: (j) => (seen.push(j.jingle.action), 'ok') } };
+    const jingle = (attrs: Record<string, string>): XmlElement =>
+      xml('jingle', { xmlns: 'urn:xmpp:jingle:1', ...attrs });
+    expect(
+      await answerIq(iq('set', '+1555@gw.localhost', jingle({ action: 'session-terminate', sid: 's' })), ctx),
+    ).toBe(true);
+    expect(
+      errOf(await answerIq(iq('set', '+1555@gw.localhost', jingle({ action: 'session-terminate' })), ctx)),
+    ).toMatchObject({
+      condition: 'bad-request',
+      text: expect.stringMatching(/^jingle: .*sid/),
+    });
+    const evil = xml(
+      'iq',
+      { type: 'set', to: '+1555@gw.localhost', from: 'eve@evil.example/x', id: 'e' },
+      jingle({ action: 'session-initiate', sid: 's2' }),
+    );
+    expect(errOf(await answerIq(evil, ctx))).toMatchObject({ condition: 'forbidden' });
+    // Other actions from any domain reach the handler (a SIP call may ring a user elsewhere).
+    const remoteAccept = xml(
+      'iq',
+      { type: 'set', to: '+1555@gw.localhost', from: 'eve@evil.example/x', id: 'e' },
+      jingle({ action: 'session-terminate', sid: 's3' }),
+    );
+    expect(await answerIq(remoteAccept, ctx)).toBe(true);
+    expect(seen).toEqual(['session-terminate', 'session-terminate']);
+    expect(
+      errOf(
+        await answerIq(
+          iq('set', '+1555@gw.localhost', jingle({ action: 'session-terminate', sid: 's' })),
+          base,
+        ),
+      ),
+    ).toMatchObject({
+      condition: 'service-unavailable',
+    });
+  });
+
+  it('refuses an oversized Jingle before parsing it', async () => {
+    const big = xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 's' });
+    let el = big;
+    for (let i = 0; i < 200; i++) {
+      const c = xml('x');
+      el.cnode(c);
+      el = c;
+    }
+    expect(errOf(await answerIq(iq('set', '+1555@gw.localhost', big), base))).toMatchObject({
+      condition: 'bad-request',
+      text: expect.stringMatching(/too large/),
+    });
+  });
+});
+
+describe('presence', () => {
+  it('approves subscriptions from allowed domains and refuses others', () => {
+    const ok = presenceReplies({
+      type: 'subscribe',
+      from: 'alice@localhost/x',
+      to: '+1555@gw.localhost',
+      allowed: true,
+      resource: 'sip',
+    });
+    expect(ok.map((p) => `${p.attrs.type ?? 'available'} ${p.attrs.from}`)).toEqual([
+      'subscribed +1555@gw.localhost',
+      'subscribe +1555@gw.localhost',
+      'available +1555@gw.localhost/sip',
+    ]);
+    const no = presenceReplies({
+      type: 'subscribe',
+      from: 'eve@evil/x',
+      to: '+1555@gw.localhost',
+      allowed: false,
+      resource: 'sip',
+    });
+    expect(no.map((p) => p.attrs.type)).toEqual(['unsubscribed']);
+    expect(
+      presenceReplies({
+        type: 'probe',
+        from: 'alice@localhost',
+        to: '+1555@gw.localhost',
+        allowed: true,
+        resource: 'sip',
+      }),
+    ).toHaveLength(1);
+  });
+
+  it('routes to JMI unless every known device lacks it', () => {
+    const t = new PresenceTracker();
+    expect(t.route('bob@x')).toEqual({ kind: 'jmi' });
+    expect(t.available('bob@x/a', { node: 'n', ver: 'v1', hash: 'sha-1' })).toBe(true);
+    expect(t.route('bob@x')).toEqual({ kind: 'jmi' }); // features not known yet
+    t.learnFeatures('v1', ['urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1']);
+    expect(t.route('bob@x')).toEqual({ kind: 'direct', to: ['bob@x/a'] });
+    t.available('bob@x/b', { node: 'n', ver: 'v2', hash: 'sha-1' });
+    t.learnFeatures('v2', ['urn:xmpp:jingle:1', 'urn:xmpp:jingle-message:0']);
+    expect(t.route('bob@x')).toEqual({ kind: 'jmi' });
+    t.unavailable('bob@x/b');
+    expect(t.route('bob@x').kind).toBe('direct');
+    t.unavailable('bob@x');
+    expect(t.devicesOf('bob@x')).toEqual([]);
+  });
+});
+
+describe('configuration keys under xmpp:', () => {
+  const base = `xmpp: { service: 'xmpp://127.0.0.1:5347', domain: gw.localhost, secret: s }
+sip: { listen: ['udp://127.0.0.1:5060'], outbound: 'sip:127.0.0.1:5090' }
+`;
+  it('resolves defaults in src/xmpp, not in the schema', () => {
+    const c = parseConfig(base, 't.yaml');
+    expect(c.xmpp).not.toHaveProperty('allowedDomains');
+    expect(xmppOptions(c)).toMatchObject({
+      allowedDomains: ['localhost'],
+      reconnect: { initialDelayMs: 200, maxDelayMs: 30_000 },
+      keepalive: { intervalMs: 30_000, timeoutMs: 10_000, target: 'localhost' },
+      iqTimeoutMs: 10_000,
+      debugWire: false,
+    });
+  });
+
+  it('takes every key', () => {
+    const c = parseConfig(
+      base.replace(
+        'secret: s }',
+        'secret: s, allowedDomains: [example.org, Example.net], reconnect: { initialDelayMs: 50, maxDelayMs: 5000 }, keepalive: { intervalSeconds: 0, timeoutSeconds: 2, target: example.org }, iqTimeoutSeconds: 4, debugWire: true }',
+      ),
+      't.yaml',
+    );
+    expect(xmppOptions(c)).toMatchObject({
+      allowedDomains: ['example.org', 'example.net'],
+      reconnect: { initialDelayMs: 50, maxDelayMs: 5000 },
+      keepalive: { intervalMs: 0, timeoutMs: 2000, target: 'example.org' },
+      iqTimeoutMs: 4000,
+      debugWire: true,
+    });
+  });
+
+  it.each([
+    ['allowedDomains: []', 'xmpp.allowedDomains: at least one domain'],
+    ['allowedDomains: ["bad domain"]', 'xmpp.allowedDomains[0]: not a host name or IP address'],
+    ['reconnect: { initialDelayMs: 1 }', 'xmpp.reconnect.initialDelayMs'],
+    ['keepalive: { every: 3 }', 'xmpp.keepalive.every: unknown key'],
+    ['debugWire: yes please', 'xmpp.debugWire'],
+  ])('refuses %s', (key, where) => {
+    expect(() => parseConfig(base.replace('secret: s }', `secret: s, ${key} }`), 't.yaml')).toThrow(where);
+  });
+});
