@@ -1,15 +1,17 @@
 /**
  * parseSdp: one strict pass over the lines (RFC 4566 §5 syntax and order, and the grammar of the
- * attributes that carry media parameters), then sdp-transform for the common grammar, then the
- * parts sdp-transform gets wrong or does not parse are replaced with ours (fingerprints, RFC 5939,
- * x-xtls-method, candidates, crypto, ice-options, `m=` port count).
+ * attributes that carry media parameters) that also feeds each line to sdp-transform's parser for
+ * the common grammar (./transform-parse: the same model as `sdpTransform.parse`, without a second
+ * pass), then the parts sdp-transform gets wrong or does not parse are replaced with ours
+ * (fingerprints, RFC 5939, x-xtls-method, candidates, crypto, ice-options, `m=` port count).
  */
-import * as sdpTransform from 'sdp-transform';
+import type * as sdpTransform from 'sdp-transform';
 import { InputError, isInputError } from '../errors';
 import { addCapNegAttribute, CAPNEG_ATTRIBUTES, emptyCapNeg, type CapNegAttribute } from './capneg';
 import { parseCandidate } from './candidate';
 import type { CapNeg, Fingerprint, Sdp, SdpCandidate, SdpMedia } from './types';
 import { XTLS_METHOD_ATTRIBUTE } from './types';
+import { TransformParser } from './transform-parse';
 import {
   checkBandwidth,
   checkConnection,
@@ -117,6 +119,7 @@ export function parseSdp(text: string): Sdp {
   let seenT = false;
   let n = 0;
   let line = '';
+  const transform = new TransformParser();
   try {
     for (n = 1; n <= count; n++) {
       line = lines[n - 1] as string;
@@ -131,6 +134,7 @@ export function parseSdp(text: string): Sdp {
       if (n === 1) {
         if (line !== 'v=0') throw new InputError('sdp', '', 'the first line must be v=0');
         rank = 0;
+        transform.line(type, value);
         continue;
       }
       if (n === 2 && type !== 'o') throw new InputError('sdp', '', 'the second line must be o=');
@@ -142,6 +146,7 @@ export function parseSdp(text: string): Sdp {
         level.mline = parseMediaLine(value);
         media.push(level);
         rank = -1;
+        transform.line(type, value);
         continue;
       }
       const ranks = level === session ? SESSION_RANK : MEDIA_RANK;
@@ -167,6 +172,7 @@ export function parseSdp(text: string): Sdp {
         throw new InputError('sdp', '', `more than one ${type}= line (the model keeps one)`);
       }
       if (!looseAttribute) rank = r;
+      let key: string | undefined;
       switch (type) {
         case 'o':
           checkOrigin(value);
@@ -185,11 +191,12 @@ export function parseSdp(text: string): Sdp {
         case 'k':
           throw new InputError('sdp', '', 'k= is obsolete (RFC 8866 §5.12) and not accepted');
         case 'a':
-          attribute(level, level === session, value);
+          key = attribute(level, level === session, value);
           break;
         default:
           break;
       }
+      transform.line(type, value, key);
     }
     if (!seenT) throw new InputError('sdp', '', 'no t= line');
     if (level !== session) finishMedia(level, session);
@@ -200,13 +207,7 @@ export function parseSdp(text: string): Sdp {
     throw new InputError('sdp', where, e.detail);
   }
 
-  let parsed: sdpTransform.SessionDescription;
-  try {
-    parsed = sdpTransform.parse(text);
-  } catch (e) {
-    throw new InputError('sdp', 'body', `sdp-transform: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return assemble(parsed, session, media);
+  return assemble(transform.finish(), session, media);
 }
 
 function lineOf(lines: string[], n: number): string {
@@ -228,8 +229,10 @@ function finishMedia(m: Level, session: Level): void {
   }
 }
 
-function attribute(level: Level, isSession: boolean, value: string): void {
+/** Checks one `a=` line; returns its key for TransformParser: `<name>:`, or the value without a colon. */
+function attribute(level: Level, isSession: boolean, value: string): string {
   const colon = value.indexOf(':');
+  const ruleKey = colon < 0 ? value : value.slice(0, colon + 1);
   const name = colon < 0 ? value : value.slice(0, colon);
   const arg = colon < 0 ? '' : value.slice(colon + 1);
   if (!ATTRIBUTE_NAME.test(name)) throw new InputError('sdp', '', `attribute name '${name}' is not a token`);
@@ -249,44 +252,45 @@ function attribute(level: Level, isSession: boolean, value: string): void {
   switch (name) {
     case 'fingerprint':
       level.fingerprints.push(parseFingerprint(arg));
-      return;
+      return ruleKey;
     case XTLS_METHOD_ATTRIBUTE:
       checkXtlsMethod(arg);
       level.xtlsMethods.push(arg);
       level.ownInvalid = true;
-      return;
+      return ruleKey;
     case 'candidate':
       level.candidates.push(parseCandidate(arg));
-      return;
+      return ruleKey;
     case 'crypto':
       level.crypto.push(parseCrypto(arg));
-      return;
+      return ruleKey;
     case 'ice-options':
       checkIceOptions(arg);
       level.iceOptions = arg;
-      return;
+      return ruleKey;
     case 'ice-ufrag':
     case 'ice-pwd':
       checkIceCredential(name, arg);
-      return;
+      return ruleKey;
     case 'rtpmap':
       checkRtpmap(arg);
-      return;
+      return ruleKey;
     case 'fmtp':
       checkFmtp(arg);
-      return;
+      return ruleKey;
     case 'rtcp-fb':
       checkRtcpFb(arg);
-      return;
+      return ruleKey;
     case 'setup':
       checkSetup(arg);
-      return;
+      return ruleKey;
     default:
       if (CAPNEG.has(name)) {
         addCapNegAttribute(level.capneg, name as CapNegAttribute, arg);
         level.ownInvalid = true;
       }
   }
+  return ruleKey;
 }
 
 function needsValue(name: string): boolean {

@@ -337,8 +337,11 @@ export class Dialog extends EventEmitter {
       this.pendingAck.rtx.stop();
       this.pendingAck = undefined;
       this.emit('ack', req);
+      return true;
     }
-    return true;
+    // Not the ACK of a 2xx we are retransmitting: an ACK for a non-2xx (e.g. our 491) belongs to
+    // its INVITE server transaction; a repeated ACK for a 2xx is absorbed there or dropped.
+    return false;
   }
 
   /** A retransmitted 2xx to our INVITE (§13.2.2.4): ACK it again. */

@@ -120,16 +120,20 @@ export function authorizationValue(
     nc: ncHex,
     cnonce,
   });
-  const parts = [
+  // Parameter order is free (RFC 7616 §3.4); this one suits naive parsers that find a name by
+  // substring (SIPp 3.6.1's verifyauth): `nc` before `nonce` (which contains "nc"), `cnonce` after.
+  const parts: string[] = [];
+  if (qop !== undefined) parts.push(`nc=${ncHex}`);
+  parts.push(
     `username=${quote(creds.username)}`,
     `realm=${quote(c.realm)}`,
     `nonce=${quote(c.nonce)}`,
     `uri=${quote(uri)}`,
     `response=${quote(response)}`,
     `algorithm=${c.algorithm}`,
-  ];
+  );
+  if (qop !== undefined) parts.push(`qop=${qop}`, `cnonce=${quote(cnonce)}`);
   if (c.opaque !== undefined) parts.push(`opaque=${quote(c.opaque)}`);
-  if (qop !== undefined) parts.push(`qop=${qop}`, `nc=${ncHex}`, `cnonce=${quote(cnonce)}`);
   return `Digest ${parts.join(', ')}`;
 }
 

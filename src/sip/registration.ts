@@ -123,7 +123,7 @@ export class Registration extends EventEmitter {
         ],
       };
     }
-    if (this.st.status !== 'registered') this.set({ status: 'registering' });
+    if (this.st.status !== 'registered' && this.st.status !== 'registering') this.set({ status: 'registering' });
     this.core.send(req, (res) => {
       if (res.status < 200 || this.st.status === 'stopped') return;
       if ((res.status === 401 || res.status === 407) && tries < 2) return this.attempt(expires, { res, req }, tries + 1);

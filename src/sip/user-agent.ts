@@ -149,7 +149,8 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       const reg = new Registration(ua, { trunk: t.name, ...t.register });
       reg.on('state', (s: RegistrationState) => ua.emit('registration', s));
       ua.regs.push(reg);
-      reg.start();
+      // On the next turn, so that a listener added after start() sees the first state.
+      setImmediate(() => reg.start());
     }
     ua.logger.info('SIP user agent listening', { addresses: ua.addresses() });
     return ua;

@@ -91,6 +91,21 @@ export class ComponentConnection extends EventEmitter {
       this.xmpp.on('output', (s: string) => this.log.debug('xmpp wire out', { data: maskWire(s, o.secret) }));
     }
     this.xmpp.middleware.use((ctx) => this.incoming(ctx));
+    // xmpp.js builds each stanza's context (JIDs parsed) synchronously in its 'element'
+    // listener; a throw there would escape into the socket's data handler. Guard it.
+    for (const l of this.xmpp.listeners('element') as Array<(el: XmlElement) => unknown>) {
+      this.xmpp.removeListener('element', l);
+      this.xmpp.on('element', (el: XmlElement) => {
+        try {
+          l(el);
+        } catch (e) {
+          this.log.warn('xmpp stanza dropped', {
+            error: (e as Error).message,
+            stanza: el.toString().slice(0, 500),
+          });
+        }
+      });
+    }
   }
 
   get status(): ConnectionState {
@@ -265,6 +280,15 @@ export class ComponentConnection extends EventEmitter {
       this.failPending('refused');
       this.log.error(e.message);
       this.emit('fatal', e);
+      return;
+    }
+    if (err.name === 'StreamError' && err.condition === 'conflict') {
+      // Prosody's default component_conflict_resolve = "kick_new" refuses us while it still
+      // holds a connection it has not noticed is dead; retrying with backoff gets through once
+      // it does ("kick_old" on the server avoids the wait).
+      this.log.warn('xmpp server still holds an older connection of this component; retrying', {
+        text: err.text,
+      });
       return;
     }
     this.log.debug('xmpp connection error', { error: err.message, condition: err.condition });

@@ -121,3 +121,20 @@ export function featuresOf(query: XmlElement): string[] {
     .filter((c) => c.name === 'feature' && typeof c.attrs.var === 'string')
     .map((c) => c.attrs.var as string);
 }
+
+/** Identities a disco#info `<query>` result lists. */
+export function identitiesOf(query: XmlElement): Identity[] {
+  return query
+    .getChildElements()
+    .filter((c) => c.name === 'identity')
+    .map((c) => {
+      const i: Identity = {
+        category: c.attrs.category ?? '',
+        type: c.attrs.type ?? '',
+        name: c.attrs.name ?? '',
+      };
+      const lang = c.attrs['xml:lang'];
+      if (lang !== undefined) i.lang = lang;
+      return i;
+    });
+}

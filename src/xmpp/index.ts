@@ -15,15 +15,8 @@ export {
   type StanzaCondition,
   type StanzaErrorSpec,
 } from './errors';
-export {
-  JmiState,
-  JmiTable,
-  applyJmi,
-  TRANSITIONS,
-  type JmiNotice,
-  type JmiMessage,
-  type JmiKind,
-} from './jmi';
+export { JmiState, applyJmi, TRANSITIONS, type JmiNotice, type JmiMessage, type JmiKind } from './jmi';
+export { JmiTable, type JmiTableOptions } from './jmi-table';
 export { CAPS_NODE, CAPS_VER, FEATURES, IDENTITY, capsVer } from './disco';
 export { promptToJid } from './gateway';
 export type { CallRoute, DeviceInfo } from './presence';

@@ -84,6 +84,8 @@ export interface JmiNotice {
   reason?: Reason;
   tieBreak?: boolean;
   migratedTo?: string;
+  /** propose: the caller's display name (XEP-0172 `<nick>` beside the JMI element). */
+  nick?: string;
   /** The state after the message. */
   state: JmiState;
 }
@@ -203,7 +205,7 @@ export interface ApplyResult {
   accepted: boolean;
 }
 
-function notice(
+export function notice(
   rec: JmiRecord,
   next: JmiState,
   from: string,
@@ -294,130 +296,4 @@ export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
     accepted: true,
     effects: [{ type: 'emit', notice: notice(rec, next, from, rec.local, message) }],
   };
-}
-
-export interface JmiTableOptions {
-  /** Terminal records are kept this long to recognise late messages. Default 5 minutes. */
-  lingerMs?: number;
-  /** A proposal still open after this long expires (§5: "e.g. 24 hours"). Default 24 hours. */
-  maxAgeMs?: number;
-  /** How long a proposal may stay unanswered before it expires. Default 10 minutes. */
-  maxProposedMs?: number;
-}
-
-/** All proposals by id, with the clock injected. Not a socket in sight. */
-export class JmiTable {
-  private readonly records = new Map<string, JmiRecord>();
-  private readonly lingerMs: number;
-  private readonly maxAgeMs: number;
-  private readonly maxProposedMs: number;
-
-  constructor(
-    private readonly now: () => number = Date.now,
-    o: JmiTableOptions = {},
-  ) {
-    this.lingerMs = o.lingerMs ?? 5 * 60_000;
-    this.maxAgeMs = o.maxAgeMs ?? 24 * 3600_000;
-    this.maxProposedMs = o.maxProposedMs ?? 10 * 60_000;
-  }
-
-  get(id: string): Readonly<JmiRecord> | undefined {
-    return this.records.get(id);
-  }
-
-  get size(): number {
-    return this.records.size;
-  }
-
-  /** Starts an outgoing proposal (we send `<propose>` from `local` to the bare JID `peer`). */
-  proposeOut(o: { id: string; local: string; peer: string; media: string[] }): ApplyResult {
-    if (this.records.has(o.id))
-      return {
-        next: this.records.get(o.id)!.state,
-        effects: [{ type: 'ignore', why: 'id in use' }],
-        accepted: false,
-      };
-    const rec: JmiRecord = {
-      id: o.id,
-      direction: 'out',
-      state: JmiState.Proposed,
-      local: bare(o.local),
-      peer: bare(o.peer),
-      media: o.media,
-      createdAt: this.now(),
-    };
-    this.records.set(o.id, rec);
-    const message: JmiMessage = { kind: 'propose', id: o.id, media: o.media };
-    return {
-      next: rec.state,
-      accepted: true,
-      effects: [{ type: 'send', to: rec.peer, from: rec.local, message }],
-    };
-  }
-
-  /** A `<propose>` received from `from` (a full JID) to `to` (our JID). */
-  proposeIn(from: string, to: string, message: JmiMessage): ApplyResult {
-    const existing = this.records.get(message.id);
-    if (existing !== undefined) {
-      return {
-        next: existing.state,
-        effects: [{ type: 'ignore', why: 'repeated propose' }],
-        accepted: false,
-      };
-    }
-    const rec: JmiRecord = {
-      id: message.id,
-      direction: 'in',
-      state: JmiState.Proposed,
-      local: bare(to),
-      peer: bare(from),
-      peerFull: from,
-      media: message.media ?? [],
-      createdAt: this.now(),
-    };
-    this.records.set(message.id, rec);
-    return {
-      next: rec.state,
-      accepted: true,
-      effects: [{ type: 'emit', notice: notice(rec, rec.state, from, rec.local, message) }],
-    };
-  }
-
-  /** Applies an event to proposal `id` and records the outcome. Unknown ids are ignored. */
-  apply(id: string, ev: JmiEvent): ApplyResult {
-    const rec = this.records.get(id);
-    if (rec === undefined)
-      return {
-        next: JmiState.Finished,
-        effects: [{ type: 'ignore', why: `unknown id ${id}` }],
-        accepted: false,
-      };
-    const result = applyJmi(rec, ev);
-    if (result.accepted) {
-      if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed')
-        rec.peerFull = ev.from;
-      if (result.next !== rec.state && TERMINAL.has(result.next)) rec.endedAt = this.now();
-      rec.state = result.next;
-    }
-    return result;
-  }
-
-  /**
-   * Expires proposals left open too long and forgets terminal ones after `lingerMs`. Returns
-   * the effects of the expiries (messages to send, notices), for the leg to carry out.
-   */
-  sweep(): JmiEffect[] {
-    const t = this.now();
-    const effects: JmiEffect[] = [];
-    for (const [id, rec] of this.records) {
-      if (TERMINAL.has(rec.state)) {
-        if (t - (rec.endedAt ?? rec.createdAt) >= this.lingerMs) this.records.delete(id);
-        continue;
-      }
-      const limit = rec.state === JmiState.Proposed ? this.maxProposedMs : this.maxAgeMs;
-      if (t - rec.createdAt >= limit)
-        effects.push(...this.apply(id, { by: 'timer', kind: 'expire' }).effects);
-    }
-    return effects;
-  }
 }

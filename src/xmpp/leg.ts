@@ -27,11 +27,12 @@ import { InputError, isInputError } from '../errors';
 import { jingleToElement } from '../jingle';
 import type { Jingle, Reason } from '../jingle/types';
 import { ComponentConnection } from './connection';
-import { featuresOf } from './disco';
-import { errorElement, type StanzaCondition } from './errors';
-import { JmiTable, type JmiEffect, type JmiTableOptions, type Media } from './jmi';
+import { capsVer, featuresOf, identitiesOf } from './disco';
+import { errorElement, NotConnectedError, type StanzaCondition } from './errors';
+import type { JmiEffect, Media } from './jmi';
+import { JmiTable, type JmiTableOptions } from './jmi-table';
 import { jmiMessageStanza, parseJmi } from './jmi-xml';
-import { NS_DISCO_INFO, NS_STANZAS } from './namespaces';
+import { NS_DISCO_INFO, NS_NICK, NS_STANZAS } from './namespaces';
 import { xmppOptions, type XmppOptions } from './options';
 import { availablePresence, capsOf, PresenceTracker, presenceReplies, type CallRoute } from './presence';
 import { answerIq, mayPlaceCalls, type JingleHandler, type RouterContext } from './router';
@@ -97,16 +98,16 @@ export class XmppLeg extends EventEmitter {
       opts.random,
     );
     this.conn.on('online', (info) => {
-      this.emit('online', info);
+      this.safeEmit('online', info);
       this.probeContacts();
     });
     this.conn.on('offline', (reason: string) => {
       this.presence.clear();
-      this.emit('offline', reason);
+      this.safeEmit('offline', reason);
     });
     this.conn.on('fatal', (e: Error) => {
       this.stopSweep();
-      this.emit('fatal', e);
+      this.safeEmit('fatal', e);
     });
   }
 
@@ -131,6 +132,9 @@ export class XmppLeg extends EventEmitter {
   /** Resolves once online; rejects on 'fatal' or after `timeoutMs`. */
   whenOnline(timeoutMs = 10_000): Promise<void> {
     if (this.conn.isOnline) return Promise.resolve();
+    if (this.conn.status === 'refused' || this.conn.status === 'stopped') {
+      return Promise.reject(new NotConnectedError(`the leg is ${this.conn.status}`));
+    }
     return new Promise((resolve, reject) => {
       const done = (e?: Error): void => {
         clearTimeout(timer);
@@ -179,7 +183,14 @@ export class XmppLeg extends EventEmitter {
    * XEP-0353 §3.1: `<propose>` from our JID `from` (bare; the resource is added) to the callee's
    * bare JID, with directed presence and caps. `id` is also the Jingle sid to use later.
    */
-  async propose(o: { from: string; to: string; id: string; media: Media[] | string[] }): Promise<void> {
+  async propose(o: {
+    from: string;
+    to: string;
+    id: string;
+    media: Media[] | string[];
+    /** The SIP caller's display name: a XEP-0172 nick in the presence and the propose. */
+    nick?: string;
+  }): Promise<void> {
     this.assertOurs(o.from);
     const result = this.jmiTable.proposeOut({
       id: o.id,
@@ -188,8 +199,15 @@ export class XmppLeg extends EventEmitter {
       media: [...o.media],
     });
     if (!result.accepted) throw new InputError('translate', `JMI id ${o.id}`, 'already in use');
-    await this.conn.send(availablePresence(this.full(o.from), bare(o.to)));
-    await this.runEffects(result.effects, true);
+    const nick = o.nick?.trim() ? o.nick.trim() : undefined;
+    const presence = availablePresence(this.full(o.from), bare(o.to));
+    if (nick !== undefined) presence.cnode(xml('nick', { xmlns: NS_NICK }, nick));
+    await this.conn.send(presence);
+    await this.runEffects(
+      result.effects,
+      true,
+      nick === undefined ? undefined : xml('nick', { xmlns: NS_NICK }, nick),
+    );
   }
 
   /**
@@ -201,12 +219,13 @@ export class XmppLeg extends EventEmitter {
    */
   async sendJmi(
     kind: LocalJmiKind,
-    o: { id: string; from?: string; to?: string; reason?: Reason; media?: string[] },
+    o: { id: string; from?: string; to?: string; reason?: Reason; media?: string[]; nick?: string },
   ): Promise<boolean> {
     if (kind === 'propose') {
       if (o.from === undefined || o.to === undefined)
         throw new InputError('translate', 'JMI propose', 'from and to needed');
-      await this.propose({ from: o.from, to: o.to, id: o.id, media: o.media ?? ['audio'] });
+      const p = { from: o.from, to: o.to, id: o.id, media: o.media ?? ['audio'] };
+      await this.propose(o.nick === undefined ? p : { ...p, nick: o.nick });
       return true;
     }
     const ev =
@@ -251,7 +270,7 @@ export class XmppLeg extends EventEmitter {
         ?.getText();
       if (text) notice.text = text;
       this.log.info('xmpp jmi message bounced', { ...notice });
-      this.emit('jmi-error', notice);
+      this.safeEmit('jmi-error', notice);
       return;
     }
     let message;
@@ -287,7 +306,10 @@ export class XmppLeg extends EventEmitter {
         ]);
         return;
       }
-      void this.runEffects(this.jmiTable.proposeIn(from, local, message).effects);
+      const effects = this.jmiTable.proposeIn(from, local, message).effects;
+      const nick = s.getChildText('nick', NS_NICK)?.trim();
+      if (nick) for (const e of effects) if (e.type === 'emit') e.notice.nick = nick;
+      void this.runEffects(effects);
       return;
     }
     const rec = this.jmiTable.get(message.id);
@@ -307,7 +329,7 @@ export class XmppLeg extends EventEmitter {
       this.contacts.set(bare(from), bare(to));
       const caps = capsOf(s);
       if (this.presence.available(from, caps) && caps !== undefined)
-        void this.learnCaps(from, caps.node, caps.ver);
+        void this.learnCaps(from, caps.node, caps.ver, caps.hash);
       return;
     }
     if (type === 'unavailable') {
@@ -328,7 +350,7 @@ export class XmppLeg extends EventEmitter {
   }
 
   /** XEP-0115 §6.2: ask the device once per `ver` what it supports. */
-  private async learnCaps(jid: string, node: string, ver: string): Promise<void> {
+  private async learnCaps(jid: string, node: string, ver: string, hash: string): Promise<void> {
     const iq = xml(
       'iq',
       { type: 'get', to: jid, from: this.options.domain },
@@ -337,7 +359,13 @@ export class XmppLeg extends EventEmitter {
     try {
       const result = await this.conn.request(iq);
       const q = result.getChild('query', NS_DISCO_INFO);
-      if (q !== undefined) this.presence.learnFeatures(ver, featuresOf(q));
+      if (q === undefined) return;
+      // XEP-0115 §5.4: cache by ver only what hashes to it, so that one client cannot poison
+      // the answer for every device advertising the same ver (answers with XEP-0128 forms do
+      // not verify here and are kept per device).
+      const verified = hash === 'sha-1' && capsVer(identitiesOf(q), featuresOf(q)) === ver;
+      if (verified) this.presence.learnFeatures(ver, featuresOf(q));
+      else this.presence.learnDeviceFeatures(jid, featuresOf(q));
     } catch (e) {
       this.log.debug('xmpp caps query failed', { jid, error: (e as Error).message });
     }
@@ -353,11 +381,11 @@ export class XmppLeg extends EventEmitter {
 
   // ── effects ─────────────────────────────────────────────────────────────────────────────
 
-  private async runEffects(effects: JmiEffect[], rethrow = false): Promise<void> {
+  private async runEffects(effects: JmiEffect[], rethrow = false, extra?: XmlElement): Promise<void> {
     for (const e of effects) {
       if (e.type === 'emit') {
         this.log.debug('xmpp jmi', { ...e.notice });
-        this.emit('jmi', e.notice);
+        this.safeEmit('jmi', e.notice);
       } else if (e.type === 'ignore') {
         this.log.debug('xmpp jmi ignored', { why: e.why });
       } else {
@@ -369,6 +397,7 @@ export class XmppLeg extends EventEmitter {
           private: e.private === true,
           id,
         });
+        if (extra !== undefined) stanza.cnode(extra);
         this.sentJmi.set(id, e.message.id);
         if (this.sentJmi.size > 10_000) this.sentJmi.delete(this.sentJmi.keys().next().value as string);
         try {
@@ -393,6 +422,15 @@ export class XmppLeg extends EventEmitter {
       errorElement({ condition, text }),
     );
     this.conn.send(reply).catch(() => undefined);
+  }
+
+  /** Emits to the call layer; a listener that throws is logged, never crashes the leg. */
+  private safeEmit(event: string, value: unknown): void {
+    try {
+      this.emit(event, value);
+    } catch (e) {
+      this.log.error(`xmpp leg '${event}' listener failed`, { error: (e as Error).stack ?? String(e) });
+    }
   }
 
   /** Our JID with the configured resource (if it has none). */

@@ -22,3 +22,5 @@ export const NS_HINTS = 'urn:xmpp:hints';
 export const NS_CARBONS = 'urn:xmpp:carbons:2';
 /** XEP-0092 Software Version. */
 export const NS_VERSION = 'jabber:iq:version';
+/** XEP-0172 User Nickname: the display name of a caller. */
+export const NS_NICK = 'http://jabber.org/protocol/nick';

@@ -50,6 +50,8 @@ export function capsOf(presence: XmlElement): Caps | undefined {
 export class PresenceTracker {
   private readonly devices = new Map<string, Map<string, DeviceInfo>>();
   private readonly featuresByVer = new Map<string, readonly string[]>();
+  /** Features of devices whose disco answer did not hash to their advertised `ver`. */
+  private readonly featuresByJid = new Map<string, readonly string[]>();
 
   /** Records an available presence from a full JID. True when its caps `ver` is not yet known. */
   available(jid: string, caps?: Caps): boolean {
@@ -71,6 +73,7 @@ export class PresenceTracker {
     }
     const m = this.devices.get(bare);
     m?.delete(jid);
+    this.featuresByJid.delete(jid);
     if (m !== undefined && m.size === 0) this.devices.delete(bare);
   }
 
@@ -79,11 +82,20 @@ export class PresenceTracker {
     this.devices.clear();
   }
 
+  /** Features for everyone advertising `ver` (only when the answer was verified against it). */
   learnFeatures(ver: string, features: readonly string[]): void {
     this.featuresByVer.set(ver, [...features]);
   }
 
+  /** Features of one device (its answer did not match its `ver`: not shared with others). */
+  learnDeviceFeatures(jid: string, features: readonly string[]): void {
+    if (this.featuresByJid.size > 10_000) this.featuresByJid.clear();
+    this.featuresByJid.set(jid, [...features]);
+  }
+
   featuresOf(device: DeviceInfo): readonly string[] | undefined {
+    const own = this.featuresByJid.get(device.jid);
+    if (own !== undefined) return own;
     return device.caps === undefined ? undefined : this.featuresByVer.get(device.caps.ver);
   }
 

@@ -18,8 +18,18 @@ export interface Proc {
 
 const running = new Set<Proc>();
 
-export function spawnProc(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnProc(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Proc {
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (opts.input !== undefined) child.stdin?.write(opts.input);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
@@ -56,7 +66,12 @@ export function spawnProc(name: string, cmd: string, args: string[], opts: { cwd
       } catch {
         return;
       }
-      const killed = await Promise.race([exited.then(() => true), sleep(2000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000))),
+      ]);
+      clearTimeout(timer);
       if (!killed) {
         try {
           process.kill(pid, 'SIGKILL');

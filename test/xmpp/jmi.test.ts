@@ -4,13 +4,13 @@
  */
 import {
   JmiState,
-  JmiTable,
   TRANSITIONS,
   applyJmi,
   type JmiEffect,
   type JmiMessage,
   type JmiRecord,
 } from '../../src/xmpp/jmi';
+import { JmiTable } from '../../src/xmpp/jmi-table';
 import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi-xml';
 import { xml } from '../../src/xmpp/xml';
 

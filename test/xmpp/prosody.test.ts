@@ -154,6 +154,10 @@ maybe('XMPP leg on Prosody', () => {
       handler: calls,
     });
     leg.on('jmi', (n: JmiNotice) => notices.push(n));
+    // A call layer with a bug: its listener throws on every notice. The leg logs it and goes on.
+    leg.on('jmi', () => {
+      throw new Error('listener bug');
+    });
     leg.on('jmi-error', (n: JmiErrorNotice) => bounces.push(n));
     await leg.whenOnline(5000);
     phone = await Bot.connect({
@@ -171,6 +175,7 @@ maybe('XMPP leg on Prosody', () => {
   });
 
   afterAll(async () => {
+    expect(log.lines.some((l) => l.message === "xmpp leg 'jmi' listener failed")).toBe(true);
     await phone?.stop();
     await laptop?.stop();
     await leg?.stop();
@@ -464,12 +469,13 @@ maybe('XMPP leg on Prosody', () => {
   describe('XEP-0353 for SIP-originated calls (both devices ring)', () => {
     const propose = async (): Promise<string> => {
       const id = randomUUID();
-      await leg.propose({ from: CALLER, to: 'alice@localhost', id, media: ['audio'] });
+      await leg.propose({ from: CALLER, to: 'alice@localhost', id, media: ['audio'], nick: 'Romeo M.' });
       for (const dev of [phone, laptop]) {
         const p = await dev.waitFor((s) => jmiChild(s, 'propose')?.attrs.id === id, 4000, 'propose');
         expect(p.attrs).toMatchObject({ type: 'chat', from: `${CALLER}/sip` });
         expect(jmiChild(p, 'propose')?.getChild('description')?.attrs.media).toBe('audio');
         expect(p.getChild('store', 'urn:xmpp:hints')).toBeDefined();
+        expect(p.getChildText('nick', 'http://jabber.org/protocol/nick')).toBe('Romeo M.'); // XEP-0172
       }
       return id;
     };
@@ -589,9 +595,11 @@ maybe('XMPP leg on Prosody', () => {
             { xmlns: NS_JMI, id },
             xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' }),
           ),
+          xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'Alice'),
         ),
       );
       const n = await nextNotice((x) => x.id === id && x.kind === 'propose');
+      expect(n.nick).toBe('Alice');
       expect(n).toMatchObject({
         direction: 'in',
         from: 'alice@localhost/phone',
@@ -717,6 +725,13 @@ maybe('XMPP leg on Prosody', () => {
         const deadline = Date.now() + 4000;
         while (leg.routeFor('carol@localhost').kind === 'jmi' && Date.now() < deadline) await sleep(20);
         expect(leg.routeFor('carol@localhost')).toEqual({ kind: 'direct', to: ['carol@localhost/desk'] });
+        const sid = randomUUID();
+        await leg.sendJingle('carol@localhost/desk', sessionInitiate(sid, `${CALLER}/sip`), `${CALLER}/sip`);
+        await carol.waitFor(
+          (s) => s.name === 'iq' && s.getChild('jingle', NS_JINGLE)?.attrs.sid === sid,
+          4000,
+          'session-initiate',
+        );
         // alice's clients do JMI: her route stays JMI once her caps are known.
         expect(leg.routeFor('alice@localhost').kind).toBe('jmi');
         await carol.send(xml('presence', { to: CALLER, type: 'unavailable' }));

@@ -5,7 +5,7 @@
 import { addressContext } from '../../src/config/address-context';
 import { defaultConfig, parseConfig } from '../../src/config/config';
 import { backoffDelay } from '../../src/xmpp/backoff';
-import { capsVer, discoInfoQuery, CAPS_NODE, CAPS_VER } from '../../src/xmpp/disco';
+import { capsVer, discoInfoQuery, featuresOf, identitiesOf, CAPS_NODE, CAPS_VER } from '../../src/xmpp/disco';
 import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/errors';
 import { promptToJid } from '../../src/xmpp/gateway';
 import { xmppOptions } from '../../src/xmpp/options';
@@ -46,6 +46,11 @@ describe('XEP-0115 caps', () => {
       ],
     );
     expect(ver).toBe('QgayPKawpkPSDYmwT/WM94uAlu0=');
+  });
+
+  it('reads identities and features back from an answer, and hashes them to our ver', () => {
+    const q = discoInfoQuery() as XmlElement;
+    expect(capsVer(identitiesOf(q), featuresOf(q))).toBe(CAPS_VER);
   });
 
   it('answers the node#ver and nothing else', () => {
@@ -245,6 +250,15 @@ describe('presence', () => {
     expect(t.route('bob@x').kind).toBe('direct');
     t.unavailable('bob@x');
     expect(t.devicesOf('bob@x')).toEqual([]);
+  });
+
+  it('keeps unverified features per device, never for the whole ver', () => {
+    const t = new PresenceTracker();
+    t.available('eve@x/a', { node: 'n', ver: 'popular', hash: 'sha-1' });
+    t.available('bob@x/b', { node: 'n', ver: 'popular', hash: 'sha-1' });
+    t.learnDeviceFeatures('eve@x/a', ['urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1']);
+    expect(t.route('eve@x').kind).toBe('direct');
+    expect(t.route('bob@x')).toEqual({ kind: 'jmi' });
   });
 });
 

@@ -1,0 +1,294 @@
+/**
+ * The dialog layer without sockets: transition tables, and the UAS/UAC INVITE sessions and
+ * dialogs driven through a fake core on a fake clock.
+ */
+import { ClientInvite } from '../../src/sip/client-invite';
+import { header } from '../../src/sip/headers';
+import { DIALOG_TABLE, OFFER_TABLE, UAC_TABLE, UAS_TABLE } from '../../src/sip/dialog-fsm';
+import { StateMachine, type TransitionTable } from '../../src/sip/fsm';
+import { ServerInvite } from '../../src/sip/server-invite';
+import type { Dialog } from '../../src/sip/dialog';
+import type { SipResponse } from '../../src/sip/types';
+import { FakeCore, fakeTx, request, response } from './fake-core';
+
+describe('transition tables', () => {
+  const tables: Array<[string, TransitionTable<string, string>, string]> = [
+    ['uac', UAC_TABLE, 'terminated'],
+    ['uas', UAS_TABLE, 'terminated'],
+    ['dialog', DIALOG_TABLE, 'terminated'],
+  ];
+  test.each(tables)('%s: the terminal state has no exit; every target is a state', (_n, table, terminal) => {
+    expect(table[terminal]).toEqual({});
+    for (const moves of Object.values(table)) {
+      for (const next of Object.values(moves)) expect(Object.keys(table)).toContain(next);
+    }
+  });
+
+  test('an illegal event is refused without throwing and leaves the state', () => {
+    const m = new StateMachine('uas', UAS_TABLE, 'proceeding');
+    expect(m.apply('ack').ok).toBe(false);
+    expect(m.state).toBe('proceeding');
+    expect(m.apply('accept')).toEqual({ ok: true, from: 'proceeding', next: 'accepted' });
+    expect(m.apply('reject').ok).toBe(false);
+  });
+
+  test('offer/answer: a second offer while one is pending is glare', () => {
+    const m = new StateMachine('offer', OFFER_TABLE, 'idle');
+    m.apply('send');
+    expect(m.can('receive')).toBe(false);
+    m.apply('sent-final');
+    expect(m.can('receive')).toBe(true);
+  });
+});
+
+function serverInvite(core: FakeCore, extra: Record<string, string> = {}) {
+  const tx = fakeTx(request('INVITE', extra, 'v=0\r\n'));
+  const si = new ServerInvite(core, tx, undefined, () => undefined);
+  return { tx, si };
+}
+
+describe('ServerInvite (UAS)', () => {
+  test('2xx retransmitted until the ACK; ACK confirms; BYE ends; every timer cleared', () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core);
+    const events: string[] = [];
+    si.on('ack', () => events.push('ack'));
+    const d = si.accept('v=0\r\n');
+    d.on('terminated', () => events.push('terminated'));
+    expect(tx.responses.map((r) => r.status)).toEqual([200]);
+    expect(header(tx.responses[0] as SipResponse, 'to')).toMatch(/;tag=/);
+    expect(header(tx.responses[0] as SipResponse, 'contact')).toBe('<sip:gw@192.0.2.1:5060>');
+    core.clock.advance(1600);
+    expect(tx.resent.length).toBe(2);
+    const ack = request('ACK', { To: header(tx.responses[0] as SipResponse, 'to') as string, CSeq: '1 ACK' });
+    expect(d.handleAck(ack)).toBe(true);
+    core.clock.advance(10_000);
+    expect(tx.resent.length).toBe(2);
+    expect(si.state).toBe('confirmed');
+    const byeTx = fakeTx(request('BYE', { To: header(tx.responses[0] as SipResponse, 'to') as string, CSeq: '2 BYE' }));
+    d.handleRequest(byeTx);
+    expect(byeTx.responses[0]?.status).toBe(200);
+    expect(events).toEqual(['ack', 'terminated']);
+    expect(core.dialogs.size).toBe(0);
+    expect(core.clock.pending()).toBe(0);
+  });
+
+  test('no ACK within 64·T1: BYE and ack-timeout', () => {
+    const core = new FakeCore();
+    const { si } = serverInvite(core);
+    let timeout = -1;
+    si.on('ack-timeout', () => (timeout = core.clock.now()));
+    si.accept('v=0\r\n');
+    core.clock.advance(31_999);
+    expect(core.methods()).toEqual([]);
+    core.clock.advance(1);
+    expect(timeout).toBe(32_000);
+    expect(core.methods()).toEqual(['BYE']);
+    expect(si.state).toBe('terminated');
+  });
+
+  test('CANCEL before the answer: 200 to CANCEL, 487 to INVITE, cancel event', () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core);
+    si.provisional(180);
+    let cancelled = false;
+    si.on('cancel', () => (cancelled = true));
+    const cancelTx = fakeTx(request('CANCEL', { CSeq: '1 CANCEL' }));
+    si.handleCancel(cancelTx);
+    expect(cancelTx.responses.map((r) => r.status)).toEqual([200]);
+    expect(tx.responses.map((r) => r.status)).toEqual([180, 487]);
+    expect(cancelled).toBe(true);
+    expect(() => si.accept('v=0')).toThrow();
+  });
+
+  test('CANCEL after the 2xx has no effect but a 200', () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core);
+    si.accept('v=0\r\n');
+    const cancelTx = fakeTx(request('CANCEL', { CSeq: '1 CANCEL' }));
+    si.handleCancel(cancelTx);
+    expect(cancelTx.responses.map((r) => r.status)).toEqual([200]);
+    expect(tx.responses.map((r) => r.status)).toEqual([200]);
+    expect(si.state).toBe('accepted');
+  });
+
+  test('session timer: the UAS refresher re-INVITEs at half the interval', () => {
+    const core = new FakeCore();
+    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
+    const si = new ServerInvite(core, tx, { timer: { interval: 120, refresher: 'uas' }, require: false }, () => undefined);
+    const d = si.accept('v=0\r\n');
+    d.handleAck(request('ACK', { CSeq: '1 ACK' }));
+    expect(header(tx.responses[0] as SipResponse, 'session-expires')).toBe('120;refresher=uas');
+    core.clock.advance(59_999);
+    expect(core.methods()).toEqual([]);
+    core.clock.advance(1);
+    expect(core.methods()).toEqual(['INVITE']);
+    expect(core.last('INVITE').req.body).toBe('v=0\r\n');
+  });
+
+  test('session timer: the non-refresher sends BYE at SE − min(32, SE/3) without a refresh', () => {
+    const core = new FakeCore();
+    const tx = fakeTx(request('INVITE', {}, 'v=0\r\n'));
+    const si = new ServerInvite(core, tx, { timer: { interval: 90, refresher: 'uac' }, require: true }, () => undefined);
+    si.accept('v=0\r\n').handleAck(request('ACK', { CSeq: '1 ACK' }));
+    expect(header(tx.responses[0] as SipResponse, 'require')).toBe('timer');
+    core.clock.advance(59_999);
+    expect(core.methods()).toEqual([]);
+    core.clock.advance(1);
+    expect(core.methods()).toEqual(['BYE']);
+    expect(header(core.last('BYE').req, 'reason')).toMatch(/session expired/);
+  });
+});
+
+function confirmed(core: FakeCore): { d: Dialog; okTo: string } {
+  const { tx, si } = serverInvite(core);
+  const d = si.accept('v=0\r\n');
+  d.handleAck(request('ACK', { CSeq: '1 ACK' }));
+  return { d, okTo: header(tx.responses[0] as SipResponse, 'to') as string };
+}
+
+describe('Dialog', () => {
+  test('re-INVITE glare: theirs gets 491 while ours is pending; ours is retried after 491', async () => {
+    const core = new FakeCore();
+    const { d, okTo } = confirmed(core);
+    const p = d.reinvite('v=0\r\nours\r\n');
+    await Promise.resolve();
+    const theirs = fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE' }, 'v=0\r\n'));
+    d.handleRequest(theirs);
+    expect(theirs.responses.map((r) => r.status)).toEqual([491]);
+    const first = core.last('INVITE');
+    first.onResponse(response(first.req, 491));
+    await new Promise((r) => setImmediate(r));
+    core.clock.advance(2000); // not the Call-ID owner: 0–2 s
+    await new Promise((r) => setImmediate(r));
+    const retry = core.last('INVITE');
+    expect(retry).not.toBe(first);
+    expect(Number((header(retry.req, 'cseq') as string).split(' ')[0])).toBeGreaterThan(
+      Number((header(first.req, 'cseq') as string).split(' ')[0]),
+    );
+    retry.onResponse(response(retry.req, 200, { Contact: '<sip:peer@192.0.2.9>' }, 'v=0\r\n'));
+    expect((await p).status).toBe(200);
+    expect(core.acks.length).toBe(1);
+  });
+
+  test('a request with a lower CSeq gets 500; an unknown method 405', () => {
+    const core = new FakeCore();
+    const { d, okTo } = confirmed(core);
+    const info = fakeTx(request('INFO', { To: okTo, CSeq: '5 INFO' }));
+    d.handleRequest(info);
+    expect(info.responses[0]?.status).toBe(200);
+    const old = fakeTx(request('INFO', { To: okTo, CSeq: '4 INFO' }));
+    d.handleRequest(old);
+    expect(old.responses[0]?.status).toBe(500);
+    const msg = fakeTx(request('MESSAGE', { To: okTo, CSeq: '6 MESSAGE' }));
+    d.handleRequest(msg);
+    expect(msg.responses[0]?.status).toBe(405);
+  });
+
+  test('INFO, REFER and NOTIFY reach listeners, which answer', () => {
+    const core = new FakeCore();
+    const { d, okTo } = confirmed(core);
+    const seen: string[] = [];
+    for (const ev of ['info', 'refer', 'notify']) {
+      d.on(ev, (_req, respond: (s: number) => void) => {
+        seen.push(ev);
+        respond(ev === 'refer' ? 202 : 200);
+      });
+    }
+    const txs = ['INFO', 'REFER', 'NOTIFY'].map((m, i) => fakeTx(request(m, { To: okTo, CSeq: `${i + 2} ${m}` })));
+    txs.forEach((tx) => d.handleRequest(tx));
+    expect(seen).toEqual(['info', 'refer', 'notify']);
+    expect(txs.map((tx) => tx.responses[0]?.status)).toEqual([200, 202, 200]);
+  });
+
+  test('a 481 to an in-dialog request ends the dialog', async () => {
+    const core = new FakeCore();
+    const { d } = confirmed(core);
+    let ended = false;
+    d.on('terminated', () => (ended = true));
+    const p = d.info('application/dtmf-relay', 'Signal=1\r\nDuration=100\r\n');
+    core.last('INFO').onResponse(response(core.last('INFO').req, 481));
+    expect((await p).status).toBe(481);
+    expect(ended).toBe(true);
+  });
+});
+
+describe('ClientInvite (UAC)', () => {
+  function start(core: FakeCore) {
+    const ci = new ClientInvite(core, { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n' }, () => undefined);
+    ci.start();
+    return ci;
+  }
+
+  test('cancel() before any provisional waits for one (§9.1), then CANCELs', () => {
+    const core = new FakeCore();
+    const ci = start(core);
+    ci.cancel();
+    expect(core.methods()).toEqual(['INVITE']);
+    const inv = core.last('INVITE');
+    inv.onResponse(response(inv.req, 100));
+    expect(core.methods()).toEqual(['INVITE', 'CANCEL']);
+    const cancel = core.last('CANCEL');
+    expect(cancel.opts?.via).toBe('SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKfake');
+    expect(header(cancel.req, 'cseq')).toBe('1 CANCEL');
+    let failed = 0;
+    ci.on('failed', (r: SipResponse) => (failed = r.status));
+    inv.onResponse(response(inv.req, 487, { To: '<sip:bob@192.0.2.9>;tag=b' }));
+    expect(failed).toBe(487);
+  });
+
+  test('forked 2xx: the first is the dialog; the second is ACKed and BYEd; a retransmission re-ACKed', () => {
+    const core = new FakeCore();
+    const ci = start(core);
+    const inv = core.last('INVITE');
+    const accepted: string[] = [];
+    ci.on('accepted', (_r, d: Dialog) => accepted.push(d.remoteTag));
+    const a = response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9:5070>' }, 'v=0\r\n');
+    inv.onResponse(a);
+    inv.onResponse(response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.10>' }, 'v=0\r\n'));
+    inv.onResponse(a);
+    expect(accepted).toEqual(['A']);
+    expect(core.acks.map((x) => [x.uri, header(x, 'to')])).toEqual([
+      ['sip:bob@192.0.2.9:5070', '<sip:bob@192.0.2.9>;tag=A'],
+      ['sip:bob@192.0.2.10', '<sip:bob@192.0.2.9>;tag=B'],
+      ['sip:bob@192.0.2.9:5070', '<sip:bob@192.0.2.9>;tag=A'],
+    ]);
+    expect(core.methods()).toEqual(['INVITE', 'BYE']);
+    expect(header(core.last('BYE').req, 'to')).toBe('<sip:bob@192.0.2.9>;tag=B');
+  });
+
+  test('the 200 that crosses a CANCEL is ACKed and BYEd, and reported as failed (487)', () => {
+    const core = new FakeCore();
+    const ci = start(core);
+    const inv = core.last('INVITE');
+    inv.onResponse(response(inv.req, 180, { To: '<sip:bob@192.0.2.9>;tag=A' }));
+    ci.cancel();
+    let result = 0;
+    ci.on('failed', (r: SipResponse) => (result = r.status));
+    ci.on('accepted', () => (result = 200));
+    inv.onResponse(response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9>' }, 'v=0'));
+    expect(result).toBe(487);
+    expect(core.acks.length).toBe(1);
+    expect(core.methods()).toEqual(['INVITE', 'CANCEL', 'BYE']);
+  });
+
+  test('a 407 is answered once with Proxy-Authorization, a new CSeq and the same Call-ID', () => {
+    const core = new FakeCore();
+    core.creds = { username: 'u', password: 'p' };
+    start(core);
+    const inv = core.last('INVITE');
+    inv.onResponse(
+      response(inv.req, 407, { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", algorithm=SHA-256, qop="auth"' }),
+    );
+    const again = core.last('INVITE');
+    expect(again).not.toBe(inv);
+    expect(header(again.req, 'cseq')).toBe('2 INVITE');
+    expect(header(again.req, 'call-id')).toBe(header(inv.req, 'call-id'));
+    expect(header(again.req, 'proxy-authorization')).toMatch(/algorithm=SHA-256/);
+    let failed = 0;
+    const ci2 = core.sent.length;
+    again.onResponse(response(again.req, 407, { 'Proxy-Authenticate': 'Digest realm="r", nonce="n2"' }));
+    expect(core.sent.length).toBe(ci2); // not retried twice
+    void failed;
+  });
+});

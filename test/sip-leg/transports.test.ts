@@ -1,0 +1,134 @@
+/**
+ * TCP, TLS (a self-signed certificate made with openssl in the test) and IPv6 (issue 3:
+ * "Listen on UDP, TCP and TLS …, IPv4 and IPv6").
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
+import type { SipResponse } from '../../src/sip/types';
+import { freePort, sleep, spawnProc, waitFor } from '../support/processes';
+import { startSipp } from '../support/sipp';
+import { cleanUp, SDP, startUa } from './helpers';
+
+afterEach(cleanUp);
+
+let certDir: string;
+let cert: string;
+let key: string;
+
+beforeAll(() => {
+  certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+      '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem'),
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  cert = fs.readFileSync(path.join(certDir, 'cert.pem'), 'utf8');
+  key = fs.readFileSync(path.join(certDir, 'key.pem'), 'utf8');
+});
+
+afterAll(() => fs.rmSync(certDir, { recursive: true, force: true }));
+
+function answered(call: ClientInvite): Promise<{ res: SipResponse; dialog?: Dialog }> {
+  return new Promise((resolve) => {
+    call.on('accepted', (res: SipResponse, dialog: Dialog) => resolve({ res, dialog }));
+    call.on('failed', (res: SipResponse) => resolve({ res }));
+  });
+}
+
+test('TCP: SIPp uac (t1) calls the UA; the whole call stays on TCP', async () => {
+  const t = await startUa();
+  t.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP));
+  const sipp = await startSipp({ scenario: 'uac', remote: t.addr('TCP'), port: await freePort(), transport: 't1' });
+  const r = await sipp.done;
+  if (r.code !== 0) console.log(r.output);
+  expect(r.code).toBe(0);
+  expect(t.sent('SIP/2.0 200').every((l) => String(l.meta.to).startsWith('TCP|'))).toBe(true);
+  expect(t.ua.liveDialogs()).toBe(0);
+});
+
+test('TCP: the UA calls SIPp (transport=tcp) and hangs up', async () => {
+  const t = await startUa();
+  const port = await freePort();
+  const sipp = await startSipp({ scenario: 'uas-answer.xml', port, transport: 't1' });
+  await sleep(300);
+  const call = t.ua.invite({ uri: `sip:bob@127.0.0.1:${port};transport=tcp`, from: 'sip:alice@gw.test', body: SDP });
+  const { res, dialog } = await answered(call);
+  expect(res.status).toBe(200);
+  await dialog?.bye();
+  const r = await sipp.done;
+  if (r.code !== 0) console.log(r.output);
+  expect(r.code).toBe(0);
+  expect(t.log.filter((l) => l.message === 'send').every((l) => String(l.meta.to).startsWith('TCP|'))).toBe(true);
+  expect(t.sent('INVITE ')[0]?.meta.text).toMatch(/Via: SIP\/2.0\/TCP /);
+  expect(t.ua.liveDialogs()).toBe(0);
+});
+
+test('TLS: a call between two user agents, the server certificate verified', async () => {
+  const a = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert, key } });
+  const b = await startUa({ listen: ['udp://127.0.0.1:0', 'tls://127.0.0.1:0'], tls: { cert, key, ca: cert } });
+  let bye = false;
+  a.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP).on('bye', () => (bye = true)));
+  const call = b.ua.invite({ uri: `sips:alice@${a.addr('TLS')}`, from: 'sip:bob@b.test', body: SDP });
+  const { res, dialog } = await answered(call);
+  expect(res.status).toBe(200);
+  expect(header(res.headers, 'contact')).toMatch(/transport=tls/);
+  await dialog?.bye();
+  await waitFor(() => bye, 2000, 'BYE over TLS');
+  expect(b.sent('INVITE ')[0]?.meta.text).toMatch(/Via: SIP\/2.0\/TLS /);
+  await waitFor(() => a.ua.liveDialogs() === 0 && b.ua.liveDialogs() === 0, 2000, 'no live dialogs');
+});
+
+test('TLS: an untrusted certificate fails the call with a local 503', async () => {
+  const a = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert, key } });
+  const b = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert, key } }); // no ca: self-signed refused
+  const call = b.ua.invite({ uri: `sips:alice@${a.addr('TLS')}`, from: 'sip:bob@b.test', body: SDP });
+  const { res } = await answered(call);
+  expect(res.status).toBe(503);
+  expect(b.ua.liveDialogs()).toBe(0);
+});
+
+test('TLS: openssl s_client sends OPTIONS and gets 200 with Allow', async () => {
+  const a = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert, key } });
+  const port = a.port('TLS');
+  const options = [
+    `OPTIONS sip:gw@127.0.0.1:${port};transport=tls SIP/2.0`,
+    'Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKopenssl1',
+    'From: <sip:probe@127.0.0.1>;tag=p1',
+    `To: <sip:gw@127.0.0.1:${port}>`,
+    'Call-ID: openssl-probe-1',
+    'CSeq: 1 OPTIONS',
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  const p = spawnProc('openssl', 'openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet', '-CAfile', path.join(certDir, 'cert.pem')], {
+    input: options,
+  });
+  await waitFor(() => /SIP\/2.0 200 OK/.test(p.output()), 5000, 'a 200 over TLS');
+  expect(p.output()).toMatch(/Allow: INVITE/);
+  await p.stop();
+});
+
+test('IPv6: SIPp uac on [::1] calls the UA listening on [::1]', async () => {
+  const t = await startUa({ listen: ['udp://[::1]:0'] });
+  t.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP));
+  const sipp = await startSipp({ scenario: 'uac', remote: t.addr('UDP'), host: '::1', port: await freePort('::1') });
+  const r = await sipp.done;
+  if (r.code !== 0) console.log(r.output);
+  expect(r.code).toBe(0);
+  const ok = String(t.sent('SIP/2.0 200')[0]?.meta.text);
+  expect(ok).toMatch(/Contact: <sip:gw@\[::1\]:\d+>/);
+  expect(t.ua.liveDialogs()).toBe(0);
+});
+
+function header(hs: { name: string; value: string }[], name: string): string | undefined {
+  return hs.find((h) => h.name.toLowerCase() === name)?.value;
+}

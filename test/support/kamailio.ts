@@ -1,0 +1,67 @@
+/**
+ * Kamailio 5.6 as a Record-Routing stateful proxy in front of the gateway: requests from the
+ * gateway's port go to their Request-URI, all others to the gateway; OPTIONS to Kamailio itself
+ * are answered (readiness probe). Started in the foreground (`-DD -E`) and stopped by PID.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnProc, type Proc } from './processes';
+
+export interface Kamailio {
+  proc: Proc;
+  port: number;
+  dir: string;
+}
+
+export function kamailioConfig(port: number, gatewayPort: number): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:${port}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "pv.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+
+request_route {
+  if (is_method("OPTIONS") && uri==myself && !has_totag()) {
+    sl_send_reply("200", "OK");
+    exit;
+  }
+  if (is_method("CANCEL")) {
+    if (t_check_trans()) { t_relay(); }
+    exit;
+  }
+  if (has_totag()) {
+    if (loose_route()) { t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404", "Not here");
+    exit;
+  }
+  remove_hf("Route");
+  record_route();
+  if (src_port == ${gatewayPort}) {
+    t_relay();
+  } else {
+    t_relay_to_udp("127.0.0.1", "${gatewayPort}");
+  }
+  exit;
+}
+`;
+}
+
+export function startKamailio(port: number, gatewayPort: number): Kamailio {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kamailio-'));
+  const cfg = path.join(dir, 'kamailio.cfg');
+  fs.writeFileSync(cfg, kamailioConfig(port, gatewayPort));
+  const proc = spawnProc('kamailio', 'kamailio', [
+    '-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', path.join(dir, 'kamailio.pid'), '-Y', dir,
+  ]);
+  return { proc, port, dir };
+}
