@@ -1,8 +1,20 @@
 /** `run`: starts the gateway with a config file (the default one shipped in config/ when none). */
-import { loadConfig, defaultConfig } from '../config/config';
+import { defaultConfig, loadConfig } from '../config/config';
+import { Gateway } from '../gateway/gateway';
 
 export async function runGateway(file?: string): Promise<void> {
   const config = file ? loadConfig(file) : defaultConfig();
-  void config;
-  throw new Error('the gateway runtime is not built yet; only `translate` works in this version');
+  const gateway = await Gateway.start(config);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`jingle-sip-gateway: ${signal}, ending ${gateway.liveCalls()} call(s) and stopping\n`);
+    gateway.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }

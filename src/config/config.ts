@@ -14,6 +14,24 @@ import { parseYamlText, validate } from './validate';
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export interface TrunkConfig {
+  name: string;
+  /** host or host:port whose requests use these credentials. */
+  host: string;
+  realm?: string;
+  username: string;
+  password: string;
+  register?: {
+    registrar: string;
+    aor: string;
+    /** Seconds asked for. Default 3600. */
+    expires?: number;
+    /** Back-off after a failure: base·2^(n−1), capped, with jitter. Defaults 30 s and 1800 s. */
+    retryBaseSeconds?: number;
+    retryMaxSeconds?: number;
+  };
+}
+
 export interface GatewayConfig {
   xmpp: {
     /** The XMPP server's component endpoint (XEP-0114), `xmpp://host:port`. */
@@ -53,7 +71,18 @@ export interface GatewayConfig {
     /** Overrides `fromStyle` of mappings/address-rules.yaml when set. */
     fromStyle?: FromStyle;
     userAgent: string;
-    tls?: { cert: string; key: string };
+    /** Certificate and key (PEM files) for tls:// listen addresses; `ca` to verify TLS peers with. */
+    tls?: { cert: string; key: string; ca?: string; verifyPeer?: boolean };
+    /** SIP trunks: digest credentials answering 401/407, and optional upstream registration. */
+    trunks?: TrunkConfig[];
+    /** Untrusted sources may still call after a digest challenge with these credentials. */
+    inboundAuth?: { realm: string; users: Record<string, string> };
+    /** Out-of-dialog requests are sent through this proxy (a loose Route). */
+    outboundProxy?: string;
+    /** RFC 4028 session interval asked for on outgoing INVITEs, in seconds (0: none). */
+    sessionExpires?: number;
+    /** Largest SIP message accepted, in bytes (default 65536). */
+    maxMessageBytes?: number;
   };
   calls: {
     /** How long to gather candidates before sending an INVITE without trickle. Default 200. */
@@ -117,7 +146,47 @@ const sipSchema = z
     host: domainName.optional(),
     fromStyle: z.enum(['escaped', 'direct']).optional(),
     userAgent: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks').default('jingle-sip-gateway'),
-    tls: z.strictObject({ cert: z.string().min(1, 'empty'), key: z.string().min(1, 'empty') }).optional(),
+    tls: z
+      .strictObject({
+        cert: z.string().min(1, 'empty'),
+        key: z.string().min(1, 'empty'),
+        ca: z.string().min(1, 'empty').optional(),
+        verifyPeer: z.boolean().optional(),
+      })
+      .optional(),
+    trunks: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1, 'empty'),
+          host: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks'),
+          realm: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks').optional(),
+          username: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks'),
+          password: z.string().min(1, 'empty'),
+          register: z
+            .strictObject({
+              registrar: sipUri,
+              aor: sipUri,
+              expires: z.number().int().min(60).max(86_400).optional(),
+              retryBaseSeconds: z.number().min(1).max(3600).optional(),
+              retryMaxSeconds: z.number().min(1).max(86_400).optional(),
+            })
+            .optional(),
+        }),
+      )
+      .optional(),
+    inboundAuth: z
+      .strictObject({
+        realm: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks'),
+        users: z.record(z.string().min(1), z.string().min(1)),
+      })
+      .optional(),
+    outboundProxy: sipUri.optional(),
+    sessionExpires: z
+      .number()
+      .int()
+      .refine((n) => n === 0 || (n >= 90 && n <= 86_400), '0 or 90–86400 seconds (RFC 4028 Min-SE)')
+      .optional(),
+    maxMessageBytes: z.number().int().min(1024).max(65_535).optional(),
   })
   .superRefine((sip, ctx) => {
     if (sip.tls === undefined && sip.listen.some((l) => l.startsWith('tls://'))) {
@@ -178,8 +247,10 @@ export function loadConfig(file: string = defaultConfigFile()): GatewayConfig {
   if (config.sip.tls !== undefined) {
     const base = path.dirname(path.resolve(file));
     config.sip.tls = {
+      ...config.sip.tls,
       cert: path.resolve(base, config.sip.tls.cert),
       key: path.resolve(base, config.sip.tls.key),
+      ...(config.sip.tls.ca !== undefined ? { ca: path.resolve(base, config.sip.tls.ca) } : {}),
     };
   }
   return config;

@@ -32,6 +32,8 @@ import {
 
 /** Largest SDP body accepted, in UTF-8 bytes. */
 export const MAX_SDP_BYTES = 64 * 1024;
+/** More m= sections than any call has (a large unified-plan conference stays far below). */
+export const MAX_MEDIA_SECTIONS = 64;
 
 /** RFC 4566 §5 order. Session: v o s i u e p c b t r z k a; media: m i c b k a. */
 const SESSION_RANK: Record<string, number> = {
@@ -141,6 +143,9 @@ export function parseSdp(text: string): Sdp {
       if (n === 3 && type !== 's') throw new InputError('sdp', '', 'the third line must be s=');
       if (type === 'm') {
         if (!seenT) throw new InputError('sdp', '', 'no t= line before the first m= line');
+        if (media.length >= MAX_MEDIA_SECTIONS) {
+          throw new InputError('sdp', '', `more than ${MAX_MEDIA_SECTIONS} m= sections`);
+        }
         if (level !== session) finishMedia(level, session);
         level = newLevel(n, line);
         level.mline = parseMediaLine(value);

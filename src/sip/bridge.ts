@@ -64,6 +64,8 @@ export class TransactionBridge {
     private readonly hooks: BridgeHooks,
     private readonly logger: Logger,
     private readonly wireLog = false,
+    /** Host for Via sent-by (a public name or address); default: the bound address. */
+    private readonly host?: string,
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
@@ -145,7 +147,8 @@ export class TransactionBridge {
       onError?.(e as Error);
       return;
     }
-    if (this.wireLog) this.logger.debug('send', { to: `${flow.transport}|${flow.address}|${flow.port}`, text });
+    if (this.wireLog)
+      this.logger.debug('send', { to: `${flow.transport}|${flow.address}|${flow.port}`, text });
     this.transports.send(flow, text, onError);
   }
 
@@ -163,7 +166,8 @@ export class TransactionBridge {
 
   /** Inbound entry point: every parsed message from {@link TransportSet}. */
   receive(msg: SipMessage, source: Flow): void {
-    if (this.wireLog) this.logger.debug('recv', { from: `${source.transport}|${source.address}|${source.port}` });
+    if (this.wireLog)
+      this.logger.debug('recv', { from: `${source.transport}|${source.address}|${source.port}` });
     if (msg.kind === 'response') {
       const t = this.layer.getClient(this.toNpm(msg));
       if (t) t.message(this.toNpm(msg), source);
@@ -255,7 +259,7 @@ export class TransactionBridge {
 
   viaFor(flow: Flow): string {
     const local = this.transports.local(flow.transport, flow.address.includes(':') ? 6 : 4);
-    const host = local ? formatHost(local.address) : '127.0.0.1';
+    const host = this.host ?? (local ? formatHost(local.address) : '127.0.0.1');
     const rport = flow.transport === 'UDP' ? ';rport' : '';
     return `SIP/2.0/${flow.transport} ${host}:${local?.port ?? 5060};branch=${newBranch()}${rport}`;
   }

@@ -57,9 +57,15 @@ export class ClientInvite extends EventEmitter {
   ) {
     super();
     this.callId = o.callId ?? newCallId('gw');
-    this.fsm = new StateMachine('uac', UAC_TABLE, 'calling', core.logger.child({ callId: this.callId }), (s) => {
-      if (s === 'terminated' || s === 'confirmed') this.onDone(this);
-    });
+    this.fsm = new StateMachine(
+      'uac',
+      UAC_TABLE,
+      'calling',
+      core.logger.child({ callId: this.callId }),
+      (s) => {
+        if (s === 'terminated' || s === 'confirmed') this.onDone(this);
+      },
+    );
     const from = formatNameAddr({ display: o.fromDisplay, uri: o.from, params: { tag: this.localTag } });
     const to = formatNameAddr({ display: o.toDisplay, uri: o.to ?? o.uri, params: {} });
     const hs: SipHeader[] = [
@@ -175,7 +181,10 @@ export class ClientInvite extends EventEmitter {
       void dialog.bye().catch(() => undefined);
       if (this.fsm.state === 'cancelling') {
         this.fsm.apply('accepted');
-        this.emit('failed', localFailure(this.req, 487, '200 OK crossed our CANCEL; ACKed and ended with BYE'));
+        this.emit(
+          'failed',
+          localFailure(this.req, 487, '200 OK crossed our CANCEL; ACKed and ended with BYE'),
+        );
       }
       return;
     }

@@ -15,7 +15,8 @@ import type { Flow } from './transport';
 import type { SipHeader, SipRequest, SipResponse } from './types';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
-export const ACCEPT = 'application/sdp, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
+export const ACCEPT =
+  'application/sdp, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
 /** Option tags we implement (RFC 3261 §19.2): none needs PRACK. `timer` is RFC 4028. */
 export const SUPPORTED = 'timer';
 

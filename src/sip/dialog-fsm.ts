@@ -41,7 +41,13 @@ export const UAC_TABLE: TransitionTable<UacState, UacEvent> = {
     accepted: 'confirmed',
     failed: 'terminated',
   },
-  early: { trying: 'early', ringing: 'early', cancel: 'cancelling', accepted: 'confirmed', failed: 'terminated' },
+  early: {
+    trying: 'early',
+    ringing: 'early',
+    cancel: 'cancelling',
+    accepted: 'confirmed',
+    failed: 'terminated',
+  },
   // §9.1: the INVITE still ends with a final response: 487 normally, 2xx when the 200 crossed.
   cancelling: {
     trying: 'cancelling',

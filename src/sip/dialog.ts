@@ -13,7 +13,14 @@ import type { ServerTransaction } from './bridge';
 import { TimerGroup } from './clock';
 import { ACCEPT, ALLOW, dialogKey, makeResponse, SUPPORTED, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
-import { DIALOG_TABLE, OFFER_TABLE, type DialogEvent, type DialogState, type OfferEvent, type OfferState } from './dialog-fsm';
+import {
+  DIALOG_TABLE,
+  OFFER_TABLE,
+  type DialogEvent,
+  type DialogState,
+  type OfferEvent,
+  type OfferState,
+} from './dialog-fsm';
 import { StateMachine } from './fsm';
 import { parseCSeq } from './cseq';
 import { header, headers, withHeader } from './headers';
@@ -136,7 +143,9 @@ export class Dialog extends EventEmitter {
       const onResponse = (res: SipResponse): void => {
         if (res.status < 200) return;
         if ((res.status === 401 || res.status === 407) && !authTried) {
-          const ch = pickChallenge(headers(res, res.status === 401 ? 'www-authenticate' : 'proxy-authenticate'));
+          const ch = pickChallenge(
+            headers(res, res.status === 401 ? 'www-authenticate' : 'proxy-authenticate'),
+          );
           const creds = ch && this.core.credentials(ch.realm, req);
           if (ch && creds) {
             authTried = true;
@@ -156,7 +165,8 @@ export class Dialog extends EventEmitter {
           this.core.sendAck(this.lastAck, this.d.flow);
         }
         // §12.2.1.2: a 481 or 408 to an in-dialog request ends the dialog.
-        if ((res.status === 481 || res.status === 408) && method !== 'BYE') this.terminate(`${res.status} to ${method}`);
+        if ((res.status === 481 || res.status === 408) && method !== 'BYE')
+          this.terminate(`${res.status} to ${method}`);
         resolve(res);
       };
       this.core.send(req, onResponse, { preferFlow: this.d.flow });
@@ -184,7 +194,11 @@ export class Dialog extends EventEmitter {
   }
 
   /** A re-INVITE with a new offer (§14.1); on 491 it retries once after the §14.1 back-off. */
-  async reinvite(body: string, contentType = 'application/sdp', extra: SipHeader[] = []): Promise<SipResponse> {
+  async reinvite(
+    body: string,
+    contentType = 'application/sdp',
+    extra: SipHeader[] = [],
+  ): Promise<SipResponse> {
     return this.offerRequest('INVITE', body, contentType, extra, true);
   }
 
@@ -280,7 +294,14 @@ export class Dialog extends EventEmitter {
       if (req.method === 'INVITE' && status >= 200 && status < 300) {
         this.pendingAck?.rtx.stop();
         const { t1, t2, ackTimeoutMs } = this.core.timing;
-        const rtx = new Retransmit2xx(this.core.clock, () => tx.resend(res), () => void this.bye(), t1, t2, ackTimeoutMs);
+        const rtx = new Retransmit2xx(
+          this.core.clock,
+          () => tx.resend(res),
+          () => void this.bye(),
+          t1,
+          t2,
+          ackTimeoutMs,
+        );
         this.pendingAck = { cseq: cseq.seq, rtx };
         rtx.start();
       }
@@ -347,7 +368,11 @@ export class Dialog extends EventEmitter {
   /** A retransmitted 2xx to our INVITE (§13.2.2.4): ACK it again. */
   handleStray2xx(res: SipResponse): void {
     const cseq = parseCSeq(header(res, 'cseq') as string);
-    if (cseq.method === 'INVITE' && this.lastAck && parseCSeq(header(this.lastAck, 'cseq') as string).seq === cseq.seq) {
+    if (
+      cseq.method === 'INVITE' &&
+      this.lastAck &&
+      parseCSeq(header(this.lastAck, 'cseq') as string).seq === cseq.seq
+    ) {
       this.core.sendAck(this.lastAck, this.d.flow);
     }
   }
@@ -370,7 +395,11 @@ export class Dialog extends EventEmitter {
 
   private refreshSessionTimer(msg: SipRequest | SipResponse): void {
     const se = parseSessionExpires(header(msg, 'session-expires'));
-    if (se) this.sessionTimer = { interval: se.interval, refresher: se.refresher ?? this.sessionTimer?.refresher ?? 'uac' };
+    if (se)
+      this.sessionTimer = {
+        interval: se.interval,
+        refresher: se.refresher ?? this.sessionTimer?.refresher ?? 'uac',
+      };
     this.armSessionTimer();
   }
 
@@ -381,22 +410,29 @@ export class Dialog extends EventEmitter {
     if (!st || this.over()) return;
     const weRefresh = st.refresher === this.role;
     if (weRefresh) {
-      this.sessionTimerHandle = this.timers.set(() => {
-        const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
-        const p = useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
-        p.then(
-          (res) => {
-            if (res.status >= 300 && res.status !== 491) void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session refresh failed"' }]);
-          },
-          () => undefined,
-        );
-      }, (st.interval * 1000) / 2);
+      this.sessionTimerHandle = this.timers.set(
+        () => {
+          const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
+          const p = useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
+          p.then(
+            (res) => {
+              if (res.status >= 300 && res.status !== 491)
+                void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session refresh failed"' }]);
+            },
+            () => undefined,
+          );
+        },
+        (st.interval * 1000) / 2,
+      );
     } else {
       const grace = Math.min(32, st.interval / 3);
-      this.sessionTimerHandle = this.timers.set(() => {
-        this.core.logger.info('session timer expired; sending BYE', { callId: this.callId });
-        void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session expired"' }]);
-      }, (st.interval - grace) * 1000);
+      this.sessionTimerHandle = this.timers.set(
+        () => {
+          this.core.logger.info('session timer expired; sending BYE', { callId: this.callId });
+          void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session expired"' }]);
+        },
+        (st.interval - grace) * 1000,
+      );
     }
   }
 

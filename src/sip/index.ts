@@ -29,4 +29,3 @@ export {
 export { STATUS_TEXT, statusText } from './status-text';
 export { newCallId, newTag } from './ids';
 export { formatParams, parseParams, type Params } from './params';
-

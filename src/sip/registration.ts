@@ -5,8 +5,8 @@
  * 'state' event, and each change is logged.
  *
  *     idle --start--> registering --2xx--> registered --refresh due--> registering
- *                        |   ^                                  
- *                        v   | back-off elapsed                  
+ *                        |   ^  
+ *                        v   | back-off elapsed  
  *                       failed <--failure/timeout--
  */
 import { EventEmitter } from 'node:events';
@@ -63,7 +63,14 @@ export class Registration extends EventEmitter {
     super();
     this.timers = new TimerGroup(core.clock);
     this.expires = o.expires ?? 3600;
-    this.st = { trunk: o.trunk, aor: o.aor, registrar: o.registrar, status: 'idle', failures: 0, registeredCount: 0 };
+    this.st = {
+      trunk: o.trunk,
+      aor: o.aor,
+      registrar: o.registrar,
+      status: 'idle',
+      failures: 0,
+      registeredCount: 0,
+    };
   }
 
   state(): RegistrationState {
@@ -123,10 +130,12 @@ export class Registration extends EventEmitter {
         ],
       };
     }
-    if (this.st.status !== 'registered' && this.st.status !== 'registering') this.set({ status: 'registering' });
+    if (this.st.status !== 'registered' && this.st.status !== 'registering')
+      this.set({ status: 'registering' });
     this.core.send(req, (res) => {
       if (res.status < 200 || this.st.status === 'stopped') return;
-      if ((res.status === 401 || res.status === 407) && tries < 2) return this.attempt(expires, { res, req }, tries + 1);
+      if ((res.status === 401 || res.status === 407) && tries < 2)
+        return this.attempt(expires, { res, req }, tries + 1);
       if (res.status === 423 && tries < 2) {
         const min = Number(header(res, 'min-expires'));
         if (Number.isFinite(min) && min > expires) return this.attempt(min, undefined, tries + 1);
@@ -142,7 +151,8 @@ export class Registration extends EventEmitter {
     for (const c of headers(res, 'contact')) {
       try {
         const na = parseNameAddr(c);
-        if (na.uri === parseNameAddr(ours).uri && typeof na.params.expires === 'string') return Number(na.params.expires);
+        if (na.uri === parseNameAddr(ours).uri && typeof na.params.expires === 'string')
+          return Number(na.params.expires);
       } catch {
         /* ignore a contact we cannot parse */
       }
@@ -177,7 +187,8 @@ export class Registration extends EventEmitter {
     let wait = Math.min(max, base * 2 ** (failures - 1));
     wait = Math.round(wait * (0.5 + Math.random() * 0.5));
     const retryAfter = header(res, 'retry-after');
-    if (retryAfter !== undefined && /^[0-9]+/.test(retryAfter)) wait = Math.max(wait, parseInt(retryAfter, 10) * 1000);
+    if (retryAfter !== undefined && /^[0-9]+/.test(retryAfter))
+      wait = Math.max(wait, parseInt(retryAfter, 10) * 1000);
     this.next?.cancel();
     this.next = this.timers.set(() => this.attempt(this.expires), wait);
     this.set({

@@ -59,7 +59,11 @@ function orderSrv<T extends { priority: number; weight: number }>(records: T[]):
 }
 
 /** The ordered list of flows to try for `uri`, limited to `available` transports. */
-export async function resolveUri(uri: SipUri, available: TransportName[], dns: DnsResolver = systemDns): Promise<Flow[]> {
+export async function resolveUri(
+  uri: SipUri,
+  available: TransportName[],
+  dns: DnsResolver = systemDns,
+): Promise<Flow[]> {
   const forced = uriTransport(uri);
   const host = uri.host;
   if (isIP(host) !== 0 || uri.port !== undefined) {
@@ -69,7 +73,11 @@ export async function resolveUri(uri: SipUri, available: TransportName[], dns: D
     const addrs = isIP(host) !== 0 ? [host] : await addresses(dns, host);
     return addrs.map((address) => ({ transport, address, port }));
   }
-  const candidates: TransportName[] = forced ? [forced] : uri.scheme === 'sips' ? ['TLS'] : ['UDP', 'TCP', 'TLS'];
+  const candidates: TransportName[] = forced
+    ? [forced]
+    : uri.scheme === 'sips'
+      ? ['TLS']
+      : ['UDP', 'TCP', 'TLS'];
   for (const t of candidates.filter((c) => available.includes(c))) {
     const service = t === 'TLS' ? `_sips._tcp.${host}` : `_sip._${t.toLowerCase()}.${host}`;
     const srv = await dns.resolveSrv(service).catch(() => []);
@@ -82,5 +90,9 @@ export async function resolveUri(uri: SipUri, available: TransportName[], dns: D
   }
   // §4.2: no SRV records: A/AAAA with the default port.
   const transport = forced ?? (uri.scheme === 'sips' ? 'TLS' : 'UDP');
-  return (await addresses(dns, host)).map((address) => ({ transport, address, port: defaultPort(transport) }));
+  return (await addresses(dns, host)).map((address) => ({
+    transport,
+    address,
+    port: defaultPort(transport),
+  }));
 }

@@ -37,9 +37,15 @@ export class ServerInvite extends EventEmitter {
     this.request = tx.request;
     this.source = tx.source;
     this.callId = header(tx.request, 'call-id') as string;
-    this.fsm = new StateMachine('uas', UAS_TABLE, 'proceeding', core.logger.child({ callId: this.callId }), (s) => {
-      if (s === 'terminated' || s === 'confirmed') this.onDone(this);
-    });
+    this.fsm = new StateMachine(
+      'uas',
+      UAS_TABLE,
+      'proceeding',
+      core.logger.child({ callId: this.callId }),
+      (s) => {
+        if (s === 'terminated' || s === 'confirmed') this.onDone(this);
+      },
+    );
   }
 
   get state(): UasState {
@@ -56,7 +62,12 @@ export class ServerInvite extends EventEmitter {
   provisional(status: 180 | 183, body = '', contentType?: string): void {
     if (!this.fsm.apply('provisional').ok) return;
     this.tx.respond(
-      makeResponse(this.request, status, { toTag: this.localTag, headers: this.dialogHeaders(), body, contentType }),
+      makeResponse(this.request, status, {
+        toTag: this.localTag,
+        headers: this.dialogHeaders(),
+        body,
+        contentType,
+      }),
     );
   }
 

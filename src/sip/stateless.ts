@@ -23,7 +23,6 @@ export function statelessReply(raw: Buffer, status: number, detail: string): str
     const lower = m[1].toLowerCase();
     const key = COMPACT[lower] ?? lower;
     if (!(NEEDED as readonly string[]).includes(key)) continue;
-    // eslint-disable-next-line no-control-regex
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(m[2])) continue;
     (found[key] ??= []).push(m[2].trim());
   }
@@ -31,7 +30,10 @@ export function statelessReply(raw: Buffer, status: number, detail: string): str
   let to = found.to[0];
   if (!/;\s*tag=/i.test(to)) to += ';tag=' + Math.random().toString(36).slice(2, 10);
   const reason = `${statusText(status)}`;
-  const safeDetail = detail.replace(/[^\x20-\x7e]/g, '?').replace(/"/g, "'").slice(0, 120);
+  const safeDetail = detail
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/"/g, "'")
+    .slice(0, 120);
   const hs = [
     ...found.via.map((v) => `Via: ${v}`),
     `From: ${found.from[0]}`,

@@ -132,7 +132,10 @@ export class TransportSet {
     });
     server.on('error', (e) => this.opts.logger.warn('listen socket error', { error: e.message }));
     const a = server.address() as net.AddressInfo;
-    this.servers.push({ server, bound: { transport: spec.transport, address: a.address, port: a.port, family } });
+    this.servers.push({
+      server,
+      bound: { transport: spec.transport, address: a.address, port: a.port, family },
+    });
   }
 
   private attach(socket: net.Socket, remote: Flow): Stream {

@@ -92,7 +92,8 @@ export interface UserAgentOptions {
   wireLog?: boolean;
 }
 
-const silentLogger = (): Logger => winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
+const silentLogger = (): Logger =>
+  winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
 
 export function parseListen(s: string): ListenSpec {
   const m = /^(udp|tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):([0-9]{1,5})$/.exec(s);
@@ -143,6 +144,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       },
       ua.logger,
       o.wireLog ?? false,
+      o.host,
     );
     for (const t of o.trunks ?? []) {
       if (!t.register) continue;
@@ -220,7 +222,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     };
     if (opts.flow) {
       go([opts.flow]);
-    } else if (opts.preferFlow && opts.preferFlow.transport !== 'UDP' && this.transports.hasStream(opts.preferFlow)) {
+    } else if (
+      opts.preferFlow &&
+      opts.preferFlow.transport !== 'UDP' &&
+      this.transports.hasStream(opts.preferFlow)
+    ) {
       // RFC 5923 spirit: reuse the connection the dialog was set up on.
       go([opts.preferFlow]);
     } else {
@@ -236,7 +242,8 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       resolveUri(target, available, this.o.resolver ?? systemDns).then(
         (flows) => {
           const usable = flows.filter((f) => available.includes(f.transport));
-          if (usable.length === 0) onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
+          if (usable.length === 0)
+            onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
           else go(usable);
         },
         (e: Error) => onResponse(localFailure(req, 503, e.message)),
@@ -288,7 +295,16 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.ownCallIds.add(ci.callId);
     this.clientInvites.add(ci);
     if (this.stopped) {
-      setImmediate(() => ci.emit('failed', localFailure({ kind: 'request', method: 'INVITE', uri: o.uri, headers: [], body: '' }, 503, 'stopped')));
+      setImmediate(() =>
+        ci.emit(
+          'failed',
+          localFailure(
+            { kind: 'request', method: 'INVITE', uri: o.uri, headers: [], body: '' },
+            503,
+            'stopped',
+          ),
+        ),
+      );
       return ci;
     }
     ci.start();
@@ -296,7 +312,10 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   /** An out-of-dialog OPTIONS (a ping); resolves with the final response. */
-  options(uri: string, from = `sip:gw@${formatHost(this.transports.bound()[0]?.address ?? '127.0.0.1')}`): Promise<SipResponse> {
+  options(
+    uri: string,
+    from = `sip:gw@${formatHost(this.transports.bound()[0]?.address ?? '127.0.0.1')}`,
+  ): Promise<SipResponse> {
     const req: SipRequest = {
       kind: 'request',
       method: 'OPTIONS',
@@ -387,17 +406,25 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     if (this.digest && this.o.inboundAuth) {
       const users = this.o.inboundAuth.users;
       const auth = header(req, 'authorization');
-      const v = auth !== undefined ? this.digest.verify(auth, req.method, (u) => users[u]) : { result: 'none' as const };
+      const v =
+        auth !== undefined
+          ? this.digest.verify(auth, req.method, (u) => users[u])
+          : { result: 'none' as const };
       if (v.result === 'ok') return true;
       tx.respond(
         makeResponse(req, 401, {
           toTag: 'challenge',
-          headers: this.digest.challenges(v.result === 'stale').map((value) => ({ name: 'WWW-Authenticate', value })),
+          headers: this.digest
+            .challenges(v.result === 'stale')
+            .map((value) => ({ name: 'WWW-Authenticate', value })),
         }),
       );
       return false;
     }
-    this.logger.info('INVITE from an untrusted source refused', { source: addr, callId: header(req, 'call-id') });
+    this.logger.info('INVITE from an untrusted source refused', {
+      source: addr,
+      callId: header(req, 'call-id'),
+    });
     tx.respond(makeResponse(req, 403, { toTag: 'untrusted' }));
     return false;
   }
@@ -407,7 +434,9 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     const unsupported = unsupportedRequire(req);
     if (unsupported.length > 0) {
       // §8.2.2.3 / RFC 3262 §3: we do not do PRACK; never ignore Require: 100rel.
-      return tx.respond(makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }));
+      return tx.respond(
+        makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }),
+      );
     }
     if (!this.trusted(tx)) return;
     const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
@@ -416,7 +445,9 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     }
     tx.respond(makeResponse(req, 100));
     const key = this.inviteKey(req);
-    const si = new ServerInvite(this, tx, st.kind === 'use' ? st : undefined, () => this.serverInvites.delete(key));
+    const si = new ServerInvite(this, tx, st.kind === 'use' ? st : undefined, () =>
+      this.serverInvites.delete(key),
+    );
     this.serverInvites.set(key, si);
     if (this.listenerCount('invite') === 0) {
       si.reject(480, 'No Handler');
@@ -432,7 +463,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   private onAck(req: SipRequest): boolean {
     const d = this.dialogs.get(
-      dialogKey(header(req, 'call-id') as string, tagOf(header(req, 'to')) ?? '', tagOf(header(req, 'from')) ?? ''),
+      dialogKey(
+        header(req, 'call-id') as string,
+        tagOf(header(req, 'to')) ?? '',
+        tagOf(header(req, 'from')) ?? '',
+      ),
     );
     return d ? d.handleAck(req) : false;
   }
@@ -440,7 +475,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   private onStrayResponse(res: SipResponse): void {
     if (res.status < 200 || res.status >= 300) return;
     const d = this.dialogs.get(
-      dialogKey(header(res, 'call-id') as string, tagOf(header(res, 'from')) ?? '', tagOf(header(res, 'to')) ?? ''),
+      dialogKey(
+        header(res, 'call-id') as string,
+        tagOf(header(res, 'from')) ?? '',
+        tagOf(header(res, 'to')) ?? '',
+      ),
     );
     d?.handleStray2xx?.(res);
   }

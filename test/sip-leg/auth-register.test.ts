@@ -21,7 +21,11 @@ async function challengedCall(
   });
   const sipp = await startSipp({ scenario, port, vars: { alg } });
   await sleep(300);
-  const call: ClientInvite = t.ua.invite({ uri: `sip:bob@127.0.0.1:${port}`, from: 'sip:alice@gw.test', body: SDP });
+  const call: ClientInvite = t.ua.invite({
+    uri: `sip:bob@127.0.0.1:${port}`,
+    from: 'sip:alice@gw.test',
+    body: SDP,
+  });
   const res = await new Promise<SipResponse>((resolve) => {
     call.on('accepted', (r: SipResponse, d: Dialog) => {
       resolve(r);
@@ -31,8 +35,14 @@ async function challengedCall(
   });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
-  const auth = /\r\n((?:Proxy-)?Authorization: Digest [^\r]*)/.exec(t.sent('INVITE ').map((l) => String(l.meta.text)).join('\n'));
-  const received = r.trace.filter((e) => e.direction === 'received' && e.firstLine.startsWith('INVITE')).pop()?.text ?? '';
+  const auth = /\r\n((?:Proxy-)?Authorization: Digest [^\r]*)/.exec(
+    t
+      .sent('INVITE ')
+      .map((l) => String(l.meta.text))
+      .join('\n'),
+  );
+  const received =
+    r.trace.filter((e) => e.direction === 'received' && e.firstLine.startsWith('INVITE')).pop()?.text ?? '';
   await waitFor(() => t.ua.liveDialogs() === 0, 3000, 'no live dialogs');
   return { res, code: r.code, auth: auth?.[1] ?? '', received };
 }
@@ -46,7 +56,9 @@ function checkDigest(received: string, password: string, method: string): boolea
   const H = (s: string): string => createHash(algo).update(s).digest('hex');
   const ha1 = H(`${p.username}:${p.realm}:${password}`);
   const ha2 = H(`${method}:${p.uri}`);
-  const want = p.qop ? H(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`) : H(`${ha1}:${p.nonce}:${ha2}`);
+  const want = p.qop
+    ? H(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`)
+    : H(`${ha1}:${p.nonce}:${ha2}`);
   return want === p.response;
 }
 
@@ -59,16 +71,19 @@ test('a 401 (MD5) is answered with credentials that SIPp verifyauth accepts', as
   expect(auth).not.toMatch(/qop=/);
 });
 
-test.each(['MD5', 'SHA-256'])('a 407 with algorithm=%s, qop=auth and opaque is answered correctly', async (alg) => {
-  const { res, code, auth, received } = await challengedCall('uas-auth-407.xml', alg);
-  expect(res.status).toBe(200);
-  expect(code).toBe(0);
-  expect(auth).toMatch(new RegExp(`^Proxy-Authorization: Digest .*algorithm=${alg}`));
-  expect(auth).toMatch(/qop=auth/);
-  expect(auth).toMatch(/opaque="op1"/);
-  expect(checkDigest(received, 's3cret', 'INVITE')).toBe(true);
-  expect(checkDigest(received, 'wrong', 'INVITE')).toBe(false);
-});
+test.each(['MD5', 'SHA-256'])(
+  'a 407 with algorithm=%s, qop=auth and opaque is answered correctly',
+  async (alg) => {
+    const { res, code, auth, received } = await challengedCall('uas-auth-407.xml', alg);
+    expect(res.status).toBe(200);
+    expect(code).toBe(0);
+    expect(auth).toMatch(new RegExp(`^Proxy-Authorization: Digest .*algorithm=${alg}`));
+    expect(auth).toMatch(/qop=auth/);
+    expect(auth).toMatch(/opaque="op1"/);
+    expect(checkDigest(received, 's3cret', 'INVITE')).toBe(true);
+    expect(checkDigest(received, 'wrong', 'INVITE')).toBe(false);
+  },
+);
 
 test('REGISTER: 503 first (back-off), then 401, then registered for 2 s and refreshed', async () => {
   const port = await freePort();
@@ -142,8 +157,8 @@ test('an untrusted INVITE is challenged (401) when inbound credentials exist, an
     call.on('failed', resolve);
   });
   expect(res.status).toBe(200);
-  expect(b.sent('INVITE ').some((l) => /Authorization: Digest[^\r]*algorithm=SHA-256/.test(String(l.meta.text)))).toBe(
-    true,
-  );
+  expect(
+    b.sent('INVITE ').some((l) => /Authorization: Digest[^\r]*algorithm=SHA-256/.test(String(l.meta.text))),
+  ).toBe(true);
   await waitFor(() => a.ua.liveDialogs() === 0 && b.ua.liveDialogs() === 0, 3000, 'no live dialogs');
 });

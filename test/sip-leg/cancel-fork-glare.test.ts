@@ -89,7 +89,12 @@ test('re-INVITE glare: 491 to theirs while ours is pending; ours gets 491 and is
       void d.reinvite(SDP.replace('a=sendrecv', 'a=sendonly')).then((res) => (result = res));
     });
   });
-  const sipp = await startSipp({ scenario: 'uac-glare.xml', remote: t.addr(), port: await freePort(), timeoutSec: 15 });
+  const sipp = await startSipp({
+    scenario: 'uac-glare.xml',
+    remote: t.addr(),
+    port: await freePort(),
+    timeoutSec: 15,
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);

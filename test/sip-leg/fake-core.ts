@@ -32,7 +32,11 @@ export class FakeCore implements UaCore {
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts?: SendOptions): ClientRequestHandle {
     this.sent.push({ req, onResponse, opts, at: this.clock.now() });
     const flow: Flow = { transport: 'UDP', address: '192.0.2.9', port: 5060 };
-    return { flow: () => flow, via: () => 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKfake', abort: () => undefined };
+    return {
+      flow: () => flow,
+      via: () => 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKfake',
+      abort: () => undefined,
+    };
   }
   sendAck(ack: SipRequest): void {
     this.acks.push(ack);
@@ -61,7 +65,9 @@ export class FakeCore implements UaCore {
 }
 
 /** A server transaction that records responses. */
-export function fakeTx(request: SipRequest): ServerTransaction & { responses: SipResponse[]; resent: SipResponse[] } {
+export function fakeTx(
+  request: SipRequest,
+): ServerTransaction & { responses: SipResponse[]; resent: SipResponse[] } {
   const responses: SipResponse[] = [];
   const resent: SipResponse[] = [];
   return {
@@ -86,11 +92,22 @@ export function request(method: string, extra: Record<string, string> = {}, body
     Contact: '<sip:peer@192.0.2.9:5060>',
     ...extra,
   };
-  return { kind: 'request', method, uri: 'sip:gw@192.0.2.1', headers: Object.entries(hs).map(([name, value]) => ({ name, value })), body };
+  return {
+    kind: 'request',
+    method,
+    uri: 'sip:gw@192.0.2.1',
+    headers: Object.entries(hs).map(([name, value]) => ({ name, value })),
+    body,
+  };
 }
 
 /** A response to `req` as a peer would send it. */
-export function response(req: SipRequest, status: number, extra: Record<string, string> = {}, body = ''): SipResponse {
+export function response(
+  req: SipRequest,
+  status: number,
+  extra: Record<string, string> = {},
+  body = '',
+): SipResponse {
   const keep = ['via', 'from', 'to', 'call-id', 'cseq'];
   const hs = req.headers.filter((h) => keep.includes(h.name.toLowerCase())).map((h) => ({ ...h }));
   for (const [name, value] of Object.entries(extra)) {

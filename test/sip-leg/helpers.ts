@@ -64,7 +64,9 @@ export async function startUa(o: Partial<UserAgentOptions> = {}): Promise<TestUa
     },
     port: (t = 'UDP') => bound(t).port,
     sent: (prefix) =>
-      log.filter((l) => l.message === 'send' && typeof l.meta.text === 'string' && l.meta.text.startsWith(prefix)),
+      log.filter(
+        (l) => l.message === 'send' && typeof l.meta.text === 'string' && l.meta.text.startsWith(prefix),
+      ),
   };
 }
 

@@ -38,11 +38,17 @@ test('SIPp → Kamailio → UA: the UA hangs up and its BYE follows the Record-R
     dialog = inv.accept(SDP);
     inv.on('ack', () => setTimeout(() => void dialog?.bye(), 50));
   });
-  const sipp = await startSipp({ scenario: 'uac-rr.xml', remote: `127.0.0.1:${kport}`, port: await freePort() });
+  const sipp = await startSipp({
+    scenario: 'uac-rr.xml',
+    remote: `127.0.0.1:${kport}`,
+    port: await freePort(),
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
-  expect(dialog?.routeSet).toEqual([expect.stringMatching(new RegExp(`^<sip:127.0.0.1:${kport};lr(;ftag=[^>]+)?>$`))]);
+  expect(dialog?.routeSet).toEqual([
+    expect.stringMatching(new RegExp(`^<sip:127.0.0.1:${kport};lr(;ftag=[^>]+)?>$`)),
+  ]);
   const bye = t.sent('BYE ')[0];
   expect(bye?.meta.text).toMatch(new RegExp(`\r\nRoute: <sip:127.0.0.1:${kport};lr[;>]`));
   expect(bye?.meta.to).toBe(`UDP|127.0.0.1|${kport}`);
@@ -60,13 +66,17 @@ test('UA → Kamailio (outbound proxy) → SIPp: ACK and BYE go through Kamailio
     call.on('failed', (r: SipResponse) => resolve({ res: r }));
   });
   expect(res.status).toBe(200);
-  expect(dialog?.routeSet).toEqual([expect.stringMatching(new RegExp(`^<sip:127.0.0.1:${kport};lr(;ftag=[^>]+)?>$`))]);
+  expect(dialog?.routeSet).toEqual([
+    expect.stringMatching(new RegExp(`^<sip:127.0.0.1:${kport};lr(;ftag=[^>]+)?>$`)),
+  ]);
   await dialog?.bye();
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
   for (const m of ['INVITE ', 'ACK ', 'BYE ']) expect(t.sent(m)[0]?.meta.to).toBe(`UDP|127.0.0.1|${kport}`);
   expect(t.sent('ACK ')[0]?.meta.text).toMatch(/^ACK sip:sipp@127.0.0.1:\d+;transport=UDP SIP\/2.0/);
-  expect(r.trace.find((e) => e.firstLine.startsWith('BYE'))?.text).toMatch(/Via: SIP\/2.0\/UDP 127.0.0.1:\d+;branch=z9hG4bK[^\r\n]*\r?\nVia: /);
+  expect(r.trace.find((e) => e.firstLine.startsWith('BYE'))?.text).toMatch(
+    /Via: SIP\/2.0\/UDP 127.0.0.1:\d+;branch=z9hG4bK[^\r\n]*\r?\nVia: /,
+  );
   await waitFor(() => t.ua.liveDialogs() === 0, 2000, 'no live dialogs');
 });

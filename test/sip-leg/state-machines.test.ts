@@ -65,7 +65,9 @@ describe('ServerInvite (UAS)', () => {
     core.clock.advance(10_000);
     expect(tx.resent.length).toBe(2);
     expect(si.state).toBe('confirmed');
-    const byeTx = fakeTx(request('BYE', { To: header(tx.responses[0] as SipResponse, 'to') as string, CSeq: '2 BYE' }));
+    const byeTx = fakeTx(
+      request('BYE', { To: header(tx.responses[0] as SipResponse, 'to') as string, CSeq: '2 BYE' }),
+    );
     d.handleRequest(byeTx);
     expect(byeTx.responses[0]?.status).toBe(200);
     expect(events).toEqual(['ack', 'terminated']);
@@ -115,7 +117,12 @@ describe('ServerInvite (UAS)', () => {
   test('session timer: the UAS refresher re-INVITEs at half the interval', () => {
     const core = new FakeCore();
     const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
-    const si = new ServerInvite(core, tx, { timer: { interval: 120, refresher: 'uas' }, require: false }, () => undefined);
+    const si = new ServerInvite(
+      core,
+      tx,
+      { timer: { interval: 120, refresher: 'uas' }, require: false },
+      () => undefined,
+    );
     const d = si.accept('v=0\r\n');
     d.handleAck(request('ACK', { CSeq: '1 ACK' }));
     expect(header(tx.responses[0] as SipResponse, 'session-expires')).toBe('120;refresher=uas');
@@ -129,7 +136,12 @@ describe('ServerInvite (UAS)', () => {
   test('session timer: the non-refresher sends BYE at SE − min(32, SE/3) without a refresh', () => {
     const core = new FakeCore();
     const tx = fakeTx(request('INVITE', {}, 'v=0\r\n'));
-    const si = new ServerInvite(core, tx, { timer: { interval: 90, refresher: 'uac' }, require: true }, () => undefined);
+    const si = new ServerInvite(
+      core,
+      tx,
+      { timer: { interval: 90, refresher: 'uac' }, require: true },
+      () => undefined,
+    );
     si.accept('v=0\r\n').handleAck(request('ACK', { CSeq: '1 ACK' }));
     expect(header(tx.responses[0] as SipResponse, 'require')).toBe('timer');
     core.clock.advance(59_999);
@@ -195,7 +207,9 @@ describe('Dialog', () => {
         respond(ev === 'refer' ? 202 : 200);
       });
     }
-    const txs = ['INFO', 'REFER', 'NOTIFY'].map((m, i) => fakeTx(request(m, { To: okTo, CSeq: `${i + 2} ${m}` })));
+    const txs = ['INFO', 'REFER', 'NOTIFY'].map((m, i) =>
+      fakeTx(request(m, { To: okTo, CSeq: `${i + 2} ${m}` })),
+    );
     txs.forEach((tx) => d.handleRequest(tx));
     expect(seen).toEqual(['info', 'refer', 'notify']);
     expect(txs.map((tx) => tx.responses[0]?.status)).toEqual([200, 202, 200]);
@@ -215,7 +229,11 @@ describe('Dialog', () => {
 
 describe('ClientInvite (UAC)', () => {
   function start(core: FakeCore) {
-    const ci = new ClientInvite(core, { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n' }, () => undefined);
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n' },
+      () => undefined,
+    );
     ci.start();
     return ci;
   }
@@ -243,9 +261,16 @@ describe('ClientInvite (UAC)', () => {
     const inv = core.last('INVITE');
     const accepted: string[] = [];
     ci.on('accepted', (_r, d: Dialog) => accepted.push(d.remoteTag));
-    const a = response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9:5070>' }, 'v=0\r\n');
+    const a = response(
+      inv.req,
+      200,
+      { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9:5070>' },
+      'v=0\r\n',
+    );
     inv.onResponse(a);
-    inv.onResponse(response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.10>' }, 'v=0\r\n'));
+    inv.onResponse(
+      response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.10>' }, 'v=0\r\n'),
+    );
     inv.onResponse(a);
     expect(accepted).toEqual(['A']);
     expect(core.acks.map((x) => [x.uri, header(x, 'to')])).toEqual([
@@ -266,7 +291,9 @@ describe('ClientInvite (UAC)', () => {
     let result = 0;
     ci.on('failed', (r: SipResponse) => (result = r.status));
     ci.on('accepted', () => (result = 200));
-    inv.onResponse(response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9>' }, 'v=0'));
+    inv.onResponse(
+      response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9>' }, 'v=0'),
+    );
     expect(result).toBe(487);
     expect(core.acks.length).toBe(1);
     expect(core.methods()).toEqual(['INVITE', 'CANCEL', 'BYE']);
@@ -278,17 +305,17 @@ describe('ClientInvite (UAC)', () => {
     start(core);
     const inv = core.last('INVITE');
     inv.onResponse(
-      response(inv.req, 407, { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", algorithm=SHA-256, qop="auth"' }),
+      response(inv.req, 407, {
+        'Proxy-Authenticate': 'Digest realm="r", nonce="n", algorithm=SHA-256, qop="auth"',
+      }),
     );
     const again = core.last('INVITE');
     expect(again).not.toBe(inv);
     expect(header(again.req, 'cseq')).toBe('2 INVITE');
     expect(header(again.req, 'call-id')).toBe(header(inv.req, 'call-id'));
     expect(header(again.req, 'proxy-authorization')).toMatch(/algorithm=SHA-256/);
-    let failed = 0;
     const ci2 = core.sent.length;
     again.onResponse(response(again.req, 407, { 'Proxy-Authenticate': 'Digest realm="r", nonce="n2"' }));
     expect(core.sent.length).toBe(ci2); // not retried twice
-    void failed;
   });
 });

@@ -23,9 +23,21 @@ beforeAll(() => {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem'),
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      path.join(certDir, 'key.pem'),
+      '-out',
+      path.join(certDir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
     ],
     { stdio: 'ignore' },
   );
@@ -45,7 +57,12 @@ function answered(call: ClientInvite): Promise<{ res: SipResponse; dialog?: Dial
 test('TCP: SIPp uac (t1) calls the UA; the whole call stays on TCP', async () => {
   const t = await startUa();
   t.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP));
-  const sipp = await startSipp({ scenario: 'uac', remote: t.addr('TCP'), port: await freePort(), transport: 't1' });
+  const sipp = await startSipp({
+    scenario: 'uac',
+    remote: t.addr('TCP'),
+    port: await freePort(),
+    transport: 't1',
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
@@ -58,21 +75,30 @@ test('TCP: the UA calls SIPp (transport=tcp) and hangs up', async () => {
   const port = await freePort();
   const sipp = await startSipp({ scenario: 'uas-answer.xml', port, transport: 't1' });
   await sleep(300);
-  const call = t.ua.invite({ uri: `sip:bob@127.0.0.1:${port};transport=tcp`, from: 'sip:alice@gw.test', body: SDP });
+  const call = t.ua.invite({
+    uri: `sip:bob@127.0.0.1:${port};transport=tcp`,
+    from: 'sip:alice@gw.test',
+    body: SDP,
+  });
   const { res, dialog } = await answered(call);
   expect(res.status).toBe(200);
   await dialog?.bye();
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
-  expect(t.log.filter((l) => l.message === 'send').every((l) => String(l.meta.to).startsWith('TCP|'))).toBe(true);
+  expect(t.log.filter((l) => l.message === 'send').every((l) => String(l.meta.to).startsWith('TCP|'))).toBe(
+    true,
+  );
   expect(t.sent('INVITE ')[0]?.meta.text).toMatch(/Via: SIP\/2.0\/TCP /);
   expect(t.ua.liveDialogs()).toBe(0);
 });
 
 test('TLS: a call between two user agents, the server certificate verified', async () => {
   const a = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert, key } });
-  const b = await startUa({ listen: ['udp://127.0.0.1:0', 'tls://127.0.0.1:0'], tls: { cert, key, ca: cert } });
+  const b = await startUa({
+    listen: ['udp://127.0.0.1:0', 'tls://127.0.0.1:0'],
+    tls: { cert, key, ca: cert },
+  });
   let bye = false;
   a.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP).on('bye', () => (bye = true)));
   const call = b.ua.invite({ uri: `sips:alice@${a.addr('TLS')}`, from: 'sip:bob@b.test', body: SDP });
@@ -109,9 +135,14 @@ test('TLS: openssl s_client sends OPTIONS and gets 200 with Allow', async () => 
     '',
     '',
   ].join('\r\n');
-  const p = spawnProc('openssl', 'openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet', '-CAfile', path.join(certDir, 'cert.pem')], {
-    input: options,
-  });
+  const p = spawnProc(
+    'openssl',
+    'openssl',
+    ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet', '-CAfile', path.join(certDir, 'cert.pem')],
+    {
+      input: options,
+    },
+  );
   await waitFor(() => /SIP\/2.0 200 OK/.test(p.output()), 5000, 'a 200 over TLS');
   expect(p.output()).toMatch(/Allow: INVITE/);
   await p.stop();
@@ -120,7 +151,12 @@ test('TLS: openssl s_client sends OPTIONS and gets 200 with Allow', async () => 
 test('IPv6: SIPp uac on [::1] calls the UA listening on [::1]', async () => {
   const t = await startUa({ listen: ['udp://[::1]:0'] });
   t.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP));
-  const sipp = await startSipp({ scenario: 'uac', remote: t.addr('UDP'), host: '::1', port: await freePort('::1') });
+  const sipp = await startSipp({
+    scenario: 'uac',
+    remote: t.addr('UDP'),
+    host: '::1',
+    port: await freePort('::1'),
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);

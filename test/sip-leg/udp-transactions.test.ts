@@ -18,7 +18,11 @@ test('an ignored INVITE is retransmitted after about 500 ms; the 486 is ACKed', 
   const port = await freePort();
   const sipp = await startSipp({ scenario: 'uas-ignore-then-486.xml', port });
   await new Promise((r) => setTimeout(r, 300)); // SIPp binds its socket
-  const call: ClientInvite = t.ua.invite({ uri: `sip:bob@127.0.0.1:${port}`, from: 'sip:alice@gw.test', body: SDP });
+  const call: ClientInvite = t.ua.invite({
+    uri: `sip:bob@127.0.0.1:${port}`,
+    from: 'sip:alice@gw.test',
+    body: SDP,
+  });
   const failed = new Promise<SipResponse>((resolve) => call.on('failed', resolve));
   const res = await failed;
   expect(res.status).toBe(486);
@@ -40,7 +44,11 @@ test('an ignored INVITE is retransmitted after about 500 ms; the 486 is ACKed', 
 test('a 486 is retransmitted until the ACK comes, then no more', async () => {
   const t = await startUa();
   t.ua.on('invite', (inv: ServerInvite) => inv.reject(486));
-  const sipp = await startSipp({ scenario: 'uac-486-late-ack.xml', remote: t.addr(), port: await freePort() });
+  const sipp = await startSipp({
+    scenario: 'uac-486-late-ack.xml',
+    remote: t.addr(),
+    port: await freePort(),
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
@@ -64,11 +72,18 @@ test('a 200 is retransmitted until the ACK comes; then BYE ends the dialog', asy
     d.on('bye', () => events.push('bye'));
     d.on('terminated', () => events.push('terminated'));
   });
-  const sipp = await startSipp({ scenario: 'uac-200-late-ack.xml', remote: t.addr(), port: await freePort() });
+  const sipp = await startSipp({
+    scenario: 'uac-200-late-ack.xml',
+    remote: t.addr(),
+    port: await freePort(),
+  });
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
-  const sends = t.sent('SIP/2.0 200 OK').filter((l) => String(l.meta.text).includes('INVITE\r\n')).map((l) => l.at);
+  const sends = t
+    .sent('SIP/2.0 200 OK')
+    .filter((l) => String(l.meta.text).includes('INVITE\r\n'))
+    .map((l) => l.at);
   console.log('200 retransmission intervals (ms):', gaps(sends));
   expect(sends.length).toBe(3); // 0, ~500, ~1500; the ACK at ~1700 stops them
   expect(gaps(sends)[0]).toBeGreaterThanOrEqual(400);
@@ -88,7 +103,10 @@ test('no ACK for the 200: retransmissions, then BYE at the ACK timeout', async (
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
-  const sends = t.sent('SIP/2.0 200 OK').filter((l) => String(l.meta.text).includes('INVITE\r\n')).map((l) => l.at);
+  const sends = t
+    .sent('SIP/2.0 200 OK')
+    .filter((l) => String(l.meta.text).includes('INVITE\r\n'))
+    .map((l) => l.at);
   console.log('200 (never ACKed) send intervals (ms):', gaps(sends));
   expect(sends.length).toBeGreaterThanOrEqual(3);
   expect(ackTimeout - (sends[0] as number)).toBeGreaterThanOrEqual(2900);

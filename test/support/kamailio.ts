@@ -61,7 +61,18 @@ export function startKamailio(port: number, gatewayPort: number): Kamailio {
   const cfg = path.join(dir, 'kamailio.cfg');
   fs.writeFileSync(cfg, kamailioConfig(port, gatewayPort));
   const proc = spawnProc('kamailio', 'kamailio', [
-    '-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', path.join(dir, 'kamailio.pid'), '-Y', dir,
+    '-f',
+    cfg,
+    '-DD',
+    '-E',
+    '-m',
+    '64',
+    '-M',
+    '8',
+    '-P',
+    path.join(dir, 'kamailio.pid'),
+    '-Y',
+    dir,
   ]);
   return { proc, port, dir };
 }

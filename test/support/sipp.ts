@@ -48,7 +48,9 @@ export interface Sipp {
 export async function startSipp(o: SippOptions): Promise<Sipp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipp-'));
   const cp = await freePort();
-  const scenarioArgs = /\.xml$/.test(o.scenario) ? ['-sf', path.join(SCENARIOS, o.scenario)] : ['-sn', o.scenario];
+  const scenarioArgs = /\.xml$/.test(o.scenario)
+    ? ['-sf', path.join(SCENARIOS, o.scenario)]
+    : ['-sn', o.scenario];
   const args = [
     String(o.timeoutSec ?? 20),
     'sipp',
@@ -113,12 +115,18 @@ export function readStats(file: string): Record<string, string> {
 export function readTrace(file: string): TraceEntry[] {
   const text = readIf(file);
   const out: TraceEntry[] = [];
-  const re = /-{10,} (\d{4}-\d{2}-\d{2})\t?\s*(\d{2}:\d{2}:\d{2}\.\d+)\s*\n(\S+) message (sent|received)[^\n]*\n\n?([\s\S]*?)(?=\n-{10,} \d{4}|$)/g;
+  const re =
+    /-{10,} (\d{4}-\d{2}-\d{2})\t?\s*(\d{2}:\d{2}:\d{2}\.\d+)\s*\n(\S+) message (sent|received)[^\n]*\n\n?([\s\S]*?)(?=\n-{10,} \d{4}|$)/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     const at = Date.parse(`${m[1]}T${m[2].slice(0, 12)}`);
     const body = m[5].replace(/^\n+/, '');
-    out.push({ at, direction: m[4] as 'sent' | 'received', firstLine: body.split(/\r?\n/)[0] ?? '', text: body });
+    out.push({
+      at,
+      direction: m[4] as 'sent' | 'received',
+      firstLine: body.split(/\r?\n/)[0] ?? '',
+      text: body,
+    });
   }
   return out;
 }

@@ -1,0 +1,187 @@
+/**
+ * Runs one call: feeds it events one at a time (a queue, so an effect that answers at once
+ * cannot re-enter the call), performs the effects it returns on the two legs, keeps its timers,
+ * and turns what the legs report back into events. The only place a pure call meets sockets.
+ */
+import type { Call } from '../calls/call';
+import type { CallEvent, Effect, TimerName } from '../calls/events';
+import type { CallRegistry } from '../calls/registry';
+import type { Logger } from '../log';
+import type { ClientInvite } from '../sip/client-invite';
+import type { Dialog } from '../sip/dialog';
+import type { ServerInvite } from '../sip/server-invite';
+import type { SipResponse } from '../sip/types';
+import type { SipUserAgent } from '../sip/user-agent';
+import type { JingleAnswer } from '../xmpp';
+import type { XmppLeg } from '../xmpp';
+
+export interface Legs {
+  xmpp: XmppLeg;
+  sip: SipUserAgent;
+}
+
+export class CallRunner {
+  private readonly queue: CallEvent[] = [];
+  private busy = false;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private client?: ClientInvite;
+  private server?: ServerInvite;
+  private dialog?: Dialog;
+  /** The IQ being handled, answered by the call's iq-result / iq-error effect. */
+  private pendingIq?: { id: string; resolve: (a: JingleAnswer) => void };
+
+  constructor(
+    readonly call: Call,
+    private readonly registry: CallRegistry,
+    private readonly legs: Legs,
+    private readonly log: Logger,
+    private readonly onEnded: (runner: CallRunner) => void,
+  ) {}
+
+  /** Hands over the INVITE of a SIP-originated call, so responses and CANCEL reach the call. */
+  attachServer(inv: ServerInvite): void {
+    this.server = inv;
+    inv.on('cancel', () => this.post({ kind: 'sip-cancel' }));
+    inv.on('ack', () => this.post({ kind: 'sip-ack' }));
+    inv.on('ack-timeout', () => this.post({ kind: 'sip-ack-timeout' }));
+  }
+
+  /** An incoming Jingle IQ: resolves with the answer the call chose. */
+  jingle(event: Extract<CallEvent, { kind: 'jingle' }>): Promise<JingleAnswer> {
+    return new Promise((resolve) => {
+      this.pendingIq = { id: event.iq.id, resolve };
+      this.post(event);
+      // A call that ended or ignored the IQ still owes it an answer.
+      if (this.pendingIq?.id === event.iq.id) {
+        this.pendingIq = undefined;
+        resolve('ok');
+      }
+    });
+  }
+
+  post(event: CallEvent): void {
+    this.queue.push(event);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let e = this.queue.shift(); e !== undefined; e = this.queue.shift()) {
+        this.run(this.registry.handle(this.call, e));
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Performs the effects the call decided, in order. */
+  run(effects: Effect[]): void {
+    for (const effect of effects) {
+      try {
+        this.perform(effect);
+      } catch (e) {
+        this.log.warn('effect failed', { effect: effect.kind, error: (e as Error).message });
+      }
+    }
+  }
+
+  private perform(e: Effect): void {
+    const { xmpp, sip } = this.legs;
+    switch (e.kind) {
+      case 'iq-result':
+      case 'iq-error': {
+        const pending = this.pendingIq;
+        if (!pending || pending.id !== e.id) return;
+        this.pendingIq = undefined;
+        if (e.kind === 'iq-result') pending.resolve('ok');
+        else pending.resolve({ condition: e.condition, jingleCondition: e.jingleCondition, text: e.text });
+        return;
+      }
+      case 'send-jingle':
+        xmpp.sendJingle(e.to, e.jingle, e.from).then(
+          () => this.post({ kind: 'jingle-result', action: e.jingle.action }),
+          (err: Error) => this.post({ kind: 'jingle-error', action: e.jingle.action, text: err.message }),
+        );
+        return;
+      case 'send-jmi':
+        return this.sendJmi(e);
+      case 'sip-invite': {
+        const ci = sip.invite({ uri: e.uri, from: e.from, to: e.to, body: e.body, callId: e.callId });
+        this.client = ci;
+        ci.on('provisional', (res: SipResponse) => this.post({ kind: 'sip-provisional', response: res }));
+        ci.on('accepted', (res: SipResponse, dialog: Dialog) => {
+          this.watchDialog(dialog);
+          this.post({ kind: 'sip-answered', response: res });
+        });
+        ci.on('failed', (res: SipResponse) => this.post({ kind: 'sip-failed', response: res }));
+        return;
+      }
+      case 'sip-cancel':
+        this.client?.cancel();
+        return;
+      case 'sip-bye':
+        this.dialog?.bye(e.headers).catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
+        return;
+      case 'sip-provisional':
+        this.server?.provisional(e.status);
+        return;
+      case 'sip-accept':
+        if (this.server) this.watchDialog(this.server.accept(e.body));
+        return;
+      case 'sip-reject':
+        this.server?.reject(e.status, e.reason, e.headers);
+        return;
+      case 'sip-reinvite':
+        this.dialog?.reinvite(e.body).catch((err: Error) => this.log.debug('re-INVITE failed', { error: err.message }));
+        return;
+      case 'timer-start': {
+        clearTimeout(this.timers.get(e.name));
+        const t = setTimeout(() => {
+          this.timers.delete(e.name);
+          this.post({ kind: 'timer', name: e.name });
+        }, e.ms);
+        t.unref();
+        this.timers.set(e.name, t);
+        return;
+      }
+      case 'timer-stop':
+        clearTimeout(this.timers.get(e.name));
+        this.timers.delete(e.name);
+        return;
+      case 'ended':
+        for (const t of this.timers.values()) clearTimeout(t);
+        this.timers.clear();
+        this.log.info('call ended', { sid: this.call.sid, callId: this.call.callId, condition: e.condition });
+        this.onEnded(this);
+        return;
+    }
+  }
+
+  private sendJmi(e: Extract<Effect, { kind: 'send-jmi' }>): void {
+    const { xmpp } = this.legs;
+    if (e.jmi === 'propose') {
+      // Callees whose clients lack JMI but share presence get the session-initiate directly,
+      // as if their device had proceeded (DESIGN.md §Call flows).
+      const route = xmpp.routeFor(e.to);
+      if (route.kind === 'direct' && route.to[0] !== undefined) {
+        const device = route.to[0];
+        queueMicrotask(() => this.post({ kind: 'jmi', jmi: 'proceed', from: device }));
+        return;
+      }
+      xmpp
+        .propose({ from: e.from, to: e.to, id: e.id, media: e.media ?? ['audio'] })
+        .catch((err: Error) => this.log.warn('JMI propose failed', { error: err.message }));
+      return;
+    }
+    if (e.jmi === 'accept') return;
+    const o = e.reason === undefined ? { id: e.id, from: e.from, to: e.to } : { id: e.id, from: e.from, to: e.to, reason: e.reason };
+    xmpp.sendJmi(e.jmi, o).catch((err: Error) => this.log.debug('JMI send failed', { error: err.message }));
+  }
+
+  private watchDialog(dialog: Dialog): void {
+    this.dialog = dialog;
+    dialog.on('bye', (req) => this.post({ kind: 'sip-bye', request: req }));
+    // A dialog that ends without a BYE we saw (session timer expiry, transport failure).
+    dialog.on('terminated', () => {
+      if (!this.call.ended) this.post({ kind: 'sip-down' });
+    });
+  }
+}

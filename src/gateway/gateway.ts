@@ -1,0 +1,145 @@
+/**
+ * The running gateway: the XMPP leg, the SIP leg, and a call runner per live call between them.
+ *
+ * - A session-initiate to a JID at the gateway starts an XMPP-originated call.
+ * - An INVITE the SIP leg lets in starts a SIP-originated call.
+ * - Every other Jingle IQ, JMI message and SIP event goes to the call it belongs to; a Jingle IQ
+ *   for no live call is answered `<unknown-session/>`.
+ * `liveCalls()` counts the calls; `stop()` ends them all on both legs, then closes both legs.
+ */
+import { randomBytes } from 'node:crypto';
+import { addressContext } from '../config/address-context';
+import type { GatewayConfig } from '../config/config';
+import { CallRegistry, SipCall, XmppCall, type CallContext } from '../calls';
+import { createLogger, type Logger } from '../log';
+import type { ServerInvite } from '../sip/server-invite';
+import { SipUserAgent } from '../sip/user-agent';
+import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
+import { CallRunner } from './call-runner';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Extra SIP user agent options (tests: port 0, timers). */
+  sip?: Partial<Parameters<typeof SipUserAgent.start>[0]>;
+}
+
+export class Gateway {
+  readonly calls = new CallRegistry();
+  private readonly runners = new Map<string, CallRunner>();
+  private readonly ctx: CallContext;
+  private stopping = false;
+
+  private constructor(
+    readonly config: GatewayConfig,
+    readonly xmpp: XmppLeg,
+    readonly sip: SipUserAgent,
+    private readonly log: Logger,
+  ) {
+    this.ctx = {
+      config,
+      address: addressContext(config),
+      log: (message, meta) => log.debug(message, meta),
+    };
+    xmpp.setHandler({ onJingle: (iq) => this.onJingle(iq) });
+    xmpp.on('jmi', (n: JmiNotice) => this.onJmi(n));
+    xmpp.on('jmi-error', (n: { id: string; text?: string }) => {
+      // The propose bounced (no device online): nobody can answer.
+      this.runners.get(n.id)?.post({ kind: 'timer', name: 'no-answer' });
+    });
+    xmpp.on('offline', (reason: unknown) => {
+      log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
+      for (const r of [...this.runners.values()]) r.post({ kind: 'xmpp-down' });
+    });
+    xmpp.on('online', () => log.info('XMPP component online', { domain: config.xmpp.domain }));
+    xmpp.on('fatal', (e: Error) => log.error(`XMPP component refused: ${e.message}`));
+    sip.on('invite', (inv: ServerInvite) => this.onInvite(inv));
+  }
+
+  static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+    const log = opts.logger ?? createLogger(config.log.level);
+    const sip = await SipUserAgent.start({
+      listen: config.sip.listen,
+      host: config.sip.host,
+      trusted: config.sip.trusted,
+      userAgent: config.sip.userAgent,
+      logger: log.child({ leg: 'sip' }),
+      ...(config.sip.tls ? { tls: config.sip.tls } : {}),
+      ...opts.sip,
+    });
+    const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });
+    log.info('gateway started', { domain: config.xmpp.domain, sip: config.sip.listen, xmpp: config.xmpp.service });
+    return new Gateway(config, xmpp, sip, log);
+  }
+
+  liveCalls(): number {
+    return this.calls.size;
+  }
+
+  private add(call: XmppCall | SipCall): CallRunner {
+    const runner = new CallRunner(call, this.calls, { xmpp: this.xmpp, sip: this.sip }, this.log.child({ sid: call.sid, callId: call.callId }), (r) =>
+      this.runners.delete(r.call.sid),
+    );
+    this.calls.add(call);
+    this.runners.set(call.sid, runner);
+    return runner;
+  }
+
+  private onJingle(iq: IncomingJingleIq): Promise<JingleAnswer> | JingleAnswer {
+    const runner = this.runners.get(iq.jingle.sid);
+    if (runner) return runner.jingle({ kind: 'jingle', iq });
+    if (iq.jingle.action !== 'session-initiate') {
+      return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
+    }
+    if (this.stopping) return { condition: 'service-unavailable', text: 'the gateway is shutting down' };
+    const { call, effects } = XmppCall.start(iq, this.ctx);
+    let answer: JingleAnswer = 'ok';
+    const first = effects.find((e) => e.kind === 'iq-error');
+    if (first && first.kind === 'iq-error') {
+      answer = { condition: first.condition, text: first.text };
+      if (first.jingleCondition) answer.jingleCondition = first.jingleCondition;
+    }
+    if (call.ended) return answer;
+    this.add(call).run(effects.filter((e) => e.kind !== 'iq-result' && e.kind !== 'iq-error'));
+    return answer;
+  }
+
+  private onJmi(n: JmiNotice): void {
+    if (n.direction !== 'in') return;
+    const runner = this.runners.get(n.id);
+    if (!runner) return;
+    if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing') {
+      runner.post(n.reason ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason } : { kind: 'jmi', jmi: n.kind, from: n.from });
+    } else if (n.kind === 'expired') {
+      runner.post({ kind: 'timer', name: 'no-answer' });
+    }
+  }
+
+  private onInvite(inv: ServerInvite): void {
+    if (this.stopping) {
+      inv.reject(503, 'Service Unavailable');
+      return;
+    }
+    // XEP-0353 §3.1: the propose id is the sid of the session that follows.
+    const sid = randomBytes(12).toString('hex');
+    const { call, effects } = SipCall.start(inv.request, sid, this.ctx);
+    if (!call) {
+      for (const e of effects) if (e.kind === 'sip-reject') inv.reject(e.status, e.reason, e.headers);
+      return;
+    }
+    const runner = this.add(call);
+    runner.attachServer(inv);
+    runner.run(effects);
+  }
+
+  /** Ends every call on both legs (BYE / CANCEL / final response, session-terminate), then closes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const r of [...this.runners.values()]) r.post({ kind: 'shutdown' });
+    // Let the last Jingle and SIP messages go out before the connections close.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await this.sip.stop();
+    await this.xmpp.stop();
+    this.log.info('gateway stopped');
+  }
+}
