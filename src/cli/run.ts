@@ -9,7 +9,9 @@ export async function runGateway(file?: string): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`jingle-sip-gateway: ${signal}, ending ${gateway.liveCalls()} call(s) and stopping\n`);
+    process.stderr.write(
+      `jingle-sip-gateway: ${signal}, ending ${gateway.liveCalls()} call(s) and stopping\n`,
+    );
     gateway.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -221,6 +221,17 @@ export function parseConfig(text: string, source: string): GatewayConfig {
   return parsed;
 }
 
+/** parseConfig, with the file named in validation errors: `config: gw.yaml: sip.lsiten: unknown key`. */
+function parseConfigNamed(text: string, file: string): GatewayConfig {
+  try {
+    return parseConfig(text, file);
+  } catch (e) {
+    if (e instanceof InputError && !e.where.includes(file))
+      throw new InputError('config', `${file}: ${e.where}`, e.detail);
+    throw e;
+  }
+}
+
 /** The shipped `config/default.yaml` (found by walking up from this file). */
 export function defaultConfigFile(): string {
   let dir = __dirname;
@@ -243,7 +254,7 @@ export function loadConfig(file: string = defaultConfigFile()): GatewayConfig {
   } catch (e) {
     throw new InputError('config', file, `cannot read: ${(e as Error).message}`);
   }
-  const config = parseConfig(text, file);
+  const config = parseConfigNamed(text, file);
   if (config.sip.tls !== undefined) {
     const base = path.dirname(path.resolve(file));
     config.sip.tls = {

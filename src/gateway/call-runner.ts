@@ -118,7 +118,9 @@ export class CallRunner {
         this.client?.cancel();
         return;
       case 'sip-bye':
-        this.dialog?.bye(e.headers).catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
+        this.dialog
+          ?.bye(e.headers)
+          .catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
         return;
       case 'sip-provisional':
         this.server?.provisional(e.status);
@@ -130,7 +132,9 @@ export class CallRunner {
         this.server?.reject(e.status, e.reason, e.headers);
         return;
       case 'sip-reinvite':
-        this.dialog?.reinvite(e.body).catch((err: Error) => this.log.debug('re-INVITE failed', { error: err.message }));
+        this.dialog
+          ?.reinvite(e.body)
+          .catch((err: Error) => this.log.debug('re-INVITE failed', { error: err.message }));
         return;
       case 'timer-start': {
         clearTimeout(this.timers.get(e.name));
@@ -172,7 +176,10 @@ export class CallRunner {
       return;
     }
     if (e.jmi === 'accept') return;
-    const o = e.reason === undefined ? { id: e.id, from: e.from, to: e.to } : { id: e.id, from: e.from, to: e.to, reason: e.reason };
+    const o =
+      e.reason === undefined
+        ? { id: e.id, from: e.from, to: e.to }
+        : { id: e.id, from: e.from, to: e.to, reason: e.reason };
     xmpp.sendJmi(e.jmi, o).catch((err: Error) => this.log.debug('JMI send failed', { error: err.message }));
   }
 

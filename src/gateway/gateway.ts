@@ -67,7 +67,11 @@ export class Gateway {
       ...opts.sip,
     });
     const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });
-    log.info('gateway started', { domain: config.xmpp.domain, sip: config.sip.listen, xmpp: config.xmpp.service });
+    log.info('gateway started', {
+      domain: config.xmpp.domain,
+      sip: config.sip.listen,
+      xmpp: config.xmpp.service,
+    });
     return new Gateway(config, xmpp, sip, log);
   }
 
@@ -76,8 +80,12 @@ export class Gateway {
   }
 
   private add(call: XmppCall | SipCall): CallRunner {
-    const runner = new CallRunner(call, this.calls, { xmpp: this.xmpp, sip: this.sip }, this.log.child({ sid: call.sid, callId: call.callId }), (r) =>
-      this.runners.delete(r.call.sid),
+    const runner = new CallRunner(
+      call,
+      this.calls,
+      { xmpp: this.xmpp, sip: this.sip },
+      this.log.child({ sid: call.sid, callId: call.callId }),
+      (r) => this.runners.delete(r.call.sid),
     );
     this.calls.add(call);
     this.runners.set(call.sid, runner);
@@ -108,7 +116,11 @@ export class Gateway {
     const runner = this.runners.get(n.id);
     if (!runner) return;
     if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing') {
-      runner.post(n.reason ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason } : { kind: 'jmi', jmi: n.kind, from: n.from });
+      runner.post(
+        n.reason
+          ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason }
+          : { kind: 'jmi', jmi: n.kind, from: n.from },
+      );
     } else if (n.kind === 'expired') {
       runner.post({ kind: 'timer', name: 'no-answer' });
     }

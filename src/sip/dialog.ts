@@ -25,6 +25,7 @@ import { StateMachine } from './fsm';
 import { parseCSeq } from './cseq';
 import { header, headers, withHeader } from './headers';
 import { Retransmit2xx } from './retransmit';
+import { SessionRefresher } from './session-refresher';
 import { parseSessionExpires, type SessionTimer } from './session-timer';
 import type { Flow } from './transport';
 import type { SipHeader, SipRequest, SipResponse } from './types';
@@ -64,8 +65,7 @@ export class Dialog extends EventEmitter {
   private readonly timers: TimerGroup;
   private pendingAck?: { cseq: number; rtx: Retransmit2xx };
   private lastAck?: SipRequest;
-  private sessionTimer?: SessionTimer;
-  private sessionTimerHandle?: { cancel(): void };
+  private readonly session: SessionRefresher;
 
   constructor(
     private readonly core: UaCore,
@@ -83,8 +83,16 @@ export class Dialog extends EventEmitter {
     this.offer = new StateMachine('offer', OFFER_TABLE, 'idle', log);
     this.timers = new TimerGroup(core.clock);
     core.addDialog(this.key, this);
-    this.sessionTimer = d.sessionTimer;
-    this.armSessionTimer();
+    this.session = new SessionRefresher(this.timers, d.role, d.sessionTimer, {
+      refresh: () => {
+        const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
+        return useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
+      },
+      end: (text) => {
+        core.logger.info(`${text}; sending BYE`, { callId: this.callId });
+        void this.bye([{ name: 'Reason', value: `SIP;cause=408;text="${text}"` }]);
+      },
+    });
   }
 
   get key(): string {
@@ -388,52 +396,11 @@ export class Dialog extends EventEmitter {
   }
 
   private sessionTimerHeaders(): SipHeader[] {
-    const st = this.sessionTimer;
-    if (!st) return [];
-    return [{ name: 'Session-Expires', value: `${st.interval};refresher=${st.refresher}` }];
+    return this.session.headers();
   }
 
   private refreshSessionTimer(msg: SipRequest | SipResponse): void {
-    const se = parseSessionExpires(header(msg, 'session-expires'));
-    if (se)
-      this.sessionTimer = {
-        interval: se.interval,
-        refresher: se.refresher ?? this.sessionTimer?.refresher ?? 'uac',
-      };
-    this.armSessionTimer();
-  }
-
-  /** RFC 4028 §10: the refresher refreshes at half the interval; the other side gives up at SE−min(32, SE/3). */
-  private armSessionTimer(): void {
-    this.sessionTimerHandle?.cancel();
-    const st = this.sessionTimer;
-    if (!st || this.over()) return;
-    const weRefresh = st.refresher === this.role;
-    if (weRefresh) {
-      this.sessionTimerHandle = this.timers.set(
-        () => {
-          const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
-          const p = useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
-          p.then(
-            (res) => {
-              if (res.status >= 300 && res.status !== 491)
-                void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session refresh failed"' }]);
-            },
-            () => undefined,
-          );
-        },
-        (st.interval * 1000) / 2,
-      );
-    } else {
-      const grace = Math.min(32, st.interval / 3);
-      this.sessionTimerHandle = this.timers.set(
-        () => {
-          this.core.logger.info('session timer expired; sending BYE', { callId: this.callId });
-          void this.bye([{ name: 'Reason', value: 'SIP;cause=408;text="session expired"' }]);
-        },
-        (st.interval - grace) * 1000,
-      );
-    }
+    this.session.refreshed(parseSessionExpires(header(msg, 'session-expires')));
   }
 
   /** Ends the dialog without signalling (the caller has sent or received a BYE, or is shutting down). */

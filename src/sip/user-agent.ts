@@ -37,7 +37,6 @@ import {
   SUPPORTED,
   tagOf,
   unsupportedRequire,
-  uriOf,
   type DialogLike,
   type SendOptions,
   type UaCore,
@@ -46,12 +45,13 @@ import { DigestServer, type DigestCredentials } from './digest';
 import { header } from './headers';
 import { MAX_SIP_BYTES } from './message';
 import { Registration, type RegistrationState } from './registration';
-import { resolveUri, systemDns, type DnsResolver } from './resolver';
+import { systemDns, type DnsResolver } from './resolver';
+import { Router, trunkCredentials } from './router';
 import { ServerInvite } from './server-invite';
 import { MIN_SE, uasSessionTimer } from './session-timer';
 import { TransportSet, type BoundSocket, type Flow, type ListenSpec, type TransportName } from './transport';
 import type { SipRequest, SipResponse } from './types';
-import { formatHost, parseSipUri } from './uri';
+import { formatHost } from './uri';
 import { parseVia } from './via';
 
 export interface TrunkOptions {
@@ -110,6 +110,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
   private transports!: TransportSet;
   private bridge!: TransactionBridge;
+  private router!: Router;
   private readonly dialogs = new Map<string, DialogLike>();
   private readonly serverInvites = new Map<string, ServerInvite>();
   private readonly clientInvites = new Set<ClientInvite>();
@@ -146,6 +147,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       o.wireLog ?? false,
       o.host,
     );
+    ua.router = new Router(ua.transports, ua.bridge, o.resolver ?? systemDns, ua.logger, () => ua.stopped);
     for (const t of o.trunks ?? []) {
       if (!t.register) continue;
       const reg = new Registration(ua, { trunk: t.name, ...t.register });
@@ -190,19 +192,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   credentials(realm: string, req: SipRequest): DigestCredentials | undefined {
-    const trunks = this.o.trunks ?? [];
-    const byRealm = trunks.find((t) => t.realm === realm);
-    if (byRealm) return byRealm;
-    let host = '';
-    try {
-      const target = header(req, 'route') !== undefined ? uriOf(header(req, 'route') as string) : req.uri;
-      const u = parseSipUri(target);
-      host = u.port !== undefined ? `${formatHost(u.host)}:${u.port}` : formatHost(u.host);
-      const plain = formatHost(u.host);
-      return trunks.find((t) => t.realm === undefined && (t.host === host || t.host === plain));
-    } catch {
-      return undefined;
-    }
+    return trunkCredentials(this.o.trunks ?? [], realm, req);
   }
 
   addDialog(key: string, d: DialogLike): void {
@@ -214,70 +204,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
-    let inner: ClientRequestHandle | undefined;
-    let aborted = false;
-    const go = (targets: Flow[]): void => {
-      if (aborted || this.stopped) return;
-      inner = this.bridge.request(req, targets, onResponse, { via: opts.via });
-    };
-    if (opts.flow) {
-      go([opts.flow]);
-    } else if (
-      opts.preferFlow &&
-      opts.preferFlow.transport !== 'UDP' &&
-      this.transports.hasStream(opts.preferFlow)
-    ) {
-      // RFC 5923 spirit: reuse the connection the dialog was set up on.
-      go([opts.preferFlow]);
-    } else {
-      const route = header(req, 'route');
-      let target;
-      try {
-        target = parseSipUri(route !== undefined ? uriOf(route) : req.uri);
-      } catch (e) {
-        setImmediate(() => onResponse(localFailure(req, 416, (e as Error).message)));
-        return { flow: () => undefined, via: () => undefined, abort: () => undefined };
-      }
-      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
-      resolveUri(target, available, this.o.resolver ?? systemDns).then(
-        (flows) => {
-          const usable = flows.filter((f) => available.includes(f.transport));
-          if (usable.length === 0)
-            onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
-          else go(usable);
-        },
-        (e: Error) => onResponse(localFailure(req, 503, e.message)),
-      );
-    }
-    return {
-      flow: () => inner?.flow(),
-      via: () => inner?.via(),
-      abort: () => {
-        aborted = true;
-        inner?.abort();
-      },
-    };
+    return this.router.send(req, onResponse, opts);
   }
 
   sendAck(ack: SipRequest, preferFlow?: Flow): void {
-    if (preferFlow && preferFlow.transport !== 'UDP' && this.transports.hasStream(preferFlow)) {
-      this.bridge.sendStateless(ack, preferFlow);
-      return;
-    }
-    const route = header(ack, 'route');
-    try {
-      const target = parseSipUri(route !== undefined ? uriOf(route) : ack.uri);
-      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
-      resolveUri(target, available, this.o.resolver ?? systemDns).then(
-        (flows) => {
-          const f = flows.find((x) => available.includes(x.transport));
-          if (f && !this.stopped) this.bridge.sendStateless(ack, f);
-        },
-        (e: Error) => this.logger.warn('ACK not sent', { error: e.message }),
-      );
-    } catch (e) {
-      this.logger.warn('ACK not sent', { error: (e as Error).message });
-    }
+    this.router.sendAck(ack, preferFlow);
   }
 
   // ---- API ----------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+/**
+ * Where an outgoing request goes (RFC 3261 §8.1.2, §12.2.1.1; RFC 3263): the first Route if any,
+ * else the Request-URI, resolved to flows we have a transport for; or the stream the dialog was
+ * set up on, reused while it is open. Also which trunk's credentials answer a challenge.
+ */
+import type { Logger } from 'winston';
+import { localFailure, type ClientRequestHandle, type TransactionBridge } from './bridge';
+import { uriOf, type SendOptions } from './core';
+import type { DigestCredentials } from './digest';
+import { header } from './headers';
+import { resolveUri, type DnsResolver } from './resolver';
+import type { Flow, TransportName, TransportSet } from './transport';
+import type { SipRequest, SipResponse } from './types';
+import { formatHost, parseSipUri } from './uri';
+
+export class Router {
+  constructor(
+    private readonly transports: TransportSet,
+    private readonly bridge: TransactionBridge,
+    private readonly resolver: DnsResolver,
+    private readonly logger: Logger,
+    private readonly isStopped: () => boolean,
+  ) {}
+
+  send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
+    let inner: ClientRequestHandle | undefined;
+    let aborted = false;
+    const go = (targets: Flow[]): void => {
+      if (aborted || this.isStopped()) return;
+      inner = this.bridge.request(req, targets, onResponse, { via: opts.via });
+    };
+    if (opts.flow) {
+      go([opts.flow]);
+    } else if (
+      opts.preferFlow &&
+      opts.preferFlow.transport !== 'UDP' &&
+      this.transports.hasStream(opts.preferFlow)
+    ) {
+      // RFC 5923 spirit: reuse the connection the dialog was set up on.
+      go([opts.preferFlow]);
+    } else {
+      const route = header(req, 'route');
+      let target;
+      try {
+        target = parseSipUri(route !== undefined ? uriOf(route) : req.uri);
+      } catch (e) {
+        setImmediate(() => onResponse(localFailure(req, 416, (e as Error).message)));
+        return { flow: () => undefined, via: () => undefined, abort: () => undefined };
+      }
+      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
+      resolveUri(target, available, this.resolver).then(
+        (flows) => {
+          const usable = flows.filter((f) => available.includes(f.transport));
+          if (usable.length === 0)
+            onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
+          else go(usable);
+        },
+        (e: Error) => onResponse(localFailure(req, 503, e.message)),
+      );
+    }
+    return {
+      flow: () => inner?.flow(),
+      via: () => inner?.via(),
+      abort: () => {
+        aborted = true;
+        inner?.abort();
+      },
+    };
+  }
+
+  sendAck(ack: SipRequest, preferFlow?: Flow): void {
+    if (preferFlow && preferFlow.transport !== 'UDP' && this.transports.hasStream(preferFlow)) {
+      this.bridge.sendStateless(ack, preferFlow);
+      return;
+    }
+    const route = header(ack, 'route');
+    try {
+      const target = parseSipUri(route !== undefined ? uriOf(route) : ack.uri);
+      const available = (['UDP', 'TCP', 'TLS'] as TransportName[]).filter((t) => this.transports.supports(t));
+      resolveUri(target, available, this.resolver).then(
+        (flows) => {
+          const f = flows.find((x) => available.includes(x.transport));
+          if (f && !this.isStopped()) this.bridge.sendStateless(ack, f);
+        },
+        (e: Error) => this.logger.warn('ACK not sent', { error: e.message }),
+      );
+    } catch (e) {
+      this.logger.warn('ACK not sent', { error: (e as Error).message });
+    }
+  }
+}
+
+/** A trunk whose realm matches the challenge, else one whose host is the next hop's. */
+export function trunkCredentials(
+  trunks: ReadonlyArray<DigestCredentials & { host: string; realm?: string }>,
+  realm: string,
+  req: SipRequest,
+): DigestCredentials | undefined {
+  const byRealm = trunks.find((t) => t.realm === realm);
+  if (byRealm) return byRealm;
+  let host = '';
+  try {
+    const target = header(req, 'route') !== undefined ? uriOf(header(req, 'route') as string) : req.uri;
+    const u = parseSipUri(target);
+    host = u.port !== undefined ? `${formatHost(u.host)}:${u.port}` : formatHost(u.host);
+    const plain = formatHost(u.host);
+    return trunks.find((t) => t.realm === undefined && (t.host === host || t.host === plain));
+  } catch {
+    return undefined;
+  }
+}

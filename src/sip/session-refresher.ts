@@ -1,0 +1,57 @@
+/**
+ * RFC 4028 §10 in a dialog: the refresher refreshes (UPDATE or re-INVITE) at half the session
+ * interval; the other side, without a refresh, ends the call with BYE at SE − min(32, SE/3).
+ * Every 2xx to a refresh (either way) re-arms it. Timers come from the dialog's TimerGroup, so they
+ * end with the dialog.
+ */
+import type { TimerGroup, TimerHandle } from './clock';
+import type { SessionTimer } from './session-timer';
+import type { SipHeader, SipResponse } from './types';
+
+export interface RefresherActions {
+  refresh(): Promise<SipResponse>;
+  end(reason: string): void;
+}
+
+export class SessionRefresher {
+  private handle?: TimerHandle;
+
+  constructor(
+    private readonly timers: TimerGroup,
+    private readonly role: 'uac' | 'uas',
+    private timer: SessionTimer | undefined,
+    private readonly actions: RefresherActions,
+  ) {
+    this.arm();
+  }
+
+  headers(): SipHeader[] {
+    const t = this.timer;
+    return t ? [{ name: 'Session-Expires', value: `${t.interval};refresher=${t.refresher}` }] : [];
+  }
+
+  /** A refresh succeeded; `se` is its Session-Expires, if any. */
+  refreshed(se: { interval: number; refresher?: 'uac' | 'uas' } | undefined): void {
+    if (se) this.timer = { interval: se.interval, refresher: se.refresher ?? this.timer?.refresher ?? 'uac' };
+    this.arm();
+  }
+
+  private arm(): void {
+    this.handle?.cancel();
+    const t = this.timer;
+    if (!t) return;
+    if (t.refresher === this.role) {
+      this.handle = this.timers.set(() => {
+        this.actions.refresh().then(
+          (res) => {
+            if (res.status >= 300 && res.status !== 491) this.actions.end('session refresh failed');
+          },
+          () => undefined,
+        );
+      }, (t.interval * 1000) / 2);
+    } else {
+      const grace = Math.min(32, t.interval / 3);
+      this.handle = this.timers.set(() => this.actions.end('session expired'), (t.interval - grace) * 1000);
+    }
+  }
+}
