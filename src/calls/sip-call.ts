@@ -50,7 +50,8 @@ export class SipCall extends Call {
     try {
       parts = SipCall.read(request, sid, ctx);
     } catch (e) {
-      const status = e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address') ? 404 : 488;
+      const status =
+        e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address') ? 404 : 488;
       const text = e instanceof Error ? e.message : String(e);
       return {
         effects: [
@@ -59,7 +60,9 @@ export class SipCall extends Call {
             status,
             reason: status === 404 ? 'Not Found' : 'Not Acceptable Here',
             // RFC 3261 §20.43: say why, so the SIP side's user learns it too.
-            headers: [{ name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` }],
+            headers: [
+              { name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` },
+            ],
           },
         ],
       };
@@ -121,6 +124,8 @@ export class SipCall extends Call {
         if (event.name === 'gather') return this.sendAnswer(out);
         return this.abort(out, 'timeout', 'no answer');
       case 'sip-ack':
+        this.acked = true;
+        if (this.lateCandidates) this.reinvite(out);
         return;
       case 'sip-ack-timeout':
         // RFC 3261 §13.3.1.4: the SIP leg has sent BYE; the XMPP side hears why.
@@ -185,11 +190,21 @@ export class SipCall extends Call {
       case 'session-info':
         if (j.info?.kind === 'ringing') this.ring(out);
         return;
-      case 'transport-info':
+      case 'transport-info': {
         // XEP-0176 §6: candidates trickled by the device; the answer waits for them (gather window).
-        if (this.accept) mergeCandidates(this.accept.contents, j.contents);
-        else this.pendingInfo.push(...j.contents);
+        if (!this.accept) {
+          this.pendingInfo.push(...j.contents);
+          return;
+        }
+        const added = mergeCandidates(this.accept.contents, j.contents);
+        // After the 200 they go in a re-INVITE (DESIGN.md §Transport: never drop candidates),
+        // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
+        if (added > 0 && this.dialog.state === 'confirmed') {
+          if (this.acked) this.reinvite(out);
+          else this.lateCandidates = true;
+        }
         return;
+      }
       case 'session-accept': {
         this.accept = structuredClone(j);
         mergeCandidates(this.accept.contents, this.pendingInfo);
@@ -211,6 +226,11 @@ export class SipCall extends Call {
   }
 
   private readonly pendingInfo: Content[] = [];
+  private acked = false;
+  /** Candidates that came after the 200: sent in a re-INVITE once the ACK is in. */
+  private lateCandidates = false;
+  /** The `o=` version of our last SDP (RFC 3264 §8: +1 with each new one). */
+  private sdpVersion = 1;
 
   private ring(out: Effect[]): void {
     if (this.ringing || this.dialog.state === 'confirmed') return;
@@ -236,6 +256,19 @@ export class SipCall extends Call {
     out.push({ kind: 'sip-accept', body });
   }
 
+  /** A new offer with the device's candidates so far: the answer's media, origin version + 1. */
+  private reinvite(out: Effect[]): void {
+    this.lateCandidates = false;
+    if (!this.accept) return;
+    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
+    this.sdpVersion += 1;
+    const sdp = jingleToSdpObject(this.accept, {
+      offer: this.offerSdp,
+      origin: { address: host, sessionVersion: this.sdpVersion },
+    });
+    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
+  }
+
   /** A final response to the INVITE with the mapped status (DESIGN.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
     const mapped = reasonToSip(condition);
@@ -259,7 +292,14 @@ export class SipCall extends Call {
   /** Before a device proceeded: JMI retract to the bare JID; after: session-terminate to it. */
   private tellXmpp(out: Effect[], reason: Reason): void {
     if (this.device === undefined) {
-      out.push({ kind: 'send-jmi', jmi: 'retract', from: this.caller, to: this.callee, id: this.sid, reason });
+      out.push({
+        kind: 'send-jmi',
+        jmi: 'retract',
+        from: this.caller,
+        to: this.callee,
+        id: this.sid,
+        reason,
+      });
       return;
     }
     out.push({

@@ -34,6 +34,8 @@ export class XmppCall extends Call {
   private ringing = false;
   /** Candidates that arrived after the INVITE: sent in a re-INVITE once the call is answered. */
   private lateCandidates = false;
+  /** The `o=` version of our last SDP offer. */
+  private sdpVersion = 1;
 
   /**
    * Starts the call from the client's session-initiate. The IQ is answered here: a callee that
@@ -107,7 +109,10 @@ export class XmppCall extends Call {
       case 'sip-failed': {
         const r = event.response;
         this.dialog.apply('failed');
-        this.terminateJingle(out, { condition: sipToReason(r.status), text: `${r.status} ${r.reason}`.trim() });
+        this.terminateJingle(out, {
+          condition: sipToReason(r.status),
+          text: `${r.status} ${r.reason}`.trim(),
+        });
         return this.end(out, sipToReason(r.status));
       }
       case 'sip-bye': {
@@ -171,7 +176,13 @@ export class XmppCall extends Call {
     this.dialog.apply('ringing');
     if ((status === 180 || status === 183) && !this.ringing) {
       this.ringing = true;
-      this.sendJingle(out, { action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: 'ringing' } });
+      this.sendJingle(out, {
+        action: 'session-info',
+        sid: this.sid,
+        contents: [],
+        groups: [],
+        info: { kind: 'ringing' },
+      });
     }
   }
 
@@ -199,7 +210,9 @@ export class XmppCall extends Call {
   private reinvite(out: Effect[]): void {
     this.lateCandidates = false;
     const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
-    const sdp = jingleToSdpObject(this.offer, { origin: { address: host, sessionVersion: 2 } });
+    // RFC 3264 §8: each new offer keeps the origin and raises its version.
+    this.sdpVersion += 1;
+    const sdp = jingleToSdpObject(this.offer, { origin: { address: host, sessionVersion: this.sdpVersion } });
     out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
@@ -240,7 +253,9 @@ export function reasonOf(value: string | undefined): Reason | undefined {
   try {
     const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
     if (!first?.condition) return undefined;
-    return first.text === undefined ? { condition: first.condition } : { condition: first.condition, text: first.text };
+    return first.text === undefined
+      ? { condition: first.condition }
+      : { condition: first.condition, text: first.text };
   } catch {
     return undefined;
   }

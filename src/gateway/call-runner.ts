@@ -6,6 +6,7 @@
 import type { Call } from '../calls/call';
 import type { CallEvent, Effect, TimerName } from '../calls/events';
 import type { CallRegistry } from '../calls/registry';
+import type { ReasonCondition } from '../jingle/types';
 import type { Logger } from '../log';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog } from '../sip/dialog';
@@ -154,6 +155,7 @@ export class CallRunner {
         for (const t of this.timers.values()) clearTimeout(t);
         this.timers.clear();
         this.log.info('call ended', { sid: this.call.sid, callId: this.call.callId, condition: e.condition });
+        this.finishJmi(e.condition);
         this.onEnded(this);
         return;
     }
@@ -181,6 +183,18 @@ export class CallRunner {
         ? { id: e.id, from: e.from, to: e.to }
         : { id: e.id, from: e.from, to: e.to, reason: e.reason };
     xmpp.sendJmi(e.jmi, o).catch((err: Error) => this.log.debug('JMI send failed', { error: err.message }));
+  }
+
+  /**
+   * XEP-0353 §3.5: a session that began with JMI (either way; the proposal id is the sid) ends
+   * with `<finish>`, so that every device of the user, not only the one in the call, knows.
+   */
+  private finishJmi(condition: ReasonCondition): void {
+    const { xmpp } = this.legs;
+    if (xmpp.jmi.get(this.call.sid)?.state !== 'proceeding') return;
+    xmpp
+      .sendJmi('finish', { id: this.call.sid, reason: { condition } })
+      .catch((err: Error) => this.log.debug('JMI finish not sent', { error: err.message }));
   }
 
   private watchDialog(dialog: Dialog): void {

@@ -13,7 +13,10 @@ import type { GatewayConfig } from '../config/config';
 import { CallRegistry, SipCall, XmppCall, type CallContext } from '../calls';
 import { createLogger, type Logger } from '../log';
 import type { ServerInvite } from '../sip/server-invite';
+import { userAgentOptions } from '../sip/config-options';
 import { SipUserAgent } from '../sip/user-agent';
+import type { Reason } from '../jingle/types';
+import { bareJid, jidToSipUri } from '../translate/address';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { CallRunner } from './call-runner';
 
@@ -57,13 +60,10 @@ export class Gateway {
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.logger ?? createLogger(config.log.level);
+    // Every `sip.*` key (TLS files read, trunks, inbound auth, outbound proxy, session timer,
+    // message size), not only the listen addresses.
     const sip = await SipUserAgent.start({
-      listen: config.sip.listen,
-      host: config.sip.host,
-      trusted: config.sip.trusted,
-      userAgent: config.sip.userAgent,
-      logger: log.child({ leg: 'sip' }),
-      ...(config.sip.tls ? { tls: config.sip.tls } : {}),
+      ...userAgentOptions(config.sip, log.child({ leg: 'sip' })),
       ...opts.sip,
     });
     const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });
@@ -111,8 +111,16 @@ export class Gateway {
     return answer;
   }
 
+  /**
+   * JMI (XEP-0353). `out`: the devices' answers to the propose of a SIP-originated call (its id is
+   * the call's sid). `in`: an XMPP client proposes a call to a SIP address; the gateway stands for
+   * the callee's device and proceeds at once, and the call starts with the session-initiate.
+   */
   private onJmi(n: JmiNotice): void {
-    if (n.direction !== 'in') return;
+    if (n.direction === 'in') {
+      if (n.kind === 'propose') this.answerPropose(n);
+      return;
+    }
     const runner = this.runners.get(n.id);
     if (!runner) return;
     if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing') {
@@ -124,6 +132,22 @@ export class Gateway {
     } else if (n.kind === 'expired') {
       runner.post({ kind: 'timer', name: 'no-answer' });
     }
+  }
+
+  private answerPropose(n: JmiNotice): void {
+    let refusal: Reason | undefined;
+    if (this.stopping) refusal = { condition: 'general-error', text: 'the gateway is shutting down' };
+    else {
+      try {
+        jidToSipUri(bareJid(n.to), this.ctx.address);
+      } catch (e) {
+        refusal = { condition: 'gone', text: (e as Error).message };
+      }
+    }
+    const sent = refusal
+      ? this.xmpp.sendJmi('reject', { id: n.id, reason: refusal })
+      : this.xmpp.sendJmi('proceed', { id: n.id });
+    sent.catch((e: Error) => this.log.warn('JMI answer not sent', { id: n.id, error: e.message }));
   }
 
   private onInvite(inv: ServerInvite): void {

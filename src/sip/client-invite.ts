@@ -47,6 +47,7 @@ export class ClientInvite extends EventEmitter {
   private provisionalSeen = false;
   private cancelSent = false;
   private authTried = false;
+  private minSeTried = false;
   private dialog?: Dialog;
   private readonly forks = new Set<string>();
 
@@ -152,6 +153,19 @@ export class ClientInvite extends EventEmitter {
           res.status === 401 ? 'Authorization' : 'Proxy-Authorization',
           authorizationValue(ch, creds, 'INVITE', this.req.uri),
         );
+        this.provisionalSeen = false;
+        this.start();
+        return;
+      }
+    }
+    if (res.status === 422 && !this.minSeTried && this.fsm.state !== 'cancelling') {
+      // RFC 4028 §7.4: retry with Session-Expires raised to the peer's Min-SE.
+      const minSe = Number(header(res, 'min-se')?.split(';')[0]);
+      if (Number.isInteger(minSe) && minSe > 0) {
+        this.minSeTried = true;
+        const seq = Number((header(this.req, 'cseq') as string).split(' ')[0]) + 1;
+        this.req = withHeader(withHeader(this.req, 'CSeq', `${seq} INVITE`), 'Session-Expires', `${minSe}`);
+        this.req = withHeader(this.req, 'Min-SE', `${minSe}`);
         this.provisionalSeen = false;
         this.start();
         return;

@@ -122,3 +122,15 @@ export function unsupportedRequire(req: SipRequest): string[] {
     .map((t) => t.trim())
     .filter((t) => !known.has(t.toLowerCase()));
 }
+
+/** The 200 to an OPTIONS, in or out of a dialog (RFC 3261 §11.2): Allow, Accept, Supported. */
+export function optionsResponse(req: SipRequest, server: string): SipResponse {
+  return makeResponse(req, 200, {
+    headers: [
+      { name: 'Allow', value: ALLOW },
+      { name: 'Accept', value: ACCEPT },
+      { name: 'Supported', value: SUPPORTED },
+      { name: 'Server', value: server },
+    ],
+  });
+}

@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerTransaction } from './bridge';
 import { TimerGroup } from './clock';
-import { ACCEPT, ALLOW, dialogKey, makeResponse, SUPPORTED, type UaCore } from './core';
+import { ALLOW, dialogKey, makeResponse, optionsResponse, SUPPORTED, uriOf, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
 import {
   DIALOG_TABLE,
@@ -277,9 +277,9 @@ export class Dialog extends EventEmitter {
     }
     const contact = header(req, 'contact');
     if (contact !== undefined && (req.method === 'INVITE' || req.method === 'UPDATE')) {
+      // §12.2.2: a target refresh request updates the remote target.
       try {
-        // §12.2.2: a target refresh request updates the remote target.
-        this.d.remoteTarget = contact.replace(/^[^<]*<([^>]*)>.*$/, '$1');
+        this.d.remoteTarget = uriOf(contact);
       } catch {
         /* keep the old target */
       }
@@ -344,15 +344,7 @@ export class Dialog extends EventEmitter {
         return;
       }
       case 'OPTIONS':
-        tx.respond(
-          makeResponse(req, 200, {
-            headers: [
-              { name: 'Allow', value: ALLOW },
-              { name: 'Accept', value: ACCEPT },
-              { name: 'Supported', value: SUPPORTED },
-            ],
-          }),
-        );
+        tx.respond(optionsResponse(req, this.core.userAgent));
         return;
       default:
         tx.respond(makeResponse(req, 405, { headers: [{ name: 'Allow', value: ALLOW }] }));

@@ -10,3 +10,4 @@ export type { RegistrationState, RegistrationStatus } from './registration';
 export type { Flow, TransportName, BoundSocket } from './transport';
 export type { Clock, TimerHandle } from './clock';
 export type { DnsResolver } from './resolver';
+export { userAgentOptions } from './config-options';

@@ -81,9 +81,23 @@ export class Registration extends EventEmitter {
     this.attempt(this.expires);
   }
 
-  stop(): void {
+  /**
+   * Stops refreshing. When registered, removes the binding first (REGISTER with Expires: 0,
+   * RFC 3261 §10.2.2), waiting at most `waitMs` for the answer.
+   */
+  async stop(waitMs = 1000): Promise<void> {
+    const wasRegistered = this.st.status === 'registered';
     this.timers.cancelAll();
     this.set({ status: 'stopped' });
+    if (!wasRegistered || waitMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const t = this.core.clock.setTimeout(resolve, waitMs);
+      this.core.send(this.build(0), (res) => {
+        if (res.status < 200) return;
+        t.cancel();
+        resolve();
+      });
+    });
   }
 
   private set(p: Partial<RegistrationState>): void {

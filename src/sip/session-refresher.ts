@@ -41,14 +41,17 @@ export class SessionRefresher {
     const t = this.timer;
     if (!t) return;
     if (t.refresher === this.role) {
-      this.handle = this.timers.set(() => {
-        this.actions.refresh().then(
-          (res) => {
-            if (res.status >= 300 && res.status !== 491) this.actions.end('session refresh failed');
-          },
-          () => undefined,
-        );
-      }, (t.interval * 1000) / 2);
+      this.handle = this.timers.set(
+        () => {
+          this.actions.refresh().then(
+            (res) => {
+              if (res.status >= 300 && res.status !== 491) this.actions.end('session refresh failed');
+            },
+            () => undefined,
+          );
+        },
+        (t.interval * 1000) / 2,
+      );
     } else {
       const grace = Math.min(32, t.interval / 3);
       this.handle = this.timers.set(() => this.actions.end('session expired'), (t.interval - grace) * 1000);

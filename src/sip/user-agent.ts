@@ -25,7 +25,6 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import winston, { type Logger } from 'winston';
-import { ipInCidrs } from '../config/net';
 import { TransactionBridge, localFailure, type ClientRequestHandle, type ServerTransaction } from './bridge';
 import { systemClock, T1, T2, TIMER_64T1, type Clock } from './clock';
 import { ClientInvite, type InviteOptions } from './client-invite';
@@ -34,14 +33,15 @@ import {
   ALLOW,
   dialogKey,
   makeResponse,
-  SUPPORTED,
+  optionsResponse,
   tagOf,
   unsupportedRequire,
   type DialogLike,
   type SendOptions,
   type UaCore,
 } from './core';
-import { DigestServer, type DigestCredentials } from './digest';
+import type { DigestCredentials } from './digest';
+import { InboundTrust } from './trust';
 import { header } from './headers';
 import { MAX_SIP_BYTES } from './message';
 import { Registration, type RegistrationState } from './registration';
@@ -116,7 +116,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   private readonly clientInvites = new Set<ClientInvite>();
   private readonly ownCallIds = new Set<string>();
   private readonly regs: Registration[] = [];
-  private readonly digest?: DigestServer;
+  private readonly trust: InboundTrust;
   private stopped = false;
 
   private constructor(private readonly o: UserAgentOptions) {
@@ -125,7 +125,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.logger = o.logger ?? silentLogger();
     this.userAgent = o.userAgent;
     this.timing = { t1: T1, t2: T2, ackTimeoutMs: o.ackTimeoutMs ?? TIMER_64T1 };
-    if (o.inboundAuth) this.digest = new DigestServer(o.inboundAuth.realm, () => this.clock.now());
+    this.trust = new InboundTrust(o.trusted, o.inboundAuth, () => this.clock.now(), this.logger);
   }
 
   static async start(o: UserAgentOptions): Promise<SipUserAgent> {
@@ -317,47 +317,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   private answerOptions(tx: ServerTransaction): void {
-    tx.respond(
-      makeResponse(tx.request, 200, {
-        headers: [
-          { name: 'Allow', value: ALLOW },
-          { name: 'Accept', value: ACCEPT },
-          { name: 'Supported', value: SUPPORTED },
-          { name: 'Server', value: this.userAgent },
-        ],
-      }),
-    );
-  }
-
-  /** Inbound trust: a configured source, or a good digest answer; else 403 (or a challenge). */
-  private trusted(tx: ServerTransaction): boolean {
-    const req = tx.request;
-    const addr = tx.source.address.replace(/^::ffff:/, '');
-    if (ipInCidrs(addr, this.o.trusted)) return true;
-    if (this.digest && this.o.inboundAuth) {
-      const users = this.o.inboundAuth.users;
-      const auth = header(req, 'authorization');
-      const v =
-        auth !== undefined
-          ? this.digest.verify(auth, req.method, (u) => users[u])
-          : { result: 'none' as const };
-      if (v.result === 'ok') return true;
-      tx.respond(
-        makeResponse(req, 401, {
-          toTag: 'challenge',
-          headers: this.digest
-            .challenges(v.result === 'stale')
-            .map((value) => ({ name: 'WWW-Authenticate', value })),
-        }),
-      );
-      return false;
-    }
-    this.logger.info('INVITE from an untrusted source refused', {
-      source: addr,
-      callId: header(req, 'call-id'),
-    });
-    tx.respond(makeResponse(req, 403, { toTag: 'untrusted' }));
-    return false;
+    tx.respond(optionsResponse(tx.request, this.userAgent));
   }
 
   private onInvite(tx: ServerTransaction): void {
@@ -369,7 +329,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }),
       );
     }
-    if (!this.trusted(tx)) return;
+    if (!this.trust.check(tx)) return;
     const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
     if (st.kind === 'too-small') {
       return tx.respond(makeResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
@@ -417,7 +377,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   async stop(): Promise<void> {
     if (this.stopped) return;
-    for (const r of this.regs) r.stop();
+    const unregistered = Promise.all(this.regs.map((r) => r.stop()));
     for (const si of [...this.serverInvites.values()]) si.abort();
     for (const ci of [...this.clientInvites]) {
       ci.cancel();
@@ -428,7 +388,12 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       const dialog = d as DialogLike & { bye?: () => Promise<void> };
       if (dialog.bye) byes.push(dialog.bye().catch(() => undefined));
     }
-    await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 2000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...byes, unregistered]),
+      new Promise((r) => (timer = setTimeout(r, 2000))),
+    ]);
+    clearTimeout(timer);
     this.stopped = true;
     this.dialogs.clear();
     this.serverInvites.clear();

@@ -200,4 +200,36 @@ describe('SIP → XMPP call', () => {
     expect(ok2.body).not.toContain('a=acfg');
     expect(pick(b.registry.handle(b.call, { kind: 'shutdown' }), 'ended')).toHaveLength(1);
   });
+
+  it('a candidate the device trickles after the 200 is not dropped: a re-INVITE once the ACK is in (DESIGN.md §Transport)', () => {
+    const { registry, call } = proceeded();
+    registry.handle(call, { kind: 'jingle', iq: iqOf(accept('sid1')) });
+    const ok = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-accept');
+    expect(ok.body).not.toContain('192.0.2.21');
+    const info = (id: string, ip: string): string =>
+      `<iq from='${device}' to='${caller}' type='set' id='${id}'><jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='sid1'><content creator='initiator' name='audio'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'><candidate component='1' foundation='2' generation='0' id='${id}' ip='${ip}' port='40002' priority='1694498815' protocol='udp' type='srflx' rel-addr='192.0.2.20' rel-port='40000'/></transport></content></jingle></iq>`;
+    // Before the ACK the INVITE transaction is still open (RFC 3261 §14.1): the re-INVITE waits.
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: iqOf(info('t1', '192.0.2.21')) }))).toBe(
+      'iq-result',
+    );
+    const reinvite = one(registry.handle(call, { kind: 'sip-ack' }), 'sip-reinvite');
+    expect(reinvite.body).toContain('a=candidate:1 1 udp 2130706431 192.0.2.20 40000 typ host');
+    expect(reinvite.body).toContain(
+      'a=candidate:2 1 udp 1694498815 192.0.2.21 40002 typ srflx raddr 192.0.2.20 rport 40000',
+    );
+    expect(reinvite.body).toContain('a=setup:active');
+    expect(reinvite.body).not.toContain('a=setup:actpass');
+    // RFC 3264 §8: same origin, version + 1.
+    const o1 = /^o=(\S+ \S+) (\d+) /m.exec(ok.body)!;
+    const o2 = /^o=(\S+ \S+) (\d+) /m.exec(reinvite.body)!;
+    expect(o2[1]).toBe(o1[1]);
+    expect(Number(o2[2])).toBe(Number(o1[2]) + 1);
+    // After the ACK, a new candidate goes out at once; a repeated one changes nothing.
+    const again = registry.handle(call, { kind: 'jingle', iq: iqOf(info('t2', '192.0.2.22')) });
+    expect(kinds(again)).toBe('iq-result, sip-reinvite');
+    expect(one(again, 'sip-reinvite').body).toMatch(/^o=\S+ \S+ 3 /m);
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: iqOf(info('t3', '192.0.2.22')) }))).toBe(
+      'iq-result',
+    );
+  });
 });

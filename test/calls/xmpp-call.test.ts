@@ -127,6 +127,18 @@ describe('XMPP → SIP call', () => {
     const a = registry.handle(call, { kind: 'sip-answered', response: answer });
     const re = one(a, 'sip-reinvite');
     expect(parseSdp(re.body).media[0]!.candidates).toHaveLength(4);
+    // Each new offer has the same origin and a higher version (RFC 3264 §8), else the peer
+    // takes it for the old one and never sees the new candidate.
+    const re2 = one(
+      registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.9', 3480) }),
+      'sip-reinvite',
+    );
+    const o = (body: string) => parseSdp(body).origin;
+    expect(parseSdp(re2.body).media[0]!.candidates).toHaveLength(5);
+    expect(o(re2.body).sessionId).toBe(o(invite.body).sessionId);
+    expect(
+      [o(invite.body).sessionVersion, o(re.body).sessionVersion, o(re2.body).sessionVersion].map(Number),
+    ).toEqual([1, 2, 3]);
   });
 
   it('out of order: the initiator sending session-accept gets <out-of-order/>', () => {

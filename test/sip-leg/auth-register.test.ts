@@ -85,7 +85,7 @@ test.each(['MD5', 'SHA-256'])(
   },
 );
 
-test('REGISTER: 503 first (back-off), then 401, then registered for 2 s and refreshed', async () => {
+test('REGISTER: 503 first (back-off), then 401, registered for 2 s, refreshed, removed on stop', async () => {
   const port = await freePort();
   const sipp = await startSipp({ scenario: 'registrar.xml', port });
   await sleep(300);
@@ -108,11 +108,13 @@ test('REGISTER: 503 first (back-off), then 401, then registered for 2 s and refr
   });
   t.ua.on('registration', (s: RegistrationState) => states.push({ ...s, expiresAt: Date.now() }));
   await waitFor(() => (t.ua.registrations()[0]?.registeredCount ?? 0) >= 2, 8000, 'a refreshed registration');
+  await t.ua.stop(); // removes the binding: REGISTER with Expires: 0
+  expect(t.ua.registrations()[0]?.status).toBe('stopped');
   const r = await sipp.done;
   if (r.code !== 0) console.log(r.output);
   expect(r.code).toBe(0);
   const seq = states.map((s) => s.status);
-  expect(seq).toEqual(['registering', 'failed', 'registering', 'registered', 'registered']);
+  expect(seq).toEqual(['registering', 'failed', 'registering', 'registered', 'registered', 'stopped']);
   const failedAt = states[1]?.expiresAt as number;
   const retryAt = states[2]?.expiresAt as number;
   const firstOk = states[3]?.expiresAt as number;

@@ -70,7 +70,15 @@ test('forked answers: the first 2xx makes the dialog, the second is ACKed and BY
   const { t, sipp } = await callSipp('uas-fork.xml', (call) => {
     call.on('accepted', (_r: SipResponse, d: Dialog) => (dialog = d));
   });
-  await waitFor(() => t.sent('BYE ').length === 1, 3000, 'BYE to the second fork');
+  try {
+    await waitFor(() => t.sent('BYE ').length === 1, 3000, 'BYE to the second fork');
+  } catch (e) {
+    console.log(
+      sipp.proc.output(),
+      t.log.map((l) => `${l.at} ${l.message} ${String(l.meta.text ?? '').split('\r\n')[0]}`),
+    );
+    throw e;
+  }
   expect(dialog?.remoteTag).toMatch(/^forkA/);
   await dialog?.bye();
   const r = await sipp.done;

@@ -58,7 +58,7 @@ test('failures back off exponentially (with jitter) up to the cap; success reset
   expect((states.at(-1)?.nextAttemptAt as number) - core.clock.now()).toBe(3_540_000);
 });
 
-test('401 is answered with credentials; 423 raises the expiry to Min-Expires; stop() ends it', () => {
+test('401 is answered with credentials; 423 raises the expiry to Min-Expires; stop() unregisters', async () => {
   const core = new FakeCore();
   core.creds = { username: 'u', password: 'p' };
   const { r, states } = reg(core, { expires: 30 });
@@ -71,7 +71,11 @@ test('401 is answered with credentials; 423 raises the expiry to Min-Expires; st
   expect(header(s.req, 'expires')).toBe('120');
   s.onResponse(response(s.req, 200));
   expect(states.at(-1)).toMatchObject({ status: 'registered', expires: 120 });
-  r.stop();
+  const stopped = r.stop();
   expect(r.state().status).toBe('stopped');
+  const unreg = core.last('REGISTER');
+  expect(header(unreg.req, 'expires')).toBe('0');
+  unreg.onResponse(response(unreg.req, 200));
+  await stopped;
   expect(core.clock.pending()).toBe(0);
 });

@@ -318,4 +318,25 @@ describe('ClientInvite (UAC)', () => {
     again.onResponse(response(again.req, 407, { 'Proxy-Authenticate': 'Digest realm="r", nonce="n2"' }));
     expect(core.sent.length).toBe(ci2); // not retried twice
   });
+
+  test('a 422 is retried once with Session-Expires raised to Min-SE (RFC 4028 §7.4)', () => {
+    const core = new FakeCore();
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n', sessionExpires: 90 },
+      () => undefined,
+    );
+    ci.start();
+    const inv = core.last('INVITE');
+    expect(header(inv.req, 'session-expires')).toBe('90');
+    inv.onResponse(response(inv.req, 422, { 'Min-SE': '600' }));
+    const again = core.last('INVITE');
+    expect(header(again.req, 'session-expires')).toBe('600');
+    expect(header(again.req, 'min-se')).toBe('600');
+    expect(header(again.req, 'cseq')).toBe('2 INVITE');
+    let failed = 0;
+    ci.on('failed', (r: SipResponse) => (failed = r.status));
+    again.onResponse(response(again.req, 422, { 'Min-SE': '900' }));
+    expect(failed).toBe(422);
+  });
 });

@@ -168,3 +168,26 @@ test('IPv6: SIPp uac on [::1] calls the UA listening on [::1]', async () => {
 function header(hs: { name: string; value: string }[], name: string): string | undefined {
   return hs.find((h) => h.name.toLowerCase() === name)?.value;
 }
+
+test('UTF-8 survives the wire (display names, body): npm sip’s latin1 mangling is avoided', async () => {
+  const a = await startUa();
+  const b = await startUa();
+  let from = '';
+  let body = '';
+  a.ua.on('invite', (inv: ServerInvite) => {
+    from = header(inv.request.headers, 'from') ?? '';
+    body = inv.request.body;
+    inv.reject(486);
+  });
+  const sdp = SDP.replace('s=-', 's=Jürgen’s café ☎');
+  const call = b.ua.invite({
+    uri: `sip:alice@${a.addr('TCP')};transport=tcp`,
+    from: 'sip:bob@b.test',
+    fromDisplay: 'Jürgen Ünïcødé 😀',
+    body: sdp,
+  });
+  const { res } = await answered(call);
+  expect(res.status).toBe(486);
+  expect(from).toMatch(/^"Jürgen Ünïcødé 😀" <sip:bob@b.test>;tag=/);
+  expect(body).toBe(sdp);
+});

@@ -135,3 +135,21 @@ test('OPTIONS → 200 with Allow; BYE for an unknown dialog → 481; a malformed
   expect(t.log.some((l) => l.message === 'malformed SIP message' && l.meta.answered === 400)).toBe(true);
   expect(t.ua.liveDialogs()).toBe(0);
 });
+
+test('stop() ends a live dialog with BYE, then closes everything', async () => {
+  const t = await startUa();
+  let acked = false;
+  t.ua.on('invite', (inv: ServerInvite) => {
+    inv.on('ack', () => (acked = true));
+    inv.accept(SDP);
+  });
+  const sipp = await startSipp({ scenario: 'uac-wait-bye.xml', remote: t.addr(), port: await freePort() });
+  await waitFor(() => acked, 3000, 'the ACK');
+  expect(t.ua.liveDialogs()).toBe(1);
+  await t.ua.stop();
+  expect(t.ua.liveDialogs()).toBe(0);
+  const r = await sipp.done;
+  if (r.code !== 0) console.log(r.output);
+  expect(r.code).toBe(0);
+  expect(t.sent('BYE ').length).toBe(1);
+});

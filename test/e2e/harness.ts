@@ -1,0 +1,229 @@
+/**
+ * The end-to-end bed (issue 5, "End-to-end tests in CI"): a real Prosody with the gateway as its
+ * `gw.localhost` component, the gateway itself (SIP on a free UDP port), @xmpp/client bots for
+ * the XMPP users, and helpers to run SIPp scenarios from test/scenarios/sipp/e2e-*.xml. Every
+ * process a test file starts is stopped in `stopWorld` (afterAll), also when a test failed.
+ */
+import { execFileSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { parseConfig } from '../../src/config/config';
+import { Gateway } from '../../src/gateway/gateway';
+import { ProsodyServer } from '../support/prosody';
+import { freePort, stopAll, waitFor } from '../support/processes';
+import { startSipp, type Sipp, type SippOptions, type SippResult } from '../support/sipp';
+import { Bot, type Element } from '../xmpp/bots';
+import { conversationsOffer, NS_JINGLE, transportInfo, TRICKLED } from './stanzas';
+
+export const SECRET = 'e2e-secret';
+export const GW_DOMAIN = 'gw.localhost';
+
+export interface WorldOptions {
+  /** XMPP users to register: [user, password]. */
+  users?: Array<[string, string]>;
+  /** `sip.outbound` port (a SIPp UAS or a proxy); default: a fresh free port. */
+  outboundPort?: number;
+  gatherWindowMs?: number;
+  noAnswerSeconds?: number;
+  /** More `sip:` keys, as YAML lines (e.g. `outboundProxy: sip:127.0.0.1:5070`). */
+  sipYaml?: string[];
+}
+
+export interface World {
+  prosody: ProsodyServer;
+  gateway: Gateway;
+  /** The gateway's SIP port (UDP, 127.0.0.1). */
+  sipPort: number;
+  /** Where XMPP-originated calls go (`sip.outbound`). */
+  outboundPort: number;
+  /** The gateway's log lines (JSON objects), for failure reports. */
+  log: Array<Record<string, unknown>>;
+  bots: Bot[];
+}
+
+function captureLogger(lines: Array<Record<string, unknown>>): winston.Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) {
+        if (l.trim() === '') continue;
+        try {
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        } catch {
+          lines.push({ message: l });
+        }
+      }
+      cb();
+    },
+  });
+  return winston.createLogger({
+    level: 'debug',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream })],
+  });
+}
+
+/** Prosody, then the gateway (waits until its component is online). */
+export async function startWorld(o: WorldOptions = {}): Promise<World> {
+  const prosody = await ProsodyServer.start({ secret: SECRET, users: o.users ?? [] });
+  const sipPort = await freePort();
+  const outboundPort = o.outboundPort ?? (await freePort());
+  const config = parseConfig(
+    `
+xmpp:
+  service: xmpp://127.0.0.1:${prosody.componentPort}
+  domain: ${GW_DOMAIN}
+  secret: ${SECRET}
+  reconnect: { initialDelayMs: 100, maxDelayMs: 1000 }
+  iqTimeoutSeconds: 3
+sip:
+  listen: [ "udp://127.0.0.1:${sipPort}" ]
+  outbound: sip:127.0.0.1:${outboundPort}
+  trusted: [ "127.0.0.0/8" ]
+${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
+  gatherWindowMs: ${o.gatherWindowMs ?? 50}
+  noAnswerSeconds: ${o.noAnswerSeconds ?? 10}
+log: { level: debug }
+`,
+    'e2e.yaml',
+  );
+  const log: Array<Record<string, unknown>> = [];
+  const gateway = await Gateway.start(config, { logger: captureLogger(log), sip: { wireLog: true } });
+  const world: World = { prosody, gateway, sipPort, outboundPort, log, bots: [] };
+  try {
+    await gateway.xmpp.whenOnline(5000);
+  } catch (e) {
+    await stopWorld(world);
+    throw e;
+  }
+  return world;
+}
+
+/** A logged-in XMPP user (carbons on, available presence). */
+export async function connectBot(
+  w: World,
+  username: string,
+  password: string,
+  resource: string,
+): Promise<Bot> {
+  const bot = await Bot.connect({ port: w.prosody.c2sPort, username, password, resource });
+  w.bots.push(bot);
+  return bot;
+}
+
+/** After each test: the gateway has no call left, and the SIP leg no dialog or transaction. */
+export async function expectNoLiveCalls(w: World | undefined, ms = 5000): Promise<void> {
+  if (w === undefined) return;
+  await waitFor(
+    () => w.gateway.liveCalls() === 0,
+    ms,
+    `gateway.liveCalls() === 0 (is ${w.gateway.liveCalls()})`,
+  );
+  await waitFor(() => w.gateway.sip.liveDialogs() === 0, ms, `sip.liveDialogs() === 0`);
+}
+
+/** Stops every bot, the gateway, Prosody, and each peer process started through test/support. */
+export async function stopWorld(w: World | undefined): Promise<void> {
+  await stopAll();
+  if (w === undefined) return;
+  // E2E_LOG=file keeps the gateway's log of the whole file for a look after a failure.
+  if (process.env.E2E_LOG)
+    fs.appendFileSync(process.env.E2E_LOG, w.log.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  await Promise.all(w.bots.map((b) => b.stop()));
+  await w.gateway.stop().catch(() => undefined);
+  await w.prosody.dispose();
+}
+
+/** Runs a SIPp scenario (e2e-*.xml); `done` resolves with its exit code, stats and trace. */
+export function sipp(o: SippOptions): Promise<Sipp> {
+  return startSipp({ timeoutSec: 20, ...o });
+}
+
+/** Awaits SIPp and fails with its output and the gateway's log when it did not pass. */
+export async function sippPassed(s: Sipp, w?: World): Promise<SippResult> {
+  const r = await s.done;
+  if (r.code !== 0) {
+    const tail = (w?.log ?? [])
+      .slice(-80)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    throw new Error(`SIPp exited ${r.code}:\n${r.output.slice(-4000)}\n--- gateway log ---\n${tail}`);
+  }
+  return r;
+}
+
+/** The first SIPp trace entry whose first line starts with `prefix` (e.g. `'SIP/2.0 200'`, `'BYE'`). */
+export function traced(r: SippResult, direction: 'sent' | 'received', prefix: string): string | undefined {
+  return r.trace.find((e) => e.direction === direction && e.firstLine.startsWith(prefix))?.text;
+}
+
+// ── Jingle stanzas in and out ─────────────────────────────────────────────────────────────
+
+export function jingleOf(s: Element): Element | undefined {
+  return s.name === 'iq' ? s.getChild('jingle', NS_JINGLE) : undefined;
+}
+
+/** A predicate for `bot.waitFor`: a Jingle IQ set with this sid and action. */
+export const jingleAction =
+  (sid: string, action: string) =>
+  (s: Element): boolean =>
+    s.attrs.type === 'set' && jingleOf(s)?.attrs.sid === sid && jingleOf(s)?.attrs.action === action;
+
+/** `{ condition, text }` of a session-terminate's `<reason>`. */
+export function reasonOf(s: Element): { condition?: string; text?: string } {
+  const r = jingleOf(s)?.getChild('reason');
+  return {
+    condition: r?.getChildElements().find((c) => c.name !== 'text')?.name,
+    text: r?.getChildText('text') ?? undefined,
+  };
+}
+
+/** Sends an IQ and expects a result (not an error). */
+export async function iqOk(bot: Bot, iq: Element): Promise<Element> {
+  const answer = await bot.iq(iq);
+  if (answer.attrs.type !== 'result') throw new Error(`IQ refused: ${answer.toString()}`);
+  return answer;
+}
+
+export { Bot, NS_JINGLE, type Element };
+
+/** Resolves once something has bound UDP `port` on 127.0.0.1 (a SIPp UAS is ready). */
+export async function waitUdpBound(port: number, run?: Sipp, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  let exited = false;
+  void run?.proc.exited.then(() => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`SIPp exited before binding ${port}:\n${run?.proc.output().slice(-2000)}`);
+    const free = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+    if (!free) return;
+    if (Date.now() > until) throw new Error(`nothing bound UDP 127.0.0.1:${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether the peers of the e2e bed are installed. */
+export function peersAvailable(...bins: string[]): boolean {
+  return bins.every((b) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A Conversations-style call from `bot` to `to` (at the gateway): the session-initiate and a
+ * trickled candidate right behind it, both answered with an IQ result.
+ */
+export async function offerCall(bot: Bot, to: string, sid: string): Promise<void> {
+  const initiate = iqOk(bot, conversationsOffer({ to, from: bot.jid, sid }));
+  const trickle = iqOk(bot, transportInfo({ to, from: bot.jid, sid, name: '0', candidate: TRICKLED }));
+  await Promise.all([initiate, trickle]);
+}

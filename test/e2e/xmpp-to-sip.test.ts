@@ -1,0 +1,176 @@
+/**
+ * Issue 5, e2e item 1: an XMPP client (Conversations-style ICE + DTLS offer) calls
+ * `+15551230000@gw.localhost`; SIPp is the callee behind `sip.outbound`. Real Prosody, real
+ * gateway, real SIPp on free loopback ports. Hang-up from each side in turn.
+ */
+import { randomUUID } from 'node:crypto';
+import { prosodyAvailable } from '../support/prosody';
+import {
+  connectBot,
+  expectNoLiveCalls,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  offerCall,
+  peersAvailable,
+  reasonOf,
+  sipp,
+  sippPassed,
+  startWorld,
+  stopWorld,
+  traced,
+  waitUdpBound,
+  type Bot,
+  type Element,
+  type World,
+} from './harness';
+import { jmiChild } from '../xmpp/bots';
+import {
+  conversationsOffer,
+  jmiPropose,
+  NS_DTLS,
+  NS_ICE,
+  terminate,
+  transportInfo,
+  TRICKLED,
+} from './stanzas';
+
+const maybe = prosodyAvailable() && peersAvailable('sipp') ? describe : describe.skip;
+const CALLEE = '+15551230000@gw.localhost';
+const SIPP_FP = Array(32).fill('5A').join(':');
+
+maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
+  let w: World | undefined;
+  let alice: Bot;
+
+  beforeAll(async () => {
+    w = await startWorld({ users: [['alice', 'alicepass']] });
+    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+  });
+  afterEach(() => expectNoLiveCalls(w));
+  afterAll(() => stopWorld(w));
+
+  /** Places the call (after a JMI propose → proceed when `viaJmi`); resolves on the session-accept. */
+  async function call(
+    scenario: string,
+    viaJmi = false,
+  ): Promise<{
+    sid: string;
+    to: string;
+    accept: Element;
+    setupMs: number;
+    sippRun: Awaited<ReturnType<typeof sipp>>;
+  }> {
+    const world = w as World;
+    const s = await sipp({ scenario, port: world.outboundPort });
+    await waitUdpBound(world.outboundPort, s);
+    const sid = randomUUID();
+    let to = CALLEE;
+    if (viaJmi) {
+      // XEP-0353: Conversations proposes first; the gateway proceeds for the SIP callee.
+      await alice.send(jmiPropose({ to: CALLEE, id: sid }));
+      const proceed = await alice.waitFor((s) => jmiChild(s, 'proceed')?.attrs.id === sid, 4000, 'proceed');
+      to = proceed.attrs.from as string;
+      expect(to).toBe(`${CALLEE}/sip`);
+    }
+    const accepted = alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    let acceptAt = 0;
+    void accepted.then(
+      () => (acceptAt = Date.now()),
+      () => undefined,
+    );
+    // The offer and a trickled candidate right behind it, as Conversations does.
+    await offerCall(alice, to, sid);
+    const ringing = await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'session-info ringing');
+    expect(jingleOf(ringing)?.getChild('ringing', 'urn:xmpp:jingle:apps:rtp:info:1')).toBeDefined();
+    const accept = await accepted;
+    return { sid, to, accept, setupMs: acceptAt, sippRun: s };
+  }
+
+  function expectSippAnswer(accept: Element): void {
+    const j = jingleOf(accept) as Element;
+    const content = j.getChild('content');
+    expect(content?.attrs.name).toBe('0');
+    const desc = content?.getChild('description', 'urn:xmpp:jingle:apps:rtp:1');
+    expect(desc?.getChildren('payload-type').map((p) => p.attrs.name)).toEqual(['opus', 'telephone-event']);
+    expect(desc?.getChild('rtcp-mux')).toBeDefined();
+    const t = content?.getChild('transport', NS_ICE);
+    expect(t?.attrs).toMatchObject({ ufrag: 'SiPp', pwd: 'sipppasswordsipppassword' });
+    const fp = t?.getChild('fingerprint', NS_DTLS);
+    expect(fp?.attrs.hash?.toLowerCase()).toBe('sha-256');
+    expect(fp?.attrs.setup).toBe('active');
+    expect(fp?.getText().toUpperCase()).toBe(SIPP_FP);
+    const cands = (t?.getChildren('candidate') ?? []).map((c) => c.attrs);
+    expect(cands).toEqual([
+      expect.objectContaining({
+        foundation: '1',
+        component: '1',
+        ip: '127.0.0.1',
+        port: '49170',
+        type: 'host',
+        priority: '2130706431',
+      }),
+      expect.objectContaining({
+        foundation: '2',
+        ip: '192.0.2.50',
+        port: '49170',
+        type: 'srflx',
+        'rel-addr': '127.0.0.1',
+        'rel-port': '49170',
+      }),
+    ]);
+    expect(j.getChild('group', 'urn:xmpp:jingle:apps:grouping:0')?.attrs.semantics).toBe('BUNDLE');
+  }
+
+  test('the client hangs up: SIPp sees the BYE', async () => {
+    const { sid, accept, setupMs, sippRun } = await call('e2e-uas-dtls-bye-in.xml');
+    expectSippAnswer(accept);
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    const r = await sippPassed(sippRun, w);
+    const ok = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('SIP/2.0 200'));
+    // Call setup through the gateway: SIPp's 200 OK sent → the client has the session-accept.
+    if (ok) console.log(`e2e: SIP 200 OK → session-accept in ${setupMs - ok.at} ms`);
+    expect(traced(r, 'received', 'BYE')).toMatch(/^BYE sip:sipp@127\.0\.0\.1:\d+ SIP\/2\.0/);
+    expect(traced(r, 'received', 'INVITE')).toMatch(/^INVITE sip:\+15551230000@127\.0\.0\.1:\d+ SIP\/2\.0/);
+    expect(traced(r, 'received', 'INVITE')).toMatch(/\r?\nFrom: <sip:alice%40localhost@gw\.localhost>;tag=/);
+  });
+
+  test('SIPp hangs up: the client gets session-terminate <success/>', async () => {
+    const { sid, accept, sippRun } = await call('e2e-uas-dtls-bye-out.xml');
+    expectSippAnswer(accept);
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
+    await sippPassed(sippRun, w);
+  });
+
+  test('Conversations-style JMI first: propose → proceed → the call → finish', async () => {
+    const { sid, to, accept, sippRun } = await call('e2e-uas-dtls-bye-in.xml', true);
+    expectSippAnswer(accept);
+    await iqOk(alice, terminate({ to, sid }));
+    await sippPassed(sippRun, w);
+    const fin = await alice.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === sid, 4000, 'finish');
+    expect(fin.attrs.from).toBe(`${CALLEE}/sip`);
+  });
+
+  test('a propose to an address that maps to no SIP URI is rejected with <gone/>', async () => {
+    const id = randomUUID();
+    await alice.send(jmiPropose({ to: 'nobody\\40@gw.localhost', id }));
+    const rej = await alice.waitFor((s) => jmiChild(s, 'reject')?.attrs.id === id, 4000, 'reject');
+    expect(jmiChild(rej, 'reject')?.getChild('reason')?.getChild('gone')).toBeDefined();
+  });
+
+  test('a candidate trickled after the INVITE went out reaches SIP in a re-INVITE after the answer', async () => {
+    const world = w as World;
+    const run = await sipp({ scenario: 'e2e-uas-dtls-reinvite.xml', port: world.outboundPort });
+    await waitUdpBound(world.outboundPort, run);
+    const sid = randomUUID();
+    await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
+    await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'ringing');
+    await iqOk(alice, transportInfo({ to: CALLEE, from: alice.jid, sid, name: '0', candidate: TRICKLED }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    expectSippAnswer(accept);
+    await new Promise((r) => setTimeout(r, 300));
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    await sippPassed(run, world);
+  });
+});
