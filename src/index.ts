@@ -7,7 +7,12 @@ export { parseSdp, writeSdp, emptyCapNeg } from './sdp';
 export type { Sdp, SdpMedia, CapNeg, Fingerprint } from './sdp/types';
 export { parseSipMessage, serializeSipMessage } from './sip';
 export type { SipMessage, SipRequest, SipResponse, SipHeader } from './sip/types';
-export { jingleToSdp, jingleToSdpObject, sdpToJingle, type SdpToJingleOptions } from './translate/description';
+export {
+  jingleToSdp,
+  jingleToSdpObject,
+  sdpToJingle,
+  type SdpToJingleOptions,
+} from './translate/description';
 export type { JingleToSdpOptions } from './translate/session';
 export { jingleToSip, sipToJingle } from './translate/message';
 export { jingleIqToSip } from './translate/jingle-to-sip';

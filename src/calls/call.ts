@@ -104,7 +104,8 @@ export abstract class Call {
     this.timers.clear();
     this.done = true;
     this.jingle.apply('terminate');
-    if (this.dialog.state !== 'terminated') this.dialog.apply(this.dialog.state === 'confirmed' ? 'bye' : 'cancel');
+    if (this.dialog.state !== 'terminated')
+      this.dialog.apply(this.dialog.state === 'confirmed' ? 'bye' : 'cancel');
     out.push({ kind: 'ended', condition });
   }
 
@@ -131,12 +132,19 @@ export abstract class Call {
   protected acceptJingle(out: Effect[], iq: JingleIq): boolean {
     const event = jingleEventOf(iq.jingle.action);
     if (event === undefined) {
-      out.push(this.iqErrorEffect(iq, 'feature-not-implemented', undefined, `${iq.jingle.action} is not supported`));
+      out.push(
+        this.iqErrorEffect(iq, 'feature-not-implemented', undefined, `${iq.jingle.action} is not supported`),
+      );
       return false;
     }
     if (!this.jingle.apply(event).ok) {
       out.push(
-        this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `${iq.jingle.action} in state ${this.jingle.state}`),
+        this.iqErrorEffect(
+          iq,
+          'unexpected-request',
+          'out-of-order',
+          `${iq.jingle.action} in state ${this.jingle.state}`,
+        ),
       );
       return false;
     }

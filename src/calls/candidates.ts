@@ -37,7 +37,8 @@ export function mergeCandidates(contents: Content[], update: readonly Content[])
       into.candidates.push(c);
       added++;
     }
-    if (into.fingerprints.length === 0 && from.fingerprints.length > 0) into.fingerprints = [...from.fingerprints];
+    if (into.fingerprints.length === 0 && from.fingerprints.length > 0)
+      into.fingerprints = [...from.fingerprints];
   }
   return added;
 }

@@ -54,7 +54,15 @@ export type Effect =
       text?: string;
     }
   | { kind: 'send-jingle'; from: string; to: string; jingle: Jingle }
-  | { kind: 'send-jmi'; jmi: JmiKind; from: string; to: string; id: string; media?: string[]; reason?: Reason }
+  | {
+      kind: 'send-jmi';
+      jmi: JmiKind;
+      from: string;
+      to: string;
+      id: string;
+      media?: string[];
+      reason?: Reason;
+    }
   | { kind: 'sip-invite'; uri: string; from: string; to: string; body: string; callId: string }
   | { kind: 'sip-cancel' }
   | { kind: 'sip-bye'; headers: SipHeader[] }

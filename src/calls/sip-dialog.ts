@@ -18,8 +18,20 @@ export type DialogEvent = 'invite' | 'trying' | 'ringing' | 'answered' | 'failed
 
 export const DIALOG_TABLE: TransitionTable<DialogState, DialogEvent> = {
   none: { invite: 'calling', cancel: 'terminated', failed: 'terminated' },
-  calling: { trying: 'proceeding', ringing: 'early', answered: 'confirmed', failed: 'terminated', cancel: 'terminated' },
-  proceeding: { trying: 'proceeding', ringing: 'early', answered: 'confirmed', failed: 'terminated', cancel: 'terminated' },
+  calling: {
+    trying: 'proceeding',
+    ringing: 'early',
+    answered: 'confirmed',
+    failed: 'terminated',
+    cancel: 'terminated',
+  },
+  proceeding: {
+    trying: 'proceeding',
+    ringing: 'early',
+    answered: 'confirmed',
+    failed: 'terminated',
+    cancel: 'terminated',
+  },
   early: { ringing: 'early', answered: 'confirmed', failed: 'terminated', cancel: 'terminated' },
   // RFC 3261 §9.1: a CANCEL after the 2xx has no effect on the dialog; the BYE ends it.
   confirmed: { bye: 'terminated', failed: 'terminated', answered: 'confirmed', cancel: 'confirmed' },

@@ -5,18 +5,7 @@
  * id ip port type>` children (§5): component 1 is RTP, component 2 RTCP.
  */
 import { Element } from 'ltx';
-import {
-  UINT32_MAX,
-  append,
-  build,
-  localName,
-  nsOf,
-  optInt,
-  optString,
-  reqInt,
-  reqHost,
-  tag,
-} from './attrs';
+import { UINT32_MAX, append, build, localName, nsOf, optInt, optString, reqInt, reqHost, tag } from './attrs';
 import { NS_DTLS, NS_RAW_UDP } from './namespaces';
 import { dtlsFingerprintToElement, parseDtlsFingerprint } from './xep0320';
 import type { RawCandidate, RawUdpTransport } from './types';

@@ -148,8 +148,12 @@ export async function sippPassed(s: Sipp, w?: World): Promise<SippResult> {
       .slice(-80)
       .map((l) => JSON.stringify(l))
       .join('\n');
-    throw new Error(`SIPp exited ${r.code}:\n${r.output.slice(-4000)}\n--- gateway log ---\n${tail}`);
+    throw new Error(
+      `SIPp exited ${r.code} (trace in ${s.dir}):\n${r.output.slice(-4000)}\n--- gateway log ---\n${tail}`,
+    );
   }
+  // Kept for a look when it failed; removed when it passed.
+  fs.rmSync(s.dir, { recursive: true, force: true });
   return r;
 }
 

@@ -51,6 +51,7 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
     const proposes = await Promise.all(
       [phone, laptop].map((d) => d.waitFor((s) => jmiChild(s, 'propose') !== undefined, 8000, 'propose')),
     );
+    const proposedAt = Date.now();
     const id = jmiChild(proposes[0], 'propose')?.attrs.id as string;
     expect(jmiChild(proposes[1], 'propose')?.attrs.id).toBe(id);
     const caller = proposes[0].attrs.from as string;
@@ -74,6 +75,7 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
       '192.0.2.60 49170 srflx',
     ]);
 
+    const acceptedAt = Date.now();
     await iqOk(phone, dtlsAccept({ initiate, to: caller, from: phone.jid, fp: fingerprint('A1') }));
 
     // The other device is told: its server copies the proceed to it (carbons).
@@ -87,6 +89,14 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
     const fin = await laptop.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === id, 4000, 'finish');
     expect(jmiChild(fin, 'finish')?.getChild('reason')?.getChild('success')).toBeDefined();
     const r = await sippPassed(run, world);
+    const sentInvite = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('INVITE'));
+    const got200 = r.trace.find((e) => e.direction === 'received' && e.firstLine.startsWith('SIP/2.0 200'));
+    if (sentInvite && got200) {
+      console.log(
+        `e2e SIP → XMPP: INVITE → <propose> on both devices ≤ ${proposedAt - sentInvite.at} ms; ` +
+          `session-accept → 200 at SIPp ${got200.at - acceptedAt} ms (gather window 50)`,
+      );
+    }
     const ok = traced(r, 'received', 'SIP/2.0 200') ?? '';
     expect(ok).not.toMatch(/a=setup:actpass/);
     expect(r.trace.map((e) => `${e.direction} ${e.firstLine.split(' ').slice(0, 2).join(' ')}`)).toEqual(

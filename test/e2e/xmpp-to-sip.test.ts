@@ -42,6 +42,7 @@ const SIPP_FP = Array(32).fill('5A').join(':');
 maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
   let w: World | undefined;
   let alice: Bot;
+  let initiatedAt = 0;
 
   beforeAll(async () => {
     w = await startWorld({ users: [['alice', 'alicepass']] });
@@ -80,6 +81,7 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
       () => undefined,
     );
     // The offer and a trickled candidate right behind it, as Conversations does.
+    initiatedAt = Date.now();
     await offerCall(alice, to, sid);
     const ringing = await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'session-info ringing');
     expect(jingleOf(ringing)?.getChild('ringing', 'urn:xmpp:jingle:apps:rtp:info:1')).toBeDefined();
@@ -129,7 +131,13 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
     const r = await sippPassed(sippRun, w);
     const ok = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('SIP/2.0 200'));
     // Call setup through the gateway: SIPp's 200 OK sent → the client has the session-accept.
-    if (ok) console.log(`e2e: SIP 200 OK → session-accept in ${setupMs - ok.at} ms`);
+    const invite = r.trace.find((e) => e.direction === 'received' && e.firstLine.startsWith('INVITE'));
+    if (ok && invite) {
+      console.log(
+        `e2e XMPP → SIP: session-initiate → INVITE at SIPp ${invite.at - initiatedAt} ms (gather window 50); ` +
+          `SIP 200 OK → session-accept ${setupMs - ok.at} ms`,
+      );
+    }
     expect(traced(r, 'received', 'BYE')).toMatch(/^BYE sip:sipp@127\.0\.0\.1:\d+ SIP\/2\.0/);
     expect(traced(r, 'received', 'INVITE')).toMatch(/^INVITE sip:\+15551230000@127\.0\.0\.1:\d+ SIP\/2\.0/);
     expect(traced(r, 'received', 'INVITE')).toMatch(/\r?\nFrom: <sip:alice%40localhost@gw\.localhost>;tag=/);

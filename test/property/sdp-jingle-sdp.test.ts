@@ -195,7 +195,9 @@ describe('property: SDP → Jingle → SDP', () => {
   });
 
   it('an answer keeps the offered profile exactly (RFC 3264 §6)', () => {
-    const offer = parseSdp(`${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`);
+    const offer = parseSdp(
+      `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`,
+    );
     const answer = sdpToJingle(offer, { action: 'session-accept' });
     expect(parseSdp(jingleToSdp(answer, { offer })).media[0]!.protocol).toBe('UDP/TLS/RTP/SAVPF');
   });
