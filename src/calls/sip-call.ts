@@ -25,7 +25,7 @@ import { InputError } from '../errors';
 import { Call, type CallContext } from './call';
 import { mergeCandidates } from './candidates';
 import type { CallEvent, Effect } from './events';
-import { reasonOf } from './xmpp-call';
+import { byeEffect, reasonOf } from './sip-reasons';
 
 export class SipCall extends Call {
   readonly origin = 'sip';
@@ -281,12 +281,7 @@ export class SipCall extends Call {
   }
 
   private bye(out: Effect[], condition: ReasonCondition, text?: string): void {
-    const mapped = reasonToSip(condition);
-    const headers =
-      condition === 'success' || mapped.status === undefined
-        ? []
-        : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
-    out.push({ kind: 'sip-bye', headers });
+    out.push(byeEffect(condition, text));
   }
 
   /** Before a device proceeded: JMI retract to the bare JID; after: session-terminate to it. */

@@ -18,7 +18,8 @@ import { header } from '../sip';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
-import { formatReasonHeader, parseReasonHeader, reasonToSip, sipToReason } from '../translate/reason';
+import { sipToReason } from '../translate/reason';
+import { byeEffect, reasonOf } from './sip-reasons';
 import { Call, type CallContext } from './call';
 import { mergeCandidates } from './candidates';
 import type { CallEvent, Effect } from './events';
@@ -224,12 +225,7 @@ export class XmppCall extends Call {
       return;
     }
     if (this.dialog.state !== 'confirmed') return;
-    const mapped = reasonToSip(condition);
-    const headers =
-      condition === 'success' || mapped.status === undefined
-        ? []
-        : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
-    out.push({ kind: 'sip-bye', headers });
+    out.push(byeEffect(condition, text));
   }
 
   private terminateJingle(out: Effect[], reason: Reason): void {
@@ -244,19 +240,5 @@ export class XmppCall extends Call {
     this.hangUpSip(out, condition, text);
     if (tellXmpp) this.terminateJingle(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
-  }
-}
-
-/** RFC 3326: the first SIP or Q.850 value of a Reason header that maps to a condition. */
-export function reasonOf(value: string | undefined): Reason | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
-    if (!first?.condition) return undefined;
-    return first.text === undefined
-      ? { condition: first.condition }
-      : { condition: first.condition, text: first.text };
-  } catch {
-    return undefined;
   }
 }

@@ -83,12 +83,18 @@ export async function startSipp(o: SippOptions): Promise<Sipp> {
     ...(o.extra ?? []),
   ];
   const proc = spawnProc('sipp', 'timeout', args, { cwd: dir });
-  const done = proc.exited.then(({ code }) => ({
-    code,
-    stats: readStats(path.join(dir, 'stat.csv')),
-    trace: readTrace(path.join(dir, 'messages.log')),
-    output: proc.output() + readIf(path.join(dir, 'errors.log')),
-  }));
+  const done = proc.exited
+    .then(({ code }) => ({
+      code,
+      stats: readStats(path.join(dir, 'stat.csv')),
+      trace: readTrace(path.join(dir, 'messages.log')),
+      output: proc.output() + readIf(path.join(dir, 'errors.log')),
+    }))
+    .then((result) => {
+      // Everything a test needs is in the result now; keep the folder only when asked to.
+      if (!process.env.KEEP_SIPP_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+      return result;
+    });
   return { proc, dir, done };
 }
 
