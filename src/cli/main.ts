@@ -53,7 +53,13 @@ export function main(argv: string[]): void {
     .option('--config <file>', 'gateway config (YAML)')
     .action(async (opts: { config?: string }) => {
       const { runGateway } = await import('./run');
-      await runGateway(opts.config);
+      try {
+        await runGateway(opts.config);
+      } catch (e) {
+        // A bad config file, a SIP port already taken: one clear line, no stack.
+        process.stderr.write(`jingle-sip-gateway: cannot start: ${printable((e as Error).message)}\n`);
+        process.exit(1);
+      }
     });
 
   program.parseAsync(['node', 'jingle-sip-gateway', ...argv]).catch((e: unknown) => {
