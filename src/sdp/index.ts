@@ -20,3 +20,4 @@ export {
 } from './capneg';
 export type { CapNegAttribute } from './capneg';
 export { formatCandidate, parseCandidate } from './candidate';
+export { MAX_SDPFRAG_BYTES, parseSdpFrag, writeSdpFrag, type SdpFrag, type SdpFragMedia } from './sdpfrag';

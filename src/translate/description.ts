@@ -3,7 +3,8 @@
  */
 import { parseJingleXml } from '../jingle';
 import type { Jingle, JingleAction } from '../jingle/types';
-import { parseSdp, writeSdp } from '../sdp';
+import { parseSdp, writeSdp, writeSdpFrag } from '../sdp';
+import { transportInfoToSdpFrag } from './trickle';
 import type { Sdp } from '../sdp/types';
 import { InputError } from '../errors';
 import { perspectiveOf, type Perspective } from './roles';
@@ -27,7 +28,10 @@ const DESCRIBING: ReadonlySet<JingleAction> = new Set([
  * session-accept the responder's answer.
  */
 export function jingleToSdp(input: string | Jingle, opts: JingleToSdpOptions = {}): string {
-  return writeSdp(jingleToSdpObject(input, opts));
+  const j = typeof input === 'string' ? parseJingleXml(input).jingle : input;
+  // A transport-info carries trickled candidates: its SDP form is an RFC 8840 sdpfrag.
+  if (j.action === 'transport-info') return writeSdpFrag(transportInfoToSdpFrag(j));
+  return writeSdp(jingleToSdpObject(j, opts));
 }
 
 export function jingleToSdpObject(input: string | Jingle, opts: JingleToSdpOptions = {}): Sdp {

@@ -10,6 +10,7 @@
  * | session-info `<ringing/>`           | 180 Ringing                                      |
  * | session-terminate by the initiator  | CANCEL (`cancel`), else BYE with a Reason header |
  * | session-terminate by the responder  | a final 4xx–6xx before the answer, BYE after     |
+ * | transport-info                      | INFO with an RFC 8840 trickle-ice sdpfrag        |
  */
 import type { GatewayConfig } from '../config/config';
 import { addressContext } from '../config/address-context';
@@ -20,7 +21,8 @@ import { formatNameAddr, formatVia, newBranch } from '../sip';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
 import { jingleToSdpObject } from './description';
-import { writeSdp } from '../sdp';
+import { writeSdp, writeSdpFrag } from '../sdp';
+import { transportInfoToSdpFrag } from './trickle';
 import { formatReasonHeader, reasonToSip } from './reason';
 import { stableId } from './ice';
 
@@ -114,6 +116,8 @@ export function jingleIqToSip(
       );
     case 'session-terminate':
       return terminate(iq, ctx, config, dialog);
+    case 'transport-info':
+      return trickleInfo(iq, ctx, config);
     default:
       throw new InputError(
         'translate',
@@ -197,6 +201,36 @@ function answerResponse(
     jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }),
   );
   return { kind: 'response', status, reason, ...withSdp(headers, sdp) };
+}
+
+/**
+ * transport-info (XEP-0176 §6) → SIP INFO with an RFC 8840 sdpfrag, Info-Package `trickle-ice`
+ * (RFC 8840 §4.2, RFC 6086 §5.2: Content-Disposition names the package).
+ */
+function trickleInfo(
+  iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
+  ctx: AddressContext,
+  config: GatewayConfig,
+): SipRequest {
+  const j = iq.jingle;
+  const self = need(iq.from ?? j.initiator, '<iq> from', 'missing: who trickles');
+  const peer = need(iq.to ?? j.responder, '<iq> to', 'missing: the peer JID at the gateway');
+  const uri = jidToSipUri(bareJid(peer), ctx);
+  const from = callerJidToSipFrom(self, ctx);
+  const body = writeSdpFrag(transportInfoToSdpFrag(j));
+  const headers: SipHeader[] = [
+    { name: 'Via', value: viaHeader(local(config, uri)) },
+    { name: 'Max-Forwards', value: '70' },
+    { name: 'From', value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${j.sid}`) } }) },
+    { name: 'To', value: formatNameAddr({ uri, params: { tag: stableId(`to ${j.sid}`) } }) },
+    { name: 'Call-ID', value: callIdForSid(j.sid, config) },
+    { name: 'CSeq', value: '2 INFO' },
+    { name: 'Info-Package', value: 'trickle-ice' },
+    { name: 'Content-Disposition', value: 'Info-Package' },
+    { name: 'Content-Type', value: 'application/trickle-ice-sdpfrag' },
+    { name: 'User-Agent', value: config.sip.userAgent },
+  ];
+  return { kind: 'request', method: 'INFO', uri, headers, body };
 }
 
 /**

@@ -11,6 +11,7 @@
  * | 3xx–6xx to INVITE            | session-terminate, mapped reason, `<text>` = SIP text  |
  * | BYE                          | session-terminate `success`, or the Reason header's    |
  * | CANCEL                       | session-terminate `cancel`                             |
+ * | INFO trickle-ice-sdpfrag     | transport-info (RFC 8840)                              |
  *
  * Requests come from the SIP party (From) to the XMPP user (request-URI / To); responses from
  * the SIP party (To) to the XMPP user (From).
@@ -24,6 +25,8 @@ import { header, parseCSeq, parseNameAddr } from '../sip';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/types';
 import { sipCallerToJid, sipUriToJid, type AddressContext } from './address';
 import { sdpToJingle } from './description';
+import { parseSdpFrag } from '../sdp';
+import { sdpFragToContents } from './trickle';
 import { parseReasonHeader, sipToReason } from './reason';
 
 /** The sid for a Call-ID: ours (`<sid>@<sip host>`) unwraps; any other is hashed (XEP-0166 §7.1: opaque). */
@@ -103,11 +106,25 @@ function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig
       const j: Jingle = { action: 'session-terminate', sid, contents: [], groups: [], reason };
       return { id, type: 'set', from, to, jingle: j };
     }
+    case 'INFO': {
+      // RFC 8840 §4.2: trickled candidates; other INFO packages have no Jingle form here.
+      const type = header(msg, 'Content-Type')?.split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/trickle-ice-sdpfrag') {
+        throw new InputError(
+          'sip',
+          'INFO request',
+          `Content-Type '${type ?? ''}' has no Jingle form (trickle-ice-sdpfrag has)`,
+        );
+      }
+      const to = sipUriToJid(uriOf(msg, 'To'), ctx);
+      const contents = fromBody('INFO', () => sdpFragToContents(parseSdpFrag(msg.body)));
+      return { id, type: 'set', from, to, jingle: { action: 'transport-info', sid, contents, groups: [] } };
+    }
     default:
       throw new InputError(
         'sip',
         `${msg.method} request`,
-        'has no Jingle form (INVITE, BYE and CANCEL have)',
+        'has no Jingle form (INVITE, BYE, CANCEL and trickle INFO have)',
       );
   }
 }
