@@ -102,8 +102,8 @@ describe('jingle → sip', () => {
   });
 
   it('an action with no SIP form is refused, naming it', () => {
-    expect(() => jingleToSip(read('jingle-xep/xep0176-transport-info.xml'), config)).toThrow(
-      /transport-info/,
+    expect(() => jingleToSip(read('jingle-xep/xep0167-ex14-description-info.xml'), config)).toThrow(
+      /description-info/,
     );
   });
 });
