@@ -17,6 +17,10 @@ export async function runGateway(file?: string): Promise<void> {
       () => process.exit(1),
     );
   };
+  // A carrier-grade gateway does not fall over on one stray promise: log it, keep serving.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`jingle-sip-gateway: unhandled rejection: ${String(reason).split('\n')[0]}\n`);
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
