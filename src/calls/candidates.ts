@@ -2,7 +2,8 @@
  * Trickled candidates (XEP-0176 §6 transport-info) folded into the contents they belong to,
  * so the SDP sent later carries all of them (DESIGN.md §Transport: never drop candidates).
  */
-import type { Content, IceCandidate } from '../jingle/types';
+import type { Content, IceCandidate, JingleIq } from '../jingle/types';
+import type { Effect } from './events';
 
 function key(c: IceCandidate): string {
   return `${c.component} ${c.protocol} ${c.ip} ${c.port} ${c.foundation}`;
@@ -41,4 +42,21 @@ export function mergeCandidates(contents: Content[], update: readonly Content[])
       into.fingerprints = [...from.fingerprints];
   }
   return added;
+}
+
+/**
+ * A transport-info naming a content the session does not have is refused with bad-request
+ * (XEP-0166 §7.2), instead of its candidates being dropped unseen. Returns true when refused.
+ */
+export function unknownContent(
+  out: Effect[],
+  iq: JingleIq,
+  contents: readonly Content[],
+  error: (text: string) => Effect,
+): boolean {
+  if (iq.jingle.action !== 'transport-info') return false;
+  const unknown = iq.jingle.contents.find((c) => !contents.some((k) => k.name === c.name));
+  if (!unknown) return false;
+  out.push(error(`no content named '${unknown.name}' in this session`));
+  return true;
 }

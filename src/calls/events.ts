@@ -16,6 +16,8 @@ export type CallEvent =
   | { kind: 'jingle-result'; action: JingleAction }
   | { kind: 'jingle-error'; action: JingleAction; text: string }
   | { kind: 'jmi'; jmi: JmiKind; from: string; reason?: Reason }
+  /** A JMI message of ours bounced or the proposal expired: no device will answer it. */
+  | { kind: 'jmi-bounced' }
   | { kind: 'xmpp-down' }
   // SIP side
   | { kind: 'sip-provisional'; response: SipResponse }
@@ -25,6 +27,8 @@ export type CallEvent =
   | { kind: 'sip-ack' }
   | { kind: 'sip-ack-timeout' }
   | { kind: 'sip-bye'; request: SipRequest }
+  /** A re-INVITE of ours got its final response (or failed): offer/answer is stable again. */
+  | { kind: 'sip-reinvite-done' }
   | { kind: 'sip-down' }
   // time and lifecycle
   | { kind: 'timer'; name: TimerName }

@@ -23,7 +23,7 @@ import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
 import { Call, type CallContext } from './call';
-import { mergeCandidates } from './candidates';
+import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
 import { byeEffect, reasonOf } from './sip-reasons';
 
@@ -127,6 +127,14 @@ export class SipCall extends Call {
         this.acked = true;
         if (this.lateCandidates) this.reinvite(out);
         return;
+      case 'sip-reinvite-done':
+        this.offerAnswer.apply('remote-answer');
+        if (this.lateCandidates) this.reinvite(out);
+        return;
+      case 'jmi-bounced':
+        // The propose reached no device (all offline): nobody will answer.
+        if (this.device === undefined) this.abort(out, 'timeout', 'no device of the callee is online');
+        return;
       case 'sip-ack-timeout':
         // RFC 3261 §13.3.1.4: the SIP leg has sent BYE; the XMPP side hears why.
         this.dialog.apply('bye');
@@ -150,6 +158,8 @@ export class SipCall extends Call {
       case 'xmpp-down':
         return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
       case 'sip-down':
+        // The dialog ended without a BYE (session timer, a failed re-INVITE): the XMPP side hears it.
+        this.tellXmpp(out, { condition: 'connectivity-error', text: 'the SIP dialog ended' });
         return this.end(out, 'connectivity-error');
       case 'shutdown':
         return this.abort(out, 'general-error', 'gateway shutting down');
@@ -176,6 +186,15 @@ export class SipCall extends Call {
     if (kind === 'reject' && this.device === undefined && bareJid(from) === this.callee) {
       return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
     }
+    // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
+    if ((kind === 'reject' || kind === 'finish') && from === this.device) {
+      const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
+      if (this.dialog.state === 'confirmed') {
+        this.bye(out, condition, reason?.text);
+        return this.end(out, condition);
+      }
+      return this.refuse(out, condition, reason?.text, false);
+    }
   }
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
@@ -183,6 +202,8 @@ export class SipCall extends Call {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
+    if (unknownContent(out, iq, this.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e)))
+      return;
     if (!this.acceptJingle(out, iq)) return;
     const j = iq.jingle;
     this.result(out, iq);
@@ -256,25 +277,40 @@ export class SipCall extends Call {
     out.push({ kind: 'sip-accept', body });
   }
 
-  /** A new offer with the device's candidates so far: the answer's media, origin version + 1. */
+  /**
+   * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8). It keeps
+   * what the first exchange settled — the profiles and the DTLS roles (RFC 8842 §5.5) — so it
+   * is written like the answer was, less the answer-only a=acfg (RFC 5939 §3.12). One re-INVITE
+   * at a time: later candidates wait for it to finish (RFC 3261 §14.1).
+   */
   private reinvite(out: Effect[]): void {
-    this.lateCandidates = false;
     if (!this.accept) return;
+    if (this.offerAnswer.state !== 'stable') {
+      this.lateCandidates = true;
+      return;
+    }
+    this.lateCandidates = false;
     const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
     this.sdpVersion += 1;
     const sdp = jingleToSdpObject(this.accept, {
       offer: this.offerSdp,
       origin: { address: host, sessionVersion: this.sdpVersion },
     });
+    for (const m of sdp.media) m.capneg.acfg = [];
+    this.offerAnswer.apply('local-offer');
     out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
   /** A final response to the INVITE with the mapped status (DESIGN.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
     const mapped = reasonToSip(condition);
-    const status = mapped.status ?? 480;
+    // A device that hangs up (success) or gives up (cancel) before answering has not answered:
+    // 480, not "Call completed" or 487, which would tell the caller it cancelled (RFC 3261 §21).
+    const unanswered = condition === 'success' || condition === 'cancel' || mapped.status === undefined;
+    const status = unanswered ? 480 : (mapped.status as number);
+    const phrase = unanswered ? 'Temporarily Unavailable' : mapped.text;
     const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
-    out.push({ kind: 'sip-reject', status, reason: mapped.text, headers });
+    out.push({ kind: 'sip-reject', status, reason: phrase, headers });
     this.dialog.apply('failed');
     if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);

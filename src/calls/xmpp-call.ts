@@ -13,7 +13,7 @@
  */
 import { writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import type { Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
+import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header } from '../sip';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
@@ -21,7 +21,7 @@ import { callIdForSid } from '../translate/jingle-to-sip';
 import { sipToReason } from '../translate/reason';
 import { byeEffect, reasonOf } from './sip-reasons';
 import { Call, type CallContext } from './call';
-import { mergeCandidates } from './candidates';
+import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
 import { isEarly } from './sip-dialog';
 
@@ -35,6 +35,8 @@ export class XmppCall extends Call {
   private ringing = false;
   /** Candidates that arrived after the INVITE: sent in a re-INVITE once the call is answered. */
   private lateCandidates = false;
+  /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
+  private reofferSetup?: Setup;
   /** The `o=` version of our last SDP offer. */
   private sdpVersion = 1;
 
@@ -98,8 +100,11 @@ export class XmppCall extends Call {
       case 'jingle-result':
         return;
       case 'jingle-error':
-        // The client is gone (XEP-0166 §6.3: an IQ error ends the session).
-        return this.abort(out, 'connectivity-error', event.text, false);
+        // An error to our session-accept means the client is gone (XEP-0166 §6.3); one to an
+        // informational session-info (say `<unsupported-info/>` for `<ringing/>`) does not.
+        if (event.action === 'session-accept')
+          return this.abort(out, 'connectivity-error', event.text, false);
+        return;
       case 'timer':
         if (event.name === 'gather') return this.sendInvite(out);
         return this.abort(out, 'timeout', 'no answer');
@@ -122,10 +127,15 @@ export class XmppCall extends Call {
         this.terminateJingle(out, reason);
         return this.end(out, reason.condition);
       }
+      case 'sip-reinvite-done':
+        this.offerAnswer.apply('remote-answer');
+        if (this.lateCandidates) this.reinvite(out);
+        return;
       case 'sip-ack':
       case 'sip-ack-timeout':
       case 'sip-cancel':
       case 'jmi':
+      case 'jmi-bounced':
         return;
       case 'xmpp-down':
         return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
@@ -138,6 +148,15 @@ export class XmppCall extends Call {
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
     const j = iq.jingle;
+    if (iq.from !== this.client) {
+      // XEP-0166 §7.1: a sid names a session only between its two parties.
+      out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
+      return;
+    }
+    if (
+      unknownContent(out, iq, this.offer.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))
+    )
+      return;
     if (j.action === 'session-accept') {
       // The caller cannot accept its own session (XEP-0166 §6.5 is the responder's).
       out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'the initiator cannot accept'));
@@ -202,18 +221,36 @@ export class XmppCall extends Call {
       // RFC 3261 §13.2.2.4: the 2xx is ACKed (by the SIP leg), then the call is ended with BYE.
       return this.abort(out, 'incompatible-parameters', `unusable SDP answer: ${(e as Error).message}`);
     }
+    const dropped = droppedDtls(this.offer, accept);
+    if (dropped !== undefined) {
+      // DESIGN.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
+      return this.abort(out, 'security-error', `the SIP answer drops DTLS-SRTP for content '${dropped}'`);
+    }
     this.offerAnswer.apply('remote-answer');
     this.jingle.apply('accept');
+    const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
+      ?.setup;
+    // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
+    this.reofferSetup = setup === 'active' ? 'passive' : setup === 'passive' ? 'active' : undefined;
     this.sendJingle(out, accept);
     if (this.lateCandidates) this.reinvite(out);
   }
 
+  /** A new offer with every candidate so far; one re-INVITE at a time (RFC 3261 §14.1). */
   private reinvite(out: Effect[]): void {
+    if (this.offerAnswer.state !== 'stable') {
+      this.lateCandidates = true;
+      return;
+    }
     this.lateCandidates = false;
     const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
     // RFC 3264 §8: each new offer keeps the origin and raises its version.
     this.sdpVersion += 1;
-    const sdp = jingleToSdpObject(this.offer, { origin: { address: host, sessionVersion: this.sdpVersion } });
+    const sdp = jingleToSdpObject(this.offer, {
+      origin: { address: host, sessionVersion: this.sdpVersion },
+      ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+    });
+    this.offerAnswer.apply('local-offer');
     out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
@@ -241,4 +278,19 @@ export class XmppCall extends Call {
     if (tellXmpp) this.terminateJingle(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
   }
+}
+
+/**
+ * The name of an offered content that had DTLS-SRTP (XEP-0320 fingerprints or XTLS security)
+ * whose accepted counterpart has neither, if any.
+ */
+function droppedDtls(offer: Jingle, accept: Jingle): string | undefined {
+  for (const o of offer.contents) {
+    const secure = (o.transport?.fingerprints.length ?? 0) > 0;
+    if (!secure) continue;
+    const a = accept.contents.find((c) => c.name === o.name);
+    if (!a) continue;
+    if ((a.transport?.fingerprints.length ?? 0) === 0 && !a.security) return o.name;
+  }
+  return undefined;
 }

@@ -133,9 +133,14 @@ export class CallRunner {
         this.server?.reject(e.status, e.reason, e.headers);
         return;
       case 'sip-reinvite':
-        this.dialog
-          ?.reinvite(e.body)
-          .catch((err: Error) => this.log.debug('re-INVITE failed', { error: err.message }));
+        if (!this.dialog) return;
+        this.dialog.reinvite(e.body).then(
+          () => this.post({ kind: 'sip-reinvite-done' }),
+          (err: Error) => {
+            this.log.warn('re-INVITE failed', { error: err.message });
+            this.post({ kind: 'sip-reinvite-done' });
+          },
+        );
         return;
       case 'timer-start': {
         clearTimeout(this.timers.get(e.name));

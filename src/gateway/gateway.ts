@@ -46,8 +46,8 @@ export class Gateway {
     xmpp.setHandler({ onJingle: (iq) => this.onJingle(iq) });
     xmpp.on('jmi', (n: JmiNotice) => this.onJmi(n));
     xmpp.on('jmi-error', (n: { id: string; text?: string }) => {
-      // The propose bounced (no device online): nobody can answer.
-      this.runners.get(n.id)?.post({ kind: 'timer', name: 'no-answer' });
+      // A JMI message bounced (no device online): the call decides what that means in its state.
+      this.runners.get(n.id)?.post({ kind: 'jmi-bounced' });
     });
     xmpp.on('offline', (reason: unknown) => {
       log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
@@ -123,14 +123,14 @@ export class Gateway {
     }
     const runner = this.runners.get(n.id);
     if (!runner) return;
-    if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing') {
+    if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing' || n.kind === 'finish') {
       runner.post(
         n.reason
           ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason }
           : { kind: 'jmi', jmi: n.kind, from: n.from },
       );
     } else if (n.kind === 'expired') {
-      runner.post({ kind: 'timer', name: 'no-answer' });
+      runner.post({ kind: 'jmi-bounced' });
     }
   }
 

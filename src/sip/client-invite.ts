@@ -10,7 +10,8 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequestHandle } from './bridge';
 import { localFailure } from './bridge';
-import { ALLOW, SUPPORTED, tagOf, uriOf, type UaCore } from './core';
+import type { TimerHandle } from './clock';
+import { ALLOW, remoteTargetOf, SUPPORTED, tagOf, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
 import { Dialog } from './dialog';
 import { UAC_TABLE, type UacEvent, type UacState } from './dialog-fsm';
@@ -50,6 +51,8 @@ export class ClientInvite extends EventEmitter {
   private minSeTried = false;
   private dialog?: Dialog;
   private readonly forks = new Set<string>();
+  /** §9.1: how long a CANCELled INVITE waits for its final response before giving up (64·T1). */
+  private cancelTimer?: TimerHandle;
 
   constructor(
     private readonly core: UaCore,
@@ -92,15 +95,35 @@ export class ClientInvite extends EventEmitter {
 
   /** Sends the INVITE (called by the user agent right after construction). */
   start(): void {
-    this.handle = this.core.send(this.req, (res) => this.onResponse(res));
+    // The Contact is filled in for the flow the router picks (§8.1.1.8: transport=, SIPS).
+    this.handle = this.core.send(this.req, (res) => this.onResponse(res), { fillContact: true });
   }
 
   cancel(): void {
     const s = this.fsm.state;
     if (s === 'confirmed' || s === 'terminated' || s === 'cancelling') return;
     this.fsm.apply('cancel');
+    // §9.1: if no final response comes within 64·T1 of the CANCEL, give the INVITE up — else the
+    // transaction (and this object) would live for ever when a peer 200s the CANCEL but never 487s.
+    this.cancelTimer = this.core.clock.setTimeout(() => this.giveUp(), 64 * this.core.timing.t1);
     if (this.provisionalSeen) this.sendCancel();
     // Otherwise the CANCEL goes out with the first provisional (§9.1).
+  }
+
+  private giveUp(): void {
+    this.cancelTimer = undefined;
+    if (this.fsm.state !== 'cancelling') return;
+    this.core.logger.info('no final response to the CANCELled INVITE within 64·T1; giving up', {
+      callId: this.callId,
+    });
+    this.handle?.abort();
+    this.fsm.apply('failed');
+    this.emit('failed', localFailure(this.req, 487, 'CANCELled; no final response within 64*T1'));
+  }
+
+  private stopCancelTimer(): void {
+    this.cancelTimer?.cancel();
+    this.cancelTimer = undefined;
   }
 
   private sendCancel(): void {
@@ -139,6 +162,7 @@ export class ClientInvite extends EventEmitter {
       }
       return;
     }
+    if (this.fsm.state === 'cancelling') this.stopCancelTimer();
     if (res.status < 300) return this.on2xx(res);
     if ((res.status === 401 || res.status === 407) && !this.authTried && this.fsm.state !== 'cancelling') {
       const ch = pickChallenge(headers(res, res.status === 401 ? 'www-authenticate' : 'proxy-authenticate'));
@@ -184,14 +208,22 @@ export class ClientInvite extends EventEmitter {
     }
     if (this.forks.has(toTag)) return;
     this.forks.add(toTag);
-    const dialog = this.makeDialog(res, toTag);
+    // §12.1.2: the remote target is the 2xx's Contact; `Contact: *` or garbage gives none, so the
+    // ACK and BYE go to the Request-URI and the call is not taken.
+    const target = remoteTargetOf(header(res, 'contact'), this.req.uri);
+    const dialog = this.makeDialog(res, toTag, target.uri);
     const ack = dialog.ackFor(this.req);
     dialog.rememberAck(ack);
     this.core.sendAck(ack, this.handle?.flow());
-    if (this.dialog !== undefined || this.fsm.state === 'cancelling' || this.fsm.state === 'terminated') {
-      // §13.2.2.4: a second 2xx (another fork), or the 200 that crossed our CANCEL (§9.1):
-      // confirm it with ACK, then end it with BYE.
-      this.core.logger.info('extra 2xx: ACK and BYE', { callId: this.callId, toTag });
+    if (
+      this.dialog !== undefined ||
+      !target.ok ||
+      this.fsm.state === 'cancelling' ||
+      this.fsm.state === 'terminated'
+    ) {
+      // §13.2.2.4: a second 2xx (another fork), the 200 that crossed our CANCEL (§9.1), or a 2xx
+      // without a usable Contact: confirm it with ACK, then end it with BYE.
+      this.core.logger.info('extra or unusable 2xx: ACK and BYE', { callId: this.callId, toTag });
       void dialog.bye().catch(() => undefined);
       if (this.fsm.state === 'cancelling') {
         this.fsm.apply('accepted');
@@ -199,6 +231,9 @@ export class ClientInvite extends EventEmitter {
           'failed',
           localFailure(this.req, 487, '200 OK crossed our CANCEL; ACKed and ended with BYE'),
         );
+      } else if (!target.ok && this.dialog === undefined && this.fsm.state !== 'terminated') {
+        this.fsm.apply('failed');
+        this.emit('failed', localFailure(this.req, 502, '2xx without a usable Contact; ACKed and ended with BYE'));
       }
       return;
     }
@@ -207,8 +242,7 @@ export class ClientInvite extends EventEmitter {
     this.emit('accepted', res, dialog);
   }
 
-  private makeDialog(res: SipResponse, toTag: string): Dialog {
-    const contact = header(res, 'contact');
+  private makeDialog(res: SipResponse, toTag: string, remoteTarget: string): Dialog {
     const se = parseSessionExpires(header(res, 'session-expires'));
     return new Dialog(this.core, {
       role: 'uac',
@@ -219,7 +253,7 @@ export class ClientInvite extends EventEmitter {
       remote: header(res, 'to') as string,
       localSeq: Number((header(this.req, 'cseq') as string).split(' ')[0]),
       remoteSeq: -1,
-      remoteTarget: contact !== undefined ? uriOf(contact) : this.req.uri,
+      remoteTarget,
       // §12.1.2: the route set is the Record-Route of the response, reversed.
       routeSet: headers(res, 'record-route').reverse(),
       flow: this.handle?.flow(),
@@ -231,6 +265,7 @@ export class ClientInvite extends EventEmitter {
 
   /** Shutdown: stop the transaction; a dialog is ended by the user agent separately. */
   abort(): void {
+    this.stopCancelTimer();
     this.handle?.abort();
     if (this.fsm.state !== 'confirmed' && this.fsm.state !== 'terminated') {
       this.fsm.apply('failed');

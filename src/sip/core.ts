@@ -30,8 +30,12 @@ export interface UaCore {
   readonly userAgent: string;
   /** T1/T2 of the UAS 2xx retransmission and how long to wait for its ACK (default 64·T1). */
   readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
-  /** Our Contact value (`<sip:…>`) for requests/responses over `transport`. */
-  contact(flow?: Flow): string;
+  /**
+   * Our Contact value (`<sip:…>`) for requests/responses on `flow` (its transport and family);
+   * `sips`: a SIPS URI (§8.1.1.8, §12.1.1). Out-of-dialog requests sent with
+   * `SendOptions.fillContact` get it filled in once the flow is chosen.
+   */
+  contact(flow?: Flow, sips?: boolean): string;
   /** Sends along the route in `req` (first Route, else the Request-URI), or on `preferFlow`. */
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts?: SendOptions): ClientRequestHandle;
   /** A request sent with no transaction (ACK for a 2xx), to the same next hop. */
@@ -39,8 +43,6 @@ export interface UaCore {
   credentials(realm: string, req: SipRequest): DigestCredentials | undefined;
   addDialog(key: string, d: DialogLike): void;
   removeDialog(key: string): void;
-  /** Whether we generated this Call-ID (decides the 491 back-off range, §14.1). */
-  ownsCallId(callId: string): boolean;
 }
 
 export interface SendOptions {
@@ -49,6 +51,25 @@ export interface SendOptions {
   via?: string;
   /** A stream flow to reuse if still open (the one the dialog was set up on). */
   preferFlow?: Flow;
+  /**
+   * Replace the request's Contact with ours for the flow the router picks (transport=, address
+   * family, `sips:` when the Request-URI or first Route is SIPS), §8.1.1.8.
+   */
+  fillContact?: boolean;
+}
+
+/** Whether the next hop of `req` (its first Route, else its Request-URI) is a SIPS URI. */
+export function targetIsSips(req: SipRequest): boolean {
+  const route = header(req, 'route');
+  let uri = req.uri;
+  if (route !== undefined) {
+    try {
+      uri = uriOf(route);
+    } catch {
+      /* the Request-URI decides */
+    }
+  }
+  return /^sips:/i.test(uri) || /^sips:/i.test(req.uri);
 }
 
 /** What the dialog table holds: anything that takes in-dialog requests and ACKs. */
@@ -73,6 +94,21 @@ export function tagOf(value: string | undefined): string | undefined {
 
 export function uriOf(value: string): string {
   return parseNameAddr(value).uri;
+}
+
+/**
+ * The remote target a Contact gives (§12.1.1, §12.1.2): `Contact: *` (only legal in REGISTER),
+ * an unparsable value, or several contacts give none (`ok: false`, `uri` is the fallback);
+ * no Contact at all is `ok` with the fallback.
+ */
+export function remoteTargetOf(contact: string | undefined, fallback: string): { ok: boolean; uri: string } {
+  if (contact === undefined) return { ok: true, uri: fallback };
+  if (contact.trim() === '*') return { ok: false, uri: fallback };
+  try {
+    return { ok: true, uri: uriOf(contact) };
+  } catch {
+    return { ok: false, uri: fallback };
+  }
 }
 
 export function withTag(value: string, tag: string): string {

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { TimerGroup, type TimerHandle } from './clock';
-import type { UaCore } from './core';
+import { targetIsSips, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from './digest';
 import { header, headers } from './headers';
 import { newCallId, newTag } from './ids';
@@ -92,11 +92,15 @@ export class Registration extends EventEmitter {
     if (!wasRegistered || waitMs <= 0) return;
     await new Promise<void>((resolve) => {
       const t = this.core.clock.setTimeout(resolve, waitMs);
-      this.core.send(this.build(0), (res) => {
-        if (res.status < 200) return;
-        t.cancel();
-        resolve();
-      });
+      this.core.send(
+        this.build(0),
+        (res) => {
+          if (res.status < 200) return;
+          t.cancel();
+          resolve();
+        },
+        { fillContact: true },
+      );
     });
   }
 
@@ -146,22 +150,32 @@ export class Registration extends EventEmitter {
     }
     if (this.st.status !== 'registered' && this.st.status !== 'registering')
       this.set({ status: 'registering' });
-    this.core.send(req, (res) => {
-      if (res.status < 200 || this.st.status === 'stopped') return;
-      if ((res.status === 401 || res.status === 407) && tries < 2)
-        return this.attempt(expires, { res, req }, tries + 1);
-      if (res.status === 423 && tries < 2) {
-        const min = Number(header(res, 'min-expires'));
-        if (Number.isFinite(min) && min > expires) return this.attempt(min, undefined, tries + 1);
-      }
-      if (res.status >= 200 && res.status < 300) return this.success(res, expires);
-      this.fail(res, res.reason);
-    });
+    const sent = req;
+    const handle = this.core.send(
+      req,
+      (res) => {
+        if (res.status < 200 || this.st.status === 'stopped') return;
+        // The Contact the router filled in for the flow it picked (§8.1.1.8, §10.2.1).
+        const ours = this.core.contact(handle.flow(), targetIsSips(sent));
+        this.onAnswer(res, expires, req, tries, ours);
+      },
+      { fillContact: true },
+    );
   }
 
-  private grantedExpiry(res: SipResponse, asked: number): number {
+  private onAnswer(res: SipResponse, expires: number, req: SipRequest, tries: number, ours: string): void {
+    if ((res.status === 401 || res.status === 407) && tries < 2)
+      return this.attempt(expires, { res, req }, tries + 1);
+    if (res.status === 423 && tries < 2) {
+      const min = Number(header(res, 'min-expires'));
+      if (Number.isFinite(min) && min > expires) return this.attempt(min, undefined, tries + 1);
+    }
+    if (res.status >= 200 && res.status < 300) return this.success(res, expires, ours);
+    this.fail(res, res.reason);
+  }
+
+  private grantedExpiry(res: SipResponse, asked: number, ours: string): number {
     // §10.2.4: our binding's expires param, else Expires, else what we asked for.
-    const ours = this.core.contact();
     for (const c of headers(res, 'contact')) {
       try {
         const na = parseNameAddr(c);
@@ -175,8 +189,8 @@ export class Registration extends EventEmitter {
     return e !== undefined && /^[0-9]+$/.test(e) ? Number(e) : asked;
   }
 
-  private success(res: SipResponse, asked: number): void {
-    const granted = this.grantedExpiry(res, asked);
+  private success(res: SipResponse, asked: number, ours: string): void {
+    const granted = this.grantedExpiry(res, asked, ours);
     const now = this.core.clock.now();
     // Refresh at half the interval for short ones, a minute early for long ones.
     const refreshIn = granted > 120 ? (granted - 60) * 1000 : Math.max(500, (granted * 1000) / 2);

@@ -58,6 +58,14 @@ function orderSrv<T extends { priority: number; weight: number }>(records: T[]):
   return out;
 }
 
+/**
+ * RFC 5922 §7: a TLS flow to a URI with a host name carries that name (not the SRV target's) for
+ * SNI and certificate verification; the resolved flow itself is an IP address.
+ */
+function named(flow: Flow, host: string): Flow {
+  return flow.transport === 'TLS' && isIP(host) === 0 ? { ...flow, serverName: host } : flow;
+}
+
 /** The ordered list of flows to try for `uri`, limited to `available` transports. */
 export async function resolveUri(
   uri: SipUri,
@@ -71,7 +79,7 @@ export async function resolveUri(
     const transport = forced ?? (uri.scheme === 'sips' ? 'TLS' : 'UDP');
     const port = uri.port ?? defaultPort(transport);
     const addrs = isIP(host) !== 0 ? [host] : await addresses(dns, host);
-    return addrs.map((address) => ({ transport, address, port }));
+    return addrs.map((address) => named({ transport, address, port }, host));
   }
   const candidates: TransportName[] = forced
     ? [forced]
@@ -84,15 +92,14 @@ export async function resolveUri(
     if (srv.length === 0) continue;
     const out: Flow[] = [];
     for (const r of orderSrv(srv)) {
-      for (const address of await addresses(dns, r.name)) out.push({ transport: t, address, port: r.port });
+      for (const address of await addresses(dns, r.name))
+        out.push(named({ transport: t, address, port: r.port }, host));
     }
     if (out.length > 0) return out;
   }
   // §4.2: no SRV records: A/AAAA with the default port.
   const transport = forced ?? (uri.scheme === 'sips' ? 'TLS' : 'UDP');
-  return (await addresses(dns, host)).map((address) => ({
-    transport,
-    address,
-    port: defaultPort(transport),
-  }));
+  return (await addresses(dns, host)).map((address) =>
+    named({ transport, address, port: defaultPort(transport) }, host),
+  );
 }

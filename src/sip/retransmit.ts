@@ -40,6 +40,11 @@ export class Retransmit2xx {
     }, this.giveUpAfter);
   }
 
+  /** Still retransmitting: neither stopped (ACK, dialog end) nor timed out. */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
   stop(): void {
     this.stopped = true;
     this.timers.cancelAll();

@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'winston';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from './bridge';
-import { uriOf, type SendOptions } from './core';
+import { targetIsSips, uriOf, type SendOptions } from './core';
 import type { DigestCredentials } from './digest';
-import { header } from './headers';
+import { header, withHeader } from './headers';
 import { resolveUri, type DnsResolver } from './resolver';
 import type { Flow, TransportName, TransportSet } from './transport';
 import type { SipRequest, SipResponse } from './types';
@@ -20,6 +20,8 @@ export class Router {
     private readonly resolver: DnsResolver,
     private readonly logger: Logger,
     private readonly isStopped: () => boolean,
+    /** Our Contact for a flow (see {@link SendOptions.fillContact}). */
+    private readonly contactFor: (flow: Flow, sips: boolean) => string = () => '',
   ) {}
 
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
@@ -27,7 +29,14 @@ export class Router {
     let aborted = false;
     const go = (targets: Flow[]): void => {
       if (aborted || this.isStopped()) return;
-      inner = this.bridge.request(req, targets, onResponse, { via: opts.via });
+      let out = req;
+      const first = targets[0];
+      if (opts.fillContact && first) {
+        // §8.1.1.8: the Contact is reachable over the transport (and family) the request uses, and
+        // SIPS when the target is.
+        out = withHeader(req, 'Contact', this.contactFor(first, targetIsSips(req)));
+      }
+      inner = this.bridge.request(out, targets, onResponse, { via: opts.via });
     };
     if (opts.flow) {
       go([opts.flow]);

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerTransaction } from './bridge';
-import { ALLOW, makeResponse, recordRoute, SUPPORTED, tagOf, uriOf, type UaCore } from './core';
+import { ALLOW, makeResponse, recordRoute, remoteTargetOf, SUPPORTED, tagOf, uriOf, type UaCore } from './core';
 import { Dialog } from './dialog';
 import { UAS_TABLE, type UasEvent, type UasState } from './dialog-fsm';
 import { StateMachine } from './fsm';
@@ -52,10 +52,23 @@ export class ServerInvite extends EventEmitter {
     return this.fsm.state;
   }
 
+  private secure(): boolean {
+    const rr = recordRoute(this.request)[0];
+    if (rr !== undefined) {
+      try {
+        return /^sips:/i.test(uriOf(rr));
+      } catch {
+        /* the Request-URI decides */
+      }
+    }
+    return /^sips:/i.test(this.request.uri);
+  }
+
   private dialogHeaders(): SipHeader[] {
     return [
       ...recordRoute(this.request).map((value) => ({ name: 'Record-Route', value })),
-      { name: 'Contact', value: this.core.contact(this.source) },
+      // §12.1.1: a SIPS Request-URI (or top Record-Route) asks for a SIPS Contact.
+      { name: 'Contact', value: this.core.contact(this.source, this.secure()) },
     ];
   }
 
@@ -73,7 +86,15 @@ export class ServerInvite extends EventEmitter {
 
   accept(body: string, contentType = 'application/sdp', extra: SipHeader[] = []): Dialog {
     if (this.dialog) return this.dialog;
-    if (!this.fsm.apply('accept').ok) throw new Error(`cannot accept in state ${this.fsm.state}`);
+    if (!this.fsm.can('accept')) throw new Error(`cannot accept in state ${this.fsm.state}`);
+    // Before the state moves: a bad Contact (the user agent answers `Contact: *` with 400 already)
+    // must not leave the INVITE accepted without a 2xx.
+    const target = remoteTargetOf(
+      header(this.request, 'contact'),
+      uriOf(header(this.request, 'from') as string),
+    );
+    if (!target.ok) throw new Error('the INVITE has no usable Contact');
+    this.fsm.apply('accept');
     const hs: SipHeader[] = [
       ...this.dialogHeaders(),
       { name: 'Allow', value: ALLOW },
@@ -87,7 +108,6 @@ export class ServerInvite extends EventEmitter {
     }
     hs.push(...extra);
     const res = makeResponse(this.request, 200, { toTag: this.localTag, headers: hs, body, contentType });
-    const contact = header(this.request, 'contact');
     const dialog = new Dialog(this.core, {
       role: 'uas',
       callId: this.callId,
@@ -97,7 +117,7 @@ export class ServerInvite extends EventEmitter {
       remote: header(this.request, 'from') as string,
       localSeq: Math.floor(Math.random() * 10000),
       remoteSeq: parseCSeq(header(this.request, 'cseq') as string).seq,
-      remoteTarget: contact !== undefined ? uriOf(contact) : uriOf(header(this.request, 'from') as string),
+      remoteTarget: target.uri,
       // §12.1.1: the route set is the Record-Route of the request, in order.
       routeSet: recordRoute(this.request),
       flow: this.source,

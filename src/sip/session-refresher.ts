@@ -8,6 +8,9 @@ import type { TimerGroup, TimerHandle } from './clock';
 import type { SessionTimer } from './session-timer';
 import type { SipHeader, SipResponse } from './types';
 
+/** How soon a refused refresh (offer pending, 491) is tried again. */
+export const REFRESH_RETRY_MS = 2000;
+
 export interface RefresherActions {
   refresh(): Promise<SipResponse>;
   end(reason: string): void;
@@ -41,20 +44,29 @@ export class SessionRefresher {
     const t = this.timer;
     if (!t) return;
     if (t.refresher === this.role) {
-      this.handle = this.timers.set(
-        () => {
-          this.actions.refresh().then(
-            (res) => {
-              if (res.status >= 300 && res.status !== 491) this.actions.end('session refresh failed');
-            },
-            () => undefined,
-          );
-        },
-        (t.interval * 1000) / 2,
-      );
+      // After a refusal (an offer of ours or theirs pending, or 491 twice) retry every
+      // REFRESH_RETRY_MS until the peer's expiry would come near: SE − min(32, SE/3), RFC 4028 §10.
+      const budget = (t.interval - Math.min(32, t.interval / 3) - t.interval / 2) * 1000;
+      this.handle = this.timers.set(() => this.refresh(budget), (t.interval * 1000) / 2);
     } else {
       const grace = Math.min(32, t.interval / 3);
       this.handle = this.timers.set(() => this.actions.end('session expired'), (t.interval - grace) * 1000);
     }
+  }
+
+  private refresh(budget: number): void {
+    const retry = (): void => {
+      if (budget < REFRESH_RETRY_MS) return this.actions.end('session refresh failed');
+      this.handle?.cancel();
+      this.handle = this.timers.set(() => this.refresh(budget - REFRESH_RETRY_MS), REFRESH_RETRY_MS);
+    };
+    this.actions.refresh().then(
+      (res) => {
+        if (res.status === 491) retry();
+        else if (res.status >= 300) this.actions.end('session refresh failed');
+      },
+      // The offer/answer machine was busy (RFC 3311 §5.1, RFC 3261 §14.1): try again shortly.
+      () => retry(),
+    );
   }
 }

@@ -25,6 +25,11 @@ export interface Flow {
   transport: TransportName;
   address: string;
   port: number;
+  /**
+   * Outbound TLS: the host name of the URI the flow was resolved from, sent as SNI and checked
+   * against the server certificate (RFC 5922 §7). Not part of the flow's identity.
+   */
+  serverName?: string;
 }
 
 export interface ListenSpec {
@@ -49,7 +54,8 @@ export interface TransportOptions {
 interface Stream {
   socket: net.Socket;
   framer: StreamFramer;
-  errorHandlers: Set<(e: Error) => void>;
+  /** Transactions' error callbacks, each with the timer that forgets it after 64 s. */
+  errorHandlers: Map<(e: Error) => void, NodeJS.Timeout>;
 }
 
 const flowKey = (f: Flow): string => `${f.transport}|${f.address}|${f.port}`;
@@ -142,7 +148,7 @@ export class TransportSet {
     const stream: Stream = {
       socket,
       framer: new StreamFramer(this.opts.maxMessageBytes),
-      errorHandlers: new Set(),
+      errorHandlers: new Map(),
     };
     const key = flowKey(remote);
     this.streams.set(key, stream);
@@ -160,10 +166,13 @@ export class TransportSet {
     });
     socket.on('error', (e) => {
       this.opts.logger.debug('stream error', { remote: key, error: e.message });
-      for (const h of [...stream.errorHandlers]) h(e);
+      for (const h of [...stream.errorHandlers.keys()]) h(e);
     });
     socket.on('close', () => {
       if (this.streams.get(key) === stream) this.streams.delete(key);
+      // One listener per connection (not one per request sent) forgets every error callback.
+      for (const t of stream.errorHandlers.values()) clearTimeout(t);
+      stream.errorHandlers.clear();
     });
     socket.setTimeout(10 * 60_000, () => socket.destroy());
     return stream;
@@ -219,11 +228,13 @@ export class TransportSet {
         return;
       }
       const stream = this.streamFor(flow);
-      if (onError) {
-        stream.errorHandlers.add(onError);
-        const off = (): void => void stream.errorHandlers.delete(onError);
-        stream.socket.once('close', off);
-        setTimeout(off, 64_000).unref();
+      if (onError && !stream.socket.destroyed) {
+        // Forgotten after 64·T1 (the longest transaction) or when the connection closes; a
+        // retransmission by the same transaction just restarts its timer.
+        clearTimeout(stream.errorHandlers.get(onError));
+        const timer = setTimeout(() => stream.errorHandlers.delete(onError), 64_000);
+        timer.unref();
+        stream.errorHandlers.set(onError, timer);
       }
       if (stream.socket.destroyed) return fail(new Error('connection closed'));
       stream.socket.write(data);
@@ -249,7 +260,7 @@ export class TransportSet {
         port: flow.port,
         ca: t?.ca,
         rejectUnauthorized: t?.rejectUnauthorized ?? true,
-        servername: net.isIP(flow.address) ? undefined : flow.address,
+        servername: flow.serverName ?? (net.isIP(flow.address) ? undefined : flow.address),
       });
     } else {
       socket = net.connect({ host: flow.address, port: flow.port });

@@ -19,14 +19,18 @@
  *   Without a listener the INVITE gets 480.
  * - `options(uri): Promise<SipResponse>` — an out-of-dialog OPTIONS ping.
  * - `liveDialogs()`: dialogs plus INVITEs not yet final; `registrations(): RegistrationState[]`.
- * - `stop()`: BYE to every dialog (waits ≤ 2 s), 503 to unanswered INVITEs, stops registrations,
- *   ends every transaction and timer, closes the sockets. Idempotent.
+ * - `stop()`: BYE to every dialog, CANCEL to every outgoing INVITE not yet answered, 503 to
+ *   unanswered INVITEs, stops registrations; waits (≤ 2 s) until the BYE/CANCEL transactions
+ *   (retransmissions, a 401/407 answered, a crossing 2xx ACKed and BYEd) are done, then ends every
+ *   transaction and timer and closes the sockets. Idempotent.
+ * - `idle(): Promise<void>` — resolves when no BYE/CANCEL transaction and no outgoing INVITE is
+ *   in flight.
  */
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import winston, { type Logger } from 'winston';
 import { TransactionBridge, localFailure, type ClientRequestHandle, type ServerTransaction } from './bridge';
-import { systemClock, T1, T2, TIMER_64T1, type Clock } from './clock';
+import { systemClock, T1, T2, TIMER_64T1, type Clock, type TimerHandle } from './clock';
 import { ClientInvite, type InviteOptions } from './client-invite';
 import {
   ACCEPT,
@@ -34,6 +38,7 @@ import {
   dialogKey,
   makeResponse,
   optionsResponse,
+  remoteTargetOf,
   tagOf,
   unsupportedRequire,
   type DialogLike,
@@ -42,7 +47,7 @@ import {
 } from './core';
 import type { DigestCredentials } from './digest';
 import { InboundTrust } from './trust';
-import { header } from './headers';
+import { header, headers } from './headers';
 import { MAX_SIP_BYTES } from './message';
 import { Registration, type RegistrationState } from './registration';
 import { systemDns, type DnsResolver } from './resolver';
@@ -114,7 +119,15 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   private readonly dialogs = new Map<string, DialogLike>();
   private readonly serverInvites = new Map<string, ServerInvite>();
   private readonly clientInvites = new Set<ClientInvite>();
-  private readonly ownCallIds = new Set<string>();
+  /**
+   * INVITEs answered with a final response whose server transaction still lives (64·T1): a
+   * CANCEL for one gets 200 (§9.2), not 481.
+   */
+  private readonly finishedInvites = new Map<string, { tag: string; timer: TimerHandle }>();
+  /** BYE and CANCEL client transactions not yet finished (stop() waits for them). */
+  private readonly inflight = new Set<object>();
+  private idleWaiters: Array<() => void> = [];
+  private stopping?: Promise<void>;
   private readonly regs: Registration[] = [];
   private readonly trust: InboundTrust;
   private stopped = false;
@@ -147,7 +160,14 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       o.wireLog ?? false,
       o.host,
     );
-    ua.router = new Router(ua.transports, ua.bridge, o.resolver ?? systemDns, ua.logger, () => ua.stopped);
+    ua.router = new Router(
+      ua.transports,
+      ua.bridge,
+      o.resolver ?? systemDns,
+      ua.logger,
+      () => ua.stopped,
+      (flow, sips) => ua.contact(flow, sips),
+    );
     for (const t of o.trunks ?? []) {
       if (!t.register) continue;
       const reg = new Registration(ua, { trunk: t.name, ...t.register });
@@ -175,20 +195,19 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   // ---- UaCore -------------------------------------------------------------------------------
 
-  contact(flow?: Flow): string {
-    const transport = flow?.transport ?? this.preferredTransport();
+  contact(flow?: Flow, sips = false): string {
+    const transport =
+      flow?.transport ?? (sips && this.transports.supports('TLS') ? 'TLS' : this.preferredTransport());
     const local = this.transports.local(transport, flow && flow.address.includes(':') ? 6 : 4);
     const host = this.o.host ?? formatHost(local?.address ?? '127.0.0.1');
+    // §8.1.1.8: a SIPS Contact (TLS implied) when the request or dialog is SIPS.
+    if (sips) return `<sips:gw@${host}:${local?.port ?? 5061}>`;
     const tp = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
     return `<sip:gw@${host}:${local?.port ?? 5060}${tp}>`;
   }
 
   private preferredTransport(): TransportName {
     return (['UDP', 'TCP', 'TLS'] as TransportName[]).find((t) => this.transports.supports(t)) ?? 'UDP';
-  }
-
-  ownsCallId(callId: string): boolean {
-    return this.ownCallIds.has(callId);
   }
 
   credentials(realm: string, req: SipRequest): DigestCredentials | undefined {
@@ -204,7 +223,47 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
-    return this.router.send(req, onResponse, opts);
+    if (req.method !== 'BYE' && req.method !== 'CANCEL') return this.router.send(req, onResponse, opts);
+    // Tracked so that stop() lets them finish: retransmissions over UDP, a 401/407 answered.
+    const token = {};
+    this.inflight.add(token);
+    const settle = (): void => {
+      if (this.inflight.delete(token)) this.checkIdle();
+    };
+    const handle = this.router.send(
+      req,
+      (res) => {
+        try {
+          onResponse(res); // first: a retry with credentials is tracked before this one ends
+        } finally {
+          if (res.status >= 200) settle();
+        }
+      },
+      opts,
+    );
+    return {
+      flow: () => handle.flow(),
+      via: () => handle.via(),
+      abort: () => {
+        handle.abort();
+        settle();
+      },
+    };
+  }
+
+  private busy(): boolean {
+    return this.inflight.size > 0 || this.clientInvites.size > 0;
+  }
+
+  private checkIdle(): void {
+    if (this.busy()) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when no BYE/CANCEL transaction and no outgoing INVITE is in flight. */
+  idle(): Promise<void> {
+    if (!this.busy() || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   sendAck(ack: SipRequest, preferFlow?: Flow): void {
@@ -221,11 +280,12 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     const ci = new ClientInvite(
       this,
       { sessionExpires: this.o.sessionExpires || undefined, ...o, headers: hs },
-      (done) => this.clientInvites.delete(done),
+      (done) => {
+        this.clientInvites.delete(done);
+        this.checkIdle();
+      },
     );
-    this.ownCallIds.add(ci.callId);
-    this.clientInvites.add(ci);
-    if (this.stopped) {
+    if (this.stopping !== undefined) {
       setImmediate(() =>
         ci.emit(
           'failed',
@@ -238,6 +298,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       );
       return ci;
     }
+    this.clientInvites.add(ci);
     ci.start();
     return ci;
   }
@@ -269,9 +330,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   private onRequest(tx: ServerTransaction): void {
     const req = tx.request;
-    if (this.stopped) return tx.respond(makeResponse(req, 503));
     const callId = header(req, 'call-id') as string;
     const toTag = tagOf(header(req, 'to'));
+    // While stopping, dialogs and transactions still being ended take their requests; new INVITEs don't.
+    if (this.stopped || (this.stopping !== undefined && req.method === 'INVITE' && toTag === undefined))
+      return tx.respond(makeResponse(req, 503));
     const fromTag = tagOf(header(req, 'from')) ?? '';
     const mf = header(req, 'max-forwards');
     if (mf !== undefined && Number(mf) === 0 && req.method !== 'OPTIONS') {
@@ -288,8 +351,12 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       case 'INVITE':
         return this.onInvite(tx);
       case 'CANCEL': {
-        const si = this.serverInvites.get(this.inviteKey(req));
+        const key = this.inviteKey(req);
+        const si = this.serverInvites.get(key);
         if (si) return si.handleCancel(tx);
+        // §9.2: the INVITE was answered but its server transaction lives on: 200, no effect.
+        const done = this.finishedInvites.get(key);
+        if (done) return tx.respond(makeResponse(req, 200, { toTag: done.tag }));
         return tx.respond(makeResponse(req, 481));
       }
       case 'OPTIONS':
@@ -329,6 +396,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }),
       );
     }
+    const contacts = headers(req, 'contact');
+    if (contacts.length !== 1 || !remoteTargetOf(contacts[0], req.uri).ok) {
+      // §8.1.1.8: an INVITE has exactly one Contact, a SIP(S) URI; `Contact: *` is REGISTER-only.
+      return tx.respond(makeResponse(req, 400, { reason: 'Bad Contact' }));
+    }
     if (!this.trust.check(tx)) return;
     const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
     if (st.kind === 'too-small') {
@@ -336,9 +408,12 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     }
     tx.respond(makeResponse(req, 100));
     const key = this.inviteKey(req);
-    const si = new ServerInvite(this, tx, st.kind === 'use' ? st : undefined, () =>
-      this.serverInvites.delete(key),
-    );
+    const si = new ServerInvite(this, tx, st.kind === 'use' ? st : undefined, (done) => {
+      if (this.serverInvites.get(key) !== done) return;
+      this.serverInvites.delete(key);
+      const timer = this.clock.setTimeout(() => this.finishedInvites.delete(key), TIMER_64T1);
+      this.finishedInvites.set(key, { tag: done.localTag, timer });
+    });
     this.serverInvites.set(key, si);
     if (this.listenerCount('invite') === 0) {
       si.reject(480, 'No Handler');
@@ -376,28 +451,39 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     const unregistered = Promise.all(this.regs.map((r) => r.stop()));
     for (const si of [...this.serverInvites.values()]) si.abort();
-    for (const ci of [...this.clientInvites]) {
-      ci.cancel();
-      ci.abort();
-    }
+    // CANCEL now, or with the first provisional (§9.1); a crossing 2xx is ACKed and BYEd.
+    for (const ci of [...this.clientInvites]) ci.cancel();
     const byes: Promise<unknown>[] = [];
     for (const d of [...this.dialogs.values()]) {
       const dialog = d as DialogLike & { bye?: () => Promise<void> };
       if (dialog.bye) byes.push(dialog.bye().catch(() => undefined));
     }
+    // Let the BYE/CANCEL transactions finish (retransmitted, challenged), bounded.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all([...byes, unregistered]),
+      Promise.all([...byes, unregistered, this.idle()]),
       new Promise((r) => (timer = setTimeout(r, 2000))),
     ]);
     clearTimeout(timer);
     this.stopped = true;
+    for (const ci of [...this.clientInvites]) ci.abort();
+    for (const d of [...this.dialogs.values()]) {
+      (d as DialogLike & { terminate?: (why: string) => void }).terminate?.('user agent stopped');
+    }
+    for (const f of this.finishedInvites.values()) f.timer.cancel();
+    this.finishedInvites.clear();
     this.dialogs.clear();
     this.serverInvites.clear();
     this.clientInvites.clear();
+    this.inflight.clear();
+    for (const w of this.idleWaiters.splice(0)) w();
     this.bridge.destroy();
     await this.transports.close();
     this.removeAllListeners('invite');

@@ -248,8 +248,12 @@ function terminate(
   const j = iq.jingle;
   const condition = j.reason?.condition ?? 'success';
   const mapped = reasonToSip(condition);
+  // Who terminates: known when the IQ names both; otherwise the reason tells — only a callee
+  // refuses with busy or decline (XEP-0166 §7.4), and only a UAC may CANCEL (RFC 3261 §9).
   const byInitiator =
-    iq.from === undefined || j.initiator === undefined || bareJid(iq.from) === bareJid(j.initiator);
+    iq.from !== undefined && j.initiator !== undefined
+      ? bareJid(iq.from) === bareJid(j.initiator)
+      : condition !== 'busy' && condition !== 'decline';
   const answered = dialog ? dialog.state === 'confirmed' : mapped.request === 'BYE';
   const text = j.reason?.text;
   if (!byInitiator && !answered && mapped.request === undefined && mapped.status !== undefined) {

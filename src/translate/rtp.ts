@@ -67,6 +67,13 @@ export function writeDescription(d: RtpDescription, m: SdpMedia, author: Creator
   if (d.sources.length > 0) {
     m.ssrcs = [];
     for (const s of d.sources) {
+      // RFC 5576 §4.1: every SSRC needs an a=ssrc line, and cname is the one attribute each has;
+      // a <source> without parameters (an rtx SSRC in an FID group) takes its group's cname.
+      if (s.parameters.length === 0) {
+        const cname = cnameFor(s.ssrc, d);
+        if (cname !== undefined) m.ssrcs.push({ id: s.ssrc, attribute: 'cname', value: cname });
+        continue;
+      }
       for (const p of s.parameters) {
         m.ssrcs.push(
           p.value === ''
@@ -166,4 +173,22 @@ export function readDescription(m: SdpMedia, author: Creator, sessionMixed: bool
     params.push({ name: s.attribute, value: s.value === undefined ? '' : String(s.value) });
   }
   return d;
+}
+
+/** The cname of the SSRCs grouped with `ssrc`, else of any source in the description. */
+function cnameFor(ssrc: number, d: RtpDescription): string | undefined {
+  const cnameOf = (id: number): string | undefined =>
+    d.sources.find((x) => x.ssrc === id)?.parameters.find((p) => p.name === 'cname')?.value;
+  for (const g of d.ssrcGroups) {
+    if (!g.ssrcs.includes(ssrc)) continue;
+    for (const id of g.ssrcs) {
+      const c = cnameOf(id);
+      if (c !== undefined) return c;
+    }
+  }
+  for (const x of d.sources) {
+    const c = cnameOf(x.ssrc);
+    if (c !== undefined) return c;
+  }
+  return undefined;
 }

@@ -17,6 +17,7 @@ import type {
 import type { CapNeg, Fingerprint, Sdp, SdpMedia } from '../sdp/types';
 import { hashByName, xtlsMethodForm } from '../config/mappings';
 import { InputError } from '../errors';
+import { parseCrypto, parseFingerprint } from '../sdp/validate';
 import type { Perspective } from './roles';
 
 /** RFC 5124: the F profiles carry RTCP feedback; use them exactly when there is feedback to carry. */
@@ -54,6 +55,8 @@ export interface CapNegChoice {
   config: number;
   transport: number;
   proto: string;
+  /** The attribute capabilities (a=acap) the configuration uses: its first alternative. */
+  attributes: number[];
 }
 
 const TLS_PROTO = /TLS/i;
@@ -67,10 +70,49 @@ export function offeredSecureConfig(offer: SdpMedia, session?: Sdp): CapNegChoic
   for (const cfg of offer.capneg.pcfg) {
     for (const t of cfg.transports) {
       const proto = transportProto(tcaps, t);
-      if (proto && TLS_PROTO.test(proto)) return { config: cfg.num, transport: t, proto };
+      if (proto && TLS_PROTO.test(proto)) {
+        const attributes = (cfg.attributes?.alternatives[0] ?? []).map((a) => a.num);
+        return { config: cfg.num, transport: t, proto, attributes };
+      }
     }
   }
   return undefined;
+}
+
+/** RFC 5939 §3.5.2: the actual configuration names the transport and the attribute capabilities it took. */
+function actualConfig(choice: CapNegChoice): SdpMedia['capneg']['acfg'][number] {
+  const acfg: SdpMedia['capneg']['acfg'][number] = { num: choice.config, transport: choice.transport, extensions: [] };
+  if (choice.attributes.length > 0) acfg.attributes = { nums: choice.attributes };
+  return acfg;
+}
+
+/** The values of the attribute capabilities a configuration uses (`fingerprint:…`, `crypto:…`). */
+function chosenAttributes(m: SdpMedia, session: Sdp, choice: CapNegChoice): string[] {
+  const acaps = [...session.capneg.acap, ...m.capneg.acap];
+  return choice.attributes.flatMap((n) => acaps.filter((a) => a.num === n).map((a) => a.value));
+}
+
+type SdpCrypto = NonNullable<SdpMedia['crypto']>[number];
+
+function toJingleCrypto(c: SdpCrypto): Encryption['cryptos'][number] {
+  const crypto: Encryption['cryptos'][number] = { tag: c.id, cryptoSuite: c.suite, keyParams: c.config };
+  if (c.sessionConfig !== undefined) crypto.sessionParams = c.sessionConfig;
+  return crypto;
+}
+
+/** The `a=acap:n crypto:…` keys of the first potential RTP/SAVP(F) configuration. */
+function potentialSdes(m: SdpMedia, session: Sdp): SdpCrypto[] {
+  const tcaps = [...session.capneg.tcap, ...m.capneg.tcap];
+  const acaps = [...session.capneg.acap, ...m.capneg.acap];
+  for (const cfg of m.capneg.pcfg) {
+    if (!cfg.transports.some((t) => /^RTP\/SAVPF?$/i.test(transportProto(tcaps, t) ?? ''))) continue;
+    const nums = (cfg.attributes?.alternatives[0] ?? []).map((a) => a.num);
+    const cryptos = acaps
+      .filter((a) => nums.includes(a.num) && a.value.startsWith('crypto:'))
+      .map((a) => parseCrypto(a.value.slice('crypto:'.length)));
+    if (cryptos.length > 0) return cryptos;
+  }
+  return [];
 }
 
 function transportProto(tcaps: CapNeg['tcap'], num: number): string | undefined {
@@ -113,9 +155,9 @@ export function writeSecurity(
         : undefined;
     if (choice) {
       m.protocol = choice.proto;
-      m.capneg.acfg = [{ num: choice.config, transport: choice.transport, extensions: [] }];
+      m.capneg.acfg = [actualConfig(choice)];
     } else {
-      m.protocol = offeredProto(offer, `UDP/TLS/RTP/SAVP${feedback}`);
+      m.protocol = offeredProto(content, offer, `UDP/TLS/RTP/SAVP${feedback}`);
     }
   } else if (content.security) {
     writeXtls(content.security, m, p, feedback, offer);
@@ -123,7 +165,7 @@ export function writeSecurity(
     // RFC 4568 §3.1.4: SDES under RTP/SAVP is mandatory SRTP; offered as optional
     // (`required='false'`), the crypto rides on RTP/AVP ("best-effort SRTP", as baresip's srtp mode).
     const required = cryptos.length > 0 && content.description?.encryption?.required !== false;
-    m.protocol = offeredProto(offer, required ? `RTP/SAVP${feedback}` : `RTP/AVP${feedback}`);
+    m.protocol = offeredProto(content, offer, required ? `RTP/SAVP${feedback}` : `RTP/AVP${feedback}`);
   }
 }
 
@@ -132,13 +174,20 @@ export function writeSecurity(
  * the profile, so an offer rebuilds it (F exactly when there is RTCP feedback, RFC 5124), and
  * an answer copies the offer's.
  */
-function offeredProto(offer: { media: SdpMedia } | undefined, built: string): string {
+function offeredProto(content: Content, offer: { media: SdpMedia } | undefined, built: string): string {
   if (!offer) return built;
   const offered = offer.media.protocol;
-  // Only the F may differ: never turn a secure offer's answer insecure, or the reverse.
-  return offered.replace(/F$/, '') === built.replace(/F$/, '') ? offered : built;
+  const base = (proto: string): string => proto.replace(/F$/, '');
+  if (base(offered) === base(built)) return offered;
+  // Best-effort SRTP (RFC 4568 §3.1.4): keys offered over RTP/AVP are answered over RTP/AVP.
+  if (base(offered) === 'RTP/AVP' && base(built) === 'RTP/SAVP') return offered;
+  // Any other difference would turn a secure offer's answer insecure, or the reverse.
+  throw new InputError(
+    'translate',
+    `<content name='${content.name}'>`,
+    `answers ${built} to an offer of ${offered} (RFC 3264 §6: the answer keeps the offer's profile)`,
+  );
 }
-
 function writeXtls(
   sec: XtlsSecurity,
   m: SdpMedia,
@@ -164,9 +213,10 @@ function writeXtls(
       config: 1,
       transport: 1,
       proto: `UDP/TLS/RTP/SAVP${feedback}`,
+      attributes: [],
     };
     m.protocol = choice.proto;
-    m.capneg.acfg = [{ num: choice.config, transport: choice.transport, extensions: [] }];
+    m.capneg.acfg = [actualConfig(choice)];
   }
 }
 
@@ -178,7 +228,7 @@ export interface JingleSecurity {
 }
 
 export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: string): JingleSecurity {
-  const fingerprints: Fingerprint[] = m.fingerprints.length > 0 ? m.fingerprints : session.fingerprints;
+  let fingerprints: Fingerprint[] = m.fingerprints.length > 0 ? m.fingerprints : session.fingerprints;
   const setup = m.setup ?? session.setup;
   const xtlsMethods = m.xtlsMethods.length > 0 ? m.xtlsMethods : session.xtlsMethods;
   const out: JingleSecurity = { dtls: [] };
@@ -186,18 +236,25 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
     out.encryption = {
       // RFC 4568 §3.1.4: under RTP/SAVP the crypto is the session's only way to send media.
       required: /SAVP/i.test(m.protocol) && !TLS_PROTO.test(m.protocol),
-      cryptos: m.crypto.map((c) => {
-        const crypto: Encryption['cryptos'][number] = {
-          tag: c.id,
-          cryptoSuite: c.suite,
-          keyParams: c.config,
-        };
-        if (c.sessionConfig !== undefined) crypto.sessionParams = c.sessionConfig;
-        return crypto;
-      }),
+      cryptos: m.crypto.map(toJingleCrypto),
     };
+  } else {
+    // RFC 5939 §4 (the SRTP example): keys offered only in a potential RTP/SAVP configuration
+    // are optional SDES, `<encryption required='0'>`.
+    const sdes = potentialSdes(m, session);
+    if (sdes.length > 0) out.encryption = { required: false, cryptos: sdes.map(toJingleCrypto) };
   }
-  const negotiated = m.capneg.acfg.length > 0 || offeredSecureConfig(m, session) !== undefined;
+  const offered = offeredSecureConfig(m, session);
+  const negotiated = m.capneg.acfg.length > 0 || offered !== undefined;
+  if (offered) {
+    // RFC 5939 §3.4.1: a fingerprint or key offered only as an attribute capability of the
+    // secure configuration still belongs to it.
+    for (const value of chosenAttributes(m, session, offered)) {
+      const colon = value.indexOf(':');
+      const name = value.slice(0, colon);
+      if (name === 'fingerprint') fingerprints = [...fingerprints, parseFingerprint(value.slice(colon + 1))];
+    }
+  }
   const dtlsProto = TLS_PROTO.test(m.protocol);
   if (negotiated || (!dtlsProto && (fingerprints.length > 0 || xtlsMethods.length > 0))) {
     // RFC 5939 capability negotiation (or a fingerprint offered over plain RTP): the XTLS form.

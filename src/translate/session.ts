@@ -1,10 +1,10 @@
 /**
  * A whole Jingle session description ⇄ a whole SDP (RFC 3264 §5; XEP-0338 groups ⇄ a=group).
  */
-import type { Content, Group, Jingle } from '../jingle/types';
+import type { Content, Group, Jingle, Setup } from '../jingle/types';
 import { emptyCapNeg } from '../sdp';
 import type { Sdp, SdpMedia } from '../sdp/types';
-import { contentToMedia, mediaToContent } from './media';
+import { contentToMedia, mediaToContent, newMedia } from './media';
 import { stableId } from './ice';
 import type { Perspective } from './roles';
 
@@ -13,6 +13,8 @@ export interface JingleToSdpOptions extends Partial<Perspective> {
   offer?: Sdp;
   /** o= username and address (RFC 4566 §5.2). */
   origin?: { username?: string; address?: string; sessionId?: string; sessionVersion?: number };
+  /** a=setup for every DTLS m-section, overriding the offer/answer rule (subsequent offers). */
+  setup?: Setup;
   /** s= (RFC 4566 §5.3); `-` when not given. */
   sessionName?: string;
 }
@@ -26,10 +28,11 @@ export function jingleToSdpModel(
   p: Perspective,
   opts: JingleToSdpOptions = {},
 ): Sdp {
-  const media = j.contents.map((c, i) => {
-    const offered = opts.offer?.media.find((m) => m.mid === c.name) ?? opts.offer?.media[i];
-    return contentToMedia(c, p, offered && opts.offer ? { media: offered, session: opts.offer } : undefined);
-  });
+  const media = opts.offer && p.type === 'answer' ? answerMedia(j.contents, p, opts.offer) : offerMedia(j.contents, p);
+  if (opts.setup !== undefined) {
+    // RFC 8842 §5.5: a subsequent offer that keeps the DTLS association keeps the roles.
+    for (const m of media) if (m.setup !== undefined) m.setup = opts.setup;
+  }
   const first = media[0]?.connection;
   const address = opts.origin?.address ?? (first && first.ip !== '0.0.0.0' ? first.ip : '127.0.0.1');
   const sdp: Sdp = {
@@ -55,6 +58,44 @@ export function jingleToSdpModel(
   return sdp;
 }
 
+function offerMedia(contents: readonly Content[], p: Perspective): SdpMedia[] {
+  return contents.map((c) => contentToMedia(c, p));
+}
+
+/**
+ * RFC 3264 §6: an answer has the offer's m-sections, in the offer's order. Each is the accepted
+ * content of the same name (a=mid, or the name sdpToJingle gave the offered section), or, for a
+ * content the Jingle side did not accept, a rejected copy with port 0.
+ */
+function answerMedia(contents: readonly Content[], p: Perspective, offer: Sdp): SdpMedia[] {
+  const names = offeredNames(offer);
+  const used = new Set<Content>();
+  const media = offer.media.map((om, i) => {
+    const c = contents.find((x) => x.name === names[i]) ?? (contents.length === offer.media.length ? contents[i] : undefined);
+    if (!c || used.has(c)) return rejectedMedia(om);
+    used.add(c);
+    return contentToMedia(c, p, { media: om, session: offer });
+  });
+  for (const c of contents) if (!used.has(c)) media.push(contentToMedia(c, p));
+  return media;
+}
+
+function rejectedMedia(offered: SdpMedia): SdpMedia {
+  const m = newMedia(offered.type);
+  m.port = 0;
+  m.protocol = offered.protocol;
+  m.payloads = String(offered.payloads ?? '').split(' ')[0] ?? '0';
+  m.connection = { version: 4, ip: '0.0.0.0' };
+  if (offered.mid !== undefined) m.mid = offered.mid;
+  return m;
+}
+
+/** The content names sdpToJingle gives an SDP's m-sections: a=mid, else the media type, made unique. */
+export function offeredNames(sdp: Sdp): string[] {
+  const used = new Set<string>();
+  return sdp.media.map((m) => uniqueName(m.mid ?? m.type, used));
+}
+
 /** The contents and groups for an SDP, from the point of view `p` of its author. */
 export function sdpToJingleModel(
   sdp: Sdp,
@@ -62,11 +103,14 @@ export function sdpToJingleModel(
   names?: readonly string[],
 ): { contents: Content[]; groups: Group[] } {
   const used = new Set<string>();
-  const contents = sdp.media.map((m: SdpMedia, i: number) => {
+  const contents: Content[] = [];
+  sdp.media.forEach((m: SdpMedia, i: number) => {
     // RFC 3264 §6: the answer's m-sections are the offer's, in order; an answer without a=mid
     // (most SIP phones) takes the offered content names from `names`.
     const name = uniqueName(names?.[i] ?? m.mid ?? m.type, used);
-    return mediaToContent(m, sdp, p, name, `m-section ${i + 1} (m=${m.type})`);
+    // RFC 3264 §6: port 0 in an answer rejects the stream; the session-accept leaves it out.
+    if (p.type === 'answer' && m.port === 0 && m.bundleOnly === undefined) return;
+    contents.push(mediaToContent(m, sdp, p, name, `m-section ${i + 1} (m=${m.type})`));
   });
   const groups: Group[] = (sdp.groups ?? []).map((g) => ({
     semantics: g.type,

@@ -224,12 +224,44 @@ describe('SIP → XMPP call', () => {
     const o2 = /^o=(\S+ \S+) (\d+) /m.exec(reinvite.body)!;
     expect(o2[1]).toBe(o1[1]);
     expect(Number(o2[2])).toBe(Number(o1[2]) + 1);
-    // After the ACK, a new candidate goes out at once; a repeated one changes nothing.
+    // After that re-INVITE's answer, a new candidate goes out at once; a repeated one changes nothing.
+    registry.handle(call, { kind: 'sip-reinvite-done' });
     const again = registry.handle(call, { kind: 'jingle', iq: iqOf(info('t2', '192.0.2.22')) });
     expect(kinds(again)).toBe('iq-result, sip-reinvite');
     expect(one(again, 'sip-reinvite').body).toMatch(/^o=\S+ \S+ 3 /m);
     expect(kinds(registry.handle(call, { kind: 'jingle', iq: iqOf(info('t3', '192.0.2.22')) }))).toBe(
       'iq-result',
     );
+  });
+});
+
+describe('SIP → XMPP call: review fixes', () => {
+  it('the SIP dialog dying without a BYE reaches the device as session-terminate', () => {
+    const { registry, call } = proceeded();
+    registry.handle(call, { kind: 'jingle', iq: iqOf(accept('sid1')) });
+    registry.handle(call, { kind: 'timer', name: 'gather' });
+    const h = registry.handle(call, { kind: 'sip-down' });
+    expect(one(h, 'send-jingle')).toMatchObject({ to: device, jingle: { action: 'session-terminate' } });
+    expect(registry.size).toBe(0);
+  });
+
+  it('a propose that reached no device → 480 and a retract; after a proceed it is ignored', () => {
+    const a = proposed();
+    const h = a.registry.handle(a.call, { kind: 'jmi-bounced' });
+    expect(one(h, 'sip-reject').status).toBe(480);
+    const b = proceeded();
+    expect(b.registry.handle(b.call, { kind: 'jmi-bounced' })).toEqual([]);
+    expect(a.registry.size + b.registry.size - 1).toBe(0);
+  });
+
+  it('the device that proceeded and then rejects → 603; one that hangs up before answering → 480', () => {
+    const a = proceeded();
+    expect(
+      one(a.registry.handle(a.call, { kind: 'jmi', jmi: 'reject', from: device }), 'sip-reject').status,
+    ).toBe(603);
+    const b = proceeded();
+    const h = b.registry.handle(b.call, { kind: 'jingle', iq: iqOf(terminate('sid1', 'success')) });
+    expect(one(h, 'sip-reject')).toMatchObject({ status: 480, reason: 'Temporarily Unavailable' });
+    expect(a.registry.size + b.registry.size).toBe(0);
   });
 });

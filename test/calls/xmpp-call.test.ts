@@ -129,10 +129,11 @@ describe('XMPP → SIP call', () => {
     expect(parseSdp(re.body).media[0]!.candidates).toHaveLength(4);
     // Each new offer has the same origin and a higher version (RFC 3264 §8), else the peer
     // takes it for the old one and never sees the new candidate.
-    const re2 = one(
-      registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.9', 3480) }),
-      'sip-reinvite',
+    // One re-INVITE at a time (RFC 3261 §14.1): a candidate during it waits for its answer.
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle('198.51.100.9', 3480) }))).toBe(
+      'iq-result',
     );
+    const re2 = one(registry.handle(call, { kind: 'sip-reinvite-done' }), 'sip-reinvite');
     const o = (body: string) => parseSdp(body).origin;
     expect(parseSdp(re2.body).media[0]!.candidates).toHaveLength(5);
     expect(o(re2.body).sessionId).toBe(o(invite.body).sessionId);
@@ -187,5 +188,58 @@ describe('XMPP → SIP call', () => {
     expect(one(call.handle({ kind: 'jingle', iq: terminateIq('success') }), 'iq-error').jingleCondition).toBe(
       'out-of-order',
     );
+  });
+});
+
+describe('XMPP → SIP call: review fixes', () => {
+  it('a plain SIP answer to a DTLS offer is never passed on: BYE and <security-error/>', () => {
+    const { registry, call } = invited();
+    const plain = okWith(
+      read('captured/sipp-3.6.1-uas-200ok-invite.sip').split('\r\n\r\n').slice(1).join('\r\n\r\n'),
+    );
+    const h = registry.handle(call, { kind: 'sip-answered', response: plain });
+    expect(kinds(h)).toBe('timer-stop, sip-bye, send-jingle, ended');
+    expect(one(h, 'send-jingle').jingle.reason?.condition).toBe('security-error');
+    expect(registry.size).toBe(0);
+  });
+
+  it('an error to our <ringing/> does not end the call; one to session-accept does', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: ringing });
+    expect(
+      registry.handle(call, { kind: 'jingle-error', action: 'session-info', text: 'unsupported-info' }),
+    ).toEqual([]);
+    registry.handle(call, { kind: 'sip-answered', response: answer });
+    const h = registry.handle(call, { kind: 'jingle-error', action: 'session-accept', text: 'gone' });
+    expect(kinds(h)).toBe('sip-bye, ended');
+  });
+
+  it('an IQ from anyone but the caller gets <unknown-session/>; an unknown content gets bad-request', () => {
+    const { registry, call } = invited();
+    const stranger = iqOf(
+      `<iq from='mallory@evil.example/x' to='+15551230000@gw.localhost' type='set' id='s'><jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='a73sjjvkla37jfea'><reason><success/></reason></jingle></iq>`,
+    );
+    expect(one(registry.handle(call, { kind: 'jingle', iq: stranger }), 'iq-error').jingleCondition).toBe(
+      'unknown-session',
+    );
+    const wrong = iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='w'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='nope'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='a' pwd='bbbbbbbbbbbbbbbbbbbbbb'/></content></jingle></iq>`);
+    const e = one(registry.handle(call, { kind: 'jingle', iq: wrong }), 'iq-error');
+    expect(e).toMatchObject({ condition: 'bad-request' });
+    expect(e.text).toMatch(/nope/);
+    expect(registry.size).toBe(1);
+  });
+
+  it('a re-INVITE keeps the DTLS role the answer settled (RFC 8842 §5.5)', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-answered', response: answer });
+    const ti = iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='t9'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
+          <candidate component='1' foundation='7' generation='0' id='n1' ip='198.51.100.70' port='4000' priority='10' protocol='udp' type='host'/>
+        </transport></content></jingle></iq>`);
+    const re = one(registry.handle(call, { kind: 'jingle', iq: ti }), 'sip-reinvite');
+    expect(parseSdp(re.body).media[0]!.setup).toBe('passive');
   });
 });

@@ -24,7 +24,8 @@ export class FakeCore implements UaCore {
   readonly acks: SipRequest[] = [];
   readonly dialogs = new Map<string, DialogLike>();
   creds?: DigestCredentials;
-  owns = false;
+  /** How many client transactions were aborted. */
+  aborts = 0;
 
   contact(): string {
     return '<sip:gw@192.0.2.1:5060>';
@@ -35,7 +36,7 @@ export class FakeCore implements UaCore {
     return {
       flow: () => flow,
       via: () => 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKfake',
-      abort: () => undefined,
+      abort: () => void this.aborts++,
     };
   }
   sendAck(ack: SipRequest): void {
@@ -49,9 +50,6 @@ export class FakeCore implements UaCore {
   }
   removeDialog(key: string): void {
     this.dialogs.delete(key);
-  }
-  ownsCallId(): boolean {
-    return this.owns;
   }
 
   methods(): string[] {

@@ -340,3 +340,243 @@ describe('ClientInvite (UAC)', () => {
     expect(failed).toBe(422);
   });
 });
+
+describe('review fixes: the dialog layer on a fake clock', () => {
+  const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  function uac(core: FakeCore, done: () => void = () => undefined) {
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n' },
+      done,
+    );
+    ci.start();
+    return ci;
+  }
+
+  function accepted(core: FakeCore): Dialog {
+    const ci = uac(core);
+    let dialog: Dialog | undefined;
+    ci.on('accepted', (_r, d: Dialog) => (dialog = d));
+    const inv = core.last('INVITE');
+    inv.onResponse(
+      response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '<sip:bob@192.0.2.9>' }, 'v=0\r\n'),
+    );
+    if (!dialog) throw new Error('not accepted');
+    return dialog;
+  }
+
+  test('#1 a CANCEL answered 200 but never followed by 487 gives up after 64·T1 (§9.1)', () => {
+    const core = new FakeCore();
+    let done = 0;
+    const ci = uac(core, () => done++);
+    const inv = core.last('INVITE');
+    inv.onResponse(response(inv.req, 180, { To: '<sip:bob@192.0.2.9>;tag=A' }));
+    ci.cancel();
+    const cancel = core.last('CANCEL');
+    cancel.onResponse(response(cancel.req, 200));
+    let failed = 0;
+    ci.on('failed', (r: SipResponse) => (failed = r.status));
+    core.clock.advance(31_999);
+    expect(failed).toBe(0);
+    expect(ci.state).toBe('cancelling');
+    core.clock.advance(1);
+    expect(failed).toBe(487);
+    expect(ci.state).toBe('terminated');
+    expect(done).toBe(1); // the user agent forgets it (liveDialogs back to 0)
+    expect(core.aborts).toBe(1); // the INVITE client transaction is ended
+    expect(core.clock.pending()).toBe(0);
+    inv.onResponse(response(inv.req, 487, { To: '<sip:bob@192.0.2.9>;tag=A' })); // too late: ignored
+    expect(failed).toBe(487);
+  });
+
+  test('#1 the 487 in time stops the 64·T1 guard', () => {
+    const core = new FakeCore();
+    const ci = uac(core);
+    const inv = core.last('INVITE');
+    inv.onResponse(response(inv.req, 100));
+    ci.cancel();
+    const failures: number[] = [];
+    ci.on('failed', (r: SipResponse) => failures.push(r.status));
+    inv.onResponse(response(inv.req, 487, { To: '<sip:bob@192.0.2.9>;tag=A' }));
+    expect(core.clock.pending()).toBe(0);
+    core.clock.advance(64_000);
+    expect(failures).toEqual([487]);
+    expect(core.aborts).toBe(0);
+  });
+
+  test('#3 the UAC of a dialog owns its Call-ID: its 491 back-off is 2.1–4 s (§14.1)', async () => {
+    const core = new FakeCore();
+    const d = accepted(core);
+    expect(d.role).toBe('uac');
+    void d.reinvite('v=0\r\nagain\r\n');
+    await tick();
+    const first = core.last('INVITE');
+    first.onResponse(response(first.req, 491));
+    await tick();
+    core.clock.advance(2099);
+    await tick();
+    expect(core.last('INVITE')).toBe(first);
+    core.clock.advance(1901);
+    await tick();
+    expect(core.last('INVITE')).not.toBe(first);
+  });
+
+  test('#4 a 2xx with `Contact: *` is ACKed and BYEd at the Request-URI, and the call fails', () => {
+    const core = new FakeCore();
+    let done = 0;
+    const ci = uac(core, () => done++);
+    let result = 0;
+    ci.on('failed', (r: SipResponse) => (result = r.status));
+    ci.on('accepted', () => (result = 200));
+    const inv = core.last('INVITE');
+    expect(() =>
+      inv.onResponse(response(inv.req, 200, { To: '<sip:bob@192.0.2.9>;tag=A', Contact: '*' }, 'v=0\r\n')),
+    ).not.toThrow();
+    expect(result).toBe(502);
+    expect(ci.state).toBe('terminated');
+    expect(done).toBe(1);
+    expect(core.acks.map((a) => a.uri)).toEqual(['sip:bob@192.0.2.9']);
+    expect(core.methods()).toEqual(['INVITE', 'BYE']);
+    expect(core.last('BYE').req.uri).toBe('sip:bob@192.0.2.9');
+    expect(core.dialogs.size).toBe(0);
+  });
+
+  test('#4 accept() of an INVITE with `Contact: *` throws before the state moves', () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core, { Contact: '*' });
+    expect(() => si.accept('v=0\r\n')).toThrow(/Contact/);
+    expect(si.state).toBe('proceeding');
+    si.reject(400);
+    expect(tx.responses.map((r) => r.status)).toEqual([400]);
+    expect(core.dialogs.size).toBe(0);
+    expect(core.clock.pending()).toBe(0);
+  });
+
+  test('#4 a re-INVITE with `Contact: *` gets 400 and the remote target stays', () => {
+    const core = new FakeCore();
+    const { d, okTo } = confirmed(core);
+    const tx = fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE', Contact: '*' }, 'v=0\r\n'));
+    d.handleRequest(tx);
+    expect(tx.responses.map((r) => r.status)).toEqual([400]);
+    expect(d.remoteTarget).toBe('sip:peer@192.0.2.9:5060');
+    const again = fakeTx(request('INVITE', { To: okTo, CSeq: '3 INVITE' }, 'v=0\r\n'));
+    d.handleRequest(again);
+    expect(again.responses.map((r) => r.status)).toEqual([200]); // the offer machine is not stuck
+  });
+
+  test('#7 a UAS BYE before the ACK waits for it, retransmitting the 2xx meanwhile (§15)', async () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core);
+    const d = si.accept('v=0\r\n');
+    let byeDone = false;
+    void d.bye().then(() => (byeDone = true));
+    expect(core.methods()).toEqual([]);
+    core.clock.advance(1600);
+    expect(tx.resent.length).toBe(2); // the 2xx is still retransmitted
+    const okTo = header(tx.responses[0] as SipResponse, 'to') as string;
+    expect(d.handleAck(request('ACK', { To: okTo, CSeq: '1 ACK' }))).toBe(true);
+    expect(si.state).toBe('terminated');
+    expect(core.methods()).toEqual(['BYE']);
+    core.clock.advance(10_000);
+    expect(tx.resent.length).toBe(2);
+    const bye = core.last('BYE');
+    bye.onResponse(response(bye.req, 200));
+    await tick();
+    expect(byeDone).toBe(true);
+    expect(core.dialogs.size).toBe(0);
+    expect(core.clock.pending()).toBe(0);
+  });
+
+  test('#7 … or for the ACK timeout; a single BYE goes out', async () => {
+    const core = new FakeCore();
+    const { tx, si } = serverInvite(core);
+    const d = si.accept('v=0\r\n');
+    void d.bye([{ name: 'Reason', value: 'SIP;cause=200;text="hung up"' }]);
+    core.clock.advance(31_999);
+    expect(core.methods()).toEqual([]);
+    expect(tx.resent.length).toBeGreaterThan(5);
+    core.clock.advance(1);
+    expect(core.methods()).toEqual(['BYE']);
+    expect(header(core.last('BYE').req, 'reason')).toMatch(/hung up/);
+    expect(si.state).toBe('terminated');
+  });
+
+  test('#9 a refresh refused because an offer is pending is retried shortly (RFC 4028)', async () => {
+    const core = new FakeCore();
+    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
+    const si = new ServerInvite(
+      core,
+      tx,
+      { timer: { interval: 120, refresher: 'uas' }, require: false },
+      () => undefined,
+    );
+    const d = si.accept('v=0\r\n');
+    d.handleAck(request('ACK', { CSeq: '1 ACK' }));
+    const okTo = header(tx.responses[0] as SipResponse, 'to') as string;
+    let answer: ((s: number) => void) | undefined;
+    d.on('reinvite', (_req, respond: (s: number) => void) => (answer = respond));
+    core.clock.advance(59_000);
+    d.handleRequest(fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE' }, 'v=0\r\n')));
+    core.clock.advance(1000); // refresh due: their offer is pending → refused
+    await tick();
+    expect(core.methods()).toEqual([]);
+    answer?.(500); // not a 2xx: no re-arm from their transaction
+    core.clock.advance(2000);
+    await tick();
+    expect(core.methods()).toEqual(['INVITE']);
+  });
+
+  test('#9 a refresh that ends in 491 (twice) is retried, not dropped', async () => {
+    const core = new FakeCore();
+    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
+    const si = new ServerInvite(
+      core,
+      tx,
+      { timer: { interval: 120, refresher: 'uas' }, require: false },
+      () => undefined,
+    );
+    si.accept('v=0\r\n').handleAck(request('ACK', { CSeq: '1 ACK' }));
+    core.clock.advance(60_000);
+    await tick();
+    const first = core.last('INVITE');
+    first.onResponse(response(first.req, 491));
+    await tick();
+    core.clock.advance(2000); // not the Call-ID owner: 0–2 s
+    await tick();
+    const second = core.last('INVITE');
+    expect(second).not.toBe(first);
+    second.onResponse(response(second.req, 491));
+    await tick();
+    await tick();
+    core.clock.advance(2000);
+    await tick();
+    const third = core.last('INVITE');
+    expect(third).not.toBe(second);
+    third.onResponse(response(third.req, 200, { Contact: '<sip:peer@192.0.2.9>' }, 'v=0\r\n'));
+    await tick();
+    expect(core.methods()).toEqual(['INVITE', 'INVITE', 'INVITE']);
+  });
+
+  test('#10 a CANCEL of a re-INVITE gets 200 (not 500); the unanswered re-INVITE gets 487', () => {
+    const core = new FakeCore();
+    const { d, okTo } = confirmed(core);
+    let answer: ((s: number) => void) | undefined;
+    d.on('reinvite', (_req, respond: (s: number) => void) => (answer = respond));
+    const reinvite = fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE' }, 'v=0\r\n'));
+    d.handleRequest(reinvite);
+    const cancel = fakeTx(request('CANCEL', { To: okTo, CSeq: '2 CANCEL' }));
+    d.handleRequest(cancel);
+    expect(cancel.responses.map((r) => r.status)).toEqual([200]);
+    expect(reinvite.responses.map((r) => r.status)).toEqual([487]);
+    answer?.(200); // too late: already answered
+    expect(reinvite.responses.map((r) => r.status)).toEqual([487]);
+    // A CANCEL after the final response: 200 as well, no effect.
+    const late = fakeTx(request('CANCEL', { To: okTo, CSeq: '2 CANCEL' }));
+    d.handleRequest(late);
+    expect(late.responses.map((r) => r.status)).toEqual([200]);
+    const next = fakeTx(request('INFO', { To: okTo, CSeq: '3 INFO' }));
+    d.handleRequest(next);
+    expect(next.responses.map((r) => r.status)).toEqual([200]);
+  });
+});

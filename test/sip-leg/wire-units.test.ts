@@ -87,8 +87,25 @@ describe('resolveUri (RFC 3263)', () => {
       { transport: 'UDP', address: '192.0.2.1', port: 5080 },
       { transport: 'UDP', address: '192.0.2.2', port: 5070 },
     ]);
+    // RFC 5922 §7: the certificate is checked against the URI's domain, not the SRV target's.
     expect(await r('sips:x@secure.example')).toEqual([
-      { transport: 'TLS', address: '192.0.2.1', port: 5061 },
+      { transport: 'TLS', address: '192.0.2.1', port: 5061, serverName: 'secure.example' },
+    ]);
+  });
+  test('TLS flows to a host name carry it for SNI and certificate checks (RFC 5922 §7)', async () => {
+    expect(await r('sip:x@plain.example:5061;transport=tls')).toEqual([
+      { transport: 'TLS', address: '192.0.2.3', port: 5061, serverName: 'plain.example' },
+      { transport: 'TLS', address: '2001:db8::3', port: 5061, serverName: 'plain.example' },
+    ]);
+    expect(await r('sips:x@plain.example')).toEqual([
+      { transport: 'TLS', address: '192.0.2.3', port: 5061, serverName: 'plain.example' },
+      { transport: 'TLS', address: '2001:db8::3', port: 5061, serverName: 'plain.example' },
+    ]);
+    // An IP address has no name to send; UDP and TCP need none.
+    expect(await r('sips:x@192.0.2.9')).toEqual([{ transport: 'TLS', address: '192.0.2.9', port: 5061 }]);
+    expect(await r('sip:x@plain.example:5060;transport=tcp')).toEqual([
+      { transport: 'TCP', address: '192.0.2.3', port: 5060 },
+      { transport: 'TCP', address: '2001:db8::3', port: 5060 },
     ]);
   });
   test('no SRV: A and AAAA with the default port; an explicit port skips SRV', async () => {
