@@ -3,9 +3,12 @@
  * - 'provisional' (res): a 101–199;
  * - 'accepted' (res, dialog): the first 2xx; its ACK is already sent;
  * - 'failed' (res): a final ≥300, or a local 408 (Timer B) / 503 (transport error), or a 487
- *   made up when our CANCEL crossed a 2xx (that dialog was ACKed and BYEd).
+ *   made up when our CANCEL crossed a 2xx (that dialog was ACKed and BYEd) or when no final
+ *   response came within 64·T1 of cancel() (§9.1), or a local 502 for a 2xx whose Contact gives
+ *   no remote target (`Contact: *`; ACKed and BYEd at the Request-URI).
  * Later 2xx from other forks are ACKed and BYEd (§13.2.2.4); a retransmitted 2xx is ACKed again.
- * cancel() sends CANCEL once a provisional has come (§9.1), or ends the call at once if none will.
+ * cancel() sends CANCEL once a provisional has come (§9.1); the INVITE is given up 64·T1 later
+ * if its final response never comes. The Contact is filled in by the router for the chosen flow.
  */
 import { EventEmitter } from 'node:events';
 import type { ClientRequestHandle } from './bridge';
@@ -233,7 +236,10 @@ export class ClientInvite extends EventEmitter {
         );
       } else if (!target.ok && this.dialog === undefined && this.fsm.state !== 'terminated') {
         this.fsm.apply('failed');
-        this.emit('failed', localFailure(this.req, 502, '2xx without a usable Contact; ACKed and ended with BYE'));
+        this.emit(
+          'failed',
+          localFailure(this.req, 502, '2xx without a usable Contact; ACKed and ended with BYE'),
+        );
       }
       return;
     }

@@ -7,7 +7,16 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerTransaction } from './bridge';
-import { ALLOW, makeResponse, recordRoute, remoteTargetOf, SUPPORTED, tagOf, uriOf, type UaCore } from './core';
+import {
+  ALLOW,
+  makeResponse,
+  recordRoute,
+  remoteTargetOf,
+  SUPPORTED,
+  tagOf,
+  uriOf,
+  type UaCore,
+} from './core';
 import { Dialog } from './dialog';
 import { UAS_TABLE, type UasEvent, type UasState } from './dialog-fsm';
 import { StateMachine } from './fsm';

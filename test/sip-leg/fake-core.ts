@@ -27,7 +27,7 @@ export class FakeCore implements UaCore {
   /** How many client transactions were aborted. */
   aborts = 0;
 
-  contact(): string {
+  contact(_flow?: Flow, _sips?: boolean): string {
     return '<sip:gw@192.0.2.1:5060>';
   }
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts?: SendOptions): ClientRequestHandle {

@@ -79,3 +79,22 @@ test('401 is answered with credentials; 423 raises the expiry to Min-Expires; st
   await stopped;
   expect(core.clock.pending()).toBe(0);
 });
+
+test('#8 the Contact is the one for the flow the router picked; its expires param is found there', () => {
+  const core = new FakeCore();
+  const seen: Array<[string | undefined, boolean | undefined]> = [];
+  core.contact = (flow, sips) => {
+    seen.push([flow?.transport, sips]);
+    return flow ? '<sip:gw@192.0.2.1:5070;transport=tcp>' : '<sip:gw@192.0.2.1:5060>';
+  };
+  const { states } = reg(core, { expires: 600 });
+  const first = core.last('REGISTER');
+  expect(first.opts?.fillContact).toBe(true); // the router fills in the Contact for its flow
+  first.onResponse(
+    response(first.req, 200, {
+      Contact: '<sip:gw@192.0.2.1:5060>;expires=100, <sip:gw@192.0.2.1:5070;transport=tcp>;expires=300',
+    }),
+  );
+  expect(states.at(-1)).toMatchObject({ status: 'registered', expires: 300 });
+  expect(seen.at(-1)).toEqual(['UDP', false]);
+});

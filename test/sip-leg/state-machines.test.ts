@@ -476,7 +476,8 @@ describe('review fixes: the dialog layer on a fake clock', () => {
     expect(tx.resent.length).toBe(2); // the 2xx is still retransmitted
     const okTo = header(tx.responses[0] as SipResponse, 'to') as string;
     expect(d.handleAck(request('ACK', { To: okTo, CSeq: '1 ACK' }))).toBe(true);
-    expect(si.state).toBe('terminated');
+    expect(si.state).toBe('confirmed');
+    expect(d.state).toBe('terminated');
     expect(core.methods()).toEqual(['BYE']);
     core.clock.advance(10_000);
     expect(tx.resent.length).toBe(2);

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import type * as tls from 'node:tls';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
@@ -17,6 +18,8 @@ afterEach(cleanUp);
 let certDir: string;
 let cert: string;
 let key: string;
+let namedCert: string;
+let namedKey: string;
 
 beforeAll(() => {
   certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-'));
@@ -43,6 +46,30 @@ beforeAll(() => {
   );
   cert = fs.readFileSync(path.join(certDir, 'cert.pem'), 'utf8');
   key = fs.readFileSync(path.join(certDir, 'key.pem'), 'utf8');
+  // A certificate for a host name only (no IP address in it), for SNI / RFC 5922 §7.
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      path.join(certDir, 'named-key.pem'),
+      '-out',
+      path.join(certDir, 'named-cert.pem'),
+      '-subj',
+      '/CN=trunk.sip.test',
+      '-addext',
+      'subjectAltName=DNS:trunk.sip.test',
+    ],
+    { stdio: 'ignore' },
+  );
+  namedCert = fs.readFileSync(path.join(certDir, 'named-cert.pem'), 'utf8');
+  namedKey = fs.readFileSync(path.join(certDir, 'named-key.pem'), 'utf8');
 });
 
 afterAll(() => fs.rmSync(certDir, { recursive: true, force: true }));
@@ -104,11 +131,44 @@ test('TLS: a call between two user agents, the server certificate verified', asy
   const call = b.ua.invite({ uri: `sips:alice@${a.addr('TLS')}`, from: 'sip:bob@b.test', body: SDP });
   const { res, dialog } = await answered(call);
   expect(res.status).toBe(200);
-  expect(header(res.headers, 'contact')).toMatch(/transport=tls/);
+  // §8.1.1.8 / §12.1.1: a sips: request and its answer carry SIPS Contacts.
+  expect(header(res.headers, 'contact')).toMatch(/^<sips:gw@127\.0\.0\.1:\d+>$/);
+  expect(b.sent('INVITE ')[0]?.meta.text).toMatch(
+    new RegExp(`Contact: <sips:gw@127\\.0\\.0\\.1:${b.port('TLS')}>`),
+  );
   await dialog?.bye();
   await waitFor(() => bye, 2000, 'BYE over TLS');
   expect(b.sent('INVITE ')[0]?.meta.text).toMatch(/Via: SIP\/2.0\/TLS /);
   await waitFor(() => a.ua.liveDialogs() === 0 && b.ua.liveDialogs() === 0, 2000, 'no live dialogs');
+});
+
+test('TLS: a trunk addressed by host name is verified against that name (SNI, RFC 5922 §7)', async () => {
+  const a = await startUa({ listen: ['tls://127.0.0.1:0'], tls: { cert: namedCert, key: namedKey } });
+  let sni: string | false | null | undefined;
+  a.ua.on('invite', (inv: ServerInvite) => inv.reject(486));
+  const b = await startUa({
+    listen: ['tls://127.0.0.1:0'],
+    tls: { cert, key, ca: namedCert },
+    resolver: {
+      resolveSrv: async () => {
+        throw new Error('ENOTFOUND');
+      },
+      resolve4: async (n) => (n === 'trunk.sip.test' ? ['127.0.0.1'] : []),
+      resolve6: async () => [],
+    },
+  });
+  // What the server saw as SNI: the TLS server of `a` is reachable through its transports.
+  const servers = (a.ua as unknown as { transports: { servers: Array<{ server: tls.Server }> } }).transports
+    .servers;
+  servers[0]?.server.on('secureConnection', (s: tls.TLSSocket) => (sni = s.servername));
+  const call = b.ua.invite({
+    uri: `sips:alice@trunk.sip.test:${a.port('TLS')}`,
+    from: 'sip:bob@b.test',
+    body: SDP,
+  });
+  const { res } = await answered(call);
+  expect(res.status).toBe(486); // not a local 503: the handshake verified trunk.sip.test
+  expect(sni).toBe('trunk.sip.test');
 });
 
 test('TLS: an untrusted certificate fails the call with a local 503', async () => {
