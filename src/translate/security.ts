@@ -81,7 +81,11 @@ export function offeredSecureConfig(offer: SdpMedia, session?: Sdp): CapNegChoic
 
 /** RFC 5939 §3.5.2: the actual configuration names the transport and the attribute capabilities it took. */
 function actualConfig(choice: CapNegChoice): SdpMedia['capneg']['acfg'][number] {
-  const acfg: SdpMedia['capneg']['acfg'][number] = { num: choice.config, transport: choice.transport, extensions: [] };
+  const acfg: SdpMedia['capneg']['acfg'][number] = {
+    num: choice.config,
+    transport: choice.transport,
+    extensions: [],
+  };
   if (choice.attributes.length > 0) acfg.attributes = { nums: choice.attributes };
   return acfg;
 }

@@ -28,7 +28,8 @@ export function jingleToSdpModel(
   p: Perspective,
   opts: JingleToSdpOptions = {},
 ): Sdp {
-  const media = opts.offer && p.type === 'answer' ? answerMedia(j.contents, p, opts.offer) : offerMedia(j.contents, p);
+  const media =
+    opts.offer && p.type === 'answer' ? answerMedia(j.contents, p, opts.offer) : offerMedia(j.contents, p);
   if (opts.setup !== undefined) {
     // RFC 8842 §5.5: a subsequent offer that keeps the DTLS association keeps the roles.
     for (const m of media) if (m.setup !== undefined) m.setup = opts.setup;
@@ -71,7 +72,9 @@ function answerMedia(contents: readonly Content[], p: Perspective, offer: Sdp): 
   const names = offeredNames(offer);
   const used = new Set<Content>();
   const media = offer.media.map((om, i) => {
-    const c = contents.find((x) => x.name === names[i]) ?? (contents.length === offer.media.length ? contents[i] : undefined);
+    const c =
+      contents.find((x) => x.name === names[i]) ??
+      (contents.length === offer.media.length ? contents[i] : undefined);
     if (!c || used.has(c)) return rejectedMedia(om);
     used.add(c);
     return contentToMedia(c, p, { media: om, session: offer });
