@@ -7,6 +7,8 @@
 import type { GatewayConfig } from '../config/config';
 import type { JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
 import type { AddressContext } from '../translate/address';
+import { writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
 import { offerAnswer } from './offer-answer';
@@ -86,6 +88,39 @@ export abstract class Call {
   private afterEnd(event: CallEvent): Effect[] {
     if (event.kind !== 'jingle') return [];
     return [this.iqErrorEffect(event.iq, 'unexpected-request', 'out-of-order', 'the session has ended')];
+  }
+
+  /** Candidates that came while no new offer could go out; sent in the next re-INVITE. */
+  protected lateCandidates = false;
+  /** The `o=` version of our last SDP offer or answer (RFC 3264 §8: +1 with each new one). */
+  private sdpVersion = 1;
+
+  /** The host our SDP's o= line names: the SIP host, without IPv6 brackets. */
+  protected get sdpHost(): string {
+    return this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
+  }
+
+  /**
+   * Sends a re-INVITE with the SDP `build` makes for the next o= version, one at a time
+   * (RFC 3261 §14.1): while one is out, the candidates wait for `sip-reinvite-done`.
+   */
+  protected reoffer(out: Effect[], build: (sessionVersion: number) => Sdp | undefined): void {
+    if (this.offerAnswer.state !== 'stable') {
+      this.lateCandidates = true;
+      return;
+    }
+    const sdp = build(this.sdpVersion + 1);
+    if (!sdp) return;
+    this.lateCandidates = false;
+    this.sdpVersion += 1;
+    this.offerAnswer.apply('local-offer');
+    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
+  }
+
+  /** A re-INVITE of ours is over: offer/answer is stable again; send what waited. */
+  protected reofferDone(out: Effect[], again: (out: Effect[]) => void): void {
+    this.offerAnswer.apply('remote-answer');
+    if (this.lateCandidates) again(out);
   }
 
   protected startTimer(out: Effect[], name: TimerName, ms: number): void {

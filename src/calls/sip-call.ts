@@ -128,9 +128,7 @@ export class SipCall extends Call {
         if (this.lateCandidates) this.reinvite(out);
         return;
       case 'sip-reinvite-done':
-        this.offerAnswer.apply('remote-answer');
-        if (this.lateCandidates) this.reinvite(out);
-        return;
+        return this.reofferDone(out, (o) => this.reinvite(o));
       case 'jmi-bounced':
         // The propose reached no device (all offline): nobody will answer.
         if (this.device === undefined) this.abort(out, 'timeout', 'no device of the callee is online');
@@ -248,10 +246,6 @@ export class SipCall extends Call {
 
   private readonly pendingInfo: Content[] = [];
   private acked = false;
-  /** Candidates that came after the 200: sent in a re-INVITE once the ACK is in. */
-  private lateCandidates = false;
-  /** The `o=` version of our last SDP (RFC 3264 §8: +1 with each new one). */
-  private sdpVersion = 1;
 
   private ring(out: Effect[]): void {
     if (this.ringing || this.dialog.state === 'confirmed') return;
@@ -266,8 +260,9 @@ export class SipCall extends Call {
     if (!this.accept) return;
     let body: string;
     try {
-      const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
-      body = writeSdp(jingleToSdpObject(this.accept, { offer: this.offerSdp, origin: { address: host } }));
+      body = writeSdp(
+        jingleToSdpObject(this.accept, { offer: this.offerSdp, origin: { address: this.sdpHost } }),
+      );
     } catch (e) {
       return this.abort(out, 'incompatible-parameters', (e as Error).message);
     }
@@ -284,21 +279,16 @@ export class SipCall extends Call {
    * at a time: later candidates wait for it to finish (RFC 3261 §14.1).
    */
   private reinvite(out: Effect[]): void {
-    if (!this.accept) return;
-    if (this.offerAnswer.state !== 'stable') {
-      this.lateCandidates = true;
-      return;
-    }
-    this.lateCandidates = false;
-    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
-    this.sdpVersion += 1;
-    const sdp = jingleToSdpObject(this.accept, {
-      offer: this.offerSdp,
-      origin: { address: host, sessionVersion: this.sdpVersion },
+    const accept = this.accept;
+    if (!accept) return;
+    this.reoffer(out, (sessionVersion) => {
+      const sdp = jingleToSdpObject(accept, {
+        offer: this.offerSdp,
+        origin: { address: this.sdpHost, sessionVersion },
+      });
+      for (const m of sdp.media) m.capneg.acfg = [];
+      return sdp;
     });
-    for (const m of sdp.media) m.capneg.acfg = [];
-    this.offerAnswer.apply('local-offer');
-    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
   /** A final response to the INVITE with the mapped status (DESIGN.md §Reasons). */

@@ -33,12 +33,8 @@ export class XmppCall extends Call {
   private readonly offer: Jingle;
   private offerSdp?: Sdp;
   private ringing = false;
-  /** Candidates that arrived after the INVITE: sent in a re-INVITE once the call is answered. */
-  private lateCandidates = false;
   /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
   private reofferSetup?: Setup;
-  /** The `o=` version of our last SDP offer. */
-  private sdpVersion = 1;
 
   /**
    * Starts the call from the client's session-initiate. The IQ is answered here: a callee that
@@ -78,8 +74,7 @@ export class XmppCall extends Call {
 
   private sendInvite(out: Effect[]): void {
     const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
-    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: host } });
+    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
     this.dialog.apply('invite');
     this.offerAnswer.apply('local-offer');
     out.push({
@@ -128,9 +123,7 @@ export class XmppCall extends Call {
         return this.end(out, reason.condition);
       }
       case 'sip-reinvite-done':
-        this.offerAnswer.apply('remote-answer');
-        if (this.lateCandidates) this.reinvite(out);
-        return;
+        return this.reofferDone(out, (o) => this.reinvite(o));
       case 'sip-ack':
       case 'sip-ack-timeout':
       case 'sip-cancel':
@@ -236,22 +229,14 @@ export class XmppCall extends Call {
     if (this.lateCandidates) this.reinvite(out);
   }
 
-  /** A new offer with every candidate so far; one re-INVITE at a time (RFC 3261 §14.1). */
+  /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */
   private reinvite(out: Effect[]): void {
-    if (this.offerAnswer.state !== 'stable') {
-      this.lateCandidates = true;
-      return;
-    }
-    this.lateCandidates = false;
-    const host = this.ctx.config.sip.host.replace(/^\[|\]$/g, '');
-    // RFC 3264 §8: each new offer keeps the origin and raises its version.
-    this.sdpVersion += 1;
-    const sdp = jingleToSdpObject(this.offer, {
-      origin: { address: host, sessionVersion: this.sdpVersion },
-      ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
-    });
-    this.offerAnswer.apply('local-offer');
-    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
+    this.reoffer(out, (sessionVersion) =>
+      jingleToSdpObject(this.offer, {
+        origin: { address: this.sdpHost, sessionVersion },
+        ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+      }),
+    );
   }
 
   /** CANCEL while early (RFC 3261 §9.1), BYE with an RFC 3326 Reason once answered. */
