@@ -5,55 +5,31 @@
  * BYE mid-call with a Q.850 Reason. SIP → XMPP: SIPp cancels while alice rings → `<retract>`;
  * alice rejects → 603, busy → 486; nobody answers → 480.
  */
-import { randomUUID } from 'node:crypto';
-import { prosodyAvailable } from '../support/prosody';
-import { freePort } from '../support/processes';
 import { jmiChild } from '../xmpp/bots';
 import {
-  connectBot,
-  expectNoLiveCalls,
+  CALLEE,
+  describeE2e,
   iqOk,
   jingleAction,
   jingleOf,
-  offerCall,
-  peersAvailable,
+  proposed,
   reasonOf,
-  sipp,
-  sippPassed,
-  startWorld,
-  stopWorld,
   traced,
-  waitUdpBound,
   type Bot,
   type Element,
-  type World,
+  type Sipp,
 } from './harness';
 import { jmi, terminate } from './stanzas';
 import { xml } from '../../src/xmpp/xml';
 
-const maybe = prosodyAvailable() && peersAvailable('sipp') ? describe : describe.skip;
-const CALLEE = '+15551230000@gw.localhost';
 const NO_ANSWER_S = 1;
 
-maybe('e2e: failures', () => {
-  let w: World | undefined;
+describeE2e('e2e: failures', { noAnswerSeconds: NO_ANSWER_S }, (bed) => {
   let alice: Bot;
-
-  beforeAll(async () => {
-    w = await startWorld({ users: [['alice', 'alicepass']], noAnswerSeconds: NO_ANSWER_S });
-    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+  beforeAll(() => {
+    alice = bed.device();
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(() => stopWorld(w));
-
-  async function xmppCall(scenario: string) {
-    const world = w as World;
-    const run = await sipp({ scenario, port: world.outboundPort });
-    await waitUdpBound(world.outboundPort, run);
-    const sid = randomUUID();
-    await offerCall(alice, CALLEE, sid);
-    return { sid, run };
-  }
+  const xmppCall = (scenario: string) => bed.callOut(scenario);
 
   describe('XMPP → SIP', () => {
     test.each([
@@ -65,7 +41,7 @@ maybe('e2e: failures', () => {
       await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'ringing');
       const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
       expect(reasonOf(term)).toEqual({ condition, text: `${status} ${phrase}` });
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
 
     test('no answer → <timeout/> to the client, CANCEL to SIP', async () => {
@@ -75,7 +51,7 @@ maybe('e2e: failures', () => {
       const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
       expect(reasonOf(term).condition).toBe('timeout');
       expect(Date.now() - started).toBeGreaterThanOrEqual(NO_ANSWER_S * 1000);
-      const r = await sippPassed(run, w);
+      const r = await bed.passed(run);
       expect(traced(r, 'received', 'CANCEL')).toBeDefined();
       // Nothing more for the client after its session ended (the 487 is the SIP leg's business).
       expect(alice.all(jingleAction(sid, 'session-terminate'))).toHaveLength(1);
@@ -85,7 +61,7 @@ maybe('e2e: failures', () => {
       const { sid, run } = await xmppCall('e2e-uas-ring-cancel.xml');
       await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'ringing');
       await iqOk(alice, terminate({ to: CALLEE, sid, condition: 'cancel' }));
-      const r = await sippPassed(run, w);
+      const r = await bed.passed(run);
       const cancel = traced(r, 'received', 'CANCEL') ?? '';
       expect(cancel).toMatch(/^CANCEL sip:\+15551230000@127\.0\.0\.1:\d+ SIP\/2\.0/);
       expect(traced(r, 'received', 'ACK')).toMatch(/\r?\nCSeq: 1 ACK/);
@@ -97,13 +73,13 @@ maybe('e2e: failures', () => {
       await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
       const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
       expect(reasonOf(term)).toEqual({ condition: 'connectivity-error', text: 'Temporary failure' });
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
 
     test('an IQ for the ended session is answered <unknown-session/>', async () => {
       const { sid, run } = await xmppCall('e2e-uas-reject-486.xml');
       await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
-      await sippPassed(run, w);
+      await bed.passed(run);
       const late = await alice.iq(terminate({ to: CALLEE, sid }));
       expect(late.attrs.type).toBe('error');
       expect(late.getChild('error')?.getChild('unknown-session', 'urn:xmpp:jingle:errors:1')).toBeDefined();
@@ -111,18 +87,11 @@ maybe('e2e: failures', () => {
   });
 
   describe('SIP → XMPP', () => {
-    async function sipCall(
-      scenario: string,
-    ): Promise<{ id: string; caller: string; run: Awaited<ReturnType<typeof sipp>> }> {
-      const world = w as World;
+    async function sipCall(scenario: string): Promise<{ id: string; caller: string; run: Sipp }> {
       alice.received.length = 0;
-      const run = await sipp({ scenario, remote: `127.0.0.1:${world.sipPort}`, port: await freePort() });
-      const propose = await alice.waitFor((s) => jmiChild(s, 'propose') !== undefined, 8000, 'propose');
-      return {
-        id: jmiChild(propose, 'propose')?.attrs.id as string,
-        caller: propose.attrs.from as string,
-        run,
-      };
+      const run = await bed.uac(scenario);
+      const { id, caller } = await proposed(alice);
+      return { id, caller, run };
     }
 
     test('SIPp cancels while alice rings → <retract>; SIPp gets 487', async () => {
@@ -131,24 +100,24 @@ maybe('e2e: failures', () => {
       await alice.send(jmi('ringing', { to: caller, id }));
       const retract = await alice.waitFor((s) => jmiChild(s, 'retract')?.attrs.id === id, 8000, 'retract');
       expect(jmiChild(retract, 'retract')?.getChild('reason')?.getChild('cancel')).toBeDefined();
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
 
     test('alice rejects → 603', async () => {
       const { id, caller, run } = await sipCall('e2e-uac-refused-603.xml');
       await alice.send(jmi('reject', { to: caller, id }));
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
 
     test('alice is busy (reject <busy/>) → 486', async () => {
       const { id, caller, run } = await sipCall('e2e-uac-refused-486.xml');
       await alice.send(rejectWith(caller, id, 'busy'));
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
 
     test('nobody answers → 480, and the devices stop ringing', async () => {
       const { id, run } = await sipCall('e2e-uac-refused-480.xml');
-      await sippPassed(run, w);
+      await bed.passed(run);
       await alice.waitFor((s) => jmiChild(s, 'retract')?.attrs.id === id, 4000, 'retract');
     });
 
@@ -158,7 +127,7 @@ maybe('e2e: failures', () => {
       const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
       expect(jingleOf(initiate)?.attrs.sid).toBe(id);
       await iqOk(alice, terminate({ to: caller, sid: id, condition: 'decline' }));
-      await sippPassed(run, w);
+      await bed.passed(run);
     });
   });
 });

@@ -5,20 +5,25 @@
  * process a test file starts is stopped in `stopWorld` (afterAll), also when a test failed.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { parseConfig } from '../../src/config/config';
 import { Gateway } from '../../src/gateway/gateway';
-import { ProsodyServer } from '../support/prosody';
+import { prosodyAvailable, ProsodyServer } from '../support/prosody';
 import { freePort, stopAll, waitFor } from '../support/processes';
 import { startSipp, type Sipp, type SippOptions, type SippResult } from '../support/sipp';
-import { Bot, type Element } from '../xmpp/bots';
+import { Bot, jmiChild, type Element } from '../xmpp/bots';
 import { conversationsOffer, NS_JINGLE, transportInfo, TRICKLED } from './stanzas';
 
 export const SECRET = 'e2e-secret';
 export const GW_DOMAIN = 'gw.localhost';
+/** The SIP number XMPP-originated calls go to (sip.outbound: a SIPp UAS or a proxy). */
+export const CALLEE = '+15551230000@gw.localhost';
+/** The XMPP user every e2e file registers: [user, password]. */
+export const ALICE: [string, string] = ['alice', 'alicepass'];
 
 export interface WorldOptions {
   /** XMPP users to register: [user, password]. */
@@ -190,7 +195,7 @@ export async function iqOk(bot: Bot, iq: Element): Promise<Element> {
   return answer;
 }
 
-export { Bot, NS_JINGLE, type Element };
+export { Bot, NS_JINGLE, type Element, type Sipp };
 
 /** Resolves once something has bound UDP `port` on 127.0.0.1 (a SIPp UAS is ready). */
 export async function waitUdpBound(port: number, run?: Sipp, ms = 5000): Promise<void> {
@@ -230,4 +235,103 @@ export async function offerCall(bot: Bot, to: string, sid: string): Promise<void
   const initiate = iqOk(bot, conversationsOffer({ to, from: bot.jid, sid }));
   const trickle = iqOk(bot, transportInfo({ to, from: bot.jid, sid, name: '0', candidate: TRICKLED }));
   await Promise.all([initiate, trickle]);
+}
+
+export interface BedOptions extends WorldOptions {
+  /** Peers the tests need besides Prosody and SIPp (e.g. `kamailio`); skipped without them. */
+  peers?: string[];
+  /** alice's devices (resources) logged in before the tests; default `['phone']`. */
+  devices?: string[];
+  /** Runs once the gateway is up, before the devices log in (e.g. starts a proxy). */
+  beforeDevices?: (w: World) => Promise<void>;
+  /** Whether each test must leave no live call (`expectNoLiveCalls` in afterEach); default true. */
+  noLiveCallsAfterEach?: boolean;
+  /** More world options found in beforeAll (e.g. free ports), over the ones above. */
+  late?: () => Promise<WorldOptions>;
+}
+
+/** What {@link useWorld} hands the tests of a `describe`. */
+export interface Bed {
+  /** The world started in beforeAll (throws when it did not start). */
+  readonly world: World;
+  /** alice's device logged in with `resource` (default: the first of `devices`). */
+  device(resource?: string): Bot;
+  /** A SIPp UAS (e2e-uas-*.xml) on `port` (default: the gateway's `sip.outbound`), once bound. */
+  uas(scenario: string, port?: number): Promise<Sipp>;
+  /** A SIPp UAS, then a Conversations-style call to {@link CALLEE} from `from` (alice's device). */
+  callOut(scenario: string, o?: { port?: number; from?: Bot }): Promise<{ sid: string; run: Sipp }>;
+  /** A SIPp UAC (e2e-uac-*.xml) calling the gateway's SIP port from a free port. */
+  uac(scenario: string): Promise<Sipp>;
+  /** {@link sippPassed} with this world's log. */
+  passed(run: Sipp): Promise<SippResult>;
+}
+
+/**
+ * An e2e `describe` (skipped unless Prosody, SIPp and `o.peers` are installed) whose tests run
+ * against the world of {@link useWorld}.
+ */
+export function describeE2e(title: string, o: BedOptions, body: (bed: Bed) => void): void {
+  describeWithPeers(...(o.peers ?? []))(title, () => body(useWorld(o)));
+}
+
+/** `describe` when Prosody, SIPp and the other `peers` are installed; `describe.skip` otherwise. */
+export function describeWithPeers(...peers: string[]): jest.Describe {
+  return prosodyAvailable() && peersAvailable('sipp', ...peers) ? describe : describe.skip;
+}
+
+/**
+ * The hooks of an e2e `describe`: beforeAll starts the world (alice registered) and logs alice's
+ * devices in; afterEach expects no live call; afterAll stops everything.
+ */
+export function useWorld(o: BedOptions = {}): Bed {
+  let w: World | undefined;
+  const devices = o.devices ?? ['phone'];
+  const bots = new Map<string, Bot>();
+  beforeAll(async () => {
+    w = await startWorld({ users: [ALICE], ...o, ...(await o.late?.()) });
+    await o.beforeDevices?.(w);
+    for (const d of devices) bots.set(d, await connectBot(w, ...ALICE, d));
+  });
+  if (o.noLiveCallsAfterEach !== false) afterEach(() => expectNoLiveCalls(w));
+  afterAll(() => stopWorld(w));
+  const bed: Bed = {
+    get world(): World {
+      if (w === undefined) throw new Error('the e2e world did not start');
+      return w;
+    },
+    device(resource = devices[0]) {
+      const b = resource === undefined ? undefined : bots.get(resource);
+      if (b === undefined) throw new Error(`no device ${String(resource)} logged in`);
+      return b;
+    },
+    async uas(scenario, port = bed.world.outboundPort) {
+      const run = await sipp({ scenario, port });
+      await waitUdpBound(port, run);
+      return run;
+    },
+    async callOut(scenario, { port, from } = {}) {
+      const run = await bed.uas(scenario, port);
+      const sid = randomUUID();
+      await offerCall(from ?? bed.device(), CALLEE, sid);
+      return { sid, run };
+    },
+    async uac(scenario) {
+      return sipp({ scenario, remote: `127.0.0.1:${bed.world.sipPort}`, port: await freePort() });
+    },
+    passed: (run) => sippPassed(run, bed.world),
+  };
+  return bed;
+}
+
+/** Waits for a JMI `<propose>` at `bot` (that `also` accepts); its id and the caller's JID. */
+export async function proposed(
+  bot: Bot,
+  also: (s: Element) => boolean = () => true,
+): Promise<{ propose: Element; id: string; caller: string }> {
+  const propose = await bot.waitFor((s) => jmiChild(s, 'propose') !== undefined && also(s), 8000, 'propose');
+  return {
+    propose,
+    id: jmiChild(propose, 'propose')?.attrs.id as string,
+    caller: propose.attrs.from as string,
+  };
 }

@@ -5,145 +5,59 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { kamailioConfig, startKamailio } from '../support/kamailio';
-import { prosodyAvailable } from '../support/prosody';
-import { freePort, spawnProc, waitFor, waitForTcp, type Proc } from '../support/processes';
+import { startBaresip } from '../support/baresip';
+import { kamailioReady, startKamailio } from '../support/kamailio';
+import { freePort, waitFor } from '../support/processes';
 import {
-  connectBot,
+  CALLEE,
+  describeWithPeers,
+  useWorld,
   expectNoLiveCalls,
   iqOk,
   jingleAction,
   jingleOf,
-  offerCall,
-  peersAvailable,
-  sipp,
-  sippPassed,
-  startWorld,
-  stopWorld,
   traced,
-  waitUdpBound,
   type Bot,
   type World,
 } from './harness';
 import { CLIENT_CANDIDATES, conversationsOffer, NS_DTLS, NS_ICE, terminate } from './stanzas';
 
-const maybe = prosodyAvailable() && peersAvailable('sipp', 'kamailio', 'baresip') ? describe : describe.skip;
-const CALLEE = '+15551230000@gw.localhost';
+const maybe = describeWithPeers('kamailio', 'baresip');
 
-/**
- * Kamailio (test/support/kamailio.ts's Record-Routing config), except that a new request from the
- * gateway for Kamailio itself (the gateway's `sip.outbound`) is relayed on to `nextHopPort`.
- */
-function startKamailioTo(
-  port: number,
-  gatewayPort: number,
-  nextHopPort: number,
-): { proc: Proc; dir: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-kamailio-'));
-  const base = kamailioConfig(port, gatewayPort);
-  const relay = `  if (src_port == ${gatewayPort}) {\n    t_relay();`;
-  if (!base.includes(relay)) throw new Error('test/support/kamailio.ts config changed');
-  const cfg = base.replace(
-    relay,
-    `  if (src_port == ${gatewayPort}) {\n    if (uri == myself) { $du = "sip:127.0.0.1:${nextHopPort}"; }\n    t_relay();`,
-  );
-  fs.writeFileSync(path.join(dir, 'kamailio.cfg'), cfg);
-  const proc = spawnProc('kamailio', 'kamailio', [
-    '-f',
-    path.join(dir, 'kamailio.cfg'),
-    '-DD',
-    '-E',
-    '-m',
-    '64',
-    '-M',
-    '8',
-    '-P',
-    path.join(dir, 'kamailio.pid'),
-    '-Y',
-    dir,
-  ]);
-  return { proc, dir };
-}
-
-/** baresip as the callee: auto-answer, opus + G.711, DTLS-SRTP when `dtls`. */
-async function startPhone(
-  sipPort: number,
-  ctrlPort: number,
-  dtls: boolean,
-): Promise<{ proc: Proc; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-baresip-'));
-  const modules = ['opus.so', 'g711.so', 'ausine.so', 'aubridge.so', ...(dtls ? ['dtls_srtp.so'] : [])];
-  fs.writeFileSync(
-    path.join(dir, 'config'),
-    [
-      'poll_method\t\tepoll',
-      `sip_listen\t\t127.0.0.1:${sipPort}`,
-      'net_interface\t\t127.0.0.1',
-      'audio_player\t\taubridge,nil',
-      'audio_source\t\tausine,440',
-      'audio_alert\t\taubridge,nil',
-      'ausrc_srate\t\t48000',
-      'ausrc_channels\t\t2',
-      'module_path\t\t/usr/lib/baresip/modules',
-      ...modules.map((m) => `module\t\t\t${m}`),
-      'module_app\t\taccount.so',
-      'module_app\t\tmenu.so',
-      'module_app\t\tctrl_tcp.so',
-      `ctrl_tcp_listen\t\t127.0.0.1:${ctrlPort}`,
-      '',
-    ].join('\n'),
-  );
-  const enc = dtls ? ';mediaenc=dtls_srtp' : '';
-  fs.writeFileSync(path.join(dir, 'accounts'), `<sip:bob@127.0.0.1>;answermode=auto;regint=0${enc}\n`);
-  const proc = spawnProc('baresip', 'baresip', ['-f', dir]);
-  await waitForTcp('127.0.0.1', ctrlPort, 8000);
-  return { proc, dir };
-}
-
-/** Ready when Kamailio answers the gateway's OPTIONS. */
-async function kamailioReady(w: World, kport: number, proc: Proc): Promise<void> {
-  const until = Date.now() + 8000;
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const res = await Promise.race([
-      w.gateway.sip.options(`sip:127.0.0.1:${kport}`),
-      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 500))),
-    ]);
-    clearTimeout(timer);
-    if (res?.status === 200) return;
-    if (Date.now() > until) throw new Error(`kamailio not ready:\n${proc.output()}`);
-  }
+/** The gateway's OPTIONS, for {@link kamailioReady}. */
+function gatewayOptions(w: World): (uri: string) => Promise<{ status: number }> {
+  return (uri) => w.gateway.sip.options(uri);
 }
 
 maybe('e2e: through Kamailio, and to baresip', () => {
-  let w: World | undefined;
-  let alice: Bot;
   let kport: number;
   let sippPort: number;
   const dirs: string[] = [];
-
-  beforeAll(async () => {
-    kport = await freePort();
-    sippPort = await freePort();
-    w = await startWorld({ users: [['alice', 'alicepass']], outboundPort: kport });
-    const k = startKamailioTo(kport, w.sipPort, sippPort);
-    dirs.push(k.dir);
-    await kamailioReady(w, kport, k.proc);
-    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+  const bed = useWorld({
+    late: async () => {
+      kport = await freePort();
+      sippPort = await freePort();
+      return { outboundPort: kport };
+    },
+    // Kamailio (test/support/kamailio.ts's Record-Routing config), except that a new request from
+    // the gateway for Kamailio itself (the gateway's `sip.outbound`) is relayed on to SIPp.
+    beforeDevices: async (w) => {
+      const k = startKamailio(kport, w.sipPort, { nextHopPort: sippPort });
+      dirs.push(k.dir);
+      await kamailioReady(k, gatewayOptions(w));
+    },
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(async () => {
-    await stopWorld(w);
+  let alice: Bot;
+  beforeAll(() => {
+    alice = bed.device();
+  });
+  afterAll(() => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
   test('XMPP client → gateway → Kamailio (Record-Route) → SIPp; the BYE follows the route set', async () => {
-    const run = await sipp({ scenario: 'e2e-uas-dtls-bye-in.xml', port: sippPort });
-    await waitUdpBound(sippPort, run);
-    const sid = randomUUID();
-    await offerCall(alice, CALLEE, sid);
+    const w = bed.world;
+    const { sid, run } = await bed.callOut('e2e-uas-dtls-bye-in.xml', { port: sippPort });
     const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
     const fp = jingleOf(accept)
       ?.getChild('content')
@@ -151,18 +65,18 @@ maybe('e2e: through Kamailio, and to baresip', () => {
       ?.getChild('fingerprint', NS_DTLS);
     expect(fp?.attrs.setup).toBe('active');
     await iqOk(alice, terminate({ to: CALLEE, sid }));
-    const r = await sippPassed(run, w);
+    const r = await bed.passed(run);
     const invite = traced(r, 'received', 'INVITE') ?? '';
     expect(invite).toMatch(new RegExp(`\\r?\\nRecord-Route: <sip:127\\.0\\.0\\.1:${kport};lr`));
     // The gateway's BYE went through Kamailio: two Vias, the proxy's on top.
     const bye = traced(r, 'received', 'BYE') ?? '';
     expect(bye).toMatch(
       new RegExp(
-        `\\r?\\nVia: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${kport};branch=[^\\r\\n]*\\r?\\nVia: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${w?.sipPort};`,
+        `\\r?\\nVia: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${kport};branch=[^\\r\\n]*\\r?\\nVia: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${w.sipPort};`,
       ),
     );
     expect(
-      w?.log.some(
+      w.log.some(
         (l) =>
           l.message === 'send' &&
           String(l.text).startsWith('ACK ') &&
@@ -176,7 +90,8 @@ maybe('e2e: through Kamailio, and to baresip', () => {
     ['plain RTP', false],
   ])('XMPP client → gateway → baresip, %s: auto-answered, then the client hangs up', async (_what, dtls) => {
     const bport = await freePort();
-    const phone = await startPhone(bport, await freePort(), dtls);
+    // baresip as the callee: auto-answer, opus + G.711, DTLS-SRTP when `dtls`.
+    const phone = await startBaresip(bport, await freePort(), { opus: true, dtls });
     dirs.push(phone.dir);
     const callee = `bob\\40127.0.0.1\\3a${bport}@gw.localhost`;
     const sid = randomUUID();
@@ -210,7 +125,7 @@ maybe('e2e: through Kamailio, and to baresip', () => {
     }
     await new Promise((r) => setTimeout(r, 300));
     await iqOk(alice, terminate({ to: callee, sid }));
-    await expectNoLiveCalls(w);
+    await expectNoLiveCalls(bed.world);
     // baresip took the call and heard the BYE (its "session closed" on a BYE is ECONNRESET).
     await waitFor(
       () => /session closed/.test(phone.proc.output()),
@@ -224,35 +139,24 @@ maybe('e2e: through Kamailio, and to baresip', () => {
 });
 
 maybe('e2e: Kamailio as sip.outboundProxy (a loose Route), SIPp as sip.outbound', () => {
-  let w: World | undefined;
-  let alice: Bot;
   let kport: number;
   let sippPort: number;
-
-  beforeAll(async () => {
-    kport = await freePort();
-    sippPort = await freePort();
-    w = await startWorld({
-      users: [['alice', 'alicepass']],
-      outboundPort: sippPort,
-      sipYaml: [`outboundProxy: sip:127.0.0.1:${kport}`],
-    });
+  const bed = useWorld({
+    late: async () => {
+      kport = await freePort();
+      sippPort = await freePort();
+      return { outboundPort: sippPort, sipYaml: [`outboundProxy: sip:127.0.0.1:${kport}`] };
+    },
     // test/support/kamailio.ts as it is: requests from the gateway go to their Request-URI.
-    const k = startKamailio(kport, w.sipPort);
-    await kamailioReady(w, kport, k.proc);
-    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+    beforeDevices: (w) => kamailioReady(startKamailio(kport, w.sipPort), gatewayOptions(w)),
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(() => stopWorld(w));
 
   test('the INVITE carries Route: <Kamailio;lr> and reaches SIPp through it; SIPp hangs up', async () => {
-    const run = await sipp({ scenario: 'e2e-uas-dtls-bye-in.xml', port: sippPort });
-    await waitUdpBound(sippPort, run);
-    const sid = randomUUID();
-    await offerCall(alice, CALLEE, sid);
+    const alice = bed.device();
+    const { sid, run } = await bed.callOut('e2e-uas-dtls-bye-in.xml', { port: sippPort });
     await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
     await iqOk(alice, terminate({ to: CALLEE, sid }));
-    const r = await sippPassed(run, w);
+    const r = await bed.passed(run);
     const invite = traced(r, 'received', 'INVITE') ?? '';
     expect(invite).toMatch(new RegExp(`\\r?\\nVia: SIP/2\\.0/UDP 127\\.0\\.0\\.1:${kport};`));
     expect(invite).toMatch(new RegExp(`\\r?\\nRecord-Route: <sip:127\\.0\\.0\\.1:${kport};lr`));

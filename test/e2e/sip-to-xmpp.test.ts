@@ -4,50 +4,22 @@
  * SIPp gets the 200 with that fingerprint and ACKs; the other device is told (the carbon of the
  * proceed, XEP-0353 §3.4). SIPp hangs up.
  */
-import { prosodyAvailable } from '../support/prosody';
 import { carbonJmi, jmiChild } from '../xmpp/bots';
-import {
-  connectBot,
-  expectNoLiveCalls,
-  iqOk,
-  jingleAction,
-  jingleOf,
-  peersAvailable,
-  reasonOf,
-  sipp,
-  sippPassed,
-  startWorld,
-  stopWorld,
-  traced,
-  type Bot,
-  type World,
-} from './harness';
+import { describeE2e, iqOk, jingleAction, jingleOf, proposed, reasonOf, traced, type Bot } from './harness';
 import { xml } from '../../src/xmpp/xml';
 import { candidateEl, dtlsAccept, fingerprint, jingleIq, jmi, NS_DTLS, NS_ICE } from './stanzas';
-import { freePort } from '../support/processes';
 
-const maybe = prosodyAvailable() && peersAvailable('sipp') ? describe : describe.skip;
-
-maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
-  let w: World | undefined;
+describeE2e('e2e: SIPp → gateway → alice (two devices, JMI)', { devices: ['phone', 'laptop'] }, (bed) => {
   let phone: Bot;
   let laptop: Bot;
-
-  beforeAll(async () => {
-    w = await startWorld({ users: [['alice', 'alicepass']] });
-    phone = await connectBot(w, 'alice', 'alicepass', 'phone');
-    laptop = await connectBot(w, 'alice', 'alicepass', 'laptop');
+  beforeAll(() => {
+    phone = bed.device('phone');
+    laptop = bed.device('laptop');
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(() => stopWorld(w));
 
   test('both devices ring; the phone answers; SIPp gets its fingerprint; the laptop is told', async () => {
-    const world = w as World;
-    const run = await sipp({
-      scenario: 'e2e-uac-dtls.xml',
-      remote: `127.0.0.1:${world.sipPort}`,
-      port: await freePort(),
-    });
+    const world = bed.world;
+    const run = await bed.uac('e2e-uac-dtls.xml');
     const proposes = await Promise.all(
       [phone, laptop].map((d) => d.waitFor((s) => jmiChild(s, 'propose') !== undefined, 8000, 'propose')),
     );
@@ -88,7 +60,7 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
     // XEP-0353 §3.5: and every device hears that the call is over.
     const fin = await laptop.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === id, 4000, 'finish');
     expect(jmiChild(fin, 'finish')?.getChild('reason')?.getChild('success')).toBeDefined();
-    const r = await sippPassed(run, world);
+    const r = await bed.passed(run);
     const sentInvite = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('INVITE'));
     const got200 = r.trace.find((e) => e.direction === 'received' && e.firstLine.startsWith('SIP/2.0 200'));
     if (sentInvite && got200) {
@@ -109,20 +81,9 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
   });
 
   test('a candidate the device trickles after the 200 reaches SIP in a re-INVITE', async () => {
-    const world = w as World;
-    const run = await sipp({
-      scenario: 'e2e-uac-dtls-reinvite.xml',
-      remote: `127.0.0.1:${world.sipPort}`,
-      port: await freePort(),
-    });
+    const run = await bed.uac('e2e-uac-dtls-reinvite.xml');
     const seen = new Set(phone.all((s) => jmiChild(s, 'propose') !== undefined));
-    const propose = await phone.waitFor(
-      (s) => jmiChild(s, 'propose') !== undefined && !seen.has(s),
-      8000,
-      'propose',
-    );
-    const id = jmiChild(propose, 'propose')?.attrs.id as string;
-    const caller = propose.attrs.from as string;
+    const { id, caller } = await proposed(phone, (s) => !seen.has(s));
     await phone.send(jmi('proceed', { to: caller, id }));
     const initiate = await phone.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
     await iqOk(phone, dtlsAccept({ initiate, to: caller, from: phone.jid, fp: fingerprint('A1') }));
@@ -159,6 +120,6 @@ maybe('e2e: SIPp → gateway → alice (two devices, JMI)', () => {
       ),
     );
     await phone.waitFor(jingleAction(id, 'session-terminate'), 8000, 'session-terminate');
-    await sippPassed(run, world);
+    await bed.passed(run);
   });
 });

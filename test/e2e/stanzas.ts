@@ -102,6 +102,22 @@ export function candidateEl(c: Cand, id: string): Element {
   return xml('candidate', attrs);
 }
 
+/** The answering device's (alice's) one host candidate, 127.0.0.1:41000. */
+function aliceHostCandidate(): Element {
+  return candidateEl(
+    {
+      foundation: '1',
+      component: 1,
+      protocol: 'udp',
+      priority: 2122260223,
+      ip: '127.0.0.1',
+      port: 41000,
+      type: 'host',
+    },
+    'a1',
+  );
+}
+
 function opusDescription(): Element {
   return xml(
     'description',
@@ -207,18 +223,7 @@ export function dtlsAccept(o: { initiate: Element; to: string; from: string; fp:
         'transport',
         { xmlns: NS_ICE, ufrag: 'aLiC', pwd: 'alicepasswordalicepasswd' },
         xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'active' }, o.fp),
-        candidateEl(
-          {
-            foundation: '1',
-            component: 1,
-            protocol: 'udp',
-            priority: 2122260223,
-            ip: '127.0.0.1',
-            port: 41000,
-            type: 'host',
-          },
-          'a1',
-        ),
+        aliceHostCandidate(),
       ),
     );
   });
@@ -273,18 +278,7 @@ export function xtlsAccept(o: { initiate: Element; to: string; from: string; fp:
         ? xml(
             'transport',
             { xmlns: NS_ICE, ufrag: 'aLiC', pwd: 'alicepasswordalicepasswd' },
-            candidateEl(
-              {
-                foundation: '1',
-                component: 1,
-                protocol: 'udp',
-                priority: 2122260223,
-                ip: '127.0.0.1',
-                port: 41000,
-                type: 'host',
-              },
-              'a1',
-            ),
+            aliceHostCandidate(),
           )
         : xml(
             'transport',

@@ -4,25 +4,18 @@
  * gateway, real SIPp on free loopback ports. Hang-up from each side in turn.
  */
 import { randomUUID } from 'node:crypto';
-import { prosodyAvailable } from '../support/prosody';
 import {
-  connectBot,
-  expectNoLiveCalls,
+  CALLEE,
+  describeE2e,
   iqOk,
   jingleAction,
   jingleOf,
   offerCall,
-  peersAvailable,
   reasonOf,
-  sipp,
-  sippPassed,
-  startWorld,
-  stopWorld,
   traced,
-  waitUdpBound,
   type Bot,
   type Element,
-  type World,
+  type Sipp,
 } from './harness';
 import { jmiChild } from '../xmpp/bots';
 import {
@@ -35,21 +28,14 @@ import {
   TRICKLED,
 } from './stanzas';
 
-const maybe = prosodyAvailable() && peersAvailable('sipp') ? describe : describe.skip;
-const CALLEE = '+15551230000@gw.localhost';
 const SIPP_FP = Array(32).fill('5A').join(':');
 
-maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
-  let w: World | undefined;
+describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
   let alice: Bot;
   let initiatedAt = 0;
-
-  beforeAll(async () => {
-    w = await startWorld({ users: [['alice', 'alicepass']] });
-    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+  beforeAll(() => {
+    alice = bed.device();
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(() => stopWorld(w));
 
   /** Places the call (after a JMI propose → proceed when `viaJmi`); resolves on the session-accept. */
   async function call(
@@ -60,11 +46,9 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
     to: string;
     accept: Element;
     setupMs: number;
-    sippRun: Awaited<ReturnType<typeof sipp>>;
+    sippRun: Sipp;
   }> {
-    const world = w as World;
-    const s = await sipp({ scenario, port: world.outboundPort });
-    await waitUdpBound(world.outboundPort, s);
+    const s = await bed.uas(scenario);
     const sid = randomUUID();
     let to = CALLEE;
     if (viaJmi) {
@@ -128,7 +112,7 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
     const { sid, accept, setupMs, sippRun } = await call('e2e-uas-dtls-bye-in.xml');
     expectSippAnswer(accept);
     await iqOk(alice, terminate({ to: CALLEE, sid }));
-    const r = await sippPassed(sippRun, w);
+    const r = await bed.passed(sippRun);
     const ok = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('SIP/2.0 200'));
     // Call setup through the gateway: SIPp's 200 OK sent → the client has the session-accept.
     const invite = r.trace.find((e) => e.direction === 'received' && e.firstLine.startsWith('INVITE'));
@@ -148,14 +132,14 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
     expectSippAnswer(accept);
     const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
     expect(reasonOf(term).condition).toBe('success');
-    await sippPassed(sippRun, w);
+    await bed.passed(sippRun);
   });
 
   test('Conversations-style JMI first: propose → proceed → the call → finish', async () => {
     const { sid, to, accept, sippRun } = await call('e2e-uas-dtls-bye-in.xml', true);
     expectSippAnswer(accept);
     await iqOk(alice, terminate({ to, sid }));
-    await sippPassed(sippRun, w);
+    await bed.passed(sippRun);
     const fin = await alice.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === sid, 4000, 'finish');
     expect(fin.attrs.from).toBe(`${CALLEE}/sip`);
   });
@@ -168,9 +152,7 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
   });
 
   test('a candidate trickled after the INVITE went out reaches SIP in a re-INVITE after the answer', async () => {
-    const world = w as World;
-    const run = await sipp({ scenario: 'e2e-uas-dtls-reinvite.xml', port: world.outboundPort });
-    await waitUdpBound(world.outboundPort, run);
+    const run = await bed.uas('e2e-uas-dtls-reinvite.xml');
     const sid = randomUUID();
     await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
     await alice.waitFor(jingleAction(sid, 'session-info'), 8000, 'ringing');
@@ -179,6 +161,6 @@ maybe('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', () => {
     expectSippAnswer(accept);
     await new Promise((r) => setTimeout(r, 300));
     await iqOk(alice, terminate({ to: CALLEE, sid }));
-    await sippPassed(run, world);
+    await bed.passed(run);
   });
 });

@@ -6,47 +6,29 @@
  * security; SIPp sees a=acfg:1 t=1 in the 200.
  */
 import { randomUUID } from 'node:crypto';
-import { prosodyAvailable } from '../support/prosody';
-import { freePort } from '../support/processes';
-import { jmiChild } from '../xmpp/bots';
 import {
-  connectBot,
-  expectNoLiveCalls,
+  CALLEE,
+  describeE2e,
   iqOk,
   jingleAction,
   jingleOf,
-  peersAvailable,
+  proposed,
   reasonOf,
-  sipp,
-  sippPassed,
-  startWorld,
-  stopWorld,
   traced,
-  waitUdpBound,
   type Bot,
-  type World,
 } from './harness';
 import { fingerprint, jmi, NS_RAW, NS_XTLS, terminate, xtlsAccept, xtlsOffer } from './stanzas';
 
-const maybe = prosodyAvailable() && peersAvailable('sipp') ? describe : describe.skip;
-const CALLEE = '+15551230000@gw.localhost';
 const SEED_FP = '3F:4A:91:0C:2B:7E:D5:66:18:A0:CC:4E:9B:12:F7:03:5D:E8:21:B9';
 
-maybe('e2e: XTLS security ⇄ RFC 5939 capability negotiation, both ways', () => {
-  let w: World | undefined;
+describeE2e('e2e: XTLS security ⇄ RFC 5939 capability negotiation, both ways', {}, (bed) => {
   let alice: Bot;
-
-  beforeAll(async () => {
-    w = await startWorld({ users: [['alice', 'alicepass']] });
-    alice = await connectBot(w, 'alice', 'alicepass', 'phone');
+  beforeAll(() => {
+    alice = bed.device();
   });
-  afterEach(() => expectNoLiveCalls(w));
-  afterAll(() => stopWorld(w));
 
   test('XMPP → SIP: <security> becomes tcap/pcfg; SIPp answers acfg; the client gets <security> back', async () => {
-    const world = w as World;
-    const run = await sipp({ scenario: 'e2e-uas-xtls.xml', port: world.outboundPort });
-    await waitUdpBound(world.outboundPort, run);
+    const run = await bed.uas('e2e-uas-xtls.xml');
     const sid = randomUUID();
     await iqOk(alice, xtlsOffer({ to: CALLEE, from: alice.jid, sid, fp: SEED_FP }));
     const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
@@ -61,20 +43,13 @@ maybe('e2e: XTLS security ⇄ RFC 5939 capability negotiation, both ways', () =>
       port: '49172',
     });
     await iqOk(alice, terminate({ to: CALLEE, sid }));
-    const r = await sippPassed(run, world);
+    const r = await bed.passed(run);
     expect(traced(r, 'received', 'INVITE')).toMatch(/\r?\nm=audio 13540 RTP\/AVP 0 101\r?\n/);
   });
 
   test('SIP → XMPP: a tcap/pcfg INVITE reaches alice as <security>; her accept gives a=acfg:1 t=1', async () => {
-    const world = w as World;
-    const run = await sipp({
-      scenario: 'e2e-uac-xtls.xml',
-      remote: `127.0.0.1:${world.sipPort}`,
-      port: await freePort(),
-    });
-    const propose = await alice.waitFor((s) => jmiChild(s, 'propose') !== undefined, 8000, 'propose');
-    const id = jmiChild(propose, 'propose')?.attrs.id as string;
-    const caller = propose.attrs.from as string;
+    const run = await bed.uac('e2e-uac-xtls.xml');
+    const { id, caller } = await proposed(alice);
     expect(caller).toBe('romeo\\40montague.lit@gw.localhost/sip');
     await alice.send(jmi('proceed', { to: caller, id }));
     const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
@@ -87,7 +62,7 @@ maybe('e2e: XTLS security ⇄ RFC 5939 capability negotiation, both ways', () =>
     await iqOk(alice, xtlsAccept({ initiate, to: caller, from: alice.jid, fp: fingerprint('A1', 20) }));
     const term = await alice.waitFor(jingleAction(id, 'session-terminate'), 8000, 'session-terminate');
     expect(reasonOf(term).condition).toBe('success');
-    const r = await sippPassed(run, world);
+    const r = await bed.passed(run);
     expect(traced(r, 'received', 'SIP/2.0 200')).not.toMatch(/a=setup:actpass/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Dialog, ServerInvite } from '../../src/sip/leg';
 import type { SipResponse } from '../../src/sip/types';
-import { startKamailio } from '../support/kamailio';
+import { kamailioReady, startKamailio } from '../support/kamailio';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa, type TestUa } from './helpers';
@@ -15,19 +15,8 @@ async function withKamailio(): Promise<{ t: TestUa; kport: number }> {
   const gwPort = await freePort();
   const kport = await freePort();
   const t = await startUa({ listen: [`udp://127.0.0.1:${gwPort}`], outboundProxy: `sip:127.0.0.1:${kport}` });
-  const k = startKamailio(kport, gwPort);
   // Ready when it answers OPTIONS.
-  const until = Date.now() + 8000;
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const res = await Promise.race([
-      t.ua.options(`sip:127.0.0.1:${kport}`),
-      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 600))),
-    ]);
-    clearTimeout(timer);
-    if (res?.status === 200) break;
-    if (Date.now() > until) throw new Error(`kamailio not ready:\n${k.proc.output()}`);
-  }
+  await kamailioReady(startKamailio(kport, gwPort), (uri) => t.ua.options(uri), 600);
   return { t, kport };
 }
 

@@ -47,6 +47,18 @@ function serverInvite(core: FakeCore, extra: Record<string, string> = {}) {
   return { tx, si };
 }
 
+/** A ServerInvite with the session timer on: Session-Expires 120 s, the UAS the refresher. */
+function uasRefresher(core: FakeCore) {
+  const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
+  const si = new ServerInvite(
+    core,
+    tx,
+    { timer: { interval: 120, refresher: 'uas' }, require: false },
+    () => undefined,
+  );
+  return { tx, si };
+}
+
 describe('ServerInvite (UAS)', () => {
   test('2xx retransmitted until the ACK; ACK confirms; BYE ends; every timer cleared', () => {
     const core = new FakeCore();
@@ -116,13 +128,7 @@ describe('ServerInvite (UAS)', () => {
 
   test('session timer: the UAS refresher re-INVITEs at half the interval', () => {
     const core = new FakeCore();
-    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
-    const si = new ServerInvite(
-      core,
-      tx,
-      { timer: { interval: 120, refresher: 'uas' }, require: false },
-      () => undefined,
-    );
+    const { tx, si } = uasRefresher(core);
     const d = si.accept('v=0\r\n');
     d.handleAck(request('ACK', { CSeq: '1 ACK' }));
     expect(header(tx.responses[0] as SipResponse, 'session-expires')).toBe('120;refresher=uas');
@@ -505,13 +511,7 @@ describe('review fixes: the dialog layer on a fake clock', () => {
 
   test('#9 a refresh refused because an offer is pending is retried shortly (RFC 4028)', async () => {
     const core = new FakeCore();
-    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
-    const si = new ServerInvite(
-      core,
-      tx,
-      { timer: { interval: 120, refresher: 'uas' }, require: false },
-      () => undefined,
-    );
+    const { tx, si } = uasRefresher(core);
     const d = si.accept('v=0\r\n');
     d.handleAck(request('ACK', { CSeq: '1 ACK' }));
     const okTo = header(tx.responses[0] as SipResponse, 'to') as string;
@@ -530,13 +530,7 @@ describe('review fixes: the dialog layer on a fake clock', () => {
 
   test('#9 a refresh that ends in 491 (twice) is retried, not dropped', async () => {
     const core = new FakeCore();
-    const tx = fakeTx(request('INVITE', { 'Session-Expires': '120;refresher=uas' }, 'v=0\r\n'));
-    const si = new ServerInvite(
-      core,
-      tx,
-      { timer: { interval: 120, refresher: 'uas' }, require: false },
-      () => undefined,
-    );
+    const { si } = uasRefresher(core);
     si.accept('v=0\r\n').handleAck(request('ACK', { CSeq: '1 ACK' }));
     core.clock.advance(60_000);
     await tick();

@@ -21,55 +21,43 @@ let key: string;
 let namedCert: string;
 let namedKey: string;
 
+/** A self-signed certificate for `subj` / `san`, as `<name>cert.pem`/`<name>key.pem` in certDir. */
+function selfSigned(name: string, subj: string, san: string): { cert: string; key: string } {
+  const keyFile = path.join(certDir, `${name}key.pem`);
+  const certFile = path.join(certDir, `${name}cert.pem`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      subj,
+      '-addext',
+      san,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
+}
+
 beforeAll(() => {
   certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sip-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(certDir, 'key.pem'),
-      '-out',
-      path.join(certDir, 'cert.pem'),
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = fs.readFileSync(path.join(certDir, 'cert.pem'), 'utf8');
-  key = fs.readFileSync(path.join(certDir, 'key.pem'), 'utf8');
+  ({ cert, key } = selfSigned('', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1'));
   // A certificate for a host name only (no IP address in it), for SNI / RFC 5922 §7.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(certDir, 'named-key.pem'),
-      '-out',
-      path.join(certDir, 'named-cert.pem'),
-      '-subj',
-      '/CN=trunk.sip.test',
-      '-addext',
-      'subjectAltName=DNS:trunk.sip.test',
-    ],
-    { stdio: 'ignore' },
-  );
-  namedCert = fs.readFileSync(path.join(certDir, 'named-cert.pem'), 'utf8');
-  namedKey = fs.readFileSync(path.join(certDir, 'named-key.pem'), 'utf8');
+  ({ cert: namedCert, key: namedKey } = selfSigned(
+    'named-',
+    '/CN=trunk.sip.test',
+    'subjectAltName=DNS:trunk.sip.test',
+  ));
 });
 
 afterAll(() => fs.rmSync(certDir, { recursive: true, force: true }));

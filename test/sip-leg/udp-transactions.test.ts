@@ -6,12 +6,31 @@
 import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
 import type { SipResponse } from '../../src/sip/types';
 import { freePort, waitFor } from '../support/processes';
-import { startSipp } from '../support/sipp';
-import { cleanUp, SDP, startUa } from './helpers';
+import { startSipp, type Sipp } from '../support/sipp';
+import { cleanUp, SDP, startUa, type TestUa } from './helpers';
 
 afterEach(cleanUp);
 
 const gaps = (ts: number[]): number[] => ts.slice(1).map((t, i) => t - (ts[i] as number));
+
+/** A SIPp UAC scenario calling the UA `t`. */
+async function sippCalling(t: TestUa, scenario: string): Promise<Sipp> {
+  return startSipp({ scenario, remote: t.addr(), port: await freePort() });
+}
+
+/** Awaits SIPp and expects it passed (its output in the log when not). */
+async function sippPassed(sipp: Sipp): Promise<void> {
+  const r = await sipp.done;
+  if (r.code !== 0) console.log(r.output);
+  expect(r.code).toBe(0);
+}
+
+/** When the UA sent the 200 OK for the INVITE (each retransmission). */
+const invite200Sends = (t: TestUa): number[] =>
+  t
+    .sent('SIP/2.0 200 OK')
+    .filter((l) => String(l.meta.text).includes('INVITE\r\n'))
+    .map((l) => l.at);
 
 test('an ignored INVITE is retransmitted after about 500 ms; the 486 is ACKed', async () => {
   const t = await startUa();
@@ -44,14 +63,8 @@ test('an ignored INVITE is retransmitted after about 500 ms; the 486 is ACKed', 
 test('a 486 is retransmitted until the ACK comes, then no more', async () => {
   const t = await startUa();
   t.ua.on('invite', (inv: ServerInvite) => inv.reject(486));
-  const sipp = await startSipp({
-    scenario: 'uac-486-late-ack.xml',
-    remote: t.addr(),
-    port: await freePort(),
-  });
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
+  const sipp = await sippCalling(t, 'uac-486-late-ack.xml');
+  await sippPassed(sipp);
   const sends = t.sent('SIP/2.0 486').map((l) => l.at);
   console.log('486 retransmission intervals (ms):', gaps(sends));
   // Sent at 0, ~500, ~1500 ms; the ACK at ~1700 ms stops the one due at ~3500 ms.
@@ -72,18 +85,9 @@ test('a 200 is retransmitted until the ACK comes; then BYE ends the dialog', asy
     d.on('bye', () => events.push('bye'));
     d.on('terminated', () => events.push('terminated'));
   });
-  const sipp = await startSipp({
-    scenario: 'uac-200-late-ack.xml',
-    remote: t.addr(),
-    port: await freePort(),
-  });
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
-  const sends = t
-    .sent('SIP/2.0 200 OK')
-    .filter((l) => String(l.meta.text).includes('INVITE\r\n'))
-    .map((l) => l.at);
+  const sipp = await sippCalling(t, 'uac-200-late-ack.xml');
+  await sippPassed(sipp);
+  const sends = invite200Sends(t);
   console.log('200 retransmission intervals (ms):', gaps(sends));
   expect(sends.length).toBe(3); // 0, ~500, ~1500; the ACK at ~1700 stops them
   expect(gaps(sends)[0]).toBeGreaterThanOrEqual(400);
@@ -99,14 +103,9 @@ test('no ACK for the 200: retransmissions, then BYE at the ACK timeout', async (
     inv.on('ack-timeout', () => (ackTimeout = Date.now()));
     inv.accept(SDP);
   });
-  const sipp = await startSipp({ scenario: 'uac-no-ack.xml', remote: t.addr(), port: await freePort() });
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
-  const sends = t
-    .sent('SIP/2.0 200 OK')
-    .filter((l) => String(l.meta.text).includes('INVITE\r\n'))
-    .map((l) => l.at);
+  const sipp = await sippCalling(t, 'uac-no-ack.xml');
+  await sippPassed(sipp);
+  const sends = invite200Sends(t);
   console.log('200 (never ACKed) send intervals (ms):', gaps(sends));
   expect(sends.length).toBeGreaterThanOrEqual(3);
   expect(ackTimeout - (sends[0] as number)).toBeGreaterThanOrEqual(2900);
@@ -118,20 +117,16 @@ test('Require: 100rel is answered with 420 and Unsupported: 100rel', async () =>
   const t = await startUa();
   let invited = false;
   t.ua.on('invite', () => (invited = true));
-  const sipp = await startSipp({ scenario: 'uac-100rel.xml', remote: t.addr(), port: await freePort() });
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
+  const sipp = await sippCalling(t, 'uac-100rel.xml');
+  await sippPassed(sipp);
   expect(invited).toBe(false);
   expect(t.ua.liveDialogs()).toBe(0);
 });
 
 test('OPTIONS → 200 with Allow; BYE for an unknown dialog → 481; a malformed request → stateless 400', async () => {
   const t = await startUa();
-  const sipp = await startSipp({ scenario: 'uac-misc.xml', remote: t.addr(), port: await freePort() });
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
+  const sipp = await sippCalling(t, 'uac-misc.xml');
+  await sippPassed(sipp);
   expect(t.log.some((l) => l.message === 'malformed SIP message' && l.meta.answered === 400)).toBe(true);
   expect(t.ua.liveDialogs()).toBe(0);
 });
@@ -143,13 +138,11 @@ test('stop() ends a live dialog with BYE, then closes everything', async () => {
     inv.on('ack', () => (acked = true));
     inv.accept(SDP);
   });
-  const sipp = await startSipp({ scenario: 'uac-wait-bye.xml', remote: t.addr(), port: await freePort() });
+  const sipp = await sippCalling(t, 'uac-wait-bye.xml');
   await waitFor(() => acked, 3000, 'the ACK');
   expect(t.ua.liveDialogs()).toBe(1);
   await t.ua.stop();
   expect(t.ua.liveDialogs()).toBe(0);
-  const r = await sipp.done;
-  if (r.code !== 0) console.log(r.output);
-  expect(r.code).toBe(0);
+  await sippPassed(sipp);
   expect(t.sent('BYE ').length).toBe(1);
 });

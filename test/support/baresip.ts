@@ -17,8 +17,28 @@ export interface Baresip {
   command(command: string, params?: string): Promise<string>;
 }
 
-export async function startBaresip(sipPort: number, ctrlPort: number, user = 'bob'): Promise<Baresip> {
+export interface BaresipOptions {
+  /** The account's user (`sip:<user>@127.0.0.1`); default `bob`. */
+  user?: string;
+  /** Offer opus (preferred) ahead of G.711. */
+  opus?: boolean;
+  /** DTLS-SRTP: the dtls_srtp module and `mediaenc=dtls_srtp` on the account. */
+  dtls?: boolean;
+}
+
+export async function startBaresip(
+  sipPort: number,
+  ctrlPort: number,
+  o: BaresipOptions = {},
+): Promise<Baresip> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-'));
+  const modules = [
+    ...(o.opus ? ['opus.so'] : []),
+    'g711.so',
+    'ausine.so',
+    'aubridge.so',
+    ...(o.dtls ? ['dtls_srtp.so'] : []),
+  ];
   fs.writeFileSync(
     path.join(dir, 'config'),
     [
@@ -31,9 +51,7 @@ export async function startBaresip(sipPort: number, ctrlPort: number, user = 'bo
       'ausrc_srate\t\t48000',
       'ausrc_channels\t\t2',
       'module_path\t\t/usr/lib/baresip/modules',
-      'module\t\t\tg711.so',
-      'module\t\t\tausine.so',
-      'module\t\t\taubridge.so',
+      ...modules.map((m) => `module\t\t\t${m}`),
       'module_app\t\taccount.so',
       'module_app\t\tmenu.so',
       'module_app\t\tctrl_tcp.so',
@@ -41,8 +59,12 @@ export async function startBaresip(sipPort: number, ctrlPort: number, user = 'bo
       '',
     ].join('\n'),
   );
-  fs.writeFileSync(path.join(dir, 'accounts'), `<sip:${user}@127.0.0.1>;answermode=auto;regint=0\n`);
-  const proc = spawnProc('baresip', 'baresip', ['-f', dir]);
+  const enc = o.dtls ? ';mediaenc=dtls_srtp' : '';
+  fs.writeFileSync(
+    path.join(dir, 'accounts'),
+    `<sip:${o.user ?? 'bob'}@127.0.0.1>;answermode=auto;regint=0${enc}\n`,
+  );
+  const proc = spawnProc('baresip', 'baresip', ['-f', dir], { removeOnExit: dir });
   await waitForTcp('127.0.0.1', ctrlPort, 8000);
   return {
     proc,

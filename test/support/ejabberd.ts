@@ -8,19 +8,14 @@
  * ejabberdctl's `foreground` does: `erl -noinput -mnesia dir … -s ejabberd` with
  * EJABBERD_CONFIG_PATH pointing at the temp config. It is ready in about 1.2 s; stopped by PID.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, waitForPort } from './prosody';
+import { debInstalled, freePort, stopChild, waitForServer } from './processes';
 
 export function ejabberdAvailable(): boolean {
-  try {
-    execFileSync('dpkg-query', ['-W', 'ejabberd'], { stdio: 'ignore' });
-    return fs.existsSync('/usr/bin/erl');
-  } catch {
-    return false;
-  }
+  return debInstalled('ejabberd') && fs.existsSync('/usr/bin/erl');
 }
 
 export interface EjabberdOptions {
@@ -31,7 +26,6 @@ export interface EjabberdOptions {
 
 export class EjabberdServer {
   private proc: ChildProcess | undefined;
-  private output = '';
   readonly host: string;
   readonly component: string;
 
@@ -101,20 +95,9 @@ modules:
         },
       },
     );
-    proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.proc = proc;
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code) =>
-        reject(new Error(`ejabberd exited (${code}): ${this.output.slice(-2000)}`)),
-      ),
-    );
-    exited.catch(() => undefined);
     try {
-      await Promise.race([
-        Promise.all([waitForPort(this.c2sPort, 30_000), waitForPort(this.componentPort, 30_000)]),
-        exited,
-      ]);
+      await waitForServer('ejabberd', proc, [this.c2sPort, this.componentPort], 30_000);
     } catch (e) {
       await this.stop();
       throw e;
@@ -125,12 +108,7 @@ modules:
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, 5000);
   }
 
   async dispose(): Promise<void> {

@@ -14,7 +14,17 @@ export interface Kamailio {
   dir: string;
 }
 
-export function kamailioConfig(port: number, gatewayPort: number): string {
+export interface KamailioOptions {
+  /**
+   * A new request from the gateway for Kamailio itself (Kamailio as the gateway's `sip.outbound`)
+   * is relayed on to this port on 127.0.0.1; without it such a request goes to its Request-URI.
+   */
+  nextHopPort?: number;
+}
+
+export function kamailioConfig(port: number, gatewayPort: number, o: KamailioOptions = {}): string {
+  const nextHop =
+    o.nextHopPort === undefined ? '' : `    if (uri == myself) { $du = "sip:127.0.0.1:${o.nextHopPort}"; }\n`;
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -47,7 +57,7 @@ request_route {
   remove_hf("Route");
   record_route();
   if (src_port == ${gatewayPort}) {
-    t_relay();
+${nextHop}    t_relay();
   } else {
     t_relay_to_udp("127.0.0.1", "${gatewayPort}");
   }
@@ -56,23 +66,37 @@ request_route {
 `;
 }
 
-export function startKamailio(port: number, gatewayPort: number): Kamailio {
+export function startKamailio(port: number, gatewayPort: number, o: KamailioOptions = {}): Kamailio {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kamailio-'));
   const cfg = path.join(dir, 'kamailio.cfg');
-  fs.writeFileSync(cfg, kamailioConfig(port, gatewayPort));
-  const proc = spawnProc('kamailio', 'kamailio', [
-    '-f',
-    cfg,
-    '-DD',
-    '-E',
-    '-m',
-    '64',
-    '-M',
-    '8',
-    '-P',
-    path.join(dir, 'kamailio.pid'),
-    '-Y',
-    dir,
-  ]);
+  fs.writeFileSync(cfg, kamailioConfig(port, gatewayPort, o));
+  const proc = spawnProc(
+    'kamailio',
+    'kamailio',
+    ['-f', cfg, '-DD', '-E', '-m', '64', '-M', '8', '-P', path.join(dir, 'kamailio.pid'), '-Y', dir],
+    { removeOnExit: dir },
+  );
   return { proc, port, dir };
+}
+
+/**
+ * Resolves once Kamailio answers an OPTIONS for itself with 200 (`options` sends one and resolves
+ * with the final response); each try gives up after `tryMs`, the whole after 8 s.
+ */
+export async function kamailioReady(
+  k: Kamailio,
+  options: (uri: string) => Promise<{ status: number }>,
+  tryMs = 500,
+): Promise<void> {
+  const until = Date.now() + 8000;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const res = await Promise.race([
+      options(`sip:127.0.0.1:${k.port}`),
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), tryMs))),
+    ]);
+    clearTimeout(timer);
+    if (res?.status === 200) return;
+    if (Date.now() > until) throw new Error(`kamailio not ready:\n${k.proc.output()}`);
+  }
 }

@@ -3,8 +3,9 @@
  * tracked, stopped by that PID (SIGTERM, then SIGKILL) in afterEach/afterAll, also on failure.
  * Free ports are found by binding port 0 on loopback.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 export interface Proc {
@@ -22,7 +23,8 @@ export function spawnProc(
   name: string,
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  /** `removeOnExit`: a scratch folder of the process's own, deleted once it has exited. */
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; removeOnExit?: string } = {},
 ): Proc {
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
@@ -51,6 +53,7 @@ export function spawnProc(
   let done = false;
   void exited.then(() => {
     done = true;
+    if (opts.removeOnExit !== undefined) fs.rmSync(opts.removeOnExit, { recursive: true, force: true });
   });
   const proc: Proc = {
     name,
@@ -136,6 +139,47 @@ export async function waitForTcp(host: string, port: number, ms = 5000): Promise
     if (ok) return;
     if (Date.now() > until) throw new Error(`port ${host}:${port} not open after ${ms} ms`);
     await sleep(50);
+  }
+}
+
+/**
+ * For a server started with `spawn` (Prosody, ejabberd): collects its stdout and stderr, and
+ * resolves once every TCP `port` on 127.0.0.1 accepts connections — or rejects with that output
+ * when the process exits first, or after `ms`.
+ */
+export async function waitForServer(
+  name: string,
+  child: ChildProcess,
+  ports: number[],
+  ms: number,
+): Promise<void> {
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}): ${output.slice(-2000)}`))),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([Promise.all(ports.map((p) => waitForTcp('127.0.0.1', p, ms))), exited]);
+}
+
+/** Stops a `spawn`ed server by its PID: SIGTERM, SIGKILL after `killAfterMs`; waits for the exit. */
+export async function stopChild(child: ChildProcess | undefined, killAfterMs: number): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Whether the Debian package `pkg` is installed. */
+export function debInstalled(pkg: string): boolean {
+  try {
+    execFileSync('dpkg-query', ['-W', pkg], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }
 

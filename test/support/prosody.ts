@@ -6,49 +6,13 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-/** A free TCP port on 127.0.0.1 (bind to 0, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { debInstalled, freePort, stopChild, waitForServer } from './processes';
 
 /** Whether the `prosody` binary is installed. */
 export function prosodyAvailable(): boolean {
-  try {
-    execFileSync('dpkg-query', ['-W', 'prosody'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return debInstalled('prosody');
 }
 
 export interface ProsodyOptions {
@@ -129,27 +93,15 @@ ${(o.extraHosts ?? []).map((h) => `VirtualHost "${h}"\n`).join('')}Component "${
 
   private async run(): Promise<void> {
     const proc = spawn('prosody', ['--config', this.configFile, '-F'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     this.proc = proc;
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code) => reject(new Error(`prosody exited (${code}): ${output.slice(-2000)}`))),
-    );
-    exited.catch(() => undefined);
-    await Promise.race([Promise.all([waitForPort(this.c2sPort), waitForPort(this.componentPort)]), exited]);
+    await waitForServer('prosody', proc, [this.c2sPort, this.componentPort], 10_000);
   }
 
   /** Stops Prosody by its PID (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(proc, 3000);
   }
 
   async restart(): Promise<void> {

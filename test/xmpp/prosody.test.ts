@@ -160,18 +160,10 @@ maybe('XMPP leg on Prosody', () => {
     });
     leg.on('jmi-error', (n: JmiErrorNotice) => bounces.push(n));
     await leg.whenOnline(5000);
-    phone = await Bot.connect({
-      port: prosody.c2sPort,
-      username: 'alice',
-      password: 'alicepass',
-      resource: 'phone',
-    });
-    laptop = await Bot.connect({
-      port: prosody.c2sPort,
-      username: 'alice',
-      password: 'alicepass',
-      resource: 'laptop',
-    });
+    const alice = (resource: string) =>
+      Bot.connect({ port: prosody.c2sPort, username: 'alice', password: 'alicepass', resource });
+    phone = await alice('phone');
+    laptop = await alice('laptop');
   });
 
   afterAll(async () => {
@@ -181,6 +173,36 @@ maybe('XMPP leg on Prosody', () => {
     await leg?.stop();
     await prosody?.dispose();
   });
+
+  /** A JMI `<propose>` of an audio call to `to` (then `extra` in the message). */
+  function audioPropose(to: string, id: string, ...extra: Element[]): Element {
+    return xml(
+      'message',
+      { to, type: 'chat' },
+      xml(
+        'propose',
+        { xmlns: NS_JMI, id },
+        xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' }),
+      ),
+      ...extra,
+    );
+  }
+
+  /** mallory@evil.localhost (a domain the gateway refuses), logged in for `fn`, then gone. */
+  async function asMallory(fn: (mallory: Bot) => Promise<void>): Promise<void> {
+    const mallory = await Bot.connect({
+      port: prosody.c2sPort,
+      username: 'mallory',
+      password: 'mallorypass',
+      resource: 'x',
+      domain: 'evil.localhost',
+    });
+    try {
+      await fn(mallory);
+    } finally {
+      await mallory.stop();
+    }
+  }
 
   describe('discovery (XEP-0030, XEP-0115)', () => {
     it.each([GW, CALLER, `alice\\40pbx.example.org@${GW}`])(
@@ -309,14 +331,7 @@ maybe('XMPP leg on Prosody', () => {
     });
 
     it('refuses subscriptions from domains that may not use the gateway', async () => {
-      const mallory = await Bot.connect({
-        port: prosody.c2sPort,
-        username: 'mallory',
-        password: 'mallorypass',
-        resource: 'x',
-        domain: 'evil.localhost',
-      });
-      try {
+      await asMallory(async (mallory) => {
         await mallory.send(xml('presence', { to: CALLER, type: 'subscribe' }));
         const deadline = Date.now() + 4000;
         let item = await rosterItem(mallory, CALLER);
@@ -327,9 +342,7 @@ maybe('XMPP leg on Prosody', () => {
         // `unsubscribed` cancelled the pending request (RFC 6121 §3.2.2): no subscription, none asked.
         expect(item?.subscription ?? 'none').toBe('none');
         expect(item?.ask).toBeUndefined();
-      } finally {
-        await mallory.stop();
-      }
+      });
     });
   });
 
@@ -435,14 +448,7 @@ maybe('XMPP leg on Prosody', () => {
     });
 
     it('refuses calls from domains that are not allowed (forbidden)', async () => {
-      const mallory = await Bot.connect({
-        port: prosody.c2sPort,
-        username: 'mallory',
-        password: 'mallorypass',
-        resource: 'x',
-        domain: 'evil.localhost',
-      });
-      try {
+      await asMallory(async (mallory) => {
         const a = await mallory.iq(
           jingleIq(
             CALLER,
@@ -455,9 +461,7 @@ maybe('XMPP leg on Prosody', () => {
           type: 'auth',
           text: expect.stringMatching(/evil\.localhost/),
         });
-      } finally {
-        await mallory.stop();
-      }
+      });
     });
 
     it('the gateway still answers after all that', async () => {
@@ -587,16 +591,7 @@ maybe('XMPP leg on Prosody', () => {
       const id = randomUUID();
       const target = `+4930123456@${GW}`;
       await phone.send(
-        xml(
-          'message',
-          { to: target, type: 'chat' },
-          xml(
-            'propose',
-            { xmlns: NS_JMI, id },
-            xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' }),
-          ),
-          xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'Alice'),
-        ),
+        audioPropose(target, id, xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'Alice')),
       );
       const n = await nextNotice((x) => x.id === id && x.kind === 'propose');
       expect(n.nick).toBe('Alice');
@@ -636,34 +631,15 @@ maybe('XMPP leg on Prosody', () => {
     });
 
     it('a propose from a domain that may not place calls is rejected', async () => {
-      const mallory = await Bot.connect({
-        port: prosody.c2sPort,
-        username: 'mallory',
-        password: 'mallorypass',
-        resource: 'x',
-        domain: 'evil.localhost',
-      });
-      try {
+      await asMallory(async (mallory) => {
         const id = randomUUID();
-        await mallory.send(
-          xml(
-            'message',
-            { to: CALLER, type: 'chat' },
-            xml(
-              'propose',
-              { xmlns: NS_JMI, id },
-              xml('description', { xmlns: 'urn:xmpp:jingle:apps:rtp:1', media: 'audio' }),
-            ),
-          ),
-        );
+        await mallory.send(audioPropose(CALLER, id));
         const r = await mallory.waitFor((s) => jmiChild(s, 'reject')?.attrs.id === id, 4000, 'reject');
         expect(jmiChild(r, 'reject')?.getChild('reason')?.getChildText('text')).toMatch(
           /may not place calls/,
         );
         expect(notices.some((x) => x.id === id)).toBe(false);
-      } finally {
-        await mallory.stop();
-      }
+      });
     });
 
     it('a malformed propose gets a bad-request error message; chat gets service-unavailable', async () => {
