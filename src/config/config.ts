@@ -21,6 +21,8 @@ export interface TrunkConfig {
   realm?: string;
   username: string;
   password: string;
+  /** Media policy for calls whose Request-URI host is this trunk's host. */
+  media?: MediaPolicyConfig;
   register?: {
     registrar: string;
     aor: string;
@@ -30,6 +32,30 @@ export interface TrunkConfig {
     retryBaseSeconds?: number;
     retryMaxSeconds?: number;
   };
+}
+
+/** How a call's media is anchored (docs/media.md §Modes). */
+export type AnchorMode = 'auto' | 'always' | 'never';
+/**
+ * What an XMPP-originated call offers the SIP peer when media is anchored (docs/media.md §Profiles):
+ * the Jingle offer's security (`as-offered`), DTLS-SRTP, SDES-SRTP, plain RTP, or plain RTP with
+ * an RFC 5939 potential DTLS configuration (`capneg`).
+ */
+export type OfferProfile = 'as-offered' | 'dtls' | 'sdes' | 'rtp' | 'capneg';
+export const OFFER_PROFILES: readonly OfferProfile[] = ['as-offered', 'dtls', 'sdes', 'rtp', 'capneg'];
+
+/** What a SIP peer is declared to do: with both, media can stay end to end with XMPP clients. */
+export interface PeerMedia {
+  ice: boolean;
+  dtls: boolean;
+}
+
+/** Media settings that a trunk may override. */
+export interface MediaPolicyConfig {
+  anchor?: AnchorMode;
+  peer?: PeerMedia;
+  /** Profiles offered in turn; the next one after a 488/415/606. */
+  offer?: OfferProfile[];
 }
 
 export interface GatewayConfig {
@@ -90,6 +116,18 @@ export interface GatewayConfig {
     /** An unanswered call ends after this long. Default 60. */
     noAnswerSeconds: number;
   };
+  media: {
+    /** rtpengine's ng control address, `udp://host:port`; absent: no anchoring. */
+    rtpengine?: string;
+    anchor: AnchorMode;
+    /** What SIP peers are declared to do, unless a trunk says otherwise. Default: neither. */
+    peer?: PeerMedia;
+    /** Default `['as-offered']`. */
+    offer: OfferProfile[];
+    /** ng request timeout per try, and tries after the first. Defaults 500 ms and 2. */
+    timeoutMs: number;
+    retries: number;
+  };
   log: { level: LogLevel };
 }
 
@@ -103,6 +141,45 @@ const sipUri = z.string().refine((s) => {
     return false;
   }
 }, 'not a sip: or sips: URI');
+
+const peerSchema = z.strictObject({ ice: z.boolean(), dtls: z.boolean() });
+const anchorSchema = z.enum(['auto', 'always', 'never']);
+const offerSchema = z
+  .array(z.enum(OFFER_PROFILES as [OfferProfile, ...OfferProfile[]]))
+  .min(1, 'at least one profile')
+  .refine((a) => new Set(a).size === a.length, 'a profile is listed twice');
+const mediaPolicySchema = z.strictObject({
+  anchor: anchorSchema.optional(),
+  peer: peerSchema.optional(),
+  offer: offerSchema.optional(),
+});
+
+/** `udp://host:port` (IPv6 in brackets): the ng protocol runs over UDP only. */
+export function parseNgUri(s: string): { host: string; port: number } | undefined {
+  const m = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]\s]+):([0-9]{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  if (port < 1 || port > 65535 || !isHost(host)) return undefined;
+  return { host, port };
+}
+
+const mediaSchema = z
+  .strictObject({
+    rtpengine: z
+      .string()
+      .refine((s) => parseNgUri(s) !== undefined, 'not a udp://host:port address')
+      .optional(),
+    anchor: anchorSchema.default('auto'),
+    peer: peerSchema.optional(),
+    offer: offerSchema.default(['as-offered']),
+    timeoutMs: z.number().int().min(10).max(10_000).default(500),
+    retries: z.number().int().min(0).max(10).default(2),
+  })
+  .superRefine((m, ctx) => {
+    if (m.anchor === 'always' && m.rtpengine === undefined)
+      ctx.addIssue({ code: 'custom', message: "anchor 'always' needs media.rtpengine", path: ['anchor'] });
+  });
 
 const xmppSchema = z.strictObject({
   service: z
@@ -162,6 +239,7 @@ const sipSchema = z
           realm: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks').optional(),
           username: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks'),
           password: z.string().min(1, 'empty'),
+          media: mediaPolicySchema.optional(),
           register: z
             .strictObject({
               registrar: sipUri,
@@ -211,8 +289,19 @@ const configSchema = z.strictObject({
       noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
     })
     .prefault({}),
+  media: mediaSchema.prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
-});
+})
+  .superRefine((c, ctx) => {
+    (c.sip.trunks ?? []).forEach((t, i) => {
+      if (t.media?.anchor === 'always' && c.media.rtpengine === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: "anchor 'always' needs media.rtpengine",
+          path: ['sip', 'trunks', i, 'media', 'anchor'],
+        });
+    });
+  });
 
 /** Parses and validates configuration text; `source` names it in YAML syntax errors. */
 export function parseConfig(text: string, source: string): GatewayConfig {
