@@ -42,8 +42,11 @@ export function jingleEventOf(action: JingleAction): JingleEvent | undefined {
 export abstract class Call {
   abstract readonly origin: 'xmpp' | 'sip';
   readonly jingle;
-  readonly dialog;
+  /** The INVITE dialog; a new one when an INVITE is retried with another offer profile. */
+  dialog;
   readonly offerAnswer;
+  /** Media goes through the anchor: every way out deletes its session (docs/media.md). */
+  protected anchored = false;
   private readonly timers = new Set<TimerName>();
   private done = false;
 
@@ -57,6 +60,14 @@ export abstract class Call {
     this.jingle = jingleSession(log);
     this.dialog = sipDialog(log);
     this.offerAnswer = offerAnswer(log);
+    this.machineLog = log;
+  }
+
+  private readonly machineLog: (machine: string, from: string, event: string, to: string) => void;
+
+  /** A new INVITE after a final failure (the next offer profile) makes a new dialog (RFC 3261 §12.1). */
+  protected newDialog(): void {
+    this.dialog = sipDialog(this.machineLog);
   }
 
   get ended(): boolean {
@@ -138,6 +149,7 @@ export abstract class Call {
     for (const t of this.timers) out.push({ kind: 'timer-stop', name: t });
     this.timers.clear();
     this.done = true;
+    if (this.anchored) out.push({ kind: 'media-delete' });
     this.jingle.apply('terminate');
     if (this.dialog.state !== 'terminated')
       this.dialog.apply(this.dialog.state === 'confirmed' ? 'bye' : 'cancel');

@@ -5,6 +5,18 @@
  */
 import type { Jingle, JingleAction, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import type { SipHeader, SipRequest, SipResponse } from '../sip/types';
+import type { MediaTag } from '../media/anchor';
+import type { NgFlags } from '../media/ng-client';
+
+/**
+ * What an anchor round trip is for (docs/media.md §Call flows):
+ * - `invite`: XMPP → SIP, the Jingle offer rewritten for the INVITE;
+ * - `accept`: XMPP → SIP, the SIP answer rewritten for the session-accept;
+ * - `propose`: SIP → XMPP, the SIP offer rewritten for the session-initiate;
+ * - `answer`: SIP → XMPP, the device's answer rewritten for the 200 OK;
+ * - `refresh`: trickled candidates handed to the anchor; nothing to send on either leg.
+ */
+export type MediaPurpose = 'invite' | 'accept' | 'propose' | 'answer' | 'refresh';
 
 export type TimerName = 'gather' | 'no-answer';
 
@@ -30,6 +42,9 @@ export type CallEvent =
   /** A re-INVITE of ours got its final response (or failed): offer/answer is stable again. */
   | { kind: 'sip-reinvite-done' }
   | { kind: 'sip-down' }
+  // media anchor
+  | { kind: 'media-done'; purpose: MediaPurpose; sdp: string }
+  | { kind: 'media-failed'; purpose: MediaPurpose; text: string }
   // time and lifecycle
   | { kind: 'timer'; name: TimerName }
   | { kind: 'shutdown' };
@@ -74,6 +89,18 @@ export type Effect =
   | { kind: 'sip-accept'; body: string }
   | { kind: 'sip-reject'; status: number; reason: string; headers: SipHeader[] }
   | { kind: 'sip-reinvite'; body: string }
+  /** One anchor round trip (ng offer/answer); its outcome comes back as media-done/-failed. */
+  | {
+      kind: 'media';
+      op: 'offer' | 'answer';
+      purpose: MediaPurpose;
+      fromTag: MediaTag;
+      toTag?: MediaTag;
+      sdp: string;
+      flags: NgFlags;
+    }
+  /** The call's anchor session is no longer needed (every way out of an anchored call). */
+  | { kind: 'media-delete' }
   | { kind: 'timer-start'; name: TimerName; ms: number }
   | { kind: 'timer-stop'; name: TimerName }
   | { kind: 'ended'; condition: ReasonCondition };

@@ -8,18 +8,20 @@
  *      │     remote-offer              local-answer
  *      └─────────────────▶ have-remote ─────────────▶ stable
  * ```
+ * `rejected`: the offer was refused (a 488 to our INVITE, RFC 3264 §6): back to stable, so a
+ * new offer can go out.
  * A second offer while one is outstanding is glare: SIP answers 491 (RFC 3261 §14.2), Jingle
  * `tie-break` (XEP-0166 §7.2).
  */
 import { Machine, type TransitionTable } from './machine';
 
 export type OfferAnswerState = 'stable' | 'have-local' | 'have-remote';
-export type OfferAnswerEvent = 'local-offer' | 'remote-offer' | 'local-answer' | 'remote-answer';
+export type OfferAnswerEvent = 'local-offer' | 'remote-offer' | 'local-answer' | 'remote-answer' | 'rejected';
 
 export const OFFER_ANSWER_TABLE: TransitionTable<OfferAnswerState, OfferAnswerEvent> = {
   stable: { 'local-offer': 'have-local', 'remote-offer': 'have-remote' },
-  'have-local': { 'remote-answer': 'stable' },
-  'have-remote': { 'local-answer': 'stable' },
+  'have-local': { 'remote-answer': 'stable', rejected: 'stable' },
+  'have-remote': { 'local-answer': 'stable', rejected: 'stable' },
 };
 
 export type OfferAnswer = Machine<OfferAnswerState, OfferAnswerEvent>;

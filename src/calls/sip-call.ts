@@ -22,6 +22,10 @@ import { bareJid, sipCallerToJid, sipUriToJid } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
+import { decideSipToXmpp } from '../media/decide';
+import { forAnswer, towardXmpp } from '../media/flags';
+import { mediaPolicy } from '../media/policy';
+import { sdpShape } from '../media/shape';
 import { Call, type CallContext } from './call';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
@@ -34,9 +38,12 @@ export class SipCall extends Call {
   readonly callee: string;
   /** The device that proceeded (XEP-0353 §3.2), once one has. */
   private device?: string;
+  /** The SIP peer's offer. */
   private readonly offerSdp: Sdp;
-  private readonly contents: Content[];
-  private readonly groups: Jingle['groups'];
+  /** The offer the XMPP side sees: the SIP offer, or the anchor's rewrite of it. */
+  private xmppOffer: Sdp;
+  private contents: Content[];
+  private groups: Jingle['groups'];
   private accept?: Jingle;
   private ringing = false;
 
@@ -80,6 +87,8 @@ export class SipCall extends Call {
       throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
     }
     const offer = parseSdp(request.body);
+    // Anchored offers are translated once the anchor has rewritten them; this one must still
+    // be expressible, or the INVITE is refused now with 488.
     const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
     return { caller, callee, offer, jingle };
   }
@@ -94,6 +103,7 @@ export class SipCall extends Call {
     this.caller = parts.caller;
     this.callee = parts.callee;
     this.offerSdp = parts.offer;
+    this.xmppOffer = parts.offer;
     this.contents = parts.jingle.contents;
     this.groups = parts.jingle.groups;
   }
@@ -102,11 +112,53 @@ export class SipCall extends Call {
     const out: Effect[] = [];
     this.dialog.apply('invite');
     this.offerAnswer.apply('remote-offer');
-    // XEP-0353 §3.1: propose to the bare JID, so every device of the user rings.
+    const decision = decideSipToXmpp(sdpShape(this.offerSdp), mediaPolicy(this.ctx.config));
+    if (!decision.anchor) this.propose(out);
+    this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
+    if (!decision.anchor) return out;
+    // The XMPP user's devices ring once the anchor has made an offer they can use.
+    this.ctx.log?.(`media anchored: ${decision.why}`, { sid: this.sid });
+    this.anchored = true;
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'propose',
+      fromTag: 'sip',
+      sdp: writeSdp(this.offerSdp),
+      flags: towardXmpp(),
+    });
+    return out;
+  }
+
+  /** XEP-0353 §3.1: propose to the bare JID, so every device of the user rings. */
+  private propose(out: Effect[]): void {
     const media = [...new Set(this.contents.map((c) => c.description?.media ?? 'audio'))];
     out.push({ kind: 'send-jmi', jmi: 'propose', from: this.caller, to: this.callee, id: this.sid, media });
-    this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
-    return out;
+  }
+
+  /** What the anchor sent back. */
+  private onMedia(event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>, out: Effect[]): void {
+    if (event.purpose === 'refresh') return;
+    if (event.kind === 'media-failed') {
+      return this.abort(out, 'media-error', `the media anchor failed: ${event.text}`);
+    }
+    if (event.purpose === 'propose') {
+      let jingle: Jingle;
+      try {
+        this.xmppOffer = parseSdp(event.sdp);
+        jingle = sdpToJingle(this.xmppOffer, {
+          action: 'session-initiate',
+          sid: this.sid,
+          initiator: this.caller,
+        });
+      } catch (e) {
+        return this.abort(out, 'media-error', `unusable SDP from the media anchor: ${(e as Error).message}`);
+      }
+      this.contents = jingle.contents;
+      this.groups = jingle.groups;
+      return this.propose(out);
+    }
+    if (event.purpose === 'answer') this.answerWith(out, event.sdp);
   }
 
   protected on(event: CallEvent, out: Effect[]): void {
@@ -149,6 +201,9 @@ export class SipCall extends Call {
         this.tellXmpp(out, reason);
         return this.end(out, reason.condition);
       }
+      case 'media-done':
+      case 'media-failed':
+        return this.onMedia(event, out);
       case 'sip-provisional':
       case 'sip-answered':
       case 'sip-failed':
@@ -216,6 +271,8 @@ export class SipCall extends Call {
           return;
         }
         const added = mergeCandidates(this.accept.contents, j.contents);
+        // Anchored: the candidates go to the anchor; the SIP side keeps the anchor's address.
+        if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
         // After the 200 they go in a re-INVITE (DESIGN.md §Transport: never drop candidates),
         // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
         if (added > 0 && this.dialog.state === 'confirmed') {
@@ -257,20 +314,55 @@ export class SipCall extends Call {
   /** The 200 OK with the SDP answer: the device's accept with its trickled candidates. */
   private sendAnswer(out: Effect[]): void {
     this.stopTimer(out, 'gather');
-    if (!this.accept) return;
+    if (!this.accept || this.answerSent) return;
+    if (this.anchored) return this.anchorAnswer(out, 'answer');
     let body: string;
     try {
-      body = writeSdp(
-        jingleToSdpObject(this.accept, { offer: this.offerSdp, origin: { address: this.sdpHost } }),
-      );
+      body = writeSdp(this.deviceAnswer());
     } catch (e) {
       return this.abort(out, 'incompatible-parameters', (e as Error).message);
     }
+    this.answerWith(out, body);
+  }
+
+  /** The device's answer as SDP, answering the offer it was given. */
+  private deviceAnswer(): Sdp {
+    return jingleToSdpObject(this.accept as Jingle, {
+      offer: this.xmppOffer,
+      origin: { address: this.sdpHost },
+    });
+  }
+
+  /** The device's answer handed to the anchor: for the 200 OK, or with later candidates. */
+  private anchorAnswer(out: Effect[], purpose: 'answer' | 'refresh'): void {
+    let sdp: string;
+    try {
+      sdp = writeSdp(this.deviceAnswer());
+    } catch (e) {
+      if (purpose === 'refresh') return;
+      return this.abort(out, 'incompatible-parameters', (e as Error).message);
+    }
+    if (purpose === 'answer') this.answerSent = true;
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose,
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp,
+      flags: forAnswer(),
+    });
+  }
+
+  private answerWith(out: Effect[], body: string): void {
+    this.answerSent = true;
     this.offerAnswer.apply('local-answer');
     this.jingle.apply('accept');
     this.dialog.apply('answered');
     out.push({ kind: 'sip-accept', body });
   }
+
+  private answerSent = false;
 
   /**
    * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8). It keeps

@@ -11,7 +11,13 @@
  *   ◀──────────── session-terminate (mapped reason + SIP text) ◀─── 3xx–6xx / BYE
  * ```
  */
-import { writeSdp } from '../sdp';
+import { parseSdp, writeSdp } from '../sdp';
+import type { OfferProfile } from '../config/config';
+import { toCapNegOffer } from '../media/capneg-offer';
+import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
+import { concreteProfile, forAnswer, towardSip } from '../media/flags';
+import { mediaPolicy, type MediaPolicy } from '../media/policy';
+import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
 import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header } from '../sip';
@@ -35,6 +41,9 @@ export class XmppCall extends Call {
   private ringing = false;
   /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
   private reofferSetup?: Setup;
+  private readonly policy: MediaPolicy;
+  /** Anchored calls: the offer profiles toward the SIP peer, the one in use, the peer's answer. */
+  private media?: { profiles: Exclude<OfferProfile, 'as-offered'>[]; index: number; sipAnswer?: string };
 
   /**
    * Starts the call from the client's session-initiate. The IQ is answered here: a callee that
@@ -51,6 +60,13 @@ export class XmppCall extends Call {
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
     this.offer = structuredClone(iq.jingle);
+    let target: string | undefined;
+    try {
+      target = jidToSipUri(bareJid(this.gatewayJid), ctx.address);
+    } catch {
+      target = undefined; // refused in begin()
+    }
+    this.policy = mediaPolicy(ctx.config, target);
   }
 
   private begin(iq: JingleIq): Effect[] {
@@ -73,8 +89,33 @@ export class XmppCall extends Call {
   }
 
   private sendInvite(out: Effect[]): void {
-    const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
     this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    const shape = jingleShape(this.offer);
+    const decision = decideXmppToSip(shape, this.policy);
+    if (!decision.anchor) return this.inviteWith(out, writeSdp(this.offerSdp));
+    this.ctx.log?.(`media anchored: ${decision.why}`, { sid: this.sid });
+    this.anchored = true;
+    const profiles = [...new Set(this.policy.offer.map((p) => concreteProfile(p, shape)))];
+    this.media = { profiles, index: 0 };
+    this.anchorOffer(out, 'invite');
+  }
+
+  /** The Jingle offer handed to the anchor, rewritten for the SIP peer in the current profile. */
+  private anchorOffer(out: Effect[], purpose: 'invite' | 'refresh'): void {
+    const m = this.media;
+    if (!m || !this.offerSdp) return;
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose,
+      fromTag: 'jingle',
+      sdp: writeSdp(this.offerSdp),
+      flags: towardSip(m.profiles[m.index] ?? 'rtp'),
+    });
+  }
+
+  private inviteWith(out: Effect[], body: string): void {
+    const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
     this.dialog.apply('invite');
     this.offerAnswer.apply('local-offer');
     out.push({
@@ -82,10 +123,42 @@ export class XmppCall extends Call {
       uri,
       from: callerJidToSipFrom(this.client, this.ctx.address),
       to: uri,
-      body: writeSdp(this.offerSdp),
+      body,
       callId: this.callId,
     });
+    this.stopTimer(out, 'no-answer');
     this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
+  }
+
+  /** What the anchor sent back. */
+  private onMedia(event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>, out: Effect[]): void {
+    if (event.purpose === 'refresh') return;
+    if (event.kind === 'media-failed') {
+      return this.abort(out, 'media-error', `the media anchor failed: ${event.text}`);
+    }
+    if (event.purpose === 'invite') {
+      const profile = this.media?.profiles[this.media.index];
+      const body = profile === 'capneg' ? writeSdp(toCapNegOffer(parseSdp(event.sdp))) : event.sdp;
+      return this.inviteWith(out, body);
+    }
+    if (event.purpose === 'accept') this.acceptWith(out, event.sdp, false);
+  }
+
+  /**
+   * A 488/415/606 to an anchored INVITE: the next offer profile, in a new INVITE (docs/media.md
+   * §Profiles). Returns false when there is none left.
+   */
+  private retryProfile(out: Effect[], status: number): boolean {
+    const m = this.media;
+    if (!m || !RETRY_STATUSES.has(status) || m.index + 1 >= m.profiles.length) return false;
+    m.index += 1;
+    this.ctx.log?.(`SIP peer refused the offer (${status}); offering ${m.profiles[m.index]}`, {
+      sid: this.sid,
+    });
+    this.offerAnswer.apply('rejected');
+    this.newDialog();
+    this.anchorOffer(out, 'invite');
+    return true;
   }
 
   protected on(event: CallEvent, out: Effect[]): void {
@@ -107,9 +180,13 @@ export class XmppCall extends Call {
         return this.onProvisional(event.response.status, out);
       case 'sip-answered':
         return this.onAnswered(event.response.body, out);
+      case 'media-done':
+      case 'media-failed':
+        return this.onMedia(event, out);
       case 'sip-failed': {
         const r = event.response;
         this.dialog.apply('failed');
+        if (this.retryProfile(out, r.status)) return;
         this.terminateJingle(out, {
           condition: sipToReason(r.status),
           text: `${r.status} ${r.reason}`.trim(),
@@ -160,6 +237,7 @@ export class XmppCall extends Call {
       case 'transport-info': {
         const added = mergeCandidates(this.offer.contents, j.contents);
         this.result(out, iq);
+        if (added > 0 && this.media !== undefined) return this.refreshAnchor(out);
         if (added > 0 && this.dialog.state !== 'none') {
           if (this.dialog.state === 'confirmed') this.reinvite(out);
           else this.lateCandidates = true;
@@ -202,6 +280,24 @@ export class XmppCall extends Call {
   private onAnswered(body: string, out: Effect[]): void {
     this.stopTimer(out, 'no-answer');
     this.dialog.apply('answered');
+    if (this.media) {
+      this.media.sipAnswer = body;
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'accept',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: body,
+        flags: forAnswer(),
+      });
+      return;
+    }
+    this.acceptWith(out, body, true);
+  }
+
+  /** The session-accept from an SDP answer: the SIP peer's own (`direct`) or the anchor's. */
+  private acceptWith(out: Effect[], body: string, direct: boolean): void {
     let accept: Jingle;
     try {
       accept = sdpToJingle(body, {
@@ -214,6 +310,11 @@ export class XmppCall extends Call {
       // RFC 3261 §13.2.2.4: the 2xx is ACKed (by the SIP leg), then the call is ended with BYE.
       return this.abort(out, 'incompatible-parameters', `unusable SDP answer: ${(e as Error).message}`);
     }
+    // An answer the client cannot use ends the call with the reason, never a silent call.
+    const problem = direct
+      ? answerProblem(jingleShape(this.offer), sdpShape(parseSdp(body)), anchorHint(this.policy))
+      : undefined;
+    if (problem) return this.abort(out, problem.condition, problem.text);
     const dropped = droppedDtls(this.offer, accept);
     if (dropped !== undefined) {
       // DESIGN.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
@@ -226,7 +327,29 @@ export class XmppCall extends Call {
     // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
     this.reofferSetup = setup === 'active' ? 'passive' : setup === 'passive' ? 'active' : undefined;
     this.sendJingle(out, accept);
-    if (this.lateCandidates) this.reinvite(out);
+    if (this.lateCandidates && direct) this.reinvite(out);
+  }
+
+  /**
+   * Anchored calls: trickled candidates go to the anchor, not in a re-INVITE — the SIP side's
+   * addresses are the anchor's and do not change. A new offer, and once the peer has answered
+   * that answer again, so the anchor's offer/answer state stays complete.
+   */
+  private refreshAnchor(out: Effect[]): void {
+    if (!this.offerSdp) return; // the gather window is still open: the first offer takes them
+    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    this.anchorOffer(out, 'refresh');
+    const answer = this.media?.sipAnswer;
+    if (answer !== undefined)
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'refresh',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: answer,
+        flags: forAnswer(),
+      });
   }
 
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */

@@ -8,6 +8,8 @@ import type { CallEvent, Effect, TimerName } from '../calls/events';
 import type { CallRegistry } from '../calls/registry';
 import type { ReasonCondition } from '../jingle/types';
 import type { Logger } from '../log';
+import type { MediaAnchor } from '../media/anchor';
+import { randomBytes } from 'node:crypto';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
@@ -19,6 +21,8 @@ import type { XmppLeg } from '../xmpp';
 export interface Legs {
   xmpp: XmppLeg;
   sip: SipUserAgent;
+  /** The media anchor (rtpengine), when configured. */
+  media?: MediaAnchor;
 }
 
 export class CallRunner {
@@ -30,6 +34,12 @@ export class CallRunner {
   private dialog?: Dialog;
   /** The IQ being handled, answered by the call's iq-result / iq-error effect. */
   private pendingIq?: { id: string; resolve: (a: JingleAnswer) => void };
+  /**
+   * The call's anchor session: our own id (a client's sid or a peer's Call-ID could collide),
+   * and its requests one after another, so answers come back in the order they were asked.
+   */
+  readonly mediaId = `jsg-${randomBytes(8).toString('hex')}`;
+  private mediaChain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly call: Call,
@@ -142,6 +152,17 @@ export class CallRunner {
           },
         );
         return;
+      case 'media':
+        return this.anchorRequest(e);
+      case 'media-delete':
+        this.mediaChain = this.mediaChain.then(() =>
+          this.legs.media?.delete(this.mediaId).then(
+            () => void this.log.debug('media anchor session deleted', { media: this.mediaId }),
+            (err: Error) =>
+              void this.log.warn('media anchor delete failed', { media: this.mediaId, error: err.message }),
+          ),
+        );
+        return;
       case 'timer-start': {
         clearTimeout(this.timers.get(e.name));
         const t = setTimeout(() => {
@@ -164,6 +185,25 @@ export class CallRunner {
         this.onEnded(this);
         return;
     }
+  }
+
+  /** One ng offer/answer, after the ones before it; the outcome comes back as an event. */
+  private anchorRequest(e: Extract<Effect, { kind: 'media' }>): void {
+    const anchor = this.legs.media;
+    if (!anchor) {
+      queueMicrotask(() =>
+        this.post({ kind: 'media-failed', purpose: e.purpose, text: 'no media anchor is configured' }),
+      );
+      return;
+    }
+    const req = { id: this.mediaId, fromTag: e.fromTag, sdp: e.sdp, flags: e.flags };
+    this.log.debug(`media anchor ${e.op} (${e.purpose})`, { media: this.mediaId });
+    this.mediaChain = this.mediaChain.then(() =>
+      (e.op === 'offer' ? anchor.offer(req) : anchor.answer({ ...req, toTag: e.toTag ?? 'sip' })).then(
+        (sdp) => this.post({ kind: 'media-done', purpose: e.purpose, sdp }),
+        (err: Error) => this.post({ kind: 'media-failed', purpose: e.purpose, text: err.message }),
+      ),
+    );
   }
 
   private sendJmi(e: Extract<Effect, { kind: 'send-jmi' }>): void {

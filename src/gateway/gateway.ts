@@ -18,12 +18,16 @@ import { SipUserAgent } from '../sip/user-agent';
 import type { Reason } from '../jingle/types';
 import { bareJid, jidToSipUri } from '../translate/address';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
+import { parseNgUri } from '../config/config';
+import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
 import { CallRunner } from './call-runner';
 
 export interface GatewayOptions {
   logger?: Logger;
   /** Extra SIP user agent options (tests: port 0, timers). */
   sip?: Partial<Parameters<typeof SipUserAgent.start>[0]>;
+  /** A media anchor in place of the configured rtpengine (tests). */
+  media?: MediaAnchor;
 }
 
 export class Gateway {
@@ -37,6 +41,7 @@ export class Gateway {
     readonly xmpp: XmppLeg,
     readonly sip: SipUserAgent,
     private readonly log: Logger,
+    readonly media?: MediaAnchor,
   ) {
     this.ctx = {
       config,
@@ -67,12 +72,13 @@ export class Gateway {
       ...opts.sip,
     });
     const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });
+    const media = opts.media ?? rtpengine(config, log.child({ leg: 'media' }));
     log.info('gateway started', {
       domain: config.xmpp.domain,
       sip: config.sip.listen,
       xmpp: config.xmpp.service,
     });
-    return new Gateway(config, xmpp, sip, log);
+    return new Gateway(config, xmpp, sip, log, media);
   }
 
   liveCalls(): number {
@@ -83,7 +89,7 @@ export class Gateway {
     const runner = new CallRunner(
       call,
       this.calls,
-      { xmpp: this.xmpp, sip: this.sip },
+      this.media ? { xmpp: this.xmpp, sip: this.sip, media: this.media } : { xmpp: this.xmpp, sip: this.sip },
       this.log.child({ sid: call.sid, callId: call.callId }),
       (r) => this.runners.delete(r.call.sid),
     );
@@ -176,6 +182,24 @@ export class Gateway {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await this.sip.stop();
     await this.xmpp.stop();
+    // The calls' last deletes reach rtpengine before its client closes.
+    await this.media?.drain();
+    this.media?.close();
     this.log.info('gateway stopped');
   }
+}
+
+/** The configured rtpengine, pinged once so the log says at start whether it answers. */
+function rtpengine(config: GatewayConfig, log: Logger): MediaAnchor | undefined {
+  const at = config.media.rtpengine === undefined ? undefined : parseNgUri(config.media.rtpengine);
+  if (at === undefined) return undefined;
+  const anchor = new RtpengineAnchor(
+    { ...at, timeoutMs: config.media.timeoutMs, retries: config.media.retries },
+    log,
+  );
+  anchor.ping().then(
+    () => log.info(`rtpengine at ${anchor.address} answers`, { anchor: config.media.anchor }),
+    () => undefined, // the anchor logs unreachable once
+  );
+  return anchor;
 }

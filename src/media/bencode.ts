@@ -88,7 +88,8 @@ function decodeAt(buf: Buffer, i: number, depth: number): { value: BValue; end: 
     if (colon < 0 || colon - i > 10) throw new Error(`bencode: bad string length at ${i}`);
     const len = Number(buf.toString('latin1', i, colon));
     const s = colon + 1;
-    if (!Number.isSafeInteger(len) || s + len > buf.length) throw new Error(`bencode: truncated string at ${i}`);
+    if (!Number.isSafeInteger(len) || s + len > buf.length)
+      throw new Error(`bencode: truncated string at ${i}`);
     return { value: buf.toString('utf8', s, s + len), end: s + len };
   }
   throw new Error(`bencode: unexpected byte 0x${(c ?? 0).toString(16)} at ${i}`);

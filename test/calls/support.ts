@@ -10,9 +10,18 @@ import type { JingleIq } from '../../src/jingle/types';
 import { parseSipMessage } from '../../src/sip';
 import type { SipRequest, SipResponse } from '../../src/sip/types';
 
-export function context(patch: Partial<GatewayConfig['calls']> = {}): CallContext {
+/**
+ * The default config with `calls` patched. Media stays end to end unless `media` says otherwise
+ * (the shipped default names an rtpengine; these tests choose).
+ */
+export function context(
+  patch: Partial<GatewayConfig['calls']> = {},
+  media: Partial<GatewayConfig['media']> = {},
+): CallContext {
   const config = defaultConfig();
   config.calls = { ...config.calls, ...patch };
+  const { rtpengine: _shipped, ...rest } = config.media;
+  config.media = { ...rest, ...media };
   return { config, address: addressContext(config) };
 }
 

@@ -45,13 +45,17 @@ describe('the configuration', () => {
         userAgent: 'jingle-sip-gateway',
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
+      media: { anchor: 'auto', offer: ['as-offered'], timeoutMs: 500, retries: 2 },
       log: { level: 'info' },
     });
   });
 
   it('ships config/default.yaml as the default', () => {
     expect(defaultConfigFile()).toBe(path.resolve(__dirname, '../../config/default.yaml'));
-    expect(defaultConfig()).toEqual(parseConfig(GOOD, 'test.yaml'));
+    // The shipped default anchors media through a local rtpengine (docs/media.md).
+    expect(defaultConfig()).toEqual(
+      parseConfig(`${GOOD}media: { rtpengine: 'udp://127.0.0.1:22222', anchor: auto }\n`, 'test.yaml'),
+    );
     expect(loadConfig()).toEqual(defaultConfig());
   });
 
