@@ -34,6 +34,8 @@ export interface WorldOptions {
   noAnswerSeconds?: number;
   /** More `sip:` keys, as YAML lines (e.g. `outboundProxy: sip:127.0.0.1:5070`). */
   sipYaml?: string[];
+  /** `media:` keys, as YAML lines (e.g. `rtpengine: udp://127.0.0.1:22222`). */
+  mediaYaml?: string[];
 }
 
 export interface World {
@@ -89,7 +91,7 @@ sip:
 ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
   gatherWindowMs: ${o.gatherWindowMs ?? 50}
   noAnswerSeconds: ${o.noAnswerSeconds ?? 10}
-log: { level: debug }
+${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
 `,
     'e2e.yaml',
   );

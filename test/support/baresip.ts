@@ -24,6 +24,8 @@ export interface BaresipOptions {
   opus?: boolean;
   /** DTLS-SRTP: the dtls_srtp module and `mediaenc=dtls_srtp` on the account. */
   dtls?: boolean;
+  /** More modules to load (e.g. `rtcpsummary.so`, which logs the RTP counts of each call). */
+  modules?: string[];
 }
 
 export async function startBaresip(
@@ -38,6 +40,7 @@ export async function startBaresip(
     'ausine.so',
     'aubridge.so',
     ...(o.dtls ? ['dtls_srtp.so'] : []),
+    ...(o.modules ?? []),
   ];
   fs.writeFileSync(
     path.join(dir, 'config'),

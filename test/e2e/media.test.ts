@@ -1,0 +1,215 @@
+/**
+ * Issue 8: audio that flows. A real WebRTC stack on the XMPP side (headless Chromium; its SDP
+ * turned into Jingle by our translator, the way a web client's library does it) and baresip as
+ * the SIP phone, with rtpengine anchoring the media. Each call passes only if RTP flows both
+ * ways for seconds: Chromium's getStats() shows inbound packets with audio energy (the page
+ * plays the remote track), baresip counts received packets, and rtpengine's own counters show
+ * both legs. Every way out deletes the rtpengine session (checked with `list`).
+ */
+import { randomUUID } from 'node:crypto';
+import { jingleFromElement, jingleIqToElement } from '../../src/jingle';
+import { parseSdp, writeSdp } from '../../src/sdp';
+import { jingleToSdpObject, sdpToJingle } from '../../src/translate/description';
+import { startBaresip, type Baresip } from '../support/baresip';
+import { freePort, sleep } from '../support/processes';
+import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
+import { chromiumAvailable, WebrtcPeer, type AudioStats } from '../support/webrtc';
+import {
+  describeWithPeers,
+  expectNoLiveCalls,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  proposed,
+  useWorld,
+  type Bot,
+  type Element,
+} from './harness';
+import { jmi, terminate } from './stanzas';
+
+const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
+
+/** The XMPP user's client: SDP from Chromium ⇄ Jingle, as a web client library does it. */
+function initiateFrom(sdp: string, o: { from: string; to: string; sid: string }): Element {
+  const jingle = sdpToJingle(sdp, { action: 'session-initiate', sid: o.sid, initiator: o.from });
+  return jingleIqToElement({ type: 'set', id: randomUUID(), from: o.from, to: o.to, jingle });
+}
+
+function acceptFrom(sdp: string, initiate: Element, from: string): Element {
+  const j = jingleOf(initiate) as Element;
+  const jingle = sdpToJingle(sdp, {
+    action: 'session-accept',
+    sid: j.attrs.sid as string,
+    responder: from,
+    contentNames: j.getChildren('content').map((c) => c.attrs.name as string),
+  });
+  return jingleIqToElement({
+    type: 'set',
+    id: randomUUID(),
+    from,
+    to: initiate.attrs.from as string,
+    jingle,
+  });
+}
+
+function sdpOf(jingleIq: Element, offer?: string): string {
+  const j = jingleFromElement(jingleOf(jingleIq) as Element);
+  return writeSdp(jingleToSdpObject(j, offer === undefined ? {} : { offer: parseSdp(offer) }));
+}
+
+/**
+ * The RTP packets baresip received and sent in its call, from the line its rtcpsummary module
+ * logs when the call ends (`…;PR=108;PS=112;…`); waits for that line.
+ */
+async function baresipPackets(phone: Baresip): Promise<{ received: number; sent: number }> {
+  await waitFor(
+    () => /;PR=\d+;PS=\d+;/.test(phone.proc.output()),
+    5000,
+    `baresip's call summary:\n${phone.proc.output().slice(-1500)}`,
+  );
+  const m = /;PR=(\d+);PS=(\d+);/.exec(phone.proc.output()) as RegExpExecArray;
+  return { received: Number(m[1]), sent: Number(m[2]) };
+}
+
+/** Packets rtpengine received from each leg of the session: `[jingle side, sip side]`. */
+async function anchorPackets(rtp: Rtpengine, id: string): Promise<Record<string, number>> {
+  const q = await rtp.control.query(id);
+  const out: Record<string, number> = {};
+  const tags = q.tags as Record<
+    string,
+    { medias?: Array<{ streams?: Array<{ stats?: { packets?: number } }> }> }
+  >;
+  for (const [tag, t] of Object.entries(tags ?? {})) {
+    out[tag] = (t.medias ?? [])
+      .flatMap((m) => m.streams ?? [])
+      .reduce((n, s) => n + (s.stats?.packets ?? 0), 0);
+  }
+  return out;
+}
+
+/** Polls an async condition every 100 ms. */
+async function waitFor(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Chromium receives RTP with audio energy (it plays the remote track) and sends RTP, for 3 s. */
+async function chromeAudio(chrome: WebrtcPeer): Promise<AudioStats> {
+  let last: AudioStats | undefined;
+  await waitFor(
+    async () => {
+      last = await chrome.stats();
+      return last.packetsReceived >= 150 && last.totalAudioEnergy > 0 && last.packetsSent >= 150;
+    },
+    15_000,
+    `RTP both ways at Chromium (${JSON.stringify(last)})`,
+  );
+  return last as AudioStats;
+}
+
+const jmiId = (s: Element): string => String(s.getChildElements()[0]?.attrs.id);
+
+maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
+  let rtp: Rtpengine;
+  let chrome: WebrtcPeer | undefined;
+  const bed = useWorld({
+    late: async () => {
+      rtp = await startRtpengine();
+      return {
+        mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
+        gatherWindowMs: 100,
+      };
+    },
+  });
+  let alice: Bot;
+  /** Proposals of earlier tests, which alice's history still holds. */
+  const seen = new Set<string>();
+  beforeAll(() => {
+    alice = bed.device();
+  });
+  const phones: Baresip[] = [];
+  afterEach(async () => {
+    await chrome?.stop();
+    chrome = undefined;
+    for (const p of phones.splice(0)) await p.proc.stop();
+  });
+  afterAll(() => rtp?.stop());
+
+  /** baresip on `port`, its control port apart from its SIP TLS port (`port + 1`). */
+  async function phone(dtls: boolean, port: number): Promise<Baresip> {
+    let ctrl = await freePort();
+    if (ctrl === port + 1) ctrl = await freePort();
+    const p = await startBaresip(port, ctrl, { dtls, modules: ['rtcpsummary.so'] });
+    phones.push(p);
+    return p;
+  }
+
+  test.each([
+    ['plain RTP', false],
+    ['DTLS-SRTP without ICE', true],
+  ])('XMPP → SIP: Chromium calls baresip (%s); audio both ways; the client hangs up', async (_w, dtls) => {
+    const port = await freePort();
+    const bob = await phone(dtls, port);
+    chrome = await WebrtcPeer.start();
+    const sid = randomUUID();
+    // XEP-0106: bob@127.0.0.1:<port>, baresip's own address.
+    const to = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+    const offer = await chrome.offer();
+    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to, sid }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
+    // What the client gets is rtpengine's: ICE and DTLS-SRTP, whatever baresip speaks.
+    const answer = sdpOf(accept, offer);
+    expect(answer).toMatch(/a=ice-ufrag:/);
+    expect(answer).toMatch(/a=fingerprint:sha-256 /i);
+    await chrome.takeAnswer(answer);
+    const flow = await chromeAudio(chrome);
+    expect(flow.dtlsState).toBe('connected');
+    const [id] = await rtp.control.list();
+    expect(id).toMatch(/^jsg-/);
+    const legs = await anchorPackets(rtp, id as string);
+    expect(legs.jingle).toBeGreaterThan(100);
+    expect(legs.sip).toBeGreaterThan(100);
+    if (dtls) expect(bob.proc.output()).toMatch(/DTLS-SRTP complete|dtls_srtp: .*established/i);
+    await iqOk(alice, terminate({ to, sid }));
+    await expectNoLiveCalls(bed.world);
+    const heard = await baresipPackets(bob);
+    expect(heard.received).toBeGreaterThan(100);
+    expect(heard.sent).toBeGreaterThan(100);
+    await waitFor(async () => (await rtp.control.list()).length === 0, 3000, 'rtpengine session deleted');
+    await bob.proc.stop();
+  });
+
+  test.each([
+    ['plain RTP', false],
+    ['DTLS-SRTP without ICE', true],
+  ])(
+    'SIP → XMPP: baresip (%s) calls alice on Chromium; audio both ways; baresip hangs up',
+    async (_w, dtls) => {
+      const bob = await phone(dtls, await freePort());
+      chrome = await WebrtcPeer.start();
+      await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
+      const { id, caller } = await proposed(alice, (s) => !seen.has(jmiId(s)));
+    seen.add(id);
+      await alice.send(jmi('proceed', { to: caller, id }));
+      const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
+      const offer = sdpOf(initiate);
+      expect(offer).toMatch(/a=ice-ufrag:/);
+      expect(offer).toMatch(/ UDP\/TLS\/RTP\/SAVPF? /);
+      const answer = await chrome.answerOffer(offer);
+      await iqOk(alice, acceptFrom(answer, initiate, alice.jid));
+      await chromeAudio(chrome);
+      const [mid] = await rtp.control.list();
+      const legs = await anchorPackets(rtp, mid as string);
+      expect(legs.jingle).toBeGreaterThan(100);
+      expect(legs.sip).toBeGreaterThan(100);
+      await bob.command('hangup');
+      await alice.waitFor(jingleAction(id, 'session-terminate'), 8000, 'session-terminate');
+      await expectNoLiveCalls(bed.world);
+      await waitFor(async () => (await rtp.control.list()).length === 0, 3000, 'rtpengine session deleted');
+      await bob.proc.stop();
+    },
+  );
+});
