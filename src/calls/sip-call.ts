@@ -132,6 +132,7 @@ export class SipCall extends Call {
 
   /** XEP-0353 §3.1: propose to the bare JID, so every device of the user rings. */
   private propose(out: Effect[]): void {
+    this.proposedToXmpp = true;
     const media = [...new Set(this.contents.map((c) => c.description?.media ?? 'audio'))];
     out.push({ kind: 'send-jmi', jmi: 'propose', from: this.caller, to: this.callee, id: this.sid, media });
   }
@@ -363,6 +364,8 @@ export class SipCall extends Call {
   }
 
   private answerSent = false;
+  /** The devices were rung (an anchored call proposes once the anchor has answered). */
+  private proposedToXmpp = false;
 
   /**
    * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8). It keeps
@@ -402,8 +405,9 @@ export class SipCall extends Call {
     out.push(byeEffect(condition, text));
   }
 
-  /** Before a device proceeded: JMI retract to the bare JID; after: session-terminate to it. */
+  /** Before a device proceeded: JMI retract to the bare JID (if it was rung); after: session-terminate to it. */
   private tellXmpp(out: Effect[], reason: Reason): void {
+    if (this.device === undefined && !this.proposedToXmpp) return;
     if (this.device === undefined) {
       out.push({
         kind: 'send-jmi',

@@ -280,18 +280,19 @@ const sipSchema = z
     host: sip.host ?? (parseListenUri(sip.listen[0] as string) as { host: string }).host,
   }));
 
-const configSchema = z.strictObject({
-  xmpp: xmppSchema,
-  sip: sipSchema,
-  calls: z
-    .strictObject({
-      gatherWindowMs: z.number().int().min(0).max(10_000).default(200),
-      noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
-    })
-    .prefault({}),
-  media: mediaSchema.prefault({}),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
-})
+const configSchema = z
+  .strictObject({
+    xmpp: xmppSchema,
+    sip: sipSchema,
+    calls: z
+      .strictObject({
+        gatherWindowMs: z.number().int().min(0).max(10_000).default(200),
+        noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .prefault({}),
+    media: mediaSchema.prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  })
   .superRefine((c, ctx) => {
     (c.sip.trunks ?? []).forEach((t, i) => {
       if (t.media?.anchor === 'always' && c.media.rtpengine === undefined)

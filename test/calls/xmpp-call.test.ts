@@ -21,10 +21,6 @@ function terminateIq(condition: string) {
 const ringing = sip('captured/sipp-3.6.1-uas-180-ringing.sip') as SipResponse;
 /** An answer the ICE + DTLS offer can use end to end: Chromium's (ICE, DTLS, setup active). */
 const answer = okWith(read('captured/chromium-156.0.8078.79-audio-answer.sdp'));
-/** baresip with mediaenc=dtls_srtp: DTLS-SRTP but no ICE (the common non-ICE phone). */
-const baresipDtls = okWith(
-  read('captured/baresip-1.0.0-200ok-dtls_srtp.sip').split('\r\n\r\n').slice(1).join('\r\n\r\n'),
-);
 
 /** A call that has sent its INVITE; returns it with the registry. */
 function invited() {

@@ -54,7 +54,10 @@ describe('the configuration', () => {
     expect(defaultConfigFile()).toBe(path.resolve(__dirname, '../../config/default.yaml'));
     // The shipped default anchors media through a local rtpengine (docs/media.md).
     expect(defaultConfig()).toEqual(
-      parseConfig(`${GOOD}media: { rtpengine: 'udp://127.0.0.1:22222', anchor: auto, offer: [as-offered, sdes, rtp] }\n`, 'test.yaml'),
+      parseConfig(
+        `${GOOD}media: { rtpengine: 'udp://127.0.0.1:22222', anchor: auto, offer: [as-offered, sdes, rtp] }\n`,
+        'test.yaml',
+      ),
     );
     expect(loadConfig()).toEqual(defaultConfig());
   });

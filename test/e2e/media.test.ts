@@ -192,7 +192,7 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
       chrome = await WebrtcPeer.start();
       await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
       const { id, caller } = await proposed(alice, (s) => !seen.has(jmiId(s)));
-    seen.add(id);
+      seen.add(id);
       await alice.send(jmi('proceed', { to: caller, id }));
       const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
       const offer = sdpOf(initiate);

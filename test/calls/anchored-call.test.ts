@@ -1,0 +1,196 @@
+/**
+ * Calls whose media goes through the anchor, driven event by event. The anchor's answers are
+ * rtpengine's own rewrites of captured SDPs (test/fixtures/captured/rtpengine-*.sdp), so no
+ * socket is used; every way out must ask for the anchor session's delete.
+ */
+import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import type { Call } from '../../src/calls/call';
+import type { Effect } from '../../src/calls/events';
+import type { SipRequest } from '../../src/sip/types';
+import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+
+const RTPENGINE = { rtpengine: 'udp://127.0.0.1:22222' };
+const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
+const client = 'romeo@montague.lit/orchard';
+const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+  "to='juliet@capulet.lit/balcony'",
+  "to='+15551230000@gw.localhost'",
+);
+const forSip = read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp');
+const forXmpp = read('captured/rtpengine-10.5.3-answer-webrtc-for-xmpp.sdp');
+const plainAnswer = okWith(body('captured/baresip-1.0.0-200ok-plain.sip'));
+
+function xmppCall(media: object = RTPENGINE) {
+  const registry = new CallRegistry();
+  const { call, effects } = XmppCall.start(iqOf(offerXml), context({}, media));
+  registry.add(call);
+  const h = (e: Parameters<Call['handle']>[0]): Effect[] => registry.handle(call, e);
+  return { registry, call, effects, h };
+}
+
+const failed = (status: number) => ({
+  kind: 'sip-failed' as const,
+  response: { ...plainAnswer, status, reason: 'Not Acceptable Here', body: '' },
+});
+
+describe('XMPP → SIP, anchored', () => {
+  it('offer → anchor → INVITE with its SDP; 200 → anchor → session-accept with ICE and DTLS; BYE → delete', () => {
+    const { h, call } = xmppCall();
+    const gathered = h({ kind: 'timer', name: 'gather' });
+    expect(kinds(gathered)).toBe('media');
+    const offer = one(gathered, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'invite', fromTag: 'jingle' });
+    expect(offer.flags).toMatchObject({ ICE: 'remove', 'transport-protocol': 'UDP/TLS/RTP/SAVP' });
+    expect(offer.sdp).toMatch(/a=ice-ufrag:/);
+    const invited = h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    expect(one(invited, 'sip-invite').body).toBe(forSip);
+    const answered = h({ kind: 'sip-answered', response: plainAnswer });
+    expect(one(answered, 'media')).toMatchObject({ op: 'answer', purpose: 'accept', toTag: 'sip' });
+    expect(pick(answered, 'send-jingle')).toEqual([]);
+    const accepted = h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+    const accept = one(accepted, 'send-jingle').jingle;
+    expect(accept.action).toBe('session-accept');
+    const t = accept.contents[0]!.transport!;
+    expect(t.kind).toBe('ice-udp');
+    expect(t.fingerprints[0]!.setup).toBe('active');
+    const bye = h({ kind: 'sip-bye', request: sip('captured/sipp-3.6.1-uac-bye.sip') as SipRequest });
+    expect(kinds(bye)).toContain('media-delete');
+    expect(call.ended).toBe(true);
+  });
+
+  it('a 488 → the next offer profile in a new INVITE; the last refusal ends the call and deletes', () => {
+    const { h } = xmppCall({ ...RTPENGINE, offer: ['as-offered', 'rtp'] });
+    h({ kind: 'timer', name: 'gather' });
+    h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    const retry = h(failed(488));
+    expect(one(retry, 'media').flags['transport-protocol']).toBe('RTP/AVP');
+    expect(pick(retry, 'send-jingle')).toEqual([]);
+    expect(one(h({ kind: 'media-done', purpose: 'invite', sdp: forSip }), 'sip-invite').body).toBe(forSip);
+    const last = h(failed(488));
+    expect(one(last, 'send-jingle').jingle.reason?.condition).toBe('incompatible-parameters');
+    expect(kinds(last)).toContain('media-delete');
+  });
+
+  it('a 486 is not retried', () => {
+    const { h } = xmppCall({ ...RTPENGINE, offer: ['as-offered', 'rtp'] });
+    h({ kind: 'timer', name: 'gather' });
+    h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    const busy = h(failed(486));
+    expect(pick(busy, 'media')).toEqual([]);
+    expect(one(busy, 'send-jingle').jingle.reason?.condition).toBe('busy');
+  });
+
+  it('the anchor failing → session-terminate <media-error/> with the cause, no INVITE, delete', () => {
+    const { h } = xmppCall();
+    h({ kind: 'timer', name: 'gather' });
+    const out = h({
+      kind: 'media-failed',
+      purpose: 'invite',
+      text: 'rtpengine at 127.0.0.1:22222 did not answer offer',
+    });
+    expect(pick(out, 'sip-invite')).toEqual([]);
+    const reason = one(out, 'send-jingle').jingle.reason;
+    expect(reason?.condition).toBe('media-error');
+    expect(reason?.text).toMatch(/did not answer offer/);
+    expect(kinds(out)).toContain('media-delete');
+  });
+
+  it('the caller hanging up while the anchor works: no INVITE goes out, the session is deleted', () => {
+    const { h } = xmppCall();
+    h({ kind: 'timer', name: 'gather' });
+    const term = iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='t'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='a73sjjvkla37jfea'><reason><success/></reason></jingle></iq>`);
+    expect(kinds(h({ kind: 'jingle', iq: term }))).toBe('iq-result, media-delete, ended');
+    expect(h({ kind: 'media-done', purpose: 'invite', sdp: forSip })).toEqual([]);
+  });
+
+  it('a peer declared ICE + DTLS keeps media end to end', () => {
+    const { h } = xmppCall({ ...RTPENGINE, peer: { ice: true, dtls: true } });
+    expect(kinds(h({ kind: 'timer', name: 'gather' }))).toBe('sip-invite, timer-start');
+  });
+});
+
+describe('XMPP → SIP, end to end (no anchor): an answer that cannot work is refused', () => {
+  it("baresip's DTLS answer without ICE → BYE and <unsupported-transports/> naming what is missing", () => {
+    const { h } = xmppCall({});
+    h({ kind: 'timer', name: 'gather' });
+    const out = h({
+      kind: 'sip-answered',
+      response: okWith(body('captured/baresip-1.0.0-200ok-dtls_srtp.sip')),
+    });
+    expect(one(out, 'sip-bye').headers[0]!.value).toMatch(/^SIP;cause=488/);
+    const reason = one(out, 'send-jingle').jingle.reason;
+    expect(reason?.condition).toBe('unsupported-transports');
+    expect(reason?.text).toMatch(/without ICE .*no media anchor is configured/);
+  });
+});
+
+describe('SIP → XMPP, anchored', () => {
+  const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+  const device = 'bob@localhost/phone';
+  function sipCall() {
+    const registry = new CallRegistry();
+    const { call, effects } = SipCall.start(invite, 'sid1', context({ gatherWindowMs: 0 }, RTPENGINE));
+    if (!call) throw new Error('refused');
+    registry.add(call);
+    return { call, effects, h: (e: Parameters<Call['handle']>[0]): Effect[] => registry.handle(call, e) };
+  }
+
+  it('INVITE → anchor → propose; the device gets ICE + DTLS; its answer → anchor → 200 with RTP/AVP', () => {
+    const { effects, h } = sipCall();
+    expect(kinds(effects)).toBe('timer-start, media');
+    expect(one(effects, 'media')).toMatchObject({ op: 'offer', purpose: 'propose', fromTag: 'sip' });
+    const proposed = h({
+      kind: 'media-done',
+      purpose: 'propose',
+      sdp: read('captured/rtpengine-10.5.3-offer-webrtc-for-xmpp.sdp'),
+    });
+    expect(one(proposed, 'send-jmi').jmi).toBe('propose');
+    const initiate = one(h({ kind: 'jmi', jmi: 'proceed', from: device }), 'send-jingle').jingle;
+    const t = initiate.contents[0]!.transport!;
+    expect(t.kind).toBe('ice-udp');
+    expect(t.fingerprints[0]!.setup).toBe('actpass');
+    const from = one(proposed, 'send-jmi').from;
+    const accept = iqOf(`<iq from='${device}' to='${from}' type='set' id='acc'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${device}'>
+        <content creator='initiator' name='${initiate.contents[0]!.name}' senders='both'>
+          <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='0' name='PCMU' clockrate='8000'/><rtcp-mux/></description>
+          <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
+            <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
+            <candidate component='1' foundation='1' generation='0' id='c1' ip='127.0.0.1' port='40000' priority='2130706431' protocol='udp' type='host'/>
+          </transport>
+        </content></jingle></iq>`);
+    const answered = h({ kind: 'jingle', iq: accept });
+    expect(one(answered, 'media')).toMatchObject({
+      op: 'answer',
+      purpose: 'answer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+    });
+    expect(pick(answered, 'sip-accept')).toEqual([]);
+    const sdp = read('captured/rtpengine-10.5.3-answer-rtp-for-sip.sdp');
+    expect(one(h({ kind: 'media-done', purpose: 'answer', sdp }), 'sip-accept').body).toBe(sdp);
+    h({ kind: 'sip-ack' });
+    const bye = h({ kind: 'sip-bye', request: sip('captured/sipp-3.6.1-uac-bye.sip') as SipRequest });
+    expect(kinds(bye)).toBe('send-jingle, media-delete, ended');
+  });
+
+  it('the anchor failing → 503 with a Reason naming the cause; nobody was rung; delete', () => {
+    const { h } = sipCall();
+    const out = h({
+      kind: 'media-failed',
+      purpose: 'propose',
+      text: 'rtpengine at 127.0.0.1:22222 did not answer offer',
+    });
+    const reject = one(out, 'sip-reject');
+    expect(reject.status).toBe(503);
+    expect(reject.headers[0]!.value).toMatch(/did not answer offer/);
+    expect(pick(out, 'send-jmi')).toEqual([]);
+    expect(kinds(out)).toContain('media-delete');
+  });
+
+  it('CANCEL while the anchor works → delete', () => {
+    const { h } = sipCall();
+    expect(kinds(h({ kind: 'sip-cancel' }))).toContain('media-delete');
+  });
+});
