@@ -17,15 +17,17 @@ import { chromiumAvailable, WebrtcPeer, type AudioStats } from '../support/webrt
 import {
   describeWithPeers,
   expectNoLiveCalls,
+  CALLEE,
   iqOk,
   jingleAction,
   jingleOf,
   proposed,
+  reasonOf,
   useWorld,
   type Bot,
   type Element,
 } from './harness';
-import { jmi, terminate } from './stanzas';
+import { CLIENT_CANDIDATES, conversationsOffer, jmi, terminate } from './stanzas';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -139,10 +141,10 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
   afterAll(() => rtp?.stop());
 
   /** baresip on `port`, its control port apart from its SIP TLS port (`port + 1`). */
-  async function phone(dtls: boolean, port: number): Promise<Baresip> {
+  async function phone(dtls: boolean, port: number, opus = false): Promise<Baresip> {
     let ctrl = await freePort();
     if (ctrl === port + 1) ctrl = await freePort();
-    const p = await startBaresip(port, ctrl, { dtls, modules: ['rtcpsummary.so'] });
+    const p = await startBaresip(port, ctrl, { dtls, opus, modules: ['rtcpsummary.so'] });
     phones.push(p);
     return p;
   }
@@ -212,4 +214,48 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
       await bob.proc.stop();
     },
   );
+
+  test('a SIP failure (486) ends the call and deletes the rtpengine session', async () => {
+    const run = await bed.uas('e2e-uas-reject-486.xml');
+    const sid = randomUUID();
+    await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('busy');
+    await bed.passed(run);
+    await expectNoLiveCalls(bed.world);
+    await waitFor(async () => (await rtp.control.list()).length === 0, 3000, 'rtpengine session deleted');
+  });
+
+  test('rtpengine stopped: calls that need it fail cleanly with the cause, both ways; logged once', async () => {
+    await rtp.stop();
+    const sid = randomUUID();
+    await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term)).toEqual({
+      condition: 'media-error',
+      text: expect.stringMatching(/media anchor failed: rtpengine at 127\.0\.0\.1:\d+ did not answer offer/),
+    });
+    // SIP → XMPP: SIPp's plain offer gets 503 (with the Reason), and alice never rings.
+    const before = alice.received.length;
+    await bed.passed(await bed.uac('e2e-uac-refused-503.xml'));
+    expect(alice.received.slice(before).filter((st) => jmiId(st) !== 'undefined')).toEqual([]);
+    await expectNoLiveCalls(bed.world);
+    const warned = bed.world.log.filter((l) => /rtpengine at .* is unreachable/.test(String(l.message)));
+    expect(warned).toHaveLength(1);
+  });
+
+  test('gateway shutdown with an anchored call up deletes its session', async () => {
+    rtp = await startRtpengine(rtp.ngPort);
+    const port = await freePort();
+    // Opus: the Conversations-style offer has no G.711.
+    const bob = await phone(false, port, true);
+    const sid = randomUUID();
+    const to = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+    await iqOk(alice, conversationsOffer({ to, from: alice.jid, sid, candidates: [CLIENT_CANDIDATES[0]!] }));
+    await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
+    expect(await rtp.control.list()).toHaveLength(1);
+    await bed.world.gateway.stop();
+    expect(await rtp.control.list()).toEqual([]);
+    await waitFor(() => /session closed/.test(bob.proc.output()), 5000, 'baresip heard the BYE');
+  });
 });

@@ -24,9 +24,10 @@ export function rtpengineAvailable(): boolean {
   return peersAvailable('rtpengine');
 }
 
-export async function startRtpengine(): Promise<Rtpengine> {
+/** Starts rtpengine; `ngPort` to bring one back on the port a gateway is configured with. */
+export async function startRtpengine(ngPort?: number): Promise<Rtpengine> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtpengine-'));
-  const ngPort = await freePort();
+  ngPort ??= await freePort();
   // A port range of this process's own, so parallel test files do not compete for ports.
   const min = 20000 + (process.pid % 50) * 200;
   const proc = spawnProc(
