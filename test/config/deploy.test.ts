@@ -3,7 +3,9 @@
  * loads, and the compose file itself passes `docker-compose config` (when docker-compose is here).
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config';
 
 const root = path.join(__dirname, '..', '..');
@@ -14,6 +16,16 @@ describe('deployment files', () => {
     expect(c.xmpp.service).toBe('xmpp://prosody:5347');
     expect(c.sip.outbound).toBe('sip:asterisk:5060');
     expect(c.sip.host).toBe('gateway');
+  });
+
+  it("the gateway anchors media through the compose file's rtpengine service", () => {
+    const c = loadConfig(path.join(root, 'deploy', 'gateway.yaml'));
+    expect(c.media.rtpengine).toBe('udp://rtpengine:22222');
+    const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { depends_on?: string[] }>;
+    };
+    expect(compose.services.rtpengine).toBeDefined();
+    expect(compose.services.gateway?.depends_on).toContain('rtpengine');
   });
 
   const hasCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;

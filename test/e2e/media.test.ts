@@ -27,7 +27,7 @@ import {
   type Bot,
   type Element,
 } from './harness';
-import { CLIENT_CANDIDATES, conversationsOffer, jmi, terminate } from './stanzas';
+import { CLIENT_CANDIDATES, conversationsOffer, jmi, NS_ICE, terminate } from './stanzas';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -140,11 +140,9 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
   });
   afterAll(() => rtp?.stop());
 
-  /** baresip on `port`, its control port apart from its SIP TLS port (`port + 1`). */
+  /** baresip on `port`, logging its RTP counts at the end of each call (rtcpsummary). */
   async function phone(dtls: boolean, port: number, opus = false): Promise<Baresip> {
-    let ctrl = await freePort();
-    if (ctrl === port + 1) ctrl = await freePort();
-    const p = await startBaresip(port, ctrl, { dtls, opus, modules: ['rtcpsummary.so'] });
+    const p = await startBaresip(port, await freePort(), { dtls, opus, modules: ['rtcpsummary.so'] });
     phones.push(p);
     return p;
   }
@@ -257,5 +255,45 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
     await bed.world.gateway.stop();
     expect(await rtp.control.list()).toEqual([]);
     await waitFor(() => /session closed/.test(bob.proc.output()), 5000, 'baresip heard the BYE');
+  });
+});
+
+describeWithPeers('baresip')('e2e: no bridge, no call — refusals with anchor: never', () => {
+  const bed = useWorld({ mediaYaml: ['rtpengine: udp://127.0.0.1:9', 'anchor: never'] });
+  let alice: Bot;
+  beforeAll(() => {
+    alice = bed.device();
+  });
+
+  async function callPlainPhone(dtls: boolean): Promise<{ condition?: string; text?: string }> {
+    const port = await freePort();
+    const bob = await startBaresip(port, await freePort(), { opus: true });
+    const sid = randomUUID();
+    const to = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+    const offer = conversationsOffer({ to, from: alice.jid, sid, candidates: [CLIENT_CANDIDATES[0]!] });
+    if (!dtls) {
+      const t = offer.getChild('jingle')?.getChild('content')?.getChild('transport', NS_ICE);
+      if (t) t.children = t.children.filter((c) => typeof c === 'string' || c.name !== 'fingerprint');
+    }
+    await iqOk(alice, offer);
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 10_000, 'session-terminate');
+    expect(alice.all(jingleAction(sid, 'session-accept'))).toEqual([]);
+    await expectNoLiveCalls(bed.world);
+    await bob.proc.stop();
+    return reasonOf(term);
+  }
+
+  test('an ICE-only client calling a phone without ICE: <unsupported-transports/> naming the cause', async () => {
+    const r = await callPlainPhone(false);
+    expect(r.condition).toBe('unsupported-transports');
+    expect(r.text).toMatch(/without ICE .*media anchoring is off \(media\.anchor: never\)/);
+  });
+
+  test('a DTLS-SRTP client calling a plain-RTP phone: refused, never downgraded', async () => {
+    const r = await callPlainPhone(true);
+    // baresip without DTLS refuses the UDP/TLS offer (488); had it answered RTP/AVP, the
+    // gateway would end the call with <security-error/>.
+    expect(['incompatible-parameters', 'security-error']).toContain(r.condition);
+    expect(r.text).toMatch(/488|DTLS-SRTP/);
   });
 });

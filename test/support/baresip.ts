@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnProc, waitForTcp, type Proc } from './processes';
+import { freePort, spawnProc, waitForTcp, type Proc } from './processes';
 
 export interface Baresip {
   proc: Proc;
@@ -33,6 +33,8 @@ export async function startBaresip(
   ctrlPort: number,
   o: BaresipOptions = {},
 ): Promise<Baresip> {
+  // baresip also listens for SIP over TLS on sipPort + 1: a control port there would not bind.
+  while (ctrlPort === sipPort + 1) ctrlPort = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-'));
   const modules = [
     ...(o.opus ? ['opus.so'] : []),

@@ -1,7 +1,7 @@
 /**
  * Headless Chromium (Debian `chromium`, driven by playwright-core) as the XMPP user's real WebRTC
  * stack: a fake microphone playing a tone, the remote track played (or getStats reports audio
- * level 0), SDP out and in. Flags as learned in this test bed (docs/testing.md): loopback
+ * level 0), SDP out and in. Flags as learned in this test bed (docs/media.md §Testing): loopback
  * candidates allowed, plain IP candidates instead of mDNS names, no sandbox, no background
  * networking. The page is served from 127.0.0.1 (a secure context, so getUserMedia works).
  */
