@@ -87,11 +87,15 @@ describe('sdp → jingle: every captured SDP', () => {
     expect(root.attrs.xmlns).toBe('urn:xmpp:jingle:1');
     expect(root.attrs.action).toBe('session-initiate');
     expect(root.attrs.sid).toMatch(/\S/);
-    expect(elements(root, 'candidate')).toHaveLength(sdpLines(sdp, 'a=candidate:').length);
+    // Without ICE (rtpengine's rewrites for SIP peers) the raw-UDP candidates come from c=/m=
+    // and a=rtcp (XEP-0177): one or two per m-section.
+    const ice = sdpLines(sdp, 'a=candidate:').length;
+    if (ice > 0) expect(elements(root, 'candidate')).toHaveLength(ice);
+    else expect(elements(root, 'candidate').length).toBeGreaterThanOrEqual(sdpLines(sdp, 'm=').length);
     expect(elements(root, 'content').filter((c) => c.parent === root)).toHaveLength(
       sdpLines(sdp, 'm=').length,
     );
-    expect(elements(root, 'fingerprint').length).toBeGreaterThanOrEqual(1);
+    if (/^a=fingerprint:/m.test(sdp)) expect(elements(root, 'fingerprint').length).toBeGreaterThanOrEqual(1);
   });
 
   test('--answer gives session-accept', () => {
