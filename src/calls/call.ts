@@ -8,7 +8,10 @@ import type { GatewayConfig } from '../config/config';
 import type { JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
 import type { AddressContext } from '../translate/address';
 import { writeSdp } from '../sdp';
+import { parseSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
+import { answerDirections } from '../media/direction';
+import { towardXmpp, forAnswer } from '../media/flags';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
 import { offerAnswer } from './offer-answer';
@@ -95,10 +98,87 @@ export abstract class Call {
   /** End both legs now (failure, shutdown, a dropped connection). */
   protected abstract abort(out: Effect[], condition: ReasonCondition, text?: string): void;
 
-  /** After the end, an IQ for this session is out of order; everything else is dropped. */
+  /** After the end, an IQ for this session is out of order; a re-offer is refused; the rest is dropped. */
   private afterEnd(event: CallEvent): Effect[] {
+    if (event.kind === 'sip-reoffer') return [{ kind: 'sip-reoffer-answer', id: event.id, status: 481 }];
     if (event.kind !== 'jingle') return [];
     return [this.iqErrorEffect(event.iq, 'unexpected-request', 'out-of-order', 'the session has ended')];
+  }
+
+  /** The SDP the SIP peer last got from us (the anchor's, in an anchored call). */
+  protected sipLocal?: string;
+  /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
+  private peerOffer?: { id: number; offer: Sdp };
+
+  /**
+   * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
+   * for the anchor to answer a SIP peer's new offer with.
+   */
+  protected abstract jingleSideAnswer(): Sdp | undefined;
+
+  /**
+   * A SIP peer's re-INVITE/UPDATE in an anchored call (docs/media.md §Call flows): its offer goes
+   * to the anchor (so a new address, codec or hold reaches rtpengine), then the Jingle side's
+   * description answers it, with the directions RFC 3264 §6.1 asks for; the 200 carries what
+   * the anchor wrote. An offerless one gets our last SDP as the offer (RFC 3261 §14.2).
+   */
+  protected onPeerReoffer(out: Effect[], id: number, body: string): void {
+    if (body.trim() === '') {
+      out.push({
+        kind: 'sip-reoffer-answer',
+        id,
+        status: 200,
+        ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      });
+      return;
+    }
+    let offer: Sdp;
+    try {
+      offer = parseSdp(body);
+    } catch {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    this.peerOffer = { id, offer };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reoffer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: body,
+      flags: towardXmpp(),
+    });
+  }
+
+  /** The anchor's part of a peer's re-offer; a failure leaves the session as it was (488). */
+  protected onReofferMedia(
+    out: Effect[],
+    event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
+  ): void {
+    const r = this.peerOffer;
+    if (!r) return;
+    const answer =
+      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSideAnswer() : undefined;
+    if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'reanswer',
+        fromTag: 'sip',
+        toTag: 'jingle',
+        sdp: writeSdp(answerDirections(r.offer, answer)),
+        flags: forAnswer(),
+      });
+      return;
+    }
+    this.peerOffer = undefined;
+    if (event.kind === 'media-done' && event.purpose === 'reanswer') {
+      this.sipLocal = event.sdp;
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body: event.sdp });
+      return;
+    }
+    out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
   }
 
   /** Candidates that came while no new offer could go out; sent in the next re-INVITE. */

@@ -14,9 +14,11 @@ import type { NgFlags } from '../media/ng-client';
  * - `accept`: XMPP → SIP, the SIP answer rewritten for the session-accept;
  * - `propose`: SIP → XMPP, the SIP offer rewritten for the session-initiate;
  * - `answer`: SIP → XMPP, the device's answer rewritten for the 200 OK;
- * - `refresh`: trickled candidates handed to the anchor; nothing to send on either leg.
+ * - `refresh`: trickled candidates handed to the anchor; nothing to send on either leg;
+ * - `reoffer`, `reanswer`: a SIP peer's new offer in a re-INVITE/UPDATE, then the Jingle side's
+ *   answer to it, both through the anchor; the 200 carries the anchor's answer.
  */
-export type MediaPurpose = 'invite' | 'accept' | 'propose' | 'answer' | 'refresh';
+export type MediaPurpose = 'invite' | 'accept' | 'propose' | 'answer' | 'refresh' | 'reoffer' | 'reanswer';
 
 export type TimerName = 'gather' | 'no-answer';
 
@@ -42,6 +44,11 @@ export type CallEvent =
   /** A re-INVITE of ours got its final response (or failed): offer/answer is stable again. */
   | { kind: 'sip-reinvite-done' }
   | { kind: 'sip-down' }
+  /**
+   * The SIP peer's re-INVITE or UPDATE in an anchored call (`id` names it for the answer); the
+   * call answers it with `sip-reoffer-answer`.
+   */
+  | { kind: 'sip-reoffer'; id: number; body: string }
   // media anchor
   | { kind: 'media-done'; purpose: MediaPurpose; sdp: string }
   | { kind: 'media-failed'; purpose: MediaPurpose; text: string }
@@ -89,6 +96,8 @@ export type Effect =
   | { kind: 'sip-accept'; body: string }
   | { kind: 'sip-reject'; status: number; reason: string; headers: SipHeader[] }
   | { kind: 'sip-reinvite'; body: string }
+  /** The final response to the peer's re-INVITE/UPDATE `id`. */
+  | { kind: 'sip-reoffer-answer'; id: number; status: number; body?: string }
   /** One anchor round trip (ng offer/answer); its outcome comes back as media-done/-failed. */
   | {
       kind: 'media';

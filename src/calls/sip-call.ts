@@ -204,7 +204,11 @@ export class SipCall extends Call {
       }
       case 'media-done':
       case 'media-failed':
+        if (event.purpose === 'reoffer' || event.purpose === 'reanswer')
+          return this.onReofferMedia(out, event);
         return this.onMedia(event, out);
+      case 'sip-reoffer':
+        return this.onPeerReoffer(out, event.id, event.body);
       case 'sip-provisional':
       case 'sip-answered':
       case 'sip-failed':
@@ -334,6 +338,11 @@ export class SipCall extends Call {
     });
   }
 
+  /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
+  protected jingleSideAnswer(): Sdp | undefined {
+    return this.accept ? this.deviceAnswer() : undefined;
+  }
+
   /** The device's answer handed to the anchor: for the 200 OK, or with later candidates. */
   private anchorAnswer(out: Effect[], purpose: 'answer' | 'refresh'): void {
     let sdp: string;
@@ -357,6 +366,7 @@ export class SipCall extends Call {
 
   private answerWith(out: Effect[], body: string): void {
     this.answerSent = true;
+    this.sipLocal = body;
     this.offerAnswer.apply('local-answer');
     this.jingle.apply('accept');
     this.dialog.apply('answered');

@@ -115,6 +115,7 @@ export class XmppCall extends Call {
   }
 
   private inviteWith(out: Effect[], body: string): void {
+    this.sipLocal = body;
     const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
     this.dialog.apply('invite');
     this.offerAnswer.apply('local-offer');
@@ -182,7 +183,11 @@ export class XmppCall extends Call {
         return this.onAnswered(event.response.body, out);
       case 'media-done':
       case 'media-failed':
+        if (event.purpose === 'reoffer' || event.purpose === 'reanswer')
+          return this.onReofferMedia(out, event);
         return this.onMedia(event, out);
+      case 'sip-reoffer':
+        return this.onPeerReoffer(out, event.id, event.body);
       case 'sip-failed': {
         const r = event.response;
         this.dialog.apply('failed');
@@ -350,6 +355,14 @@ export class XmppCall extends Call {
         sdp: answer,
         flags: forAnswer(),
       });
+  }
+
+  /** The client's offer as the answer its role settled (rtpengine active → the client passive). */
+  protected jingleSideAnswer(): Sdp | undefined {
+    return jingleToSdpObject(this.offer, {
+      origin: { address: this.sdpHost },
+      ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+    });
   }
 
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */

@@ -11,9 +11,9 @@ import type { Logger } from '../log';
 import type { MediaAnchor } from '../media/anchor';
 import { randomBytes } from 'node:crypto';
 import type { ClientInvite } from '../sip/client-invite';
-import type { Dialog } from '../sip/dialog';
+import type { Dialog, Respond } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
-import type { SipResponse } from '../sip/types';
+import type { SipRequest, SipResponse } from '../sip/types';
 import type { SipUserAgent } from '../sip/user-agent';
 import type { JingleAnswer } from '../xmpp';
 import type { XmppLeg } from '../xmpp';
@@ -40,6 +40,11 @@ export class CallRunner {
    */
   readonly mediaId = `jsg-${randomBytes(8).toString('hex')}`;
   private mediaChain: Promise<void> = Promise.resolve();
+  /** The call has used the anchor: the peer's re-INVITEs/UPDATEs then go through the call. */
+  private anchored = false;
+  /** The peer's re-INVITEs/UPDATEs waiting for the call's answer, by id. */
+  private readonly reoffers = new Map<number, Respond>();
+  private reofferSeq = 0;
 
   constructor(
     readonly call: Call,
@@ -154,6 +159,13 @@ export class CallRunner {
         return;
       case 'media':
         return this.anchorRequest(e);
+      case 'sip-reoffer-answer': {
+        const respond = this.reoffers.get(e.id);
+        this.reoffers.delete(e.id);
+        if (e.body !== undefined) respond?.(e.status, e.body, 'application/sdp');
+        else respond?.(e.status);
+        return;
+      }
       case 'media-delete':
         this.mediaChain = this.mediaChain.then(() =>
           this.legs.media?.delete(this.mediaId).then(
@@ -180,6 +192,9 @@ export class CallRunner {
       case 'ended':
         for (const t of this.timers.values()) clearTimeout(t);
         this.timers.clear();
+        // RFC 3261 §15.1.2: a re-INVITE still unanswered when the BYE goes is answered 487.
+        for (const respond of this.reoffers.values()) respond(487);
+        this.reoffers.clear();
         this.log.info('call ended', { sid: this.call.sid, callId: this.call.callId, condition: e.condition });
         this.finishJmi(e.condition);
         this.onEnded(this);
@@ -196,7 +211,14 @@ export class CallRunner {
       );
       return;
     }
-    const req = { id: this.mediaId, fromTag: e.fromTag, sdp: e.sdp, flags: e.flags };
+    this.anchored = true;
+    const req = {
+      id: this.mediaId,
+      fromTag: e.fromTag,
+      sdp: e.sdp,
+      flags: e.flags,
+      ...(e.toTag !== undefined ? { toTag: e.toTag } : {}),
+    };
     this.log.debug(`media anchor ${e.op} (${e.purpose})`, { media: this.mediaId });
     this.mediaChain = this.mediaChain.then(() =>
       (e.op === 'offer' ? anchor.offer(req) : anchor.answer({ ...req, toTag: e.toTag ?? 'sip' })).then(
@@ -244,6 +266,17 @@ export class CallRunner {
 
   private watchDialog(dialog: Dialog): void {
     this.dialog = dialog;
+    // An anchored call answers the peer's new offers itself, through the anchor (docs/media.md);
+    // otherwise the dialog answers them with our last SDP.
+    if (this.anchored) {
+      const reoffer = (req: SipRequest, respond: Respond): void => {
+        const id = ++this.reofferSeq;
+        this.reoffers.set(id, respond);
+        this.post({ kind: 'sip-reoffer', id, body: req.body });
+      };
+      dialog.on('reinvite', reoffer);
+      dialog.on('update', reoffer);
+    }
     dialog.on('bye', (req) => this.post({ kind: 'sip-bye', request: req }));
     // A dialog that ends without a BYE we saw (session timer expiry, transport failure).
     dialog.on('terminated', () => {

@@ -194,3 +194,62 @@ describe('SIP → XMPP, anchored', () => {
     expect(kinds(h({ kind: 'sip-cancel' }))).toContain('media-delete');
   });
 });
+
+describe("a SIP peer's new offer in an anchored call goes through the anchor", () => {
+  /** An anchored XMPP → SIP call, answered and accepted. */
+  function established() {
+    const c = xmppCall();
+    c.h({ kind: 'timer', name: 'gather' });
+    c.h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    c.h({ kind: 'sip-answered', response: plainAnswer });
+    c.h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+    return c;
+  }
+  const hold = body('captured/baresip-1.0.0-invite-plain.sip').replace('a=sendrecv', 'a=sendonly');
+
+  it('hold (a=sendonly): offer to the anchor, then the client’s side answers recvonly, DTLS role kept; 200 with the anchor’s SDP', () => {
+    const { h } = established();
+    const offered = h({ kind: 'sip-reoffer', id: 7, body: hold });
+    expect(one(offered, 'media')).toMatchObject({
+      op: 'offer',
+      purpose: 'reoffer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: hold,
+    });
+    expect(pick(offered, 'sip-reoffer-answer')).toEqual([]);
+    const answered = h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp });
+    const reanswer = one(answered, 'media');
+    expect(reanswer).toMatchObject({ op: 'answer', purpose: 'reanswer', fromTag: 'sip', toTag: 'jingle' });
+    expect(reanswer.sdp).toMatch(/a=recvonly/);
+    expect(reanswer.sdp).toMatch(/a=setup:passive/);
+    expect(reanswer.sdp).not.toMatch(/a=setup:actpass/);
+    const sdp = read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp');
+    expect(one(h({ kind: 'media-done', purpose: 'reanswer', sdp }), 'sip-reoffer-answer')).toEqual({
+      kind: 'sip-reoffer-answer',
+      id: 7,
+      status: 200,
+      body: sdp,
+    });
+  });
+
+  it('the anchor failing on a re-offer → 488, the call goes on', () => {
+    const { h, call } = established();
+    h({ kind: 'sip-reoffer', id: 8, body: hold });
+    const out = h({ kind: 'media-failed', purpose: 'reoffer', text: 'timeout' });
+    expect(one(out, 'sip-reoffer-answer')).toMatchObject({ id: 8, status: 488 });
+    expect(call.ended).toBe(false);
+  });
+
+  it('an offerless re-INVITE gets our last SDP as the offer; a re-offer after the end gets 481', () => {
+    const { h, registry, call } = established();
+    expect(one(h({ kind: 'sip-reoffer', id: 9, body: '' }), 'sip-reoffer-answer')).toMatchObject({
+      status: 200,
+      body: forSip,
+    });
+    h({ kind: 'sip-bye', request: sip('captured/sipp-3.6.1-uac-bye.sip') as SipRequest });
+    expect(registry.handle(call, { kind: 'sip-reoffer', id: 10, body: hold })).toEqual([
+      { kind: 'sip-reoffer-answer', id: 10, status: 481 },
+    ]);
+  });
+});

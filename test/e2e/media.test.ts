@@ -27,7 +27,15 @@ import {
   type Bot,
   type Element,
 } from './harness';
-import { CLIENT_CANDIDATES, conversationsOffer, jmi, NS_ICE, terminate } from './stanzas';
+import {
+  CLIENT_CANDIDATES,
+  conversationsOffer,
+  dtlsAccept,
+  fingerprint,
+  jmi,
+  NS_ICE,
+  terminate,
+} from './stanzas';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -239,6 +247,30 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
       await bob.proc.stop();
     },
   );
+
+  test("the SIP peer's re-INVITE (new port, hold) goes through rtpengine, which follows it", async () => {
+    const run = await bed.uac('e2e-uac-plain-reinvite-move.xml');
+    const { id, caller } = await proposed(alice, (s) => !seen.has(jmiId(s)));
+    seen.add(id);
+    await alice.send(jmi('proceed', { to: caller, id }));
+    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
+    await iqOk(alice, dtlsAccept({ initiate, to: caller, from: alice.jid, fp: fingerprint('A1') }));
+    // rtpengine's endpoint for the SIP leg moves from 49174 to the re-INVITE's 49188.
+    const ports = async (): Promise<number[]> => {
+      const [mid] = await rtp.control.list();
+      if (mid === undefined) return [];
+      const q = await rtp.control.query(mid);
+      const sipTag = (
+        q.tags as Record<string, { medias?: Array<{ streams?: Array<{ endpoint?: { port?: number } }> }> }>
+      ).sip;
+      return (sipTag?.medias ?? []).flatMap((m) => m.streams ?? []).map((st) => st.endpoint?.port ?? 0);
+    };
+    await waitFor(async () => (await ports()).includes(49188), 5000, 'rtpengine following the new port');
+    await bed.passed(run);
+    await alice.waitFor(jingleAction(id, 'session-terminate'), 8000, 'session-terminate');
+    await expectNoLiveCalls(bed.world);
+    await waitFor(async () => (await rtp.control.list()).length === 0, 3000, 'rtpengine session deleted');
+  });
 
   test('a SIP failure (486) ends the call and deletes the rtpengine session', async () => {
     const run = await bed.uas('e2e-uas-reject-486.xml');
