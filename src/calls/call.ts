@@ -84,7 +84,7 @@ export abstract class Call {
     if (event.kind === 'timer') this.timers.delete(event.name);
     const out: Effect[] = [];
     try {
-      this.on(event, out);
+      if (!this.onPeerReofferEvent(event, out)) this.on(event, out);
     } catch (e) {
       this.ctx.log?.(`call failed on ${event.kind}: ${(e as Error).message}`, { sid: this.sid });
       out.length = 0;
@@ -122,7 +122,7 @@ export abstract class Call {
    * description answers it, with the directions RFC 3264 §6.1 asks for; the 200 carries what
    * the anchor wrote. An offerless one gets our last SDP as the offer (RFC 3261 §14.2).
    */
-  protected onPeerReoffer(out: Effect[], id: number, body: string): void {
+  private onPeerReoffer(out: Effect[], id: number, body: string): void {
     if (body.trim() === '') {
       out.push({
         kind: 'sip-reoffer-answer',
@@ -151,8 +151,20 @@ export abstract class Call {
     });
   }
 
+  /** The events of a peer's re-offer, the same for both kinds of call; false for any other. */
+  private onPeerReofferEvent(event: CallEvent, out: Effect[]): boolean {
+    if (event.kind === 'sip-reoffer') {
+      this.onPeerReoffer(out, event.id, event.body);
+      return true;
+    }
+    if (event.kind !== 'media-done' && event.kind !== 'media-failed') return false;
+    if (event.purpose !== 'reoffer' && event.purpose !== 'reanswer') return false;
+    this.onReofferMedia(out, event);
+    return true;
+  }
+
   /** The anchor's part of a peer's re-offer; a failure leaves the session as it was (488). */
-  protected onReofferMedia(
+  private onReofferMedia(
     out: Effect[],
     event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
   ): void {

@@ -204,11 +204,7 @@ export class SipCall extends Call {
       }
       case 'media-done':
       case 'media-failed':
-        if (event.purpose === 'reoffer' || event.purpose === 'reanswer')
-          return this.onReofferMedia(out, event);
         return this.onMedia(event, out);
-      case 'sip-reoffer':
-        return this.onPeerReoffer(out, event.id, event.body);
       case 'sip-provisional':
       case 'sip-answered':
       case 'sip-failed':

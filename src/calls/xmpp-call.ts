@@ -183,11 +183,7 @@ export class XmppCall extends Call {
         return this.onAnswered(event.response.body, out);
       case 'media-done':
       case 'media-failed':
-        if (event.purpose === 'reoffer' || event.purpose === 'reanswer')
-          return this.onReofferMedia(out, event);
         return this.onMedia(event, out);
-      case 'sip-reoffer':
-        return this.onPeerReoffer(out, event.id, event.body);
       case 'sip-failed': {
         const r = event.response;
         this.dialog.apply('failed');

@@ -9,7 +9,8 @@ import { answerProblem, anchorHint, decideSipToXmpp, decideXmppToSip } from '../
 import { concreteProfile, towardSip, towardXmpp } from '../../src/media/flags';
 import { mediaPolicy, type MediaPolicy } from '../../src/media/policy';
 import { jingleShape, sdpShape, type MediaShape } from '../../src/media/shape';
-import { parseSdp } from '../../src/sdp';
+import { parseSdp, writeSdp } from '../../src/sdp';
+import { toCapNegOffer } from '../../src/media/capneg-offer';
 import { read } from '../calls/support';
 
 const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
@@ -136,5 +137,27 @@ describe('the policy of a call', () => {
     expect(mediaPolicy(c, 'sip:+1555@pbx.example.net:5060').mode).toBe('never');
     expect(mediaPolicy(c, 'sip:+1555@other.example.net').mode).toBe('auto');
     expect(mediaPolicy(c).available).toBe(true);
+  });
+});
+
+describe('the capneg profile', () => {
+  it("turns rtpengine's DTLS offer into RTP/AVP with DTLS as RFC 5939 potential configuration 1", () => {
+    // rtpengine's offer toward a SIP peer, DTLS profile: the captured RTP rewrite with the
+    // protocol and rtpengine's fingerprint and setup of a DTLS one.
+    const dtls = parseSdp(
+      read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp')
+        .replace(' RTP/AVP ', ' UDP/TLS/RTP/SAVP ')
+        .replace(
+          /\r\n$/,
+          `\r\na=setup:actpass\r\na=fingerprint:sha-256 ${Array(32).fill('7E').join(':')}\r\n`,
+        ),
+    );
+    const out = writeSdp(toCapNegOffer(dtls));
+    expect(out).toMatch(/\r\nm=audio \d+ RTP\/AVP /);
+    expect(out).toMatch(/\r\na=tcap:1 UDP\/TLS\/RTP\/SAVP RTP\/AVP\r\n/);
+    expect(out).toMatch(/\r\na=pcfg:1 t=1\r\n/);
+    expect(out).toMatch(/\r\na=fingerprint:sha-256 7E(:7E){31}\r\n/);
+    expect(out).toMatch(/\r\na=setup:actpass\r\n/);
+    expect(sdpShape(parseSdp(out))).toMatchObject({ dtls: false, capneg: true });
   });
 });
