@@ -7,8 +7,7 @@
 import type { GatewayConfig } from '../config/config';
 import type { JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
 import type { AddressContext } from '../translate/address';
-import { writeSdp } from '../sdp';
-import { parseSdp } from '../sdp';
+import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';
