@@ -1,5 +1,5 @@
 /**
- * The command line: `jingle-sip-gateway translate …` and `jingle-sip-gateway run …`.
+ * The command line: `jingle-sip-gateway translate …`, `run …` and `demo`.
  *
  * Contract of `translate` (other tools rely on it): success → exit 0, output on stdout only;
  * bad input of any kind → exit 2, one line on stderr naming what and where, nothing on stdout,
@@ -60,6 +60,15 @@ export function main(argv: string[]): void {
         process.stderr.write(`jingle-sip-gateway: cannot start: ${printable((e as Error).message)}\n`);
         process.exit(1);
       }
+    });
+
+  program
+    .command('demo')
+    .description('a first call in one command: Prosody, the gateway, a demo phone, rtpengine')
+    .option('--headless-check', 'place one call each way, print the results, exit 0 or 1')
+    .action(async (opts: { headlessCheck?: boolean }) => {
+      const { runDemo } = await import('../demo/demo');
+      process.exit(await runDemo(opts));
     });
 
   program.parseAsync(['node', 'jingle-sip-gateway', ...argv]).catch((e: unknown) => {

@@ -55,6 +55,7 @@ export class Gateway {
       this.runners.get(n.id)?.post({ kind: 'jmi-bounced' });
     });
     xmpp.on('offline', (reason: unknown) => {
+      if (this.stopping) return; // stop() closes the connection itself
       log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
       for (const r of [...this.runners.values()]) r.post({ kind: 'xmpp-down' });
     });

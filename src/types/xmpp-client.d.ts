@@ -1,4 +1,4 @@
-// Minimal typings for @xmpp/client 0.13 (it ships none), for the test bots.
+// Minimal typings for @xmpp/client 0.13 (it ships none), for the demo and test bots (src/peers/xmpp-bot.ts).
 declare module '@xmpp/client' {
   import type { EventEmitter } from 'node:events';
   import type { Element } from 'ltx';

@@ -1,0 +1,107 @@
+/**
+ * baresip 1.0.0 (`baresip-core`) as a real UA for the SIP leg tests: its own config folder, the
+ * ausine source at 48 kHz stereo (without it a call fails after 120 s), auto-answer, no
+ * registration, and ctrl_tcp for dial/hangup (netstring JSON). Stopped by PID.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort, spawnProc, waitForTcp, type Proc } from './processes';
+
+export interface Baresip {
+  proc: Proc;
+  sipPort: number;
+  ctrlPort: number;
+  dir: string;
+  command(command: string, params?: string): Promise<string>;
+}
+
+export interface BaresipOptions {
+  /** The account's user (`sip:<user>@127.0.0.1`); default `bob`. */
+  user?: string;
+  /** Offer opus (preferred) ahead of G.711. */
+  opus?: boolean;
+  /** DTLS-SRTP: the dtls_srtp module and `mediaenc=dtls_srtp` on the account. */
+  dtls?: boolean;
+  /** More modules to load (e.g. `rtcpsummary.so`, which logs the RTP counts of each call). */
+  modules?: string[];
+}
+
+export async function startBaresip(
+  sipPort: number,
+  ctrlPort: number,
+  o: BaresipOptions = {},
+): Promise<Baresip> {
+  // baresip also listens for SIP over TLS on sipPort + 1: a control port there would not bind.
+  while (ctrlPort === sipPort + 1) ctrlPort = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baresip-'));
+  const modules = [
+    ...(o.opus ? ['opus.so'] : []),
+    'g711.so',
+    'ausine.so',
+    'aubridge.so',
+    ...(o.dtls ? ['dtls_srtp.so'] : []),
+    ...(o.modules ?? []),
+  ];
+  fs.writeFileSync(
+    path.join(dir, 'config'),
+    [
+      'poll_method\t\tepoll',
+      `sip_listen\t\t127.0.0.1:${sipPort}`,
+      'net_interface\t\t127.0.0.1',
+      'audio_player\t\taubridge,nil',
+      'audio_source\t\tausine,440',
+      'audio_alert\t\taubridge,nil',
+      'ausrc_srate\t\t48000',
+      'ausrc_channels\t\t2',
+      'module_path\t\t/usr/lib/baresip/modules',
+      ...modules.map((m) => `module\t\t\t${m}`),
+      'module_app\t\taccount.so',
+      'module_app\t\tmenu.so',
+      'module_app\t\tctrl_tcp.so',
+      `ctrl_tcp_listen\t\t127.0.0.1:${ctrlPort}`,
+      '',
+    ].join('\n'),
+  );
+  const enc = o.dtls ? ';mediaenc=dtls_srtp' : '';
+  fs.writeFileSync(
+    path.join(dir, 'accounts'),
+    `<sip:${o.user ?? 'bob'}@127.0.0.1>;answermode=auto;regint=0${enc}\n`,
+  );
+  const proc = spawnProc('baresip', 'baresip', ['-f', dir], { removeOnExit: dir });
+  await waitForTcp('127.0.0.1', ctrlPort, 8000);
+  return {
+    proc,
+    sipPort,
+    ctrlPort,
+    dir,
+    command: (command, params) => ctrl(ctrlPort, command, params),
+  };
+}
+
+/** One ctrl_tcp command: `len:{json},` out, the first netstring back. */
+function ctrl(port: number, command: string, params?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const json = JSON.stringify({ command, params, token: String(Date.now()) });
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.write(`${Buffer.byteLength(json)}:${json},`));
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(buf);
+    }, 2000);
+    s.on('data', (d) => {
+      buf += d.toString();
+      const m = /^(\d+):/.exec(buf);
+      if (m && buf.length >= m[0].length + Number(m[1]) + 1) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(buf.slice(m[0].length, m[0].length + Number(m[1])));
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
