@@ -1,6 +1,6 @@
 /**
  * Trickled candidates (XEP-0176 §6 transport-info) folded into the contents they belong to,
- * so the SDP sent later carries all of them (DESIGN.md §Transport: never drop candidates).
+ * so the SDP sent later carries all of them (docs/design.md §Transport: never drop candidates).
  */
 import type { Content, IceCandidate, JingleIq } from '../jingle/types';
 import type { Effect } from './events';

@@ -1,5 +1,5 @@
 /**
- * A state machine as data (STYLE.md "State machines as tables"): a string state, a transition
+ * A state machine as data (docs/style.md "State machines as tables"): a string state, a transition
  * table `Record<State, Partial<Record<Event, State>>>`, and one guarded `apply` that either
  * moves or reports the event as illegal — it never throws, so a peer's out-of-order message
  * is answered with the protocol's error instead of crashing the call.
@@ -15,7 +15,7 @@ export class Machine<S extends string, E extends string> {
     readonly name: string,
     private readonly table: TransitionTable<S, E>,
     initial: S,
-    /** Called once per transition, for the debug log (STYLE.md: every transition logged once). */
+    /** Called once per transition, for the debug log (docs/style.md: every transition logged once). */
     private readonly onTransition?: (machine: string, from: S, event: E, to: S) => void,
   ) {
     this.current = initial;

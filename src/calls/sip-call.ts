@@ -1,5 +1,5 @@
 /**
- * A call from a SIP phone to an XMPP user (DESIGN.md §Call flows, SIP → XMPP):
+ * A call from a SIP phone to an XMPP user (docs/design.md §Call flows, SIP → XMPP):
  *
  * ```
  * SIP peer                      gateway                                  XMPP user's devices
@@ -274,7 +274,7 @@ export class SipCall extends Call {
         const added = mergeCandidates(this.accept.contents, j.contents);
         // Anchored: the candidates go to the anchor; the SIP side keeps the anchor's address.
         if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
-        // After the 200 they go in a re-INVITE (DESIGN.md §Transport: never drop candidates),
+        // After the 200 they go in a re-INVITE (docs/design.md §Transport: never drop candidates),
         // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
         if (added > 0 && this.dialog.state === 'confirmed') {
           if (this.acked) this.reinvite(out);
@@ -392,7 +392,7 @@ export class SipCall extends Call {
     });
   }
 
-  /** A final response to the INVITE with the mapped status (DESIGN.md §Reasons). */
+  /** A final response to the INVITE with the mapped status (docs/design.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
     const mapped = reasonToSip(condition);
     // A device that hangs up (success) or gives up (cancel) before answering has not answered:
@@ -439,7 +439,7 @@ export class SipCall extends Call {
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
     }
-    // No answer yet: 480 for no answer (DESIGN.md §Reasons), the mapped status otherwise.
+    // No answer yet: 480 for no answer (docs/design.md §Reasons), the mapped status otherwise.
     if (condition === 'timeout') {
       out.push({ kind: 'sip-reject', status: 480, reason: 'Temporarily Unavailable', headers: [] });
       this.dialog.apply('failed');

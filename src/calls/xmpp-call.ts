@@ -1,5 +1,5 @@
 /**
- * A call placed by an XMPP user to a SIP address (DESIGN.md §Call flows, XMPP → SIP):
+ * A call placed by an XMPP user to a SIP address (docs/design.md §Call flows, XMPP → SIP):
  *
  * ```
  * client                       gateway                              SIP peer
@@ -318,7 +318,7 @@ export class XmppCall extends Call {
     if (problem) return this.abort(out, problem.condition, problem.text);
     const dropped = droppedDtls(this.offer, accept);
     if (dropped !== undefined) {
-      // DESIGN.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
+      // docs/design.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
       return this.abort(out, 'security-error', `the SIP answer drops DTLS-SRTP for content '${dropped}'`);
     }
     this.offerAnswer.apply('remote-answer');

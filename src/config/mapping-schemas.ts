@@ -134,7 +134,7 @@ export const reasonsSchema = z
         ctx.addIssue({ code: 'custom', message: `no entry for condition ${c}`, path: ['toSip'] });
     }
     unique(r.fromSip, (e) => String(e.sip), 'sip', 'status', ctx, ['fromSip']);
-    // DESIGN.md: never turn a SIP failure into success.
+    // docs/design.md: never turn a SIP failure into success.
     r.fromSip.forEach((e, i) => {
       if (e.condition === 'success')
         ctx.addIssue({

@@ -1,5 +1,5 @@
 /**
- * The mapping tables in `mappings/` (STYLE.md "Mappings are data"): loaded once, validated with
+ * The mapping tables in `mappings/` (docs/style.md "Mappings are data"): loaded once, validated with
  * zod (src/config/mapping-schemas.ts), compiled into lookup structures. A bad table throws
  * `InputError('mapping', 'reasons.yaml.toSip[3].sip', 'not a 4xx–6xx code')` at start-up.
  */

@@ -232,7 +232,7 @@ export class CallRunner {
     const { xmpp } = this.legs;
     if (e.jmi === 'propose') {
       // Callees whose clients lack JMI but share presence get the session-initiate directly,
-      // as if their device had proceeded (DESIGN.md §Call flows).
+      // as if their device had proceeded (docs/design.md §Call flows).
       const route = xmpp.routeFor(e.to);
       if (route.kind === 'direct' && route.to[0] !== undefined) {
         const device = route.to[0];

@@ -1,5 +1,5 @@
 /**
- * A guarded state machine over a typed transition table (STYLE.md, after SIP.js's
+ * A guarded state machine over a typed transition table (docs/style.md, after SIP.js's
  * `stateTransition()` and sipgo's FSMs): `apply(event)` looks the move up in the table; an
  * illegal move is logged and refused (the caller answers with the protocol's error), never thrown.
  * Every transition is logged once at debug.

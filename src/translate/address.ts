@@ -1,6 +1,6 @@
 /**
  * Addresses across the gateway: JIDs (RFC 7622) with XEP-0106 escaping ⇄ SIP URIs (RFC 3261
- * §19.1, §25.1), following RFC 7247 §5 and DESIGN.md §Addressing. Pure: the routing data comes
+ * §19.1, §25.1), following RFC 7247 §5 and docs/design.md §Addressing. Pure: the routing data comes
  * in through an {@link AddressContext} (built from the configuration and
  * `mappings/address-rules.yaml`). Bad input throws `InputError('translate', 'address <a>', why)`.
  */

@@ -1,5 +1,5 @@
 /**
- * Message level, XMPP → SIP: the SIP message the gateway sends for a Jingle IQ (DESIGN.md
+ * Message level, XMPP → SIP: the SIP message the gateway sends for a Jingle IQ (docs/design.md
  * §Call flows). Stateless: what a dialog would remember (Call-ID, tags, the request being
  * answered) is derived from the Jingle sid and addresses, or taken from `dialog` when known.
  *
@@ -234,7 +234,7 @@ function trickleInfo(
 }
 
 /**
- * session-terminate (XEP-0166 §6.7) → CANCEL, BYE or a final response (DESIGN.md §Reasons).
+ * session-terminate (XEP-0166 §6.7) → CANCEL, BYE or a final response (docs/design.md §Reasons).
  * The terminating party is the IQ's `from`; whether the call was answered comes from `dialog`,
  * or, without it, from the reason: `cancel` ends an unanswered call, `success` an answered one,
  * and a responder's busy/decline/… refuses an unanswered call with the mapped status.

@@ -1,5 +1,5 @@
 /**
- * One Jingle `<content>` ⇄ one SDP m-section (DESIGN.md §Media description, §Transport).
+ * One Jingle `<content>` ⇄ one SDP m-section (docs/design.md §Media description, §Transport).
  */
 import type { Content, RtpDescription, Transport } from '../jingle/types';
 import { InputError } from '../errors';

@@ -1,5 +1,5 @@
 /**
- * The three security forms, one model (DESIGN.md §Security):
+ * The three security forms, one model (docs/design.md §Security):
  * - XEP-0320 DTLS-SRTP fingerprints in the transport ⇄ `a=fingerprint` + `a=setup` with
  *   UDP/TLS/RTP/SAVP(F) (RFC 5763, RFC 8842);
  * - the XTLS `<security>` element ⇄ RFC 5939 capability negotiation: security offered as a

@@ -1,5 +1,5 @@
 /**
- * Message level, SIP → XMPP: the Jingle IQ the gateway sends for a SIP message (DESIGN.md
+ * Message level, SIP → XMPP: the Jingle IQ the gateway sends for a SIP message (docs/design.md
  * §Call flows). Stateless: the sid comes from the Call-ID (our own `<sid>@<sip host>` gives
  * the sid back; any other Call-ID is hashed), addresses from the headers.
  *
@@ -167,7 +167,7 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
     const j = fromBody(where, () => sdpToJingle(body, { action: 'session-accept', sid, responder: from }));
     return set(j);
   }
-  // DESIGN.md §Reasons: the mapped condition, and the SIP text so the user learns what happened.
+  // docs/design.md §Reasons: the mapped condition, and the SIP text so the user learns what happened.
   const reason: Reason = { condition: sipToReason(msg.status), text: `${msg.status} ${msg.reason}`.trim() };
   return set({ action: 'session-terminate', sid, contents: [], groups: [], reason });
 }

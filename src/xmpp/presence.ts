@@ -109,7 +109,7 @@ export class PresenceTracker {
   }
 
   /**
-   * How to reach `bare` for a call (DESIGN.md: "Without JMI support (disco), send the
+   * How to reach `bare` for a call (docs/design.md: "Without JMI support (disco), send the
    * session-initiate straight to a known full JID"): JMI unless we know devices and none of
    * them advertises it, in which case the ones that do Jingle RTP get the session-initiate.
    */

@@ -201,7 +201,7 @@ describe('SIP → XMPP call', () => {
     expect(pick(b.registry.handle(b.call, { kind: 'shutdown' }), 'ended')).toHaveLength(1);
   });
 
-  it('a candidate the device trickles after the 200 is not dropped: a re-INVITE once the ACK is in (DESIGN.md §Transport)', () => {
+  it('a candidate the device trickles after the 200 is not dropped: a re-INVITE once the ACK is in (docs/design.md §Transport)', () => {
     const { registry, call } = proceeded();
     registry.handle(call, { kind: 'jingle', iq: iqOf(accept('sid1')) });
     const ok = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-accept');

@@ -1,6 +1,6 @@
 /**
  * Property: Jingle → SDP text → Jingle keeps every field the mapping carries
- * (DESIGN.md §Media description, §Transport, §Security).
+ * (docs/design.md §Media description, §Transport, §Security).
  *
  * Path: model → serializeJingle → parseJingleXml (the generator's output must be valid XML) →
  * jingleToSdp (real SDP text) → parseSdp → sdpToJingle → compare with `expectedAfterRoundTrip`.
@@ -167,7 +167,7 @@ function checkSdp(j: Jingle, text: string, kind: Kind): void {
       );
       expect(m.setup).toBe(kind === 'offer' ? 'actpass' : 'active');
       if (kind === 'offer') {
-        // DESIGN.md §Security: actual RTP/AVP, DTLS offered as a potential configuration.
+        // docs/design.md §Security: actual RTP/AVP, DTLS offered as a potential configuration.
         expect(m.protocol).toBe(`RTP/AVP${F}`);
         expect(m.capneg.tcap).toEqual([{ base: 1, protos: [`UDP/TLS/RTP/SAVP${F}`, `RTP/AVP${F}`] }]);
         expect(m.capneg.pcfg).toEqual([{ num: 1, transports: [1], extensions: [] }]);
@@ -214,7 +214,7 @@ describe('property: Jingle → SDP → Jingle', () => {
     );
   });
 
-  it('senders=initiator is a=recvonly in the answer and a=sendonly in the offer (DESIGN.md example)', () => {
+  it('senders=initiator is a=recvonly in the answer and a=sendonly in the offer (docs/design.md example)', () => {
     fc.assert(
       fc.property(jingleArb({ action: 'session-accept', ...REQUIRED_ONLY }), (j) => {
         const accept: Jingle = { ...j, contents: j.contents.map((c) => ({ ...c, senders: 'initiator' })) };

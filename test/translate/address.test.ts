@@ -158,7 +158,7 @@ describe('numbers and SIP URI pieces', () => {
   });
 });
 
-describe('XMPP → SIP (DESIGN.md §Addressing)', () => {
+describe('XMPP → SIP (docs/design.md §Addressing)', () => {
   it.each([
     ['+15551234567@sip.example.net', 'sip:+15551234567@proxy.example.net:5090;transport=tcp'],
     ['+1\\20(555)\\20123-4567@sip.example.net/res', 'sip:+15551234567@proxy.example.net:5090;transport=tcp'],

@@ -1,6 +1,6 @@
 /**
  * Jingle ⇄ SDP on spec examples and real captures: every candidate, fingerprint, key, codec and
- * SSRC crosses; roles, setup and the three security forms map per DESIGN.md.
+ * SSRC crosses; roles, setup and the three security forms map per docs/design.md.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -92,7 +92,7 @@ describe('setup roles (RFC 5763 §5, RFC 8842 §5.2)', () => {
   });
 });
 
-describe('senders ⇄ direction flips with the author (DESIGN.md §Media description)', () => {
+describe('senders ⇄ direction flips with the author (docs/design.md §Media description)', () => {
   const base = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml');
   it.each([
     ['session-initiate', 'initiator', 'sendonly'],

@@ -1,5 +1,5 @@
 /**
- * Message level: Jingle IQ ⇄ SIP message (DESIGN.md §Call flows, §Reasons, §Addressing).
+ * Message level: Jingle IQ ⇄ SIP message (docs/design.md §Call flows, §Reasons, §Addressing).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

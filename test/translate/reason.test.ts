@@ -2,7 +2,7 @@ import { InputError } from '../../src/errors';
 import { REASON_CONDITIONS, type ReasonCondition } from '../../src/jingle/types';
 import { formatReasonHeader, parseReasonHeader, reasonToSip, sipToReason } from '../../src/translate/reason';
 
-describe('reasonToSip (DESIGN.md §Reasons)', () => {
+describe('reasonToSip (docs/design.md §Reasons)', () => {
   it.each<[ReasonCondition, number | undefined, string, string | undefined]>([
     ['busy', 486, 'Busy Here', undefined],
     ['decline', 603, 'Decline', undefined],
