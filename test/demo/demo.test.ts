@@ -85,4 +85,33 @@ describe('jingle-sip-gateway demo', () => {
     },
     60_000,
   );
+
+  (peers ? it : it.skip)(
+    'without rtpengine (a PATH without it) the headless check connects end to end over raw UDP',
+    () => {
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'jsg-demo-path-'));
+      try {
+        // prosody and prosodyctl are Lua scripts run through `env lua5.4`.
+        for (const b of ['prosody', 'prosodyctl', 'baresip', 'lua5.4', 'env']) {
+          const where = spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).stdout.trim();
+          if (where !== '') fs.symlinkSync(where, path.join(bin, b));
+        }
+        fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+        const r = spawnSync(path.join(bin, 'node'), [BIN, 'demo', '--headless-check'], {
+          cwd: ROOT,
+          env: { PATH: bin },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        expect({ status: r.status, out: r.stdout + r.stderr }).toMatchObject({ status: 0 });
+        expect(r.stdout).toMatch(
+          /^XMPP → SIP: .*answered in \d+ ms; media not measured \(rtpengine not installed\)$/m,
+        );
+        expect(r.stdout).toMatch(/^SIP → XMPP: .*answered in \d+ ms; media not measured/m);
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
+    },
+    70_000,
+  );
 });
