@@ -12,6 +12,8 @@
  * ```
  */
 import { parseSdp, writeSdp } from '../sdp';
+import { mappings } from '../config/mappings';
+import { calleeDenial } from '../policy/callee';
 import type { OfferProfile } from '../config/config';
 import { toCapNegOffer } from '../media/capneg-offer';
 import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
@@ -50,13 +52,17 @@ export class XmppCall extends Call {
    * cannot be reached or an offer that cannot be expressed in SDP is refused at once with the
    * reason in `<text>`; otherwise the IQ result goes out and the gather window starts.
    */
-  static start(iq: JingleIq, ctx: CallContext): { call: XmppCall; effects: Effect[] } {
-    const call = new XmppCall(iq, ctx);
+  static start(iq: JingleIq, ctx: CallContext, callId?: string): { call: XmppCall; effects: Effect[] } {
+    const call = new XmppCall(iq, ctx, callId);
     return { call, effects: call.begin(iq) };
   }
 
-  private constructor(iq: JingleIq, ctx: CallContext) {
-    super(iq.jingle.sid, callIdForSid(iq.jingle.sid, ctx.config), ctx);
+  /**
+   * `callId`: the gateway's own, unique and random (docs/policy.md §Sizes: never the client's
+   * sid, which another user may choose too); derived from the sid when not given (tests, CLI).
+   */
+  private constructor(iq: JingleIq, ctx: CallContext, callId?: string) {
+    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config), ctx);
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
     this.offer = structuredClone(iq.jingle);
@@ -78,6 +84,19 @@ export class XmppCall extends Call {
     } catch (e) {
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, (e as Error).message));
       this.end(out, 'failed-application');
+      return out;
+    }
+    // docs/policy.md: no INVITE is ever placed for a denied callee.
+    const denial = calleeDenial(
+      bareJid(this.gatewayJid),
+      this.ctx.address.rules,
+      this.ctx.config.policy,
+      mappings().denyNumbers,
+    );
+    if (denial) {
+      this.ctx.log?.(`call denied by ${denial.rule}`, { sid: this.sid, caller: this.client });
+      out.push(this.iqErrorEffect(iq, 'forbidden', undefined, denial.text));
+      this.end(out, 'security-error');
       return out;
     }
     this.jingle.apply('initiate');

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { InputError } from '../errors';
 import { splitSipUri, type FromStyle } from '../translate/address';
 import { isHost, isUnspecified, parseCidr, parseListenUri } from './net';
+import { numberRuleSchema } from './mapping-schemas';
 import { parseYamlText, validate } from './validate';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -56,6 +57,29 @@ export interface MediaPolicyConfig {
   peer?: PeerMedia;
   /** Profiles offered in turn; the next one after a 488/415/606. */
   offer?: OfferProfile[];
+}
+
+/** docs/policy.md: who may call what. */
+export interface PolicyConfig {
+  /**
+   * Hosts a callee JID may name directly (`alice\\40pbx.example.org@gw`): `host`, `host:port` or
+   * `*.domain`. Default none: no XMPP user makes the gateway call an arbitrary SIP host.
+   */
+  sipHosts: string[];
+  /** Number rules that win over mappings/policy.yaml's deny rules. */
+  allowNumbers: Array<{ match: RegExp; why: string }>;
+}
+
+/** docs/policy.md §Limits: over a limit, calls are refused, never queued. */
+export interface LimitsConfig {
+  /** Live calls at once: in all, per XMPP user (bare JID), per SIP source address. */
+  calls: number;
+  callsPerUser: number;
+  callsPerSource: number;
+  /** New calls per second (token buckets; a burst of twice the rate). */
+  attemptsPerSecond: number;
+  attemptsPerSecondPerUser: number;
+  attemptsPerSecondPerSource: number;
 }
 
 export interface GatewayConfig {
@@ -116,6 +140,8 @@ export interface GatewayConfig {
     /** An unanswered call ends after this long. Default 60. */
     noAnswerSeconds: number;
   };
+  policy: PolicyConfig;
+  limits: LimitsConfig;
   media: {
     /** rtpengine's ng control address, `udp://host:port`; absent: no anchoring. */
     rtpengine?: string;
@@ -288,6 +314,31 @@ const configSchema = z
       .strictObject({
         gatherWindowMs: z.number().int().min(0).max(10_000).default(200),
         noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .prefault({}),
+    policy: z
+      .strictObject({
+        sipHosts: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/,
+                'not a host, host:port or *.domain',
+              ),
+          )
+          .default([]),
+        allowNumbers: z.array(numberRuleSchema).default([]),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        calls: z.number().int().min(1).max(1_000_000).default(1000),
+        callsPerUser: z.number().int().min(1).max(100_000).default(10),
+        callsPerSource: z.number().int().min(1).max(1_000_000).default(200),
+        attemptsPerSecond: z.number().min(0.1).max(100_000).default(500),
+        attemptsPerSecondPerUser: z.number().min(0.1).max(100_000).default(2),
+        attemptsPerSecondPerSource: z.number().min(0.1).max(100_000).default(50),
       })
       .prefault({}),
     media: mediaSchema.prefault({}),

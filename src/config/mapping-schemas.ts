@@ -201,3 +201,8 @@ export const addressRulesSchema = z.strictObject({
     }),
   ),
 });
+
+/** A number rule of mappings/policy.yaml or `policy.allowNumbers`: a pattern and why. */
+export const numberRuleSchema = z.strictObject({ match: regex, why: z.string().min(1, 'empty') });
+
+export const policySchema = z.strictObject({ denyNumbers: z.array(numberRuleSchema) });

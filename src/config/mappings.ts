@@ -14,6 +14,7 @@ import {
   BARE_PARAMETER_NAME,
   codecsSchema,
   hashesSchema,
+  policySchema,
   reasonsSchema,
   xtlsMethodsSchema,
 } from './mapping-schemas';
@@ -68,8 +69,16 @@ export interface XtlsMethodTable {
   unknownForm: XtlsMethodForm;
 }
 
+/** A number pattern of the authorisation policy and the reason it is there. */
+export interface NumberRule {
+  match: RegExp;
+  why: string;
+}
+
 export interface Mappings {
   dir: string;
+  /** mappings/policy.yaml: numbers denied unless the configuration allows them. */
+  denyNumbers: NumberRule[];
   hashes: HashEntry[];
   codecs: CodecTables;
   reasons: ReasonTables;
@@ -105,6 +114,7 @@ export function loadMappings(dir: string = mappingsDir()): Mappings {
   const reasons = readTable(dir, 'reasons.yaml', reasonsSchema);
   const xtls = readTable(dir, 'xtls-methods.yaml', xtlsMethodsSchema);
   const rules = readTable(dir, 'address-rules.yaml', addressRulesSchema);
+  const policy = readTable(dir, 'policy.yaml', policySchema);
 
   const toSip = {} as Record<ReasonCondition, SipReason>;
   for (const e of reasons.toSip) {
@@ -115,6 +125,7 @@ export function loadMappings(dir: string = mappingsDir()): Mappings {
   }
   return {
     dir,
+    denyNumbers: policy.denyNumbers,
     hashes,
     codecs: { static: new Map(codecs.static.map((c) => [c.id, c])), dynamic: codecs.dynamic },
     reasons: {

@@ -20,6 +20,9 @@ import { bareJid, jidToSipUri } from '../translate/address';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { parseNgUri } from '../config/config';
 import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
+import { mappings } from '../config/mappings';
+import { calleeDenial } from '../policy/callee';
+import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
 
 export interface GatewayOptions {
@@ -35,6 +38,8 @@ export class Gateway {
   private readonly runners = new Map<string, CallRunner>();
   private readonly ctx: CallContext;
   private stopping = false;
+  private readonly limits: CallLimits;
+  private readonly logged = new Map<string, number>();
 
   private constructor(
     readonly config: GatewayConfig,
@@ -43,6 +48,7 @@ export class Gateway {
     private readonly log: Logger,
     readonly media?: MediaAnchor,
   ) {
+    this.limits = new CallLimits(config.limits);
     this.ctx = {
       config,
       address: addressContext(config),
@@ -86,13 +92,17 @@ export class Gateway {
     return this.calls.size;
   }
 
-  private add(call: XmppCall | SipCall): CallRunner {
+  /** A call admitted under `limitKey` (docs/policy.md §Limits); the limit is freed when it ends. */
+  private add(call: XmppCall | SipCall, limitKey: string): CallRunner {
     const runner = new CallRunner(
       call,
       this.calls,
       this.media ? { xmpp: this.xmpp, sip: this.sip, media: this.media } : { xmpp: this.xmpp, sip: this.sip },
       this.log.child({ sid: call.sid, callId: call.callId }),
-      (r) => this.runners.delete(r.call.sid),
+      (r) => {
+        this.runners.delete(r.call.sid);
+        this.limits.ended(limitKey);
+      },
     );
     this.calls.add(call);
     this.runners.set(call.sid, runner);
@@ -106,15 +116,30 @@ export class Gateway {
       return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
     }
     if (this.stopping) return { condition: 'service-unavailable', text: 'the gateway is shutting down' };
-    const { call, effects } = XmppCall.start(iq, this.ctx);
+    const limitKey = `user:${bareJid(iq.from ?? '')}`;
+    const refused = this.limits.admit(limitKey);
+    if (refused) {
+      this.logOnce(limitKey, refused.why, 'call refused by a limit', { caller: iq.from });
+      return {
+        condition: 'resource-constraint',
+        text: `${refused.why}; try again in ${refused.retryAfter} s`,
+      };
+    }
+    const callId = `${randomBytes(12).toString('hex')}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
+    const { call, effects } = XmppCall.start(iq, this.ctx, callId);
     let answer: JingleAnswer = 'ok';
     const first = effects.find((e) => e.kind === 'iq-error');
     if (first && first.kind === 'iq-error') {
       answer = { condition: first.condition, text: first.text };
       if (first.jingleCondition) answer.jingleCondition = first.jingleCondition;
+      if (first.condition === 'forbidden')
+        this.log.warn('call denied by policy', { caller: iq.from, callee: iq.to, text: first.text });
     }
-    if (call.ended) return answer;
-    this.add(call).run(effects.filter((e) => e.kind !== 'iq-result' && e.kind !== 'iq-error'));
+    if (call.ended) {
+      this.limits.ended(limitKey);
+      return answer;
+    }
+    this.add(call, limitKey).run(effects.filter((e) => e.kind !== 'iq-result' && e.kind !== 'iq-error'));
     return answer;
   }
 
@@ -147,6 +172,16 @@ export class Gateway {
     else {
       try {
         jidToSipUri(bareJid(n.to), this.ctx.address);
+        const denial = calleeDenial(
+          bareJid(n.to),
+          this.ctx.address.rules,
+          this.config.policy,
+          mappings().denyNumbers,
+        );
+        if (denial) {
+          this.log.warn('call denied by policy', { caller: n.from, callee: n.to, rule: denial.rule });
+          refusal = { condition: 'security-error', text: denial.text };
+        }
       } catch (e) {
         refusal = { condition: 'gone', text: (e as Error).message };
       }
@@ -162,16 +197,38 @@ export class Gateway {
       inv.reject(503, 'Service Unavailable');
       return;
     }
+    const limitKey = `source:${inv.source.address}`;
+    const refused = this.limits.admit(limitKey);
+    if (refused) {
+      this.logOnce(limitKey, refused.why, 'call refused by a limit', { source: inv.source.address });
+      // RFC 3261 §21.5.4: 503 with Retry-After; the Warning says which limit.
+      inv.reject(503, 'Service Unavailable', [
+        { name: 'Retry-After', value: String(refused.retryAfter) },
+        { name: 'Warning', value: `399 ${this.config.sip.host} "${refused.why}"` },
+      ]);
+      return;
+    }
     // XEP-0353 §3.1: the propose id is the sid of the session that follows.
     const sid = randomBytes(12).toString('hex');
     const { call, effects } = SipCall.start(inv.request, sid, this.ctx);
     if (!call) {
+      this.limits.ended(limitKey);
       for (const e of effects) if (e.kind === 'sip-reject') inv.reject(e.status, e.reason, e.headers);
       return;
     }
-    const runner = this.add(call);
+    const runner = this.add(call, limitKey);
     runner.attachServer(inv);
     runner.run(effects);
+  }
+
+  /** A limit's refusals are logged once per key and reason every 10 s, not per attempt. */
+  private logOnce(key: string, why: string, message: string, meta: Record<string, unknown>): void {
+    const k = `${key} ${why}`;
+    const now = Date.now();
+    if ((this.logged.get(k) ?? 0) > now - 10_000) return;
+    if (this.logged.size > 10_000) this.logged.clear();
+    this.logged.set(k, now);
+    this.log.warn(message, { ...meta, why });
   }
 
   /** Ends every call on both legs (BYE / CANCEL / final response, session-terminate), then closes. */

@@ -107,12 +107,20 @@ export function parseContent(el: Element): Content {
   return content;
 }
 
+/** Longest sid taken (docs/policy.md §Sizes). */
+export const MAX_SID = 256;
+/** XML NameChar letters and digits, `._:-`, and the base64 characters some clients use. */
+const SID = new RegExp(`^[\\p{L}\\p{N}._:\\-+/=]{1,${MAX_SID}}$`, 'u');
+
 /** Parses a `<jingle>` element (its namespace is checked by the caller or here). */
 export function parseJingle(el: Element): Jingle {
   if (localName(el) !== 'jingle' || el.getNS() !== NS_JINGLE) {
     fail(`<${el.name}>`, `not a <jingle xmlns='${NS_JINGLE}'> element`);
   }
   const sid = el.attrs.sid;
+  // A sid is a name chosen by the initiator (§7.1); bounded, so a 200 kB one is refused here.
+  if (typeof sid === 'string' && sid !== '' && !SID.test(sid))
+    fail('<jingle sid>', `not 1–${MAX_SID} letters, digits or . _ : - + / = (${sid.length} characters)`);
   const where = typeof sid === 'string' ? `<jingle sid=${q(sid)}>` : '<jingle>';
   const action = reqEnum(el, 'action', JINGLE_ACTIONS, where);
   const jingle: Jingle = { action, sid: reqString(el, 'sid', where), contents: [], groups: [] };

@@ -82,6 +82,11 @@ export function parseIceUdpTransport(el: Element, ns: string): IceUdpTransport {
   const t: IceUdpTransport = { kind: 'ice-udp', candidates: [], fingerprints: [] };
   const ufrag = optString(el, 'ufrag');
   const pwd = optString(el, 'pwd');
+  // RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/"; ufrag 4–256, pwd 22–256 of them.
+  if (ufrag !== undefined && !/^[A-Za-z0-9+/]{4,256}$/.test(ufrag))
+    fail('<transport ufrag>', 'not 4–256 ICE characters (RFC 8839 §5.4)');
+  if (pwd !== undefined && !/^[A-Za-z0-9+/]{22,256}$/.test(pwd))
+    fail('<transport pwd>', 'not 22–256 ICE characters (RFC 8839 §5.4)');
   if (ufrag !== undefined) t.ufrag = ufrag;
   if (pwd !== undefined) t.pwd = pwd;
   for (const child of el.children) {

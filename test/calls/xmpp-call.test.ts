@@ -223,7 +223,7 @@ describe('XMPP → SIP call: review fixes', () => {
     );
     const wrong = iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='w'>
       <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
-        <content creator='initiator' name='nope'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='a' pwd='bbbbbbbbbbbbbbbbbbbbbb'/></content></jingle></iq>`);
+        <content creator='initiator' name='nope'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='aaaa' pwd='bbbbbbbbbbbbbbbbbbbbbb'/></content></jingle></iq>`);
     const e = one(registry.handle(call, { kind: 'jingle', iq: wrong }), 'iq-error');
     expect(e).toMatchObject({ condition: 'bad-request' });
     expect(e.text).toMatch(/nope/);

@@ -45,6 +45,15 @@ describe('the configuration', () => {
         userAgent: 'jingle-sip-gateway',
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
+      policy: { sipHosts: [], allowNumbers: [] },
+      limits: {
+        calls: 1000,
+        callsPerUser: 10,
+        callsPerSource: 200,
+        attemptsPerSecond: 500,
+        attemptsPerSecondPerUser: 2,
+        attemptsPerSecondPerSource: 50,
+      },
       media: { anchor: 'auto', offer: ['as-offered'], timeoutMs: 500, retries: 2 },
       log: { level: 'info' },
     });

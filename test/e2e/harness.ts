@@ -36,6 +36,13 @@ export interface WorldOptions {
   sipYaml?: string[];
   /** `media:` keys, as YAML lines (e.g. `rtpengine: udp://127.0.0.1:22222`). */
   mediaYaml?: string[];
+  /** The `policy:` value as YAML flow; default `{ sipHosts: ['127.0.0.1'] }`. */
+  policyYaml?: string;
+  /**
+   * The `limits:` value as YAML flow; default a per-user rate of 100/s, since these tests place
+   * calls back to back (test/e2e/policy.test.ts runs the shipped limits).
+   */
+  limitsYaml?: string;
 }
 
 export interface World {
@@ -91,6 +98,10 @@ sip:
 ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
   gatherWindowMs: ${o.gatherWindowMs ?? 50}
   noAnswerSeconds: ${o.noAnswerSeconds ?? 10}
+# The tests call baresip and SIPp by address (bob\\40127.0.0.1\\3a<port>@gw.localhost); the shipped
+# default allows no SIP host (docs/policy.md).
+policy: ${o.policyYaml ?? "{ sipHosts: ['127.0.0.1'] }"}
+limits: ${o.limitsYaml ?? '{ attemptsPerSecondPerUser: 100 }'}
 ${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
 `,
     'e2e.yaml',

@@ -45,8 +45,8 @@ const model: Jingle = {
       },
       transport: {
         kind: 'ice-udp',
-        ufrag: 'u',
-        pwd: 'p',
+        ufrag: 'uFrg',
+        pwd: 'pwdpwdpwdpwdpwdpwdpwdp',
         candidates: [
           {
             component: 1,
@@ -100,14 +100,17 @@ describe('serializing', () => {
   it('wraps in an iq (from, id, to, type) and escapes text and attributes', () => {
     const j: Jingle = {
       action: 'session-terminate',
-      sid: 'a"b<c',
+      // The sid is bounded to name characters (docs/policy.md §Sizes); an attribute that may hold
+      // anything shows the escaping.
+      sid: 's2',
+      initiator: 'a"b<c@montague.lit',
       contents: [],
       groups: [],
       reason: { condition: 'busy', text: "<Juliet> & 'Romeo'" },
     };
     const xml = serializeJingleIq({ id: 'i1', type: 'set', to: 'juliet@capulet.lit', jingle: j });
     expect(xml.startsWith('<iq id="i1" to="juliet@capulet.lit" type="set"><jingle')).toBe(true);
-    expect(xml).toContain('sid="a&quot;b&lt;c"');
+    expect(xml).toContain('initiator="a&quot;b&lt;c@montague.lit"');
     expect(xml).toContain("<reason><busy/><text>&lt;Juliet&gt; &amp; 'Romeo'</text></reason>");
     const back = parseJingleXml(xml);
     expect(back).toEqual({ iq: { id: 'i1', type: 'set', to: 'juliet@capulet.lit' }, jingle: j });

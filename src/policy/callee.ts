@@ -1,0 +1,68 @@
+/**
+ * Who XMPP users may call (docs/policy.md): a callee JID naming a SIP host directly
+ * (`alice\40pbx.example.org@gw`) is allowed only for hosts in `policy.sipHosts` (default none,
+ * so the gateway is no open relay), and a number is denied when a rule of mappings/policy.yaml
+ * matches it (premium rate, international) and no `policy.allowNumbers` rule does. Pure.
+ */
+import type { PolicyConfig } from '../config/config';
+import type { NumberRule } from '../config/mappings';
+import { normaliseNumber, parseJid, unescapeLocal, type AddressRules } from '../translate/address';
+
+export interface Denial {
+  /** The rule that matched, for the log. */
+  rule: string;
+  /** What the caller is told (Jingle `<text>`). */
+  text: string;
+}
+
+/** `host` or `host:port` (IPv6 in brackets), lower-cased, split. */
+function hostPort(s: string): { host: string; port?: string } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::([0-9]+))?$/.exec(s.toLowerCase());
+  if (!m) return { host: s.toLowerCase() };
+  return m[2] === undefined ? { host: m[1] as string } : { host: m[1] as string, port: m[2] };
+}
+
+/** Whether `target` (`host[:port]`) is allowed by one of `entries` (`host`, `host:port`, `*.domain`). */
+export function sipHostAllowed(target: string, entries: readonly string[]): boolean {
+  const t = hostPort(target);
+  return entries.some((entry) => {
+    const e = hostPort(entry);
+    if (e.port !== undefined && e.port !== t.port) return false;
+    if (e.host.startsWith('*.')) return t.host.endsWith(e.host.slice(1));
+    return e.host === t.host;
+  });
+}
+
+export function calleeDenial(
+  jid: string,
+  rules: Pick<AddressRules, 'e164' | 'separators'>,
+  policy: PolicyConfig,
+  denyNumbers: readonly NumberRule[],
+): Denial | undefined {
+  let local: string | undefined;
+  try {
+    local = parseJid(jid).local;
+  } catch {
+    return undefined; // not a JID: the translation refuses it with its own reason
+  }
+  if (local === undefined) return undefined;
+  const target = unescapeLocal(local);
+  const at = target.lastIndexOf('@');
+  if (at >= 0) {
+    const host = target.slice(at + 1);
+    if (sipHostAllowed(host, policy.sipHosts)) return undefined;
+    return {
+      rule: 'policy.sipHosts',
+      text: `calls to the SIP host ${host} are not allowed (policy.sipHosts)`,
+    };
+  }
+  const number = normaliseNumber(target, rules);
+  if (number === undefined) return undefined;
+  if (policy.allowNumbers.some((r) => r.match.test(number))) return undefined;
+  const deny = denyNumbers.find((r) => r.match.test(number));
+  if (deny === undefined) return undefined;
+  return {
+    rule: `mappings/policy.yaml ${deny.match.source}`,
+    text: `${number} is not allowed: ${deny.why} (policy.allowNumbers can open it)`,
+  };
+}

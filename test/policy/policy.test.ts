@@ -1,0 +1,120 @@
+/**
+ * Issue 10, first part: the gateway is no open relay and no toll-fraud path (docs/policy.md).
+ * Who may be called (pure), the limits with an injected clock, and the XMPP-originated call
+ * refusing a denied callee before any INVITE.
+ */
+import { XmppCall } from '../../src/calls';
+import { mappings } from '../../src/config/mappings';
+import { calleeDenial, sipHostAllowed } from '../../src/policy/callee';
+import { CallLimits } from '../../src/policy/limits';
+import type { LimitsConfig, PolicyConfig } from '../../src/config/config';
+import { context, iqOf, kinds, one, read } from '../calls/support';
+
+const rules = mappings().addressRules;
+const deny = mappings().denyNumbers;
+const none: PolicyConfig = { sipHosts: [], allowNumbers: [] };
+const denial = (jid: string, p: PolicyConfig = none) => calleeDenial(jid, rules, p, deny);
+
+describe('callees naming a SIP host: allowed only for policy.sipHosts (default none)', () => {
+  it.each([
+    'x\\40127.0.0.1@gw.localhost',
+    'x\\40evil.example@gw.localhost',
+    'x\\40127.0.0.1\\3a5060@gw.localhost',
+  ])('%s is denied by default', (jid) => {
+    expect(denial(jid)?.rule).toBe('policy.sipHosts');
+    expect(denial(jid)?.text).toMatch(/not allowed \(policy\.sipHosts\)/);
+  });
+
+  it('host, host:port and *.domain entries', () => {
+    expect(sipHostAllowed('pbx.example.org', ['pbx.example.org'])).toBe(true);
+    expect(sipHostAllowed('PBX.example.org:5070', ['pbx.example.org'])).toBe(true);
+    expect(sipHostAllowed('pbx.example.org:5070', ['pbx.example.org:5060'])).toBe(false);
+    expect(sipHostAllowed('a.example.org', ['*.example.org'])).toBe(true);
+    expect(sipHostAllowed('example.org.evil.net', ['*.example.org'])).toBe(false);
+    expect(sipHostAllowed('[::1]:5060', ['[::1]'])).toBe(true);
+    expect(
+      denial('alice\\40pbx.example.org@gw.localhost', { ...none, sipHosts: ['pbx.example.org'] }),
+    ).toBeUndefined();
+  });
+});
+
+describe('numbers: premium and international denied unless allowed', () => {
+  it.each([
+    ['+19005551234', 'NANP premium'],
+    ['19765551234', 'NANP premium'],
+    ['9005551234', 'NANP premium'],
+    ['+88234567890', 'international networks'],
+    ['+8835551234', 'international networks'],
+    ['+979123456789', 'international premium'],
+    ['0044201234567', 'international prefix'],
+    ['011882123456', 'international prefix'],
+    ['+442071234567', 'outside NANP'],
+  ])('%s: %s', (number, why) => {
+    const d = denial(`${number}@gw.localhost`);
+    expect(d?.text).toContain(why);
+    expect(d?.rule).toMatch(/^mappings\/policy\.yaml /);
+  });
+
+  it.each(['+15551230000', '15551230000', '100', 'alice'])('%s is allowed', (local) => {
+    expect(denial(`${local}@gw.localhost`)).toBeUndefined();
+  });
+
+  it('an allowNumbers rule wins over the deny rules', () => {
+    const p = { ...none, allowNumbers: [{ match: /^\+44/, why: 'UK customers' }] };
+    expect(denial('+442071234567@gw.localhost', p)).toBeUndefined();
+    expect(denial('+33123456789@gw.localhost', p)).toBeDefined();
+  });
+});
+
+describe('call limits', () => {
+  const cfg: LimitsConfig = {
+    calls: 5,
+    callsPerUser: 2,
+    callsPerSource: 3,
+    attemptsPerSecond: 100,
+    attemptsPerSecondPerUser: 1,
+    attemptsPerSecondPerSource: 100,
+  };
+
+  it('live calls per user and in all', () => {
+    let t = 0;
+    const l = new CallLimits({ ...cfg, attemptsPerSecondPerUser: 100 }, () => t);
+    expect(l.admit('user:a@x')).toBeUndefined();
+    expect(l.admit('user:a@x')).toBeUndefined();
+    expect(l.admit('user:a@x')?.why).toBe('2 calls of a@x are up (limits.callsPerUser)');
+    l.ended('user:a@x');
+    expect(l.admit('user:a@x')).toBeUndefined();
+    for (const k of ['source:1', 'source:1', 'source:2']) expect(l.admit(k)).toBeUndefined();
+    expect(l.admit('source:3')?.why).toBe('5 calls are up (limits.calls)');
+    t += 1;
+    expect(l.calls).toBe(5);
+  });
+
+  it('new calls per second: a burst of twice the rate, then one per 1/rate s', () => {
+    let t = 0;
+    const l = new CallLimits({ ...cfg, callsPerUser: 1000, calls: 1000 }, () => t);
+    expect(l.admit('user:b@x')).toBeUndefined();
+    expect(l.admit('user:b@x')).toBeUndefined();
+    const r = l.admit('user:b@x');
+    expect(r?.why).toBe('more than 1 new calls per second (limits.attemptsPerSecondPerUser)');
+    expect(r?.retryAfter).toBe(1);
+    t += 1000;
+    expect(l.admit('user:b@x')).toBeUndefined();
+    expect(l.admit('user:b@x')).toBeDefined();
+  });
+});
+
+describe('an XMPP-originated call to a denied callee', () => {
+  it('is refused with forbidden and the rule in <text>; no INVITE, no gather window', () => {
+    const xml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+      "to='juliet@capulet.lit/balcony'",
+      "to='+19005551234@gw.localhost'",
+    );
+    const { call, effects } = XmppCall.start(iqOf(xml), context());
+    expect(kinds(effects)).toBe('iq-error, ended');
+    const e = one(effects, 'iq-error');
+    expect(e.condition).toBe('forbidden');
+    expect(e.text).toMatch(/\+19005551234 is not allowed: NANP premium/);
+    expect(call.ended).toBe(true);
+  });
+});
