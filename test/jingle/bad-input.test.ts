@@ -13,7 +13,8 @@ const content = (inner: string, attrs = "creator='initiator' name='voice'") =>
   jingle(`<content ${attrs}>${inner}</content>`);
 const description = (inner: string, attrs = "media='audio'") =>
   content(`<description ${RTP} ${attrs}>${inner}</description>`);
-const transport = (inner: string) => content(`<transport ${ICE} ufrag='uFrg' pwd='pwdpwdpwdpwdpwdpwdpwdp'>${inner}</transport>`);
+const transport = (inner: string) =>
+  content(`<transport ${ICE} ufrag='uFrg' pwd='pwdpwdpwdpwdpwdpwdpwdp'>${inner}</transport>`);
 const CAND: Record<string, string> = {
   component: '1',
   foundation: '1',
