@@ -18,11 +18,12 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header, parseNameAddr } from '../sip';
 import type { SipRequest } from '../sip/types';
-import { bareJid, sipCallerToJid, sipUriToJid } from '../translate/address';
+import { bareJid, sipCallerToJid } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
 import { decideSipToXmpp } from '../media/decide';
+import { inboundCallee } from '../policy/inbound';
 import { forAnswer, towardXmpp } from '../media/flags';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
@@ -82,7 +83,13 @@ export class SipCall extends Call {
     const resource = ctx.config.xmpp.resource;
     const from = parseNameAddr(header(request, 'From') ?? '', 'header From').uri;
     const caller = `${sipCallerToJid(from, ctx.address)}/${resource}`;
-    const callee = bareJid(sipUriToJid(request.uri, ctx.address));
+    const to = header(request, 'To');
+    const callee = inboundCallee(
+      request.uri,
+      to === undefined ? undefined : parseNameAddr(to, 'header To').uri,
+      ctx.config,
+      ctx.address,
+    );
     if (request.body.trim() === '') {
       throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
     }

@@ -70,6 +70,17 @@ export interface PolicyConfig {
   allowNumbers: Array<{ match: RegExp; why: string }>;
 }
 
+/** docs/policy.md §Inbound: which XMPP user a SIP call rings. */
+export interface RoutingConfig {
+  /**
+   * Tried in order on the user part of the Request-URI, then of the To URI (a number after E.164
+   * normalisation, else as written); the first match rings `jid`.
+   */
+  inbound: Array<{ match: RegExp; jid: string }>;
+  /** A call no rule matched: `map` it by address (sip:alice@<our host> → alice@defaultDomain), or `reject` it (404). */
+  unmatched: 'map' | 'reject';
+}
+
 /** docs/policy.md §Limits: over a limit, calls are refused, never queued. */
 export interface LimitsConfig {
   /** Live calls at once: in all, per XMPP user (bare JID), per SIP source address. */
@@ -141,6 +152,7 @@ export interface GatewayConfig {
     noAnswerSeconds: number;
   };
   policy: PolicyConfig;
+  routing: RoutingConfig;
   limits: LimitsConfig;
   media: {
     /** rtpengine's ng control address, `udp://host:port`; absent: no anchoring. */
@@ -329,6 +341,19 @@ const configSchema = z
           )
           .default([]),
         allowNumbers: z.array(numberRuleSchema).default([]),
+      })
+      .prefault({}),
+    routing: z
+      .strictObject({
+        inbound: z
+          .array(
+            z.strictObject({
+              match: numberRuleSchema.shape.match,
+              jid: z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'not a bare JID (user@domain)'),
+            }),
+          )
+          .default([]),
+        unmatched: z.enum(['map', 'reject']).default('map'),
       })
       .prefault({}),
     limits: z

@@ -46,6 +46,7 @@ describe('the configuration', () => {
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
       policy: { sipHosts: [], allowNumbers: [] },
+      routing: { inbound: [], unmatched: 'map' },
       limits: {
         calls: 1000,
         callsPerUser: 10,

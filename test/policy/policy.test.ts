@@ -3,12 +3,14 @@
  * Who may be called (pure), the limits with an injected clock, and the XMPP-originated call
  * refusing a denied callee before any INVITE.
  */
-import { XmppCall } from '../../src/calls';
+import { SipCall, XmppCall } from '../../src/calls';
+import { inboundCallee } from '../../src/policy/inbound';
+import type { SipRequest } from '../../src/sip/types';
 import { mappings } from '../../src/config/mappings';
 import { calleeDenial, sipHostAllowed } from '../../src/policy/callee';
 import { CallLimits } from '../../src/policy/limits';
 import type { LimitsConfig, PolicyConfig } from '../../src/config/config';
-import { context, iqOf, kinds, one, read } from '../calls/support';
+import { context, iqOf, kinds, one, read, sip } from '../calls/support';
 
 const rules = mappings().addressRules;
 const deny = mappings().denyNumbers;
@@ -116,5 +118,49 @@ describe('an XMPP-originated call to a denied callee', () => {
     expect(e.condition).toBe('forbidden');
     expect(e.text).toMatch(/\+19005551234 is not allowed: NANP premium/);
     expect(call.ended).toBe(true);
+  });
+});
+
+describe('inbound routing: which XMPP user a SIP call rings', () => {
+  const ctxWith = (routing: object = {}, xmpp: object = {}) => {
+    const c = context();
+    c.config.routing = { inbound: [], unmatched: 'map', ...routing };
+    c.config.xmpp = { ...c.config.xmpp, ...xmpp };
+    return c;
+  };
+
+  it("a trunk's DID in To (Request-URI = our contact) rings the routed user", () => {
+    const c = ctxWith({ inbound: [{ match: /^\+15557770000$/, jid: 'alice@localhost' }] });
+    expect(
+      inboundCallee('sip:gw@127.0.0.1:5060', 'sip:+1 555 777 0000@trunk.example.net', c.config, c.address),
+    ).toBe('alice@localhost');
+    expect(inboundCallee('sip:+15557770000@127.0.0.1', undefined, c.config, c.address)).toBe(
+      'alice@localhost',
+    );
+  });
+
+  it('unmatched: map by address, at a served domain only; reject → an address error (404)', () => {
+    const c = ctxWith();
+    expect(inboundCallee('sip:bob@127.0.0.1', undefined, c.config, c.address)).toBe('bob@localhost');
+    expect(() => inboundCallee('sip:juliet@capulet.lit', undefined, c.config, c.address)).toThrow(
+      /the XMPP domain capulet\.lit is not served by this gateway/,
+    );
+    const open = ctxWith({}, { allowedDomains: ['localhost', 'capulet.lit'] });
+    expect(inboundCallee('sip:juliet@capulet.lit', undefined, open.config, open.address)).toBe(
+      'juliet@capulet.lit',
+    );
+    const strict = ctxWith({ unmatched: 'reject' });
+    expect(() => inboundCallee('sip:bob@127.0.0.1', undefined, strict.config, strict.address)).toThrow(
+      /no inbound route/,
+    );
+  });
+
+  it('an INVITE to an unserved domain gets 404 with a Warning, and nobody is rung', () => {
+    const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+    const { call, effects } = SipCall.start({ ...invite, uri: 'sip:juliet@capulet.lit' }, 'sid9', context());
+    expect(call).toBeUndefined();
+    const reject = one(effects, 'sip-reject');
+    expect(reject.status).toBe(404);
+    expect(reject.headers[0]!.value).toMatch(/not served by this gateway/);
   });
 });

@@ -73,7 +73,7 @@ const audioContent = (): Element =>
     ),
     xml('transport', {
       xmlns: 'urn:xmpp:jingle:transports:ice-udp:1',
-      ufrag: 'uf',
+      ufrag: 'ufuf',
       pwd: 'pwdpwdpwdpwdpwdpwdpwdpwd',
     }),
   );
