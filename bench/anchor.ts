@@ -10,32 +10,19 @@
  * (baresip's offer → `offer` toward WebRTC, Chromium's answer → `answer`), then `delete`, one
  * call at a time, with the gateway's own flags and client. It prints the median and p99, in
  * milliseconds, of the offer, the answer and their sum (the setup latency anchoring adds), and
- * checks that rtpengine holds no session at the end. rtpengine is started by this script, on a
- * free loopback port, and stopped by PID.
+ * checks that rtpengine holds no session at the end. rtpengine is started by this script
+ * (src/peers/rtpengine.ts: a free loopback port, its own folder) and stopped by PID.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RtpengineAnchor } from '../src/media/anchor';
 import { forAnswer, towardSip, towardXmpp } from '../src/media/flags';
+import { startRtpengine } from '../src/peers/rtpengine';
 
 const fixtures = path.join(__dirname, '..', '..', 'test', 'fixtures', 'captured');
 const read = (f: string): string => fs.readFileSync(path.join(fixtures, f), 'utf8');
 const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
-
-async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const q = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,35 +31,10 @@ const q = (xs: number[], p: number): number => {
 
 async function main(): Promise<void> {
   const calls = Number(process.env.BENCH_CALLS ?? 1000);
-  const port = await freeUdpPort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rtpengine-'));
-  const proc = spawn(
-    'rtpengine',
-    [
-      '--config-file=none',
-      '--foreground',
-      '--log-stderr',
-      '--table=-1',
-      '--interface=127.0.0.1',
-      `--listen-ng=127.0.0.1:${port}`,
-      `--pidfile=${path.join(dir, 'pid')}`,
-      '--port-min=40000',
-      '--port-max=44000',
-      '--delete-delay=0',
-      '--log-level=3',
-    ],
-    { stdio: 'ignore' },
-  );
+  const rtp = await startRtpengine();
+  const port = rtp.ngPort;
   const a = new RtpengineAnchor({ host: '127.0.0.1', port, timeoutMs: 1000, retries: 0 });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await a.ping();
-        break;
-      } catch {
-        if (i > 100) throw new Error('rtpengine did not start');
-      }
-    }
     const flows = {
       'XMPP → SIP': {
         offer: read('chromium-156.0.8078.79-audio-rawip-offer.sdp'),
@@ -117,8 +79,7 @@ async function main(): Promise<void> {
     if (left.length > 0) process.exitCode = 1;
   } finally {
     a.close();
-    proc.kill('SIGTERM');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await rtp.stop();
   }
 }
 
