@@ -11,12 +11,22 @@ import { performance } from 'node:perf_hooks';
 import { jingleFromElement, jingleIqToElement } from '../jingle';
 import { parseSdp, writeSdp } from '../sdp';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
-import { xml } from '../xmpp/xml';
+import type { JmiMessage } from '../xmpp/jmi';
+import { jmiMessageStanza, parseJmi } from '../xmpp/jmi-xml';
 import type { Bot, Element } from '../peers/xmpp-bot';
 import { DEMO_DOMAIN, DEMO_NUMBER, DEMO_USER, type DemoWorld } from './world';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
-const NS_JMI = 'urn:xmpp:jingle-message:0';
+
+/** The JMI message a stanza carries, if any (malformed ones count as none). */
+function jmiOf(s: Element): JmiMessage | undefined {
+  if (s.name !== 'message') return undefined;
+  try {
+    return parseJmi(s);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface CheckResult {
   direction: string;
@@ -117,15 +127,19 @@ async function xmppToSip(w: DemoWorld, bot: Bot): Promise<CheckResult> {
   }
   const packets = await phonePackets(w, 5000);
   await bot.iq(
-    xml(
-      'iq',
-      { type: 'set', to },
-      xml(
-        'jingle',
-        { xmlns: NS_JINGLE, action: 'session-terminate', sid },
-        xml('reason', {}, xml('success')),
-      ),
-    ),
+    jingleIqToElement({
+      type: 'set',
+      id: randomUUID(),
+      from: bot.jid,
+      to,
+      jingle: {
+        action: 'session-terminate',
+        sid,
+        contents: [],
+        groups: [],
+        reason: { condition: 'success' },
+      },
+    }),
   );
   return {
     direction,
@@ -138,10 +152,12 @@ async function sipToXmpp(w: DemoWorld, bot: Bot): Promise<CheckResult> {
   const direction = 'SIP → XMPP';
   const t0 = performance.now();
   await w.phone.command('dial', `sip:${DEMO_USER}@127.0.0.1:${w.sipPort}`);
-  const propose = await bot.waitFor((s) => s.getChild('propose', NS_JMI) !== undefined, 10_000, 'propose');
-  const id = String(propose.getChild('propose', NS_JMI)?.attrs.id);
+  const propose = await bot.waitFor((s) => jmiOf(s)?.kind === 'propose', 10_000, 'propose');
+  const id = (jmiOf(propose) as JmiMessage).id;
   const caller = String(propose.attrs.from);
-  await bot.send(xml('message', { to: caller, type: 'chat' }, xml('proceed', { xmlns: NS_JMI, id })));
+  await bot.send(
+    jmiMessageStanza({ from: bot.jid, to: caller, id: randomUUID(), message: { kind: 'proceed', id } }),
+  );
   const initiate = await bot.waitFor(action(id, 'session-initiate'), 10_000, 'session-initiate');
   const offer = jingleToSdpObject(jingleFromElement(jingleOf(initiate) as Element));
   const m = offer.media[0];
