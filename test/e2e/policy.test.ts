@@ -83,6 +83,7 @@ describeE2e(
       // A denied number: what the limiter lets through is then refused by the policy, so the
       // flood places no INVITE at all, and the limiter's work shows in the two conditions.
       const to = '+19005550000@gw.localhost';
+      const started = Date.now();
       const answers = await Promise.all(
         Array.from({ length: 30 }, () =>
           alice.iq(conversationsOffer({ to, from: alice.jid, sid: randomUUID() }), 8000),
@@ -90,9 +91,12 @@ describeE2e(
       );
       const refused = answers.filter((a) => errorOf(a).condition === 'resource-constraint');
       const admitted = answers.filter((a) => errorOf(a).condition === 'forbidden');
-      // limits.attemptsPerSecondPerUser 2: a burst of 4, one more at most while they arrive.
+      // limits.attemptsPerSecondPerUser 2: a burst of 4, plus 2 per second the flood took to
+      // arrive (derived, so a loaded machine does not make the test flaky).
+      const seconds = (Date.now() - started) / 1000;
       expect(admitted.length).toBeGreaterThanOrEqual(4);
-      expect(admitted.length).toBeLessThanOrEqual(5);
+      expect(admitted.length).toBeLessThanOrEqual(4 + Math.ceil(2 * seconds));
+      expect(refused.length).toBeGreaterThanOrEqual(20);
       expect(refused).toHaveLength(30 - admitted.length);
       expect(errorOf(refused[0] as Element).text).toMatch(
         /\(limits\.attemptsPerSecondPerUser\); try again in \d+ s$/,
