@@ -24,6 +24,7 @@ import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
 import { decideSipToXmpp } from '../media/decide';
 import { inboundCallee } from '../policy/inbound';
+import { sourceDenial } from '../policy/sources';
 import { forAnswer, towardXmpp } from '../media/flags';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
@@ -52,28 +53,39 @@ export class SipCall extends Call {
    * Starts the call from an INVITE. Refusals that need no XMPP side (unknown callee, an offer
    * we cannot read) come back as a final SIP response in the effects, with the call ended.
    */
-  static start(request: SipRequest, sid: string, ctx: CallContext): { call?: SipCall; effects: Effect[] } {
+  /** `source`: the INVITE's source address, for `policy.sources` (docs/policy.md §Sources). */
+  static start(
+    request: SipRequest,
+    sid: string,
+    ctx: CallContext,
+    source?: string,
+  ): { call?: SipCall; effects: Effect[] } {
     const callId = header(request, 'Call-ID') ?? sid;
+    // RFC 3261 §20.43: say why, so the SIP side's user learns it too.
+    const refuse = (status: number, reason: string, text: string): { effects: Effect[] } => ({
+      effects: [
+        {
+          kind: 'sip-reject',
+          status,
+          reason,
+          headers: [
+            { name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` },
+          ],
+        },
+      ],
+    });
     let parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle };
     try {
       parts = SipCall.read(request, sid, ctx);
     } catch (e) {
-      const status =
-        e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address') ? 404 : 488;
+      const notFound = e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address');
       const text = e instanceof Error ? e.message : String(e);
-      return {
-        effects: [
-          {
-            kind: 'sip-reject',
-            status,
-            reason: status === 404 ? 'Not Found' : 'Not Acceptable Here',
-            // RFC 3261 §20.43: say why, so the SIP side's user learns it too.
-            headers: [
-              { name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` },
-            ],
-          },
-        ],
-      };
+      return notFound ? refuse(404, 'Not Found', text) : refuse(488, 'Not Acceptable Here', text);
+    }
+    const denial = source === undefined ? undefined : sourceDenial(source, parts.callee, ctx.config.policy);
+    if (denial) {
+      ctx.log?.(`call denied by ${denial.rule}`, { sid, source });
+      return refuse(403, 'Forbidden', denial.text);
     }
     const call = new SipCall(sid, callId, ctx, parts);
     return { call, effects: call.begin() };

@@ -88,6 +88,7 @@ export class XmppCall extends Call {
     }
     // docs/policy.md: no INVITE is ever placed for a denied callee.
     const denial = calleeDenial(
+      bareJid(this.client),
       bareJid(this.gatewayJid),
       this.ctx.address.rules,
       this.ctx.config.policy,

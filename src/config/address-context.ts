@@ -1,6 +1,7 @@
 /**
  * The {@link AddressContext} that src/translate/address.ts needs, from the configuration and
- * `mappings/address-rules.yaml`.
+ * `mappings/address-rules.yaml`. The configuration's `routing.outbound` routes come before the
+ * mapping file's, so an operator routes numbers without editing `mappings/`.
  */
 import type { AddressContext } from '../translate/address';
 import type { GatewayConfig } from './config';
@@ -13,6 +14,6 @@ export function addressContext(config: GatewayConfig, m: Mappings = mappings()):
     outbound: config.sip.outbound,
     xmppDefaultDomain: config.xmpp.defaultDomain,
     fromStyle: config.sip.fromStyle ?? m.addressRules.fromStyle,
-    rules: m.addressRules,
+    rules: { ...m.addressRules, routes: [...config.routing.outbound, ...m.addressRules.routes] },
   };
 }

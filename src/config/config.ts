@@ -68,6 +68,35 @@ export interface PolicyConfig {
   sipHosts: string[];
   /** Number rules that win over mappings/policy.yaml's deny rules. */
   allowNumbers: Array<{ match: RegExp; why: string }>;
+  /**
+   * Which XMPP users may call which numbers: the first rule whose `from` matches the caller
+   * applies. Empty (the default): every user of `xmpp.allowedDomains` may call any number not
+   * denied. Not empty: a caller no rule matches may not call.
+   */
+  callers: CallerRule[];
+  /**
+   * Which SIP sources may ring which XMPP users: the first rule whose `from` holds the INVITE's
+   * source address applies. A source no rule matches rings any user the routing gives.
+   */
+  sources: SourceRule[];
+}
+
+/** docs/policy.md §Callers. */
+export interface CallerRule {
+  /** `*`, a domain (`example.net`, `*.example.net`) or a bare JID (`alice@example.net`). */
+  from: string;
+  /** The numbers they may call (regular expressions); absent: any number not denied. */
+  numbers?: RegExp[];
+  /** Number rules that open mappings/policy.yaml's deny rules for these callers only. */
+  allowNumbers?: Array<{ match: RegExp; why: string }>;
+}
+
+/** docs/policy.md §Sources. */
+export interface SourceRule {
+  /** CIDR blocks (or addresses) of the SIP sources. */
+  from: string[];
+  /** The XMPP users they may ring: bare JIDs or domains (`example.net`, `*.example.net`). */
+  jids: string[];
 }
 
 /** docs/policy.md §Inbound: which XMPP user a SIP call rings. */
@@ -77,6 +106,18 @@ export interface RoutingConfig {
    * normalisation, else as written); the first match rings `jid`.
    */
   inbound: Array<{ match: RegExp; jid: string }>;
+  /**
+   * XMPP → SIP number routes, tried before mappings/address-rules.yaml's: the first whose `match`
+   * (on the E.164-normalised number) matches sends the call to `trunk`, after `strip`/`prepend`.
+   * `media` overrides the media policy for calls to the trunk's host.
+   */
+  outbound: Array<{
+    match: RegExp;
+    trunk: string;
+    strip: number;
+    prepend: string;
+    media?: MediaPolicyConfig;
+  }>;
   /** A call no rule matched: `map` it by address (sip:alice@<our host> → alice@defaultDomain), or `reject` it (404). */
   unmatched: 'map' | 'reject';
 }
@@ -341,6 +382,36 @@ const configSchema = z
           )
           .default([]),
         allowNumbers: z.array(numberRuleSchema).default([]),
+        callers: z
+          .array(
+            z.strictObject({
+              from: z
+                .string()
+                .regex(
+                  /^(\*|(\*\.)?[A-Za-z0-9.-]+|[^@/\s]+@[A-Za-z0-9.-]+)$/,
+                  'not *, a domain or a bare JID',
+                ),
+              numbers: z.array(numberRuleSchema.shape.match).min(1, 'at least one pattern').optional(),
+              allowNumbers: z.array(numberRuleSchema).optional(),
+            }),
+          )
+          .default([]),
+        sources: z
+          .array(
+            z.strictObject({
+              from: z
+                .array(z.string().refine((s) => parseCidr(s) !== undefined, 'not a CIDR block'))
+                .min(1, 'at least one CIDR block'),
+              jids: z
+                .array(
+                  z
+                    .string()
+                    .regex(/^((\*\.)?[A-Za-z0-9.-]+|[^@/\s]+@[A-Za-z0-9.-]+)$/, 'not a domain or a bare JID'),
+                )
+                .min(1, 'at least one JID or domain'),
+            }),
+          )
+          .default([]),
       })
       .prefault({}),
     routing: z
@@ -354,6 +425,20 @@ const configSchema = z
           )
           .default([]),
         unmatched: z.enum(['map', 'reject']).default('map'),
+        outbound: z
+          .array(
+            z.strictObject({
+              match: numberRuleSchema.shape.match,
+              trunk: sipUri,
+              strip: z.number().int().min(0).max(15).default(0),
+              prepend: z
+                .string()
+                .regex(/^[0-9+*#]*$/, 'only digits, +, * and #')
+                .default(''),
+              media: mediaPolicySchema.optional(),
+            }),
+          )
+          .default([]),
       })
       .prefault({}),
     limits: z
@@ -370,14 +455,16 @@ const configSchema = z
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   })
   .superRefine((c, ctx) => {
-    (c.sip.trunks ?? []).forEach((t, i) => {
-      if (t.media?.anchor === 'always' && c.media.rtpengine === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          message: "anchor 'always' needs media.rtpengine",
-          path: ['sip', 'trunks', i, 'media', 'anchor'],
-        });
-    });
+    const needsRtpengine = (anchor: AnchorMode | undefined, path: Array<string | number>): void => {
+      if (anchor === 'always' && c.media.rtpengine === undefined)
+        ctx.addIssue({ code: 'custom', message: "anchor 'always' needs media.rtpengine", path });
+    };
+    (c.sip.trunks ?? []).forEach((t, i) =>
+      needsRtpengine(t.media?.anchor, ['sip', 'trunks', i, 'media', 'anchor']),
+    );
+    c.routing.outbound.forEach((r, i) =>
+      needsRtpengine(r.media?.anchor, ['routing', 'outbound', i, 'media', 'anchor']),
+    );
   });
 
 /** Parses and validates configuration text; `source` names it in YAML syntax errors. */

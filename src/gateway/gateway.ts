@@ -173,6 +173,7 @@ export class Gateway {
       try {
         jidToSipUri(bareJid(n.to), this.ctx.address);
         const denial = calleeDenial(
+          bareJid(n.from),
           bareJid(n.to),
           this.ctx.address.rules,
           this.config.policy,
@@ -210,9 +211,11 @@ export class Gateway {
     }
     // XEP-0353 §3.1: the propose id is the sid of the session that follows.
     const sid = randomBytes(12).toString('hex');
-    const { call, effects } = SipCall.start(inv.request, sid, this.ctx);
+    const { call, effects } = SipCall.start(inv.request, sid, this.ctx, inv.source.address);
     if (!call) {
       this.limits.ended(limitKey);
+      const denied = effects.find((e) => e.kind === 'sip-reject' && e.status === 403);
+      if (denied) this.log.warn('call denied by policy', { source: inv.source.address, to: inv.request.uri });
       for (const e of effects) if (e.kind === 'sip-reject') inv.reject(e.status, e.reason, e.headers);
       return;
     }

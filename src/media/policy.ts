@@ -1,6 +1,8 @@
 /**
  * The media policy of one call (docs/media.md §Config): the global `media` settings, overridden
- * by the trunk whose host is the call's SIP target (XMPP → SIP), and whether an anchor exists.
+ * by the first `routing.outbound` route with `media` whose trunk host is the call's SIP target
+ * (XMPP → SIP), else by the `sip.trunks` entry with that host; and whether an anchor exists.
+ * Media is a property of the peer, so two routes to one host share the first one's `media`.
  */
 import type { AnchorMode, GatewayConfig, OfferProfile, PeerMedia } from '../config/config';
 
@@ -23,13 +25,13 @@ function hostOf(uri: string): string {
 export function mediaPolicy(config: GatewayConfig, target?: string): MediaPolicy {
   const m = config.media;
   const host = target === undefined ? undefined : hostOf(target);
+  const sameHost = (h: string): boolean =>
+    host !== undefined && (h === host || (!h.includes(':') && host.replace(/:\d+$/, '') === h));
   const trunk =
     host === undefined
       ? undefined
-      : (config.sip.trunks ?? []).find((t) => {
-          const h = t.host.toLowerCase();
-          return h === host || (!h.includes(':') && host.replace(/:\d+$/, '') === h);
-        });
+      : (config.routing.outbound.find((r) => r.media !== undefined && sameHost(hostOf(r.trunk))) ??
+        (config.sip.trunks ?? []).find((t) => sameHost(t.host.toLowerCase())));
   const p: MediaPolicy = {
     mode: trunk?.media?.anchor ?? m.anchor,
     available: m.rtpengine !== undefined,

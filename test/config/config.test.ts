@@ -45,8 +45,8 @@ describe('the configuration', () => {
         userAgent: 'jingle-sip-gateway',
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
-      policy: { sipHosts: [], allowNumbers: [] },
-      routing: { inbound: [], unmatched: 'map' },
+      policy: { sipHosts: [], allowNumbers: [], callers: [], sources: [] },
+      routing: { inbound: [], unmatched: 'map', outbound: [] },
       limits: {
         calls: 1000,
         callsPerUser: 10,

@@ -9,13 +9,17 @@ import type { SipRequest } from '../../src/sip/types';
 import { mappings } from '../../src/config/mappings';
 import { calleeDenial, sipHostAllowed } from '../../src/policy/callee';
 import { CallLimits } from '../../src/policy/limits';
-import type { LimitsConfig, PolicyConfig } from '../../src/config/config';
+import { parseConfig, type LimitsConfig, type PolicyConfig } from '../../src/config/config';
+import { addressContext } from '../../src/config/address-context';
+import { mediaPolicy } from '../../src/media/policy';
+import { jidToSipUri } from '../../src/translate/address';
 import { context, iqOf, kinds, one, read, sip } from '../calls/support';
 
 const rules = mappings().addressRules;
 const deny = mappings().denyNumbers;
-const none: PolicyConfig = { sipHosts: [], allowNumbers: [] };
-const denial = (jid: string, p: PolicyConfig = none) => calleeDenial(jid, rules, p, deny);
+const none: PolicyConfig = { sipHosts: [], allowNumbers: [], callers: [], sources: [] };
+const denial = (jid: string, p: PolicyConfig = none, caller = 'romeo@montague.lit') =>
+  calleeDenial(caller, jid, rules, p, deny);
 
 describe('callees naming a SIP host: allowed only for policy.sipHosts (default none)', () => {
   it.each([
@@ -124,7 +128,7 @@ describe('an XMPP-originated call to a denied callee', () => {
 describe('inbound routing: which XMPP user a SIP call rings', () => {
   const ctxWith = (routing: object = {}, xmpp: object = {}) => {
     const c = context();
-    c.config.routing = { inbound: [], unmatched: 'map', ...routing };
+    c.config.routing = { inbound: [], unmatched: 'map', outbound: [], ...routing };
     c.config.xmpp = { ...c.config.xmpp, ...xmpp };
     return c;
   };
@@ -162,5 +166,117 @@ describe('inbound routing: which XMPP user a SIP call rings', () => {
     const reject = one(effects, 'sip-reject');
     expect(reject.status).toBe(404);
     expect(reject.headers[0]!.value).toMatch(/not served by this gateway/);
+  });
+});
+
+describe('policy.callers: which XMPP users may call which numbers', () => {
+  const callers: PolicyConfig['callers'] = [
+    { from: 'boss@example.net', allowNumbers: [{ match: /^\+44/, why: 'UK office' }] },
+    { from: 'example.net', numbers: [/^\+1555123/] },
+    { from: '*.example.org' },
+  ];
+  const p: PolicyConfig = { ...none, callers };
+
+  it('a rule may narrow the numbers a caller reaches', () => {
+    expect(denial('+15551230000@gw.localhost', p, 'alice@example.net')).toBeUndefined();
+    const d = denial('+15559990000@gw.localhost', p, 'alice@example.net');
+    expect(d?.rule).toBe('policy.callers[1].numbers');
+    expect(d?.text).toBe('alice@example.net may not call +15559990000 (policy.callers)');
+  });
+
+  it("a rule's allowNumbers opens a denied range for its callers only", () => {
+    expect(denial('+442071234567@gw.localhost', p, 'BOSS@example.net')).toBeUndefined();
+    expect(denial('+442071234567@gw.localhost', p, 'x@sub.example.org')?.rule).toMatch(/^mappings/);
+  });
+
+  it('with rules, a caller no rule matches may not call; without rules everyone may', () => {
+    const d = denial('+15551230000@gw.localhost', p, 'mallory@evil.example');
+    expect(d?.rule).toBe('policy.callers');
+    expect(denial('+15551230000@gw.localhost', p, 'a@example.org.evil.example')?.rule).toBe('policy.callers');
+    expect(denial('+15551230000@gw.localhost', none, 'mallory@evil.example')).toBeUndefined();
+  });
+
+  it('the XMPP-originated call is refused with forbidden before any INVITE', () => {
+    const c = context();
+    c.config.policy = p;
+    const xml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+      "to='juliet@capulet.lit/balcony'",
+      "to='+15551230000@gw.localhost'",
+    );
+    const { effects } = XmppCall.start(iqOf(xml), c);
+    expect(kinds(effects)).toBe('iq-error, ended');
+    expect(one(effects, 'iq-error').text).toMatch(
+      /may not place calls through this gateway \(policy\.callers\)/,
+    );
+  });
+});
+
+describe('policy.sources: which SIP sources may ring which XMPP users', () => {
+  const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+  const withSources = (sources: PolicyConfig['sources']) => {
+    const c = context();
+    c.config.policy = { ...none, sources };
+    return c;
+  };
+  const sources: PolicyConfig['sources'] = [
+    { from: ['192.0.2.0/24'], jids: ['alice@localhost', 'sales.example.net'] },
+  ];
+
+  it('a source may ring only its users: 403 with a Warning otherwise, nobody rung', () => {
+    const c = withSources(sources);
+    const denied = SipCall.start({ ...invite, uri: 'sip:bob@127.0.0.1' }, 's1', c, '192.0.2.7');
+    expect(denied.call).toBeUndefined();
+    const reject = one(denied.effects, 'sip-reject');
+    expect(reject.status).toBe(403);
+    expect(reject.headers[0]!.value).toMatch(
+      /calls from 192\.0\.2\.7 may not ring bob@localhost \(policy\.sources\)/,
+    );
+    const ok = SipCall.start({ ...invite, uri: 'sip:alice@127.0.0.1' }, 's2', c, '192.0.2.7');
+    expect(ok.call).toBeDefined();
+  });
+
+  it('a source no rule matches rings whoever the routing gives', () => {
+    const ok = SipCall.start(
+      { ...invite, uri: 'sip:bob@127.0.0.1' },
+      's3',
+      withSources(sources),
+      '198.51.100.1',
+    );
+    expect(ok.call).toBeDefined();
+  });
+});
+
+describe('routing.outbound: number routes in the configuration, with media per route', () => {
+  it('are tried before mappings/address-rules.yaml and pick the trunk and the media policy', () => {
+    const config = parseConfig(
+      [
+        'xmpp: { service: "xmpp://127.0.0.1:5347", domain: gw.localhost, secret: s }',
+        'sip: { listen: ["udp://127.0.0.1:5060"], outbound: "sip:127.0.0.1:5090" }',
+        'media: { rtpengine: "udp://127.0.0.1:22222" }',
+        'routing:',
+        '  outbound:',
+        "    - { match: '^\\+1555', trunk: 'sip:trunk.example.net:5070', strip: 2, prepend: '9', media: { anchor: always, offer: [sdes] } }",
+      ].join('\n'),
+      'test.yaml',
+    );
+    const address = addressContext(config);
+    const uri = jidToSipUri('+15551230000@gw.localhost', address);
+    expect(uri).toBe('sip:95551230000@trunk.example.net:5070');
+    expect(mediaPolicy(config, uri)).toMatchObject({ mode: 'always', offer: ['sdes'] });
+    expect(jidToSipUri('+12125550000@gw.localhost', address)).toBe('sip:+12125550000@127.0.0.1:5090');
+    expect(mediaPolicy(config, 'sip:+12125550000@127.0.0.1:5090')).toMatchObject({ mode: 'auto' });
+  });
+
+  it("anchor 'always' on a route without media.rtpengine is an error with its path", () => {
+    expect(() =>
+      parseConfig(
+        [
+          'xmpp: { service: "xmpp://127.0.0.1:5347", domain: gw.localhost, secret: s }',
+          'sip: { listen: ["udp://127.0.0.1:5060"], outbound: "sip:127.0.0.1:5090" }',
+          "routing: { outbound: [{ match: '^1', trunk: 'sip:t.example.net', media: { anchor: always } }] }",
+        ].join('\n'),
+        'test.yaml',
+      ),
+    ).toThrow(/routing\.outbound\[0\]\.media\.anchor: anchor 'always' needs media\.rtpengine/);
   });
 });
