@@ -43,6 +43,8 @@ export interface WorldOptions {
    * calls back to back (test/e2e/policy.test.ts runs the shipped limits).
    */
   limitsYaml?: string;
+  /** The `routing:` value as YAML flow (docs/policy.md §Inbound); default none. */
+  routingYaml?: string;
 }
 
 export interface World {
@@ -102,7 +104,7 @@ ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
 # default allows no SIP host (docs/policy.md).
 policy: ${o.policyYaml ?? "{ sipHosts: ['127.0.0.1'] }"}
 limits: ${o.limitsYaml ?? '{ attemptsPerSecondPerUser: 100 }'}
-${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
+${o.routingYaml ? `routing: ${o.routingYaml}\n` : ''}${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
 `,
     'e2e.yaml',
   );

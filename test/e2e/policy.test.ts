@@ -3,13 +3,13 @@
  * a relay attempt to a SIP host and a premium number get `forbidden` with the rule, and no
  * INVITE leaves the gateway (a UDP socket on the target port hears nothing); a flood of
  * session-initiates from one user is cut by the per-user rate limit with `resource-constraint`;
- * a 200 kB sid is bad-request.
+ * a 200 kB sid is bad-request; a SIP source may ring only the users its `policy.sources` rule names.
  */
 import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { freePort, sleep } from '../support/processes';
 import { conversationsOffer } from './stanzas';
-import { describeE2e, type Bot, type Element } from './harness';
+import { describeE2e, sipp, type Bot, type Element } from './harness';
 
 /** Datagrams arriving on a loopback UDP port. */
 async function listen(port: number): Promise<{ got: Buffer[]; close: () => Promise<void> }> {
@@ -34,7 +34,7 @@ let outboundPort = 0;
 describeE2e(
   'e2e: no open relay, no toll fraud, limits',
   {
-    policyYaml: '{ sipHosts: [] }',
+    policyYaml: "{ sipHosts: [], sources: [{ from: ['127.0.0.0/8'], jids: ['bob@localhost'] }] }",
     limitsYaml: '{}',
     late: async () => {
       outboundPort = await freePort();
@@ -115,6 +115,26 @@ describeE2e(
       expect(answer.attrs.type).toBe('error');
       expect(errorOf(answer).condition).toBe('bad-request');
       expect(bed.world.gateway.liveCalls()).toBe(0);
+    });
+
+    test('policy.sources: a source may ring only the users its rule names (403, nobody rings)', async () => {
+      const before = alice.all(() => true).length;
+      const run = await sipp({
+        scenario: 'e2e-uac-refused-403.xml',
+        remote: `127.0.0.1:${bed.world.sipPort}`,
+        port: await freePort(),
+        extra: ['-s', 'alice'],
+      });
+      await bed.passed(run);
+      expect(
+        alice
+          .all(() => true)
+          .slice(before)
+          .filter((s) => s.getChild('propose') !== undefined),
+      ).toHaveLength(0);
+      expect(
+        bed.world.log.some((l) => l.message === 'call denied by policy' && l.source === '127.0.0.1'),
+      ).toBe(true);
     });
   },
 );

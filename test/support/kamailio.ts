@@ -67,9 +67,13 @@ ${nextHop}    t_relay();
 }
 
 export function startKamailio(port: number, gatewayPort: number, o: KamailioOptions = {}): Kamailio {
+  return runKamailio(port, kamailioConfig(port, gatewayPort, o));
+}
+
+function runKamailio(port: number, config: string): Kamailio {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kamailio-'));
   const cfg = path.join(dir, 'kamailio.cfg');
-  fs.writeFileSync(cfg, kamailioConfig(port, gatewayPort, o));
+  fs.writeFileSync(cfg, config);
   const proc = spawnProc(
     'kamailio',
     'kamailio',
@@ -99,4 +103,68 @@ export async function kamailioReady(
     if (res?.status === 200) return;
     if (Date.now() > until) throw new Error(`kamailio not ready:\n${k.proc.output()}`);
   }
+}
+
+/**
+ * Kamailio 5.6 as a trunk's registrar and proxy (TESTBED.md: registrar, usrloc, auth): a REGISTER
+ * is challenged with digest (`password` for any user, realm = the To domain) and saved; an INVITE
+ * from anywhere is routed to the registered contact of its Request-URI user (`lookup`) with
+ * Record-Route, which is how a carrier delivers a DID to the gateway's contact.
+ */
+export function kamailioRegistrarConfig(port: number, password: string): string {
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:${port}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "pv.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+
+request_route {
+  if (is_method("OPTIONS") && uri==myself && !has_totag()) {
+    sl_send_reply("200", "OK");
+    exit;
+  }
+  if (is_method("REGISTER")) {
+    if (!pv_www_authenticate("$td", "${password}", "0")) {
+      www_challenge("$td", "0");
+      exit;
+    }
+    save("location");
+    exit;
+  }
+  if (is_method("CANCEL")) {
+    if (t_check_trans()) { t_relay(); }
+    exit;
+  }
+  if (has_totag()) {
+    if (loose_route()) { t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404", "Not here");
+    exit;
+  }
+  remove_hf("Route");
+  if (!lookup("location")) {
+    sl_send_reply("404", "Not registered");
+    exit;
+  }
+  record_route();
+  t_relay();
+  exit;
+}
+`;
+}
+
+/** {@link startKamailio} with {@link kamailioRegistrarConfig}. */
+export function startKamailioRegistrar(port: number, password: string): Kamailio {
+  return runKamailio(port, kamailioRegistrarConfig(port, password));
 }
