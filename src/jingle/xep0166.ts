@@ -38,6 +38,7 @@ import { parseRawUdpTransport, rawUdpTransportToElement } from './xep0177';
 import { groupToElement, parseGroup } from './xep0338';
 import { parseXtlsSecurity, xtlsSecurityToElement } from './xtls';
 import { JINGLE_ACTIONS, REASON_CONDITIONS } from './types';
+import { MAX_CONTENTS, checkCount, checkValueLengths } from './limits';
 import type { Content, Jingle, Reason, ReasonCondition } from './types';
 
 export function parseReason(el: Element): Reason {
@@ -122,6 +123,7 @@ export function parseJingle(el: Element): Jingle {
   if (typeof sid === 'string' && sid !== '' && !SID.test(sid))
     fail('<jingle sid>', `not 1–${MAX_SID} letters, digits or . _ : - + / = (${sid.length} characters)`);
   const where = typeof sid === 'string' ? `<jingle sid=${q(sid)}>` : '<jingle>';
+  checkValueLengths(el);
   const action = reqEnum(el, 'action', JINGLE_ACTIONS, where);
   const jingle: Jingle = { action, sid: reqString(el, 'sid', where), contents: [], groups: [] };
   const initiator = optString(el, 'initiator');
@@ -140,6 +142,7 @@ export function parseJingle(el: Element): Jingle {
           fail(`<content name=${q(content.name)}> name`, 'not unique in this <jingle>');
         names.add(content.name);
         jingle.contents.push(content);
+        checkCount(jingle.contents.length, MAX_CONTENTS, where, '<content> elements');
       } else if (name === 'reason') {
         if (jingle.reason) fail(`${where} <reason>`, 'more than one');
         jingle.reason = parseReason(child);

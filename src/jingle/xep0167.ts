@@ -32,6 +32,7 @@ import { parseRtcpFb, parseRtcpFbTrrInt, rtcpFbToElement, rtcpFbTrrIntToElement 
 import { extmapAllowMixedElement, parseRtpHdrExt, rtpHdrExtToElement } from './xep0294';
 import { parseSource, parseSsrcGroup, sourceToElement, ssrcGroupToElement } from './xep0339';
 import type { Crypto, Encryption, PayloadType, RtpDescription, SessionInfo } from './types';
+import { MAX_PAYLOAD_TYPES, checkCount } from './limits';
 
 export function parsePayloadType(el: Element, ns: string): PayloadType {
   const where = tag(el, 'id');
@@ -120,8 +121,10 @@ export function parseRtpDescription(el: Element, ns: string): RtpDescription {
     const cns = nsOf(child, ns);
     const name = localName(child);
     if (cns === NS_RTP) {
-      if (name === 'payload-type') d.payloadTypes.push(parsePayloadType(child, cns));
-      else if (name === 'encryption') {
+      if (name === 'payload-type') {
+        d.payloadTypes.push(parsePayloadType(child, cns));
+        checkCount(d.payloadTypes.length, MAX_PAYLOAD_TYPES, where, '<payload-type> elements');
+      } else if (name === 'encryption') {
         if (d.encryption) fail(`${where} <encryption>`, 'more than one');
         d.encryption = parseEncryption(child, cns);
       } else if (name === 'bandwidth') {

@@ -23,6 +23,7 @@ import {
   tag,
 } from './attrs';
 import { NS_DTLS, NS_ICE_UDP } from './namespaces';
+import { MAX_CANDIDATES, checkCount } from './limits';
 import { dtlsFingerprintToElement, parseDtlsFingerprint } from './xep0320';
 import type { IceCandidate, IceUdpTransport, RemoteCandidate } from './types';
 
@@ -94,8 +95,10 @@ export function parseIceUdpTransport(el: Element, ns: string): IceUdpTransport {
     const cns = nsOf(child, ns);
     const name = localName(child);
     if (cns === NS_ICE_UDP) {
-      if (name === 'candidate') t.candidates.push(parseIceCandidate(child));
-      else if (name === 'remote-candidate') {
+      if (name === 'candidate') {
+        t.candidates.push(parseIceCandidate(child));
+        checkCount(t.candidates.length, MAX_CANDIDATES, '<transport>', '<candidate> elements');
+      } else if (name === 'remote-candidate') {
         if (t.remoteCandidate) fail('<transport> <remote-candidate>', 'more than one');
         t.remoteCandidate = parseRemoteCandidate(child);
       }

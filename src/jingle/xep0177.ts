@@ -7,6 +7,7 @@
 import { Element } from 'ltx';
 import { UINT32_MAX, append, build, localName, nsOf, optInt, optString, reqInt, reqHost, tag } from './attrs';
 import { NS_DTLS, NS_RAW_UDP } from './namespaces';
+import { MAX_CANDIDATES, checkCount } from './limits';
 import { dtlsFingerprintToElement, parseDtlsFingerprint } from './xep0320';
 import type { RawCandidate, RawUdpTransport } from './types';
 
@@ -33,7 +34,10 @@ export function parseRawUdpTransport(el: Element, ns: string): RawUdpTransport {
     const cns = nsOf(child, ns);
     const name = localName(child);
     if (cns === NS_RAW_UDP) {
-      if (name === 'candidate') t.candidates.push(parseRawCandidate(child));
+      if (name === 'candidate') {
+        t.candidates.push(parseRawCandidate(child));
+        checkCount(t.candidates.length, MAX_CANDIDATES, '<transport>', '<candidate> elements');
+      }
       // Other elements are ignored (XEP-0166 §10).
     } else if (cns === NS_DTLS && name === 'fingerprint') {
       t.fingerprints.push(parseDtlsFingerprint(child));

@@ -433,6 +433,46 @@ const cases: Array<[string, string, string]> = [
     description("<ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='FID'><source/></ssrc-group>"),
     "jingle: <ssrc-group semantics='FID'> <source> ssrc: missing",
   ],
+  // Sizes (docs/policy.md §Sizes): bounded lists and values, above what any client sends.
+  [
+    '65 contents',
+    jingle(Array.from({ length: 65 }, (_, i) => `<content creator='initiator' name='c${i}'/>`).join('')),
+    "jingle: <jingle sid='s1'>: more than 64 <content> elements",
+  ],
+  [
+    '65 candidates in one transport',
+    transport(
+      Array.from(
+        { length: 65 },
+        (_, i) =>
+          `<candidate component='1' foundation='1' generation='0' id='c${i}' ip='10.0.0.1' network='1' port='${5000 + i}' priority='1' protocol='udp' type='host'/>`,
+      ).join(''),
+    ),
+    'jingle: <transport>: more than 64 <candidate> elements',
+  ],
+  [
+    '129 payload types',
+    description(
+      Array.from(
+        { length: 129 },
+        (_, i) => `<payload-type id='${i % 128}' name='PCMU' clockrate='8000'/>`,
+      ).join(''),
+    ),
+    "jingle: <description media='audio'>: more than 128 <payload-type> elements",
+  ],
+  [
+    'a 2000-character attribute value',
+    content('', `creator='initiator' name='${'n'.repeat(2000)}'`),
+    'jingle: <content name>: longer than 1024 characters',
+  ],
+  [
+    'a 2000-character text',
+    jingle(
+      `<reason><success/><text>${'t'.repeat(2000)}</text></reason>`,
+      "action='session-terminate' sid='s'",
+    ),
+    'jingle: <text> text: longer than 1024 characters',
+  ],
 ];
 
 describe('bad input: each error names the element and the attribute', () => {
