@@ -37,3 +37,33 @@ describe('deployment files', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('deployment examples', () => {
+  const hasKamailio = spawnSync('kamailio', ['-v'], { encoding: 'utf8' }).status === 0;
+  (hasKamailio ? it : it.skip)('deploy/kamailio/kamailio.cfg passes kamailio -c', () => {
+    const r = spawnSync('kamailio', ['-c', '-f', path.join(root, 'deploy', 'kamailio', 'kamailio.cfg')], {
+      encoding: 'utf8',
+    });
+    expect(r.status === 0 ? 'ok' : r.stderr.slice(-2000)).toBe('ok');
+  });
+
+  it('the ejabberd listener is an ejabberd_service for a component host with a password', () => {
+    const y = parse(
+      fs.readFileSync(path.join(root, 'deploy', 'ejabberd', 'ejabberd-gateway.yml'), 'utf8'),
+    ) as {
+      listen: Array<{ module: string; hosts: Record<string, { password: string }> }>;
+    };
+    const l = y.listen.find((x) => x.module === 'ejabberd_service');
+    expect(Object.values(l?.hosts ?? {})[0]?.password).toBeDefined();
+  });
+
+  it('the systemd unit checks the config (check-config) before it runs the same file', () => {
+    const unit = fs.readFileSync(path.join(root, 'deploy', 'systemd', 'jingle-sip-gateway.service'), 'utf8');
+    const exec = [
+      ...unit.matchAll(/^Exec(?:StartPre|Start)=\S+ bin\/jingle-sip-gateway\.js (\S+) --config (\S+)$/gm),
+    ];
+    expect(exec.map((m) => m[1])).toEqual(['check-config', 'run']);
+    expect(new Set(exec.map((m) => m[2])).size).toBe(1);
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  });
+});
