@@ -250,8 +250,11 @@ export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
     const next = TRANSITIONS[rec.direction][rec.state][`local:${ev.kind}`];
     if (next === undefined) return stay(`local ${ev.kind} not allowed in state ${rec.state}`);
     const message = localMessage(rec, ev.kind, ev.reason);
-    // §3.2, §3.4: ringing and proceed go to the initiator's bare JID, like everything else.
-    return { next, accepted: true, effects: [{ type: 'send', to: rec.peer, from: rec.local, message }] };
+    // An incoming proposal is answered (ringing, proceed, reject) at the full JID that sent it, as
+    // XEP-0353's examples (§3.2–§3.4) do and clients act on: Dino takes a <proceed> only when it
+    // is addressed to its own full JID. Our own proposals go to the callee's bare JID (every device).
+    const to = rec.direction === 'in' ? (rec.peerFull ?? rec.peer) : rec.peer;
+    return { next, accepted: true, effects: [{ type: 'send', to, from: rec.local, message }] };
   }
 
   // A remote message: only the other party may speak in this proposal (the server stamps `from`).

@@ -57,6 +57,8 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
       const proceed = await alice.waitFor((s) => jmiChild(s, 'proceed')?.attrs.id === sid, 4000, 'proceed');
       to = proceed.attrs.from as string;
       expect(to).toBe(`${CALLEE}/sip`);
+      // Addressed to the device that proposed, not to alice's bare JID (Dino needs it, issue 14).
+      expect(proceed.attrs.to).toBe(alice.jid);
     }
     const accepted = alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
     let acceptAt = 0;

@@ -195,16 +195,19 @@ describe('incoming proposals (XMPP → SIP)', () => {
     return t;
   };
 
-  it('ringing and proceed go to the initiator bare JID', () => {
+  it('ringing, proceed and reject go to the full JID that proposed (Dino acts only on those)', () => {
     const t = start();
     expect(sends(t.apply('q1', { by: 'local', kind: 'ringing' }).effects)[0]).toMatchObject({
-      to: ALICE,
+      to: `${ALICE}/phone`,
       from: GW,
       message: { kind: 'ringing' },
     });
     const p = t.apply('q1', { by: 'local', kind: 'proceed' });
     expect(p.next).toBe(JmiState.Proceeding);
-    expect(sends(p.effects)[0]).toMatchObject({ to: ALICE, message: { kind: 'proceed', id: 'q1' } });
+    expect(sends(p.effects)[0]).toMatchObject({
+      to: `${ALICE}/phone`,
+      message: { kind: 'proceed', id: 'q1' },
+    });
     expect(t.apply('q1', remote(`${ALICE}/phone`, 'finish')).next).toBe(JmiState.Finished);
   });
 
@@ -212,6 +215,7 @@ describe('incoming proposals (XMPP → SIP)', () => {
     const t = start();
     const r = t.apply('q1', { by: 'local', kind: 'reject' });
     expect(r.next).toBe(JmiState.Rejected);
+    expect(sends(r.effects)[0]?.to).toBe(`${ALICE}/phone`);
     expect(sends(r.effects)[0]?.message.reason).toEqual({ condition: 'busy', text: 'Busy' });
   });
 
