@@ -4,8 +4,9 @@
  * anchored call whose media stops is found out by the rtpengine check; either way the call ends
  * on both legs with a reason, and no call or dialog is left (afterEach).
  * Timings are small for the test (probe every 1 s, 2 s without an answer; rtpengine --timeout=2,
- * a check every 0.5 s, 8 s of silence); the shipped defaults' budget is held to ≤ 90 s by
- * test/config/config.test.ts. `DEAD_PEER_REPORT=1` prints the detection times measured.
+ * a check every 0.5 s, 8 s of silence: rtpengine looks at its timeout on whole seconds and was
+ * seen to drop a silent call 2.5–4.5 s after the answer, well before our own limit); the shipped
+ * defaults' budget is held to ≤ 90 s by test/config/config.test.ts. `DEAD_PEER_REPORT=1` prints the detection times measured.
  */
 import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
