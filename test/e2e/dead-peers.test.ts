@@ -8,8 +8,8 @@
  * seen to drop a silent call 2.5–4.5 s after the answer, well before our own limit); the shipped
  * defaults' budget is held to ≤ 90 s by test/config/config.test.ts. `DEAD_PEER_REPORT=1` prints the detection times measured.
  */
-import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { waitFor } from '../support/processes';
@@ -29,13 +29,22 @@ import {
 } from './harness';
 import { dtlsAccept, fingerprint, jmi } from './stanzas';
 
-/** SIGKILL to SIPp itself (the child of the `timeout` that test/support/sipp.ts runs). */
+/** SIGKILL to SIPp itself (the child of the `timeout` that test/support/sipp.ts runs), found in /proc. */
 function killSipp(run: Sipp): void {
-  const pids = execFileSync('pgrep', ['-P', String(run.proc.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-  expect(pids.length).toBe(1);
-  process.kill(Number(pids[0]), 'SIGKILL');
+  const children = fs
+    .readdirSync('/proc')
+    .filter((d) => /^[0-9]+$/.test(d))
+    .filter((d) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after ")".
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === run.proc.pid;
+      } catch {
+        return false;
+      }
+    });
+  expect(children.length).toBe(1);
+  process.kill(Number(children[0]), 'SIGKILL');
 }
 
 /** SIP messages the gateway sent whose first line starts with `prefix` (the wire log). */
