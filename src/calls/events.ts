@@ -43,7 +43,12 @@ export type CallEvent =
   | { kind: 'sip-bye'; request: SipRequest }
   /** A re-INVITE of ours got its final response (or failed): offer/answer is stable again. */
   | { kind: 'sip-reinvite-done' }
-  | { kind: 'sip-down' }
+  /**
+   * The SIP dialog ended or its peer is gone without a BYE from it (a dead peer: probe or refresh
+   * unanswered, session expired, transport lost); `condition`/`text` say why (docs/policy.md
+   * §Dead peers). Any BYE owed was sent by the dialog or is sent by the call.
+   */
+  | { kind: 'sip-down'; condition?: ReasonCondition; text?: string }
   /**
    * The SIP peer's re-INVITE or UPDATE in an anchored call (`id` names it for the answer); the
    * call answers it with `sip-reoffer-answer`.
@@ -52,6 +57,8 @@ export type CallEvent =
   // media anchor
   | { kind: 'media-done'; purpose: MediaPurpose; sdp: string }
   | { kind: 'media-failed'; purpose: MediaPurpose; text: string }
+  /** The anchor lost the call or a side sent no media for too long (docs/policy.md §Dead peers). */
+  | { kind: 'media-down'; condition: ReasonCondition; text: string }
   // time and lifecycle
   | { kind: 'timer'; name: TimerName }
   | { kind: 'shutdown' };

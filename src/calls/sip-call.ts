@@ -230,10 +230,15 @@ export class SipCall extends Call {
         return;
       case 'xmpp-down':
         return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
-      case 'sip-down':
-        // The dialog ended without a BYE (session timer, a failed re-INVITE): the XMPP side hears it.
-        this.tellXmpp(out, { condition: 'connectivity-error', text: 'the SIP dialog ended' });
-        return this.end(out, 'connectivity-error');
+      case 'sip-down': {
+        // The dialog ended without a BYE from the peer (session timer, a probe or re-INVITE not
+        // answered): the SIP leg's BYE, if any was owed, went out from the dialog; the XMPP side hears it.
+        const condition = event.condition ?? 'connectivity-error';
+        this.tellXmpp(out, { condition, text: event.text ?? 'the SIP dialog ended' });
+        return this.end(out, condition);
+      }
+      case 'media-down':
+        return this.abort(out, event.condition, event.text);
       case 'shutdown':
         return this.abort(out, 'general-error', 'gateway shutting down');
     }

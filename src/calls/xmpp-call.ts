@@ -231,7 +231,9 @@ export class XmppCall extends Call {
       case 'xmpp-down':
         return this.abort(out, 'connectivity-error', 'XMPP connection lost', false);
       case 'sip-down':
-        return this.abort(out, 'connectivity-error', 'SIP transport lost');
+        return this.abort(out, event.condition ?? 'connectivity-error', event.text ?? 'SIP transport lost');
+      case 'media-down':
+        return this.abort(out, event.condition, event.text);
       case 'shutdown':
         return this.abort(out, 'general-error', 'gateway shutting down');
     }

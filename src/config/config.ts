@@ -181,8 +181,18 @@ export interface GatewayConfig {
     inboundAuth?: { realm: string; users: Record<string, string> };
     /** Out-of-dialog requests are sent through this proxy (a loose Route). */
     outboundProxy?: string;
-    /** RFC 4028 session interval asked for on outgoing INVITEs, in seconds (0: none). */
+    /**
+     * RFC 4028 session interval in seconds (0: none), asked for on outgoing INVITEs and offered
+     * (or reduced to) in the 2xx to INVITEs that support timers. Default 1800 (docs/policy.md
+     * §Dead peers).
+     */
     sessionExpires?: number;
+    /**
+     * In-dialog OPTIONS to the peer of each established call after `intervalSeconds` without a
+     * word from it (0: off); no answer within `timeoutSeconds`, or 481 and the other RFC 5057
+     * dialog-destroying answers, end the call. Defaults 30 and 32 (docs/policy.md §Dead peers).
+     */
+    keepalive: { intervalSeconds: number; timeoutSeconds: number };
     /** Largest SIP message accepted, in bytes (default 65536). */
     maxMessageBytes?: number;
   };
@@ -206,6 +216,13 @@ export interface GatewayConfig {
     /** ng request timeout per try, and tries after the first. Defaults 500 ms and 2. */
     timeoutMs: number;
     retries: number;
+    /**
+     * Every `checkSeconds` (0: off) each established anchored call is asked for (ng `query`): a
+     * call rtpengine no longer has, or a side that sent nothing for `silenceSeconds`, is ended.
+     * Defaults 15 and 45 (docs/policy.md §Dead peers).
+     */
+    checkSeconds: number;
+    silenceSeconds: number;
   };
   log: { level: LogLevel };
 }
@@ -254,6 +271,8 @@ const mediaSchema = z
     offer: offerSchema.default(['as-offered']),
     timeoutMs: z.number().int().min(10).max(10_000).default(500),
     retries: z.number().int().min(0).max(10).default(2),
+    checkSeconds: z.number().min(0).max(3600).default(15),
+    silenceSeconds: z.number().min(1).max(3600).default(45),
   })
   .superRefine((m, ctx) => {
     if (m.anchor === 'always' && m.rtpengine === undefined)
@@ -342,7 +361,14 @@ const sipSchema = z
       .number()
       .int()
       .refine((n) => n === 0 || (n >= 90 && n <= 86_400), '0 or 90–86400 seconds (RFC 4028 Min-SE)')
-      .optional(),
+      .default(1800),
+    keepalive: z
+      .strictObject({
+        intervalSeconds: z.number().min(0).max(3600).default(30),
+        // The UDP transaction gives up at 64·T1 = 32 s: a longer wait would never be reached.
+        timeoutSeconds: z.number().min(0.1).max(32).default(32),
+      })
+      .prefault({}),
     maxMessageBytes: z.number().int().min(1024).max(65_535).optional(),
   })
   .superRefine((sip, ctx) => {

@@ -9,6 +9,8 @@ import type { CallRegistry } from '../calls/registry';
 import type { ReasonCondition } from '../jingle/types';
 import type { Logger } from '../log';
 import type { MediaAnchor } from '../media/anchor';
+import { MediaWatch } from '../media/media-watch';
+import { NgError } from '../media/ng-client';
 import { randomBytes } from 'node:crypto';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog, Respond } from '../sip/dialog';
@@ -23,6 +25,8 @@ export interface Legs {
   sip: SipUserAgent;
   /** The media anchor (rtpengine), when configured. */
   media?: MediaAnchor;
+  /** How often an established anchored call's media is checked, and how long a side may be silent (ms). */
+  mediaCheck?: { checkMs: number; silenceMs: number };
 }
 
 export class CallRunner {
@@ -45,6 +49,8 @@ export class CallRunner {
   /** The peer's re-INVITEs/UPDATEs waiting for the call's answer, by id. */
   private readonly reoffers = new Map<number, Respond>();
   private reofferSeq = 0;
+  /** The periodic media check of an established anchored call (docs/policy.md §Dead peers). */
+  private mediaCheck?: NodeJS.Timeout;
 
   constructor(
     readonly call: Call,
@@ -190,6 +196,7 @@ export class CallRunner {
         this.timers.delete(e.name);
         return;
       case 'ended':
+        clearInterval(this.mediaCheck);
         for (const t of this.timers.values()) clearTimeout(t);
         this.timers.clear();
         // RFC 3261 §15.1.2: a re-INVITE still unanswered when the BYE goes is answered 487.
@@ -278,9 +285,58 @@ export class CallRunner {
       dialog.on('update', reoffer);
     }
     dialog.on('bye', (req) => this.post({ kind: 'sip-bye', request: req }));
+    // A dead peer (docs/policy.md §Dead peers): both legs end, the Jingle reason says why.
+    dialog.on('lost', (_status: number, text: string, expired: boolean) => {
+      if (!this.call.ended)
+        this.post({ kind: 'sip-down', condition: expired ? 'timeout' : 'connectivity-error', text });
+    });
+    this.watchMedia();
     // A dialog that ends without a BYE we saw (session timer expiry, transport failure).
     dialog.on('terminated', () => {
       if (!this.call.ended) this.post({ kind: 'sip-down' });
     });
+  }
+
+  /**
+   * An established anchored call: every `checkMs` one ng `query` (never two at once). rtpengine
+   * forgets a call after its own `--timeout` without media ("Unknown call-id"); a side that sent
+   * nothing for `silenceMs` is gone. Either ends the call on both legs. An anchor that does not
+   * answer says nothing about the peers: the call goes on.
+   */
+  private watchMedia(): void {
+    const anchor = this.legs.media;
+    const t = this.legs.mediaCheck;
+    if (!anchor || !this.anchored || !t || t.checkMs <= 0 || this.mediaCheck) return;
+    const watch = new MediaWatch(t.silenceMs);
+    let asking = false;
+    const side = (tag: string): string => (tag === 'sip' ? 'SIP' : 'XMPP');
+    this.mediaCheck = setInterval(() => {
+      if (asking || this.call.ended) return;
+      asking = true;
+      anchor
+        .query(this.mediaId)
+        .then(
+          (answer) => {
+            const v = watch.observe(Date.now(), answer);
+            if (v.kind === 'silent' && !this.call.ended)
+              this.post({
+                kind: 'media-down',
+                condition: 'connectivity-error',
+                text: `no media from the ${side(v.tag)} side for ${v.seconds} s`,
+              });
+          },
+          (err: Error) => {
+            if (err instanceof NgError && /unknown call/i.test(err.reason) && !this.call.ended)
+              this.post({
+                kind: 'media-down',
+                condition: 'media-error',
+                text: 'the media anchor dropped the call: no media for its timeout',
+              });
+            else this.log.debug('media check failed', { media: this.mediaId, error: err.message });
+          },
+        )
+        .finally(() => (asking = false));
+    }, t.checkMs);
+    this.mediaCheck.unref();
   }
 }

@@ -97,7 +97,17 @@ export class Gateway {
     const runner = new CallRunner(
       call,
       this.calls,
-      this.media ? { xmpp: this.xmpp, sip: this.sip, media: this.media } : { xmpp: this.xmpp, sip: this.sip },
+      this.media
+        ? {
+            xmpp: this.xmpp,
+            sip: this.sip,
+            media: this.media,
+            mediaCheck: {
+              checkMs: this.config.media.checkSeconds * 1000,
+              silenceMs: this.config.media.silenceSeconds * 1000,
+            },
+          }
+        : { xmpp: this.xmpp, sip: this.sip },
       this.log.child({ sid: call.sid, callId: call.callId }),
       (r) => {
         this.runners.delete(r.call.sid);

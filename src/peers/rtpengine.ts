@@ -23,8 +23,14 @@ export function rtpengineAvailable(): boolean {
   return commandAvailable('rtpengine');
 }
 
-/** Starts rtpengine; `ngPort` to bring one back on the port a gateway is configured with. */
-export async function startRtpengine(ngPort?: number): Promise<Rtpengine> {
+/**
+ * Starts rtpengine; `ngPort` to bring one back on the port a gateway is configured with;
+ * `timeoutSeconds`: its `--timeout`, after which a call without media is dropped (default 60).
+ */
+export async function startRtpengine(
+  ngPort?: number,
+  o: { timeoutSeconds?: number } = {},
+): Promise<Rtpengine> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtpengine-'));
   ngPort ??= await freePort();
   // A port range of this process's own, so parallel test files do not compete for ports.
@@ -44,6 +50,7 @@ export async function startRtpengine(ngPort?: number): Promise<Rtpengine> {
       `--port-max=${min + 199}`,
       '--delete-delay=0',
       '--log-level=6',
+      ...(o.timeoutSeconds !== undefined ? [`--timeout=${o.timeoutSeconds}`] : []),
     ],
     { removeOnExit: dir },
   );

@@ -238,6 +238,7 @@ export class TransactionBridge {
           return;
         }
         if (res.status >= 200 && req.method !== 'INVITE') done = true;
+        if (!this.originals.has(rs)) made.add(res);
         onResponse(res);
       });
     };
@@ -284,9 +285,17 @@ function markReceived(req: SipRequest, source: Flow): SipRequest {
   return { ...req, headers: hs };
 }
 
+/** Responses no peer sent: made up by the transaction layer (timeout, transport error) or by us. */
+const made = new WeakSet<SipResponse>();
+
+/** Whether `res` was made up here (Timer B/F 408, transport 503) rather than sent by a peer. */
+export function isLocalFailure(res: SipResponse): boolean {
+  return made.has(res);
+}
+
 /** A response the stack makes up for a local failure: 408 timeout, 503 transport error. */
 export function localFailure(req: SipRequest, status: number, why: string): SipResponse {
-  return {
+  const res: SipResponse = {
     kind: 'response',
     status,
     reason: statusText(status),
@@ -296,4 +305,6 @@ export function localFailure(req: SipRequest, status: number, why: string): SipR
     ],
     body: '',
   };
+  made.add(res);
+  return res;
 }

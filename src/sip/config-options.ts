@@ -24,6 +24,10 @@ export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): Us
     userAgent: sip.userAgent,
     outboundProxy: sip.outboundProxy,
     sessionExpires: sip.sessionExpires,
+    keepalive: {
+      intervalMs: sip.keepalive.intervalSeconds * 1000,
+      timeoutMs: sip.keepalive.timeoutSeconds * 1000,
+    },
     maxMessageBytes: sip.maxMessageBytes,
     logger,
     trunks: (sip.trunks ?? []).map((t) => ({

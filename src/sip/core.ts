@@ -8,6 +8,7 @@ import type { Logger } from 'winston';
 import type { ClientRequestHandle, ServerTransaction } from './bridge';
 import type { Clock } from './clock';
 import type { DigestCredentials } from './digest';
+import type { ProbeTiming } from './dialog-probe';
 import { header, headers } from './headers';
 import { parseNameAddr } from './name-addr';
 import { statusText } from './status-text';
@@ -30,6 +31,8 @@ export interface UaCore {
   readonly userAgent: string;
   /** T1/T2 of the UAS 2xx retransmission and how long to wait for its ACK (default 64·T1). */
   readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
+  /** In-dialog OPTIONS probes of confirmed dialogs (docs/policy.md §Dead peers); absent: none. */
+  readonly keepalive?: ProbeTiming;
   /**
    * Our Contact value (`<sip:…>`) for requests/responses on `flow` (its transport and family);
    * `sips`: a SIPS URI (§8.1.1.8, §12.1.1). Out-of-dialog requests sent with

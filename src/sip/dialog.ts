@@ -5,13 +5,15 @@
  *
  * Events: 'bye' (req), 'reinvite' (req, respond), 'update' (req, respond), 'info' (req, respond),
  * 'refer' (req, respond), 'notify' (req, respond), 'cancel' (req: a CANCEL ended a re-INVITE not
- * yet answered; it got 487), 'terminated' (why).
+ * yet answered; it got 487), 'lost' (status, text, expired: the peer is gone — an in-dialog
+ * request timed out or was answered 481, a probe went unanswered, the session expired; a BYE
+ * follows unless a listener sent one, docs/policy.md §Dead peers), 'terminated' (why).
  * A UAS's bye() before the ACK of its 2xx waits for the ACK (or the ACK timeout) first (§15).
  * `respond(status, body?, contentType?, headers?)` answers the request; without a listener a
  * re-INVITE/UPDATE is answered with our last SDP (a refresh), INFO/NOTIFY with 200, REFER with 603.
  */
 import { EventEmitter } from 'node:events';
-import type { ServerTransaction } from './bridge';
+import { isLocalFailure, type ServerTransaction } from './bridge';
 import { TimerGroup } from './clock';
 import {
   ALLOW,
@@ -34,6 +36,7 @@ import {
 } from './dialog-fsm';
 import { StateMachine } from './fsm';
 import { parseCSeq } from './cseq';
+import { DialogProbe, peerDroppedDialog } from './dialog-probe';
 import { header, headers, withHeader } from './headers';
 import { Retransmit2xx } from './retransmit';
 import { SessionRefresher } from './session-refresher';
@@ -81,6 +84,7 @@ export class Dialog extends EventEmitter {
   private pendingInvite?: { cseq: number; respond: Respond };
   private lastAck?: SipRequest;
   private readonly session: SessionRefresher;
+  private readonly probe: DialogProbe;
 
   constructor(
     private readonly core: UaCore,
@@ -103,11 +107,32 @@ export class Dialog extends EventEmitter {
         const useUpdate = this.d.peerAllow.some((m) => m.toUpperCase() === 'UPDATE');
         return useUpdate ? this.update(this.d.localBody) : this.reinvite(this.d.localBody);
       },
-      end: (text) => {
-        core.logger.info(`${text}; sending BYE`, { callId: this.callId });
-        void this.bye([{ name: 'Reason', value: `SIP;cause=408;text="${text}"` }]);
-      },
+      end: (status, text, expired) => this.lose(status, text, expired),
     });
+    this.probe = new DialogProbe(
+      this.timers,
+      core.keepalive,
+      {
+        probe: () => this.request('OPTIONS', [{ name: 'Accept', value: 'application/sdp' }]),
+        lost: (status, text) => this.lose(status, text, false),
+      },
+      isLocalFailure,
+    );
+  }
+
+  /**
+   * The peer is gone (docs/policy.md §Dead peers): listeners hear 'lost' first (the call then
+   * hangs up both legs, its BYE saying why); then, if no BYE went out, one goes now — unless the
+   * peer itself answered that the dialog no longer exists (481 and the other RFC 5057 §5.1
+   * dialog-destroying answers), where a BYE would only get 481: the dialog just ends.
+   */
+  private lose(status: number, text: string, expired: boolean): void {
+    if (this.over()) return;
+    this.core.logger.info(`SIP peer lost: ${text}`, { callId: this.callId, status });
+    this.emit('lost', status, text, expired);
+    if (this.over()) return;
+    if (peerDroppedDialog(status)) this.terminate(text);
+    else void this.bye([{ name: 'Reason', value: reasonValue(status, text) }]);
   }
 
   get key(): string {
@@ -201,9 +226,15 @@ export class Dialog extends EventEmitter {
           this.lastAck = this.ackFor(req);
           this.core.sendAck(this.lastAck, this.d.flow);
         }
-        // §12.2.1.2: a 481 or 408 to an in-dialog request ends the dialog.
-        if ((res.status === 481 || res.status === 408) && method !== 'BYE')
-          this.terminate(`${res.status} to ${method}`);
+        if (!isLocalFailure(res)) this.probe.heard();
+        // §12.2.1.2: a 481 or 408 to an in-dialog request ends the dialog (RFC 4028 §10: a
+        // failed refresh ends it with a BYE). A probe's answer is judged by the probe.
+        if ((res.status === 481 || res.status === 408) && method !== 'BYE' && method !== 'OPTIONS')
+          this.lose(
+            res.status,
+            `${method} ${isLocalFailure(res) ? 'not answered' : `answered ${res.status}`}`,
+            false,
+          );
         resolve(res);
       };
       this.core.send(req, onResponse, { preferFlow: this.d.flow });
@@ -326,6 +357,7 @@ export class Dialog extends EventEmitter {
       return;
     }
     this.remoteSeq = cseq.seq;
+    this.probe.heard();
     if (this.over()) {
       tx.respond(makeResponse(req, 481));
       return;
@@ -478,6 +510,7 @@ export class Dialog extends EventEmitter {
     this.finished = true;
     this.pendingAck?.rtx.stop();
     this.pendingInvite = undefined;
+    this.probe.stop();
     this.timers.cancelAll();
     // A BYE still waiting for the ACK is moot: the dialog ended otherwise (their BYE, shutdown).
     const waiting = this.byeWait;
@@ -487,4 +520,9 @@ export class Dialog extends EventEmitter {
     this.core.removeDialog(this.key);
     this.emit('terminated', why);
   }
+}
+
+/** RFC 3326 §2: `SIP;cause=408;text="…"`, the text a quoted-string. */
+function reasonValue(cause: number, text: string): string {
+  return `SIP;cause=${cause};text="${text.replace(/[\r\n]+/g, ' ').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }

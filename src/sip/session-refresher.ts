@@ -13,7 +13,8 @@ export const REFRESH_RETRY_MS = 2000;
 
 export interface RefresherActions {
   refresh(): Promise<SipResponse>;
-  end(reason: string): void;
+  /** End the call: `status` the SIP cause, `expired` when the peer let the session expire. */
+  end(status: number, text: string, expired: boolean): void;
 }
 
 export class SessionRefresher {
@@ -50,20 +51,25 @@ export class SessionRefresher {
       this.handle = this.timers.set(() => this.refresh(budget), (t.interval * 1000) / 2);
     } else {
       const grace = Math.min(32, t.interval / 3);
-      this.handle = this.timers.set(() => this.actions.end('session expired'), (t.interval - grace) * 1000);
+      this.handle = this.timers.set(
+        () => this.actions.end(408, `session expired: no refresh within ${t.interval} s (RFC 4028)`, true),
+        (t.interval - grace) * 1000,
+      );
     }
   }
 
   private refresh(budget: number): void {
     const retry = (): void => {
-      if (budget < REFRESH_RETRY_MS) return this.actions.end('session refresh failed');
+      if (budget < REFRESH_RETRY_MS)
+        return this.actions.end(408, 'session refresh failed: offer pending', false);
       this.handle?.cancel();
       this.handle = this.timers.set(() => this.refresh(budget - REFRESH_RETRY_MS), REFRESH_RETRY_MS);
     };
     this.actions.refresh().then(
       (res) => {
         if (res.status === 491) retry();
-        else if (res.status >= 300) this.actions.end('session refresh failed');
+        else if (res.status >= 300)
+          this.actions.end(res.status, `session refresh failed: ${res.status}`, false);
       },
       // The offer/answer machine was busy (RFC 3311 §5.1, RFC 3261 §14.1): try again shortly.
       () => retry(),

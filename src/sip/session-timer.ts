@@ -31,13 +31,26 @@ export type UasTimerDecision =
 
 /**
  * RFC 4028 §9: what the UAS answers to a request carrying (or not) Session-Expires. `minSe` is
- * ours; the UAC's `Supported: timer` allows refresher=uac, otherwise we refresh.
+ * ours; `wanted` is the interval we would like (0: none of our own). The UAC's `Supported: timer`
+ * allows refresher=uac, otherwise we refresh.
+ * - Session-Expires below our Min-SE: 422.
+ * - Session-Expires above `wanted`: §9 lets the UAS reduce it, never below the request's Min-SE
+ *   (nor ours), so that a dead peer is noticed sooner.
+ * - No Session-Expires but `Supported: timer`: §9 lets the UAS ask for one in the 2xx; we do, with
+ *   `wanted`, and refresh ourselves (refresher=uas), so the check of the peer is in our hands.
  */
-export function uasSessionTimer(req: SipRequest, minSe = MIN_SE): UasTimerDecision {
+export function uasSessionTimer(req: SipRequest, minSe = MIN_SE, wanted = 0): UasTimerDecision {
   const se = parseSessionExpires(header(req, 'session-expires'));
-  if (se === undefined) return { kind: 'none' };
-  if (se.interval < minSe) return { kind: 'too-small', minSe };
   const uacSupports = headers(req, 'supported').some((t) => t.trim().toLowerCase() === 'timer');
+  const theirMinSe = Number(header(req, 'min-se')?.split(';')[0]);
+  const floor = Math.max(minSe, Number.isInteger(theirMinSe) ? theirMinSe : 0);
+  if (se === undefined) {
+    if (!uacSupports || wanted <= 0) return { kind: 'none' };
+    return { kind: 'use', timer: { interval: Math.max(wanted, floor), refresher: 'uas' }, require: true };
+  }
+  if (se.interval < minSe) return { kind: 'too-small', minSe };
+  const interval =
+    wanted > 0 && wanted < se.interval ? Math.min(se.interval, Math.max(wanted, floor)) : se.interval;
   const refresher = se.refresher ?? (uacSupports ? 'uac' : 'uas');
-  return { kind: 'use', timer: { interval: se.interval, refresher }, require: uacSupports };
+  return { kind: 'use', timer: { interval, refresher }, require: uacSupports };
 }

@@ -46,6 +46,7 @@ import {
   type UaCore,
 } from './core';
 import type { DigestCredentials } from './digest';
+import type { ProbeTiming } from './dialog-probe';
 import { InboundTrust } from './trust';
 import { header, headers } from './headers';
 import { MAX_SIP_BYTES } from './message';
@@ -88,9 +89,14 @@ export interface UserAgentOptions {
   maxMessageBytes?: number;
   clock?: Clock;
   resolver?: DnsResolver;
-  /** RFC 4028 interval we ask for on outgoing INVITEs (seconds; 0 = none). Default 0. */
+  /**
+   * RFC 4028 interval (seconds; 0 = none) we ask for on outgoing INVITEs, and offer or reduce to
+   * in the 2xx to an INVITE whose sender supports timers (docs/policy.md §Dead peers). Default 0.
+   */
   sessionExpires?: number;
   minSe?: number;
+  /** In-dialog OPTIONS probes of confirmed dialogs (docs/policy.md §Dead peers). Default none. */
+  keepalive?: ProbeTiming;
   /** How long a 2xx waits for its ACK before the dialog is ended with BYE (default 64·T1 = 32 s). */
   ackTimeoutMs?: number;
   /** Log every message sent and received at debug. */
@@ -113,6 +119,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   readonly logger: Logger;
   readonly userAgent: string;
   readonly timing: { t1: number; t2: number; ackTimeoutMs: number };
+  readonly keepalive?: ProbeTiming;
   private transports!: TransportSet;
   private bridge!: TransactionBridge;
   private router!: Router;
@@ -138,6 +145,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.logger = o.logger ?? silentLogger();
     this.userAgent = o.userAgent;
     this.timing = { t1: T1, t2: T2, ackTimeoutMs: o.ackTimeoutMs ?? TIMER_64T1 };
+    if (o.keepalive && o.keepalive.intervalMs > 0) this.keepalive = o.keepalive;
     this.trust = new InboundTrust(o.trusted, o.inboundAuth, () => this.clock.now(), this.logger);
   }
 
@@ -402,7 +410,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       return tx.respond(makeResponse(req, 400, { reason: 'Bad Contact' }));
     }
     if (!this.trust.check(tx)) return;
-    const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
+    const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE, this.o.sessionExpires ?? 0);
     if (st.kind === 'too-small') {
       return tx.respond(makeResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
     }

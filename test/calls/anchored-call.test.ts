@@ -253,3 +253,57 @@ describe("a SIP peer's new offer in an anchored call goes through the anchor", (
     ]);
   });
 });
+
+describe('dead peers (docs/policy.md §Dead peers)', () => {
+  /** An anchored XMPP → SIP call, answered and accepted. */
+  function established() {
+    const c = xmppCall();
+    c.h({ kind: 'timer', name: 'gather' });
+    c.h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    c.h({ kind: 'sip-answered', response: plainAnswer });
+    c.h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+    return c;
+  }
+
+  it('media-down (a silent side): BYE with Reason, session-terminate with the reason, delete', () => {
+    const { h, call, registry } = established();
+    const text = 'no media from the SIP side for 45 s';
+    const out = h({ kind: 'media-down', condition: 'connectivity-error', text });
+    expect(kinds(out)).toBe('sip-bye, send-jingle, media-delete, ended');
+    expect(one(out, 'sip-bye').headers).toEqual([
+      { name: 'Reason', value: expect.stringMatching(new RegExp(`^SIP;cause=\\d{3};text="${text}"$`)) },
+    ]);
+    expect(one(out, 'send-jingle').jingle).toMatchObject({
+      action: 'session-terminate',
+      reason: { condition: 'connectivity-error', text },
+    });
+    expect(call.ended).toBe(true);
+    expect(registry.size).toBe(0);
+  });
+
+  it('sip-down with a reason (the session expired): <timeout/> and its text reach the client', () => {
+    const { h } = established();
+    const text = 'session expired: no refresh within 1800 s (RFC 4028)';
+    const out = h({ kind: 'sip-down', condition: 'timeout', text });
+    expect(one(out, 'send-jingle').jingle.reason).toEqual({ condition: 'timeout', text });
+    expect(kinds(out)).toContain('media-delete');
+  });
+
+  it('SIP → XMPP: sip-down with a reason while ringing ends the call, the call sends no BYE (the dialog sends its own)', () => {
+    const registry = new CallRegistry();
+    const { call, effects } = SipCall.start(
+      sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest,
+      'sid9',
+      context({}, RTPENGINE),
+    );
+    expect(call).toBeDefined();
+    registry.add(call!);
+    expect(kinds(effects)).toContain('media');
+    const text = 'no answer to in-dialog OPTIONS within 32 s';
+    // Not proceeded yet: the device is rung by JMI; the call ends with a retract and the reason.
+    const out = registry.handle(call!, { kind: 'sip-down', condition: 'connectivity-error', text });
+    expect(pick(out, 'sip-bye')).toEqual([]);
+    expect(kinds(out)).toContain('ended');
+    expect(registry.size).toBe(0);
+  });
+});

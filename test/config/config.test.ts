@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { addressContext } from '../../src/config/address-context';
 import { defaultConfig, defaultConfigFile, loadConfig, parseConfig } from '../../src/config/config';
 import { InputError } from '../../src/errors';
+import { deadPeerBudget } from '../../src/policy/dead-peers';
 import { jidToSipUri } from '../../src/translate/address';
 
 const GOOD = `
@@ -43,6 +44,8 @@ describe('the configuration', () => {
         trusted: ['127.0.0.0/8'],
         host: '127.0.0.1',
         userAgent: 'jingle-sip-gateway',
+        sessionExpires: 1800,
+        keepalive: { intervalSeconds: 30, timeoutSeconds: 32 },
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
       policy: { sipHosts: [], allowNumbers: [], callers: [], sources: [] },
@@ -55,9 +58,27 @@ describe('the configuration', () => {
         attemptsPerSecondPerUser: 2,
         attemptsPerSecondPerSource: 50,
       },
-      media: { anchor: 'auto', offer: ['as-offered'], timeoutMs: 500, retries: 2 },
+      media: {
+        anchor: 'auto',
+        offer: ['as-offered'],
+        timeoutMs: 500,
+        retries: 2,
+        checkSeconds: 15,
+        silenceSeconds: 45,
+      },
       log: { level: 'info' },
     });
+  });
+
+  it('with the shipped defaults a dead peer is noticed within 90 s (docs/policy.md §Dead peers)', () => {
+    const b = deadPeerBudget(defaultConfig());
+    // Probes: 30 s quiet + 32 s unanswered; media: 45 s silent + two 15 s checks.
+    expect(b).toEqual({ sipSeconds: 62, mediaSeconds: 75, sessionTimerSeconds: 1768 });
+    expect(Math.max(b.sipSeconds, b.mediaSeconds)).toBeLessThanOrEqual(90);
+    // Turned off, nothing is promised.
+    const off = parseConfig(`${GOOD}  keepalive: { intervalSeconds: 0 }\n`, 'test.yaml');
+    expect(deadPeerBudget(off).sipSeconds).toBe(Infinity);
+    expect(deadPeerBudget(off).mediaSeconds).toBe(Infinity);
   });
 
   it('ships config/default.yaml as the default', () => {

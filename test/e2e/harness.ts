@@ -34,6 +34,12 @@ export interface WorldOptions {
   noAnswerSeconds?: number;
   /** More `sip:` keys, as YAML lines (e.g. `outboundProxy: sip:127.0.0.1:5070`). */
   sipYaml?: string[];
+  /**
+   * `sip.keepalive` as YAML flow. Default off (`{ intervalSeconds: 0 }`): the SIPp scenarios do
+   * not expect in-dialog OPTIONS, which they would take for an unexpected message (the shipped
+   * default probes every 30 s; test/e2e/dead-peers.test.ts runs them).
+   */
+  keepaliveYaml?: string;
   /** `media:` keys, as YAML lines (e.g. `rtpengine: udp://127.0.0.1:22222`). */
   mediaYaml?: string[];
   /** The `policy:` value as YAML flow; default `{ sipHosts: ['127.0.0.1'] }`. */
@@ -97,6 +103,7 @@ sip:
   listen: [ "udp://127.0.0.1:${sipPort}" ]
   outbound: sip:127.0.0.1:${outboundPort}
   trusted: [ "127.0.0.0/8" ]
+  keepalive: ${o.keepaliveYaml ?? '{ intervalSeconds: 0 }'}
 ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
   gatherWindowMs: ${o.gatherWindowMs ?? 50}
   noAnswerSeconds: ${o.noAnswerSeconds ?? 10}

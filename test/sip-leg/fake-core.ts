@@ -20,6 +20,8 @@ export class FakeCore implements UaCore {
   readonly logger = winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
   readonly userAgent = 'fake';
   readonly timing = { t1: 500, t2: 4000, ackTimeoutMs: 32000 };
+  /** In-dialog OPTIONS probes; off unless a test sets it before creating the dialog. */
+  keepalive?: { intervalMs: number; timeoutMs: number };
   readonly sent: Sent[] = [];
   readonly acks: SipRequest[] = [];
   readonly dialogs = new Map<string, DialogLike>();
