@@ -25,6 +25,12 @@ export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): Us
     outboundProxy: sip.outboundProxy,
     sessionExpires: sip.sessionExpires,
     maxMessageBytes: sip.maxMessageBytes,
+    connections: {
+      max: sip.connections.max,
+      maxPerSource: sip.connections.maxPerSource,
+      idleMs: sip.connections.idleSeconds * 1000,
+      messageTimeoutMs: sip.connections.messageTimeoutMs,
+    },
     logger,
     trunks: (sip.trunks ?? []).map((t) => ({
       name: t.name,

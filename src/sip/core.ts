@@ -77,6 +77,8 @@ export interface DialogLike {
   handleRequest(tx: ServerTransaction): void;
   handleAck(req: SipRequest): boolean;
   handleStray2xx?(res: SipResponse): void;
+  /** The connection the dialog was set up on (kept open while the dialog lives, RFC 5923 §1). */
+  readonly flow?: Flow;
 }
 
 export const dialogKey = (callId: string, localTag: string, remoteTag: string): string =>

@@ -54,6 +54,7 @@ import { systemDns, type DnsResolver } from './resolver';
 import { Router, trunkCredentials } from './router';
 import { ServerInvite } from './server-invite';
 import { MIN_SE, uasSessionTimer } from './session-timer';
+import type { ConnectionLimits } from './connection-caps';
 import { TransportSet, type BoundSocket, type Flow, type ListenSpec, type TransportName } from './transport';
 import type { SipRequest, SipResponse } from './types';
 import { formatHost } from './uri';
@@ -86,6 +87,8 @@ export interface UserAgentOptions {
   outboundProxy?: string;
   logger?: Logger;
   maxMessageBytes?: number;
+  /** Caps and timeouts of TCP/TLS connections (docs/policy.md §Connections); defaults when absent. */
+  connections?: Partial<ConnectionLimits>;
   clock?: Clock;
   resolver?: DnsResolver;
   /** RFC 4028 interval we ask for on outgoing INVITEs (seconds; 0 = none). Default 0. */
@@ -148,6 +151,8 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       maxMessageBytes: o.maxMessageBytes ?? MAX_SIP_BYTES,
       logger: ua.logger,
       onMessage: (msg, source) => ua.bridge.receive(msg, source),
+      connections: o.connections,
+      inUse: (flow) => ua.flowInUse(flow),
     });
     ua.bridge = new TransactionBridge(
       ua.transports,
@@ -187,6 +192,25 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   liveDialogs(): number {
     return this.dialogs.size + this.serverInvites.size + this.clientInvites.size;
+  }
+
+  /** Inbound TCP/TLS connections open now (what `sip.connections.max` counts). */
+  inboundConnections(): number {
+    return this.transports.inboundConnections();
+  }
+
+  /**
+   * Whether a dialog, or an INVITE not yet final either way, uses `flow`: the transport keeps its
+   * connection however idle (RFC 5923 §1, RFC 3261 §18). Asked once per idle period of a quiet
+   * connection, so a scan is cheap enough.
+   */
+  private flowInUse(flow: Flow): boolean {
+    const same = (f: Flow | undefined): boolean =>
+      f !== undefined && f.transport === flow.transport && f.address === flow.address && f.port === flow.port;
+    for (const d of this.dialogs.values()) if (same(d.flow)) return true;
+    for (const si of this.serverInvites.values()) if (same(si.source)) return true;
+    for (const ci of this.clientInvites) if (same(ci.flow)) return true;
+    return false;
   }
 
   registrations(): RegistrationState[] {

@@ -43,6 +43,7 @@ describe('the configuration', () => {
         trusted: ['127.0.0.0/8'],
         host: '127.0.0.1',
         userAgent: 'jingle-sip-gateway',
+        connections: { max: 2000, maxPerSource: 50, idleSeconds: 60, messageTimeoutMs: 10_000 },
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
       policy: { sipHosts: [], allowNumbers: [] },
