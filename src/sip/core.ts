@@ -77,7 +77,7 @@ export interface DialogLike {
   handleRequest(tx: ServerTransaction): void;
   handleAck(req: SipRequest): boolean;
   handleStray2xx?(res: SipResponse): void;
-  /** The connection the dialog was set up on (kept open while the dialog lives, RFC 5923 §1). */
+  /** The flow the dialog was set up on: its connection is kept while the dialog lives (reused). */
   readonly flow?: Flow;
 }
 

@@ -63,7 +63,8 @@ export interface TransportOptions {
   connections?: Partial<ConnectionLimits>;
   /**
    * Whether a live dialog or transaction uses this flow: its connection is then not closed for
-   * being idle (RFC 3261 §18: kept while transactions need it; RFC 5923 §1: and the dialog).
+   * being idle (RFC 3261 §18: kept while transactions need it; and while the dialog set up on it
+   * lives, so that its requests reuse it in RFC 5923's spirit).
    */
   inUse?(flow: Flow): boolean;
 }

@@ -201,8 +201,8 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   /**
    * Whether a dialog, or an INVITE not yet final either way, uses `flow`: the transport keeps its
-   * connection however idle (RFC 5923 §1, RFC 3261 §18). Asked once per idle period of a quiet
-   * connection, so a scan is cheap enough.
+   * connection however idle (RFC 3261 §18; the dialog's requests reuse it, RFC 5923 spirit).
+   * Asked once per idle period of a quiet connection, so a scan is cheap enough.
    */
   private flowInUse(flow: Flow): boolean {
     const same = (f: Flow | undefined): boolean =>
