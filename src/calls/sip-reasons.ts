@@ -28,3 +28,13 @@ export function reasonOf(value: string | undefined): Reason | undefined {
     return undefined;
   }
 }
+
+/**
+ * The text of a `399 - "…"` Warning (RFC 3261 §20.43): what our SIP stack writes on a failure it
+ * made up itself (no answer, a transport error, a request too large for any transport), so that the
+ * XMPP side learns the reason too, not only "503".
+ */
+export function localFailureText(warning: string | undefined): string | undefined {
+  const m = warning === undefined ? null : /^399 - "([^"]{1,300})"$/.exec(warning.trim());
+  return m ? m[1] : undefined;
+}

@@ -27,7 +27,7 @@ import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
 import { sipToReason } from '../translate/reason';
-import { byeEffect, reasonOf } from './sip-reasons';
+import { byeEffect, localFailureText, reasonOf } from './sip-reasons';
 import { Call, type CallContext } from './call';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
@@ -208,9 +208,10 @@ export class XmppCall extends Call {
         const r = event.response;
         this.dialog.apply('failed');
         if (this.retryProfile(out, r.status)) return;
+        const local = localFailureText(header(r, 'warning'));
         this.terminateJingle(out, {
           condition: sipToReason(r.status),
-          text: `${r.status} ${r.reason}`.trim(),
+          text: `${r.status} ${r.reason}`.trim() + (local !== undefined ? `: ${local}` : ''),
         });
         return this.end(out, sipToReason(r.status));
       }

@@ -134,6 +134,16 @@ export interface LimitsConfig {
   attemptsPerSecondPerSource: number;
 }
 
+export interface ConnectionsConfig {
+  /** Inbound connections open at once, in all, and from one source IP address; beyond: closed at once. */
+  max: number;
+  maxPerSource: number;
+  /** A connection with no SIP message either way for this long, and no live dialog, is closed. */
+  idleSeconds: number;
+  /** A message must be complete (headers and body) within this long of its first byte. */
+  messageTimeoutMs: number;
+}
+
 export interface GatewayConfig {
   xmpp: {
     /** The XMPP server's component endpoint (XEP-0114), `xmpp://host:port`. */
@@ -195,6 +205,8 @@ export interface GatewayConfig {
     keepalive: { intervalSeconds: number; timeoutSeconds: number };
     /** Largest SIP message accepted, in bytes (default 65536). */
     maxMessageBytes?: number;
+    /** TCP/TLS connections: caps on inbound ones, idle and per-message timeouts (docs/policy.md §Connections). */
+    connections: ConnectionsConfig;
   };
   calls: {
     /** How long to gather candidates before sending an INVITE without trickle. Default 200. */
@@ -370,6 +382,15 @@ const sipSchema = z
       })
       .prefault({}),
     maxMessageBytes: z.number().int().min(1024).max(65_535).optional(),
+    connections: z
+      .strictObject({
+        max: z.number().int().min(1).max(1_000_000).default(2000),
+        maxPerSource: z.number().int().min(1).max(1_000_000).default(50),
+        // At least 64·T1: a transaction must be able to finish on its connection (RFC 3261 §18).
+        idleSeconds: z.number().int().min(32).max(86_400).default(60),
+        messageTimeoutMs: z.number().int().min(1000).max(120_000).default(10_000),
+      })
+      .prefault({}),
   })
   .superRefine((sip, ctx) => {
     if (sip.tls === undefined && sip.listen.some((l) => l.startsWith('tls://'))) {

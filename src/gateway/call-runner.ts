@@ -16,6 +16,7 @@ import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog, Respond } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
 import type { SipRequest, SipResponse } from '../sip/types';
+import { header } from '../sip/headers';
 import type { SipUserAgent } from '../sip/user-agent';
 import type { JingleAnswer } from '../xmpp';
 import type { XmppLeg } from '../xmpp';
@@ -133,7 +134,10 @@ export class CallRunner {
           this.watchDialog(dialog);
           this.post({ kind: 'sip-answered', response: res });
         });
-        ci.on('failed', (res: SipResponse) => this.post({ kind: 'sip-failed', response: res }));
+        ci.on('failed', (res: SipResponse) => {
+          this.log.info('INVITE failed', { status: res.status, warning: header(res, 'warning') });
+          this.post({ kind: 'sip-failed', response: res });
+        });
         return;
       }
       case 'sip-cancel':

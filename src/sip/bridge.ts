@@ -200,22 +200,25 @@ export class TransactionBridge {
   /**
    * Sends a request through a new client transaction to the first of `targets`; a transport
    * failure (synthesized 503) moves on to the next (RFC 3263 §4.3). The top Via is ours.
-   * `branch` is given only by CANCEL, which reuses its INVITE's (§9.1).
+   * `via` is given only by CANCEL, which reuses its INVITE's (§9.1). A failure made up here (408,
+   * 503) says in its Warning what failed, and `note` (why these targets) after it.
    */
   request(
     req: SipRequest,
     targets: Flow[],
     onResponse: (res: SipResponse) => void,
-    opts: { via?: string } = {},
+    opts: { via?: string; note?: string } = {},
   ): ClientRequestHandle {
     let current: { flow: Flow; via: string; tx?: npmSip.NpmClientTransaction } | undefined;
     let done = false;
     const queue = [...targets];
+    let lastError: string | undefined;
+    const why = (text: string): string => (opts.note !== undefined ? `${text}; ${opts.note}` : text);
     const attempt = (): void => {
       const flow = queue.shift();
       if (!flow) {
         done = true;
-        onResponse(localFailure(req, 503, 'no reachable target'));
+        onResponse(localFailure(req, 503, why(lastError ?? 'no reachable target')));
         return;
       }
       const via = opts.via ?? this.viaFor(flow);
@@ -223,9 +226,10 @@ export class TransactionBridge {
       const npm = this.toNpm(out, true);
       this.viaOwner.set(npm.headers.via[0], out);
       let failedOver = false;
-      const onError = (): void => {
+      const onError = (e: Error): void => {
         if (failedOver || done) return;
         failedOver = true;
+        lastError = `${flow.transport} to ${formatHost(flow.address)}:${flow.port}: ${e.message}`;
         current?.tx?.message(npmSip.makeResponse(npm, 503));
       };
       current = { flow, via };
@@ -238,8 +242,14 @@ export class TransactionBridge {
           return;
         }
         if (res.status >= 200 && req.method !== 'INVITE') done = true;
-        if (!this.originals.has(rs)) made.add(res);
-        onResponse(res);
+        if (this.originals.has(rs)) onResponse(res);
+        else {
+          // Made up by the layer: Timer B/F (408) or the transport error above (503).
+          const text = res.status === 503 && lastError !== undefined ? lastError : 'no response (timeout)';
+          const local = withHeader(res, 'Warning', `399 - "${why(text).replace(/"/g, "'")}"`);
+          made.add(local);
+          onResponse(local);
+        }
       });
     };
     attempt();
@@ -254,8 +264,8 @@ export class TransactionBridge {
   }
 
   /** Sends a request with no transaction: the ACK for a 2xx (§13.2.2.4), a fresh branch. */
-  sendStateless(req: SipRequest, flow: Flow): void {
-    this.write(flow, withAddedHeader(withoutHeader(req, 'via'), 'Via', this.viaFor(flow), 'first'));
+  sendStateless(req: SipRequest, flow: Flow, onError?: (e: Error) => void): void {
+    this.write(flow, withAddedHeader(withoutHeader(req, 'via'), 'Via', this.viaFor(flow), 'first'), onError);
   }
 
   viaFor(flow: Flow): string {

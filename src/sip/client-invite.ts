@@ -23,6 +23,7 @@ import { header, headers, withHeader } from './headers';
 import { newCallId, newTag } from './ids';
 import { formatNameAddr } from './name-addr';
 import { parseSessionExpires } from './session-timer';
+import type { Flow } from './transport';
 import type { SipHeader, SipRequest, SipResponse } from './types';
 
 export interface InviteOptions {
@@ -94,6 +95,11 @@ export class ClientInvite extends EventEmitter {
 
   get state(): UacState {
     return this.fsm.state;
+  }
+
+  /** The flow the INVITE went out on (its current attempt). */
+  get flow(): Flow | undefined {
+    return this.handle?.flow();
   }
 
   /** Sends the INVITE (called by the user agent right after construction). */

@@ -29,6 +29,12 @@ export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): Us
       timeoutMs: sip.keepalive.timeoutSeconds * 1000,
     },
     maxMessageBytes: sip.maxMessageBytes,
+    connections: {
+      max: sip.connections.max,
+      maxPerSource: sip.connections.maxPerSource,
+      idleMs: sip.connections.idleSeconds * 1000,
+      messageTimeoutMs: sip.connections.messageTimeoutMs,
+    },
     logger,
     trunks: (sip.trunks ?? []).map((t) => ({
       name: t.name,

@@ -80,6 +80,8 @@ export interface DialogLike {
   handleRequest(tx: ServerTransaction): void;
   handleAck(req: SipRequest): boolean;
   handleStray2xx?(res: SipResponse): void;
+  /** The flow the dialog was set up on: its connection is kept while the dialog lives (reused). */
+  readonly flow?: Flow;
 }
 
 export const dialogKey = (callId: string, localTag: string, remoteTag: string): string =>

@@ -151,6 +151,10 @@ export class Dialog extends EventEmitter {
     return this.d.remoteTarget;
   }
 
+  get flow(): Flow | undefined {
+    return this.d.flow;
+  }
+
   get routeSet(): readonly string[] {
     return this.d.routeSet;
   }

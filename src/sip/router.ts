@@ -1,13 +1,16 @@
 /**
  * Where an outgoing request goes (RFC 3261 §8.1.2, §12.2.1.1; RFC 3263): the first Route if any,
  * else the Request-URI, resolved to flows we have a transport for; or the stream the dialog was
- * set up on, reused while it is open. Also which trunk's credentials answer a challenge.
+ * set up on, reused while it is open. A request too large for UDP goes over TCP (§18.1.1, see
+ * ./large-requests). Also which trunk's credentials answer a challenge.
  */
 import type { Logger } from 'winston';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from './bridge';
 import { targetIsSips, uriOf, type SendOptions } from './core';
 import type { DigestCredentials } from './digest';
-import { header, withHeader } from './headers';
+import { header, withAddedHeader, withHeader, withoutHeader } from './headers';
+import { planForSize, type SizePlan } from './large-requests';
+import { serializeSipMessage } from './message';
 import { resolveUri, type DnsResolver } from './resolver';
 import type { Flow, TransportName, TransportSet } from './transport';
 import type { SipRequest, SipResponse } from './types';
@@ -27,16 +30,28 @@ export class Router {
   send(req: SipRequest, onResponse: (res: SipResponse) => void, opts: SendOptions = {}): ClientRequestHandle {
     let inner: ClientRequestHandle | undefined;
     let aborted = false;
-    const go = (targets: Flow[]): void => {
+    const go = (targets: Flow[], udpForced = false): void => {
       if (aborted || this.isStopped()) return;
       let out = req;
       const first = targets[0];
       if (opts.fillContact && first) {
         // §8.1.1.8: the Contact is reachable over the transport (and family) the request uses, and
-        // SIPS when the target is.
+        // SIPS when the target is. Over the transport resolution chose, before §18.1.1 may move
+        // the request to TCP: it falls back to UDP when TCP is refused, and a peer without TCP
+        // must still reach our Contact.
         out = withHeader(req, 'Contact', this.contactFor(first, targetIsSips(req)));
       }
-      inner = this.bridge.request(out, targets, onResponse, { via: opts.via });
+      const plan = opts.flow
+        ? { ok: true as const, flows: targets }
+        : this.planForSize(out, targets, udpForced);
+      if (!plan.ok) {
+        this.logger.warn('request not sent', { method: req.method, why: plan.why });
+        onResponse(localFailure(req, 503, plan.why));
+        return;
+      }
+      if (plan.note !== undefined)
+        this.logger.debug('large request', { method: req.method, note: plan.note });
+      inner = this.bridge.request(out, plan.flows, onResponse, { via: opts.via, note: plan.note });
     };
     if (opts.flow) {
       go([opts.flow]);
@@ -62,7 +77,7 @@ export class Router {
           const usable = flows.filter((f) => available.includes(f.transport));
           if (usable.length === 0)
             onResponse(localFailure(req, 503, 'no route to the target (DNS or transport)'));
-          else go(usable);
+          else go(usable, isUdpForced(target.params.transport));
         },
         (e: Error) => onResponse(localFailure(req, 503, e.message)),
       );
@@ -89,7 +104,16 @@ export class Router {
       resolveUri(target, available, this.resolver).then(
         (flows) => {
           const f = flows.find((x) => available.includes(x.transport));
-          if (f && !this.isStopped()) this.bridge.sendStateless(ack, f);
+          if (!f || this.isStopped()) return;
+          // §18.1.1 for an ACK with a body too (a late offer's answer): TCP, UDP if refused.
+          const plan = this.planForSize(ack, [f], isUdpForced(target.params.transport));
+          if (!plan.ok) return this.logger.warn('ACK not sent', { why: plan.why });
+          const next = (rest: Flow[]): void => {
+            const [flow, ...more] = rest;
+            if (flow && !this.isStopped())
+              this.bridge.sendStateless(ack, flow, more.length > 0 ? () => next(more) : undefined);
+          };
+          next(plan.flows);
         },
         (e: Error) => this.logger.warn('ACK not sent', { error: e.message }),
       );
@@ -97,7 +121,24 @@ export class Router {
       this.logger.warn('ACK not sent', { error: (e as Error).message });
     }
   }
+
+  /** RFC 3261 §18.1.1 for `req` about to go to `targets`: its size with our Via, as sent over UDP. */
+  private planForSize(req: SipRequest, targets: Flow[], udpForced: boolean): SizePlan {
+    const udp = targets.find((f) => f.transport === 'UDP');
+    if (!udp) return { ok: true, flows: targets };
+    let bytes: number;
+    try {
+      const withVia = withAddedHeader(withoutHeader(req, 'via'), 'Via', this.bridge.viaFor(udp), 'first');
+      bytes = Buffer.byteLength(serializeSipMessage(withVia), 'utf8');
+    } catch {
+      return { ok: true, flows: targets }; // unserializable: the bridge reports it
+    }
+    return planForSize(bytes, targets, { tcp: this.transports.supports('TCP'), udpForced });
+  }
 }
+
+const isUdpForced = (t: string | true | undefined): boolean =>
+  typeof t === 'string' && t.toLowerCase() === 'udp';
 
 /** A trunk whose realm matches the challenge, else one whose host is the next hop's. */
 export function trunkCredentials(

@@ -14,6 +14,11 @@ export class StreamFramer {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Whether part of a message has arrived and the rest not yet (the slowloris deadline runs). */
+  get pending(): boolean {
+    return this.buf.length > 0;
+  }
+
   push(data: Buffer): Frame[] {
     if (this.broken) return [];
     this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);

@@ -7,12 +7,22 @@
  * Inbound bytes are size-checked, framed (streams) and parsed with our strict codec; a request
  * that fails to parse gets a stateless 400 (513 when too large), anything else is logged and
  * dropped. Nothing thrown in a socket handler escapes.
+ *
+ * Stream connections are bounded (docs/policy.md §Connections): inbound ones by a cap in all and
+ * per source address, every one by a deadline for each message (slowloris) and an idle timeout
+ * that spares a connection a live dialog or transaction uses ({@link TransportOptions.inUse}).
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Logger } from 'winston';
 import { isInputError } from '../errors';
+import {
+  ConnectionCaps,
+  DEFAULT_CONNECTION_LIMITS,
+  RefusalCounter,
+  type ConnectionLimits,
+} from './connection-caps';
 import { parseSipMessage } from './message';
 import { statelessReply } from './stateless';
 import { StreamFramer } from './stream-framer';
@@ -49,6 +59,14 @@ export interface TransportOptions {
   maxMessageBytes: number;
   logger: Logger;
   onMessage(msg: SipMessage, source: Flow): void;
+  /** Caps and timeouts of stream connections; default {@link DEFAULT_CONNECTION_LIMITS}. */
+  connections?: Partial<ConnectionLimits>;
+  /**
+   * Whether a live dialog or transaction uses this flow: its connection is then not closed for
+   * being idle (RFC 3261 §18: kept while transactions need it; and while the dialog set up on it
+   * lives, so that its requests reuse it in RFC 5923's spirit).
+   */
+  inUse?(flow: Flow): boolean;
 }
 
 interface Stream {
@@ -56,18 +74,38 @@ interface Stream {
   framer: StreamFramer;
   /** Transactions' error callbacks, each with the timer that forgets it after 64 s. */
   errorHandlers: Map<(e: Error) => void, NodeJS.Timeout>;
+  /** When a SIP message was last sent or received on it (keep-alive CRLFs do not count). */
+  lastActive: number;
+  idleTimer?: NodeJS.Timeout;
+  /** Runs while a message is partly received: its deadline. */
+  messageTimer?: NodeJS.Timeout;
 }
+
+/**
+ * Connections the gateway opens itself (to trunks, proxies) are few: the former fixed 10 minutes,
+ * but never cut while in use.
+ */
+const OUTBOUND_IDLE_MS = 10 * 60_000;
 
 const flowKey = (f: Flow): string => `${f.transport}|${f.address}|${f.port}`;
 const familyOf = (address: string): 4 | 6 => (net.isIPv6(address) ? 6 : 4);
 
 export class TransportSet {
   private readonly udp: Array<{ socket: dgram.Socket; bound: BoundSocket }> = [];
-  private readonly servers: Array<{ server: net.Server; bound: BoundSocket }> = [];
+  /** `server` emits the connections (a tls.Server for TLS); `listener` owns the listening socket. */
+  private readonly servers: Array<{ server: net.Server; listener: net.Server; bound: BoundSocket }> = [];
   private readonly streams = new Map<string, Stream>();
+  /** Inbound stream sockets counted by {@link caps} (TLS ones from before their handshake). */
+  private readonly inbound = new Set<net.Socket>();
+  private readonly limits: ConnectionLimits;
+  private readonly caps: ConnectionCaps;
+  private readonly refusals = new RefusalCounter(10_000);
   private closed = false;
 
-  private constructor(private readonly opts: TransportOptions) {}
+  private constructor(private readonly opts: TransportOptions) {
+    this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
+    this.caps = new ConnectionCaps(this.limits);
+  }
 
   static async open(listen: ListenSpec[], opts: TransportOptions): Promise<TransportSet> {
     const set = new TransportSet(opts);
@@ -119,16 +157,27 @@ export class TransportSet {
         address: socket.remoteAddress ?? '',
         port: socket.remotePort ?? 0,
       };
-      this.attach(socket, remote);
+      this.attach(socket, remote, true);
     };
-    let server: net.Server;
+    let tlsServer: tls.Server | undefined;
     if (spec.transport === 'TLS') {
       if (!this.opts.tls) throw new Error('TLS listen address without a certificate and key');
-      server = tls.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onConnection);
-      server.on('tlsClientError', (e) => this.opts.logger.info('TLS handshake failed', { error: e.message }));
-    } else {
-      server = net.createServer(onConnection);
+      // The handshake is bounded like a message (slowloris during the handshake).
+      tlsServer = tls.createServer(
+        { cert: this.opts.tls.cert, key: this.opts.tls.key, handshakeTimeout: this.limits.messageTimeoutMs },
+        onConnection,
+      );
+      tlsServer.on('tlsClientError', (e) =>
+        this.opts.logger.info('TLS handshake failed', { error: e.message }),
+      );
     }
+    // The caps are checked on the plain TCP connection, before any TLS work is done for it; an
+    // admitted one is handed to the TLS server (net.Server's 'connection' event).
+    const server = net.createServer((socket) => {
+      if (!this.admit(socket)) return;
+      if (tlsServer) tlsServer.emit('connection', socket);
+      else onConnection(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: spec.port, host: spec.address, ipv6Only: family === 6 }, () => {
@@ -139,27 +188,65 @@ export class TransportSet {
     server.on('error', (e) => this.opts.logger.warn('listen socket error', { error: e.message }));
     const a = server.address() as net.AddressInfo;
     this.servers.push({
-      server,
+      server: tlsServer ?? server,
+      listener: server,
       bound: { transport: spec.transport, address: a.address, port: a.port, family },
     });
   }
 
-  private attach(socket: net.Socket, remote: Flow): Stream {
+  /**
+   * Counts an inbound connection against `sip.connections.max` and `.maxPerSource`, or closes it
+   * at once; refusals are logged as a count at most once per 10 s, never once per connection.
+   */
+  private admit(socket: net.Socket): boolean {
+    const source = socket.remoteAddress ?? '';
+    const cap = this.closed ? 'max' : this.caps.admit(source);
+    if (cap !== undefined) {
+      socket.destroy();
+      const summary = this.refusals.refused(cap, source, Date.now());
+      if (summary !== undefined && !this.closed)
+        this.opts.logger.warn('inbound connections refused: sip.connections cap reached', {
+          byMax: summary.max,
+          byMaxPerSource: summary.maxPerSource,
+          lastSource: summary.last,
+          open: this.caps.size,
+          max: this.limits.max,
+          maxPerSource: this.limits.maxPerSource,
+        });
+      return false;
+    }
+    this.inbound.add(socket);
+    socket.once('close', () => {
+      this.inbound.delete(socket);
+      this.caps.release(source);
+    });
+    return true;
+  }
+
+  /** Inbound stream connections open now (counted against the caps). */
+  inboundConnections(): number {
+    return this.caps.size;
+  }
+
+  private attach(socket: net.Socket, remote: Flow, inbound = false): Stream {
     const stream: Stream = {
       socket,
       framer: new StreamFramer(this.opts.maxMessageBytes),
       errorHandlers: new Map(),
+      lastActive: Date.now(),
     };
     const key = flowKey(remote);
     this.streams.set(key, stream);
     socket.setNoDelay?.(true);
     socket.on('data', (data: Buffer) => {
       try {
-        for (const frame of stream.framer.push(data)) {
+        const frames = stream.framer.push(data);
+        for (const frame of frames) {
           if (frame.kind === 'message') this.onBytes(frame.bytes, remote, true);
           else this.reject(frame.bytes, remote, 400, frame.detail);
         }
         if (stream.framer.broken) socket.destroy();
+        else this.watchMessage(stream, remote, frames.length > 0);
       } catch (e) {
         this.opts.logger.error('stream handler failed', { error: (e as Error).message });
       }
@@ -173,9 +260,60 @@ export class TransportSet {
       // One listener per connection (not one per request sent) forgets every error callback.
       for (const t of stream.errorHandlers.values()) clearTimeout(t);
       stream.errorHandlers.clear();
+      clearTimeout(stream.idleTimer);
+      clearTimeout(stream.messageTimer);
     });
-    socket.setTimeout(10 * 60_000, () => socket.destroy());
+    this.watchIdle(stream, remote, inbound ? this.limits.idleMs : OUTBOUND_IDLE_MS);
     return stream;
+  }
+
+  /**
+   * The slowloris deadline: a message (headers and body) must be complete within
+   * `messageTimeoutMs` of its first byte, else the connection is closed. `completed`: a message
+   * ended in these bytes, so what is pending now is a new one, with a new deadline.
+   */
+  private watchMessage(stream: Stream, remote: Flow, completed: boolean): void {
+    if (completed) stream.lastActive = Date.now();
+    if (!stream.framer.pending) {
+      clearTimeout(stream.messageTimer);
+      stream.messageTimer = undefined;
+      return;
+    }
+    if (stream.messageTimer !== undefined && !completed) return;
+    clearTimeout(stream.messageTimer);
+    const ms = this.limits.messageTimeoutMs;
+    stream.messageTimer = setTimeout(() => {
+      this.opts.logger.debug('stream closed: message incomplete at its deadline', {
+        remote: flowKey(remote),
+        ms,
+      });
+      stream.socket.destroy();
+    }, ms);
+    stream.messageTimer.unref();
+  }
+
+  /**
+   * Closes the connection after `idleMs` with no SIP message either way (RFC 3261 §18: "kept open
+   * for some implementation-defined duration after the last message was sent or received"), unless
+   * {@link TransportOptions.inUse} says a dialog or transaction still uses it.
+   */
+  private watchIdle(stream: Stream, remote: Flow, idleMs: number): void {
+    const check = (): void => {
+      const quiet = Date.now() - stream.lastActive;
+      if (quiet < idleMs) {
+        stream.idleTimer = setTimeout(check, idleMs - quiet);
+      } else if (this.opts.inUse?.(remote) === true) {
+        stream.lastActive = Date.now();
+        stream.idleTimer = setTimeout(check, idleMs);
+      } else {
+        this.opts.logger.debug('stream closed: idle', { remote: flowKey(remote), ms: idleMs });
+        stream.socket.destroy();
+        return;
+      }
+      stream.idleTimer.unref();
+    };
+    stream.idleTimer = setTimeout(check, idleMs);
+    stream.idleTimer.unref();
   }
 
   private onBytes(data: Buffer, source: Flow, framed = false): void {
@@ -238,6 +376,7 @@ export class TransportSet {
       }
       if (stream.socket.destroyed) return fail(new Error('connection closed'));
       stream.socket.write(data);
+      stream.lastActive = Date.now();
     } catch (e) {
       fail(e as Error);
     }
@@ -273,9 +412,10 @@ export class TransportSet {
     this.closed = true;
     for (const s of this.streams.values()) s.socket.destroy();
     this.streams.clear();
+    for (const s of this.inbound) s.destroy(); // and those still in their TLS handshake
     await Promise.all([
       ...this.udp.map((u) => new Promise<void>((r) => u.socket.close(() => r()))),
-      ...this.servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))),
+      ...this.servers.map((s) => new Promise<void>((r) => s.listener.close(() => r()))),
     ]);
   }
 }

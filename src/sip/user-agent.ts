@@ -55,6 +55,7 @@ import { systemDns, type DnsResolver } from './resolver';
 import { Router, trunkCredentials } from './router';
 import { ServerInvite } from './server-invite';
 import { MIN_SE, uasSessionTimer } from './session-timer';
+import type { ConnectionLimits } from './connection-caps';
 import { TransportSet, type BoundSocket, type Flow, type ListenSpec, type TransportName } from './transport';
 import type { SipRequest, SipResponse } from './types';
 import { formatHost } from './uri';
@@ -87,6 +88,8 @@ export interface UserAgentOptions {
   outboundProxy?: string;
   logger?: Logger;
   maxMessageBytes?: number;
+  /** Caps and timeouts of TCP/TLS connections (docs/policy.md §Connections); defaults when absent. */
+  connections?: Partial<ConnectionLimits>;
   clock?: Clock;
   resolver?: DnsResolver;
   /**
@@ -156,6 +159,8 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       maxMessageBytes: o.maxMessageBytes ?? MAX_SIP_BYTES,
       logger: ua.logger,
       onMessage: (msg, source) => ua.bridge.receive(msg, source),
+      connections: o.connections,
+      inUse: (flow) => ua.flowInUse(flow),
     });
     ua.bridge = new TransactionBridge(
       ua.transports,
@@ -195,6 +200,25 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   liveDialogs(): number {
     return this.dialogs.size + this.serverInvites.size + this.clientInvites.size;
+  }
+
+  /** Inbound TCP/TLS connections open now (what `sip.connections.max` counts). */
+  inboundConnections(): number {
+    return this.transports.inboundConnections();
+  }
+
+  /**
+   * Whether a dialog, or an INVITE not yet final either way, uses `flow`: the transport keeps its
+   * connection however idle (RFC 3261 §18; the dialog's requests reuse it, RFC 5923 spirit).
+   * Asked once per idle period of a quiet connection, so a scan is cheap enough.
+   */
+  private flowInUse(flow: Flow): boolean {
+    const same = (f: Flow | undefined): boolean =>
+      f !== undefined && f.transport === flow.transport && f.address === flow.address && f.port === flow.port;
+    for (const d of this.dialogs.values()) if (same(d.flow)) return true;
+    for (const si of this.serverInvites.values()) if (same(si.source)) return true;
+    for (const ci of this.clientInvites) if (same(ci.flow)) return true;
+    return false;
   }
 
   registrations(): RegistrationState[] {

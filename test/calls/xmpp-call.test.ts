@@ -85,6 +85,27 @@ describe('XMPP → SIP call', () => {
     expect(registry.size).toBe(0);
   });
 
+  it("a failure our SIP stack made up (399 - Warning) gives its reason to the client, a peer's Warning does not", () => {
+    const local = { ...ringing, status: 503, reason: 'Service Unavailable' };
+    const why = 'TCP to 127.0.0.1:5090: connect ECONNREFUSED 127.0.0.1:5090; 70321 bytes: too large for UDP';
+    const a = invited();
+    const h = a.registry.handle(a.call, {
+      kind: 'sip-failed',
+      response: { ...local, headers: [...local.headers, { name: 'Warning', value: `399 - "${why}"` }] },
+    });
+    expect(one(h, 'send-jingle').jingle.reason).toEqual({
+      condition: 'general-error', // 503, as mapped in mappings/
+      text: `503 Service Unavailable: ${why}`,
+    });
+    const b = invited();
+    const remote = { name: 'Warning', value: '399 pbx.example.net "Trunk down"' };
+    const h2 = b.registry.handle(b.call, {
+      kind: 'sip-failed',
+      response: { ...local, headers: [...local.headers, remote] },
+    });
+    expect(one(h2, 'send-jingle').jingle.reason?.text).toBe('503 Service Unavailable');
+  });
+
   it('no answer → CANCEL and session-terminate <timeout/>', () => {
     const { registry, call } = invited();
     const h = registry.handle(call, { kind: 'timer', name: 'no-answer' });

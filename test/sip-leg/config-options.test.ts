@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config/config';
 import { userAgentOptions } from '../../src/sip/config-options';
+import { DEFAULT_CONNECTION_LIMITS } from '../../src/sip/connection-caps';
 
 const YAML = `
 xmpp: { service: 'xmpp://127.0.0.1:5347', domain: gw.localhost, secret: s }
@@ -47,6 +48,25 @@ test('trunks, registration, inbound auth and proxy are parsed and mapped', () =>
     maxMessageBytes: 8192,
     inboundAuth: { realm: 'gw.example.net', users: { pbx: 'secret1' } },
   });
+});
+
+test("sip.connections: the defaults are the transport's, and set values reach the UA in ms", () => {
+  expect(userAgentOptions(parseConfig(YAML, 'test.yaml').sip).connections).toEqual(DEFAULT_CONNECTION_LIMITS);
+  const set = YAML.replace(
+    'sessionExpires: 1800',
+    'sessionExpires: 1800\n  connections: { max: 10, maxPerSource: 2, idleSeconds: 40, messageTimeoutMs: 3000 }',
+  );
+  expect(userAgentOptions(parseConfig(set, 'test.yaml').sip).connections).toEqual({
+    max: 10,
+    maxPerSource: 2,
+    idleMs: 40_000,
+    messageTimeoutMs: 3000,
+  });
+  // Shorter than 64·T1 would cut transactions (RFC 3261 §18); unknown keys are refused.
+  expect(() => parseConfig(set.replace('idleSeconds: 40', 'idleSeconds: 5'), 't')).toThrow(
+    /sip.connections.idleSeconds/,
+  );
+  expect(() => parseConfig(set.replace('max: 10', 'mx: 10'), 't')).toThrow(/sip.connections/);
 });
 
 test('bad values name their path', () => {
