@@ -1,26 +1,54 @@
-/** `run`: starts the gateway with a config file (the default one shipped in config/ when none). */
-import { defaultConfig, loadConfig } from '../config/config';
+/**
+ * `run`: starts the gateway with a config file (the default one shipped in config/ when none).
+ * Signals (docs/operations.md): SIGHUP reloads routing, policy, limits and trunk credentials from
+ * the same file (an invalid file is refused and the running configuration stays); SIGTERM stops
+ * taking calls and lets live ones go on for `calls.drainSeconds` before ending them on both legs;
+ * SIGINT, or a second SIGTERM, ends them at once. Exit 0 once both legs are closed.
+ */
+import { defaultConfigFile, loadConfig } from '../config/config';
 import { Gateway } from '../gateway/gateway';
 
+const say = (line: string): void => {
+  process.stderr.write(`jingle-sip-gateway: ${line.split('\n')[0]}\n`);
+};
+
 export async function runGateway(file?: string): Promise<void> {
-  const config = file ? loadConfig(file) : defaultConfig();
+  const source = file ?? defaultConfigFile();
+  const config = loadConfig(source);
   const gateway = await Gateway.start(config);
-  let stopping = false;
+  let signals = 0;
   const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(
-      `jingle-sip-gateway: ${signal}, ending ${gateway.liveCalls()} call(s) and stopping\n`,
+    signals += 1;
+    const drainMs = signal === 'SIGTERM' && signals === 1 ? gateway.config.calls.drainSeconds * 1000 : 0;
+    say(
+      drainMs > 0
+        ? `${signal}: taking no new calls; ${gateway.liveCalls()} live call(s) may go on for ${drainMs / 1000} s`
+        : `${signal}, ending ${gateway.liveCalls()} call(s) and stopping`,
     );
-    gateway.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    // A second signal shortens the drain; the first call's promise settles the exit.
+    const stopped = gateway.stop({ drainMs });
+    if (signals === 1)
+      stopped.then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  const reload = (): void => {
+    try {
+      const needRestart = gateway.reload(loadConfig(source));
+      say(
+        `SIGHUP: reloaded ${source}` +
+          (needRestart.length > 0
+            ? `; these need a restart and were left as they run: ${needRestart.join(', ')}`
+            : ''),
+      );
+    } catch (e) {
+      say(`SIGHUP: ${source} refused, the running configuration stays: ${(e as Error).message}`);
+    }
   };
   // A carrier-grade gateway does not fall over on one stray promise: log it, keep serving.
-  process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`jingle-sip-gateway: unhandled rejection: ${String(reason).split('\n')[0]}\n`);
-  });
+  process.on('unhandledRejection', (reason) => say(`unhandled rejection: ${String(reason)}`));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', reload);
 }

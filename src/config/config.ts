@@ -213,6 +213,12 @@ export interface GatewayConfig {
     gatherWindowMs: number;
     /** An unanswered call ends after this long. Default 60. */
     noAnswerSeconds: number;
+    /**
+     * SIGTERM: how long live calls may go on while no new one is taken, before the rest are
+     * ended on both legs (docs/operations.md §Stopping). Default 30; SIGINT and a second signal
+     * end them at once.
+     */
+    drainSeconds: number;
   };
   policy: PolicyConfig;
   routing: RoutingConfig;
@@ -414,6 +420,7 @@ const configSchema = z
       .strictObject({
         gatherWindowMs: z.number().int().min(0).max(10_000).default(200),
         noAnswerSeconds: z.number().int().min(1).max(3600).default(60),
+        drainSeconds: z.number().min(0).max(3600).default(30),
       })
       .prefault({}),
     policy: z

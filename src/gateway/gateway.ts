@@ -24,6 +24,7 @@ import { mappings } from '../config/mappings';
 import { calleeDenial } from '../policy/callee';
 import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
+import { reloadConfig } from '../config/reload';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -36,24 +37,24 @@ export interface GatewayOptions {
 export class Gateway {
   readonly calls = new CallRegistry();
   private readonly runners = new Map<string, CallRunner>();
-  private readonly ctx: CallContext;
+  private ctx: CallContext;
   private stopping = false;
+  /** Past the drain: the legs are being closed, so losing the XMPP connection is expected. */
+  private closing = false;
+  private stopped?: Promise<void>;
   private readonly limits: CallLimits;
   private readonly logged = new Map<string, number>();
 
   private constructor(
-    readonly config: GatewayConfig,
+    private current: GatewayConfig,
     readonly xmpp: XmppLeg,
     readonly sip: SipUserAgent,
     private readonly log: Logger,
     readonly media?: MediaAnchor,
   ) {
+    const config = current;
     this.limits = new CallLimits(config.limits);
-    this.ctx = {
-      config,
-      address: addressContext(config),
-      log: (message, meta) => log.debug(message, meta),
-    };
+    this.ctx = this.contextFor(config);
     xmpp.setHandler({ onJingle: (iq) => this.onJingle(iq) });
     xmpp.on('jmi', (n: JmiNotice) => this.onJmi(n));
     xmpp.on('jmi-error', (n: { id: string; text?: string }) => {
@@ -61,7 +62,7 @@ export class Gateway {
       this.runners.get(n.id)?.post({ kind: 'jmi-bounced' });
     });
     xmpp.on('offline', (reason: unknown) => {
-      if (this.stopping) return; // stop() closes the connection itself
+      if (this.closing) return; // stop() closes the connection itself
       log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
       for (const r of [...this.runners.values()]) r.post({ kind: 'xmpp-down' });
     });
@@ -88,8 +89,37 @@ export class Gateway {
     return new Gateway(config, xmpp, sip, log, media);
   }
 
+  /** The running configuration (reloads replace its routing, policy, limits, trunk credentials). */
+  get config(): GatewayConfig {
+    return this.current;
+  }
+
   liveCalls(): number {
     return this.calls.size;
+  }
+
+  /** Stopping: no new call is taken; live ones end by themselves or when the drain time is up. */
+  get isDraining(): boolean {
+    return this.stopping;
+  }
+
+  private contextFor(config: GatewayConfig): CallContext {
+    return { config, address: addressContext(config), log: (message, meta) => this.log.debug(message, meta) };
+  }
+
+  /**
+   * A new configuration file (SIGHUP, docs/operations.md §Reload): routing, policy, limits and
+   * trunk credentials apply to the next call; live calls keep what they started with. Returns
+   * the keys that changed but need a restart (left as they run).
+   */
+  reload(next: GatewayConfig): string[] {
+    const { config, needRestart } = reloadConfig(this.current, next);
+    this.current = config;
+    this.ctx = this.contextFor(config);
+    this.limits.reconfigure(config.limits);
+    this.sip.updateTrunkCredentials(userAgentOptions(config.sip).trunks ?? []);
+    this.log.info('configuration reloaded', { needRestart });
+    return needRestart;
   }
 
   /** A call admitted under `limitKey` (docs/policy.md §Limits); the limit is freed when it ends. */
@@ -125,7 +155,7 @@ export class Gateway {
     if (iq.jingle.action !== 'session-initiate') {
       return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
     }
-    if (this.stopping) return { condition: 'service-unavailable', text: 'the gateway is shutting down' };
+    if (this.stopping) return { condition: 'resource-constraint', text: 'the gateway is shutting down' };
     const limitKey = `user:${bareJid(iq.from ?? '')}`;
     const refused = this.limits.admit(limitKey);
     if (refused) {
@@ -205,7 +235,11 @@ export class Gateway {
 
   private onInvite(inv: ServerInvite): void {
     if (this.stopping) {
-      inv.reject(503, 'Service Unavailable');
+      // RFC 3261 §21.5.4: the caller may try elsewhere at once (a restart takes seconds).
+      inv.reject(503, 'Service Unavailable', [
+        { name: 'Retry-After', value: '5' },
+        { name: 'Warning', value: `399 ${this.config.sip.host} "the gateway is shutting down"` },
+      ]);
       return;
     }
     const limitKey = `source:${inv.source.address}`;
@@ -244,10 +278,44 @@ export class Gateway {
     this.log.warn(message, { ...meta, why });
   }
 
-  /** Ends every call on both legs (BYE / CANCEL / final response, session-terminate), then closes. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Stops taking calls (503 / `resource-constraint`), lets live calls go on for up to `drainMs`,
+   * then ends the rest on both legs (BYE / CANCEL / final response, session-terminate) and
+   * closes both legs. A second call with a shorter drain cuts the wait short.
+   */
+  async stop(o: { drainMs?: number } = {}): Promise<void> {
     this.stopping = true;
+    const drainMs = o.drainMs ?? 0;
+    if (drainMs < (this.drainUntil ?? Infinity) - Date.now()) {
+      this.drainUntil = Date.now() + drainMs;
+      this.drainCut?.();
+    }
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private drainUntil?: number;
+  private drainCut?: () => void;
+
+  private async shutdown(): Promise<void> {
+    if (this.liveCalls() > 0 && (this.drainUntil ?? 0) > Date.now()) {
+      this.log.info('draining: no new calls; waiting for the live ones', {
+        calls: this.liveCalls(),
+        seconds: Math.round(((this.drainUntil ?? 0) - Date.now()) / 1000),
+      });
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (this.liveCalls() === 0 || Date.now() >= (this.drainUntil ?? 0)) done();
+        }, 100);
+        const done = (): void => {
+          clearInterval(poll);
+          this.drainCut = undefined;
+          resolve();
+        };
+        this.drainCut = done;
+      });
+    }
+    this.closing = true;
     for (const r of [...this.runners.values()]) r.post({ kind: 'shutdown' });
     // Let the last Jingle and SIP messages go out before the connections close.
     await new Promise((resolve) => setTimeout(resolve, 200));

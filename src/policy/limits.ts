@@ -41,14 +41,24 @@ export type Refusal = { why: string; retryAfter: number };
 export class CallLimits {
   private live = 0;
   private readonly liveBy = new Map<string, number>();
-  private readonly all: TokenBucket;
+  private all: TokenBucket;
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
-    private readonly cfg: LimitsConfig,
+    private cfg: LimitsConfig,
     private readonly now: () => number = Date.now,
   ) {
     this.all = new TokenBucket(cfg.attemptsPerSecond, 2 * cfg.attemptsPerSecond, now());
+  }
+
+  /**
+   * New limits (a reload): live calls stay counted against them; the rate buckets start again,
+   * full, at the new rates.
+   */
+  reconfigure(cfg: LimitsConfig): void {
+    this.cfg = cfg;
+    this.all = new TokenBucket(cfg.attemptsPerSecond, 2 * cfg.attemptsPerSecond, this.now());
+    this.buckets.clear();
   }
 
   /**

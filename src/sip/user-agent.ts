@@ -221,6 +221,18 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     return false;
   }
 
+  /**
+   * New trunk credentials (a reload): challenges answered from now on, registration refreshes
+   * included, use them. Trunks are matched by name; adding or removing one needs a restart.
+   */
+  updateTrunkCredentials(trunks: readonly TrunkOptions[]): void {
+    const byName = new Map(trunks.map((t) => [t.name, t]));
+    this.o.trunks = (this.o.trunks ?? []).map((t) => {
+      const n = byName.get(t.name);
+      return n === undefined ? t : { ...t, realm: n.realm, username: n.username, password: n.password };
+    });
+  }
+
   registrations(): RegistrationState[] {
     return this.regs.map((r) => r.state());
   }

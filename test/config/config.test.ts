@@ -48,7 +48,7 @@ describe('the configuration', () => {
         keepalive: { intervalSeconds: 30, timeoutSeconds: 32 },
         connections: { max: 2000, maxPerSource: 50, idleSeconds: 60, messageTimeoutMs: 10_000 },
       },
-      calls: { gatherWindowMs: 200, noAnswerSeconds: 60 },
+      calls: { gatherWindowMs: 200, noAnswerSeconds: 60, drainSeconds: 30 },
       policy: { sipHosts: [], allowNumbers: [], callers: [], sources: [] },
       routing: { inbound: [], unmatched: 'map', outbound: [] },
       limits: {
@@ -105,7 +105,7 @@ sip:
   fromStyle: direct
   userAgent: gw/1
   tls: { cert: cert.pem, key: key.pem }
-calls: { gatherWindowMs: 0, noAnswerSeconds: 30 }
+calls: { gatherWindowMs: 0, noAnswerSeconds: 30, drainSeconds: 5 }
 log: { level: debug }
 `,
       'test.yaml',
@@ -113,7 +113,7 @@ log: { level: debug }
     expect(c.sip.host).toBe('[2001:db8::1]');
     expect(c.sip.fromStyle).toBe('direct');
     expect(c.sip.tls).toEqual({ cert: 'cert.pem', key: 'key.pem' });
-    expect(c.calls).toEqual({ gatherWindowMs: 0, noAnswerSeconds: 30 });
+    expect(c.calls).toEqual({ gatherWindowMs: 0, noAnswerSeconds: 30, drainSeconds: 5 });
     expect(c.log.level).toBe('debug');
   });
 
