@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog, Respond } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
+import { sdpOf } from '../sip/body';
 import type { SipRequest, SipResponse } from '../sip/types';
 import type { SipUserAgent } from '../sip/user-agent';
 import type { JingleAnswer } from '../xmpp';
@@ -272,7 +273,7 @@ export class CallRunner {
       const reoffer = (req: SipRequest, respond: Respond): void => {
         const id = ++this.reofferSeq;
         this.reoffers.set(id, respond);
-        this.post({ kind: 'sip-reoffer', id, body: req.body });
+        this.post({ kind: 'sip-reoffer', id, body: sdpOf(req) });
       };
       dialog.on('reinvite', reoffer);
       dialog.on('update', reoffer);

@@ -34,13 +34,11 @@ import { systemClock, T1, T2, TIMER_64T1, type Clock, type TimerHandle } from '.
 import { ClientInvite, type InviteOptions } from './client-invite';
 import {
   ACCEPT,
-  ALLOW,
   dialogKey,
   makeResponse,
   optionsResponse,
   remoteTargetOf,
   tagOf,
-  unsupportedRequire,
   type DialogLike,
   type SendOptions,
   type UaCore,
@@ -50,6 +48,7 @@ import { InboundTrust } from './trust';
 import { header, headers } from './headers';
 import { MAX_SIP_BYTES } from './message';
 import { Registration, type RegistrationState } from './registration';
+import { inspectRequest } from './request-inspection';
 import { systemDns, type DnsResolver } from './resolver';
 import { Router, trunkCredentials } from './router';
 import { ServerInvite } from './server-invite';
@@ -138,7 +137,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.logger = o.logger ?? silentLogger();
     this.userAgent = o.userAgent;
     this.timing = { t1: T1, t2: T2, ackTimeoutMs: o.ackTimeoutMs ?? TIMER_64T1 };
-    this.trust = new InboundTrust(o.trusted, o.inboundAuth, () => this.clock.now(), this.logger);
+    this.trust = new InboundTrust(o.trusted, o.inboundAuth, this.clock, this.logger);
   }
 
   static async start(o: UserAgentOptions): Promise<SipUserAgent> {
@@ -340,6 +339,9 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     if (mf !== undefined && Number(mf) === 0 && req.method !== 'OPTIONS') {
       return tx.respond(makeResponse(req, 483)); // §16.3 / §8.2.x: Too Many Hops
     }
+    // §8.2.1–§8.2.3 (method, Request-URI scheme, Require, body, Accept), in and out of dialogs.
+    const refusal = inspectRequest(req);
+    if (refusal) return tx.respond(refusal);
     if (toTag !== undefined) {
       const d = this.dialogs.get(dialogKey(callId, toTag, fromTag));
       if (d) return d.handleRequest(tx);
@@ -361,20 +363,9 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       }
       case 'OPTIONS':
         return this.answerOptions(tx);
-      case 'BYE':
-      case 'INFO':
-      case 'UPDATE':
-      case 'PRACK':
-      case 'NOTIFY':
-      case 'REFER':
-        return tx.respond(makeResponse(req, 481));
-      case 'REGISTER':
-      case 'SUBSCRIBE':
-      case 'MESSAGE':
-      case 'PUBLISH':
-        return tx.respond(makeResponse(req, 405, { headers: [{ name: 'Allow', value: ALLOW }] }));
       default:
-        return tx.respond(makeResponse(req, 501, { headers: [{ name: 'Allow', value: ALLOW }] }));
+        // BYE, INFO, UPDATE, PRACK, NOTIFY, REFER outside a dialog (§12.2.2).
+        return tx.respond(makeResponse(req, 481));
     }
   }
 
@@ -389,13 +380,6 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   private onInvite(tx: ServerTransaction): void {
     const req = tx.request;
-    const unsupported = unsupportedRequire(req);
-    if (unsupported.length > 0) {
-      // §8.2.2.3 / RFC 3262 §3: we do not do PRACK; never ignore Require: 100rel.
-      return tx.respond(
-        makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }),
-      );
-    }
     const contacts = headers(req, 'contact');
     if (contacts.length !== 1 || !remoteTargetOf(contacts[0], req.uri).ok) {
       // §8.1.1.8: an INVITE has exactly one Contact, a SIP(S) URI; `Contact: *` is REGISTER-only.
@@ -485,6 +469,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.inflight.clear();
     for (const w of this.idleWaiters.splice(0)) w();
     this.bridge.destroy();
+    this.trust.stop();
     await this.transports.close();
     this.removeAllListeners('invite');
   }
