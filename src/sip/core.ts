@@ -9,6 +9,7 @@ import type { ClientRequestHandle, ServerTransaction } from './bridge';
 import type { Clock } from './clock';
 import type { DigestCredentials } from './digest';
 import { header, headers } from './headers';
+import { newTag } from './ids';
 import { parseNameAddr } from './name-addr';
 import { statusText } from './status-text';
 import type { Flow } from './transport';
@@ -147,6 +148,15 @@ export function makeResponse(req: SipRequest, status: number, o: ResponseOptions
   return { kind: 'response', status, reason: o.reason ?? statusText(status), headers: hs, body };
 }
 
+/** A final response refusing `req` outside any transaction state: §8.2.6.2 gives it a To tag. */
+export function refusal(
+  req: SipRequest,
+  status: number,
+  o: Omit<ResponseOptions, 'toTag'> = {},
+): SipResponse {
+  return makeResponse(req, status, { ...o, toTag: newTag() });
+}
+
 /** Record-Route values of a request, to copy into dialog-creating responses (§12.1.1). */
 export function recordRoute(req: SipRequest | SipResponse): string[] {
   return headers(req, 'record-route');
@@ -155,6 +165,7 @@ export function recordRoute(req: SipRequest | SipResponse): string[] {
 /** The 200 to an OPTIONS, in or out of a dialog (RFC 3261 §11.2): Allow, Accept, Supported. */
 export function optionsResponse(req: SipRequest, server: string): SipResponse {
   return makeResponse(req, 200, {
+    toTag: newTag(), // §8.2.6.2 (kept in a dialog, where To has ours)
     headers: [
       { name: 'Allow', value: ALLOW },
       { name: 'Accept', value: ACCEPT },

@@ -13,9 +13,8 @@
  *    406 (RFC 4475 §3.3.15): our 2xx would carry application/sdp.
  */
 import { SESSION_BODY_TYPES, sessionBody } from './body';
-import { ALLOW, makeResponse, SUPPORTED } from './core';
+import { ALLOW, refusal, SUPPORTED } from './core';
 import { headerKey, headers } from './headers';
-import { newTag } from './ids';
 import type { SipHeader, SipRequest, SipResponse } from './types';
 
 /** Methods taken (ALLOW, plus PRACK, answered 481/405 since we never send reliable provisionals). */
@@ -53,9 +52,9 @@ const warning = (text: string): SipHeader => ({
   value: `399 - "${text.replace(/["\\]/g, "'").slice(0, 160)}"`,
 });
 
-/** A refusal; §8.2.6.2: it carries a To tag (kept when the request had one). */
+/** §8.2.6.2: with a To tag (kept when the request had one). */
 const refuse = (req: SipRequest, status: number, hs: SipHeader[] = []): SipResponse =>
-  makeResponse(req, status, { toTag: newTag(), headers: hs });
+  refusal(req, status, { headers: hs });
 
 export function inspectRequest(req: SipRequest): SipResponse | undefined {
   if (!TAKEN.has(req.method))

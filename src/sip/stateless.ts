@@ -10,13 +10,15 @@ import { statusText } from './status-text';
 
 const COPIED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 const NEEDED = ['via', 'cseq'] as const;
+const REQUEST_LINE = /^[A-Za-z0-9.!%*_+`'~-]+ .* SIP\/[0-9]{1,5}\.[0-9]{1,5}[ \t]*$/i;
 const COMPACT: Record<string, string> = { v: 'via', f: 'from', t: 'to', i: 'call-id' };
 
 export function statelessReply(raw: Buffer, status: number, detail: string): string | undefined {
   const text = raw.subarray(0, 16384).toString('latin1');
   const lines = text.split(/\r?\n/);
   const first = lines[0] ?? '';
-  if (/^SIP\//i.test(first) || !/^[A-Za-z]+ \S+ SIP\/[0-9]{1,5}\.[0-9]{1,5}$/i.test(first)) return undefined;
+  // A request line, malformed ones included (LWS in the URI, extra SP: RFC 4475 §3.1.2.8-10).
+  if (/^SIP\//i.test(first) || !REQUEST_LINE.test(first)) return undefined;
   if (/^ACK /i.test(first)) return undefined; // §17.2.1: an ACK is never answered.
   const found: Record<string, string[]> = {};
   for (const line of lines.slice(1)) {

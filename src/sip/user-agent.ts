@@ -37,6 +37,7 @@ import {
   dialogKey,
   makeResponse,
   optionsResponse,
+  refusal,
   remoteTargetOf,
   tagOf,
   type DialogLike,
@@ -333,21 +334,21 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     const toTag = tagOf(header(req, 'to'));
     // While stopping, dialogs and transactions still being ended take their requests; new INVITEs don't.
     if (this.stopped || (this.stopping !== undefined && req.method === 'INVITE' && toTag === undefined))
-      return tx.respond(makeResponse(req, 503));
+      return tx.respond(refusal(req, 503));
     const fromTag = tagOf(header(req, 'from')) ?? '';
     const mf = header(req, 'max-forwards');
     if (mf !== undefined && Number(mf) === 0 && req.method !== 'OPTIONS') {
-      return tx.respond(makeResponse(req, 483)); // §16.3 / §8.2.x: Too Many Hops
+      return tx.respond(refusal(req, 483)); // §16.3 / §8.2.x: Too Many Hops
     }
     // §8.2.1–§8.2.3 (method, Request-URI scheme, Require, body, Accept), in and out of dialogs.
-    const refusal = inspectRequest(req);
-    if (refusal) return tx.respond(refusal);
+    const refused = inspectRequest(req);
+    if (refused) return tx.respond(refused);
     if (toTag !== undefined) {
       const d = this.dialogs.get(dialogKey(callId, toTag, fromTag));
       if (d) return d.handleRequest(tx);
       if (req.method === 'OPTIONS') return this.answerOptions(tx);
       // §12.2.2: a request for a dialog we don't know → 481.
-      return tx.respond(makeResponse(req, 481));
+      return tx.respond(refusal(req, 481));
     }
     switch (req.method) {
       case 'INVITE':
@@ -359,13 +360,13 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         // §9.2: the INVITE was answered but its server transaction lives on: 200, no effect.
         const done = this.finishedInvites.get(key);
         if (done) return tx.respond(makeResponse(req, 200, { toTag: done.tag }));
-        return tx.respond(makeResponse(req, 481));
+        return tx.respond(refusal(req, 481));
       }
       case 'OPTIONS':
         return this.answerOptions(tx);
       default:
         // BYE, INFO, UPDATE, PRACK, NOTIFY, REFER outside a dialog (§12.2.2).
-        return tx.respond(makeResponse(req, 481));
+        return tx.respond(refusal(req, 481));
     }
   }
 
@@ -383,12 +384,12 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     const contacts = headers(req, 'contact');
     if (contacts.length !== 1 || !remoteTargetOf(contacts[0], req.uri).ok) {
       // §8.1.1.8: an INVITE has exactly one Contact, a SIP(S) URI; `Contact: *` is REGISTER-only.
-      return tx.respond(makeResponse(req, 400, { reason: 'Bad Contact' }));
+      return tx.respond(refusal(req, 400, { reason: 'Bad Contact' }));
     }
     if (!this.trust.check(tx)) return;
     const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE);
     if (st.kind === 'too-small') {
-      return tx.respond(makeResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
+      return tx.respond(refusal(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
     }
     tx.respond(makeResponse(req, 100));
     const key = this.inviteKey(req);

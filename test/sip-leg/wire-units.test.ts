@@ -74,6 +74,14 @@ describe('statelessReply', () => {
     ]);
     expect(r).not.toMatch(/\r\n(From|To|Call-ID):/);
   });
+  test.each([
+    ['lwsruri', 'INVITE sip:user@example.com; lr SIP/2.0'],
+    ['lwsstart', 'INVITE  sip:user@example.com  SIP/2.0'],
+    ['trws', 'OPTIONS sip:remote-target@example.com SIP/2.0  '],
+  ])('a malformed request line (%s) is still answered', (_name, line) => {
+    const raw = Buffer.from(`${line}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 INVITE\r\n\r\n`);
+    expect(statelessReply(raw, 400, 'x')).toMatch(/^SIP\/2.0 400 Bad Request\r\n/);
+  });
   test('never answers an ACK, a response, or something without Via', () => {
     expect(statelessReply(Buffer.from('ACK sip:a@b SIP/2.0\r\nVia: x\r\n\r\n'), 400, 'x')).toBeUndefined();
     expect(statelessReply(Buffer.from('SIP/2.0 200 OK\r\n\r\n'), 400, 'x')).toBeUndefined();
