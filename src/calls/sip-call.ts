@@ -16,7 +16,7 @@
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
-import { header, parseNameAddr } from '../sip';
+import { header, parseNameAddr, sdpOf } from '../sip';
 import type { SipRequest } from '../sip/types';
 import { bareJid, sipCallerToJid } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
@@ -102,10 +102,12 @@ export class SipCall extends Call {
       ctx.config,
       ctx.address,
     );
-    if (request.body.trim() === '') {
+    // The SDP, or the SDP part of a multipart body (the SIP leg refused other bodies: 415).
+    const sdp = sdpOf(request);
+    if (sdp.trim() === '') {
       throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
     }
-    const offer = parseSdp(request.body);
+    const offer = parseSdp(sdp);
     // Anchored offers are translated once the anchor has rewritten them; this one must still
     // be expressible, or the INVITE is refused now with 488.
     const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });

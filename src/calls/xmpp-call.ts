@@ -22,7 +22,7 @@ import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
 import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
-import { header } from '../sip';
+import { header, sdpOf } from '../sip';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
@@ -200,7 +200,7 @@ export class XmppCall extends Call {
       case 'sip-provisional':
         return this.onProvisional(event.response.status, out);
       case 'sip-answered':
-        return this.onAnswered(event.response.body, out);
+        return this.onAnswered(sdpOf(event.response), out);
       case 'media-done':
       case 'media-failed':
         return this.onMedia(event, out);

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog, Respond } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
+import { sdpOf } from '../sip/body';
 import type { SipRequest, SipResponse } from '../sip/types';
 import { header } from '../sip/headers';
 import type { SipUserAgent } from '../sip/user-agent';
@@ -283,7 +284,7 @@ export class CallRunner {
       const reoffer = (req: SipRequest, respond: Respond): void => {
         const id = ++this.reofferSeq;
         this.reoffers.set(id, respond);
-        this.post({ kind: 'sip-reoffer', id, body: req.body });
+        this.post({ kind: 'sip-reoffer', id, body: sdpOf(req) });
       };
       dialog.on('reinvite', reoffer);
       dialog.on('update', reoffer);

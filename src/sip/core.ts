@@ -10,14 +10,16 @@ import type { Clock } from './clock';
 import type { DigestCredentials } from './digest';
 import type { ProbeTiming } from './dialog-probe';
 import { header, headers } from './headers';
+import { newTag } from './ids';
 import { parseNameAddr } from './name-addr';
 import { statusText } from './status-text';
 import type { Flow } from './transport';
 import type { SipHeader, SipRequest, SipResponse } from './types';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
+/** Every body type we take (RFC 3261 §20.1, §11.2): multipart only as a wrapper of SDP (src/sip/body.ts). */
 export const ACCEPT =
-  'application/sdp, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
+  'application/sdp, multipart/mixed, multipart/alternative, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
 /** Option tags we implement (RFC 3261 §19.2): none needs PRACK. `timer` is RFC 4028. */
 export const SUPPORTED = 'timer';
 
@@ -151,22 +153,24 @@ export function makeResponse(req: SipRequest, status: number, o: ResponseOptions
   return { kind: 'response', status, reason: o.reason ?? statusText(status), headers: hs, body };
 }
 
+/** A final response refusing `req` outside any transaction state: §8.2.6.2 gives it a To tag. */
+export function refusal(
+  req: SipRequest,
+  status: number,
+  o: Omit<ResponseOptions, 'toTag'> = {},
+): SipResponse {
+  return makeResponse(req, status, { ...o, toTag: newTag() });
+}
+
 /** Record-Route values of a request, to copy into dialog-creating responses (§12.1.1). */
 export function recordRoute(req: SipRequest | SipResponse): string[] {
   return headers(req, 'record-route');
 }
 
-/** The option tags in Require that we don't support (§8.2.2.3) → 420 with Unsupported. */
-export function unsupportedRequire(req: SipRequest): string[] {
-  const known = new Set(SUPPORTED.split(/\s*,\s*/));
-  return headers(req, 'require')
-    .map((t) => t.trim())
-    .filter((t) => !known.has(t.toLowerCase()));
-}
-
 /** The 200 to an OPTIONS, in or out of a dialog (RFC 3261 §11.2): Allow, Accept, Supported. */
 export function optionsResponse(req: SipRequest, server: string): SipResponse {
   return makeResponse(req, 200, {
+    toTag: newTag(), // §8.2.6.2 (kept in a dialog, where To has ours)
     headers: [
       { name: 'Allow', value: ALLOW },
       { name: 'Accept', value: ACCEPT },

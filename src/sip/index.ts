@@ -28,4 +28,5 @@ export {
 } from './reason-header';
 export { STATUS_TEXT, statusText } from './status-text';
 export { newCallId, newTag } from './ids';
+export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
 export { formatParams, parseParams, type Params } from './params';

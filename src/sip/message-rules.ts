@@ -63,7 +63,8 @@ export function validateMessage(msg: SipMessage): void {
   if (!isValidCallId(callId)) throw new InputError('sip', 'header Call-ID', 'invalid Call-ID');
   const cseq = parseCSeq(single('cseq', 'CSeq', true) as string);
   if (msg.kind === 'request' && cseq.method !== msg.method) {
-    // §8.2.2 / RFC 4475 §3.1.2.17-18: a mismatch is answered with 400 (or 501 for unknown methods).
+    // §8.2.2 / RFC 4475 §3.1.2.17-18: a mismatch gets a stateless 400 (§3.1.2.18 allows it for an
+    // unknown method too, where 501 would be its first choice).
     throw new InputError(
       'sip',
       'header CSeq',

@@ -4,7 +4,10 @@
  * Parsing is strict and total: any defect gives an InputError that names the start line, the
  * header or the body, never a raw exception. Header lines keep their order and the names as
  * received, with folding undone (LWS → one SP, §7.3.1) and compact forms expanded (§7.3.3).
- * Values of list headers stay as received; `headers()` splits them.
+ * Values of list headers stay as received; `headers()` splits them. The start line and headers
+ * must be UTF-8; a body need not be (RFC 3261 §7.4: any MIME type, binary parts of multipart
+ * bodies, RFC 4475 §3.1.1.11): one that is not is kept byte for byte, flagged `binaryBody`, and
+ * judged by whoever reads it (src/sip/body.ts).
  */
 import { InputError } from '../errors';
 import { findBadControl, hasWsp, isDigits, isToken, isWsp, trimLws } from './grammar';
@@ -28,11 +31,26 @@ function decodeUtf8(bytes: Uint8Array, where: string): string {
   }
 }
 
+const UNSUPPORTED_VERSION = 'unsupported SIP version';
+
+/** Whether a parse error is a well-formed but other SIP version: answered 505, not 400. */
+export function isUnsupportedVersion(e: InputError): boolean {
+  return e.domain === 'sip' && e.where === 'start line' && e.detail.startsWith(UNSUPPORTED_VERSION);
+}
+
+function tryUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return decodeUtf8(bytes, 'body');
+  } catch {
+    return undefined;
+  }
+}
+
 function checkVersion(version: string): void {
   if (version.toUpperCase() === SIP_VERSION) return;
-  // A well-formed other version deserves 505 rather than 400 (RFC 4475 §3.1.2.16).
+  // A well-formed other version deserves 505 rather than 400 (RFC 3261 §21.5.6, RFC 4475 §3.1.2.16).
   if (/^SIP\/[0-9]{1,5}\.[0-9]{1,5}$/i.test(version)) {
-    throw new InputError('sip', 'start line', `unsupported SIP version ${version} (505)`);
+    throw new InputError('sip', 'start line', `${UNSUPPORTED_VERSION} ${version} (505)`);
   }
   throw new InputError('sip', 'start line', `invalid SIP version "${version.slice(0, 20)}"`);
 }
@@ -168,11 +186,13 @@ export function parseSipMessage(input: string | Buffer): SipMessage {
     // RFC 3261 §18.3: octets past Content-Length in a datagram are discarded.
     bodyBytes = bodyBytes.subarray(0, n);
   }
-  const body = decodeUtf8(bodyBytes, 'body');
+  const text = tryUtf8(bodyBytes);
+  const body = text ?? bodyBytes.toString('latin1');
   const msg: SipMessage =
     first.kind === 'request'
       ? { kind: 'request', method: first.method, uri: first.uri, headers: hdrs, body }
       : { kind: 'response', status: first.status, reason: first.reason, headers: hdrs, body };
+  if (text === undefined) msg.binaryBody = true;
   validateMessage(msg);
   return msg;
 }
@@ -187,8 +207,11 @@ function checkLine(text: string, where: string): void {
  * Writes a message: CRLF line ends, headers in order, Content-Length recomputed in bytes and put
  * last (any existing one, compact or not, is dropped), an empty line, then the body. Values that
  * would break the framing (CR, LF, control characters) are refused, so a header cannot be injected.
+ * A received binary body cannot be written as text and is refused too (the gateway never
+ * forwards a body it received).
  */
 export function serializeSipMessage(msg: SipMessage): string {
+  if (msg.binaryBody) throw new InputError('sip', 'body', 'a binary body cannot be written as text');
   let startLine: string;
   if (msg.kind === 'request') {
     if (!isToken(msg.method)) throw new InputError('sip', 'start line', 'invalid method');

@@ -1,7 +1,9 @@
 /**
  * Framing of SIP over a byte stream (TCP, TLS): RFC 3261 §18.3 — a message ends after the empty
- * line plus Content-Length bytes; Content-Length is mandatory on streams. Leading CRLFs are
- * keep-alives (RFC 5626 §3.5.1) and are skipped. Pure: bytes in, whole messages out.
+ * line plus Content-Length bytes; Content-Length is mandatory on streams, and one that is missing,
+ * not a number or given twice breaks the framing for good (RFC 4475 §3.1.2.3, §3.3.9: the
+ * connection is closed). Leading CRLFs are keep-alives (RFC 5626 §3.5.1) and are skipped. Pure:
+ * bytes in, whole messages out.
  */
 export type Frame = { kind: 'message'; bytes: Buffer } | { kind: 'error'; detail: string; bytes: Buffer };
 
@@ -39,8 +41,14 @@ export class StreamFramer {
         break;
       }
       const head = this.buf.subarray(0, end).toString('latin1');
+      const lines = (head.match(/\r\n(?:content-length|l)[ \t]*:/gi) ?? []).length;
+      if (lines > 1) return this.fail(out, 'more than one Content-Length');
       const m = /\r\n(?:content-length|l)[ \t]*:[ \t]*([0-9]+)[ \t]*(?=\r\n|$)/i.exec(head);
-      if (!m) return this.fail(out, 'no Content-Length on a stream transport');
+      if (!m)
+        return this.fail(
+          out,
+          lines === 0 ? 'no Content-Length on a stream transport' : 'Content-Length is not a number',
+        );
       const length = Number(m[1]);
       const total = end + 4 + length;
       if (total > this.maxBytes) return this.fail(out, 'message larger than the size limit');

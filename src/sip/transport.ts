@@ -5,8 +5,9 @@
  * are bound); its transaction layer sends through {@link TransportSet.connection} instead.
  *
  * Inbound bytes are size-checked, framed (streams) and parsed with our strict codec; a request
- * that fails to parse gets a stateless 400 (513 when too large), anything else is logged and
- * dropped. Nothing thrown in a socket handler escapes.
+ * that fails to parse gets a stateless 400 (513 when too large, 505 for another SIP version),
+ * anything else is dropped; both are logged once per source per 10 s (src/sip/log-throttle.ts).
+ * Nothing thrown in a socket handler escapes.
  *
  * Stream connections are bounded (docs/policy.md §Connections): inbound ones by a cap in all and
  * per source address, every one by a deadline for each message (slowloris) and an idle timeout
@@ -23,7 +24,8 @@ import {
   RefusalCounter,
   type ConnectionLimits,
 } from './connection-caps';
-import { parseSipMessage } from './message';
+import { LogThrottle } from './log-throttle';
+import { isUnsupportedVersion, parseSipMessage } from './message';
 import { statelessReply } from './stateless';
 import { StreamFramer } from './stream-framer';
 import type { SipMessage } from './types';
@@ -328,7 +330,7 @@ export class TransportSet {
         msg = parseSipMessage(data);
       } catch (e) {
         if (!isInputError(e)) throw e;
-        this.reject(data, source, 400, e.message);
+        this.reject(data, source, isUnsupportedVersion(e) ? 505 : 400, e.message);
         return;
       }
       this.opts.onMessage(msg, source);
@@ -337,11 +339,17 @@ export class TransportSet {
     }
   }
 
+  /** Malformed messages are logged once per source address per 10 s, with a count (no log flood). */
+  private malformedLog?: LogThrottle;
+
   private reject(raw: Buffer, source: Flow, status: number, detail: string): void {
     const reply = statelessReply(raw, status, detail);
-    this.opts.logger.info('malformed SIP message', {
-      remote: flowKey(source),
-      detail,
+    this.malformedLog ??= new LogThrottle({
+      log: (address, count, latest) =>
+        this.opts.logger.warn('malformed SIP messages', { address, count, ...latest }),
+    });
+    this.malformedLog.hit(source.address, {
+      latest: `${source.transport} port ${source.port}: ${detail.slice(0, 200)}`,
       answered: reply === undefined ? 'dropped' : status,
     });
     if (reply !== undefined) this.send(source, reply);
@@ -410,6 +418,7 @@ export class TransportSet {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.malformedLog?.stop();
     for (const s of this.streams.values()) s.socket.destroy();
     this.streams.clear();
     for (const s of this.inbound) s.destroy(); // and those still in their TLS handshake

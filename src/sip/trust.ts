@@ -6,20 +6,33 @@
 import type { Logger } from 'winston';
 import { ipInCidrs } from '../config/net';
 import type { ServerTransaction } from './bridge';
+import type { Clock } from './clock';
 import { makeResponse } from './core';
 import { DigestServer } from './digest';
 import { header } from './headers';
+import { LogThrottle } from './log-throttle';
 
 export class InboundTrust {
   private readonly digest?: DigestServer;
+  /** One line per untrusted source per 10 s, with the count: a scan must not flood the log. */
+  private readonly refusals: LogThrottle;
 
   constructor(
     private readonly trusted: string[],
     private readonly auth: { realm: string; users: Record<string, string> } | undefined,
-    now: () => number,
-    private readonly logger: Logger,
+    clock: Clock,
+    logger: Logger,
   ) {
-    if (auth) this.digest = new DigestServer(auth.realm, now);
+    if (auth) this.digest = new DigestServer(auth.realm, () => clock.now());
+    this.refusals = new LogThrottle({
+      clock,
+      log: (source, count, latest) =>
+        logger.warn('INVITEs from an untrusted source refused', { source, count, ...latest }),
+    });
+  }
+
+  stop(): void {
+    this.refusals.stop();
   }
 
   /** True when the request may proceed; otherwise it has been answered (401 or 403). */
@@ -41,10 +54,7 @@ export class InboundTrust {
       );
       return false;
     }
-    this.logger.info('INVITE from an untrusted source refused', {
-      source: addr,
-      callId: header(req, 'call-id'),
-    });
+    this.refusals.hit(addr, { callId: header(req, 'call-id') });
     tx.respond(makeResponse(req, 403, { toTag: 'untrusted' }));
     return false;
   }

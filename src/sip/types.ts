@@ -13,6 +13,8 @@ export interface SipRequest {
   uri: string;
   headers: SipHeader[];
   body: string;
+  /** The received body is not valid UTF-8: `body` holds its bytes, one character each (latin1). */
+  binaryBody?: true;
 }
 
 export interface SipResponse {
@@ -21,6 +23,8 @@ export interface SipResponse {
   reason: string;
   headers: SipHeader[];
   body: string;
+  /** As {@link SipRequest.binaryBody}. */
+  binaryBody?: true;
 }
 
 export type SipMessage = SipRequest | SipResponse;

@@ -34,13 +34,12 @@ import { systemClock, T1, T2, TIMER_64T1, type Clock, type TimerHandle } from '.
 import { ClientInvite, type InviteOptions } from './client-invite';
 import {
   ACCEPT,
-  ALLOW,
   dialogKey,
   makeResponse,
   optionsResponse,
+  refusal,
   remoteTargetOf,
   tagOf,
-  unsupportedRequire,
   type DialogLike,
   type SendOptions,
   type UaCore,
@@ -51,6 +50,7 @@ import { InboundTrust } from './trust';
 import { header, headers } from './headers';
 import { MAX_SIP_BYTES } from './message';
 import { Registration, type RegistrationState } from './registration';
+import { inspectRequest } from './request-inspection';
 import { systemDns, type DnsResolver } from './resolver';
 import { Router, trunkCredentials } from './router';
 import { ServerInvite } from './server-invite';
@@ -149,7 +149,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.userAgent = o.userAgent;
     this.timing = { t1: T1, t2: T2, ackTimeoutMs: o.ackTimeoutMs ?? TIMER_64T1 };
     if (o.keepalive && o.keepalive.intervalMs > 0) this.keepalive = o.keepalive;
-    this.trust = new InboundTrust(o.trusted, o.inboundAuth, () => this.clock.now(), this.logger);
+    this.trust = new InboundTrust(o.trusted, o.inboundAuth, this.clock, this.logger);
   }
 
   static async start(o: UserAgentOptions): Promise<SipUserAgent> {
@@ -378,18 +378,21 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     const toTag = tagOf(header(req, 'to'));
     // While stopping, dialogs and transactions still being ended take their requests; new INVITEs don't.
     if (this.stopped || (this.stopping !== undefined && req.method === 'INVITE' && toTag === undefined))
-      return tx.respond(makeResponse(req, 503));
+      return tx.respond(refusal(req, 503));
     const fromTag = tagOf(header(req, 'from')) ?? '';
     const mf = header(req, 'max-forwards');
     if (mf !== undefined && Number(mf) === 0 && req.method !== 'OPTIONS') {
-      return tx.respond(makeResponse(req, 483)); // §16.3 / §8.2.x: Too Many Hops
+      return tx.respond(refusal(req, 483)); // §16.3 / §8.2.x: Too Many Hops
     }
+    // §8.2.1–§8.2.3 (method, Request-URI scheme, Require, body, Accept), in and out of dialogs.
+    const refused = inspectRequest(req);
+    if (refused) return tx.respond(refused);
     if (toTag !== undefined) {
       const d = this.dialogs.get(dialogKey(callId, toTag, fromTag));
       if (d) return d.handleRequest(tx);
       if (req.method === 'OPTIONS') return this.answerOptions(tx);
       // §12.2.2: a request for a dialog we don't know → 481.
-      return tx.respond(makeResponse(req, 481));
+      return tx.respond(refusal(req, 481));
     }
     switch (req.method) {
       case 'INVITE':
@@ -401,24 +404,13 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         // §9.2: the INVITE was answered but its server transaction lives on: 200, no effect.
         const done = this.finishedInvites.get(key);
         if (done) return tx.respond(makeResponse(req, 200, { toTag: done.tag }));
-        return tx.respond(makeResponse(req, 481));
+        return tx.respond(refusal(req, 481));
       }
       case 'OPTIONS':
         return this.answerOptions(tx);
-      case 'BYE':
-      case 'INFO':
-      case 'UPDATE':
-      case 'PRACK':
-      case 'NOTIFY':
-      case 'REFER':
-        return tx.respond(makeResponse(req, 481));
-      case 'REGISTER':
-      case 'SUBSCRIBE':
-      case 'MESSAGE':
-      case 'PUBLISH':
-        return tx.respond(makeResponse(req, 405, { headers: [{ name: 'Allow', value: ALLOW }] }));
       default:
-        return tx.respond(makeResponse(req, 501, { headers: [{ name: 'Allow', value: ALLOW }] }));
+        // BYE, INFO, UPDATE, PRACK, NOTIFY, REFER outside a dialog (§12.2.2).
+        return tx.respond(refusal(req, 481));
     }
   }
 
@@ -433,22 +425,15 @@ export class SipUserAgent extends EventEmitter implements UaCore {
 
   private onInvite(tx: ServerTransaction): void {
     const req = tx.request;
-    const unsupported = unsupportedRequire(req);
-    if (unsupported.length > 0) {
-      // §8.2.2.3 / RFC 3262 §3: we do not do PRACK; never ignore Require: 100rel.
-      return tx.respond(
-        makeResponse(req, 420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] }),
-      );
-    }
     const contacts = headers(req, 'contact');
     if (contacts.length !== 1 || !remoteTargetOf(contacts[0], req.uri).ok) {
       // §8.1.1.8: an INVITE has exactly one Contact, a SIP(S) URI; `Contact: *` is REGISTER-only.
-      return tx.respond(makeResponse(req, 400, { reason: 'Bad Contact' }));
+      return tx.respond(refusal(req, 400, { reason: 'Bad Contact' }));
     }
     if (!this.trust.check(tx)) return;
     const st = uasSessionTimer(req, this.o.minSe ?? MIN_SE, this.o.sessionExpires ?? 0);
     if (st.kind === 'too-small') {
-      return tx.respond(makeResponse(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
+      return tx.respond(refusal(req, 422, { headers: [{ name: 'Min-SE', value: String(st.minSe) }] }));
     }
     tx.respond(makeResponse(req, 100));
     const key = this.inviteKey(req);
@@ -529,6 +514,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
     this.inflight.clear();
     for (const w of this.idleWaiters.splice(0)) w();
     this.bridge.destroy();
+    this.trust.stop();
     await this.transports.close();
     this.removeAllListeners('invite');
   }

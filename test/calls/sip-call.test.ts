@@ -147,6 +147,26 @@ describe('SIP → XMPP call', () => {
     expect(e).toMatchObject({ condition: 'item-not-found', jingleCondition: 'unknown-session' });
   });
 
+  it('a multipart/mixed INVITE (RFC 5621): the offer is its application/sdp part, a binary part beside it is ignored', () => {
+    const plain = parseSipMessage(read('captured/baresip-1.0.0-invite-plain.sip')) as SipRequest;
+    const body = Buffer.concat([
+      Buffer.from('--b1\r\nContent-Type: application/octet-stream\r\n\r\n'),
+      Buffer.from([0x00, 0xff, 0x80, 0x0d]),
+      Buffer.from(`\r\n--b1\r\nContent-Type: application/sdp\r\n\r\n${plain.body}\r\n--b1--\r\n`),
+    ]);
+    const head = read('captured/baresip-1.0.0-invite-plain.sip')
+      .split('\r\n\r\n')[0]!
+      .replace(/Content-Type: *application\/sdp/i, 'Content-Type: multipart/mixed;boundary=b1')
+      .replace(/Content-Length: *\d+/, `Content-Length: ${body.length}`);
+    const request = parseSipMessage(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body])) as SipRequest;
+    expect(request.binaryBody).toBe(true);
+    const { call, effects } = SipCall.start(request, 'sid3', context());
+    expect(call).toBeDefined();
+    expect(kinds(effects)).toBe('send-jmi, timer-start');
+    const same = SipCall.start(plain, 'sid4', context());
+    expect(call!.callee).toBe(same.call!.callee);
+  });
+
   it('an offer that cannot be read → 488 with a Warning, and no call', () => {
     const bad = parseSipMessage(
       read('captured/baresip-1.0.0-invite-plain.sip').replace('m=audio', 'm=audio x'),

@@ -28,6 +28,8 @@ export const ALICE: [string, string] = ['alice', 'alicepass'];
 export interface WorldOptions {
   /** XMPP users to register: [user, password]. */
   users?: Array<[string, string]>;
+  /** Listen on TCP too, on the same port as UDP (`sipPort`). */
+  sipTcp?: boolean;
   /** `sip.outbound` port (a SIPp UAS or a proxy); default: a fresh free port. */
   outboundPort?: number;
   gatherWindowMs?: number;
@@ -56,7 +58,7 @@ export interface WorldOptions {
 export interface World {
   prosody: ProsodyServer;
   gateway: Gateway;
-  /** The gateway's SIP port (UDP, 127.0.0.1). */
+  /** The gateway's SIP port (UDP, and TCP with `sipTcp`; 127.0.0.1). */
   sipPort: number;
   /** Where XMPP-originated calls go (`sip.outbound`). */
   outboundPort: number;
@@ -100,7 +102,7 @@ xmpp:
   reconnect: { initialDelayMs: 100, maxDelayMs: 1000 }
   iqTimeoutSeconds: 3
 sip:
-  listen: [ "udp://127.0.0.1:${sipPort}" ]
+  listen: [ "udp://127.0.0.1:${sipPort}"${o.sipTcp ? `, "tcp://127.0.0.1:${sipPort}"` : ''} ]
   outbound: sip:127.0.0.1:${outboundPort}
   trusted: [ "127.0.0.0/8" ]
   keepalive: ${o.keepaliveYaml ?? '{ intervalSeconds: 0 }'}

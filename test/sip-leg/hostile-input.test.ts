@@ -1,10 +1,16 @@
 /**
  * Bad input at the edge (issue 3): garbage, malformed and oversized messages over UDP and TCP get
- * a stateless 400/513 when answerable, are dropped otherwise, and never crash the UA.
+ * a stateless 400/513 when answerable, are dropped otherwise, and never crash the UA; the RFC 3261
+ * §8.2 checks (415, 420) also refuse in-dialog requests without touching the dialog (issue 10).
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { cleanUp, startUa } from './helpers';
+import { header } from '../../src/sip/headers';
+import { parseSipMessage, serializeSipMessage } from '../../src/sip/message';
+import type { ServerInvite } from '../../src/sip/server-invite';
+import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../../src/sip/types';
+import { waitFor } from '../support/processes';
+import { cleanUp, SDP, startUa } from './helpers';
 
 afterEach(cleanUp);
 
@@ -81,4 +87,85 @@ test('TCP: a message without Content-Length gets 400 and the connection is close
     });
   });
   expect(ok).toMatch(/^SIP\/2.0 200 OK/);
+});
+
+/** A scripted UDP peer: parses what it gets, sends our codec's text. */
+async function scriptedPeer(): Promise<{
+  port: number;
+  got: SipMessage[];
+  send(m: SipMessage, to: number): void;
+  close(): void;
+}> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const got: SipMessage[] = [];
+  s.on('message', (b) => got.push(parseSipMessage(b)));
+  return {
+    port: s.address().port,
+    got,
+    send: (m, to) => s.send(serializeSipMessage(m), to, '127.0.0.1'),
+    close: () => s.close(),
+  };
+}
+
+test('in a dialog, a re-INVITE with a body we do not take gets 415 and an INFO with an unknown Require 420; the dialog lives on (RFC 3261 §8.2.2.3, §8.2.3)', async () => {
+  const t = await startUa();
+  const peer = await scriptedPeer();
+  t.ua.on('invite', (inv: ServerInvite) => inv.accept(SDP));
+  const at = `127.0.0.1:${peer.port}`;
+  const base = (method: string, seq: number, to: string, extra: SipHeader[] = [], body = ''): SipRequest => ({
+    kind: 'request',
+    method,
+    uri: `sip:gw@127.0.0.1:${t.port()}`,
+    headers: [
+      { name: 'Via', value: `SIP/2.0/UDP ${at};branch=z9hG4bKdlg${method}${seq}` },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: `<sip:peer@${at}>;tag=p1` },
+      { name: 'To', value: to },
+      { name: 'Call-ID', value: 'in-dialog-checks' },
+      { name: 'CSeq', value: `${seq} ${method}` },
+      { name: 'Contact', value: `<sip:peer@${at}>` },
+      ...extra,
+    ],
+    body,
+  });
+  const answer = async (seq: number, method: string): Promise<SipResponse> => {
+    await waitFor(
+      () =>
+        peer.got.some(
+          (m) => m.kind === 'response' && m.status >= 200 && header(m, 'cseq') === `${seq} ${method}`,
+        ),
+      3000,
+      `the answer to ${method}`,
+    );
+    return peer.got.find(
+      (m) => m.kind === 'response' && m.status >= 200 && header(m, 'cseq') === `${seq} ${method}`,
+    ) as SipResponse;
+  };
+  const sdp: SipHeader[] = [{ name: 'Content-Type', value: 'application/sdp' }];
+  const invite = base('INVITE', 1, `<sip:gw@127.0.0.1:${t.port()}>`, sdp, SDP);
+  peer.send(invite, t.port());
+  const ok = await answer(1, 'INVITE');
+  expect(ok.status).toBe(200);
+  const to = header(ok, 'to') as string;
+  peer.send(
+    { ...base('ACK', 1, to), headers: base('ACK', 1, to).headers.filter((h) => h.name !== 'Contact') },
+    t.port(),
+  );
+
+  peer.send(base('INVITE', 2, to, [{ name: 'Content-Type', value: 'text/plain' }], 'hello'), t.port());
+  const r415 = await answer(2, 'INVITE');
+  expect(r415.status).toBe(415);
+  expect(r415.headers.find((h) => h.name === 'Accept')?.value).toBe(
+    'application/sdp, multipart/mixed, multipart/alternative',
+  );
+  peer.send(base('ACK', 2, to), t.port());
+  peer.send(base('INFO', 3, to, [{ name: 'Require', value: 'nothingSupportsThis' }]), t.port());
+  const r420 = await answer(3, 'INFO');
+  expect([r420.status, header(r420, 'unsupported')]).toEqual([420, 'nothingSupportsThis']);
+  expect(t.ua.liveDialogs()).toBe(1);
+  peer.send(base('BYE', 4, to), t.port());
+  expect((await answer(4, 'BYE')).status).toBe(200);
+  await waitFor(() => t.ua.liveDialogs() === 0, 2000, 'the dialog to end');
+  peer.close();
 });

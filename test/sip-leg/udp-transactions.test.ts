@@ -127,7 +127,7 @@ test('OPTIONS → 200 with Allow; BYE for an unknown dialog → 481; a malformed
   const t = await startUa();
   const sipp = await sippCalling(t, 'uac-misc.xml');
   await sippPassed(sipp);
-  expect(t.log.some((l) => l.message === 'malformed SIP message' && l.meta.answered === 400)).toBe(true);
+  expect(t.log.some((l) => l.message === 'malformed SIP messages' && l.meta.answered === 400)).toBe(true);
   expect(t.ua.liveDialogs()).toBe(0);
 });
 

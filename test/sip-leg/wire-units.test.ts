@@ -31,6 +31,17 @@ describe('StreamFramer (RFC 3261 §18.3)', () => {
       detail: /size limit/,
     });
   });
+
+  test('two Content-Lengths or a negative one break the stream (RFC 4475 §3.3.9, §3.1.2.3)', () => {
+    const two = new StreamFramer(65536);
+    const out = two.push(Buffer.from(msg('hello').replace('\r\n\r\n', '\r\nl: 2\r\n\r\n')));
+    expect(out).toMatchObject([{ kind: 'error', detail: 'more than one Content-Length' }]);
+    expect(two.broken).toBe(true);
+    const negative = new StreamFramer(65536);
+    expect(
+      negative.push(Buffer.from(msg().replace('Content-Length: 0', 'Content-Length: -999'))),
+    ).toMatchObject([{ kind: 'error', detail: 'Content-Length is not a number' }]);
+  });
 });
 
 describe('statelessReply', () => {
@@ -43,10 +54,39 @@ describe('statelessReply', () => {
     expect(r).toMatch(/\r\nTo: <sip:a@b>;tag=\w+\r\n/);
     expect(r).toMatch(/\r\nWarning: 399 - "header CSeq: 'bad'"\r\n/);
   });
+  test('another SIP version gets its 505 (RFC 4475 §3.1.2.16), in SIP/2.0', () => {
+    const raw = Buffer.from(
+      'OPTIONS sip:a@b SIP/7.0\r\nVia: SIP/7.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n\r\n',
+    );
+    expect(statelessReply(raw, 505, 'unsupported SIP version SIP/7.0')).toMatch(
+      /^SIP\/2.0 505 Version Not Supported\r\nVia: SIP\/7.0\/UDP h;branch=z9hG4bK1\r\n/,
+    );
+  });
+  test('a request without From, To or Call-ID still gets its 400 by Via and CSeq (RFC 4475 §3.3.1)', () => {
+    const raw = Buffer.from(
+      'INVITE sip:a@b SIP/2.0\r\nCSeq: 193942 INVITE\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n',
+    );
+    const r = statelessReply(raw, 400, 'header To: missing') as string;
+    expect(r.split('\r\n').slice(0, 3)).toEqual([
+      'SIP/2.0 400 Bad Request',
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+      'CSeq: 193942 INVITE',
+    ]);
+    expect(r).not.toMatch(/\r\n(From|To|Call-ID):/);
+  });
+  test.each([
+    ['lwsruri', 'INVITE sip:user@example.com; lr SIP/2.0'],
+    ['lwsstart', 'INVITE  sip:user@example.com  SIP/2.0'],
+    ['trws', 'OPTIONS sip:remote-target@example.com SIP/2.0  '],
+  ])('a malformed request line (%s) is still answered', (_name, line) => {
+    const raw = Buffer.from(`${line}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 INVITE\r\n\r\n`);
+    expect(statelessReply(raw, 400, 'x')).toMatch(/^SIP\/2.0 400 Bad Request\r\n/);
+  });
   test('never answers an ACK, a response, or something without Via', () => {
     expect(statelessReply(Buffer.from('ACK sip:a@b SIP/2.0\r\nVia: x\r\n\r\n'), 400, 'x')).toBeUndefined();
     expect(statelessReply(Buffer.from('SIP/2.0 200 OK\r\n\r\n'), 400, 'x')).toBeUndefined();
     expect(statelessReply(Buffer.from('INVITE sip:a@b SIP/2.0\r\nTo: a\r\n\r\n'), 400, 'x')).toBeUndefined();
+    expect(statelessReply(Buffer.from('INVITE sip:a@b SIP/2.0\r\nVia: x\r\n\r\n'), 400, 'x')).toBeUndefined();
     expect(statelessReply(Buffer.from('\x00\x01garbage'), 400, 'x')).toBeUndefined();
   });
 });

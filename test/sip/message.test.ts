@@ -142,9 +142,13 @@ describe('Content-Length', () => {
     expect(msg.body).toBe('hi ☃');
     expect(serializeSipMessage(msg)).toContain('Content-Length: 6\r\n\r\nhi ☃');
   });
-  it('rejects a cut in the middle of a UTF-8 character', () => {
-    expect(() => parseSipMessage(base('2', 'é'))).not.toThrow();
-    expect(() => parseSipMessage(base('1', 'é'))).toThrow('sip: body: not valid UTF-8');
+  it('keeps a body that is not UTF-8 byte for byte, flagged binary, and will not write it as text', () => {
+    expect(parseSipMessage(base('2', 'é'))).not.toHaveProperty('binaryBody');
+    // A cut in the middle of a UTF-8 character: one byte, 0xC3.
+    const cut = parseSipMessage(base('1', 'é'));
+    expect(cut.binaryBody).toBe(true);
+    expect(Buffer.from(cut.body, 'latin1')).toEqual(Buffer.from([0xc3]));
+    expect(() => serializeSipMessage(cut)).toThrow('sip: body: a binary body cannot be written as text');
   });
   it('serialization replaces any Content-Length, compact or not, and puts it last', () => {
     const msg = parseSipMessage(base('5', 'hello'));

@@ -1,7 +1,7 @@
 /**
  * RFC 4475 torture messages (fixtures in test/fixtures/torture, see its README).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isInputError } from '../../src/errors';
 import {
@@ -14,7 +14,9 @@ import {
   parseSipMessage,
   parseSipUri,
   parseVia,
+  sdpOf,
   serializeSipMessage,
+  sessionBody,
   type SipMessage,
   type SipRequest,
   type SipResponse,
@@ -37,9 +39,14 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
     'dblreq',
     'semiuri',
     'transports',
-    'mpart01',
     'unreason',
     'noreason',
+    // §3.3 and §3.4 messages that are well formed and meant to be processed
+    'zeromf',
+    'cparam01',
+    'cparam02',
+    'regescrt',
+    'inv2543',
   ];
   it.each(names)('%s parses, and its serialization parses to the same message', (name) => {
     const msg = valid(name);
@@ -135,6 +142,43 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
     ]);
   });
 
+  it('mpart01: a multipart body with a binary part is kept byte for byte; there is no SDP part', () => {
+    const raw = load('valid', 'mpart01');
+    const m = valid('mpart01') as SipRequest;
+    expect(m.method).toBe('MESSAGE');
+    expect(m.binaryBody).toBe(true);
+    expect(Buffer.from(m.body, 'latin1')).toEqual(raw.subarray(raw.length - 553));
+    // RFC 5621: a text/plain and an application/octet-stream part; neither is a session description.
+    expect(sessionBody(m)).toEqual({
+      kind: 'unsupported',
+      why: 'multipart/mixed without an application/sdp part',
+    });
+    expect(sdpOf(m)).toBe('');
+  });
+
+  it('inv2543 (§3.4.1): no branch, no From tag, no Content-Length (the rest of the datagram), no Max-Forwards', () => {
+    const m = valid('inv2543') as SipRequest;
+    expect(parseVia(header(m, 'Via')!).params.branch).toBeUndefined();
+    expect(parseNameAddr(header(m, 'From')!).params.tag).toBeUndefined();
+    expect(header(m, 'Content-Length')).toBeUndefined();
+    expect(header(m, 'Max-Forwards')).toBeUndefined();
+    expect(m.body.endsWith('m=audio 49217 RTP/AVP 0\r\n')).toBe(true);
+  });
+
+  it('cparam01/cparam02 (§3.3.12-13): the parameter belongs to the Contact, or to its URI', () => {
+    expect(parseNameAddr(header(valid('cparam01'), 'Contact')!)).toMatchObject({
+      uri: 'sip:+19725552222@gw1.example.net',
+      params: { unknownparam: true },
+    });
+    expect(parseSipUri(parseNameAddr(header(valid('cparam02'), 'Contact')!).uri).params).toEqual({
+      unknownparam: true,
+    });
+    expect(parseSipUri(parseNameAddr(header(valid('regescrt'), 'Contact')!).uri).headers).toEqual({
+      Route: '%3Csip:sip.example.com%3E',
+    });
+    expect(header(valid('zeromf'), 'Max-Forwards')).toBe('0');
+  });
+
   it('dblreq: octets past Content-Length in a datagram are dropped (RFC 3261 §18.3)', () => {
     const m = valid('dblreq') as SipRequest;
     expect(m.method).toBe('REGISTER');
@@ -190,20 +234,58 @@ describe('RFC 4475 invalid messages rejected by the codec', () => {
 });
 
 describe('RFC 4475 invalid messages accepted at this layer', () => {
+  it('unkscm, novelsc (§3.3.2-3): any absoluteURI parses; the user agent answers 416', () => {
+    expect((parseSipMessage(load('invalid', 'unkscm')) as SipRequest).uri).toBe(
+      'nobodyKnowsThisScheme:totallyopaquecontent',
+    );
+    expect((parseSipMessage(load('invalid', 'novelsc')) as SipRequest).uri).toBe(
+      'soap.beep://192.0.2.103:3002',
+    );
+  });
+  it('unksm2 (§3.3.4): other schemes in To, From and Contact parse', () => {
+    const m = parseSipMessage(load('invalid', 'unksm2'));
+    expect(
+      [header(m, 'To'), header(m, 'From'), header(m, 'Contact')].map((v) => parseNameAddr(v!).uri),
+    ).toEqual(['isbn:2983792873', 'http://www.example.com', 'name:John_Smith']);
+  });
+  it('invut, sdp01 (§3.3.6, §3.3.15): an unknown body type, an Accept without SDP: the user agent answers', () => {
+    const invut = parseSipMessage(load('invalid', 'invut'));
+    expect(sessionBody(invut)).toEqual({
+      kind: 'unsupported',
+      why: 'Content-Type application/unknownformat',
+    });
+    const sdp01 = parseSipMessage(load('invalid', 'sdp01'));
+    expect(headers(sdp01, 'Accept')).toEqual(['text/nobodyKnowsThis']);
+    expect(sessionBody(sdp01).kind).toBe('sdp');
+  });
+  it('regaut01 (§3.3.7): an unknown Authorization scheme is text for whoever checks it', () => {
+    expect(header(parseSipMessage(load('invalid', 'regaut01')), 'Authorization')).toBe(
+      'NoOneKnowsThisScheme opaque-data=here',
+    );
+  });
   it('baddate (§3.1.2.12): Date is not parsed by the codec; the RFC allows ignoring it', () => {
     expect(header(parseSipMessage(load('invalid', 'baddate')), 'Date')).toBe('Fri, 01 Jan 2010 16:00:00 EST');
   });
-  it('badbranch (§3.3.4): syntactically valid; the transaction layer sees a cookie with no id', () => {
+  it('badbranch (§3.2.1): syntactically valid; the transaction layer sees a cookie with no id', () => {
     const m = parseSipMessage(load('invalid', 'badbranch'));
     expect(isRfc3261Branch(parseVia(header(m, 'Via')!).params.branch)).toBe(false);
   });
-  it('bcast (§3.3.12): a broadcast Via is for the transport layer to refuse', () => {
+  it('bcast (§3.3.10): a broadcast Via is for the transport layer to refuse', () => {
     expect(headers(parseSipMessage(load('invalid', 'bcast')), 'Via')).toHaveLength(2);
   });
-  it('bext01 (§3.3.13): unknown Require/Proxy-Require is answered 420 by the user agent', () => {
+  it('bext01 (§3.3.5): unknown Require/Proxy-Require is answered 420 by the user agent', () => {
     expect(headers(parseSipMessage(load('invalid', 'bext01')), 'Require')).toEqual([
       'nothingSupportsThis',
       'nothingSupportsThisEither',
     ]);
   });
+});
+
+test('the fixtures are the 49 messages of RFC 4475 §3, each one tested above', () => {
+  const files = (['valid', 'invalid'] as const).flatMap((k) =>
+    readdirSync(join(dir, k)).map((f) => f.replace(/\.sip$/, '')),
+  );
+  expect(files).toHaveLength(49);
+  const self = readFileSync(__filename, 'utf8');
+  for (const f of files) expect(self).toContain(`'${f}'`);
 });
