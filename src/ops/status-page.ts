@@ -87,7 +87,7 @@ svg .time { fill: #6e7781; font-size: 11px; }
 svg .xmpp line { stroke: #0969da; } svg .xmpp text.label { fill: #0550ae; }
 svg .sip line { stroke: #1a7f37; } svg .sip text.label { fill: #116329; }
 svg .media line { stroke: #bc4c00; } svg .media text.label { fill: #953800; }
-svg line.hit { stroke: transparent; stroke-width: 14; }
+svg rect.hit { fill: transparent; }
 `;
 
 const SCRIPT = `
@@ -186,8 +186,10 @@ function drawLadder(call) {
     g.appendChild(svg('text', { x: 6, y: a.y + 4, class: 'time' }, '+' + a.t + ' ms'));
     g.appendChild(svg('line', { x1: a.x1, y1: a.y, x2: a.x2, y2: a.y, 'stroke-width': 1.5,
       'marker-end': 'url(#head-' + a.leg + ')' }));
-    g.appendChild(svg('line', { x1: a.x1, y1: a.y, x2: a.x2, y2: a.y, class: 'hit' }));
     g.appendChild(svg('text', { x: (a.x1 + a.x2) / 2, y: a.y - 5, 'text-anchor': 'middle', class: 'label' }, a.label));
+    // On top, what takes the click: the arrow and its label (a line alone has no height to hit).
+    g.appendChild(svg('rect', { x: Math.min(a.x1, a.x2), y: a.y - 18, width: Math.abs(a.x2 - a.x1), height: 24,
+      class: 'hit' }));
     g.addEventListener('click', function () { showMessage(call, a.index); });
     if (a.seq === state.seq) g.classList.add('selected');
     s.appendChild(g);
@@ -212,6 +214,10 @@ function openLadder(sid) {
   return getJson('ladders/' + encodeURIComponent(sid)).then(function (call) {
     if (state.sid !== sid) return;
     var box = $('ladder');
+    // Drawn again only when it changed, so a selection (and a click under way) stays.
+    var version = sid + ' ' + (call.messages ? call.messages.length + ' ' + call.dropped + ' ' + call.endedAt : 'none');
+    if (box.getAttribute('data-version') === version) return;
+    box.setAttribute('data-version', version);
     box.textContent = '';
     if (call.error) { box.appendChild(el('p', { class: 'muted' }, call.error)); return; }
     var title = call.info.direction + ': ' + call.info.from + ' → ' + call.info.to + ' (sid ' + call.info.sid +
