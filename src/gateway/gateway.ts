@@ -28,6 +28,7 @@ import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
 import { fanOut, type CallInfo, type GatewayObserver } from './observer';
 import { header } from '../sip/headers';
+import { parseNameAddr } from '../sip/name-addr';
 import type { GatewayStatus } from '../ops/health';
 import { Ops } from '../ops/ops';
 
@@ -292,7 +293,7 @@ export class Gateway {
       sid,
       callId: call?.callId ?? header(inv.request, 'call-id') ?? sid,
       direction: 'sip-to-xmpp',
-      from: header(inv.request, 'from') ?? '',
+      from: uriOf(header(inv.request, 'from')),
       to: inv.request.uri,
       at: Date.now(),
     };
@@ -349,6 +350,15 @@ export class Gateway {
 /** The SIP tap of an observer, with the time each message passed. */
 function wireTap(o: GatewayObserver): (d: 'in' | 'out', msg: SipMessage, peer: string) => void {
   return (d, msg, peer) => o.sipMessage?.(d, msg, peer, Date.now());
+}
+
+/** The URI of a From header (its tag is no party), or the header as it is when it does not parse. */
+function uriOf(from: string | undefined): string {
+  try {
+    return parseNameAddr(from ?? '').uri;
+  } catch {
+    return from ?? '';
+  }
 }
 
 /** `limits.callsPerUser` → `callsPerUser`: a bounded label (src/policy/limits.ts names the limit). */
