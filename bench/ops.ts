@@ -6,9 +6,9 @@
  * Prints:
  * - per SIP message on the wire: the observer's work (metrics, correlation, the ladder's copy:
  *   serialize + mask) in µs, for a message of a kept call and one of no call (an OPTIONS ping);
- *   and per stanza (a captured-shape session-initiate);
- * - the memory of a full recorder: `http.recentCalls` 50 × `messagesPerCall` 200 of a 1.4 kB
- *   INVITE (the captured baresip one), the default bounds;
+ *   and per stanza (the XEP-0320 example session-initiate of test/fixtures/jingle-xep);
+ * - the memory of a full recorder: `http.recentCalls` 50 × `messagesPerCall` 200 of a 975-byte
+ *   INVITE (the captured baresip-1.0.0-invite-srtp.sip), the default bounds;
  * - a /metrics scrape with 1000 live calls, and one call's /ladders/<sid> JSON (200 messages).
  * Inputs are test/fixtures/captured files (named below).
  */
