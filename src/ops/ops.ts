@@ -48,21 +48,28 @@ export class Ops {
       messagesPerCall: config.messagesPerCall,
       messageBytes: config.messageBytes,
     });
-    const server = await startOpsServer(
-      listen,
-      {
-        health: () => {
-          const s = ref.ops?.status?.();
-          if (s === undefined) return { code: 503, body: { status: 'starting' } };
-          return healthReport(s);
+    let server: OpsServer;
+    try {
+      server = await startOpsServer(
+        listen,
+        {
+          health: () => {
+            const s = ref.ops?.status?.();
+            if (s === undefined) return { code: 503, body: { status: 'starting' } };
+            return healthReport(s);
+          },
+          metrics: () => metrics.text(),
+          calls: () =>
+            callsView(ref.ops?.status?.().calls ?? [], (sid) => ref.ops?.facts.get(sid), Date.now()),
+          ladders: () => ladders.calls().map((c): LadderSummary => ({ ...c, messages: c.messages.length })),
+          ladder: (sid) => ladders.call(sid),
         },
-        metrics: () => metrics.text(),
-        calls: () => callsView(ref.ops?.status?.().calls ?? [], (sid) => ref.ops?.facts.get(sid), Date.now()),
-        ladders: () => ladders.calls().map((c): LadderSummary => ({ ...c, messages: c.messages.length })),
-        ladder: (sid) => ladders.call(sid),
-      },
-      onError,
-    );
+        onError,
+      );
+    } catch (e) {
+      // EADDRINUSE, EADDRNOTAVAIL: say which setting.
+      throw new Error(`http.listen ${config.listen}: ${(e as Error).message}`);
+    }
     ref.ops = new Ops(server, metrics, ladders);
     return ref.ops;
   }

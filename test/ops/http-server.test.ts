@@ -4,6 +4,8 @@
  * keeps a loopback server out of reach of DNS rebinding.
  */
 import * as http from 'node:http';
+import { parseConfig } from '../../src/config/config';
+import { Gateway } from '../../src/gateway/gateway';
 import { startOpsServer, type OpsServer } from '../../src/ops/http-server';
 
 interface Reply {
@@ -107,9 +109,21 @@ describe('ops HTTP server', () => {
       expect((await request(server, '/calls', { host })).status).toBe(200);
   });
 
-  it('refuses an address already in use', async () => {
+  it('refuses an address already in use; the gateway then does not start, naming the setting', async () => {
     await expect(
       startOpsServer({ host: '127.0.0.1', port: server.port }, {} as Parameters<typeof startOpsServer>[1]),
     ).rejects.toThrow(/EADDRINUSE/);
+    const config = parseConfig(
+      `xmpp: { service: 'xmpp://127.0.0.1:9', domain: gw.localhost, secret: s }
+sip: { listen: ['udp://127.0.0.1:5999'], outbound: 'sip:127.0.0.1:9' }
+http: { listen: '127.0.0.1:${server.port}' }
+log: { level: error }
+`,
+      'test.yaml',
+    );
+    // Port 0 for SIP in case it started (it must not: the HTTP server comes first).
+    await expect(Gateway.start(config, { sip: { listen: ['udp://127.0.0.1:0'] } })).rejects.toThrow(
+      `http.listen 127.0.0.1:${server.port}: listen EADDRINUSE`,
+    );
   });
 });
