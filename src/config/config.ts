@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors';
 import { splitSipUri, type FromStyle } from '../translate/address';
-import { isHost, isUnspecified, parseCidr, parseListenUri } from './net';
+import { isHost, isUnspecified, parseCidr, parseHostPort, parseListenUri } from './net';
 import { numberRuleSchema } from './mapping-schemas';
 import { parseYamlText, validate } from './validate';
 
@@ -144,6 +144,22 @@ export interface ConnectionsConfig {
   messageTimeoutMs: number;
 }
 
+/**
+ * docs/operations.md: the HTTP server with /health, /metrics, /calls and the status page.
+ * Absent: no server. Its pages show who calls whom: keep it on a loopback address or behind an
+ * authenticating proxy.
+ */
+export interface HttpConfig {
+  /** `address:port` (IPv6 in brackets); port 0 picks a free one. */
+  listen: string;
+  /** Calls whose ladders are kept, live and ended together. Default 50. */
+  recentCalls: number;
+  /** Messages kept per call (the first half, and the latest). Default 200. */
+  messagesPerCall: number;
+  /** Characters kept of one message. Default 8192. */
+  messageBytes: number;
+}
+
 export interface GatewayConfig {
   xmpp: {
     /** The XMPP server's component endpoint (XEP-0114), `xmpp://host:port`. */
@@ -243,6 +259,7 @@ export interface GatewayConfig {
     silenceSeconds: number;
   };
   log: { level: LogLevel };
+  http?: HttpConfig;
 }
 
 const domainName = z.string().refine(isHost, 'not a host name or IP address');
@@ -507,6 +524,16 @@ const configSchema = z
       .prefault({}),
     media: mediaSchema.prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    http: z
+      .strictObject({
+        listen: z
+          .string()
+          .refine((s) => parseHostPort(s) !== undefined, 'not an IP address:port (IPv6 as [::1]:8088)'),
+        recentCalls: z.number().int().min(1).max(10_000).default(50),
+        messagesPerCall: z.number().int().min(10).max(10_000).default(200),
+        messageBytes: z.number().int().min(256).max(1_048_576).default(8192),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const needsRtpengine = (anchor: AnchorMode | undefined, path: Array<string | number>): void => {

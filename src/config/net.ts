@@ -34,6 +34,24 @@ export function parseListenUri(s: string): ListenAddress | undefined {
   return { transport: m[1] as ListenTransport, host, port };
 }
 
+/**
+ * `host:port` of a TCP listener (`http.listen`): an IP address, IPv6 in brackets (`[::1]:8088`);
+ * port 0 picks a free one. The host comes back without brackets.
+ */
+export function parseHostPort(s: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):([0-9]{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  const port = Number(m[2]);
+  if (isIP(host) === 0 || port > 65535) return undefined;
+  return { host, port };
+}
+
+/** Whether an IP address is a loopback address (127.0.0.0/8, ::1). */
+export function isLoopback(ip: string): boolean {
+  return ipInCidrs(ip, ['127.0.0.0/8', '::1/128']);
+}
+
 /** `0.0.0.0`, `[::]`: listening on every address, so no usable host to write in SIP. */
 export function isUnspecified(host: string): boolean {
   if (host === '0.0.0.0') return true;

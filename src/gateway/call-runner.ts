@@ -21,6 +21,7 @@ import { header } from '../sip/headers';
 import type { SipUserAgent } from '../sip/user-agent';
 import type { JingleAnswer } from '../xmpp';
 import type { XmppLeg } from '../xmpp';
+import type { GatewayObserver, MediaOp } from './observer';
 
 export interface Legs {
   xmpp: XmppLeg;
@@ -60,6 +61,7 @@ export class CallRunner {
     private readonly legs: Legs,
     private readonly log: Logger,
     private readonly onEnded: (runner: CallRunner) => void,
+    private readonly observer?: GatewayObserver,
   ) {}
 
   /** Hands over the INVITE of a SIP-originated call, so responses and CANCEL reach the call. */
@@ -100,6 +102,7 @@ export class CallRunner {
   run(effects: Effect[]): void {
     for (const effect of effects) {
       try {
+        if (this.observer) this.observe(effect);
         this.perform(effect);
       } catch (e) {
         this.log.warn('effect failed', { effect: effect.kind, error: (e as Error).message });
@@ -178,13 +181,19 @@ export class CallRunner {
         return;
       }
       case 'media-delete':
-        this.mediaChain = this.mediaChain.then(() =>
-          this.legs.media?.delete(this.mediaId).then(
-            () => void this.log.debug('media anchor session deleted', { media: this.mediaId }),
-            (err: Error) =>
-              void this.log.warn('media anchor delete failed', { media: this.mediaId, error: err.message }),
-          ),
-        );
+        this.mediaChain = this.mediaChain.then(() => {
+          this.mediaSeen('out', 'delete', `delete call-id=${this.mediaId}`);
+          return this.legs.media?.delete(this.mediaId).then(
+            () => {
+              this.mediaSeen('in', 'deleted', `ok call-id=${this.mediaId}`);
+              this.log.debug('media anchor session deleted', { media: this.mediaId });
+            },
+            (err: Error) => {
+              this.mediaFailed('delete', err);
+              this.log.warn('media anchor delete failed', { media: this.mediaId, error: err.message });
+            },
+          );
+        });
         return;
       case 'timer-start': {
         clearTimeout(this.timers.get(e.name));
@@ -214,6 +223,24 @@ export class CallRunner {
     }
   }
 
+  /** What the observer hears of an effect: the answer to the caller, the end (docs/operations.md). */
+  private observe(e: Effect): void {
+    const o = this.observer as GatewayObserver;
+    if (e.kind === 'sip-accept' || (e.kind === 'send-jingle' && e.jingle.action === 'session-accept'))
+      o.callAnswered?.(this.call.sid, Date.now());
+    else if (e.kind === 'ended') o.callEnded?.(this.call.sid, e.condition, Date.now());
+  }
+
+  /** The media leg of the call's ladder: each ng request, and its answer or failure. */
+  private mediaSeen(direction: 'in' | 'out', label: string, text: string): void {
+    this.observer?.media?.(this.call.sid, direction, label, text, Date.now());
+  }
+
+  private mediaFailed(op: MediaOp, err: Error): void {
+    this.observer?.mediaFailed?.(op);
+    this.mediaSeen('in', `${op} failed`, err.message);
+  }
+
   /** One ng offer/answer, after the ones before it; the outcome comes back as an event. */
   private anchorRequest(e: Extract<Effect, { kind: 'media' }>): void {
     const anchor = this.legs.media;
@@ -232,12 +259,19 @@ export class CallRunner {
       ...(e.toTag !== undefined ? { toTag: e.toTag } : {}),
     };
     this.log.debug(`media anchor ${e.op} (${e.purpose})`, { media: this.mediaId });
-    this.mediaChain = this.mediaChain.then(() =>
-      (e.op === 'offer' ? anchor.offer(req) : anchor.answer({ ...req, toTag: e.toTag ?? 'sip' })).then(
-        (sdp) => this.post({ kind: 'media-done', purpose: e.purpose, sdp }),
-        (err: Error) => this.post({ kind: 'media-failed', purpose: e.purpose, text: err.message }),
-      ),
-    );
+    this.mediaChain = this.mediaChain.then(() => {
+      this.mediaSeen('out', `${e.op} (${e.purpose})`, ngText(e.op, req));
+      return (e.op === 'offer' ? anchor.offer(req) : anchor.answer({ ...req, toTag: e.toTag ?? 'sip' })).then(
+        (sdp) => {
+          this.mediaSeen('in', `${e.op} ok`, sdp);
+          this.post({ kind: 'media-done', purpose: e.purpose, sdp });
+        },
+        (err: Error) => {
+          this.mediaFailed(e.op, err);
+          this.post({ kind: 'media-failed', purpose: e.purpose, text: err.message });
+        },
+      );
+    });
   }
 
   private sendJmi(e: Extract<Effect, { kind: 'send-jmi' }>): void {
@@ -344,4 +378,13 @@ export class CallRunner {
     }, t.checkMs);
     this.mediaCheck.unref();
   }
+}
+
+/** An ng request as the ladder shows it: the command, the keys, the flags, then the SDP. */
+function ngText(
+  op: string,
+  r: { id: string; fromTag: string; toTag?: string; flags: object; sdp: string },
+): string {
+  const tags = `from-tag=${r.fromTag}${r.toTag !== undefined ? ` to-tag=${r.toTag}` : ''}`;
+  return `${op} call-id=${r.id} ${tags}\nflags: ${JSON.stringify(r.flags)}\n\n${r.sdp}`;
 }

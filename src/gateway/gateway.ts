@@ -16,6 +16,8 @@ import type { ServerInvite } from '../sip/server-invite';
 import { userAgentOptions } from '../sip/config-options';
 import { SipUserAgent } from '../sip/user-agent';
 import type { Reason } from '../jingle/types';
+import { sipToReason } from '../translate/reason';
+import type { SipMessage } from '../sip/types';
 import { bareJid, jidToSipUri } from '../translate/address';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { parseNgUri } from '../config/config';
@@ -25,6 +27,11 @@ import { calleeDenial } from '../policy/callee';
 import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
 import { reloadConfig } from '../config/reload';
+import { fanOut, type CallInfo, type GatewayObserver } from './observer';
+import { header } from '../sip/headers';
+import { parseNameAddr } from '../sip/name-addr';
+import type { GatewayStatus } from '../ops/health';
+import { Ops } from '../ops/ops';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -32,6 +39,8 @@ export interface GatewayOptions {
   sip?: Partial<Parameters<typeof SipUserAgent.start>[0]>;
   /** A media anchor in place of the configured rtpengine (tests). */
   media?: MediaAnchor;
+  /** Sees calls and messages (src/gateway/observer.ts), besides the `http:` server's own. */
+  observer?: GatewayObserver;
 }
 
 export class Gateway {
@@ -51,6 +60,9 @@ export class Gateway {
     readonly sip: SipUserAgent,
     private readonly log: Logger,
     readonly media?: MediaAnchor,
+    private readonly observer?: GatewayObserver,
+    /** The `http:` server (docs/operations.md), when configured. */
+    readonly ops?: Ops,
   ) {
     const config = current;
     this.limits = new CallLimits(config.limits);
@@ -66,27 +78,75 @@ export class Gateway {
       log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
       for (const r of [...this.runners.values()]) r.post({ kind: 'xmpp-down' });
     });
-    xmpp.on('online', () => log.info('XMPP component online', { domain: config.xmpp.domain }));
+    xmpp.on('online', () => {
+      log.info('XMPP component online', { domain: config.xmpp.domain });
+      ops?.xmppOnline();
+    });
+    ops?.attach(() => this.status());
     xmpp.on('fatal', (e: Error) => log.error(`XMPP component refused: ${e.message}`));
     sip.on('invite', (inv: ServerInvite) => this.onInvite(inv));
   }
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.logger ?? createLogger(config.log.level);
-    // Every `sip.*` key (TLS files read, trunks, inbound auth, outbound proxy, session timer,
-    // message size), not only the listen addresses.
-    const sip = await SipUserAgent.start({
-      ...userAgentOptions(config.sip, log.child({ leg: 'sip' })),
-      ...opts.sip,
+    // First, so that its wire taps see the legs' first messages.
+    const ops = config.http
+      ? await Ops.start(config.http, (e) => log.warn('HTTP server error', { error: e.message }))
+      : undefined;
+    const observer = fanOut(opts.observer, ops?.observer);
+    let sip: SipUserAgent;
+    try {
+      // Every `sip.*` key (TLS files read, trunks, inbound auth, outbound proxy, session timer,
+      // message size), not only the listen addresses.
+      sip = await SipUserAgent.start({
+        ...userAgentOptions(config.sip, log.child({ leg: 'sip' })),
+        ...(observer?.sipMessage ? { wireTap: wireTap(observer) } : {}),
+        ...opts.sip,
+      });
+    } catch (e) {
+      await ops?.close();
+      throw e;
+    }
+    const xmpp = XmppLeg.start(config, {
+      logger: log.child({ leg: 'xmpp' }),
+      ...(observer?.stanza ? { wire: (d, el) => observer.stanza?.(d, el, Date.now()) } : {}),
     });
-    const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });
     const media = opts.media ?? rtpengine(config, log.child({ leg: 'media' }));
     log.info('gateway started', {
       domain: config.xmpp.domain,
       sip: config.sip.listen,
       xmpp: config.xmpp.service,
+      ...(ops ? { http: ops.server.url } : {}),
     });
-    return new Gateway(config, xmpp, sip, log, media);
+    return new Gateway(config, xmpp, sip, log, media, observer, ops);
+  }
+
+  /**
+   * From stop() on: new calls are refused, live ones end by themselves or when the drain time is
+   * up (docs/operations.md §Stopping, §Health).
+   */
+  get draining(): boolean {
+    return this.stopping;
+  }
+
+  /** What /health, /metrics and /calls show. */
+  status(): GatewayStatus {
+    const regs = this.sip.registrations();
+    return {
+      xmppOnline: this.xmpp.isOnline,
+      sipListening: this.sip
+        .addresses()
+        .map(
+          (a) =>
+            `${a.transport.toLowerCase()}://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`,
+        ),
+      trunks: (this.config.sip.trunks ?? []).map((t) => {
+        const registration = regs.find((r) => r.trunk === t.name);
+        return registration ? { name: t.name, registration } : { name: t.name };
+      }),
+      calls: this.calls.all(),
+      draining: this.draining,
+    };
   }
 
   /** The running configuration (reloads replace its routing, policy, limits, trunk credentials). */
@@ -96,11 +156,6 @@ export class Gateway {
 
   liveCalls(): number {
     return this.calls.size;
-  }
-
-  /** Stopping: no new call is taken; live ones end by themselves or when the drain time is up. */
-  get isDraining(): boolean {
-    return this.stopping;
   }
 
   private contextFor(config: GatewayConfig): CallContext {
@@ -143,6 +198,7 @@ export class Gateway {
         this.runners.delete(r.call.sid);
         this.limits.ended(limitKey);
       },
+      this.observer,
     );
     this.calls.add(call);
     this.runners.set(call.sid, runner);
@@ -159,6 +215,7 @@ export class Gateway {
     const limitKey = `user:${bareJid(iq.from ?? '')}`;
     const refused = this.limits.admit(limitKey);
     if (refused) {
+      this.observer?.limited?.('user', limitName(refused.why));
       this.logOnce(limitKey, refused.why, 'call refused by a limit', { caller: iq.from });
       return {
         condition: 'resource-constraint',
@@ -167,16 +224,32 @@ export class Gateway {
     }
     const callId = `${randomBytes(12).toString('hex')}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
     const { call, effects } = XmppCall.start(iq, this.ctx, callId);
+    this.observer?.callStarted?.({
+      sid: call.sid,
+      callId,
+      direction: 'xmpp-to-sip',
+      from: iq.from ?? '',
+      to: iq.to ?? '',
+      at: Date.now(),
+    });
     let answer: JingleAnswer = 'ok';
     const first = effects.find((e) => e.kind === 'iq-error');
     if (first && first.kind === 'iq-error') {
       answer = { condition: first.condition, text: first.text };
       if (first.jingleCondition) answer.jingleCondition = first.jingleCondition;
-      if (first.condition === 'forbidden')
+      if (first.condition === 'forbidden') {
+        this.observer?.denied?.('callee');
         this.log.warn('call denied by policy', { caller: iq.from, callee: iq.to, text: first.text });
+      }
     }
     if (call.ended) {
       this.limits.ended(limitKey);
+      const ended = effects.find((e) => e.kind === 'ended');
+      this.observer?.callEnded?.(
+        call.sid,
+        ended?.kind === 'ended' ? ended.condition : 'general-error',
+        Date.now(),
+      );
       return answer;
     }
     this.add(call, limitKey).run(effects.filter((e) => e.kind !== 'iq-result' && e.kind !== 'iq-error'));
@@ -220,6 +293,7 @@ export class Gateway {
           mappings().denyNumbers,
         );
         if (denial) {
+          this.observer?.denied?.('callee');
           this.log.warn('call denied by policy', { caller: n.from, callee: n.to, rule: denial.rule });
           refusal = { condition: 'security-error', text: denial.text };
         }
@@ -245,6 +319,7 @@ export class Gateway {
     const limitKey = `source:${inv.source.address}`;
     const refused = this.limits.admit(limitKey);
     if (refused) {
+      this.observer?.limited?.('source', limitName(refused.why));
       this.logOnce(limitKey, refused.why, 'call refused by a limit', { source: inv.source.address });
       // RFC 3261 §21.5.4: 503 with Retry-After; the Warning says which limit.
       inv.reject(503, 'Service Unavailable', [
@@ -256,11 +331,30 @@ export class Gateway {
     // XEP-0353 §3.1: the propose id is the sid of the session that follows.
     const sid = randomBytes(12).toString('hex');
     const { call, effects } = SipCall.start(inv.request, sid, this.ctx, inv.source.address);
+    const info: CallInfo = {
+      sid,
+      callId: call?.callId ?? header(inv.request, 'call-id') ?? sid,
+      direction: 'sip-to-xmpp',
+      from: uriOf(header(inv.request, 'from')),
+      to: inv.request.uri,
+      at: Date.now(),
+    };
+    this.observer?.callStarted?.(info);
     if (!call) {
       this.limits.ended(limitKey);
       const denied = effects.find((e) => e.kind === 'sip-reject' && e.status === 403);
-      if (denied) this.log.warn('call denied by policy', { source: inv.source.address, to: inv.request.uri });
+      if (denied) {
+        this.observer?.denied?.('source');
+        this.log.warn('call denied by policy', { source: inv.source.address, to: inv.request.uri });
+      }
       for (const e of effects) if (e.kind === 'sip-reject') inv.reject(e.status, e.reason, e.headers);
+      // Refused before it began: 403 (policy.sources), 404 (no such user), 488 (an offer we cannot read).
+      const status = effects.find((e) => e.kind === 'sip-reject');
+      this.observer?.callEnded?.(
+        sid,
+        sipToReason(status?.kind === 'sip-reject' ? status.status : 500),
+        Date.now(),
+      );
       return;
     }
     const runner = this.add(call, limitKey);
@@ -324,8 +418,28 @@ export class Gateway {
     // The calls' last deletes reach rtpengine before its client closes.
     await this.media?.drain();
     this.media?.close();
+    await this.ops?.close();
     this.log.info('gateway stopped');
   }
+}
+
+/** The SIP tap of an observer, with the time each message passed. */
+function wireTap(o: GatewayObserver): (d: 'in' | 'out', msg: SipMessage, peer: string) => void {
+  return (d, msg, peer) => o.sipMessage?.(d, msg, peer, Date.now());
+}
+
+/** The URI of a From header (its tag is no party), or the header as it is when it does not parse. */
+function uriOf(from: string | undefined): string {
+  try {
+    return parseNameAddr(from ?? '').uri;
+  } catch {
+    return from ?? '';
+  }
+}
+
+/** `limits.callsPerUser` → `callsPerUser`: a bounded label (src/policy/limits.ts names the limit). */
+function limitName(why: string): string {
+  return /\(limits\.([A-Za-z]+)\)/.exec(why)?.[1] ?? 'other';
 }
 
 /** The configured rtpengine, pinged once so the log says at start whether it answers. */

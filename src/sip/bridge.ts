@@ -50,6 +50,8 @@ export interface BridgeHooks {
   onAck(req: SipRequest, source: Flow): boolean;
   /** A response no client transaction wants (a 2xx retransmitted after Timer M). */
   onStrayResponse(res: SipResponse, source: Flow): void;
+  /** Every message as it goes on the wire or comes off it (retransmissions too), for onlookers. */
+  onWire?(direction: 'in' | 'out', msg: SipMessage, flow: Flow): void;
 }
 
 export class TransactionBridge {
@@ -149,6 +151,7 @@ export class TransactionBridge {
     }
     if (this.wireLog)
       this.logger.debug('send', { to: `${flow.transport}|${flow.address}|${flow.port}`, text });
+    this.hooks.onWire?.('out', msg, flow);
     this.transports.send(flow, text, onError);
   }
 
@@ -168,6 +171,7 @@ export class TransactionBridge {
   receive(msg: SipMessage, source: Flow): void {
     if (this.wireLog)
       this.logger.debug('recv', { from: `${source.transport}|${source.address}|${source.port}` });
+    this.hooks.onWire?.('in', msg, source);
     if (msg.kind === 'response') {
       const t = this.layer.getClient(this.toNpm(msg));
       if (t) t.message(this.toNpm(msg), source);

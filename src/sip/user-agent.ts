@@ -57,7 +57,7 @@ import { ServerInvite } from './server-invite';
 import { MIN_SE, uasSessionTimer } from './session-timer';
 import type { ConnectionLimits } from './connection-caps';
 import { TransportSet, type BoundSocket, type Flow, type ListenSpec, type TransportName } from './transport';
-import type { SipRequest, SipResponse } from './types';
+import type { SipMessage, SipRequest, SipResponse } from './types';
 import { formatHost } from './uri';
 import { parseVia } from './via';
 
@@ -104,6 +104,8 @@ export interface UserAgentOptions {
   ackTimeoutMs?: number;
   /** Log every message sent and received at debug. */
   wireLog?: boolean;
+  /** Sees every message sent and received (`peer`: `transport|address|port`); must not throw. */
+  wireTap?: (direction: 'in' | 'out', msg: SipMessage, peer: string) => void;
 }
 
 const silentLogger = (): Logger =>
@@ -115,6 +117,11 @@ export function parseListen(s: string): ListenSpec {
   const address = m[2].replace(/^\[|\]$/g, '');
   if (isIP(address) === 0) throw new Error(`listen address must be an IP address: ${s}`);
   return { transport: m[1].toUpperCase() as TransportName, address, port: Number(m[3]) };
+}
+
+function wireTap(tap: NonNullable<UserAgentOptions['wireTap']>) {
+  return (d: 'in' | 'out', msg: SipMessage, f: Flow): void =>
+    tap(d, msg, `${f.transport}|${f.address}|${f.port}`);
 }
 
 export class SipUserAgent extends EventEmitter implements UaCore {
@@ -168,6 +175,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         onRequest: (tx) => ua.onRequest(tx),
         onAck: (req) => ua.onAck(req),
         onStrayResponse: (res) => ua.onStrayResponse(res),
+        ...(o.wireTap ? { onWire: wireTap(o.wireTap) } : {}),
       },
       ua.logger,
       o.wireLog ?? false,

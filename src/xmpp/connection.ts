@@ -44,6 +44,8 @@ export interface ConnectionCallbacks {
   onIq(stanza: XmlElement): Promise<IqAnswer>;
   /** Messages and presences. */
   onStanza(stanza: XmlElement): void;
+  /** Every top-level element in and out (the handshake too: mask it), for onlookers; must not throw. */
+  onWire?(direction: 'in' | 'out', el: XmlElement): void;
 }
 
 /** How long one attempt (TCP connect, stream open, handshake) may take. */
@@ -93,6 +95,18 @@ export class ComponentConnection extends EventEmitter {
     if (o.debugWire) {
       this.xmpp.on('input', (s: string) => this.log.debug('xmpp wire in', { data: maskWire(s, o.secret) }));
       this.xmpp.on('output', (s: string) => this.log.debug('xmpp wire out', { data: maskWire(s, o.secret) }));
+    }
+    const tap = callbacks.onWire;
+    if (tap) {
+      // At the moment of sending (xmpp.js's 'send' event comes after the socket write), and for
+      // what xmpp.js sends itself (IQ answers), so the tap sees the order of the wire.
+      const send = this.xmpp.send.bind(this.xmpp);
+      this.xmpp.send = (el: XmlElement) => {
+        tap('out', el);
+        return send(el);
+      };
+      // Before xmpp.js's own listener, which hands the stanza to the gateway at once.
+      this.xmpp.prependListener('element', (el: XmlElement) => tap('in', el));
     }
     this.xmpp.middleware.use((ctx) => this.incoming(ctx));
     // xmpp.js builds each stanza's context (JIDs parsed) synchronously in its 'element'

@@ -46,6 +46,8 @@ export interface XmppLegOptions {
   /** The jitter source of the reconnect backoff (tests). */
   random?: () => number;
   jmi?: JmiTableOptions;
+  /** Sees every top-level element of the component stream, in and out; must not throw. */
+  wire?: (direction: 'in' | 'out', el: XmlElement) => void;
 }
 
 /** A JMI message of ours came back as an error. */
@@ -94,7 +96,11 @@ export class XmppLeg extends EventEmitter {
     this.conn = new ComponentConnection(
       this.options,
       this.log,
-      { onIq: (s) => answerIq(s, this.router), onStanza: (s) => this.onStanza(s) },
+      {
+        onIq: (s) => answerIq(s, this.router),
+        onStanza: (s) => this.onStanza(s),
+        ...(opts.wire ? { onWire: opts.wire } : {}),
+      },
       opts.random,
     );
     this.conn.on('online', (info) => {

@@ -84,10 +84,12 @@ describe('the configuration', () => {
 
   it('ships config/default.yaml as the default', () => {
     expect(defaultConfigFile()).toBe(path.resolve(__dirname, '../../config/default.yaml'));
-    // The shipped default anchors media through a local rtpengine (docs/media.md).
+    // The shipped default anchors media through a local rtpengine (docs/media.md) and serves the
+    // status page on loopback only (docs/operations.md).
     expect(defaultConfig()).toEqual(
       parseConfig(
-        `${GOOD}media: { rtpengine: 'udp://127.0.0.1:22222', anchor: auto, offer: [as-offered, sdes, rtp] }\n`,
+        `${GOOD}media: { rtpengine: 'udp://127.0.0.1:22222', anchor: auto, offer: [as-offered, sdes, rtp] }\n` +
+          `http: { listen: '127.0.0.1:8088' }\n`,
         'test.yaml',
       ),
     );
@@ -115,6 +117,19 @@ log: { level: debug }
     expect(c.sip.tls).toEqual({ cert: 'cert.pem', key: 'key.pem' });
     expect(c.calls).toEqual({ gatherWindowMs: 0, noAnswerSeconds: 30, drainSeconds: 5 });
     expect(c.log.level).toBe('debug');
+  });
+
+  it('has no HTTP server unless http is given; its bounds default', () => {
+    expect(parseConfig(GOOD, 'test.yaml').http).toBeUndefined();
+    expect(parseConfig(`${GOOD}http: { listen: '[::1]:0' }\n`, 'test.yaml').http).toEqual({
+      listen: '[::1]:0',
+      recentCalls: 50,
+      messagesPerCall: 200,
+      messageBytes: 8192,
+    });
+    expect(
+      parseConfig(`${GOOD}http: { listen: '0.0.0.0:9100', recentCalls: 5 }\n`, 'test.yaml').http,
+    ).toMatchObject({ listen: '0.0.0.0:9100', recentCalls: 5 });
   });
 
   it('resolves relative TLS paths against the file', () => {
@@ -240,6 +255,31 @@ log: { level: debug }
       'expected number, received string',
     ],
     ['bad log level', `${GOOD}log: { level: loud }\n`, 'log.level', 'Invalid option'],
+    [
+      'http listen without port',
+      `${GOOD}http: { listen: '127.0.0.1' }\n`,
+      'http.listen',
+      'not an IP address:port',
+    ],
+    [
+      'http listen by name',
+      `${GOOD}http: { listen: 'localhost:8088' }\n`,
+      'http.listen',
+      'not an IP address:port',
+    ],
+    [
+      'http IPv6 without brackets',
+      `${GOOD}http: { listen: '::1:8088' }\n`,
+      'http.listen',
+      'not an IP address:port',
+    ],
+    ['http unknown key', `${GOOD}http: { listen: '127.0.0.1:0', port: 1 }\n`, 'http.port', 'unknown key'],
+    [
+      'http recentCalls 0',
+      `${GOOD}http: { listen: '127.0.0.1:0', recentCalls: 0 }\n`,
+      'http.recentCalls',
+      'Too small',
+    ],
   ])('%s', (_name, text, where, detail) => {
     const e = configError(text);
     expect(e.domain).toBe('config');

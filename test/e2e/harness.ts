@@ -53,6 +53,8 @@ export interface WorldOptions {
   limitsYaml?: string;
   /** The `routing:` value as YAML flow (docs/policy.md §Inbound); default none. */
   routingYaml?: string;
+  /** The `http:` value as YAML flow (docs/operations.md); default none (no HTTP server). */
+  httpYaml?: string;
 }
 
 export interface World {
@@ -113,7 +115,7 @@ ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
 # default allows no SIP host (docs/policy.md).
 policy: ${o.policyYaml ?? "{ sipHosts: ['127.0.0.1'] }"}
 limits: ${o.limitsYaml ?? '{ attemptsPerSecondPerUser: 100 }'}
-${o.routingYaml ? `routing: ${o.routingYaml}\n` : ''}${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
+${o.routingYaml ? `routing: ${o.routingYaml}\n` : ''}${o.httpYaml ? `http: ${o.httpYaml}\n` : ''}${o.mediaYaml ? `media:\n${o.mediaYaml.map((l) => `  ${l}\n`).join('')}` : ''}log: { level: debug }
 `,
     'e2e.yaml',
   );
