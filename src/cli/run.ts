@@ -1,9 +1,18 @@
-/** `run`: starts the gateway with a config file (the default one shipped in config/ when none). */
-import { defaultConfig, loadConfig } from '../config/config';
+/**
+ * `run`: starts the gateway with a config file (the default one shipped in config/ when none),
+ * secrets from the environment applied (src/config/env.ts).
+ */
+import { defaultConfigFile, loadConfig } from '../config/config';
 import { Gateway } from '../gateway/gateway';
 
-export async function runGateway(file?: string): Promise<void> {
-  const config = file ? loadConfig(file) : defaultConfig();
+export interface RunOptions {
+  /** `--trace`: log every SIP message and stanza, secrets masked (as `log.trace: true`). */
+  trace?: boolean;
+}
+
+export async function runGateway(file?: string, opts: RunOptions = {}): Promise<void> {
+  const loaded = loadConfig(file ?? defaultConfigFile());
+  const config = opts.trace ? { ...loaded, log: { ...loaded.log, trace: true } } : loaded;
   const gateway = await Gateway.start(config);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -71,11 +71,12 @@ export class Gateway {
   }
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.logger ?? createLogger(config.log.level);
+    const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format });
     // Every `sip.*` key (TLS files read, trunks, inbound auth, outbound proxy, session timer,
     // message size), not only the listen addresses.
     const sip = await SipUserAgent.start({
       ...userAgentOptions(config.sip, log.child({ leg: 'sip' })),
+      ...(config.log.trace ? { wireLog: 'info' as const } : {}),
       ...opts.sip,
     });
     const xmpp = XmppLeg.start(config, { logger: log.child({ leg: 'xmpp' }) });

@@ -93,8 +93,8 @@ export interface UserAgentOptions {
   minSe?: number;
   /** How long a 2xx waits for its ACK before the dialog is ended with BYE (default 64·T1 = 32 s). */
   ackTimeoutMs?: number;
-  /** Log every message sent and received at debug. */
-  wireLog?: boolean;
+  /** Log every message sent and received, secrets masked: `true` at debug, `'info'` at info (log.trace). */
+  wireLog?: boolean | 'info';
 }
 
 const silentLogger = (): Logger =>

@@ -56,7 +56,7 @@ describe('the configuration', () => {
         attemptsPerSecondPerSource: 50,
       },
       media: { anchor: 'auto', offer: ['as-offered'], timeoutMs: 500, retries: 2 },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto', trace: false },
     });
   });
 
