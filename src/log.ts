@@ -37,9 +37,9 @@ export const textFormat = winston.format.printf((info) => {
     if (typeof meta[k] === 'string') {
       blocks.push(
         (meta[k] as string)
-          .replace(/\r?\n$/, '')
+          .replace(/(\r?\n)+$/, '')
           .split(/\r?\n/)
-          .map((l) => `    ${l}`)
+          .map((l) => (l === '' ? '' : `    ${l}`))
           .join('\n'),
       );
       delete meta[k];

@@ -32,7 +32,11 @@ export function locateIssues(domain: InputDomain, prefix: string, error: z.ZodEr
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        out.push({ path, error: new InputError(domain, formatPath(prefix, path), 'unknown key'), unknownKey: true });
+        out.push({
+          path,
+          error: new InputError(domain, formatPath(prefix, path), 'unknown key'),
+          unknownKey: true,
+        });
       }
       continue;
     }
@@ -84,10 +88,12 @@ export function parseYamlFile(text: string): YamlFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const syntax = doc.errors.map((err): YamlSyntaxError => {
-    const line = err.linePos?.[0].line;
-    // With prettyErrors (the default) the message ends in a context snippet: keep its first line.
-    const message = err.message.split('\n')[0] ?? err.message;
-    return line === undefined ? { message } : { line, message };
+    const pos = err.linePos?.[0];
+    // With prettyErrors (the default) the message ends in ` at line L, column C:` and a context
+    // snippet: keep the message, and the column in words.
+    const first = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
+    if (pos === undefined) return { message: first };
+    return { line: pos.line, message: `${first} (column ${pos.col})` };
   });
   if (syntax.length > 0) return { doc, lines, syntax };
   // Aliases are not needed in any of our files; refusing them rules out alias bombs.

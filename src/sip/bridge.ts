@@ -177,7 +177,8 @@ export class TransactionBridge {
 
   /** Inbound entry point: every parsed message from {@link TransportSet}. */
   receive(msg: SipMessage, source: Flow): void {
-    if (this.wireLog) this.logWire('recv', { from: `${source.transport}|${source.address}|${source.port}` }, msg);
+    if (this.wireLog)
+      this.logWire('recv', { from: `${source.transport}|${source.address}|${source.port}` }, msg);
     if (msg.kind === 'response') {
       const t = this.layer.getClient(this.toNpm(msg));
       if (t) t.message(this.toNpm(msg), source);

@@ -88,8 +88,12 @@ export class ComponentConnection extends EventEmitter {
     this.xmpp.on('disconnect', () => this.onDisconnect());
     if (o.debugWire || o.trace) {
       const level = o.trace ? 'info' : 'debug';
-      this.xmpp.on('input', (s: string) => this.log.log(level, 'xmpp wire in', { data: maskWire(s, o.secret) }));
-      this.xmpp.on('output', (s: string) => this.log.log(level, 'xmpp wire out', { data: maskWire(s, o.secret) }));
+      this.xmpp.on('input', (s: string) =>
+        this.log.log(level, 'xmpp wire in', { data: maskWire(s, o.secret) }),
+      );
+      this.xmpp.on('output', (s: string) =>
+        this.log.log(level, 'xmpp wire out', { data: maskWire(s, o.secret) }),
+      );
     }
     this.xmpp.middleware.use((ctx) => this.incoming(ctx));
     // xmpp.js builds each stanza's context (JIDs parsed) synchronously in its 'element'
