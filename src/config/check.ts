@@ -17,7 +17,7 @@ import { configSchema, resolveTlsPaths, type GatewayConfig } from './config';
 import { parseListenUri } from './net';
 import { applyEnvOverrides, type Env } from './env';
 import { loadMappings, MAPPING_TABLES, mappingsDir, type Mappings } from './mappings';
-import { lineOf, locateIssues, parseYamlFile, type YamlFile } from './validate';
+import { lineOf, locateIssues, parseYamlFile, type LocatedIssue, type YamlFile } from './validate';
 import { parseListen } from '../sip/user-agent';
 
 /** One problem: the file, the line when known, the key path (or other place), what is wrong. */
@@ -118,7 +118,7 @@ export function checkConfig(o: CheckOptions): CheckResult {
     const parsed = configSchema.safeParse(env.data);
     if (parsed.success) config = resolveTlsPaths(parsed.data as GatewayConfig, o.file);
     else
-      for (const issue of locateIssues('config', '', parsed.error))
+      for (const issue of typosFirst(locateIssues('config', '', parsed.error)))
         problems.push(at(name, lineOf(yaml, issue.path), issue.error.where, issue.error.detail));
     // What the schema cannot know, checked on the data as written so that these problems show
     // up together with the schema's (each only where the schema found that key well-formed).
@@ -130,6 +130,11 @@ export function checkConfig(o: CheckOptions): CheckResult {
   if (problems.length > 0 || config === undefined)
     return { ok: false, file: name, problems: inFileOrder(problems) };
   return { ok: true, file: name, config, summary: summarize(name, config, fromEnv), fromEnv };
+}
+
+/** An unknown key is usually a typo and the cause of a "missing" one on its line: it comes first. */
+function typosFirst(issues: LocatedIssue[]): LocatedIssue[] {
+  return [...issues.filter((i) => i.unknownKey), ...issues.filter((i) => !i.unknownKey)];
 }
 
 /** Grouped by file (in the order first seen), each file's by line; those without a line first. */
@@ -240,11 +245,12 @@ function checkTls(tls: TlsPaths, yaml: YamlFile, name: string, now: Date, proble
   if (keyText !== undefined) {
     try {
       key = createPrivateKey({ key: keyText, format: 'pem' });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+    } catch {
+      // PKCS#8 `ENCRYPTED PRIVATE KEY`, or the traditional form's RFC 1421 `Proc-Type` header.
+      const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(keyText);
       problem(
         'key',
-        code === 'ERR_MISSING_PASSPHRASE'
+        encrypted
           ? `${tls.key}: an encrypted key (the gateway takes no passphrase)`
           : `${tls.key}: not a PEM private key`,
       );
@@ -299,7 +305,7 @@ function checkMappings(dir: string | undefined, problems: Problem[]): Mappings |
     if (yaml.syntax.length > 0) continue;
     const parsed = schema.safeParse(yaml.data);
     if (!parsed.success)
-      for (const issue of locateIssues('mapping', '', parsed.error))
+      for (const issue of typosFirst(locateIssues('mapping', '', parsed.error)))
         problems.push(at(shown, lineOf(yaml, issue.path), issue.error.where, issue.error.detail));
   }
   if (problems.length > before) return undefined;

@@ -4,7 +4,7 @@
  * `InputError` that names the exact path (`sip.lsiten: unknown key`,
  * `reasons.yaml.toSip[3].sip: not a 4xx–6xx code`).
  */
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError, type InputDomain } from '../errors';
 
@@ -109,13 +109,29 @@ export function syntaxError(domain: InputDomain, source: string, e: YamlSyntaxEr
   return new InputError(domain, e.line === undefined ? source : `${source} line ${e.line}`, e.message);
 }
 
-/** The line (1-based) of the node at `path`, or of its nearest ancestor that is in the file. */
+/**
+ * The line (1-based) of the key at `path` (of the item, for a sequence index), or of the
+ * nearest ancestor's key when the file does not have it (a missing key: its parent's line).
+ */
 export function lineOf(file: YamlFile, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = file.doc.getIn(path.slice(0, n) as unknown[], true);
-    if (isNode(node) && node.range) return file.lines.linePos(node.range[0]).line;
+  const lineAt = (n: unknown): number | undefined =>
+    isNode(n) && n.range ? file.lines.linePos(n.range[0]).line : undefined;
+  let node: unknown = file.doc.contents;
+  let line = path.length === 0 ? lineAt(node) : undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(part));
+      if (pair === undefined) break;
+      line = lineAt(pair.key) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item: unknown = node.items[part];
+      if (item === undefined) break;
+      line = lineAt(item) ?? line;
+      node = item;
+    } else break;
   }
-  return undefined;
+  return line;
 }
 
 /** Parses YAML text into plain data; the first syntax error is thrown, naming the source and line. */
