@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configSchema, resolveTlsPaths, type GatewayConfig } from './config';
 import { parseListenUri } from './net';
-import { applyEnvOverrides, type Env } from './env';
+import { applyEnvOverrides, envVariableFor, type Env } from './env';
 import { loadMappings, MAPPING_TABLES, mappingsDir, type Mappings } from './mappings';
 import { lineOf, locateIssues, parseYamlFile, type LocatedIssue, type YamlFile } from './validate';
 import { parseListen } from '../sip/user-agent';
@@ -118,8 +118,13 @@ export function checkConfig(o: CheckOptions): CheckResult {
     const parsed = configSchema.safeParse(env.data);
     if (parsed.success) config = resolveTlsPaths(parsed.data as GatewayConfig, o.file);
     else
-      for (const issue of typosFirst(locateIssues('config', '', parsed.error)))
-        problems.push(at(name, lineOf(yaml, issue.path), issue.error.where, issue.error.detail));
+      for (const issue of typosFirst(locateIssues('config', '', parsed.error))) {
+        // A secret left out of the file: say which variable would give it.
+        const variable = envVariableFor(issue.path, env.data);
+        const unset = variable !== undefined && /^missing$|received null$/.test(issue.error.detail);
+        const detail = unset ? `${issue.error.detail} (in the file, or set ${variable})` : issue.error.detail;
+        problems.push(at(name, lineOf(yaml, issue.path), issue.error.where, detail));
+      }
     // What the schema cannot know, checked on the data as written so that these problems show
     // up together with the schema's (each only where the schema found that key well-formed).
     const sip = record(record(env.data)?.sip);

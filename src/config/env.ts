@@ -130,3 +130,20 @@ export function applyEnvOverrides(data: unknown, env: Env): EnvOverrides {
   }
   return { data: out, applied, errors };
 }
+
+/**
+ * The variable that can give the value at `path` of the configuration data, for an error that
+ * says it is missing: `JSG_TRUNK_CARRIER_PASSWORD` for `sip.trunks[0].password`.
+ */
+export function envVariableFor(path: readonly PropertyKey[], data: unknown): string | undefined {
+  const [a, b, c, d] = path;
+  if (path.length === 2 && a === 'xmpp' && b === 'secret') return ENV_XMPP_SECRET;
+  if (path.length === 4 && a === 'sip' && b === 'trunks' && typeof c === 'number' && d === 'password') {
+    const trunks = isRecord(data) && isRecord(data.sip) ? data.sip.trunks : undefined;
+    const trunk: unknown = Array.isArray(trunks) ? trunks[c] : undefined;
+    return isRecord(trunk) && typeof trunk.name === 'string' ? trunkPasswordVar(trunk.name) : undefined;
+  }
+  if (path.length === 4 && a === 'sip' && b === 'inboundAuth' && c === 'users' && typeof d === 'string')
+    return inboundPasswordVar(d);
+  return undefined;
+}

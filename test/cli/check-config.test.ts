@@ -157,8 +157,11 @@ describe('check-config', () => {
   });
 
   const T = (s: string) => path.join(tmp, s);
+  /** Files made from GOOD: their trunk takes its password from the environment. */
+  const fromGood = new Set<string>();
+  const good = (yaml: string): string => (fromGood.add(yaml), yaml);
   const withTls = (tls: string): string =>
-    GOOD.replace('tls: { cert: cert.pem, key: key.pem, ca: cert.pem }', tls);
+    good(GOOD.replace('tls: { cert: cert.pem, key: key.pem, ca: cert.pem }', tls));
   const fromDefault = (from: string | RegExp, to: string): string => {
     const out = DEFAULT_YAML.replace(from, to);
     if (out === DEFAULT_YAML) throw new Error(`config/default.yaml has no ${String(from)}`);
@@ -188,7 +191,7 @@ describe('check-config', () => {
     [
       'a missing key',
       fromDefault(/^ {2}secret: .*$/m, ''),
-      (at) => [`case.yaml:${at('xmpp:')}: xmpp.secret: missing`],
+      (at) => [`case.yaml:${at('xmpp:')}: xmpp.secret: missing (in the file, or set JSG_XMPP_SECRET)`],
     ],
     [
       'a bad CIDR block',
@@ -215,7 +218,7 @@ describe('check-config', () => {
     ],
     [
       'tls:// without sip.tls',
-      GOOD.replace(/^ {2}tls: .*\n/m, ''),
+      good(GOOD.replace(/^ {2}tls: .*\n/m, '')),
       (at) => [`case.yaml:${at('sip:')}: sip.tls: required by a tls:// listen address`],
     ],
     [
@@ -268,13 +271,20 @@ describe('check-config', () => {
     ],
     [
       'a typo and the key it leaves missing (the typo first)',
-      GOOD.replace('username: gw', 'user: gw'),
+      good(GOOD.replace('username: gw', 'user: gw')),
       (at) => [
         `case.yaml:${at('user: gw')}: sip.trunks[0].user: unknown key`,
         `case.yaml:${at('user: gw')}: sip.trunks[0].username: missing`,
       ],
     ],
   ];
+  cases.push([
+    'a trunk password neither in the file nor in the environment',
+    GOOD.replace('name: carrier', 'name: carrier-2'),
+    (at) => [
+      `case.yaml:${at('carrier-2')}: sip.trunks[0].password: missing (in the file, or set JSG_TRUNK_CARRIER_2_PASSWORD)`,
+    ],
+  ]);
   test.each(cases)('%s', (_name, yaml, expected) => {
     const lines = yaml.split('\n');
     const at = (needle: string): number => {
@@ -283,7 +293,7 @@ describe('check-config', () => {
       return i + 1;
     };
     // The trunk of GOOD takes its password from the environment.
-    const env = yaml.includes('name: carrier') ? { JSG_TRUNK_CARRIER_PASSWORD: 'x' } : {};
+    const env = fromGood.has(yaml) ? { JSG_TRUNK_CARRIER_PASSWORD: 'x' } : {};
     expect(problems(check('case.yaml', yaml, env), 'case.yaml')).toEqual(expected(at));
   });
 
