@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { configSchema, resolveTlsPaths, type GatewayConfig } from './config';
 import { parseListenUri } from './net';
 import { applyEnvOverrides, envVariableFor, type Env } from './env';
-import { loadMappings, MAPPING_TABLES, mappingsDir, type Mappings } from './mappings';
+import { loadMappings, MAPPING_TABLES, mappingsDir } from './mappings';
 import { lineOf, locateIssues, parseYamlFile, type LocatedIssue, type YamlFile } from './validate';
 import { parseListen } from '../sip/user-agent';
 
@@ -111,7 +111,9 @@ export function checkConfig(o: CheckOptions): CheckResult {
   const yaml = parseYaml(read.text, name, problems);
   let config: GatewayConfig | undefined;
   let fromEnv: string[] = [];
-  if (problems.length === 0) {
+  if (problems.length === 0 && (yaml.data === null || yaml.data === undefined)) {
+    problems.push(at(name, undefined, '', 'empty: no configuration in it'));
+  } else if (problems.length === 0) {
     const env = applyEnvOverrides(yaml.data, o.env ?? process.env);
     fromEnv = env.applied;
     for (const e of env.errors) problems.push(at(name, undefined, e.where, e.detail));
@@ -289,14 +291,14 @@ export function displayPath(p: string, cwd: string = process.cwd()): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
-/** Every table of `mappings/`, each issue a problem; the compiled tables when all are good. */
-function checkMappings(dir: string | undefined, problems: Problem[]): Mappings | undefined {
+/** Every table of `mappings/`, each issue a problem; then compiled as at start-up. */
+function checkMappings(dir: string | undefined, problems: Problem[]): void {
   let folder: string;
   try {
     folder = dir ?? mappingsDir();
   } catch (e) {
     problems.push(at('mappings/', undefined, '', (e as Error).message));
-    return undefined;
+    return;
   }
   const before = problems.length;
   for (const [file, schema] of MAPPING_TABLES) {
@@ -313,11 +315,10 @@ function checkMappings(dir: string | undefined, problems: Problem[]): Mappings |
       for (const issue of typosFirst(locateIssues('mapping', '', parsed.error)))
         problems.push(at(shown, lineOf(yaml, issue.path), issue.error.where, issue.error.detail));
   }
-  if (problems.length > before) return undefined;
+  if (problems.length > before) return;
   try {
-    return loadMappings(folder);
+    loadMappings(folder);
   } catch (e) {
     problems.push(at(displayPath(folder), undefined, '', (e as Error).message));
-    return undefined;
   }
 }

@@ -326,6 +326,9 @@ describe('check-config', () => {
       `${T('none.yaml')}: cannot read: no such file\nconfig FAILED: ${T('none.yaml')} — 1 error\n`,
     );
     expect(cli(['check-config', '--config', tmp]).stderr).toMatch(/: cannot read: is a directory\n/);
+    expect(problems(check('empty.yaml', '# nothing yet\n'), 'empty.yaml')).toEqual([
+      'empty.yaml: empty: no configuration in it',
+    ]);
   });
 
   it('prints control characters of the file as ?', () => {
