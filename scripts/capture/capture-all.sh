@@ -14,4 +14,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 "$HERE/capture-baresip.sh" 2>&1 | grep -v 'bit/s'
 "$HERE/capture-sipp.sh"
+"$HERE/capture-auth.sh" 2>&1 | grep -v 'bit/s'
 "$HERE/capture-chromium.sh"

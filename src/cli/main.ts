@@ -1,9 +1,13 @@
 /**
- * The command line: `jingle-sip-gateway translate …`, `run …` and `demo`.
+ * The command line: `jingle-sip-gateway translate …`, `run …`, `check-config …` and `demo`.
  *
  * Contract of `translate` (other tools rely on it): success → exit 0, output on stdout only;
  * bad input of any kind → exit 2, one line on stderr naming what and where, nothing on stdout,
  * no stack trace.
+ *
+ * Contract of `check-config`: a good configuration → exit 0 and one summary line on stdout; a
+ * bad one → exit 2, every problem on stderr, one a line (`file:line: key.path: what is wrong`),
+ * then a count line; nothing on stdout, no stack trace.
  */
 import { Command, CommanderError } from 'commander';
 import { runTranslate, type TranslateArgs } from './translate';
@@ -51,15 +55,28 @@ export function main(argv: string[]): void {
     .command('run')
     .description('run the gateway')
     .option('--config <file>', 'gateway config (YAML)')
-    .action(async (opts: { config?: string }) => {
+    .option('--trace', 'log every SIP message and XMPP stanza at info, secrets masked')
+    .action(async (opts: { config?: string; trace?: boolean }) => {
       const { runGateway } = await import('./run');
       try {
-        await runGateway(opts.config);
+        await runGateway(opts.config, { trace: opts.trace === true });
       } catch (e) {
         // A bad config file, a SIP port already taken: one clear line, no stack.
         process.stderr.write(`jingle-sip-gateway: cannot start: ${printable((e as Error).message)}\n`);
         process.exit(1);
       }
+    });
+
+  program
+    .command('check-config')
+    .description('check a configuration, its TLS files and the mapping tables without starting')
+    .option('--config <file>', 'gateway config (YAML); default: the shipped config/default.yaml')
+    .action(async (opts: { config?: string }) => {
+      const { checkConfigCommand } = await import('./check-config');
+      const r = checkConfigCommand(opts.config);
+      for (const line of r.stdout) process.stdout.write(`${printable(line)}\n`);
+      for (const line of r.stderr) process.stderr.write(`${printable(line)}\n`);
+      process.exit(r.exitCode);
     });
 
   program

@@ -1,5 +1,6 @@
 /**
- * `run`: starts the gateway with a config file (the default one shipped in config/ when none).
+ * `run`: starts the gateway with a config file (the default one shipped in config/ when none),
+ * secrets from the environment applied (src/config/env.ts).
  * Signals (docs/operations.md): SIGHUP reloads routing, policy, limits and trunk credentials from
  * the same file (an invalid file is refused and the running configuration stays); SIGTERM stops
  * taking calls and lets live ones go on for `calls.drainSeconds` before ending them on both legs;
@@ -12,10 +13,18 @@ const say = (line: string): void => {
   process.stderr.write(`jingle-sip-gateway: ${line.split('\n')[0]}\n`);
 };
 
-export async function runGateway(file?: string): Promise<void> {
+export interface RunOptions {
+  /** `--trace`: log every SIP message and stanza, secrets masked (as `log.trace: true`). */
+  trace?: boolean;
+}
+
+export async function runGateway(file?: string, opts: RunOptions = {}): Promise<void> {
   const source = file ?? defaultConfigFile();
-  const config = loadConfig(source);
-  const gateway = await Gateway.start(config);
+  const read = (): ReturnType<typeof loadConfig> => {
+    const loaded = loadConfig(source);
+    return opts.trace ? { ...loaded, log: { ...loaded.log, trace: true } } : loaded;
+  };
+  const gateway = await Gateway.start(read());
   let signals = 0;
   const stop = (signal: string): void => {
     signals += 1;
@@ -35,7 +44,7 @@ export async function runGateway(file?: string): Promise<void> {
   };
   const reload = (): void => {
     try {
-      const needRestart = gateway.reload(loadConfig(source));
+      const needRestart = gateway.reload(read());
       say(
         `SIGHUP: reloaded ${source}` +
           (needRestart.length > 0

@@ -10,10 +10,13 @@ import { InputError } from '../errors';
 import { splitSipUri, type FromStyle } from '../translate/address';
 import { isHost, isUnspecified, parseCidr, parseHostPort, parseListenUri } from './net';
 import { numberRuleSchema } from './mapping-schemas';
+import { applyEnvOverrides, type Env } from './env';
 import { parseYamlText, validate } from './validate';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface TrunkConfig {
   name: string;
@@ -258,7 +261,13 @@ export interface GatewayConfig {
     checkSeconds: number;
     silenceSeconds: number;
   };
-  log: { level: LogLevel };
+  log: {
+    level: LogLevel;
+    /** `json`: one JSON object a line; `text`: for people; `auto` (default): text on a terminal. */
+    format: LogFormat;
+    /** Log every SIP message and XMPP stanza, secrets masked (src/log/mask.ts). Default false. */
+    trace: boolean;
+  };
   http?: HttpConfig;
 }
 
@@ -429,7 +438,7 @@ const sipSchema = z
     host: sip.host ?? (parseListenUri(sip.listen[0] as string) as { host: string }).host,
   }));
 
-const configSchema = z
+export const configSchema = z
   .strictObject({
     xmpp: xmppSchema,
     sip: sipSchema,
@@ -523,7 +532,13 @@ const configSchema = z
       })
       .prefault({}),
     media: mediaSchema.prefault({}),
-    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(LOG_LEVELS).default('info'),
+        format: z.enum(LOG_FORMATS).default('auto'),
+        trace: z.boolean().default(false),
+      })
+      .prefault({}),
     http: z
       .strictObject({
         listen: z
@@ -549,16 +564,18 @@ const configSchema = z
   });
 
 /** Parses and validates configuration text; `source` names it in YAML syntax errors. */
-export function parseConfig(text: string, source: string): GatewayConfig {
-  const data = parseYamlText('config', text, source);
+export function parseConfig(text: string, source: string, env: Env = {}): GatewayConfig {
+  const raw = parseYamlText('config', text, source);
+  const { data, errors } = applyEnvOverrides(raw, env);
+  if (errors[0] !== undefined) throw errors[0];
   const parsed: GatewayConfig = validate('config', '', configSchema, data);
   return parsed;
 }
 
 /** parseConfig, with the file named in validation errors: `config: gw.yaml: sip.lsiten: unknown key`. */
-function parseConfigNamed(text: string, file: string): GatewayConfig {
+function parseConfigNamed(text: string, file: string, env: Env): GatewayConfig {
   try {
-    return parseConfig(text, file);
+    return parseConfig(text, file, env);
   } catch (e) {
     if (e instanceof InputError && !e.where.includes(file))
       throw new InputError('config', `${file}: ${e.where}`, e.detail);
@@ -577,31 +594,42 @@ export function defaultConfigFile(): string {
   throw new Error('config/default.yaml not found');
 }
 
+/** Relative `sip.tls` paths are taken relative to the configuration file's folder. */
+export function resolveTlsPaths(config: GatewayConfig, file: string): GatewayConfig {
+  if (config.sip.tls === undefined) return config;
+  const base = path.dirname(path.resolve(file));
+  const tls = config.sip.tls;
+  return {
+    ...config,
+    sip: {
+      ...config.sip,
+      tls: {
+        ...tls,
+        cert: path.resolve(base, tls.cert),
+        key: path.resolve(base, tls.key),
+        ...(tls.ca !== undefined ? { ca: path.resolve(base, tls.ca) } : {}),
+      },
+    },
+  };
+}
+
 /**
- * Reads a configuration file (default: `config/default.yaml`). Relative `sip.tls` paths are
- * taken relative to the file's folder.
+ * Reads a configuration file (default: `config/default.yaml`), with the secrets of `env` (default:
+ * the process environment) applied: `JSG_XMPP_SECRET`, `JSG_TRUNK_<NAME>_PASSWORD`,
+ * `JSG_INBOUND_<USER>_PASSWORD` (./env.ts). Relative `sip.tls` paths are taken relative to the
+ * file's folder.
  */
-export function loadConfig(file: string = defaultConfigFile()): GatewayConfig {
+export function loadConfig(file: string = defaultConfigFile(), env: Env = process.env): GatewayConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputError('config', file, `cannot read: ${(e as Error).message}`);
   }
-  const config = parseConfigNamed(text, file);
-  if (config.sip.tls !== undefined) {
-    const base = path.dirname(path.resolve(file));
-    config.sip.tls = {
-      ...config.sip.tls,
-      cert: path.resolve(base, config.sip.tls.cert),
-      key: path.resolve(base, config.sip.tls.key),
-      ...(config.sip.tls.ca !== undefined ? { ca: path.resolve(base, config.sip.tls.ca) } : {}),
-    };
-  }
-  return config;
+  return resolveTlsPaths(parseConfigNamed(text, file, env), file);
 }
 
-/** The shipped default configuration. */
+/** The shipped default configuration, as the file says (no environment applied). */
 export function defaultConfig(): GatewayConfig {
-  return loadConfig(defaultConfigFile());
+  return loadConfig(defaultConfigFile(), {});
 }

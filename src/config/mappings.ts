@@ -97,6 +97,16 @@ export function mappingsDir(): string {
   throw new Error('mappings/ folder not found');
 }
 
+/** Every table file in `mappings/` and its schema (`check-config` checks each one, all issues). */
+export const MAPPING_TABLES = [
+  ['hashes.yaml', hashesSchema],
+  ['codecs.yaml', codecsSchema],
+  ['reasons.yaml', reasonsSchema],
+  ['xtls-methods.yaml', xtlsMethodsSchema],
+  ['address-rules.yaml', addressRulesSchema],
+  ['policy.yaml', policySchema],
+] as const satisfies ReadonlyArray<readonly [string, z.ZodType]>;
+
 function readTable<S extends z.ZodType>(dir: string, file: string, schema: S): z.output<S> {
   let text: string;
   try {

@@ -88,7 +88,7 @@ export class Gateway {
   }
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.logger ?? createLogger(config.log.level);
+    const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format });
     // First, so that its wire taps see the legs' first messages.
     const ops = config.http
       ? await Ops.start(config.http, (e) => log.warn('HTTP server error', { error: e.message }))
@@ -101,6 +101,7 @@ export class Gateway {
       sip = await SipUserAgent.start({
         ...userAgentOptions(config.sip, log.child({ leg: 'sip' })),
         ...(observer?.sipMessage ? { wireTap: wireTap(observer) } : {}),
+        ...(config.log.trace ? { wireLog: 'info' as const } : {}),
         ...opts.sip,
       });
     } catch (e) {

@@ -26,6 +26,7 @@ import type { Flow, TransportSet } from './transport';
 import type { SipMessage, SipRequest, SipResponse } from './types';
 import { formatVia, newBranch, parseVia } from './via';
 import { formatHost } from './uri';
+import { maskSecrets } from '../mask';
 
 /** A request received with its server transaction; respond() goes through the transaction. */
 export interface ServerTransaction {
@@ -65,7 +66,8 @@ export class TransactionBridge {
     private readonly transports: TransportSet,
     private readonly hooks: BridgeHooks,
     private readonly logger: Logger,
-    private readonly wireLog = false,
+    /** Log every message sent and received (masked, src/mask.ts): `true` at debug, `'info'` at info. */
+    private readonly wireLog: boolean | 'info' = false,
     /** Host for Via sent-by (a public name or address); default: the bound address. */
     private readonly host?: string,
   ) {}
@@ -149,10 +151,19 @@ export class TransactionBridge {
       onError?.(e as Error);
       return;
     }
-    if (this.wireLog)
-      this.logger.debug('send', { to: `${flow.transport}|${flow.address}|${flow.port}`, text });
+    if (this.wireLog) this.logWire('send', { to: `${flow.transport}|${flow.address}|${flow.port}` }, text);
     this.hooks.onWire?.('out', msg, flow);
     this.transports.send(flow, text, onError);
+  }
+
+  private logWire(what: 'send' | 'recv', peer: Record<string, string>, msg: string | SipMessage): void {
+    let text: string;
+    try {
+      text = typeof msg === 'string' ? msg : serializeSipMessage(msg);
+    } catch (e) {
+      text = `(cannot serialize: ${(e as Error).message})`;
+    }
+    this.logger.log(this.wireLog === 'info' ? 'info' : 'debug', what, { ...peer, text: maskSecrets(text) });
   }
 
   private connection(flow: Flow, onError?: (e: Error) => void): NpmConnection {
@@ -170,7 +181,7 @@ export class TransactionBridge {
   /** Inbound entry point: every parsed message from {@link TransportSet}. */
   receive(msg: SipMessage, source: Flow): void {
     if (this.wireLog)
-      this.logger.debug('recv', { from: `${source.transport}|${source.address}|${source.port}` });
+      this.logWire('recv', { from: `${source.transport}|${source.address}|${source.port}` }, msg);
     this.hooks.onWire?.('in', msg, source);
     if (msg.kind === 'response') {
       const t = this.layer.getClient(this.toNpm(msg));

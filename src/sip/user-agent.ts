@@ -102,8 +102,8 @@ export interface UserAgentOptions {
   keepalive?: ProbeTiming;
   /** How long a 2xx waits for its ACK before the dialog is ended with BYE (default 64·T1 = 32 s). */
   ackTimeoutMs?: number;
-  /** Log every message sent and received at debug. */
-  wireLog?: boolean;
+  /** Log every message sent and received, secrets masked: `true` at debug, `'info'` at info (log.trace). */
+  wireLog?: boolean | 'info';
   /** Sees every message sent and received (`peer`: `transport|address|port`); must not throw. */
   wireTap?: (direction: 'in' | 'out', msg: SipMessage, peer: string) => void;
 }

@@ -92,9 +92,14 @@ export class ComponentConnection extends EventEmitter {
     // TCP_NODELAY each one can wait for the previous one's ACK (Nagle, up to ~40 ms with delayed
     // ACKs), which was most of the call setup latency measured in issue 12.
     this.xmpp.on('connect', () => this.xmpp.socket?.setNoDelay?.(true));
-    if (o.debugWire) {
-      this.xmpp.on('input', (s: string) => this.log.debug('xmpp wire in', { data: maskWire(s, o.secret) }));
-      this.xmpp.on('output', (s: string) => this.log.debug('xmpp wire out', { data: maskWire(s, o.secret) }));
+    if (o.debugWire || o.trace) {
+      const level = o.trace ? 'info' : 'debug';
+      this.xmpp.on('input', (s: string) =>
+        this.log.log(level, 'xmpp wire in', { data: maskWire(s, o.secret) }),
+      );
+      this.xmpp.on('output', (s: string) =>
+        this.log.log(level, 'xmpp wire out', { data: maskWire(s, o.secret) }),
+      );
     }
     const tap = callbacks.onWire;
     if (tap) {

@@ -19,6 +19,8 @@ export interface XmppOptions {
   keepalive: { intervalMs: number; timeoutMs: number; target: string };
   iqTimeoutMs: number;
   debugWire: boolean;
+  /** `log.trace`: every stanza in and out at info (masked), whatever `debugWire` says. */
+  trace: boolean;
 }
 
 export function xmppOptions(config: GatewayConfig): XmppOptions {
@@ -42,5 +44,6 @@ export function xmppOptions(config: GatewayConfig): XmppOptions {
     },
     iqTimeoutMs: Math.round((x.iqTimeoutSeconds ?? 10) * 1000),
     debugWire: x.debugWire ?? false,
+    trace: config.log.trace,
   };
 }

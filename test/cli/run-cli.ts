@@ -76,11 +76,15 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs `node bin/jingle-sip-gateway.js ...args`, optionally with `input` on stdin. */
-export function cli(args: string[], input?: string | Buffer): CliResult {
+/**
+ * Runs `node bin/jingle-sip-gateway.js ...args`, optionally with `input` on stdin, in the test
+ * environment (no `JSG_*` secrets, test/support/clean-env.ts) plus `env`.
+ */
+export function cli(args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = {}): CliResult {
   const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     input: input ?? '',
     encoding: 'utf8',
     timeout: 20_000,

@@ -67,7 +67,7 @@ describe('the configuration', () => {
         checkSeconds: 15,
         silenceSeconds: 45,
       },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto', trace: false },
     });
   });
 
