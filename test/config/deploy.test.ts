@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config';
+import { cli, ensureBuilt } from '../cli/run-cli';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -63,6 +64,10 @@ describe('deployment examples', () => {
       ...unit.matchAll(/^Exec(?:StartPre|Start)=\S+ bin\/jingle-sip-gateway\.js (\S+) --config (\S+)$/gm),
     ];
     expect(exec.map((m) => m[1])).toEqual(['check-config', 'run']);
+    // Both are commands of this CLI, and the shipped default passes the check.
+    ensureBuilt();
+    expect(cli(['check-config']).status).toBe(0);
+    expect(cli(['run', '--help']).status).toBe(0);
     expect(new Set(exec.map((m) => m[2])).size).toBe(1);
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   });
