@@ -5,13 +5,20 @@
  * an unexpected failure ends the call on both legs with `general-error`.
  */
 import type { GatewayConfig } from '../config/config';
-import type { JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
+import type { Content, Jingle, JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
+import { offerChange, type OfferChange } from '../media/offer-change';
+import { parseSdpFrag } from '../sdp';
+import { sdpToJingle } from '../translate/description';
+import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
+import { INFO_BODY_TYPES, RECV_INFO } from '../translate/info';
+import { sdpFragToContents } from '../translate/trickle';
 import type { AddressContext } from '../translate/address';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
+import type { SipHeader } from '../sip/types';
 import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';
-import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
+import type { CallEvent, Effect, JingleErrorCondition, SipInfo, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
 import { offerAnswer } from './offer-answer';
 import { sipDialog } from './sip-dialog';
@@ -40,6 +47,12 @@ export function jingleEventOf(action: JingleAction): JingleEvent | undefined {
       return undefined;
   }
 }
+
+/**
+ * How long a SIP peer's ICE restart waits for the client's new credentials before it is refused
+ * with 488. A re-INVITE should be answered promptly (RFC 3261 §13.3.1); clients renew theirs at once.
+ */
+export const RESTART_WAIT_MS = 5000;
 
 export abstract class Call {
   abstract readonly origin: 'xmpp' | 'sip';
@@ -100,6 +113,8 @@ export abstract class Call {
   /** After the end, an IQ for this session is out of order; a re-offer is refused; the rest is dropped. */
   private afterEnd(event: CallEvent): Effect[] {
     if (event.kind === 'sip-reoffer') return [{ kind: 'sip-reoffer-answer', id: event.id, status: 481 }];
+    if (event.kind === 'sip-info' || event.kind === 'sip-refer' || event.kind === 'sip-notify')
+      return [{ kind: 'sip-request-answer', id: event.id, status: 481 }];
     if (event.kind !== 'jingle') return [];
     return [this.iqErrorEffect(event.iq, 'unexpected-request', 'out-of-order', 'the session has ended')];
   }
@@ -152,9 +167,28 @@ export abstract class Call {
 
   /** The events of a peer's re-offer, the same for both kinds of call; false for any other. */
   private onPeerReofferEvent(event: CallEvent, out: Effect[]): boolean {
-    if (event.kind === 'sip-reoffer') {
-      this.onPeerReoffer(out, event.id, event.body);
-      return true;
+    switch (event.kind) {
+      case 'sip-reoffer':
+        if (this.anchored) this.onPeerReoffer(out, event.id, event.body);
+        else this.onPlainReoffer(out, event.id, event.body);
+        return true;
+      case 'sip-info':
+        this.onSipInfo(out, event.id, event.info);
+        return true;
+      case 'sip-refer':
+        // RFC 3515 §2.4.2: a REFER we will not carry out is declined (transfer is not done yet).
+        out.push({ kind: 'sip-request-answer', id: event.id, status: 603 });
+        return true;
+      case 'sip-notify':
+        // RFC 6665 §4.1.3: we never subscribe nor REFER, so no NOTIFY matches a subscription.
+        out.push({ kind: 'sip-request-answer', id: event.id, status: 481 });
+        return true;
+      case 'timer':
+        if (event.name !== 'reoffer') return false;
+        this.restartTimedOut(out);
+        return true;
+      default:
+        break;
     }
     if (event.kind !== 'media-done' && event.kind !== 'media-failed') return false;
     if (event.purpose !== 'reoffer' && event.purpose !== 'reanswer') return false;
@@ -192,6 +226,258 @@ export abstract class Call {
     out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
   }
 
+  /** The SIP peer's last session description (its offer or answer), to tell what a new one changes. */
+  protected sipRemote?: Sdp;
+  /** A peer's ICE restart waiting for the client's new credentials (RFC 8839 §4.4.1.1.2). */
+  private restart?: { id: number; offer: Sdp; ufrags: (string | undefined)[] };
+  /** The XMPP user asked for hold (XEP-0167 §7): our offers to SIP say sendonly (RFC 3264 §8.4). */
+  protected localHold = false;
+
+  /**
+   * The Jingle side's description as an SDP answer to the SIP peer's new `offer`, in a call
+   * that is not anchored: the client's transport and codecs, the DTLS role the first answer
+   * settled (RFC 8842 §5.5). Undefined when there is none yet.
+   */
+  protected abstract plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined;
+
+  /** Who the call's Jingle messages go from and to, and its contents (their names and creators). */
+  protected abstract jingleParty(): { from: string; to: string; contents: Content[] } | undefined;
+
+  /**
+   * A SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the peers):
+   * the answer is the client's description with the directions RFC 3264 §6.1 asks for, and the
+   * client hears what changed (hold → `<hold/>`/`<active/>`, a moved transport → transport-info).
+   * An ICE restart is answered once the client has sent its new credentials, or 488 if it does
+   * not within RESTART_WAIT_MS.
+   */
+  private onPlainReoffer(out: Effect[], id: number, body: string): void {
+    if (body.trim() === '') {
+      // RFC 3261 §14.2: an offerless re-INVITE gets our current description as the offer.
+      out.push({
+        kind: 'sip-reoffer-answer',
+        id,
+        status: 200,
+        ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      });
+      return;
+    }
+    let offer: Sdp;
+    let change: OfferChange;
+    try {
+      offer = parseSdp(body);
+      change = offerChange(this.sipRemote, offer);
+    } catch {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    const party = this.jingleParty();
+    if (!party || this.offerAnswer.state !== 'stable' || this.restart) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
+      return;
+    }
+    this.offerAnswer.apply('remote-offer');
+    if (!this.tellClient(out, party, offer, change)) {
+      this.offerAnswer.apply('rejected');
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    if (change.restarted.length > 0) {
+      const ufrags = party.contents.map((c) =>
+        c.transport?.kind === 'ice-udp' ? c.transport.ufrag : undefined,
+      );
+      this.restart = { id, offer, ufrags };
+      this.startTimer(out, 'reoffer', RESTART_WAIT_MS);
+      return;
+    }
+    this.answerPlainReoffer(out, id, offer);
+  }
+
+  /** The 200 with our answer; 488 (and the session as it was) if there is none. */
+  private answerPlainReoffer(out: Effect[], id: number, offer: Sdp): void {
+    let answer: Sdp | undefined;
+    try {
+      answer = this.plainAnswer(offer, this.sdpVersion + 1);
+    } catch {
+      answer = undefined;
+    }
+    if (!answer) {
+      this.offerAnswer.apply('rejected');
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    const directed = answerDirections(offer, answer);
+    // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
+    for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
+    this.sdpVersion += 1;
+    const body = writeSdp(directed);
+    this.sipRemote = offer;
+    this.sipLocal = body;
+    // The answer carries every candidate of the client's so far.
+    this.lateCandidates = false;
+    this.offerAnswer.apply('local-answer');
+    out.push({ kind: 'sip-reoffer-answer', id, status: 200, body });
+  }
+
+  /** The client hears hold/active and the moved transports; false if the offer cannot be said in Jingle. */
+  private tellClient(
+    out: Effect[],
+    party: { from: string; to: string; contents: Content[] },
+    offer: Sdp,
+    change: OfferChange,
+  ): boolean {
+    const send = (jingle: Jingle): void => {
+      out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
+    };
+    if (change.moved.length > 0) {
+      let translated: Jingle;
+      try {
+        translated = sdpToJingle(offer, { contentNames: party.contents.map((c) => c.name) });
+      } catch {
+        return false;
+      }
+      const contents: Content[] = [];
+      for (const i of change.moved) {
+        const known = party.contents[i];
+        const t = translated.contents[i]?.transport;
+        if (known && t) contents.push({ creator: known.creator, name: known.name, transport: t });
+      }
+      if (contents.length > 0) send({ action: 'transport-info', sid: this.sid, contents, groups: [] });
+    }
+    if (change.hold)
+      send({ action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: change.hold } });
+    return true;
+  }
+
+  /**
+   * The client's transport-info came (its candidates are already merged): a waiting ICE
+   * restart is answered once every restarted content has new credentials. True when it was.
+   */
+  protected clientTransportChanged(out: Effect[]): boolean {
+    const r = this.restart;
+    const party = this.jingleParty();
+    if (!r || !party) return false;
+    const renewed = party.contents.every((c, i) => {
+      const t = c.transport;
+      const old = r.ufrags[i];
+      return old === undefined || t?.kind !== 'ice-udp' || t.ufrag !== old;
+    });
+    if (!renewed) return false;
+    this.restart = undefined;
+    this.stopTimer(out, 'reoffer');
+    this.answerPlainReoffer(out, r.id, r.offer);
+    return true;
+  }
+
+  /** The client did not restart ICE in time: the peer's offer is refused, the session stays. */
+  private restartTimedOut(out: Effect[]): void {
+    const r = this.restart;
+    if (!r) return;
+    this.restart = undefined;
+    this.offerAnswer.apply('rejected');
+    out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+  }
+
+  /** The SIP peer's INFO (RFC 6086), by what it carries (src/translate/info.ts). */
+  private onSipInfo(out: Effect[], id: number, info: SipInfo): void {
+    const answer = (status: number, headers?: SipHeader[]): void => {
+      out.push({ kind: 'sip-request-answer', id, status, ...(headers ? { headers } : {}) });
+    };
+    const party = this.jingleParty();
+    switch (info.kind) {
+      case 'empty':
+        return answer(200);
+      case 'invalid':
+        return answer(400);
+      case 'other':
+        // RFC 6086 §4.2.2: a package we did not say we take → 469 with the ones we do.
+        if (info.infoPackage !== undefined)
+          return answer(469, [{ name: 'Recv-Info', value: this.recvInfo().join(', ') }]);
+        return answer(415, [{ name: 'Accept', value: INFO_BODY_TYPES.join(', ') }]);
+      case 'dtmf': {
+        if (!party) return answer(481);
+        const dtmf =
+          info.durationMs === undefined
+            ? { kind: 'dtmf' as const, code: info.code }
+            : { kind: 'dtmf' as const, code: info.code, duration: info.durationMs };
+        out.push({
+          kind: 'send-jingle',
+          from: party.from,
+          to: party.to,
+          jingle: { action: 'session-info', sid: this.sid, contents: [], groups: [], info: dtmf },
+        });
+        return answer(200);
+      }
+      case 'trickle': {
+        // Anchored: the SIP side's candidates are the anchor's business, not the client's.
+        if (!party || this.anchored)
+          return answer(469, [{ name: 'Recv-Info', value: this.recvInfo().join(', ') }]);
+        let contents: Content[];
+        try {
+          // The sdpfrag names its m-sections by the session's a=mid (RFC 8840 §9), or by position.
+          const frag = parseSdpFrag(info.frag);
+          const mids = this.sipRemote?.media.map((m) => m.mid) ?? [];
+          for (const [i, m] of frag.media.entries()) {
+            const at = m.mid === undefined ? i : mids.indexOf(m.mid);
+            const known = party.contents[at >= 0 ? at : i];
+            if (known) m.mid = known.name;
+          }
+          contents = sdpFragToContents(frag).map((c) => {
+            const known = party.contents.find((k) => k.name === c.name);
+            return { ...c, creator: known?.creator ?? c.creator };
+          });
+        } catch {
+          return answer(400);
+        }
+        if (contents.some((c) => !party.contents.some((k) => k.name === c.name))) return answer(400);
+        out.push({
+          kind: 'send-jingle',
+          from: party.from,
+          to: party.to,
+          jingle: { action: 'transport-info', sid: this.sid, contents, groups: [] },
+        });
+        return answer(200);
+      }
+    }
+  }
+
+  /** The Info-Packages this call takes (RFC 6086 §5.2.3): trickle-ice only when media is end to end. */
+  private recvInfo(): string[] {
+    return this.anchored ? [] : RECV_INFO;
+  }
+
+  /**
+   * The client's XEP-0181 tone → an INFO application/dtmf-relay to the SIP peer, once the
+   * dialog is confirmed; false when there is no dialog to send it in.
+   */
+  protected dtmfToSip(out: Effect[], code: string, durationMs?: number): boolean {
+    if (this.dialog.state !== 'confirmed') return false;
+    const tone = durationMs === undefined ? { code } : { code, durationMs };
+    out.push({ kind: 'sip-send-info', contentType: DTMF_RELAY, body: dtmfRelayBody(tone), headers: [] });
+    return true;
+  }
+
+  /**
+   * The client's `<hold/>` / `<active/>` (XEP-0167 §7) → a re-INVITE saying sendonly / the
+   * streams' own direction (RFC 3264 §8.4), in a call that is not anchored; `again` writes the
+   * subclass's current offer. Anchored calls keep their media as it is (docs/media.md).
+   */
+  protected holdToSip(out: Effect[], hold: boolean, again: (out: Effect[]) => void): void {
+    if (this.localHold === hold || this.anchored || this.dialog.state !== 'confirmed') return;
+    this.localHold = hold;
+    again(out);
+  }
+
+  /** RFC 3264 §8.4: our offer while the user holds: sendrecv → sendonly, recvonly → inactive. */
+  protected applyHold(sdp: Sdp): Sdp {
+    if (!this.localHold) return sdp;
+    for (const m of sdp.media) {
+      if (m.port === 0) continue;
+      const d = m.direction ?? sdp.direction ?? 'sendrecv';
+      m.direction = d === 'sendrecv' || d === 'sendonly' ? 'sendonly' : 'inactive';
+    }
+    return sdp;
+  }
+
   /** Candidates that came while no new offer could go out; sent in the next re-INVITE. */
   protected lateCandidates = false;
   /** The `o=` version of our last SDP offer or answer (RFC 3264 §8: +1 with each new one). */
@@ -211,8 +497,9 @@ export abstract class Call {
       this.lateCandidates = true;
       return;
     }
-    const sdp = build(this.sdpVersion + 1);
-    if (!sdp) return;
+    const built = build(this.sdpVersion + 1);
+    if (!built) return;
+    const sdp = this.applyHold(built);
     this.lateCandidates = false;
     this.sdpVersion += 1;
     this.offerAnswer.apply('local-offer');

@@ -20,7 +20,21 @@ import type { NgFlags } from '../media/ng-client';
  */
 export type MediaPurpose = 'invite' | 'accept' | 'propose' | 'answer' | 'refresh' | 'reoffer' | 'reanswer';
 
-export type TimerName = 'gather' | 'no-answer';
+/** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
+export type TimerName = 'gather' | 'no-answer' | 'reoffer';
+
+/**
+ * What a SIP INFO carries (RFC 6086), read from its Info-Package and Content-Type
+ * (src/translate/info.ts): a DTMF digit, trickled candidates (RFC 8840), or something else —
+ * a package we do not take (469) or a legacy INFO with an unknown body (415).
+ */
+export type SipInfo =
+  | { kind: 'dtmf'; code: string; durationMs?: number }
+  | { kind: 'trickle'; frag: string }
+  | { kind: 'empty' }
+  /** A body of a type we take that does not parse → 400. */
+  | { kind: 'invalid'; text: string }
+  | { kind: 'other'; infoPackage?: string; contentType?: string };
 
 export type JmiKind = 'propose' | 'proceed' | 'reject' | 'retract' | 'finish' | 'ringing' | 'accept';
 
@@ -54,6 +68,13 @@ export type CallEvent =
    * call answers it with `sip-reoffer-answer`.
    */
   | { kind: 'sip-reoffer'; id: number; body: string }
+  /**
+   * The SIP peer's in-dialog requests other than BYE and offers (RFC 3261 §12.2.2): every one is
+   * answered by the call with `sip-request-answer` (defaults: INFO → 469/415, REFER → 603).
+   */
+  | { kind: 'sip-info'; id: number; info: SipInfo }
+  | { kind: 'sip-refer'; id: number; referTo?: string }
+  | { kind: 'sip-notify'; id: number; event?: string }
   // media anchor
   | { kind: 'media-done'; purpose: MediaPurpose; sdp: string }
   | { kind: 'media-failed'; purpose: MediaPurpose; text: string }
@@ -105,6 +126,10 @@ export type Effect =
   | { kind: 'sip-reinvite'; body: string }
   /** The final response to the peer's re-INVITE/UPDATE `id`. */
   | { kind: 'sip-reoffer-answer'; id: number; status: number; body?: string }
+  /** The final response to the peer's INFO/REFER/NOTIFY `id`. */
+  | { kind: 'sip-request-answer'; id: number; status: number; headers?: SipHeader[] }
+  /** An INFO to the SIP peer (RFC 6086): DTMF as application/dtmf-relay. */
+  | { kind: 'sip-send-info'; contentType: string; body: string; headers: SipHeader[] }
   /** One anchor round trip (ng offer/answer); its outcome comes back as media-done/-failed. */
   | {
       kind: 'media';

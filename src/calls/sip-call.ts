@@ -125,6 +125,7 @@ export class SipCall extends Call {
     this.callee = parts.callee;
     this.offerSdp = parts.offer;
     this.xmppOffer = parts.offer;
+    this.sipRemote = parts.offer;
     this.contents = parts.jingle.contents;
     this.groups = parts.jingle.groups;
   }
@@ -288,9 +289,17 @@ export class SipCall extends Call {
     const j = iq.jingle;
     this.result(out, iq);
     switch (j.action) {
-      case 'session-info':
-        if (j.info?.kind === 'ringing') this.ring(out);
+      case 'session-info': {
+        const info = j.info;
+        if (info?.kind === 'ringing') this.ring(out);
+        // XEP-0181 → SIP INFO dtmf-relay (the IQ result went out above; no dialog yet: dropped).
+        else if (info?.kind === 'dtmf') this.dtmfToSip(out, info.code, info.duration);
+        // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4).
+        else if (info?.kind === 'hold') this.holdToSip(out, true, (o) => this.reinvite(o));
+        else if (info?.kind === 'active' || info?.kind === 'unhold')
+          this.holdToSip(out, false, (o) => this.reinvite(o));
         return;
+      }
       case 'transport-info': {
         // XEP-0176 §6: candidates trickled by the device; the answer waits for them (gather window).
         if (!this.accept) {
@@ -298,6 +307,8 @@ export class SipCall extends Call {
           return;
         }
         const added = mergeCandidates(this.accept.contents, j.contents);
+        // A SIP peer's ICE restart may be waiting for these credentials: its 200 carries them.
+        if (!this.anchored && this.clientTransportChanged(out)) return;
         // Anchored: the candidates go to the anchor; the SIP side keeps the anchor's address.
         if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
         // After the 200 they go in a re-INVITE (docs/design.md §Transport: never drop candidates),
@@ -363,6 +374,17 @@ export class SipCall extends Call {
   /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
   protected jingleSideAnswer(): Sdp | undefined {
     return this.accept ? this.deviceAnswer() : undefined;
+  }
+
+  /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */
+  protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
+    if (!this.accept || !this.answerSent) return undefined;
+    return jingleToSdpObject(this.accept, { offer, origin: { address: this.sdpHost, sessionVersion } });
+  }
+
+  protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
+    if (!this.accept || this.device === undefined || !this.answerSent) return undefined;
+    return { from: this.caller, to: this.device, contents: this.accept.contents };
   }
 
   /** The device's answer handed to the anchor: for the 200 OK, or with later candidates. */

@@ -21,7 +21,7 @@ import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
-import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
+import type { Content, Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header, sdpOf } from '../sip';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
@@ -262,16 +262,30 @@ export class XmppCall extends Call {
         const added = mergeCandidates(this.offer.contents, j.contents);
         this.result(out, iq);
         if (added > 0 && this.media !== undefined) return this.refreshAnchor(out);
+        // A SIP peer's ICE restart may be waiting for these credentials: its 200 carries them.
+        if (this.clientTransportChanged(out)) return;
         if (added > 0 && this.dialog.state !== 'none') {
           if (this.dialog.state === 'confirmed') this.reinvite(out);
           else this.lateCandidates = true;
         }
         return;
       }
-      case 'session-info':
-        // XEP-0167 §7: informational; hold/mute in SIP would need a re-INVITE (not done yet).
+      case 'session-info': {
+        const info = j.info;
+        if (info?.kind === 'dtmf') {
+          // XEP-0181 → SIP INFO dtmf-relay; before the answer there is no dialog to carry it.
+          if (!this.dtmfToSip(out, info.code, info.duration))
+            out.push(this.iqErrorEffect(iq, 'unexpected-request', undefined, 'no SIP dialog yet'));
+          else this.result(out, iq);
+          return;
+        }
         this.result(out, iq);
+        // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4); mute is the client's.
+        if (info?.kind === 'hold') this.holdToSip(out, true, (o) => this.reinvite(o));
+        else if (info?.kind === 'active' || info?.kind === 'unhold')
+          this.holdToSip(out, false, (o) => this.reinvite(o));
         return;
+      }
       case 'session-terminate': {
         this.result(out, iq);
         const condition = j.reason?.condition ?? 'success';
@@ -346,6 +360,7 @@ export class XmppCall extends Call {
     }
     this.offerAnswer.apply('remote-answer');
     this.jingle.apply('accept');
+    if (direct) this.sipRemote = parseSdp(body);
     const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
       ?.setup;
     // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
@@ -382,6 +397,23 @@ export class XmppCall extends Call {
       origin: { address: this.sdpHost },
       ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
     });
+  }
+
+  /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */
+  protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
+    if (this.jingle.state !== 'active') return undefined;
+    return jingleToSdpObject(this.offer, {
+      type: 'answer',
+      author: 'initiator',
+      offer,
+      origin: { address: this.sdpHost, sessionVersion },
+      ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+    });
+  }
+
+  protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
+    if (this.jingle.state !== 'active') return undefined;
+    return { from: this.gatewayJid, to: this.client, contents: this.offer.contents };
   }
 
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */

@@ -18,6 +18,7 @@ import type { ServerInvite } from '../sip/server-invite';
 import { sdpOf } from '../sip/body';
 import type { SipRequest, SipResponse } from '../sip/types';
 import { header } from '../sip/headers';
+import { sipInfoOf } from '../translate/info';
 import type { SipUserAgent } from '../sip/user-agent';
 import type { JingleAnswer } from '../xmpp';
 import type { XmppLeg } from '../xmpp';
@@ -47,9 +48,9 @@ export class CallRunner {
    */
   readonly mediaId = `jsg-${randomBytes(8).toString('hex')}`;
   private mediaChain: Promise<void> = Promise.resolve();
-  /** The call has used the anchor: the peer's re-INVITEs/UPDATEs then go through the call. */
+  /** The call has used the anchor (its media is checked). */
   private anchored = false;
-  /** The peer's re-INVITEs/UPDATEs waiting for the call's answer, by id. */
+  /** The peer's in-dialog requests waiting for the call's answer, by id. */
   private readonly reoffers = new Map<number, Respond>();
   private reofferSeq = 0;
   /** The periodic media check of an established anchored call (docs/policy.md §Dead peers). */
@@ -180,6 +181,20 @@ export class CallRunner {
         else respond?.(e.status);
         return;
       }
+      case 'sip-request-answer': {
+        const respond = this.reoffers.get(e.id);
+        this.reoffers.delete(e.id);
+        respond?.(e.status, '', undefined, e.headers ?? []);
+        return;
+      }
+      case 'sip-send-info':
+        this.dialog
+          ?.info(e.contentType, e.body, e.headers)
+          .then((res) => {
+            if (res.status >= 300) this.log.info('INFO refused', { status: res.status });
+          })
+          .catch((err: Error) => this.log.debug('INFO failed', { error: err.message }));
+        return;
       case 'media-delete':
         this.mediaChain = this.mediaChain.then(() => {
           this.mediaSeen('out', 'delete', `delete call-id=${this.mediaId}`);
@@ -312,17 +327,33 @@ export class CallRunner {
 
   private watchDialog(dialog: Dialog): void {
     this.dialog = dialog;
-    // An anchored call answers the peer's new offers itself, through the anchor (docs/media.md);
-    // otherwise the dialog answers them with our last SDP.
-    if (this.anchored) {
-      const reoffer = (req: SipRequest, respond: Respond): void => {
-        const id = ++this.reofferSeq;
-        this.reoffers.set(id, respond);
-        this.post({ kind: 'sip-reoffer', id, body: sdpOf(req) });
-      };
-      dialog.on('reinvite', reoffer);
-      dialog.on('update', reoffer);
-    }
+    // Every in-dialog request of the peer reaches the call, which must answer it (its id names
+    // the answer): offers (re-INVITE, UPDATE), INFO, REFER, NOTIFY. OPTIONS is answered by the
+    // dialog with what the UA supports (RFC 3261 §11.2); BYE and CANCEL end things.
+    const asked = (respond: Respond, event: (id: number) => CallEvent): void => {
+      const id = ++this.reofferSeq;
+      this.reoffers.set(id, respond);
+      this.post(event(id));
+    };
+    const reoffer = (req: SipRequest, respond: Respond): void =>
+      asked(respond, (id) => ({ kind: 'sip-reoffer', id, body: sdpOf(req) }));
+    dialog.on('reinvite', reoffer);
+    dialog.on('update', reoffer);
+    dialog.on('info', (req: SipRequest, respond: Respond) =>
+      asked(respond, (id) => ({ kind: 'sip-info', id, info: sipInfoOf(req) })),
+    );
+    dialog.on('refer', (req: SipRequest, respond: Respond) =>
+      asked(respond, (id) => {
+        const referTo = header(req, 'refer-to');
+        return referTo === undefined ? { kind: 'sip-refer', id } : { kind: 'sip-refer', id, referTo };
+      }),
+    );
+    dialog.on('notify', (req: SipRequest, respond: Respond) =>
+      asked(respond, (id) => {
+        const ev = header(req, 'event');
+        return ev === undefined ? { kind: 'sip-notify', id } : { kind: 'sip-notify', id, event: ev };
+      }),
+    );
     dialog.on('bye', (req) => this.post({ kind: 'sip-bye', request: req }));
     // A dead peer (docs/policy.md §Dead peers): both legs end, the Jingle reason says why.
     dialog.on('lost', (_status: number, text: string, expired: boolean) => {

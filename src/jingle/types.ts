@@ -81,7 +81,9 @@ export type SessionInfo =
   | { kind: 'active' }
   | { kind: 'hold' }
   | { kind: 'unhold' }
-  | { kind: 'mute' | 'unmute'; creator?: Creator; name?: string };
+  | { kind: 'mute' | 'unmute'; creator?: Creator; name?: string }
+  /** XEP-0181 §2 `<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code duration/>`: one tone, duration in ms. */
+  | { kind: 'dtmf'; code: string; duration?: number };
 
 /** `<content>` (XEP-0166 §7.3). */
 export interface Content {

@@ -26,7 +26,17 @@ import {
   tag,
   textOf,
 } from './attrs';
-import { NS_GROUPING, NS_ICE_UDP, NS_JINGLE, NS_RAW_UDP, NS_RTP, NS_RTP_INFO, NS_XTLS } from './namespaces';
+import {
+  NS_DTMF,
+  NS_GROUPING,
+  NS_ICE_UDP,
+  NS_JINGLE,
+  NS_RAW_UDP,
+  NS_RTP,
+  NS_RTP_INFO,
+  NS_XTLS,
+} from './namespaces';
+import { dtmfToElement, parseDtmf } from './xep0181';
 import {
   parseRtpDescription,
   parseSessionInfo,
@@ -150,6 +160,9 @@ export function parseJingle(el: Element): Jingle {
     } else if (ns === NS_GROUPING) {
       if (name !== 'group') fail(`${where} <${name}>`, `unknown element in ${NS_GROUPING}`);
       jingle.groups.push(parseGroup(child, ns));
+    } else if (action === 'session-info' && ns === NS_DTMF && localName(child) === 'dtmf') {
+      if (jingle.info) fail(`${where} <${name}>`, 'more than one informational payload');
+      jingle.info = parseDtmf(child);
     } else if (action === 'session-info') {
       if (ns !== NS_RTP_INFO) {
         fail(`${where} <${name} xmlns=${q(ns ?? '')}>`, 'unsupported-info: unknown informational payload');
@@ -202,6 +215,6 @@ export function jingleToElement(j: Jingle): Element {
   for (const g of j.groups) append(el, groupToElement(g));
   for (const c of j.contents) append(el, contentToElement(c));
   if (j.reason) append(el, reasonToElement(j.reason));
-  if (j.info) append(el, sessionInfoToElement(j.info));
+  if (j.info) append(el, j.info.kind === 'dtmf' ? dtmfToElement(j.info) : sessionInfoToElement(j.info));
   return el;
 }

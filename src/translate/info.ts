@@ -1,0 +1,41 @@
+/**
+ * What a SIP INFO (RFC 6086) carries, from its Info-Package and Content-Type. The gateway takes
+ * the `trickle-ice` package (RFC 8840 §7) and the legacy DTMF bodies (src/translate/dtmf.ts);
+ * another package is answered 469 Bad Info Package with our Recv-Info (RFC 6086 §5.2.5), a
+ * legacy INFO with another body 415 (RFC 3261 §21.4.13), an empty one 200.
+ */
+import type { SipInfo } from '../calls/events';
+import { header, mediaType } from '../sip';
+import type { SipRequest } from '../sip/types';
+import { DTMF, DTMF_RELAY, parseDtmfBody } from './dtmf';
+
+/** RFC 8840 §7: the Info-Package and body type of trickled candidates. */
+export const TRICKLE_PACKAGE = 'trickle-ice';
+export const SDPFRAG = 'application/trickle-ice-sdpfrag';
+
+/** The Info-Packages we receive (the value of our Recv-Info, RFC 6086 §5.2.3). */
+export const RECV_INFO = [TRICKLE_PACKAGE];
+
+/** The body types a legacy INFO may carry (our 415's Accept). */
+export const INFO_BODY_TYPES = [DTMF_RELAY, DTMF, SDPFRAG];
+
+export function sipInfoOf(req: SipRequest): SipInfo {
+  const pkg = header(req, 'info-package')?.split(';')[0]?.trim().toLowerCase();
+  const type = mediaType(header(req, 'content-type'));
+  if (pkg !== undefined && pkg !== TRICKLE_PACKAGE) return { kind: 'other', infoPackage: pkg };
+  if (req.body.trim() === '') return { kind: 'empty' };
+  if (type === SDPFRAG) return { kind: 'trickle', frag: req.body };
+  // A package we take with a body of another type is no package we know (RFC 6086 §4.2.2).
+  if (pkg !== undefined) return { kind: 'other', infoPackage: pkg, ...(type ? { contentType: type } : {}) };
+  if (type === DTMF_RELAY || type === DTMF) {
+    try {
+      const t = parseDtmfBody(type, req.body);
+      return t.durationMs === undefined
+        ? { kind: 'dtmf', code: t.code }
+        : { kind: 'dtmf', code: t.code, durationMs: t.durationMs };
+    } catch (e) {
+      return { kind: 'invalid', text: (e as Error).message };
+    }
+  }
+  return type === undefined ? { kind: 'other' } : { kind: 'other', contentType: type };
+}
