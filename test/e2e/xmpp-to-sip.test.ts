@@ -137,6 +137,31 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     await bed.passed(sippRun);
   });
 
+  test('during the call SIPp holds, sends a DTMF INFO, an unknown Info-Package and a REFER: each answered truthfully (issue 14)', async () => {
+    const { sid, sippRun } = await call('e2e-uas-dtls-midcall.xml');
+    // RFC 3264 §8.4 hold → XEP-0167 §7 <hold/>; the 200's SDP is checked by the scenario.
+    const hold = await alice.waitFor(
+      (s) =>
+        jingleOf(s)?.attrs.sid === sid && !!jingleOf(s)?.getChild('hold', 'urn:xmpp:jingle:apps:rtp:info:1'),
+      8000,
+      'session-info <hold/>',
+    );
+    expect(jingleOf(hold)?.attrs.action).toBe('session-info');
+    // INFO application/dtmf-relay → XEP-0181 <dtmf code='5' duration='160'/>.
+    const dtmf = await alice.waitFor(
+      (s) => jingleOf(s)?.attrs.sid === sid && !!jingleOf(s)?.getChild('dtmf', 'urn:xmpp:jingle:dtmf:0'),
+      8000,
+      'session-info <dtmf/>',
+    );
+    expect(jingleOf(dtmf)?.getChild('dtmf', 'urn:xmpp:jingle:dtmf:0')?.attrs).toMatchObject({
+      code: '5',
+      duration: '160',
+    });
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
+    await bed.passed(sippRun);
+  });
+
   test('Conversations-style JMI first: propose → proceed → the call → finish', async () => {
     const { sid, to, accept, sippRun } = await call('e2e-uas-dtls-bye-in.xml', true);
     expectSippAnswer(accept);
