@@ -9,8 +9,9 @@
  * request timed out or was answered 481, a probe went unanswered, the session expired; a BYE
  * follows unless a listener sent one, docs/policy.md §Dead peers), 'terminated' (why).
  * A UAS's bye() before the ACK of its 2xx waits for the ACK (or the ACK timeout) first (§15).
- * `respond(status, body?, contentType?, headers?)` answers the request; without a listener a
- * re-INVITE/UPDATE is answered with our last SDP (a refresh), INFO/NOTIFY with 200, REFER with 603.
+ * `respond(status, body?, contentType?, headers?)` answers the request. The gateway's calls listen
+ * to all of them and answer each (src/gateway/call-runner.ts); only a dialog nobody listens to (a
+ * bare UA) answers a re-INVITE/UPDATE with our last SDP (a refresh), INFO/NOTIFY with 200, REFER 603.
  */
 import { EventEmitter } from 'node:events';
 import { isLocalFailure, type ServerTransaction } from './bridge';
