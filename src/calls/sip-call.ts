@@ -18,7 +18,8 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header, parseNameAddr, sdpOf } from '../sip';
 import type { SipRequest } from '../sip/types';
-import { bareJid, sipCallerToJid } from '../translate/address';
+import { sipCallerToJid } from '../translate/address';
+import { sameBareJid, sameJid } from '../translate/jid';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
@@ -250,7 +251,7 @@ export class SipCall extends Call {
     if (kind === 'ringing') return this.ring(out);
     if (kind === 'proceed') {
       // XEP-0353 §3.2: the first device to proceed gets the session; the XMPP leg tells the others.
-      if (this.device !== undefined || bareJid(from) !== this.callee) return;
+      if (this.device !== undefined || !sameBareJid(from, this.callee)) return;
       this.device = from;
       this.jingle.apply('initiate');
       const initiate: Jingle = {
@@ -263,11 +264,11 @@ export class SipCall extends Call {
       out.push({ kind: 'send-jingle', from: this.caller, to: from, jingle: initiate });
       return;
     }
-    if (kind === 'reject' && this.device === undefined && bareJid(from) === this.callee) {
+    if (kind === 'reject' && this.device === undefined && sameBareJid(from, this.callee)) {
       return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
     }
     // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
-    if ((kind === 'reject' || kind === 'finish') && from === this.device) {
+    if ((kind === 'reject' || kind === 'finish') && this.isDevice(from)) {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
       if (this.dialog.state === 'confirmed') {
         this.bye(out, condition, reason?.text);
@@ -278,7 +279,7 @@ export class SipCall extends Call {
   }
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
-    if (this.device === undefined || iq.from !== this.device) {
+    if (!this.isDevice(iq.from)) {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
@@ -326,6 +327,11 @@ export class SipCall extends Call {
         return this.refuse(out, condition, j.reason?.text, false);
       }
     }
+  }
+
+  /** Whether `jid` is the device that proceeded (RFC 7622 comparison: the server may spell it otherwise). */
+  private isDevice(jid: string | undefined): boolean {
+    return this.device !== undefined && jid !== undefined && sameJid(jid, this.device);
   }
 
   private readonly pendingInfo: Content[] = [];

@@ -24,6 +24,7 @@ import type { Sdp } from '../sdp/types';
 import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header, sdpOf } from '../sip';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
+import { sameJid } from '../translate/jid';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
 import { sipToReason } from '../translate/reason';
@@ -242,7 +243,7 @@ export class XmppCall extends Call {
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
     const j = iq.jingle;
-    if (iq.from !== this.client) {
+    if (iq.from === undefined || !sameJid(iq.from, this.client)) {
       // XEP-0166 §7.1: a sid names a session only between its two parties.
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;

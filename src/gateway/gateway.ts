@@ -19,6 +19,7 @@ import type { Reason } from '../jingle/types';
 import { sipToReason } from '../translate/reason';
 import type { SipMessage } from '../sip/types';
 import { bareJid, jidToSipUri } from '../translate/address';
+import { normalBareJid } from '../translate/jid';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { parseNgUri } from '../config/config';
 import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
@@ -213,7 +214,7 @@ export class Gateway {
       return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
     }
     if (this.stopping) return { condition: 'resource-constraint', text: 'the gateway is shutting down' };
-    const limitKey = `user:${bareJid(iq.from ?? '')}`;
+    const limitKey = `user:${normalBareJid(iq.from ?? '')}`;
     const refused = this.limits.admit(limitKey);
     if (refused) {
       this.observer?.limited?.('user', limitName(refused.why));

@@ -6,7 +6,17 @@
  */
 import { freePort } from '../support/processes';
 import { jmiChild } from '../xmpp/bots';
-import { describeE2e, iqOk, jingleAction, jingleOf, proposed, reasonOf, sipp, traced, type Bot } from './harness';
+import {
+  describeE2e,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  proposed,
+  reasonOf,
+  sipp,
+  traced,
+  type Bot,
+} from './harness';
 import { dtlsAccept, fingerprint, jmi } from './stanzas';
 
 const NS_NICK = 'http://jabber.org/protocol/nick';
