@@ -30,6 +30,7 @@ import { forAnswer, towardXmpp } from '../media/flags';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
 import { Call, type CallContext } from './call';
+import { displayNick } from './nick';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
 import { byeEffect, reasonOf } from './sip-reasons';
@@ -39,6 +40,8 @@ export class SipCall extends Call {
   /** The gateway's full JID for the SIP caller, and the callee's bare JID. */
   readonly caller: string;
   readonly callee: string;
+  /** The SIP caller's display name, for the propose's XEP-0172 nick. */
+  private nick?: string;
   /** The device that proceeded (XEP-0353 §3.2), once one has. */
   private device?: string;
   /** The SIP peer's offer. */
@@ -75,7 +78,7 @@ export class SipCall extends Call {
         },
       ],
     });
-    let parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle };
+    let parts: ReturnType<typeof SipCall.read>;
     try {
       parts = SipCall.read(request, sid, ctx);
     } catch (e) {
@@ -94,7 +97,9 @@ export class SipCall extends Call {
 
   private static read(request: SipRequest, sid: string, ctx: CallContext) {
     const resource = ctx.config.xmpp.resource;
-    const from = parseNameAddr(header(request, 'From') ?? '', 'header From').uri;
+    const fromAddr = parseNameAddr(header(request, 'From') ?? '', 'header From');
+    const from = fromAddr.uri;
+    const nick = displayNick(fromAddr.display);
     const caller = `${sipCallerToJid(from, ctx.address)}/${resource}`;
     const to = header(request, 'To');
     const callee = inboundCallee(
@@ -112,17 +117,18 @@ export class SipCall extends Call {
     // Anchored offers are translated once the anchor has rewritten them; this one must still
     // be expressible, or the INVITE is refused now with 488.
     const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
-    return { caller, callee, offer, jingle };
+    return nick === undefined ? { caller, callee, offer, jingle } : { caller, callee, offer, jingle, nick };
   }
 
   private constructor(
     sid: string,
     callId: string,
     ctx: CallContext,
-    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle },
+    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle; nick?: string },
   ) {
     super(sid, callId, ctx);
     this.caller = parts.caller;
+    if (parts.nick !== undefined) this.nick = parts.nick;
     this.callee = parts.callee;
     this.offerSdp = parts.offer;
     this.xmppOffer = parts.offer;
@@ -156,7 +162,15 @@ export class SipCall extends Call {
   private propose(out: Effect[]): void {
     this.proposedToXmpp = true;
     const media = [...new Set(this.contents.map((c) => c.description?.media ?? 'audio'))];
-    out.push({ kind: 'send-jmi', jmi: 'propose', from: this.caller, to: this.callee, id: this.sid, media });
+    const propose = {
+      kind: 'send-jmi' as const,
+      jmi: 'propose' as const,
+      from: this.caller,
+      to: this.callee,
+      id: this.sid,
+      media,
+    };
+    out.push(this.nick === undefined ? propose : { ...propose, nick: this.nick });
   }
 
   /** What the anchor sent back. */

@@ -310,3 +310,16 @@ describe('SIP → XMPP call: JIDs compared by their normal form (RFC 7622)', () 
     expect(one(wrong, 'iq-error').condition).toBe('item-not-found');
   });
 });
+
+describe("SIP → XMPP call: the caller's display name", () => {
+  it('is the XEP-0172 nick of the propose; without one, the propose has none', () => {
+    const named = parseSipMessage(
+      read('captured/baresip-1.0.0-invite-dtls_srtp.sip').replace(
+        'From: <sip:',
+        'From: "Alice \\"A\\" Liddell" <sip:',
+      ),
+    ) as SipRequest;
+    expect(one(proposed(named).effects, 'send-jmi').nick).toBe('Alice "A" Liddell');
+    expect(one(proposed().effects, 'send-jmi').nick).toBeUndefined();
+  });
+});
