@@ -18,7 +18,16 @@ import type { NgFlags } from '../media/ng-client';
  * - `reoffer`, `reanswer`: a SIP peer's new offer in a re-INVITE/UPDATE, then the Jingle side's
  *   answer to it, both through the anchor; the 200 carries the anchor's answer.
  */
-export type MediaPurpose = 'invite' | 'accept' | 'propose' | 'answer' | 'refresh' | 'reoffer' | 'reanswer';
+export type MediaPurpose =
+  | 'invite'
+  | 'accept'
+  /** The anchor's answer for a 183's SDP (early media). */
+  | 'early'
+  | 'propose'
+  | 'answer'
+  | 'refresh'
+  | 'reoffer'
+  | 'reanswer';
 
 /** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
 export type TimerName = 'gather' | 'no-answer' | 'reoffer';
@@ -116,8 +125,19 @@ export type Effect =
       id: string;
       media?: string[];
       reason?: Reason;
+      /** propose: the caller's display name (XEP-0172 nick). */
+      nick?: string;
     }
-  | { kind: 'sip-invite'; uri: string; from: string; to: string; body: string; callId: string }
+  | {
+      kind: 'sip-invite';
+      uri: string;
+      from: string;
+      /** The From display name: the XMPP caller's nick (XEP-0172). */
+      fromDisplay?: string;
+      to: string;
+      body: string;
+      callId: string;
+    }
   | { kind: 'sip-cancel' }
   | { kind: 'sip-bye'; headers: SipHeader[] }
   | { kind: 'sip-provisional'; status: 180 | 183 }

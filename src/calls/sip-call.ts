@@ -18,7 +18,8 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header, parseNameAddr, sdpOf } from '../sip';
 import type { SipRequest } from '../sip/types';
-import { bareJid, sipCallerToJid } from '../translate/address';
+import { sipCallerToJid } from '../translate/address';
+import { sameBareJid, sameJid } from '../translate/jid';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { formatReasonHeader, reasonToSip } from '../translate/reason';
 import { InputError } from '../errors';
@@ -29,6 +30,7 @@ import { forAnswer, towardXmpp } from '../media/flags';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
 import { Call, type CallContext } from './call';
+import { displayNick } from './nick';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
 import { byeEffect, reasonOf } from './sip-reasons';
@@ -38,6 +40,8 @@ export class SipCall extends Call {
   /** The gateway's full JID for the SIP caller, and the callee's bare JID. */
   readonly caller: string;
   readonly callee: string;
+  /** The SIP caller's display name, for the propose's XEP-0172 nick. */
+  private nick?: string;
   /** The device that proceeded (XEP-0353 §3.2), once one has. */
   private device?: string;
   /** The SIP peer's offer. */
@@ -74,7 +78,7 @@ export class SipCall extends Call {
         },
       ],
     });
-    let parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle };
+    let parts: ReturnType<typeof SipCall.read>;
     try {
       parts = SipCall.read(request, sid, ctx);
     } catch (e) {
@@ -93,7 +97,9 @@ export class SipCall extends Call {
 
   private static read(request: SipRequest, sid: string, ctx: CallContext) {
     const resource = ctx.config.xmpp.resource;
-    const from = parseNameAddr(header(request, 'From') ?? '', 'header From').uri;
+    const fromAddr = parseNameAddr(header(request, 'From') ?? '', 'header From');
+    const from = fromAddr.uri;
+    const nick = displayNick(fromAddr.display);
     const caller = `${sipCallerToJid(from, ctx.address)}/${resource}`;
     const to = header(request, 'To');
     const callee = inboundCallee(
@@ -111,17 +117,18 @@ export class SipCall extends Call {
     // Anchored offers are translated once the anchor has rewritten them; this one must still
     // be expressible, or the INVITE is refused now with 488.
     const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
-    return { caller, callee, offer, jingle };
+    return nick === undefined ? { caller, callee, offer, jingle } : { caller, callee, offer, jingle, nick };
   }
 
   private constructor(
     sid: string,
     callId: string,
     ctx: CallContext,
-    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle },
+    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle; nick?: string },
   ) {
     super(sid, callId, ctx);
     this.caller = parts.caller;
+    if (parts.nick !== undefined) this.nick = parts.nick;
     this.callee = parts.callee;
     this.offerSdp = parts.offer;
     this.xmppOffer = parts.offer;
@@ -156,7 +163,15 @@ export class SipCall extends Call {
   private propose(out: Effect[]): void {
     this.proposedToXmpp = true;
     const media = [...new Set(this.contents.map((c) => c.description?.media ?? 'audio'))];
-    out.push({ kind: 'send-jmi', jmi: 'propose', from: this.caller, to: this.callee, id: this.sid, media });
+    const propose = {
+      kind: 'send-jmi' as const,
+      jmi: 'propose' as const,
+      from: this.caller,
+      to: this.callee,
+      id: this.sid,
+      media,
+    };
+    out.push(this.nick === undefined ? propose : { ...propose, nick: this.nick });
   }
 
   /** What the anchor sent back. */
@@ -251,7 +266,7 @@ export class SipCall extends Call {
     if (kind === 'ringing') return this.ring(out);
     if (kind === 'proceed') {
       // XEP-0353 §3.2: the first device to proceed gets the session; the XMPP leg tells the others.
-      if (this.device !== undefined || bareJid(from) !== this.callee) return;
+      if (this.device !== undefined || !sameBareJid(from, this.callee)) return;
       this.device = from;
       this.jingle.apply('initiate');
       const initiate: Jingle = {
@@ -264,11 +279,11 @@ export class SipCall extends Call {
       out.push({ kind: 'send-jingle', from: this.caller, to: from, jingle: initiate });
       return;
     }
-    if (kind === 'reject' && this.device === undefined && bareJid(from) === this.callee) {
+    if (kind === 'reject' && this.device === undefined && sameBareJid(from, this.callee)) {
       return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
     }
     // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
-    if ((kind === 'reject' || kind === 'finish') && from === this.device) {
+    if ((kind === 'reject' || kind === 'finish') && this.isDevice(from)) {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
       if (this.dialog.state === 'confirmed') {
         this.bye(out, condition, reason?.text);
@@ -279,7 +294,7 @@ export class SipCall extends Call {
   }
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
-    if (this.device === undefined || iq.from !== this.device) {
+    if (!this.isDevice(iq.from)) {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
@@ -337,6 +352,11 @@ export class SipCall extends Call {
         return this.refuse(out, condition, j.reason?.text, false);
       }
     }
+  }
+
+  /** Whether `jid` is the device that proceeded (RFC 7622 comparison: the server may spell it otherwise). */
+  private isDevice(jid: string | undefined): boolean {
+    return this.device !== undefined && jid !== undefined && sameJid(jid, this.device);
   }
 
   private readonly pendingInfo: Content[] = [];

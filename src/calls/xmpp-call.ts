@@ -23,7 +23,10 @@ import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header, sdpOf } from '../sip';
+import type { SipResponse } from '../sip/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
+import { sameJid } from '../translate/jid';
+import { displayNick } from './nick';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
 import { sipToReason } from '../translate/reason';
@@ -32,15 +35,22 @@ import { Call, type CallContext } from './call';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
 import { isEarly } from './sip-dialog';
+import { answerUpdates, sameSdp } from './early-media';
 
 export class XmppCall extends Call {
   readonly origin = 'xmpp';
   /** The XMPP caller's full JID, and the JID at the gateway it called. */
   readonly client: string;
+  /** The caller's display name (XEP-0172 nick), if it gave one. */
+  private nick?: string;
   readonly gatewayJid: string;
   private readonly offer: Jingle;
   private offerSdp?: Sdp;
   private ringing = false;
+  /** The session-accept the client got (from a 183's SDP, or the 200's). */
+  private accepted?: Jingle;
+  /** The early answer: the 183's SDP and its To tag (docs/media.md §Early media). */
+  private early?: { body: string; tag: string | undefined };
   /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
   private reofferSetup?: Setup;
   private readonly policy: MediaPolicy;
@@ -52,8 +62,16 @@ export class XmppCall extends Call {
    * cannot be reached or an offer that cannot be expressed in SDP is refused at once with the
    * reason in `<text>`; otherwise the IQ result goes out and the gather window starts.
    */
-  static start(iq: JingleIq, ctx: CallContext, callId?: string): { call: XmppCall; effects: Effect[] } {
+  /** `nick`: the caller's XEP-0172 nick, from its JMI `<propose>`; the INVITE's From display name. */
+  static start(
+    iq: JingleIq,
+    ctx: CallContext,
+    callId?: string,
+    nick?: string,
+  ): { call: XmppCall; effects: Effect[] } {
     const call = new XmppCall(iq, ctx, callId);
+    const display = displayNick(nick);
+    if (display !== undefined) call.nick = display;
     return { call, effects: call.begin(iq) };
   }
 
@@ -143,6 +161,7 @@ export class XmppCall extends Call {
       kind: 'sip-invite',
       uri,
       from: callerJidToSipFrom(this.client, this.ctx.address),
+      ...(this.nick === undefined ? {} : { fromDisplay: this.nick }),
       to: uri,
       body,
       callId: this.callId,
@@ -162,7 +181,7 @@ export class XmppCall extends Call {
       const body = profile === 'capneg' ? writeSdp(toCapNegOffer(parseSdp(event.sdp))) : event.sdp;
       return this.inviteWith(out, body);
     }
-    if (event.purpose === 'accept') this.acceptWith(out, event.sdp, false);
+    if (event.purpose === 'accept' || event.purpose === 'early') this.acceptWith(out, event.sdp, false);
   }
 
   /**
@@ -198,7 +217,7 @@ export class XmppCall extends Call {
         if (event.name === 'gather') return this.sendInvite(out);
         return this.abort(out, 'timeout', 'no answer');
       case 'sip-provisional':
-        return this.onProvisional(event.response.status, out);
+        return this.onProvisional(event.response, out);
       case 'sip-answered':
         return this.onAnswered(sdpOf(event.response), out);
       case 'media-done':
@@ -242,7 +261,7 @@ export class XmppCall extends Call {
 
   private onJingle(iq: JingleIq, out: Effect[]): void {
     const j = iq.jingle;
-    if (iq.from !== this.client) {
+    if (iq.from === undefined || !sameJid(iq.from, this.client)) {
       // XEP-0166 §7.1: a sid names a session only between its two parties.
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
@@ -297,13 +316,19 @@ export class XmppCall extends Call {
     }
   }
 
-  private onProvisional(status: number, out: Effect[]): void {
+  private onProvisional(response: SipResponse, out: Effect[]): void {
+    const status = response.status;
     if (status === 100) {
       this.dialog.apply('trying');
       return;
     }
     this.dialog.apply('ringing');
-    if ((status === 180 || status === 183) && !this.ringing) {
+    // RFC 3261 §13.2.1: an SDP in a provisional response is the answer, early (RFC 3960 §2).
+    const sdp = sdpOf(response);
+    if (sdp.trim() !== '' && this.policy.earlyMedia !== false && this.early === undefined) {
+      return this.onEarlyAnswer(sdp, toTagOf(response), out);
+    }
+    if ((status === 180 || status === 183) && !this.ringing && this.accepted === undefined) {
       this.ringing = true;
       this.sendJingle(out, {
         action: 'session-info',
@@ -315,9 +340,38 @@ export class XmppCall extends Call {
     }
   }
 
+  /**
+   * A 18x with SDP: the client gets the session-accept now and hears the early media
+   * (src/calls/early-media.ts says why a session-accept). Anchored, the answer goes through the
+   * anchor first, as the 200's does.
+   */
+  private onEarlyAnswer(body: string, tag: string | undefined, out: Effect[]): void {
+    this.early = { body, tag };
+    this.ctx.log?.('early media: the 18x answer goes to the client', { sid: this.sid, tag });
+    if (this.media) {
+      this.media.sipAnswer = body;
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'early',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: body,
+        flags: forAnswer(),
+      });
+      return;
+    }
+    this.acceptWith(out, body, true);
+  }
+
   private onAnswered(body: string, out: Effect[]): void {
     this.stopTimer(out, 'no-answer');
     this.dialog.apply('answered');
+    if (this.early !== undefined && sameSdp(this.early.body, body)) {
+      // RFC 3261 §13.2.1: the same answer as the 183's: the client has it already.
+      if (this.lateCandidates && !this.media) this.reinvite(out);
+      return;
+    }
     if (this.media) {
       this.media.sipAnswer = body;
       out.push({
@@ -358,6 +412,14 @@ export class XmppCall extends Call {
       // docs/design.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
       return this.abort(out, 'security-error', `the SIP answer drops DTLS-SRTP for content '${dropped}'`);
     }
+    // After early media, the 200's answer differs from the 183's: the client gets what changed.
+    if (this.accepted !== undefined) {
+      for (const update of answerUpdates(this.accepted, accept)) this.sendJingle(out, update);
+      this.accepted = accept;
+      if (this.lateCandidates && direct && this.dialog.state === 'confirmed') this.reinvite(out);
+      return;
+    }
+    this.accepted = accept;
     this.offerAnswer.apply('remote-answer');
     this.jingle.apply('accept');
     if (direct) this.sipRemote = parseSdp(body);
@@ -366,7 +428,8 @@ export class XmppCall extends Call {
     // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
     this.reofferSetup = setup === 'active' ? 'passive' : setup === 'passive' ? 'active' : undefined;
     this.sendJingle(out, accept);
-    if (this.lateCandidates && direct) this.reinvite(out);
+    // Candidates trickled meanwhile go in a re-INVITE once the dialog is confirmed (not while early).
+    if (this.lateCandidates && direct && this.dialog.state === 'confirmed') this.reinvite(out);
   }
 
   /**
@@ -465,4 +528,9 @@ function droppedDtls(offer: Jingle, accept: Jingle): string | undefined {
     if ((a.transport?.fingerprints.length ?? 0) === 0 && !a.security) return o.name;
   }
   return undefined;
+}
+
+/** The To tag of a response (the early dialog it belongs to, RFC 3261 §12.1). */
+function toTagOf(response: SipResponse): string | undefined {
+  return /;\s*tag=([^;\s>]+)/i.exec(header(response, 'to') ?? '')?.[1];
 }

@@ -27,6 +27,11 @@ export interface TrunkConfig {
   password: string;
   /** Media policy for calls whose Request-URI host is this trunk's host. */
   media?: MediaPolicyConfig;
+  /**
+   * Whether a 183 with SDP from this host is early media for the XMPP caller (docs/media.md
+   * §Early media). Default true.
+   */
+  earlyMedia?: boolean;
   register?: {
     registrar: string;
     aor: string;
@@ -120,6 +125,8 @@ export interface RoutingConfig {
     strip: number;
     prepend: string;
     media?: MediaPolicyConfig;
+    /** Early media for calls to the trunk's host (docs/media.md §Early media); default true. */
+    earlyMedia?: boolean;
   }>;
   /** A call no rule matched: `map` it by address (sip:alice@<our host> → alice@defaultDomain), or `reject` it (404). */
   unmatched: 'map' | 'reject';
@@ -382,6 +389,7 @@ const sipSchema = z
           username: z.string().min(1, 'empty').regex(headerSafe, 'no line breaks'),
           password: z.string().min(1, 'empty'),
           media: mediaPolicySchema.optional(),
+          earlyMedia: z.boolean().optional(),
           register: z
             .strictObject({
               registrar: sipUri,
@@ -516,6 +524,7 @@ export const configSchema = z
                 .regex(/^[0-9+*#]*$/, 'only digits, +, * and #')
                 .default(''),
               media: mediaPolicySchema.optional(),
+              earlyMedia: z.boolean().optional(),
             }),
           )
           .default([]),

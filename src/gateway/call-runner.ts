@@ -132,7 +132,14 @@ export class CallRunner {
       case 'send-jmi':
         return this.sendJmi(e);
       case 'sip-invite': {
-        const ci = sip.invite({ uri: e.uri, from: e.from, to: e.to, body: e.body, callId: e.callId });
+        const ci = sip.invite({
+          uri: e.uri,
+          from: e.from,
+          ...(e.fromDisplay === undefined ? {} : { fromDisplay: e.fromDisplay }),
+          to: e.to,
+          body: e.body,
+          callId: e.callId,
+        });
         this.client = ci;
         ci.on('provisional', (res: SipResponse) => this.post({ kind: 'sip-provisional', response: res }));
         ci.on('accepted', (res: SipResponse, dialog: Dialog) => {
@@ -301,7 +308,13 @@ export class CallRunner {
         return;
       }
       xmpp
-        .propose({ from: e.from, to: e.to, id: e.id, media: e.media ?? ['audio'] })
+        .propose({
+          from: e.from,
+          to: e.to,
+          id: e.id,
+          media: e.media ?? ['audio'],
+          ...(e.nick === undefined ? {} : { nick: e.nick }),
+        })
         .catch((err: Error) => this.log.warn('JMI propose failed', { error: err.message }));
       return;
     }

@@ -19,6 +19,7 @@ import type { Reason } from '../jingle/types';
 import { sipToReason } from '../translate/reason';
 import type { SipMessage } from '../sip/types';
 import { bareJid, jidToSipUri } from '../translate/address';
+import { normalBareJid, sameJid } from '../translate/jid';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { parseNgUri } from '../config/config';
 import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
@@ -53,6 +54,11 @@ export class Gateway {
   private stopped?: Promise<void>;
   private readonly limits: CallLimits;
   private readonly logged = new Map<string, number>();
+  /**
+   * XEP-0172 nicks from the `<propose>`s we proceeded to, by id (the coming session's sid), until
+   * the session-initiate: the INVITE's From display name. Bounded, oldest out.
+   */
+  private readonly proposeNicks = new Map<string, { from: string; nick: string }>();
 
   private constructor(
     private current: GatewayConfig,
@@ -213,7 +219,7 @@ export class Gateway {
       return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
     }
     if (this.stopping) return { condition: 'resource-constraint', text: 'the gateway is shutting down' };
-    const limitKey = `user:${bareJid(iq.from ?? '')}`;
+    const limitKey = `user:${normalBareJid(iq.from ?? '')}`;
     const refused = this.limits.admit(limitKey);
     if (refused) {
       this.observer?.limited?.('user', limitName(refused.why));
@@ -224,7 +230,12 @@ export class Gateway {
       };
     }
     const callId = `${randomBytes(12).toString('hex')}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
-    const { call, effects } = XmppCall.start(iq, this.ctx, callId);
+    const proposal = this.proposeNicks.get(iq.jingle.sid);
+    this.proposeNicks.delete(iq.jingle.sid);
+    // Only the caller that proposed may name itself for this sid.
+    const nick =
+      proposal && iq.from !== undefined && sameJid(proposal.from, iq.from) ? proposal.nick : undefined;
+    const { call, effects } = XmppCall.start(iq, this.ctx, callId, nick);
     this.observer?.callStarted?.({
       sid: call.sid,
       callId,
@@ -301,6 +312,11 @@ export class Gateway {
       } catch (e) {
         refusal = { condition: 'gone', text: (e as Error).message };
       }
+    }
+    if (!refusal && n.nick !== undefined) {
+      this.proposeNicks.set(n.id, { from: n.from, nick: n.nick });
+      if (this.proposeNicks.size > 1000)
+        this.proposeNicks.delete(this.proposeNicks.keys().next().value as string);
     }
     const sent = refusal
       ? this.xmpp.sendJmi('reject', { id: n.id, reason: refusal })

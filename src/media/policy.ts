@@ -3,6 +3,7 @@
  * by the first `routing.outbound` route with `media` whose trunk host is the call's SIP target
  * (XMPP → SIP), else by the `sip.trunks` entry with that host; and whether an anchor exists.
  * Media is a property of the peer, so two routes to one host share the first one's `media`.
+ * `earlyMedia` is looked up the same way, separately (a route may set one and not the other).
  */
 import type { AnchorMode, GatewayConfig, OfferProfile, PeerMedia } from '../config/config';
 
@@ -13,6 +14,8 @@ export interface MediaPolicy {
   /** What the SIP peer is declared to do; undefined: not declared. */
   peer?: PeerMedia;
   offer: OfferProfile[];
+  /** Whether a 183 with SDP is early media for the XMPP caller (docs/media.md §Early media); absent: yes. */
+  earlyMedia?: boolean;
 }
 
 /** Host (and port, when written) of a sip:/sips: URI, lower-cased. */
@@ -32,10 +35,17 @@ export function mediaPolicy(config: GatewayConfig, target?: string): MediaPolicy
       ? undefined
       : (config.routing.outbound.find((r) => r.media !== undefined && sameHost(hostOf(r.trunk))) ??
         (config.sip.trunks ?? []).find((t) => sameHost(t.host.toLowerCase())));
+  // The same lookup for early media: the first route that says, else the trunk; on by default.
+  const early =
+    host === undefined
+      ? undefined
+      : (config.routing.outbound.find((r) => r.earlyMedia !== undefined && sameHost(hostOf(r.trunk))) ??
+        (config.sip.trunks ?? []).find((t) => t.earlyMedia !== undefined && sameHost(t.host.toLowerCase())));
   const p: MediaPolicy = {
     mode: trunk?.media?.anchor ?? m.anchor,
     available: m.rtpengine !== undefined,
     offer: trunk?.media?.offer ?? m.offer,
+    earlyMedia: early?.earlyMedia ?? true,
   };
   const peer = trunk?.media?.peer ?? m.peer;
   if (peer !== undefined) p.peer = peer;

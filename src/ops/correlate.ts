@@ -10,6 +10,7 @@ import { Element } from 'ltx';
 import { NS_JINGLE, NS_JMI } from '../jingle/namespaces';
 import { header } from '../sip/headers';
 import type { SipMessage } from '../sip/types';
+import { normalJid } from '../translate/jid';
 import type { XmlElement } from '../xmpp/xml';
 
 export interface Correlated {
@@ -22,7 +23,7 @@ const STANZA_ERRORS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 /** The IQ key: the id and the two addresses in a fixed order (a request and its answer share it). */
 function iqKey(el: XmlElement): string {
-  const pair = [el.attrs.from ?? '', el.attrs.to ?? ''].map((j: string) => j.toLowerCase()).sort();
+  const pair = [el.attrs.from ?? '', el.attrs.to ?? ''].map((j: string) => normalJid(j)).sort();
   return `iq:${String(el.attrs.id ?? '')} ${pair.join(' ')}`;
 }
 

@@ -7,6 +7,7 @@
  * them alone. Pure.
  */
 import type { CallerRule, PolicyConfig } from '../config/config';
+import { normalBareJid } from '../translate/jid';
 import type { NumberRule } from '../config/mappings';
 import { normaliseNumber, parseJid, unescapeLocal, type AddressRules } from '../translate/address';
 
@@ -37,8 +38,8 @@ export function sipHostAllowed(target: string, entries: readonly string[]): bool
 
 /** Whether a bare JID is `entry`: `*`, the JID itself, its domain or a parent (`*.domain`). */
 export function jidMatches(bare: string, entry: string): boolean {
-  const b = bare.toLowerCase();
-  const e = entry.toLowerCase();
+  const b = normalBareJid(bare);
+  const e = entry === '*' || entry.startsWith('*.') ? entry.toLowerCase() : normalBareJid(entry);
   if (e === '*') return true;
   if (e.includes('@')) return b === e;
   const domain = b.slice(b.lastIndexOf('@') + 1);

@@ -4,9 +4,11 @@
  * in through an {@link AddressContext} (built from the configuration and
  * `mappings/address-rules.yaml`). Bad input throws `InputError('translate', 'address <a>', why)`.
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { InputError } from '../errors';
 import type { SipUri } from '../sip/types';
+import { checkDomain, formatJid, parseJid } from './jid';
+
+export { bareJid, formatJid, parseJid, type Jid } from './jid';
 
 export type FromStyle = 'escaped' | 'direct';
 
@@ -41,12 +43,6 @@ export interface AddressContext {
   xmppDefaultDomain: string;
   fromStyle: FromStyle;
   rules: AddressRules;
-}
-
-export interface Jid {
-  local?: string;
-  domain: string;
-  resource?: string;
 }
 
 const fail = (address: string, why: string): InputError =>
@@ -93,64 +89,7 @@ export function unescapeLocal(s: string): string {
   return s.replace(SEQUENCE, (_m, hex: string) => UNESCAPES[hex] as string);
 }
 
-// ── JIDs (RFC 7622) ─────────────────────────────────────────────────────────────────────────
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const LOCAL_FORBIDDEN = /["&'/:<>@\s]/;
-const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
-
-function checkDomain(domain: string, address: string): void {
-  if (domain === '') throw fail(address, 'empty domain');
-  if (bytes(domain) > 1023) throw fail(address, 'domain longer than 1023 bytes');
-  if (domain.startsWith('[')) {
-    if (!domain.endsWith(']') || !isIPv6(domain.slice(1, -1))) throw fail(address, 'bad IPv6 literal');
-    return;
-  }
-  if (isIPv4(domain)) return;
-  if (/[\s@/\\[\]%]/.test(domain) || CONTROL.test(domain))
-    throw fail(address, 'forbidden character in domain');
-  for (const label of domain.split('.')) {
-    if (label === '' || label.length > 63) throw fail(address, 'bad domain label');
-  }
-}
-
-/** Splits and validates `local@domain/resource` (RFC 7622 §3). No PRECIS mapping is applied. */
-export function parseJid(s: string): Jid {
-  const slash = s.indexOf('/');
-  const head = slash < 0 ? s : s.slice(0, slash);
-  const resource = slash < 0 ? undefined : s.slice(slash + 1);
-  const at = head.indexOf('@');
-  const local = at < 0 ? undefined : head.slice(0, at);
-  // RFC 7622 §3.2: a trailing dot is stripped from the domainpart.
-  let domain = at < 0 ? head : head.slice(at + 1);
-  if (domain.endsWith('.') && domain.length > 1) domain = domain.slice(0, -1);
-  if (local !== undefined) {
-    if (local === '') throw fail(s, 'empty local part');
-    if (bytes(local) > 1023) throw fail(s, 'local part longer than 1023 bytes');
-    if (LOCAL_FORBIDDEN.test(local) || CONTROL.test(local))
-      throw fail(s, 'forbidden character in local part');
-  }
-  checkDomain(domain, s);
-  if (resource !== undefined) {
-    if (resource === '') throw fail(s, 'empty resource');
-    if (bytes(resource) > 1023) throw fail(s, 'resource longer than 1023 bytes');
-    if (CONTROL.test(resource)) throw fail(s, 'control character in resource');
-  }
-  const jid: Jid = { domain };
-  if (local !== undefined) jid.local = local;
-  if (resource !== undefined) jid.resource = resource;
-  return jid;
-}
-
-export function formatJid(jid: Jid): string {
-  return `${jid.local !== undefined ? `${jid.local}@` : ''}${jid.domain}${jid.resource !== undefined ? `/${jid.resource}` : ''}`;
-}
-
-/** `romeo@montague.lit/orchard` → `romeo@montague.lit`. */
-export function bareJid(jid: string): string {
-  const { local, domain } = parseJid(jid);
-  return formatJid(local === undefined ? { domain } : { local, domain });
-}
+// JIDs (RFC 7622): ./jid, the one module that parses and compares them.
 
 // ── Numbers ─────────────────────────────────────────────────────────────────────────────────
 

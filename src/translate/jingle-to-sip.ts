@@ -20,6 +20,7 @@ import type { Jingle, JingleIq } from '../jingle/types';
 import { formatNameAddr, formatVia, newBranch } from '../sip';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
+import { sameBareJid } from './jid';
 import { jingleToSdpObject } from './description';
 import { writeSdp, writeSdpFrag } from '../sdp';
 import { transportInfoToSdpFrag } from './trickle';
@@ -252,7 +253,7 @@ function terminate(
   // refuses with busy or decline (XEP-0166 §7.4), and only a UAC may CANCEL (RFC 3261 §9).
   const byInitiator =
     iq.from !== undefined && j.initiator !== undefined
-      ? bareJid(iq.from) === bareJid(j.initiator)
+      ? sameBareJid(iq.from, j.initiator)
       : condition !== 'busy' && condition !== 'decline';
   const answered = dialog ? dialog.state === 'confirmed' : mapped.request === 'BYE';
   const text = j.reason?.text;

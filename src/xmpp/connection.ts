@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { component, type Component, type MiddlewareContext } from '@xmpp/component';
 import { Element } from 'ltx';
 import type { Logger } from 'winston';
+import { normalJid } from '../translate/jid';
 import { backoffDelay } from './backoff';
 import {
   ComponentRefusedError,
@@ -193,7 +194,7 @@ export class ComponentConnection extends EventEmitter {
         this.pending.delete(id);
         reject(new IqTimeoutError(to, timeoutMs));
       }, timeoutMs);
-      this.pending.set(id, { to: to.toLowerCase(), resolve, reject, timer });
+      this.pending.set(id, { to: normalJid(to), resolve, reject, timer });
       this.xmpp.send(iq).catch((e: Error) => {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -405,7 +406,7 @@ export class ComponentConnection extends EventEmitter {
     if (p === undefined || id === undefined) return;
     // RFC 6120 §8.2.3: the answer comes from whom the request went to (the server may answer
     // for a bare JID or its own domain). Anything else is a forgery and is dropped.
-    const from = (stanza.attrs.from ?? this.o.domain).toLowerCase();
+    const from = normalJid(stanza.attrs.from ?? this.o.domain);
     if (from !== p.to) {
       this.log.warn('xmpp IQ answer from the wrong address dropped', { id, from, expected: p.to });
       return;

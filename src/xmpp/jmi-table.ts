@@ -13,11 +13,10 @@ import {
   type JmiMessage,
   type JmiRecord,
 } from './jmi';
+import { normalBareJid } from '../translate/jid';
 
-const bare = (jid: string): string => {
-  const slash = jid.indexOf('/');
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
-};
+/** The bare JID's normal form (RFC 7622): records are keyed and compared by it. */
+const bare = normalBareJid;
 
 export interface JmiTableOptions {
   /** Terminal records are kept this long to recognise late messages. Default 5 minutes. */

@@ -37,6 +37,7 @@
  * the responder's server (XEP-0280 carbons of the proceed); the gateway does not address them.
  */
 import type { Reason } from '../jingle/types';
+import { normalBareJid, sameJid } from '../translate/jid';
 
 export enum JmiState {
   Proposed = 'proposed',
@@ -171,10 +172,8 @@ export const TRANSITIONS: Record<JmiDirection, Record<JmiState, Partial<Record<E
   },
 };
 
-const bare = (jid: string): string => {
-  const slash = jid.indexOf('/');
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
-};
+/** The bare JID's normal form (RFC 7622), as the records keep it. */
+const bare = normalBareJid;
 
 const reason = (condition: Reason['condition'], text: string): Reason => ({ condition, text });
 
@@ -261,10 +260,11 @@ export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
   const { from, message } = ev;
   if (bare(from) !== rec.peer) return stay(`from ${from}, not ${rec.peer}`);
   const key: EventKey = `remote:${message.kind}`;
-  const fromWinner = rec.peerFull === undefined || rec.peerFull === from;
+  const fromWinner = rec.peerFull === undefined || sameJid(rec.peerFull, from);
 
   if (rec.direction === 'out' && message.kind === 'proceed') {
-    if (rec.state === JmiState.Proceeding && rec.peerFull === from) return stay('repeated proceed');
+    if (rec.state === JmiState.Proceeding && rec.peerFull !== undefined && sameJid(rec.peerFull, from))
+      return stay('repeated proceed');
     if (rec.state !== JmiState.Proposed) {
       // A device that proceeded too late: the call went elsewhere or is over. Tell that device
       // alone, privately, so the winner does not take it for the end of its own call.

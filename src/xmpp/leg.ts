@@ -25,6 +25,7 @@ import { addressContext } from '../config/address-context';
 import type { GatewayConfig } from '../config/config';
 import { InputError, isInputError } from '../errors';
 import { jingleToElement } from '../jingle';
+import { normalBareJid } from '../translate/jid';
 import type { Jingle, Reason } from '../jingle/types';
 import { ComponentConnection } from './connection';
 import { capsVer, featuresOf, identitiesOf } from './disco';
@@ -61,10 +62,8 @@ export interface JmiErrorNotice {
 
 export type LocalJmiKind = 'propose' | 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish';
 
-const bare = (jid: string): string => {
-  const slash = jid.indexOf('/');
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
-};
+/** The bare JID's normal form (RFC 7622 §3). */
+const bare = normalBareJid;
 
 const VERSION = '0.1.0';
 

@@ -12,6 +12,7 @@
  * Pure: {@link presenceReplies} returns the stanzas to send; {@link PresenceTracker} is data.
  */
 import { NS_JINGLE, NS_JMI, NS_RTP } from '../jingle/namespaces';
+import { normalBareJid, normalJid } from '../translate/jid';
 import { capsElement } from './disco';
 import { NS_CAPS } from './namespaces';
 import { xml, type XmlElement } from './xml';
@@ -34,10 +35,8 @@ export type CallRoute =
   /** No device advertises XEP-0353 but these do Jingle RTP: send them session-initiate directly. */
   | { kind: 'direct'; to: string[] };
 
-const bareOf = (jid: string): string => {
-  const slash = jid.indexOf('/');
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
-};
+/** Devices are keyed by the normal form of their JIDs (RFC 7622 §3). */
+const bareOf = normalBareJid;
 
 /** The XEP-0115 `<c/>` of a presence, if any (hash `sha-1` and friends; legacy caps ignored). */
 export function capsOf(presence: XmlElement): Caps | undefined {
@@ -60,7 +59,7 @@ export class PresenceTracker {
     if (m === undefined) this.devices.set(bare, (m = new Map()));
     const info: DeviceInfo = { jid };
     if (caps !== undefined) info.caps = caps;
-    m.set(jid, info);
+    m.set(normalJid(jid), info);
     return caps !== undefined && !this.featuresByVer.has(caps.ver);
   }
 
@@ -72,8 +71,8 @@ export class PresenceTracker {
       return;
     }
     const m = this.devices.get(bare);
-    m?.delete(jid);
-    this.featuresByJid.delete(jid);
+    m?.delete(normalJid(jid));
+    this.featuresByJid.delete(normalJid(jid));
     if (m !== undefined && m.size === 0) this.devices.delete(bare);
   }
 
@@ -90,11 +89,11 @@ export class PresenceTracker {
   /** Features of one device (its answer did not match its `ver`: not shared with others). */
   learnDeviceFeatures(jid: string, features: readonly string[]): void {
     if (this.featuresByJid.size > 10_000) this.featuresByJid.clear();
-    this.featuresByJid.set(jid, [...features]);
+    this.featuresByJid.set(normalJid(jid), [...features]);
   }
 
   featuresOf(device: DeviceInfo): readonly string[] | undefined {
-    const own = this.featuresByJid.get(device.jid);
+    const own = this.featuresByJid.get(normalJid(device.jid));
     if (own !== undefined) return own;
     return device.caps === undefined ? undefined : this.featuresByVer.get(device.caps.ver);
   }

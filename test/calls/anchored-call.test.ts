@@ -34,6 +34,28 @@ const failed = (status: number) => ({
 });
 
 describe('XMPP → SIP, anchored', () => {
+  it('early media: the 183 answer goes through the anchor (answer) → session-accept; the same 200 adds nothing', () => {
+    const { h } = xmppCall();
+    h({ kind: 'timer', name: 'gather' });
+    h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    const early = h({
+      kind: 'sip-provisional',
+      response: { ...plainAnswer, status: 183, reason: 'Session Progress' },
+    });
+    expect(one(early, 'media')).toMatchObject({
+      op: 'answer',
+      purpose: 'early',
+      toTag: 'sip',
+      sdp: plainAnswer.body,
+    });
+    expect(pick(early, 'send-jingle')).toEqual([]);
+    const accepted = h({ kind: 'media-done', purpose: 'early', sdp: forXmpp });
+    expect(one(accepted, 'send-jingle').jingle.action).toBe('session-accept');
+    const ok = h({ kind: 'sip-answered', response: plainAnswer });
+    expect(pick(ok, 'media')).toEqual([]);
+    expect(pick(ok, 'send-jingle')).toEqual([]);
+  });
+
   it('offer → anchor → INVITE with its SDP; 200 → anchor → session-accept with ICE and DTLS; BYE → delete', () => {
     const { h, call } = xmppCall();
     const gathered = h({ kind: 'timer', name: 'gather' });

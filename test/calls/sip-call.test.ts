@@ -285,3 +285,41 @@ describe('SIP → XMPP call: review fixes', () => {
     expect(a.registry.size + b.registry.size).toBe(0);
   });
 });
+
+describe('SIP → XMPP call: JIDs compared by their normal form (RFC 7622)', () => {
+  it('a callee sip:Bob@… is bob: his device proceeds, its session-accept and its finish are its own', () => {
+    const request = parseSipMessage(
+      read('captured/baresip-1.0.0-invite-dtls_srtp.sip').replace(/sip:bob@/g, 'sip:Bob@'),
+    ) as SipRequest;
+    const { registry, call, effects } = proposed(request);
+    // What is sent keeps the case the caller wrote; the server folds it.
+    expect(one(effects, 'send-jmi').to).toBe('Bob@localhost');
+    const initiate = one(registry.handle(call, { kind: 'jmi', jmi: 'proceed', from: device }), 'send-jingle');
+    expect(initiate.to).toBe(device);
+    // The server may spell the device's JID otherwise than in the proceed: still the same device.
+    const a = registry.handle(call, {
+      kind: 'jingle',
+      iq: iqOf(accept('sid1').replace(`from='${device}'`, "from='BOB@Localhost/phone'")),
+    });
+    expect(kinds(a)).toBe('iq-result, timer-stop, timer-start');
+    // Another resource is another device.
+    const wrong = registry.handle(call, {
+      kind: 'jingle',
+      iq: iqOf(terminate('sid1', 'success', 'bob@localhost/Phone')),
+    });
+    expect(one(wrong, 'iq-error').condition).toBe('item-not-found');
+  });
+});
+
+describe("SIP → XMPP call: the caller's display name", () => {
+  it('is the XEP-0172 nick of the propose; without one, the propose has none', () => {
+    const named = parseSipMessage(
+      read('captured/baresip-1.0.0-invite-dtls_srtp.sip').replace(
+        'From: <sip:',
+        'From: "Alice \\"A\\" Liddell" <sip:',
+      ),
+    ) as SipRequest;
+    expect(one(proposed(named).effects, 'send-jmi').nick).toBe('Alice "A" Liddell');
+    expect(one(proposed().effects, 'send-jmi').nick).toBeUndefined();
+  });
+});

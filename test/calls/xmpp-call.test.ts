@@ -2,6 +2,7 @@
  * XMPP → SIP calls, driven event by event (no sockets, no clock: timers are effects).
  */
 import { CallRegistry, XmppCall } from '../../src/calls';
+import type { IceUdpTransport } from '../../src/jingle/types';
 import { parseSdp } from '../../src/sdp';
 import { parseSipMessage } from '../../src/sip';
 import type { SipRequest, SipResponse } from '../../src/sip/types';
@@ -261,5 +262,96 @@ describe('XMPP → SIP call: review fixes', () => {
         </transport></content></jingle></iq>`);
     const re = one(registry.handle(call, { kind: 'jingle', iq: ti }), 'sip-reinvite');
     expect(parseSdp(re.body).media[0]!.setup).toBe('passive');
+  });
+});
+
+describe('XMPP → SIP call: early media (docs/media.md §Early media)', () => {
+  const sdp = read('captured/chromium-156.0.8078.79-audio-answer.sdp');
+  /** A 183 Session Progress carrying `body` (the captured 200's head, status changed). */
+  const progress = (body: string): SipResponse => ({
+    ...okWith(body),
+    status: 183,
+    reason: 'Session Progress',
+  });
+
+  it('183 with SDP → session-accept at once; the 200 with the same answer adds nothing', () => {
+    const { registry, call } = invited();
+    const early = registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    const accept = one(early, 'send-jingle');
+    expect(accept.jingle.action).toBe('session-accept');
+    expect((accept.jingle.contents[0]!.transport as IceUdpTransport).ufrag).toBe('OcCS');
+    expect(call.dialog.state).not.toBe('confirmed');
+    // A 180 after it rings nobody: the client is already hearing the far end.
+    expect(registry.handle(call, { kind: 'sip-provisional', response: ringing })).toEqual([]);
+    const ok = registry.handle(call, { kind: 'sip-answered', response: answer });
+    expect(pick(ok, 'send-jingle')).toEqual([]);
+    expect(pick(ok, 'timer-stop')).toEqual([{ kind: 'timer-stop', name: 'no-answer' }]);
+    expect(call.dialog.state).toBe('confirmed');
+  });
+
+  it('a 200 whose answer differs (another fork) → transport-info with the new ICE credentials', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    const other = sdp.replace('a=ice-ufrag:OcCS', 'a=ice-ufrag:FoRk');
+    const ok = registry.handle(call, { kind: 'sip-answered', response: okWith(other) });
+    const updates = pick(ok, 'send-jingle');
+    expect(updates.map((u) => u.jingle.action)).toEqual(['transport-info']);
+    expect((updates[0]!.jingle.contents[0]!.transport as IceUdpTransport).ufrag).toBe('FoRk');
+    expect(updates[0]!.jingle.contents[0]!.description).toBeUndefined();
+  });
+
+  it('a 200 with other codecs → description-info', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    const other = sdp.replace(/a=fmtp:111 [^\r\n]*/, 'a=fmtp:111 minptime=20;useinbandfec=0');
+    expect(other).not.toBe(sdp);
+    const ok = registry.handle(call, { kind: 'sip-answered', response: okWith(other) });
+    expect(pick(ok, 'send-jingle').map((u) => u.jingle.action)).toEqual(['description-info']);
+  });
+
+  it('183 with SDP, then 486 → session-terminate <busy/>, and the call is over', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    const busy = registry.handle(call, {
+      kind: 'sip-failed',
+      response: { ...ringing, status: 486, reason: 'Busy Here' },
+    });
+    expect(one(busy, 'send-jingle').jingle).toMatchObject({
+      action: 'session-terminate',
+      reason: { condition: 'busy' },
+    });
+    expect(registry.size).toBe(0);
+  });
+
+  it('the client hanging up during early media → CANCEL', () => {
+    const { registry, call } = invited();
+    registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    const h = registry.handle(call, { kind: 'jingle', iq: terminateIq('cancel') });
+    expect(kinds(h)).toBe('iq-result, sip-cancel, timer-stop, ended');
+  });
+
+  it('earlyMedia: false for the trunk → the 183 only rings; the 200 accepts', () => {
+    const ctx = context();
+    ctx.config.sip.trunks = [
+      { name: 't', host: '127.0.0.1:5090', username: 'u', password: 'p', earlyMedia: false },
+    ];
+    const registry = new CallRegistry();
+    const { call } = XmppCall.start(iqOf(offerXml), ctx);
+    registry.add(call);
+    registry.handle(call, { kind: 'timer', name: 'gather' });
+    const early = registry.handle(call, { kind: 'sip-provisional', response: progress(sdp) });
+    expect(one(early, 'send-jingle').jingle.info).toEqual({ kind: 'ringing' });
+    const ok = registry.handle(call, { kind: 'sip-answered', response: answer });
+    expect(one(ok, 'send-jingle').jingle.action).toBe('session-accept');
+  });
+});
+
+describe('XMPP → SIP call: the caller’s nick', () => {
+  it('a XEP-0172 nick from the propose is the INVITE’s From display name (control characters out)', () => {
+    const registry = new CallRegistry();
+    const { call } = XmppCall.start(iqOf(offerXml), context(), undefined, ' Romeo\u0007 Montague ');
+    registry.add(call);
+    const invite = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-invite');
+    expect(invite.fromDisplay).toBe('Romeo Montague');
   });
 });
