@@ -627,6 +627,14 @@ async function main(): Promise<void> {
       const caller = await Promise.all(callers.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass')));
       stops.push(() => Promise.all([...callee, ...caller].map((b) => b.stop())));
       const procs = { gateway: () => gw.pid, prosody: () => prosody.pid };
+      // What the gateway and Prosody spend with no call (timers, keep-alives): per-call CPU at a
+      // low rate includes it.
+      const idle0 = [cpuUs(gw.pid), cpuUs(prosody.pid)];
+      await sleep(3000);
+      console.log(
+        `  idle: gateway ${((cpuUs(gw.pid) - (idle0[0] as number)) / 30_000).toFixed(1)} % of a core, ` +
+          `Prosody ${((cpuUs(prosody.pid) - (idle0[1] as number)) / 30_000).toFixed(1)} %`,
+      );
       if (ONLY.includes('sip-xmpp'))
         await stepUp(
           'sip→xmpp',
@@ -663,11 +671,16 @@ async function main(): Promise<void> {
 
 function table(steps: Step[]): void {
   const best = new Map<string, Step>();
-  for (const s of steps)
+  // Held with 0 failed calls, and (second column) also with p99 under 500 ms: a call SIPp got
+  // through only by retransmitting (T1 = 500 ms) succeeded, but the peer lost messages meanwhile.
+  const clean = new Map<string, number>();
+  for (const s of steps) {
     if (s.failed === 0 && s.rate >= (best.get(s.scenario)?.rate ?? 0)) best.set(s.scenario, s);
+    if (s.failed === 0 && s.p99 < 500) clean.set(s.scenario, Math.max(s.rate, clean.get(s.scenario) ?? 0));
+  }
   const kam = best.get('sipp→kam→sipp');
   console.log(
-    '\nscenario        held/s  p50 ms  p99 ms  CPU µs per call (at that rate)                 vs Kamailio',
+    '\nscenario        held/s  p99<0.5s  p50 ms  p99 ms  CPU µs per call (at the held rate)             vs Kamailio',
   );
   for (const [name, s] of best) {
     const cpu = Object.entries(s.cpuUsPerCall)
@@ -676,7 +689,7 @@ function table(steps: Step[]): void {
     const ratio =
       kam !== undefined && name !== 'sipp→kam→sipp' ? `${(s.rate / kam.rate).toFixed(2)}× rate` : '';
     console.log(
-      `${name.padEnd(15)} ${String(s.rate).padStart(6)}  ${s.p50.toFixed(1).padStart(6)}  ${s.p99.toFixed(1).padStart(6)}  ${cpu.padEnd(46)} ${ratio}`,
+      `${name.padEnd(15)} ${String(s.rate).padStart(6)}  ${String(clean.get(name) ?? '-').padStart(8)}  ${s.p50.toFixed(1).padStart(6)}  ${s.p99.toFixed(1).padStart(6)}  ${cpu.padEnd(46)} ${ratio}`,
     );
   }
   const g = [best.get('sip→xmpp'), best.get('xmpp→sip')];
