@@ -611,7 +611,14 @@ async function main(): Promise<void> {
       const gw = spawnProc(
         'gateway',
         process.execPath,
-        [path.join(ROOT, 'bin', 'jingle-sip-gateway.js'), 'run', '--config', cfg],
+        [
+          // e.g. BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' for a profile of the gateway
+          ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+          path.join(ROOT, 'bin', 'jingle-sip-gateway.js'),
+          'run',
+          '--config',
+          cfg,
+        ],
         {
           env: { ...process.env, NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '' },
         },
