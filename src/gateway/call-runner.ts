@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import type { MediaAnchor } from '../media/anchor';
 import { MediaWatch } from '../media/media-watch';
 import { NgError } from '../media/ng-client';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sip/random-hex';
 import type { ClientInvite } from '../sip/client-invite';
 import type { Dialog, Respond } from '../sip/dialog';
 import type { ServerInvite } from '../sip/server-invite';
@@ -46,7 +46,7 @@ export class CallRunner {
    * The call's anchor session: our own id (a client's sid or a peer's Call-ID could collide),
    * and its requests one after another, so answers come back in the order they were asked.
    */
-  readonly mediaId = `jsg-${randomBytes(8).toString('hex')}`;
+  readonly mediaId = `jsg-${randomHex(8)}`;
   private mediaChain: Promise<void> = Promise.resolve();
   /** The call has used the anchor (its media is checked). */
   private anchored = false;

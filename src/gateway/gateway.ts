@@ -7,7 +7,7 @@
  *   for no live call is answered `<unknown-session/>`.
  * `liveCalls()` counts the calls; `stop()` ends them all on both legs, then closes both legs.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../sip/random-hex';
 import { addressContext } from '../config/address-context';
 import type { GatewayConfig } from '../config/config';
 import { CallRegistry, SipCall, XmppCall, type CallContext } from '../calls';
@@ -229,7 +229,7 @@ export class Gateway {
         text: `${refused.why}; try again in ${refused.retryAfter} s`,
       };
     }
-    const callId = `${randomBytes(12).toString('hex')}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
+    const callId = `${randomHex(12)}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
     const proposal = this.proposeNicks.get(iq.jingle.sid);
     this.proposeNicks.delete(iq.jingle.sid);
     // Only the caller that proposed may name itself for this sid.
@@ -346,7 +346,7 @@ export class Gateway {
       return;
     }
     // XEP-0353 §3.1: the propose id is the sid of the session that follows.
-    const sid = randomBytes(12).toString('hex');
+    const sid = randomHex(12);
     const { call, effects } = SipCall.start(inv.request, sid, this.ctx, inv.source.address);
     const info: CallInfo = {
       sid,

@@ -7,7 +7,7 @@
  * `protocol` is `NAME/VERSION` (upper-cased, no spaces), `transport` upper-cased. IPv6 hosts are
  * stored without brackets. Parameter names are lower-cased; `rport` may be valueless (RFC 3581).
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex';
 import { InputError } from '../errors';
 import { isToken, isWsp, trimLws } from './grammar';
 import { formatParams, parseParams } from './params';
@@ -55,7 +55,7 @@ export function formatVia(via: Via): string {
 
 /** A fresh RFC 3261 branch: the magic cookie and 96 random bits. */
 export function newBranch(): string {
-  return BRANCH_MAGIC_COOKIE + randomBytes(12).toString('hex');
+  return BRANCH_MAGIC_COOKIE + randomHex(12);
 }
 
 /**

@@ -9,9 +9,13 @@ import { createLogger, resolveFormat, type LoggerOptions } from '../../src/log';
 const MESSAGE = Symbol.for('message');
 
 /** The formatted lines the logger would write, captured by an extra transport. */
-function written(opts: LoggerOptions, log: (l: ReturnType<typeof createLogger>) => void): string[] {
+function written(
+  opts: LoggerOptions,
+  log: (l: ReturnType<typeof createLogger>) => void,
+  level = 'debug',
+): string[] {
   const out: string[] = [];
-  const logger = createLogger('debug', opts);
+  const logger = createLogger(level, opts);
   logger.clear(); // no Console: nothing reaches the test's own stderr
   logger.add(
     new (class extends Transport {
@@ -69,5 +73,38 @@ describe('createLogger', () => {
   it('keeps the old (level, silent) call form', () => {
     expect(createLogger('info', true).silent).toBe(true);
     expect(createLogger('info').silent).toBe(false);
+  });
+});
+
+describe('levels that are off', () => {
+  it('cost no formatting: a debug entry at warn is not read, a child sees a later level change', () => {
+    let reads = 0;
+    let readsWhileOff = -1;
+    const meta = {
+      get callId(): string {
+        reads++;
+        return 'c1';
+      },
+    };
+    const out = written(
+      { isTTY: false },
+      (l) => {
+        const child = l.child({ leg: 'sip' });
+        child.debug('sip: calling --invite--> proceeding', meta);
+        l.debug('not written');
+        child.warn('UDP socket error', { error: 'x' });
+        readsWhileOff = reads;
+        l.level = 'debug';
+        child.debug('now written', meta);
+      },
+      'warn',
+    );
+    expect(out.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual([
+      'UDP socket error',
+      'now written',
+    ]);
+    expect(readsWhileOff).toBe(0); // winston alone merges (reads) the meta of a disabled entry
+    expect(reads).toBeGreaterThan(0);
+    expect(JSON.parse(out[1] as string)).toMatchObject({ leg: 'sip', callId: 'c1', level: 'debug' });
   });
 });

@@ -7,9 +7,12 @@ import * as fs from 'node:fs';
 import type * as tls from 'node:tls';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
 import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
 import type { SipResponse } from '../../src/sip/types';
 import { freePort, sleep, spawnProc, waitFor } from '../support/processes';
+import { TransportSet, UDP_BUFFER_BYTES } from '../../src/sip/transport';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';
 
@@ -238,4 +241,48 @@ test('UTF-8 survives the wire (display names, body): npm sip’s latin1 mangling
   expect(res.status).toBe(486);
   expect(from).toMatch(/^"Jürgen Ünïcødé 😀" <sip:bob@b.test>;tag=/);
   expect(body).toBe(sdp);
+});
+
+describe('UDP socket buffers (issue 12)', () => {
+  /** What the kernel grants at most (Linux: net.core.rmem_max / wmem_max), or undefined elsewhere. */
+  const max = (f: string): number | undefined => {
+    try {
+      return Number(fs.readFileSync(`/proc/sys/net/core/${f}`, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('asks 4 MiB for receive and send by default, and logs what the kernel granted', async () => {
+    const entries: Array<Record<string, unknown>> = [];
+    const logger = winston.createLogger({
+      level: 'debug',
+      transports: [
+        new winston.transports.Stream({
+          stream: new Writable({
+            write(c: Buffer, _e, cb) {
+              entries.push(JSON.parse(c.toString()) as Record<string, unknown>);
+              cb();
+            },
+          }),
+        }),
+      ],
+      format: winston.format.json(),
+    });
+    const set = await TransportSet.open([{ transport: 'UDP', address: '127.0.0.1', port: 0 }], {
+      maxMessageBytes: 65536,
+      logger,
+      onMessage: () => undefined,
+    });
+    await set.close();
+    const e = entries.find((x) => /UDP (socket buffers|receive buffer smaller)/.test(String(x.message)));
+    expect(e).toMatchObject({ asked: UDP_BUFFER_BYTES });
+    const rmem = max('rmem_max');
+    if (rmem !== undefined) expect(e?.receive).toBe(Math.min(UDP_BUFFER_BYTES, rmem));
+    expect(e?.message).toBe(
+      rmem !== undefined && rmem < UDP_BUFFER_BYTES
+        ? 'UDP receive buffer smaller than asked: raise net.core.rmem_max'
+        : 'UDP socket buffers',
+    );
+  });
 });
