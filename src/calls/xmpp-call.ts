@@ -19,6 +19,7 @@ import { toCapNegOffer } from '../media/capneg-offer';
 import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
 import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
+import type { NgFlags } from '../media/ng-client';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
@@ -460,6 +461,13 @@ export class XmppCall extends Call {
       origin: { address: this.sdpHost },
       ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
     });
+  }
+
+  /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
+  protected sipSideFlags(): NgFlags {
+    const answer = this.media?.sipAnswer;
+    if (answer !== undefined) return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer))));
+    return towardSip(this.media?.profiles[this.media.index] ?? 'rtp');
   }
 
   /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */
