@@ -227,7 +227,8 @@ export abstract class Call {
         purpose: 'reanswer',
         fromTag: 'sip',
         toTag: 'jingle',
-        sdp: writeSdp(answerDirections(r.offer, answer)),
+        // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
+        sdp: writeSdp(this.applyHold(answerDirections(r.offer, answer))),
         flags: forAnswer(),
       });
       return;
