@@ -6,7 +6,8 @@
  */
 import type { GatewayConfig } from '../config/config';
 import type { Content, Jingle, JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
-import { offerChange, type OfferChange } from '../media/offer-change';
+import { isHeld, offerChange, type OfferChange } from '../media/offer-change';
+import type { NgFlags } from '../media/ng-client';
 import { parseSdpFrag } from '../sdp';
 import { sdpToJingle } from '../translate/description';
 import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
@@ -15,7 +16,8 @@ import { sdpFragToContents } from '../translate/trickle';
 import type { AddressContext } from '../translate/address';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import type { SipHeader } from '../sip/types';
+import type { SipHeader, SipResponse } from '../sip/types';
+import { sdpOf } from '../sip/body';
 import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';
 import type { CallEvent, Effect, JingleErrorCondition, SipInfo, StanzaCondition, TimerName } from './events';
@@ -153,6 +155,11 @@ export abstract class Call {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
     }
+    // RFC 3261 §14.2: our own re-INVITE is out (or one of the peer's is being answered): glare.
+    if (this.anchoredReinvite || this.peerOffer) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return;
+    }
     this.peerOffer = { id, offer };
     out.push({
       kind: 'media',
@@ -187,10 +194,18 @@ export abstract class Call {
         if (event.name !== 'reoffer') return false;
         this.restartTimedOut(out);
         return true;
+      case 'sip-reinvite-done':
+        if (!this.anchoredReinvite) return false;
+        this.onAnchoredReinviteDone(out, event.response);
+        return true;
       default:
         break;
     }
     if (event.kind !== 'media-done' && event.kind !== 'media-failed') return false;
+    if (event.purpose === 'reinvite' || event.purpose === 'reinvite-answer') {
+      this.onAnchoredReinviteMedia(out, event);
+      return true;
+    }
     if (event.purpose !== 'reoffer' && event.purpose !== 'reanswer') return false;
     this.onReofferMedia(out, event);
     return true;
@@ -212,7 +227,8 @@ export abstract class Call {
         purpose: 'reanswer',
         fromTag: 'sip',
         toTag: 'jingle',
-        sdp: writeSdp(answerDirections(r.offer, answer)),
+        // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
+        sdp: writeSdp(this.applyHold(answerDirections(r.offer, answer))),
         flags: forAnswer(),
       });
       return;
@@ -221,9 +237,127 @@ export abstract class Call {
     if (event.kind === 'media-done' && event.purpose === 'reanswer') {
       this.sipLocal = event.sdp;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body: event.sdp });
+      this.tellPeerHold(out, isHeld(r.offer));
+    } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+    // A hold the client asked for meanwhile goes now (RFC 3261 §14.1: one offer at a time).
+    this.anchoredHoldToSip(out);
+  }
+
+  /** Whether the SIP peer holds the call: what its last accepted offer said (RFC 3264 §8.4). */
+  private peerHeld = false;
+
+  /**
+   * Anchored: the SIP peer's accepted new offer put the call on hold or took it off; the client
+   * hears it as XEP-0167 §7 `<hold/>` / `<active/>` — the offer's direction decides, as in a
+   * call that is not anchored (src/media/offer-change.ts).
+   */
+  private tellPeerHold(out: Effect[], held: boolean): void {
+    if (held === this.peerHeld) return;
+    this.peerHeld = held;
+    const party = this.jingleParty();
+    if (!party) return;
+    out.push({
+      kind: 'send-jingle',
+      from: party.from,
+      to: party.to,
+      jingle: {
+        action: 'session-info',
+        sid: this.sid,
+        contents: [],
+        groups: [],
+        info: { kind: held ? 'hold' : 'active' },
+      },
+    });
+  }
+
+  /** The hold state the SIP peer last got in an offer of ours, in an anchored call. */
+  private sipSideHold = false;
+  /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */
+  private anchoredReinvite?: { hold: boolean; body?: string };
+
+  /**
+   * The ng flags of an offer toward the SIP peer from the Jingle side: the profile the SIP
+   * side settled on (docs/media.md §Profiles), so a re-INVITE keeps its transport.
+   */
+  protected abstract sipSideFlags(): NgFlags;
+
+  /**
+   * Anchored: the client's `<hold/>` / `<active/>` (XEP-0167 §7) → an offer from the Jingle side
+   * through the anchor (its description, sendonly while held, RFC 3264 §8.4), the re-INVITE with
+   * the anchor's rewrite of it, then the peer's answer back through the anchor (docs/media.md
+   * §Call flows). One offer at a time (RFC 3261 §14.1): a hold asked for while one is out goes
+   * once it is over.
+   */
+  private anchoredHoldToSip(out: Effect[]): void {
+    if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer) return;
+    if (this.dialog.state !== 'confirmed' || this.offerAnswer.state !== 'stable') return;
+    const side = this.jingleSideAnswer();
+    if (!side) return;
+    this.anchoredReinvite = { hold: this.localHold };
+    this.offerAnswer.apply('local-offer');
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reinvite',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.applyHold(side)),
+      flags: this.sipSideFlags(),
+    });
+  }
+
+  /** The anchor wrote our re-INVITE's SDP (→ the re-INVITE), or took the peer's answer (→ done). */
+  private onAnchoredReinviteMedia(
+    out: Effect[],
+    event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
+  ): void {
+    const r = this.anchoredReinvite;
+    if (!r) return;
+    if (event.kind === 'media-failed') {
+      // The session stays as it was; the client's request is not carried out.
+      this.ctx.log?.(`the anchor failed on a hold re-INVITE: ${event.text}`, { sid: this.sid });
+      return this.anchoredReinviteOver(out, false);
+    }
+    if (event.purpose === 'reinvite') {
+      r.body = event.sdp;
+      out.push({ kind: 'sip-reinvite', body: event.sdp });
       return;
     }
-    out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+    this.anchoredReinviteOver(out, true);
+  }
+
+  /** The peer answered our anchored re-INVITE: its SDP answer goes to the anchor. */
+  private onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
+    const r = this.anchoredReinvite;
+    if (!r || r.body === undefined) return;
+    const answer = response && response.status >= 200 && response.status < 300 ? sdpOf(response) : '';
+    if (answer.trim() === '') {
+      // A refusal (or a 2xx without an answer) leaves the session as it was (RFC 3261 §14.1).
+      this.ctx.log?.('the SIP peer refused the hold re-INVITE', { sid: this.sid, status: response?.status });
+      return this.anchoredReinviteOver(out, false);
+    }
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'reinvite-answer',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: answer,
+      flags: forAnswer(),
+    });
+  }
+
+  private anchoredReinviteOver(out: Effect[], ok: boolean): void {
+    const r = this.anchoredReinvite;
+    if (!r) return;
+    this.anchoredReinvite = undefined;
+    this.offerAnswer.apply(ok ? 'remote-answer' : 'rejected');
+    if (ok) {
+      this.sipSideHold = r.hold;
+      if (r.body !== undefined) this.sipLocal = r.body;
+      // The client may have changed its mind meanwhile.
+      this.anchoredHoldToSip(out);
+    } else this.localHold = this.sipSideHold;
   }
 
   /** The SIP peer's last session description (its offer or answer), to tell what a new one changes. */
@@ -458,13 +592,14 @@ export abstract class Call {
 
   /**
    * The client's `<hold/>` / `<active/>` (XEP-0167 §7) → a re-INVITE saying sendonly / the
-   * streams' own direction (RFC 3264 §8.4), in a call that is not anchored; `again` writes the
-   * subclass's current offer. Anchored calls keep their media as it is (docs/media.md).
+   * streams' own direction (RFC 3264 §8.4); `again` writes the subclass's current offer in a
+   * call that is not anchored; an anchored call's goes through the anchor (anchoredHoldToSip).
    */
   protected holdToSip(out: Effect[], hold: boolean, again: (out: Effect[]) => void): void {
-    if (this.localHold === hold || this.anchored || this.dialog.state !== 'confirmed') return;
+    if (this.localHold === hold || this.dialog.state !== 'confirmed') return;
     this.localHold = hold;
-    again(out);
+    if (this.anchored) this.anchoredHoldToSip(out);
+    else again(out);
   }
 
   /** RFC 3264 §8.4: our offer while the user holds: sendrecv → sendonly, recvonly → inactive. */

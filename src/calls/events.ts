@@ -16,7 +16,9 @@ import type { NgFlags } from '../media/ng-client';
  * - `answer`: SIP → XMPP, the device's answer rewritten for the 200 OK;
  * - `refresh`: trickled candidates handed to the anchor; nothing to send on either leg;
  * - `reoffer`, `reanswer`: a SIP peer's new offer in a re-INVITE/UPDATE, then the Jingle side's
- *   answer to it, both through the anchor; the 200 carries the anchor's answer.
+ *   answer to it, both through the anchor; the 200 carries the anchor's answer;
+ * - `reinvite`, `reinvite-answer`: our re-INVITE for the client's hold/active, an offer from the
+ *   Jingle side through the anchor, then the SIP peer's answer to it through the anchor.
  */
 export type MediaPurpose =
   | 'invite'
@@ -27,7 +29,9 @@ export type MediaPurpose =
   | 'answer'
   | 'refresh'
   | 'reoffer'
-  | 'reanswer';
+  | 'reanswer'
+  | 'reinvite'
+  | 'reinvite-answer';
 
 /** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
 export type TimerName = 'gather' | 'no-answer' | 'reoffer';
@@ -65,7 +69,7 @@ export type CallEvent =
   | { kind: 'sip-ack-timeout' }
   | { kind: 'sip-bye'; request: SipRequest }
   /** A re-INVITE of ours got its final response (or failed): offer/answer is stable again. */
-  | { kind: 'sip-reinvite-done' }
+  | { kind: 'sip-reinvite-done'; response?: SipResponse }
   /**
    * The SIP dialog ended or its peer is gone without a BYE from it (a dead peer: probe or refresh
    * unanswered, session expired, transport lost); `condition`/`text` say why (docs/policy.md

@@ -26,7 +26,8 @@ import { InputError } from '../errors';
 import { decideSipToXmpp } from '../media/decide';
 import { inboundCallee } from '../policy/inbound';
 import { sourceDenial } from '../policy/sources';
-import { forAnswer, towardXmpp } from '../media/flags';
+import { concreteProfile, forAnswer, towardSip, towardXmpp } from '../media/flags';
+import type { NgFlags } from '../media/ng-client';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
 import { Call, type CallContext } from './call';
@@ -394,6 +395,11 @@ export class SipCall extends Call {
   /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
   protected jingleSideAnswer(): Sdp | undefined {
     return this.accept ? this.deviceAnswer() : undefined;
+  }
+
+  /** Toward the SIP peer in the profile of its own offer (RTP/AVP stays RTP/AVP, DTLS stays DTLS). */
+  protected sipSideFlags(): NgFlags {
+    return towardSip(concreteProfile('as-offered', sdpShape(this.offerSdp)));
   }
 
   /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */

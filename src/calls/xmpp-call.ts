@@ -19,16 +19,21 @@ import { toCapNegOffer } from '../media/capneg-offer';
 import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
 import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
+import type { NgFlags } from '../media/ng-client';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
 import { header, sdpOf } from '../sip';
+import { headers } from '../sip/headers';
 import type { SipResponse } from '../sip/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
 import { sameJid } from '../translate/jid';
 import { displayNick } from './nick';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import { callIdForSid } from '../translate/jingle-to-sip';
+import { advertisesTrickle, transportInfoToSdpFrag } from '../translate/trickle';
+import { SDPFRAG, TRICKLE_PACKAGE } from '../translate/info';
+import { writeSdpFrag } from '../sdp';
 import { sipToReason } from '../translate/reason';
 import { byeEffect, localFailureText, reasonOf } from './sip-reasons';
 import { Call, type CallContext } from './call';
@@ -219,6 +224,10 @@ export class XmppCall extends Call {
       case 'sip-provisional':
         return this.onProvisional(event.response, out);
       case 'sip-answered':
+        this.peerTrickles = advertisesTrickle({
+          supported: headers(event.response, 'supported').join(','),
+          recvInfo: headers(event.response, 'recv-info').join(','),
+        });
         return this.onAnswered(sdpOf(event.response), out);
       case 'media-done':
       case 'media-failed':
@@ -284,8 +293,9 @@ export class XmppCall extends Call {
         // A SIP peer's ICE restart may be waiting for these credentials: its 200 carries them.
         if (this.clientTransportChanged(out)) return;
         if (added > 0 && this.dialog.state !== 'none') {
-          if (this.dialog.state === 'confirmed') this.reinvite(out);
-          else this.lateCandidates = true;
+          if (this.dialog.state !== 'confirmed') this.lateCandidates = true;
+          else if (this.peerTrickles) this.trickleToSip(out, j.contents);
+          else this.reinvite(out);
         }
         return;
       }
@@ -462,6 +472,13 @@ export class XmppCall extends Call {
     });
   }
 
+  /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
+  protected sipSideFlags(): NgFlags {
+    const answer = this.media?.sipAnswer;
+    if (answer !== undefined) return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer))));
+    return towardSip(this.media?.profiles[this.media.index] ?? 'rtp');
+  }
+
   /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (this.jingle.state !== 'active') return undefined;
@@ -477,6 +494,38 @@ export class XmppCall extends Call {
   protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
     if (this.jingle.state !== 'active') return undefined;
     return { from: this.gatewayJid, to: this.client, contents: this.offer.contents };
+  }
+
+  /** The SIP peer takes trickled candidates in INFO (RFC 8840 §4), as its 2xx said. */
+  private peerTrickles = false;
+
+  /**
+   * RFC 8840 §4.2: the client's late candidates to a peer that trickles go in an INFO with
+   * Info-Package `trickle-ice` (an sdpfrag naming each m-section by the a=mid of our offer),
+   * not in a re-INVITE.
+   */
+  private trickleToSip(out: Effect[], contents: Content[]): void {
+    const mids = this.offerSdp?.media.map((m) => m.mid) ?? [];
+    let frag;
+    try {
+      frag = transportInfoToSdpFrag({ contents });
+    } catch {
+      return this.reinvite(out); // no ICE-UDP transport to trickle: the candidates go in an offer
+    }
+    for (const m of frag.media) {
+      const i = this.offer.contents.findIndex((c) => c.name === m.mid);
+      const mid = i >= 0 ? mids[i] : undefined;
+      if (mid !== undefined) m.mid = mid;
+    }
+    out.push({
+      kind: 'sip-send-info',
+      contentType: SDPFRAG,
+      body: writeSdpFrag(frag),
+      headers: [
+        { name: 'Info-Package', value: TRICKLE_PACKAGE },
+        { name: 'Content-Disposition', value: 'Info-Package' },
+      ],
+    });
   }
 
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */

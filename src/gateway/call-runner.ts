@@ -172,7 +172,7 @@ export class CallRunner {
       case 'sip-reinvite':
         if (!this.dialog) return;
         this.dialog.reinvite(e.body).then(
-          () => this.post({ kind: 'sip-reinvite-done' }),
+          (response) => this.post({ kind: 'sip-reinvite-done', response }),
           (err: Error) => {
             this.log.warn('re-INVITE failed', { error: err.message });
             this.post({ kind: 'sip-reinvite-done' });

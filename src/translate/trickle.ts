@@ -53,3 +53,15 @@ export function sdpFragToContents(frag: SdpFrag, names: readonly string[] = []):
     return content;
   });
 }
+
+/**
+ * Whether a SIP peer takes trickled candidates in INFO (RFC 8840 §4.1): its INVITE or 2xx says
+ * `Supported: trickle-ice` or `Recv-Info: trickle-ice`. `a=ice-options:trickle` alone is not
+ * enough: an INFO of a package needs the peer's Recv-Info or option tag (RFC 6086 §4.3.1), and
+ * WebRTC stacks write the attribute without speaking SIP INFO.
+ */
+export function advertisesTrickle(headers: { supported?: string; recvInfo?: string }): boolean {
+  const listed = (v?: string): boolean =>
+    (v ?? '').split(',').some((t) => t.trim().toLowerCase() === 'trickle-ice');
+  return listed(headers.supported) || listed(headers.recvInfo);
+}

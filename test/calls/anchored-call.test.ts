@@ -276,6 +276,110 @@ describe("a SIP peer's new offer in an anchored call goes through the anchor", (
   });
 });
 
+describe('hold in an anchored call, both ways (XEP-0167 §7 ⇄ RFC 3264 §8.4)', () => {
+  function established() {
+    const c = xmppCall();
+    c.h({ kind: 'timer', name: 'gather' });
+    c.h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+    c.h({ kind: 'sip-answered', response: plainAnswer });
+    c.h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+    return c;
+  }
+  const peer = body('captured/baresip-1.0.0-invite-plain.sip');
+  const anchorForSip = read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp');
+  /** One peer re-offer answered through the anchor; the effects once the 200 goes out. */
+  function peerReoffer(h: ReturnType<typeof xmppCall>['h'], id: number, sdp: string): Effect[] {
+    h({ kind: 'sip-reoffer', id, body: sdp });
+    h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp });
+    return h({ kind: 'media-done', purpose: 'reanswer', sdp: anchorForSip });
+  }
+  const info = (out: Effect[]) => pick(out, 'send-jingle').map((e) => e.jingle.info?.kind);
+  const sessionInfo = (child: string, id: string) =>
+    iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='${id}'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='a73sjjvkla37jfea'>${child}</jingle></iq>`);
+  const HOLD = "<hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>";
+  const ACTIVE = "<active xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>";
+
+  it('the peer’s sendonly → 200, then <hold/> to the client; sendrecv again → <active/>; no change → nothing', () => {
+    const { h } = established();
+    const held = peerReoffer(h, 1, peer.replace('a=sendrecv', 'a=sendonly'));
+    expect(kinds(held)).toBe('sip-reoffer-answer, send-jingle');
+    expect(one(held, 'send-jingle')).toMatchObject({
+      from: '+15551230000@gw.localhost',
+      to: client,
+      jingle: { action: 'session-info', sid: 'a73sjjvkla37jfea', info: { kind: 'hold' } },
+    });
+    // inactive is still held: the client hears nothing new.
+    expect(info(peerReoffer(h, 2, peer.replace('a=sendrecv', 'a=inactive')))).toEqual([]);
+    expect(info(peerReoffer(h, 3, peer))).toEqual(['active']);
+    expect(info(peerReoffer(h, 4, peer))).toEqual([]);
+  });
+
+  it('a refused hold re-offer (the anchor failed) tells the client nothing', () => {
+    const { h } = established();
+    h({ kind: 'sip-reoffer', id: 1, body: peer.replace('a=sendrecv', 'a=sendonly') });
+    const out = h({ kind: 'media-failed', purpose: 'reoffer', text: 'timeout' });
+    expect(kinds(out)).toBe('sip-reoffer-answer');
+  });
+
+  it('the client’s <hold/> → offer from the Jingle side through the anchor (sendonly, RTP/AVP flags) → re-INVITE with its SDP → the answer through the anchor; <active/> → sendrecv', () => {
+    const { h } = established();
+    const asked = h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') });
+    const offer = one(asked, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle', toTag: 'sip' });
+    expect(offer.sdp).toMatch(/a=sendonly/);
+    expect(offer.sdp).not.toMatch(/a=setup:actpass/);
+    expect(offer.flags['transport-protocol']).toBe('RTP/AVP');
+    expect(pick(asked, 'sip-reinvite')).toEqual([]);
+    const held = anchorForSip.replace('a=sendrecv', 'a=sendonly');
+    expect(one(h({ kind: 'media-done', purpose: 'reinvite', sdp: held }), 'sip-reinvite').body).toBe(held);
+    const reply = okWith(peer.replace('a=sendrecv', 'a=recvonly'));
+    const answer = one(h({ kind: 'sip-reinvite-done', response: reply }), 'media');
+    expect(answer).toMatchObject({
+      op: 'answer',
+      purpose: 'reinvite-answer',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: reply.body,
+    });
+    expect(h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: forXmpp })).toEqual([]);
+    // A second <hold/> changes nothing; <active/> offers the Jingle side's own direction.
+    expect(pick(h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h2') }), 'media')).toEqual([]);
+    const active = one(h({ kind: 'jingle', iq: sessionInfo(ACTIVE, 'a1') }), 'media');
+    expect(active.purpose).toBe('reinvite');
+    expect(active.sdp).not.toMatch(/a=sendonly/);
+  });
+
+  it('an offerless re-INVITE after a hold gets the held SDP; the peer refusing the re-INVITE → tried again on the next <hold/>', () => {
+    const { h } = established();
+    h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') });
+    const held = anchorForSip.replace('a=sendrecv', 'a=sendonly');
+    h({ kind: 'media-done', purpose: 'reinvite', sdp: held });
+    expect(h({ kind: 'sip-reinvite-done', response: { ...plainAnswer, status: 488, body: '' } })).toEqual([]);
+    expect(one(h({ kind: 'sip-reoffer', id: 5, body: '' }), 'sip-reoffer-answer').body).toBe(forSip);
+    expect(one(h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h2') }), 'media').purpose).toBe('reinvite');
+    h({ kind: 'media-done', purpose: 'reinvite', sdp: held });
+    h({ kind: 'sip-reinvite-done', response: okWith(peer.replace('a=sendrecv', 'a=recvonly')) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: forXmpp });
+    expect(one(h({ kind: 'sip-reoffer', id: 6, body: '' }), 'sip-reoffer-answer').body).toBe(held);
+  });
+
+  it('glare: the peer’s re-offer while our hold re-INVITE is out → 491; our <hold/> while the peer’s is answered waits for it', () => {
+    const { h } = established();
+    h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') });
+    expect(one(h({ kind: 'sip-reoffer', id: 1, body: peer }), 'sip-reoffer-answer')).toMatchObject({
+      status: 491,
+    });
+    const other = established();
+    other.h({ kind: 'sip-reoffer', id: 2, body: peer });
+    expect(pick(other.h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') }), 'media')).toEqual([]);
+    other.h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp });
+    const done = other.h({ kind: 'media-done', purpose: 'reanswer', sdp: anchorForSip });
+    expect(kinds(done)).toBe('sip-reoffer-answer, media');
+    expect(one(done, 'media')).toMatchObject({ purpose: 'reinvite', fromTag: 'jingle' });
+  });
+});
+
 describe('dead peers (docs/policy.md §Dead peers)', () => {
   /** An anchored XMPP → SIP call, answered and accepted. */
   function established() {

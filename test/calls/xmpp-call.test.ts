@@ -1,6 +1,7 @@
 /**
  * XMPP → SIP calls, driven event by event (no sockets, no clock: timers are effects).
  */
+import { parseSdpFrag } from '../../src/sdp';
 import { CallRegistry, XmppCall } from '../../src/calls';
 import type { IceUdpTransport } from '../../src/jingle/types';
 import { parseSdp } from '../../src/sdp';
@@ -122,6 +123,55 @@ describe('XMPP → SIP call', () => {
     const h = registry.handle(call, { kind: 'sip-bye', request: bye });
     expect(one(h, 'send-jingle').jingle.reason).toEqual({ condition: 'success' });
     expect(registry.size).toBe(0);
+  });
+
+  it('to a peer that trickles (RFC 8840 §4.1: Supported or Recv-Info trickle-ice in its 2xx), a later candidate goes in INFO trickle-ice, not a re-INVITE', () => {
+    const trickle = (port: number) =>
+      iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='ti${port}'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
+          <candidate component='1' foundation='9' generation='0' id='x${port}' ip='198.51.100.7' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
+        </transport></content></jingle></iq>`);
+    const withSupported = {
+      ...answer,
+      headers: [...answer.headers, { name: 'Supported', value: 'timer, trickle-ice' }],
+    };
+    const withRecvInfo = {
+      ...answer,
+      headers: [...answer.headers, { name: 'Recv-Info', value: 'trickle-ice' }],
+    };
+    for (const response of [withSupported, withRecvInfo]) {
+      const registry = new CallRegistry();
+      const { call } = XmppCall.start(iqOf(offerXml), context());
+      registry.add(call);
+      const invite = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-invite');
+      registry.handle(call, { kind: 'sip-answered', response });
+      const e = registry.handle(call, { kind: 'jingle', iq: trickle(3478) });
+      expect(kinds(e)).toBe('iq-result, sip-send-info');
+      const info = one(e, 'sip-send-info');
+      expect(info.contentType).toBe('application/trickle-ice-sdpfrag');
+      expect(info.headers).toEqual([
+        { name: 'Info-Package', value: 'trickle-ice' },
+        { name: 'Content-Disposition', value: 'Info-Package' },
+      ]);
+      const frag = parseSdpFrag(info.body);
+      expect(frag.media).toHaveLength(1);
+      expect(frag.media[0]!.mid).toBe(parseSdp(invite.body).media[0]!.mid);
+      expect(frag.media[0]!.candidates).toEqual([
+        expect.objectContaining({ ip: '198.51.100.7', port: 3478 }),
+      ]);
+    }
+    // Without either header the candidate goes in a re-INVITE, though the SDP says
+    // a=ice-options:trickle: INFO needs the peer's Recv-Info (RFC 6086 §4.3.1, RFC 8840 §4.1).
+    expect(answer.body).toMatch(/a=ice-options:trickle/);
+    const registry = new CallRegistry();
+    const { call } = XmppCall.start(iqOf(offerXml), context());
+    registry.add(call);
+    registry.handle(call, { kind: 'timer', name: 'gather' });
+    registry.handle(call, { kind: 'sip-answered', response: answer });
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle(3479) }))).toBe(
+      'iq-result, sip-reinvite',
+    );
   });
 
   it('candidates trickled in the gather window go in the INVITE; later ones in a re-INVITE after the answer', () => {
