@@ -32,6 +32,11 @@ export interface TrunkConfig {
    * §Early media). Default true.
    */
   earlyMedia?: boolean;
+  /**
+   * Whether `sip.trunkKeepalive` probes this trunk's host with OPTIONS (docs/policy.md §Trunk
+   * keep-alive). Default true; false for a trunk that ignores OPTIONS, which would look down.
+   */
+  keepalive?: boolean;
   register?: {
     registrar: string;
     aor: string;
@@ -229,6 +234,13 @@ export interface GatewayConfig {
      * dialog-destroying answers, end the call. Defaults 30 and 32 (docs/policy.md §Dead peers).
      */
     keepalive: { intervalSeconds: number; timeoutSeconds: number };
+    /**
+     * Out-of-dialog OPTIONS to `outbound`, `outboundProxy` and each trunk host at start and
+     * `intervalSeconds` after each verdict (0: off); any answer means up, none within
+     * `timeoutSeconds` down, and a call to a peer that is down is refused at once instead of
+     * after the INVITE's 32 s. Defaults 30 and 32 (docs/policy.md §Trunk keep-alive).
+     */
+    trunkKeepalive: { intervalSeconds: number; timeoutSeconds: number };
     /** Largest SIP message accepted, in bytes (default 65536). */
     maxMessageBytes?: number;
     /** TCP/TLS connections: caps on inbound ones, idle and per-message timeouts (docs/policy.md §Connections). */
@@ -390,6 +402,7 @@ const sipSchema = z
           password: z.string().min(1, 'empty'),
           media: mediaPolicySchema.optional(),
           earlyMedia: z.boolean().optional(),
+          keepalive: z.boolean().optional(),
           register: z
             .strictObject({
               registrar: sipUri,
@@ -418,6 +431,13 @@ const sipSchema = z
       .strictObject({
         intervalSeconds: z.number().min(0).max(3600).default(30),
         // The UDP transaction gives up at 64·T1 = 32 s: a longer wait would never be reached.
+        timeoutSeconds: z.number().min(0.1).max(32).default(32),
+      })
+      .prefault({}),
+    trunkKeepalive: z
+      .strictObject({
+        intervalSeconds: z.number().min(0).max(3600).default(30),
+        // An OPTIONS transaction over UDP gives up at 64·T1 = 32 s (Timer F).
         timeoutSeconds: z.number().min(0.1).max(32).default(32),
       })
       .prefault({}),

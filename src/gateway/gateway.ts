@@ -139,6 +139,7 @@ export class Gateway {
   /** What /health, /metrics and /calls show. */
   status(): GatewayStatus {
     const regs = this.sip.registrations();
+    const peers = this.sip.peers();
     return {
       xmppOnline: this.xmpp.isOnline,
       sipListening: this.sip
@@ -147,10 +148,20 @@ export class Gateway {
           (a) =>
             `${a.transport.toLowerCase()}://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`,
         ),
-      trunks: (this.config.sip.trunks ?? []).map((t) => {
-        const registration = regs.find((r) => r.trunk === t.name);
-        return registration ? { name: t.name, registration } : { name: t.name };
-      }),
+      trunks: [
+        ...peers
+          .filter((p) => p.name === 'sip.outbound' || p.name === 'sip.outboundProxy')
+          .map((p) => ({ name: p.name, keepalive: p })),
+        ...(this.config.sip.trunks ?? []).map((t) => {
+          const registration = regs.find((r) => r.trunk === t.name);
+          const keepalive = peers.find((p) => p.name === t.name);
+          return {
+            name: t.name,
+            ...(registration ? { registration } : {}),
+            ...(keepalive ? { keepalive } : {}),
+          };
+        }),
+      ],
       calls: this.calls.all(),
       draining: this.draining,
     };

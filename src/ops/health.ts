@@ -5,6 +5,7 @@
  * Pure: the gateway's state is handed in.
  */
 import type { Call } from '../calls/call';
+import type { PeerStatus } from '../sip/peer-monitor';
 import type { RegistrationState } from '../sip/registration';
 
 /** What the running gateway tells the operations side; read at each request. */
@@ -12,8 +13,11 @@ export interface GatewayStatus {
   xmppOnline: boolean;
   /** The SIP leg's bound sockets, `udp://127.0.0.1:5060`; empty once stopped. */
   sipListening: string[];
-  /** Every configured trunk, and its registration when it registers. */
-  trunks: Array<{ name: string; registration?: RegistrationState }>;
+  /**
+   * Every configured trunk, its registration when it registers and its OPTIONS keep-alive when
+   * probed; with the keep-alive on, `sip.outbound` (and `sip.outboundProxy`) come first.
+   */
+  trunks: Array<{ name: string; registration?: RegistrationState; keepalive?: PeerStatus }>;
   calls: Call[];
   /** The gateway is stopping (or draining): it takes no new calls. */
   draining: boolean;
@@ -24,7 +28,14 @@ export interface HealthReport {
   xmpp: 'online' | 'offline';
   sip: 'listening' | 'stopped';
   listen: string[];
-  trunks: Array<{ name: string; registration: string; expiresAt?: string; failures?: number }>;
+  trunks: Array<{
+    name: string;
+    registration: string;
+    expiresAt?: string;
+    failures?: number;
+    /** `sip.trunkKeepalive`: the peer's state, since when, and what its last probe got. */
+    keepalive?: { uri: string; state: string; since?: string; last?: string };
+  }>;
   calls: number;
   draining: boolean;
 }
@@ -33,11 +44,16 @@ export function healthReport(s: GatewayStatus): { code: 200 | 503; body: HealthR
   const status = s.draining ? 'draining' : s.xmppOnline ? 'ok' : 'offline';
   const trunks = s.trunks.map((t) => {
     const r = t.registration;
-    if (r === undefined) return { name: t.name, registration: 'none' };
-    const out: HealthReport['trunks'][number] = { name: t.name, registration: r.status };
-    if (r.status === 'registered' && r.expiresAt !== undefined)
+    const out: HealthReport['trunks'][number] = { name: t.name, registration: r?.status ?? 'none' };
+    if (r?.status === 'registered' && r.expiresAt !== undefined)
       out.expiresAt = new Date(r.expiresAt).toISOString();
-    if (r.failures > 0) out.failures = r.failures;
+    if (r !== undefined && r.failures > 0) out.failures = r.failures;
+    const k = t.keepalive;
+    if (k !== undefined) {
+      out.keepalive = { uri: k.uri, state: k.state };
+      if (k.since !== undefined) out.keepalive.since = new Date(k.since).toISOString();
+      if (k.last !== undefined) out.keepalive.last = k.last;
+    }
     return out;
   });
   return {

@@ -120,6 +120,19 @@ export class GatewayMetrics {
         }
       },
     });
+    new Gauge({
+      name: `${P}sip_peer_up`,
+      help: 'sip.trunkKeepalive: 1 while the next hop (sip.outbound, a trunk) answers OPTIONS, 0 while it does not; absent before its first probe.',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        this.reset();
+        for (const t of status()?.trunks ?? []) {
+          const k = t.keepalive;
+          if (k !== undefined && k.state !== 'unknown') this.set({ peer: t.name }, k.state === 'up' ? 1 : 0);
+        }
+      },
+    });
     this.denials = new Counter({
       name: `${P}policy_denials_total`,
       help: 'Calls refused by policy: callee (policy.callers, sipHosts, denied numbers), source (policy.sources).',

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config';
+import type { PeerTarget } from './peer-monitor';
 import type { UserAgentOptions } from './user-agent';
 
 export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): UserAgentOptions {
@@ -27,6 +28,11 @@ export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): Us
     keepalive: {
       intervalMs: sip.keepalive.intervalSeconds * 1000,
       timeoutMs: sip.keepalive.timeoutSeconds * 1000,
+    },
+    peerKeepalive: {
+      intervalMs: sip.trunkKeepalive.intervalSeconds * 1000,
+      timeoutMs: sip.trunkKeepalive.timeoutSeconds * 1000,
+      peers: keepalivePeers(sip),
     },
     maxMessageBytes: sip.maxMessageBytes,
     connections: {
@@ -52,4 +58,16 @@ export function userAgentOptions(sip: GatewayConfig['sip'], logger?: Logger): Us
       },
     })),
   };
+}
+
+/**
+ * The next hops `sip.trunkKeepalive` probes: the outbound, the outbound proxy, each trunk's host
+ * (as `sip:<host>`) unless the trunk says `keepalive: false`.
+ */
+export function keepalivePeers(sip: GatewayConfig['sip']): PeerTarget[] {
+  const peers: PeerTarget[] = [{ name: 'sip.outbound', uri: sip.outbound }];
+  if (sip.outboundProxy !== undefined) peers.push({ name: 'sip.outboundProxy', uri: sip.outboundProxy });
+  for (const t of sip.trunks ?? [])
+    if (t.keepalive !== false) peers.push({ name: t.name, uri: `sip:${t.host}` });
+  return peers;
 }

@@ -18,6 +18,8 @@
  *   after the trust check (trusted source or good digest; else 403/401) and after 100 Trying.
  *   Without a listener the INVITE gets 480.
  * - `options(uri): Promise<SipResponse>` — an out-of-dialog OPTIONS ping.
+ * - `peers(): PeerStatus[]` — the OPTIONS keep-alive state of the outbound and trunks
+ *   (peer-monitor.ts); an INVITE to a peer known to be down fails at once with a local 503.
  * - `liveDialogs()`: dialogs plus INVITEs not yet final; `registrations(): RegistrationState[]`.
  * - `stop()`: BYE to every dialog, CANCEL to every outgoing INVITE not yet answered, 503 to
  *   unanswered INVITEs, stops registrations; waits (≤ 2 s) until the BYE/CANCEL transactions
@@ -29,7 +31,13 @@
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import winston, { type Logger } from 'winston';
-import { TransactionBridge, localFailure, type ClientRequestHandle, type ServerTransaction } from './bridge';
+import {
+  TransactionBridge,
+  isLocalFailure,
+  localFailure,
+  type ClientRequestHandle,
+  type ServerTransaction,
+} from './bridge';
 import { systemClock, T1, T2, TIMER_64T1, type Clock, type TimerHandle } from './clock';
 import { ClientInvite, type InviteOptions } from './client-invite';
 import {
@@ -46,6 +54,7 @@ import {
 } from './core';
 import type { DigestCredentials } from './digest';
 import type { ProbeTiming } from './dialog-probe';
+import { PeerMonitor, type PeerStatus, type PeerTarget, type PeerTiming } from './peer-monitor';
 import { InboundTrust } from './trust';
 import { header, headers } from './headers';
 import { MAX_SIP_BYTES } from './message';
@@ -100,6 +109,11 @@ export interface UserAgentOptions {
   minSe?: number;
   /** In-dialog OPTIONS probes of confirmed dialogs (docs/policy.md §Dead peers). Default none. */
   keepalive?: ProbeTiming;
+  /**
+   * Out-of-dialog OPTIONS to these next hops (docs/policy.md §Trunk keep-alive): their state is
+   * in `peers()`, and an INVITE to one known to be down fails at once. Default none.
+   */
+  peerKeepalive?: PeerTiming & { peers: PeerTarget[] };
   /** How long a 2xx waits for its ACK before the dialog is ended with BYE (default 64·T1 = 32 s). */
   ackTimeoutMs?: number;
   /** Log every message sent and received, secrets masked: `true` at debug, `'info'` at info (log.trace). */
@@ -148,6 +162,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   private readonly regs: Registration[] = [];
   private readonly trust: InboundTrust;
   private stopped = false;
+  private monitor?: PeerMonitor;
 
   private constructor(private readonly o: UserAgentOptions) {
     super();
@@ -197,6 +212,22 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       // On the next turn, so that a listener added after start() sees the first state.
       setImmediate(() => reg.start());
     }
+    const pk = o.peerKeepalive;
+    if (pk && pk.intervalMs > 0 && pk.peers.length > 0) {
+      ua.monitor = new PeerMonitor(
+        pk.peers,
+        pk,
+        (uri) => ua.options(uri),
+        isLocalFailure,
+        ua.clock,
+        (s) =>
+          ua.logger.log(s.state === 'down' ? 'warn' : 'info', `SIP peer ${s.name} is ${s.state}`, {
+            uri: s.uri,
+            last: s.last,
+          }),
+      );
+      ua.monitor.start();
+    }
     ua.logger.info('SIP user agent listening', { addresses: ua.addresses() });
     return ua;
   }
@@ -239,6 +270,11 @@ export class SipUserAgent extends EventEmitter implements UaCore {
       const n = byName.get(t.name);
       return n === undefined ? t : { ...t, realm: n.realm, username: n.username, password: n.password };
     });
+  }
+
+  /** The OPTIONS keep-alive state of each probed next hop; empty when probes are off. */
+  peers(): PeerStatus[] {
+    return this.monitor?.states() ?? [];
   }
 
   registrations(): RegistrationState[] {
@@ -337,15 +373,20 @@ export class SipUserAgent extends EventEmitter implements UaCore {
         this.checkIdle();
       },
     );
-    if (this.stopping !== undefined) {
+    // A peer that answers no OPTIONS would let this INVITE wait for Timer B (64·T1 = 32 s):
+    // fail at once, with the reason (RFC 3261 §21.5.4: 503, the next hop is unavailable).
+    // The next hop is the first Route (loose routing, §16.12: sip.outboundProxy) if any.
+    const route = hs.find((h) => h.name.toLowerCase() === 'route')?.value;
+    const down = this.monitor?.downFor(/<([^>]+)>/.exec(route ?? '')?.[1] ?? o.uri);
+    if (this.stopping !== undefined || down !== undefined) {
+      const why =
+        down === undefined
+          ? 'stopped'
+          : `the trunk ${down.name} (${down.uri}) is not answering OPTIONS (${down.last ?? 'no answer'})`;
       setImmediate(() =>
         ci.emit(
           'failed',
-          localFailure(
-            { kind: 'request', method: 'INVITE', uri: o.uri, headers: [], body: '' },
-            503,
-            'stopped',
-          ),
+          localFailure({ kind: 'request', method: 'INVITE', uri: o.uri, headers: [], body: '' }, 503, why),
         ),
       );
       return ci;
@@ -493,6 +534,7 @@ export class SipUserAgent extends EventEmitter implements UaCore {
   }
 
   private async shutdown(): Promise<void> {
+    this.monitor?.stop();
     const unregistered = Promise.all(this.regs.map((r) => r.stop()));
     for (const si of [...this.serverInvites.values()]) si.abort();
     // CANCEL now, or with the first provisional (§9.1); a crossing 2xx is ACKed and BYEd.

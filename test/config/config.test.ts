@@ -46,6 +46,7 @@ describe('the configuration', () => {
         userAgent: 'jingle-sip-gateway',
         sessionExpires: 1800,
         keepalive: { intervalSeconds: 30, timeoutSeconds: 32 },
+        trunkKeepalive: { intervalSeconds: 30, timeoutSeconds: 32 },
         connections: { max: 2000, maxPerSource: 50, idleSeconds: 60, messageTimeoutMs: 10_000 },
       },
       calls: { gatherWindowMs: 200, noAnswerSeconds: 60, drainSeconds: 30 },

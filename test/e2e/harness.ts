@@ -42,6 +42,12 @@ export interface WorldOptions {
    * default probes every 30 s; test/e2e/dead-peers.test.ts runs them).
    */
   keepaliveYaml?: string;
+  /**
+   * `sip.trunkKeepalive` as YAML flow. Default off (`{ intervalSeconds: 0 }`): the SIPp UAS
+   * scenarios on the outbound port would take an out-of-dialog OPTIONS for an unexpected message
+   * (the shipped default probes every 30 s; test/e2e/trunk-keepalive.test.ts runs them).
+   */
+  trunkKeepaliveYaml?: string;
   /** `media:` keys, as YAML lines (e.g. `rtpengine: udp://127.0.0.1:22222`). */
   mediaYaml?: string[];
   /** The `policy:` value as YAML flow; default `{ sipHosts: ['127.0.0.1'] }`. */
@@ -108,6 +114,7 @@ sip:
   outbound: sip:127.0.0.1:${outboundPort}
   trusted: [ "127.0.0.0/8" ]
   keepalive: ${o.keepaliveYaml ?? '{ intervalSeconds: 0 }'}
+  trunkKeepalive: ${o.trunkKeepaliveYaml ?? '{ intervalSeconds: 0 }'}
 ${(o.sipYaml ?? []).map((l) => `  ${l}\n`).join('')}calls:
   gatherWindowMs: ${o.gatherWindowMs ?? 50}
   noAnswerSeconds: ${o.noAnswerSeconds ?? 10}

@@ -94,3 +94,30 @@ test('TLS files are read, ca included', () => {
   expect(o.tls?.rejectUnauthorized).toBe(false);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('sip.trunkKeepalive: the outbound, the proxy and each trunk host are probed unless a trunk opts out', () => {
+  const on = userAgentOptions(parseConfig(YAML, 't').sip).peerKeepalive;
+  expect(on).toEqual({
+    intervalMs: 30_000,
+    timeoutMs: 32_000,
+    peers: [
+      { name: 'sip.outbound', uri: 'sip:127.0.0.1:5090' },
+      { name: 'sip.outboundProxy', uri: 'sip:proxy.example.net' },
+      { name: 'carrier', uri: 'sip:sip.carrier.example' },
+    ],
+  });
+  const set = YAML.replace(
+    'sessionExpires: 1800',
+    'sessionExpires: 1800\n  trunkKeepalive: { intervalSeconds: 5, timeoutSeconds: 2 }',
+  ).replace('password: pw', 'password: pw\n      keepalive: false');
+  const o = userAgentOptions(parseConfig(set, 't').sip).peerKeepalive;
+  expect(o).toMatchObject({ intervalMs: 5000, timeoutMs: 2000 });
+  expect(o?.peers.map((p) => p.name)).toEqual(['sip.outbound', 'sip.outboundProxy']);
+  // Strict, path-precise: a typo and a wait beyond Timer F are errors.
+  expect(() => parseConfig(set.replace('intervalSeconds: 5', 'intervalSecs: 5'), 't')).toThrow(
+    /sip\.trunkKeepalive/,
+  );
+  expect(() => parseConfig(set.replace('timeoutSeconds: 2', 'timeoutSeconds: 60'), 't')).toThrow(
+    /sip\.trunkKeepalive\.timeoutSeconds/,
+  );
+});
