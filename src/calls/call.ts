@@ -439,7 +439,9 @@ export abstract class Call {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
     }
-    const directed = answerDirections(offer, answer);
+    // RFC 3264 §6.1 from the peer's offer, then our own hold (§8.4): a held client answers a
+    // sendrecv re-offer with sendonly, a sendonly one with inactive.
+    const directed = this.applyHold(answerDirections(offer, answer));
     // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
     for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
     this.sdpVersion += 1;

@@ -231,6 +231,23 @@ describe('the client during the call (XMPP → SIP)', () => {
     });
     expect(parseSdp(one(a, 'sip-reinvite').body).media[0]!.direction).toBe('sendrecv');
   });
+
+  it("while the client holds, its answer to the peer's re-offer says so (sendrecv → sendonly, sendonly → inactive)", () => {
+    const { registry, call } = established();
+    registry.handle(call, {
+      kind: 'jingle',
+      iq: sessionInfo("<hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"),
+    });
+    registry.handle(call, { kind: 'sip-reinvite-done' });
+    const r = registry.handle(call, { kind: 'sip-reoffer', id: 1, body: resume });
+    expect(parseSdp(one(r, 'sip-reoffer-answer').body!).media[0]!.direction).toBe('sendonly');
+    const h = registry.handle(call, {
+      kind: 'sip-reoffer',
+      id: 2,
+      body: hold.replace('o=- 41886955684934916 3', 'o=- 41886955684934916 4'),
+    });
+    expect(parseSdp(one(h, 'sip-reoffer-answer').body!).media[0]!.direction).toBe('inactive');
+  });
 });
 
 describe('SIP → XMPP, not anchored', () => {
