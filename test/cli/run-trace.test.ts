@@ -60,6 +60,7 @@ sip:
     - name: registrar
       host: 127.0.0.1:${registrarPort}
       username: trunkuser
+      keepalive: false # the SIPp registrar scenario expects REGISTERs only, no OPTIONS probes
       register: { registrar: 'sip:127.0.0.1:${registrarPort}', aor: 'sip:trunkuser@registrar.test', retryBaseSeconds: 1 }
 log: { level: info }
 `,
