@@ -18,7 +18,7 @@ import { parseListenUri } from './net';
 import { applyEnvOverrides, envVariableFor, type Env } from './env';
 import { loadMappings, MAPPING_TABLES, mappingsDir } from './mappings';
 import { lineOf, locateIssues, parseYamlFile, type LocatedIssue, type YamlFile } from './validate';
-import { parseListen } from '../sip/user-agent';
+import { parseListen } from '../sip/ua/user-agent';
 
 /** One problem: the file, the line when known, the key path (or other place), what is wrong. */
 export interface Problem {
