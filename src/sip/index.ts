@@ -7,7 +7,6 @@
 export * from './message';
 export {
   SipUserAgent,
-  parseListen,
   type TrunkOptions,
   type UserAgentOptions,
   type RegistrationState,
@@ -15,5 +14,5 @@ export {
   userAgentOptions,
 } from './ua';
 export { ClientInvite, type InviteOptions, ServerInvite, Dialog, type Respond } from './dialog';
-export type { Flow, TransportName, BoundSocket, DnsResolver } from './transport';
+export { parseListen, type Flow, type TransportName, type BoundSocket, type DnsResolver } from './transport';
 export type { Clock, TimerHandle } from './common';

@@ -1,5 +1,5 @@
 /**
- * The OPTIONS keep-alive to the outbound and the trunks (src/sip/peer-monitor.ts, docs/policy.md
+ * The OPTIONS keep-alive to the outbound and the trunks (src/sip/ua/peer-monitor.ts, docs/policy.md
  * §Trunk keep-alive), without sockets: a fake clock and a probe the test answers.
  */
 import { isLocalFailure, localFailure } from '../../src/sip/transaction/bridge';

@@ -4,7 +4,7 @@ import { parseSessionExpires, uasSessionTimer } from '../../src/sip/dialog/sessi
 import { statelessReply } from '../../src/sip/message/stateless';
 import { StreamFramer } from '../../src/sip/transport/stream-framer';
 import { parseSipUri } from '../../src/sip/message/uri';
-import { parseListen } from '../../src/sip/ua/user-agent';
+import { parseListen } from '../../src/sip/transport/transport';
 import { request } from './fake-core';
 
 const msg = (body = ''): string =>

@@ -1,6 +1,6 @@
 /**
- * The user agent's request inspection (RFC 3261 §8.2, src/sip/request-inspection.ts) and the
- * session body of a message (src/sip/body.ts): pure, no sockets.
+ * The user agent's request inspection (RFC 3261 §8.2, src/sip/ua/request-inspection.ts) and the
+ * session body of a message (src/sip/message/body.ts): pure, no sockets.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

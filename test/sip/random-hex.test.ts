@@ -1,4 +1,4 @@
-/** src/sip/random-hex.ts: identifiers from the pooled CSPRNG buffer (RFC 3261 §19.3 uniqueness). */
+/** src/sip/common/random-hex.ts: identifiers from the pooled CSPRNG buffer (RFC 3261 §19.3 uniqueness). */
 import { randomHex } from '../../src/sip/common/random-hex';
 import { newBranch, newCallId, newTag } from '../../src/sip/message/ids';
 

@@ -17,7 +17,7 @@ import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
-/** Every body type we take (RFC 3261 §20.1, §11.2): multipart only as a wrapper of SDP (src/sip/body.ts). */
+/** Every body type we take (RFC 3261 §20.1, §11.2): multipart only as a wrapper of SDP (src/sip/message/body.ts). */
 export const ACCEPT =
   'application/sdp, multipart/mixed, multipart/alternative, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
 /** Option tags we implement (RFC 3261 §19.2): none needs PRACK. `timer` is RFC 4028. */

@@ -39,7 +39,7 @@ import { StateMachine } from './fsm';
 import { parseCSeq } from '../message/cseq';
 import { DialogProbe, peerDroppedDialog } from './dialog-probe';
 import { header, headers, withHeader } from '../message/headers';
-import { Retransmit2xx } from '../transaction/retransmit';
+import { Retransmit2xx } from './retransmit';
 import { SessionRefresher } from './session-refresher';
 import { parseSessionExpires, type SessionTimer } from './session-timer';
 import type { Flow } from '../transport/transport';

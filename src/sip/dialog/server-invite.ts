@@ -23,7 +23,7 @@ import { StateMachine } from './fsm';
 import { parseCSeq } from '../message/cseq';
 import { header, headers } from '../message/headers';
 import { newTag } from '../message/ids';
-import { Retransmit2xx } from '../transaction/retransmit';
+import { Retransmit2xx } from './retransmit';
 import type { SessionTimer } from './session-timer';
 import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest } from '../message/types';

@@ -1,7 +1,7 @@
 /**
  * The message layer (RFC 3261 §7, §19–§21, §25): the pure SIP codec — messages, headers, URIs,
  * name-addr, Via, CSeq, Reason, status phrases, bodies, identifiers, digest (§22). Imports only
- * ../common; no sockets, no npm `sip`.
+ * ../common (and src/errors); no sockets, no npm `sip`.
  */
 export * from './types';
 export { MAX_SIP_BYTES, MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from './message';

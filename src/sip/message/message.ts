@@ -7,7 +7,7 @@
  * Values of list headers stay as received; `headers()` splits them. The start line and headers
  * must be UTF-8; a body need not be (RFC 3261 §7.4: any MIME type, binary parts of multipart
  * bodies, RFC 4475 §3.1.1.11): one that is not is kept byte for byte, flagged `binaryBody`, and
- * judged by whoever reads it (src/sip/body.ts).
+ * judged by whoever reads it (src/sip/message/body.ts).
  */
 import { InputError } from '../../errors';
 import { findBadControl, hasWsp, isDigits, isToken, isWsp, trimLws } from './grammar';

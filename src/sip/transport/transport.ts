@@ -6,7 +6,7 @@
  *
  * Inbound bytes are size-checked, framed (streams) and parsed with our strict codec; a request
  * that fails to parse gets a stateless 400 (513 when too large, 505 for another SIP version),
- * anything else is dropped; both are logged once per source per 10 s (src/sip/log-throttle.ts).
+ * anything else is dropped; both are logged once per source per 10 s (src/sip/transport/log-throttle.ts).
  * Nothing thrown in a socket handler escapes.
  *
  * Stream connections are bounded (docs/policy.md §Connections): inbound ones by a cap in all and
@@ -50,6 +50,19 @@ export interface ListenSpec {
   address: string;
   /** 0 picks a free port. */
   port: number;
+}
+
+/**
+ * `udp|tcp|tls://address:port` (IPv6 in brackets) to the socket to open; the address must be an IP
+ * address. Here, not in the user agent, so that config/check.ts can check listen addresses the
+ * way the transport opens them without importing the UA (no config ⇄ sip/ua cycle).
+ */
+export function parseListen(s: string): ListenSpec {
+  const m = /^(udp|tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):([0-9]{1,5})$/.exec(s);
+  if (!m) throw new Error(`not a udp|tcp|tls://host:port address: ${s}`);
+  const address = m[2].replace(/^\[|\]$/g, '');
+  if (net.isIP(address) === 0) throw new Error(`listen address must be an IP address: ${s}`);
+  return { transport: m[1].toUpperCase() as TransportName, address, port: Number(m[3]) };
 }
 
 export interface BoundSocket extends ListenSpec {

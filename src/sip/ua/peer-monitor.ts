@@ -7,7 +7,7 @@
  * first verdict it is unknown, which counts as up: a call is refused fast only on evidence.
  *
  * Pure timing and state on an injected {@link Clock} (unit tests drive it on a fake one); the
- * user agent supplies `probe()` (its `options()`) and `isLocal` (bridge.ts's isLocalFailure).
+ * user agent supplies `probe()` (its `options()`) and `isLocal` (../transaction/bridge.ts's isLocalFailure).
  */
 import { TimerGroup, type Clock } from '../common/clock';
 import type { SipResponse } from '../message/types';

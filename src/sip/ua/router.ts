@@ -2,7 +2,7 @@
  * Where an outgoing request goes (RFC 3261 §8.1.2, §12.2.1.1; RFC 3263): the first Route if any,
  * else the Request-URI, resolved to flows we have a transport for; or the stream the dialog was
  * set up on, reused while it is open. A request too large for UDP goes over TCP (§18.1.1, see
- * ./large-requests). Also which trunk's credentials answer a challenge.
+ * ../transport/large-requests). Also which trunk's credentials answer a challenge.
  */
 import type { Logger } from 'winston';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from '../transaction/bridge';

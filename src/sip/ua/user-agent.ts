@@ -1,6 +1,6 @@
 /**
  * The SIP leg's user agent: the one object the call layer drives. Event-based and typed; messages
- * are our own {@link SipMessage}s. npm `sip` is used only for its transaction layer (bridge.ts).
+ * are our own {@link SipMessage}s. npm `sip` is used only for its transaction layer (../transaction/bridge.ts).
  *
  * ```ts
  * const ua = await SipUserAgent.start({ listen: ['udp://127.0.0.1:0', 'tcp://127.0.0.1:0'],
@@ -29,7 +29,6 @@
  *   in flight.
  */
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
 import winston, { type Logger } from 'winston';
 import {
   TransactionBridge,
@@ -66,10 +65,10 @@ import { ServerInvite } from '../dialog/server-invite';
 import { MIN_SE, uasSessionTimer } from '../dialog/session-timer';
 import type { ConnectionLimits } from '../transport/connection-caps';
 import {
+  parseListen,
   TransportSet,
   type BoundSocket,
   type Flow,
-  type ListenSpec,
   type TransportName,
 } from '../transport/transport';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
@@ -130,14 +129,6 @@ export interface UserAgentOptions {
 
 const silentLogger = (): Logger =>
   winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
-
-export function parseListen(s: string): ListenSpec {
-  const m = /^(udp|tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):([0-9]{1,5})$/.exec(s);
-  if (!m) throw new Error(`not a udp|tcp|tls://host:port address: ${s}`);
-  const address = m[2].replace(/^\[|\]$/g, '');
-  if (isIP(address) === 0) throw new Error(`listen address must be an IP address: ${s}`);
-  return { transport: m[1].toUpperCase() as TransportName, address, port: Number(m[3]) };
-}
 
 function wireTap(tap: NonNullable<UserAgentOptions['wireTap']>) {
   return (d: 'in' | 'out', msg: SipMessage, f: Flow): void =>
