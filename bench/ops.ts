@@ -24,8 +24,8 @@ import { correlateSip, correlateStanza } from '../src/ops/correlate';
 import type { GatewayStatus } from '../src/ops/health';
 import { LadderRecorder } from '../src/ops/ladder';
 import { GatewayMetrics } from '../src/ops/metrics';
-import { parseSipMessage, serializeSipMessage } from '../src/sip/message';
-import type { SipMessage } from '../src/sip/types';
+import { parseSipMessage, serializeSipMessage } from '../src/sip/message/message';
+import type { SipMessage } from '../src/sip/message/types';
 
 const FIX = path.join(__dirname, '..', '..', 'test', 'fixtures');
 const read = (p: string): string => fs.readFileSync(path.join(FIX, p), 'utf8');

@@ -5,8 +5,8 @@ export { InputError, isInputError } from './errors';
 export * from './jingle';
 export { parseSdp, writeSdp, emptyCapNeg } from './sdp';
 export type { Sdp, SdpMedia, CapNeg, Fingerprint } from './sdp/types';
-export { parseSipMessage, serializeSipMessage } from './sip';
-export type { SipMessage, SipRequest, SipResponse, SipHeader } from './sip/types';
+export { parseSipMessage, serializeSipMessage } from './sip/message';
+export type { SipMessage, SipRequest, SipResponse, SipHeader } from './sip/message/types';
 export {
   jingleToSdp,
   jingleToSdpObject,

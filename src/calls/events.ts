@@ -4,7 +4,7 @@
  * outcomes back as events. Timers are effects too, so tests drive time by hand.
  */
 import type { Jingle, JingleAction, JingleIq, Reason, ReasonCondition } from '../jingle/types';
-import type { SipHeader, SipRequest, SipResponse } from '../sip/types';
+import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
 import type { MediaTag } from '../media/anchor';
 import type { NgFlags } from '../media/ng-client';
 

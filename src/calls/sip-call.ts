@@ -16,8 +16,8 @@
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
-import { header, parseNameAddr, sdpOf } from '../sip';
-import type { SipRequest } from '../sip/types';
+import { header, parseNameAddr, sdpOf } from '../sip/message';
+import type { SipRequest } from '../sip/message/types';
 import { sipCallerToJid } from '../translate/address';
 import { sameBareJid, sameJid } from '../translate/jid';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';

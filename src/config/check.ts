@@ -18,7 +18,7 @@ import { parseListenUri } from './net';
 import { applyEnvOverrides, envVariableFor, type Env } from './env';
 import { loadMappings, MAPPING_TABLES, mappingsDir } from './mappings';
 import { lineOf, locateIssues, parseYamlFile, type LocatedIssue, type YamlFile } from './validate';
-import { parseListen } from '../sip/user-agent';
+import { parseListen } from '../sip/transport/transport';
 
 /** One problem: the file, the line when known, the key path (or other place), what is wrong. */
 export interface Problem {
@@ -180,7 +180,7 @@ function record(v: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * As the SIP leg opens them (src/sip/user-agent.ts `parseListen`): an IP address, each once.
+ * As the SIP leg opens them (src/sip/transport/transport.ts `parseListen`): an IP address, each once.
  * Entries the schema refuses are its to report.
  */
 function checkListen(listen: unknown, yaml: YamlFile, name: string, problems: Problem[]): void {

@@ -7,17 +7,17 @@
  *   for no live call is answered `<unknown-session/>`.
  * `liveCalls()` counts the calls; `stop()` ends them all on both legs, then closes both legs.
  */
-import { randomHex } from '../sip/random-hex';
+import { randomHex } from '../sip/common/random-hex';
 import { addressContext } from '../config/address-context';
 import type { GatewayConfig } from '../config/config';
 import { CallRegistry, SipCall, XmppCall, type CallContext } from '../calls';
 import { createLogger, type Logger } from '../log';
-import type { ServerInvite } from '../sip/server-invite';
-import { userAgentOptions } from '../sip/config-options';
-import { SipUserAgent } from '../sip/user-agent';
+import type { ServerInvite } from '../sip/dialog/server-invite';
+import { userAgentOptions } from '../sip/ua/config-options';
+import { SipUserAgent } from '../sip/ua/user-agent';
 import type { Reason } from '../jingle/types';
 import { sipToReason } from '../translate/reason';
-import type { SipMessage } from '../sip/types';
+import type { SipMessage } from '../sip/message/types';
 import { bareJid, jidToSipUri } from '../translate/address';
 import { normalBareJid, sameJid } from '../translate/jid';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
@@ -29,8 +29,8 @@ import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
 import { reloadConfig } from '../config/reload';
 import { fanOut, type CallInfo, type GatewayObserver } from './observer';
-import { header } from '../sip/headers';
-import { parseNameAddr } from '../sip/name-addr';
+import { header } from '../sip/message/headers';
+import { parseNameAddr } from '../sip/message/name-addr';
 import type { GatewayStatus } from '../ops/health';
 import { Ops } from '../ops/ops';
 

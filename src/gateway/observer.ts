@@ -5,7 +5,7 @@
  * Every method is optional and must not throw; the gateway never waits for one.
  */
 import type { ReasonCondition } from '../jingle/types';
-import type { SipMessage } from '../sip/types';
+import type { SipMessage } from '../sip/message/types';
 import type { XmlElement } from '../xmpp/xml';
 
 /** Who called whom: an XMPP client through the gateway to SIP, or the other way. */

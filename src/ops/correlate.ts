@@ -8,8 +8,8 @@
  */
 import { Element } from 'ltx';
 import { NS_JINGLE, NS_JMI } from '../jingle/namespaces';
-import { header } from '../sip/headers';
-import type { SipMessage } from '../sip/types';
+import { header } from '../sip/message/headers';
+import type { SipMessage } from '../sip/message/types';
 import { normalJid } from '../translate/jid';
 import type { XmlElement } from '../xmpp/xml';
 

@@ -5,8 +5,8 @@
  * Pure: the gateway's state is handed in.
  */
 import type { Call } from '../calls/call';
-import type { PeerStatus } from '../sip/peer-monitor';
-import type { RegistrationState } from '../sip/registration';
+import type { PeerStatus } from '../sip/ua/peer-monitor';
+import type { RegistrationState } from '../sip/ua/registration';
 
 /** What the running gateway tells the operations side; read at each request. */
 export interface GatewayStatus {

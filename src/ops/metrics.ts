@@ -7,7 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallDirection, CallInfo, GatewayObserver, MediaOp, WireDirection } from '../gateway/observer';
-import type { SipMessage } from '../sip/types';
+import type { SipMessage } from '../sip/message/types';
 import type { XmlElement } from '../xmpp/xml';
 import type { GatewayStatus } from './health';
 

@@ -4,7 +4,7 @@
  * waiting 90 s.
  */
 import type { GatewayConfig } from '../config/config';
-import { TIMER_64T1 } from '../sip/clock';
+import { TIMER_64T1 } from '../sip/common/clock';
 
 export interface DeadPeerBudget {
   /**

@@ -1,32 +1,18 @@
-/** The pure SIP codec: messages, headers, URIs, name-addr, Via, CSeq, Reason, status phrases. */
-export * from './types';
-export { MAX_SIP_BYTES, MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from './message';
-export { isValidCallId, validateMessage } from './message-rules';
+/**
+ * The SIP leg's public entry (import from here, not from npm `sip`): the pure codec (./message)
+ * and the user agent, INVITE sessions, dialogs and registration state. The layers and the
+ * direction of their imports: docs/architecture.md §Layout of src/sip. Pure code (translate/,
+ * calls/) imports ./message, which loads no sockets and no npm `sip`.
+ */
+export * from './message';
 export {
-  canonicalHeaderName,
-  COMPACT_FORMS,
-  expandCompactName,
-  header,
-  headerKey,
-  headers,
-  isMultiValueHeader,
-  splitHeaderValues,
-  withAddedHeader,
-  withHeader,
-  withoutHeader,
-} from './headers';
-export { decodeSipUser, formatHost, formatSipUri, parseHostPort, parseSipUri } from './uri';
-export { formatNameAddr, parseNameAddr } from './name-addr';
-export { BRANCH_MAGIC_COOKIE, formatVia, isRfc3261Branch, newBranch, parseVia } from './via';
-export { type CSeq, formatCSeq, MAX_CSEQ, parseCSeq } from './cseq';
-export {
-  formatReasonHeader,
-  formatReasonValue,
-  parseReasonHeader,
-  parseReasonValue,
-  type ReasonValue,
-} from './reason-header';
-export { STATUS_TEXT, statusText } from './status-text';
-export { newCallId, newTag } from './ids';
-export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
-export { formatParams, parseParams, type Params } from './params';
+  SipUserAgent,
+  type TrunkOptions,
+  type UserAgentOptions,
+  type RegistrationState,
+  type RegistrationStatus,
+  userAgentOptions,
+} from './ua';
+export { ClientInvite, type InviteOptions, ServerInvite, Dialog, type Respond } from './dialog';
+export { parseListen, type Flow, type TransportName, type BoundSocket, type DnsResolver } from './transport';
+export type { Clock, TimerHandle } from './common';

@@ -5,7 +5,7 @@
  * `mappings/address-rules.yaml`). Bad input throws `InputError('translate', 'address <a>', why)`.
  */
 import { InputError } from '../errors';
-import type { SipUri } from '../sip/types';
+import type { SipUri } from '../sip/message/types';
 import { checkDomain, formatJid, parseJid } from './jid';
 
 export { bareJid, formatJid, parseJid, type Jid } from './jid';

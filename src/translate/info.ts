@@ -5,8 +5,8 @@
  * legacy INFO with another body 415 (RFC 3261 §21.4.13), an empty one 200.
  */
 import type { SipInfo } from '../calls/events';
-import { header, mediaType } from '../sip';
-import type { SipRequest } from '../sip/types';
+import { header, mediaType } from '../sip/message';
+import type { SipRequest } from '../sip/message/types';
 import { DTMF, DTMF_RELAY, parseDtmfBody } from './dtmf';
 
 /** RFC 8840 §7: the Info-Package and body type of trickled candidates. */

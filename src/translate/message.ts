@@ -1,7 +1,7 @@
 /** The string-level message API: Jingle XML ⇄ SIP message text (see ./jingle-to-sip, ./sip-to-jingle). */
 import type { GatewayConfig } from '../config/config';
 import { parseJingleXml, serializeJingleIq } from '../jingle';
-import { parseSipMessage, serializeSipMessage } from '../sip';
+import { parseSipMessage, serializeSipMessage } from '../sip/message';
 import { jingleIqToSip, type DialogState } from './jingle-to-sip';
 import { sipToJingleIq } from './sip-to-jingle';
 

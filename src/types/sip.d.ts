@@ -1,7 +1,7 @@
 /**
  * Typings for the parts of npm `sip` 0.0.6 (kirm/sip.js) that src/sip/ uses: its transaction
  * layer (RFC 3261 §17 state machines and retransmission timers). Only src/sip/ may import it.
- * Messages are in the package's own object form; src/sip/npm-bridge.ts converts them.
+ * Messages are in the package's own object form; src/sip/transaction/bridge.ts converts them.
  */
 declare module 'sip' {
   export interface NpmVia {

@@ -6,7 +6,7 @@
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import type { Effect } from '../../src/calls/events';
-import type { SipRequest } from '../../src/sip/types';
+import type { SipRequest } from '../../src/sip/message/types';
 import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
 
 const RTPENGINE = { rtpengine: 'udp://127.0.0.1:22222' };

@@ -7,7 +7,7 @@
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { SipInfo } from '../../src/calls/events';
 import { parseSdp } from '../../src/sdp';
-import type { SipRequest } from '../../src/sip/types';
+import type { SipRequest } from '../../src/sip/message/types';
 import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
 
 const client = 'romeo@montague.lit/orchard';

@@ -3,8 +3,8 @@
  */
 import { CallRegistry, SipCall } from '../../src/calls';
 import { parseSdp } from '../../src/sdp';
-import { parseSipMessage } from '../../src/sip';
-import type { SipRequest } from '../../src/sip/types';
+import { parseSipMessage } from '../../src/sip/message';
+import type { SipRequest } from '../../src/sip/message/types';
 import { context, iqOf, kinds, one, pick, read, sip } from './support';
 
 const invite = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;

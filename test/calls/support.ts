@@ -7,8 +7,8 @@ import type { CallContext } from '../../src/calls';
 import type { Effect } from '../../src/calls/events';
 import { parseJingleXml } from '../../src/jingle';
 import type { JingleIq } from '../../src/jingle/types';
-import { parseSipMessage } from '../../src/sip';
-import type { SipRequest, SipResponse } from '../../src/sip/types';
+import { parseSipMessage } from '../../src/sip/message';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 
 /**
  * The default config with `calls` patched. Media stays end to end unless `media` says otherwise

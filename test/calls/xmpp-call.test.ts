@@ -5,8 +5,8 @@ import { parseSdpFrag } from '../../src/sdp';
 import { CallRegistry, XmppCall } from '../../src/calls';
 import type { IceUdpTransport } from '../../src/jingle/types';
 import { parseSdp } from '../../src/sdp';
-import { parseSipMessage } from '../../src/sip';
-import type { SipRequest, SipResponse } from '../../src/sip/types';
+import { parseSipMessage } from '../../src/sip/message';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
 
 const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(

@@ -220,7 +220,7 @@ describeE2e(
             'session-info ringing',
             '200 OK (INVITE)',
             'session-accept',
-            // Over UDP the ACK waits for its target's resolution (a promise, src/sip/router.ts):
+            // Over UDP the ACK waits for its target's resolution (a promise, src/sip/ua/router.ts):
             // it leaves after the session-accept that the 200 caused at once.
             'ACK',
             'BYE',

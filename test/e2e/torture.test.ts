@@ -13,8 +13,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { header, parseSipMessage, type SipResponse } from '../../src/sip';
-import { StreamFramer } from '../../src/sip/stream-framer';
+import { header, parseSipMessage, type SipResponse } from '../../src/sip/message';
+import { StreamFramer } from '../../src/sip/transport/stream-framer';
 import { jmiChild } from '../xmpp/bots';
 import { connectBot, describeE2e, type Bed, type Bot } from './harness';
 

@@ -9,7 +9,7 @@ import { parse } from 'ltx';
 import type { CallInfo } from '../../src/gateway/observer';
 import { correlateSip, correlateStanza } from '../../src/ops/correlate';
 import { LadderRecorder, ORPHAN_MS, ORPHANS, type Recorded } from '../../src/ops/ladder';
-import { parseSipMessage } from '../../src/sip/message';
+import { parseSipMessage } from '../../src/sip/message/message';
 
 const fixture = (...p: string[]): string => readFileSync(join(__dirname, '..', 'fixtures', ...p), 'utf8');
 const sip = (name: string) => parseSipMessage(fixture('captured', name).replace(/\r?\n/g, '\r\n'));

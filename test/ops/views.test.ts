@@ -11,7 +11,7 @@ import { callsView } from '../../src/ops/calls-view';
 import { healthReport, type GatewayStatus } from '../../src/ops/health';
 import { GatewayMetrics } from '../../src/ops/metrics';
 import { LADDER_LAYOUT_JS, statusPage } from '../../src/ops/status-page';
-import { parseSipMessage } from '../../src/sip/message';
+import { parseSipMessage } from '../../src/sip/message/message';
 import { parse } from 'ltx';
 import { context, iqOf, read } from '../calls/support';
 

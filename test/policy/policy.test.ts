@@ -5,7 +5,7 @@
  */
 import { SipCall, XmppCall } from '../../src/calls';
 import { inboundCallee } from '../../src/policy/inbound';
-import type { SipRequest } from '../../src/sip/types';
+import type { SipRequest } from '../../src/sip/message/types';
 import { mappings } from '../../src/config/mappings';
 import { calleeDenial, sipHostAllowed } from '../../src/policy/callee';
 import { CallLimits } from '../../src/policy/limits';

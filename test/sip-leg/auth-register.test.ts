@@ -3,8 +3,8 @@
  * with a failing-then-challenging registrar, refresh and back-off, and inbound trust (403).
  */
 import { createHash } from 'node:crypto';
-import type { ClientInvite, Dialog, RegistrationState } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
+import type { ClientInvite, Dialog, RegistrationState } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';

@@ -1,6 +1,6 @@
 /** A real UA (baresip 1.0.0) places calls to the SIP leg and receives calls from it. */
-import type { Dialog, ServerInvite } from '../../src/sip/leg';
-import type { SipRequest, SipResponse } from '../../src/sip/types';
+import type { Dialog, ServerInvite } from '../../src/sip';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { startBaresip } from '../support/baresip';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { cleanUp, SDP, startUa } from './helpers';

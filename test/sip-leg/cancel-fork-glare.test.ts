@@ -1,6 +1,6 @@
 /** CANCEL both ways, the CANCEL/200 race, forked 2xx, re-INVITE glare (RFC 3261 §9, §13.2.2.4, §14). */
-import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
+import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config/config';
-import { userAgentOptions } from '../../src/sip/config-options';
-import { DEFAULT_CONNECTION_LIMITS } from '../../src/sip/connection-caps';
+import { userAgentOptions } from '../../src/sip/ua/config-options';
+import { DEFAULT_CONNECTION_LIMITS } from '../../src/sip/transport/connection-caps';
 
 const YAML = `
 xmpp: { service: 'xmpp://127.0.0.1:5347', domain: gw.localhost, secret: s }

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import type { ServerInvite } from '../../src/sip/leg';
+import type { ServerInvite } from '../../src/sip';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';

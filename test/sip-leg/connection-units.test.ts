@@ -3,10 +3,10 @@
  * bookkeeping, the once-per-interval refusal summary, the framer's "message pending" (the
  * slowloris deadline runs while it is true) and the transport chosen for a request by its size.
  */
-import { ConnectionCaps, RefusalCounter } from '../../src/sip/connection-caps';
-import { planForSize, udpMaxPayload, UDP_SIZE_THRESHOLD } from '../../src/sip/large-requests';
-import { StreamFramer } from '../../src/sip/stream-framer';
-import type { Flow } from '../../src/sip/transport';
+import { ConnectionCaps, RefusalCounter } from '../../src/sip/transport/connection-caps';
+import { planForSize, udpMaxPayload, UDP_SIZE_THRESHOLD } from '../../src/sip/transport/large-requests';
+import { StreamFramer } from '../../src/sip/transport/stream-framer';
+import type { Flow } from '../../src/sip/transport/transport';
 
 describe('ConnectionCaps', () => {
   test('refuses beyond the per-source cap, counts sources apart, frees on release', () => {

@@ -6,14 +6,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { localFailure } from '../../src/sip/bridge';
-import { ClientInvite } from '../../src/sip/client-invite';
-import type { Dialog } from '../../src/sip/dialog';
-import { probeVerdict } from '../../src/sip/dialog-probe';
-import { header } from '../../src/sip/headers';
-import { ServerInvite } from '../../src/sip/server-invite';
-import { uasSessionTimer } from '../../src/sip/session-timer';
-import type { SipResponse } from '../../src/sip/types';
+import { localFailure } from '../../src/sip/transaction/bridge';
+import { ClientInvite } from '../../src/sip/dialog/client-invite';
+import type { Dialog } from '../../src/sip/dialog/dialog';
+import { probeVerdict } from '../../src/sip/dialog/dialog-probe';
+import { header } from '../../src/sip/message/headers';
+import { ServerInvite } from '../../src/sip/dialog/server-invite';
+import { uasSessionTimer } from '../../src/sip/dialog/session-timer';
+import type { SipResponse } from '../../src/sip/message/types';
 import { MediaWatch, packetsByTag } from '../../src/media/media-watch';
 import type { NgDict } from '../../src/media/ng-client';
 import { FakeCore, fakeTx, request, response } from './fake-core';

@@ -5,7 +5,7 @@ import {
   DigestServer,
   parseChallenge,
   pickChallenge,
-} from '../../src/sip/digest';
+} from '../../src/sip/message/digest';
 
 // RFC 7616 §3.9.1: Mufasa / "Circle of Life", GET /dir/index.html, qop=auth, nc=00000001.
 const vector = {

@@ -1,5 +1,5 @@
 /** A fake {@link Clock} for the pure state-machine tests: time moves only by `advance()`. */
-import type { Clock, TimerHandle } from '../../src/sip/clock';
+import type { Clock, TimerHandle } from '../../src/sip/common/clock';
 
 export class FakeClock implements Clock {
   private t = 0;

@@ -1,11 +1,11 @@
 /** A fake UA core for the dialog-layer unit tests: records what would go on the wire. */
 import winston from 'winston';
-import type { ClientRequestHandle, ServerTransaction } from '../../src/sip/bridge';
-import type { DialogLike, SendOptions, UaCore } from '../../src/sip/core';
-import type { DigestCredentials } from '../../src/sip/digest';
-import { header } from '../../src/sip/headers';
-import type { Flow } from '../../src/sip/transport';
-import type { SipRequest, SipResponse } from '../../src/sip/types';
+import type { ClientRequestHandle, ServerTransaction } from '../../src/sip/transaction/bridge';
+import type { DialogLike, SendOptions, UaCore } from '../../src/sip/dialog/core';
+import type { DigestCredentials } from '../../src/sip/message/digest';
+import { header } from '../../src/sip/message/headers';
+import type { Flow } from '../../src/sip/transport/transport';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { FakeClock } from './fake-clock';
 
 export interface Sent {

@@ -4,7 +4,7 @@
  */
 import winston from 'winston';
 import Transport from 'winston-transport';
-import { SipUserAgent, type UserAgentOptions } from '../../src/sip/leg';
+import { SipUserAgent, type UserAgentOptions } from '../../src/sip';
 import { stopAll } from '../support/processes';
 
 export interface LogLine {

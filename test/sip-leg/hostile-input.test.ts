@@ -5,10 +5,10 @@
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { header } from '../../src/sip/headers';
-import { parseSipMessage, serializeSipMessage } from '../../src/sip/message';
-import type { ServerInvite } from '../../src/sip/server-invite';
-import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../../src/sip/types';
+import { header } from '../../src/sip/message/headers';
+import { parseSipMessage, serializeSipMessage } from '../../src/sip/message/message';
+import type { ServerInvite } from '../../src/sip/dialog/server-invite';
+import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../../src/sip/message/types';
 import { waitFor } from '../support/processes';
 import { cleanUp, SDP, startUa } from './helpers';
 

@@ -2,8 +2,8 @@
  * Through Kamailio as a Record-Routing proxy (issue 3): the route set is built from
  * Record-Route, in-dialog requests carry Route and go through the proxy, both directions.
  */
-import type { Dialog, ServerInvite } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
+import type { Dialog, ServerInvite } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
 import { kamailioReady, startKamailio } from '../support/kamailio';
 import { freePort, sleep, waitFor } from '../support/processes';
 import { startSipp } from '../support/sipp';

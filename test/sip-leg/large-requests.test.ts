@@ -6,9 +6,9 @@
  * once with a 503 whose Warning says why, not after a timeout.
  */
 import * as dgram from 'node:dgram';
-import type { ClientInvite, Dialog } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
-import { header } from '../../src/sip/headers';
+import type { ClientInvite, Dialog } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
+import { header } from '../../src/sip/message/headers';
 import { freePort, sleep } from '../support/processes';
 import { startSipp, type TraceEntry } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';

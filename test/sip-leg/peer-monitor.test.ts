@@ -1,10 +1,10 @@
 /**
- * The OPTIONS keep-alive to the outbound and the trunks (src/sip/peer-monitor.ts, docs/policy.md
+ * The OPTIONS keep-alive to the outbound and the trunks (src/sip/ua/peer-monitor.ts, docs/policy.md
  * §Trunk keep-alive), without sockets: a fake clock and a probe the test answers.
  */
-import { isLocalFailure, localFailure } from '../../src/sip/bridge';
-import { PeerMonitor, peerKey, peerVerdict, type PeerStatus } from '../../src/sip/peer-monitor';
-import type { SipResponse } from '../../src/sip/types';
+import { isLocalFailure, localFailure } from '../../src/sip/transaction/bridge';
+import { PeerMonitor, peerKey, peerVerdict, type PeerStatus } from '../../src/sip/ua/peer-monitor';
+import type { SipResponse } from '../../src/sip/message/types';
 import { request, response } from './fake-core';
 import { FakeClock } from './fake-clock';
 

@@ -1,6 +1,6 @@
 /** REGISTER state machine on a fake clock: refresh, back-off with cap, 423, challenges. */
-import { header } from '../../src/sip/headers';
-import { Registration, type RegistrationState } from '../../src/sip/registration';
+import { header } from '../../src/sip/message/headers';
+import { Registration, type RegistrationState } from '../../src/sip/ua/registration';
 import { FakeCore, response } from './fake-core';
 
 function reg(core: FakeCore, o: Partial<{ expires: number; retryBaseMs: number; retryMaxMs: number }> = {}) {

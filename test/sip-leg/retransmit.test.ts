@@ -1,5 +1,5 @@
 /** RFC 3261 §13.3.1.4 2xx retransmission, on a fake clock. */
-import { Retransmit2xx } from '../../src/sip/retransmit';
+import { Retransmit2xx } from '../../src/sip/dialog/retransmit';
 import { FakeClock } from './fake-clock';
 
 test('resends at T1, 2·T1, … capped at T2, and gives up at 64·T1', () => {

@@ -5,12 +5,12 @@
  */
 import * as dgram from 'node:dgram';
 import winston from 'winston';
-import { makeResponse } from '../../src/sip/core';
-import { header } from '../../src/sip/headers';
-import type { Dialog } from '../../src/sip/leg';
-import { parseSipMessage, serializeSipMessage } from '../../src/sip/message';
-import { TransportSet, type Flow } from '../../src/sip/transport';
-import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/types';
+import { makeResponse } from '../../src/sip/dialog/core';
+import { header } from '../../src/sip/message/headers';
+import type { Dialog } from '../../src/sip';
+import { parseSipMessage, serializeSipMessage } from '../../src/sip/message/message';
+import { TransportSet, type Flow } from '../../src/sip/transport/transport';
+import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message/types';
 import { waitFor } from '../support/processes';
 import { cleanUp, SDP, startUa } from './helpers';
 

@@ -2,13 +2,13 @@
  * The dialog layer without sockets: transition tables, and the UAS/UAC INVITE sessions and
  * dialogs driven through a fake core on a fake clock.
  */
-import { ClientInvite } from '../../src/sip/client-invite';
-import { header } from '../../src/sip/headers';
-import { DIALOG_TABLE, OFFER_TABLE, UAC_TABLE, UAS_TABLE } from '../../src/sip/dialog-fsm';
-import { StateMachine, type TransitionTable } from '../../src/sip/fsm';
-import { ServerInvite } from '../../src/sip/server-invite';
-import type { Dialog } from '../../src/sip/dialog';
-import type { SipResponse } from '../../src/sip/types';
+import { ClientInvite } from '../../src/sip/dialog/client-invite';
+import { header } from '../../src/sip/message/headers';
+import { DIALOG_TABLE, OFFER_TABLE, UAC_TABLE, UAS_TABLE } from '../../src/sip/dialog/dialog-fsm';
+import { StateMachine, type TransitionTable } from '../../src/sip/dialog/fsm';
+import { ServerInvite } from '../../src/sip/dialog/server-invite';
+import type { Dialog } from '../../src/sip/dialog/dialog';
+import type { SipResponse } from '../../src/sip/message/types';
 import { FakeCore, fakeTx, request, response } from './fake-core';
 
 describe('transition tables', () => {

@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
+import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
 import { freePort, sleep, spawnProc, waitFor } from '../support/processes';
-import { TransportSet, UDP_BUFFER_BYTES } from '../../src/sip/transport';
+import { TransportSet, UDP_BUFFER_BYTES } from '../../src/sip/transport/transport';
 import { startSipp } from '../support/sipp';
 import { cleanUp, SDP, startUa } from './helpers';
 

@@ -3,8 +3,8 @@
  * retransmission, 486 and 200 retransmitted until ACK, no ACK → BYE, 420 for 100rel, OPTIONS,
  * 481 and a stateless 400. Times come from the UA's own wire log (Date.now() at send).
  */
-import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip/leg';
-import type { SipResponse } from '../../src/sip/types';
+import type { ClientInvite, Dialog, ServerInvite } from '../../src/sip';
+import type { SipResponse } from '../../src/sip/message/types';
 import { freePort, waitFor } from '../support/processes';
 import { startSipp, type Sipp } from '../support/sipp';
 import { cleanUp, SDP, startUa, type TestUa } from './helpers';

@@ -1,10 +1,10 @@
 /** Pure pieces of the wire side: stream framing, stateless 400, RFC 3263 resolution, RFC 4028. */
-import { resolveUri, type DnsResolver } from '../../src/sip/resolver';
-import { parseSessionExpires, uasSessionTimer } from '../../src/sip/session-timer';
-import { statelessReply } from '../../src/sip/stateless';
-import { StreamFramer } from '../../src/sip/stream-framer';
-import { parseSipUri } from '../../src/sip/uri';
-import { parseListen } from '../../src/sip/user-agent';
+import { resolveUri, type DnsResolver } from '../../src/sip/transport/resolver';
+import { parseSessionExpires, uasSessionTimer } from '../../src/sip/dialog/session-timer';
+import { statelessReply } from '../../src/sip/message/stateless';
+import { StreamFramer } from '../../src/sip/transport/stream-framer';
+import { parseSipUri } from '../../src/sip/message/uri';
+import { parseListen } from '../../src/sip/transport/transport';
 import { request } from './fake-core';
 
 const msg = (body = ''): string =>

@@ -1,12 +1,12 @@
 /**
- * The user agent's request inspection (RFC 3261 §8.2, src/sip/request-inspection.ts) and the
- * session body of a message (src/sip/body.ts): pure, no sockets.
+ * The user agent's request inspection (RFC 3261 §8.2, src/sip/ua/request-inspection.ts) and the
+ * session body of a message (src/sip/message/body.ts): pure, no sockets.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { header, parseSipMessage, sdpOf, sessionBody, type SipRequest } from '../../src/sip';
-import { acceptsSdp, inspectRequest } from '../../src/sip/request-inspection';
-import { tagOf } from '../../src/sip/core';
+import { header, parseSipMessage, sdpOf, sessionBody, type SipRequest } from '../../src/sip/message';
+import { acceptsSdp, inspectRequest } from '../../src/sip/ua/request-inspection';
+import { tagOf } from '../../src/sip/dialog/core';
 
 const SDP =
   'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';

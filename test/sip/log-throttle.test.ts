@@ -1,5 +1,5 @@
-/** The log throttle (src/sip/log-throttle.ts) on a fake clock: one line per source per interval. */
-import { LogThrottle, OTHER_SOURCES } from '../../src/sip/log-throttle';
+/** The log throttle (src/sip/transport/log-throttle.ts) on a fake clock: one line per source per interval. */
+import { LogThrottle, OTHER_SOURCES } from '../../src/sip/transport/log-throttle';
 import { FakeClock } from '../sip-leg/fake-clock';
 
 function throttle(o: { maxSources?: number } = {}) {

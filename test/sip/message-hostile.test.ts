@@ -1,7 +1,7 @@
 /** Hostile and random input: limits, linear time, and "only InputError ever escapes". */
 import fc from 'fast-check';
 import { isInputError } from '../../src/errors';
-import { MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from '../../src/sip';
+import { MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from '../../src/sip/message';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
 const OK_LINES = [

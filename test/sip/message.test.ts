@@ -11,7 +11,7 @@ import {
   withoutHeader,
   type SipRequest,
   type SipResponse,
-} from '../../src/sip';
+} from '../../src/sip/message';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
 

@@ -18,8 +18,8 @@ import {
   parseVia,
   STATUS_TEXT,
   statusText,
-} from '../../src/sip';
-import { isValidCallId } from '../../src/sip/message-rules';
+} from '../../src/sip/message';
+import { isValidCallId } from '../../src/sip/message/message-rules';
 
 const throwsInput = (f: () => unknown, text: string): void => {
   let err: unknown;

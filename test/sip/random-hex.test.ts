@@ -1,6 +1,6 @@
-/** src/sip/random-hex.ts: identifiers from the pooled CSPRNG buffer (RFC 3261 §19.3 uniqueness). */
-import { randomHex } from '../../src/sip/random-hex';
-import { newBranch, newCallId, newTag } from '../../src/sip/ids';
+/** src/sip/common/random-hex.ts: identifiers from the pooled CSPRNG buffer (RFC 3261 §19.3 uniqueness). */
+import { randomHex } from '../../src/sip/common/random-hex';
+import { newBranch, newCallId, newTag } from '../../src/sip/message/ids';
 
 describe('randomHex', () => {
   it('gives 2 × bytes hex characters, all different across several refills of the pool', () => {

@@ -20,7 +20,7 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
-} from '../../src/sip';
+} from '../../src/sip/message';
 
 const dir = join(__dirname, '..', 'fixtures', 'torture');
 const load = (kind: 'valid' | 'invalid', name: string): Buffer =>

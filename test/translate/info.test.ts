@@ -4,8 +4,8 @@
  * `Signal=`/`Duration=` lines of Cisco's format, which baresip and linphone send too).
  */
 import { parseJingleXml, serializeJingle } from '../../src/jingle';
-import { parseSipMessage } from '../../src/sip';
-import type { SipRequest } from '../../src/sip/types';
+import { parseSipMessage } from '../../src/sip/message';
+import type { SipRequest } from '../../src/sip/message/types';
 import { dtmfRelayBody, parseDtmfBody } from '../../src/translate/dtmf';
 import { sipInfoOf } from '../../src/translate/info';
 

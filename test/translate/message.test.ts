@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultConfig } from '../../src/config/config';
 import { parseJingleXml } from '../../src/jingle';
-import { header, parseSipMessage, parseVia } from '../../src/sip';
-import type { SipRequest, SipResponse } from '../../src/sip/types';
+import { header, parseSipMessage, parseVia } from '../../src/sip/message';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { jingleToSip, sipToJingle } from '../../src/translate/message';
 import { sipToJingleIq } from '../../src/translate/sip-to-jingle';
 

@@ -1,0 +1,36 @@
+/**
+ * The message layer (RFC 3261 §7, §19–§21, §25): the pure SIP codec — messages, headers, URIs,
+ * name-addr, Via, CSeq, Reason, status phrases, bodies, identifiers, digest (§22). Imports only
+ * ../common (and src/errors); no sockets, no npm `sip`.
+ */
+export * from './types';
+export { MAX_SIP_BYTES, MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from './message';
+export { isValidCallId, validateMessage } from './message-rules';
+export {
+  canonicalHeaderName,
+  COMPACT_FORMS,
+  expandCompactName,
+  header,
+  headerKey,
+  headers,
+  isMultiValueHeader,
+  splitHeaderValues,
+  withAddedHeader,
+  withHeader,
+  withoutHeader,
+} from './headers';
+export { decodeSipUser, formatHost, formatSipUri, parseHostPort, parseSipUri } from './uri';
+export { formatNameAddr, parseNameAddr } from './name-addr';
+export { BRANCH_MAGIC_COOKIE, formatVia, isRfc3261Branch, newBranch, parseVia } from './via';
+export { type CSeq, formatCSeq, MAX_CSEQ, parseCSeq } from './cseq';
+export {
+  formatReasonHeader,
+  formatReasonValue,
+  parseReasonHeader,
+  parseReasonValue,
+  type ReasonValue,
+} from './reason-header';
+export { STATUS_TEXT, statusText } from './status-text';
+export { newCallId, newTag } from './ids';
+export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
+export { formatParams, parseParams, type Params } from './params';

@@ -1,0 +1,64 @@
+/**
+ * Reason header (RFC 3326 §2):
+ *
+ *     Reason = "Reason" HCOLON reason-value *(COMMA reason-value)
+ *     reason-value = protocol *(SEMI reason-params)
+ *     protocol = "SIP" / "Q.850" / token
+ *     reason-params = protocol-cause / reason-text / reason-extension
+ *     protocol-cause = "cause" EQUAL cause (1*DIGIT);  reason-text = "text" EQUAL quoted-string
+ *
+ * e.g. `Reason: SIP ;cause=486 ;text="Busy Here", Q.850 ;cause=17`.
+ */
+import { InputError } from '../../errors';
+import { isDigits, isToken, quoteString, splitHeaderValues, trimLws } from './grammar';
+import { parseParams, unquoteParam } from './params';
+
+export interface ReasonValue {
+  /** `SIP`, `Q.850`, or another token, as written. */
+  protocol: string;
+  cause?: number;
+  /** The unquoted text. */
+  text?: string;
+  /** Other parameters (names lower-cased, quoted values kept quoted). */
+  params: Record<string, string | true>;
+}
+
+export function parseReasonValue(value: string, where = 'header Reason'): ReasonValue {
+  const text = trimLws(value);
+  const semi = text.indexOf(';');
+  const protocol = trimLws(semi < 0 ? text : text.slice(0, semi));
+  if (!isToken(protocol)) throw new InputError('sip', where, `invalid protocol "${protocol.slice(0, 20)}"`);
+  const params = parseParams(semi < 0 ? '' : text.slice(semi), where);
+  const out: ReasonValue = { protocol, params: {} };
+  for (const [k, v] of Object.entries(params)) {
+    if (k === 'cause') {
+      if (v === true || !isDigits(v) || v.length > 9)
+        throw new InputError('sip', where, 'cause must be digits');
+      out.cause = Number(v);
+    } else if (k === 'text') {
+      if (v === true) throw new InputError('sip', where, 'text needs a value');
+      out.text = unquoteParam(v, where);
+    } else out.params[k] = v;
+  }
+  return out;
+}
+
+/** Parses a Reason header value that may list several reasons (one per protocol). */
+export function parseReasonHeader(value: string, where = 'header Reason'): ReasonValue[] {
+  const parts = splitHeaderValues(value);
+  if (parts.some((p) => p === '')) throw new InputError('sip', where, 'empty reason value');
+  return parts.map((p) => parseReasonValue(p, where));
+}
+
+export function formatReasonValue(r: ReasonValue): string {
+  let out = r.protocol;
+  if (r.cause !== undefined) out += `;cause=${r.cause}`;
+  if (r.text !== undefined) out += `;text=${quoteString(r.text)}`;
+  for (const [k, v] of Object.entries(r.params)) out += v === true ? `;${k}` : `;${k}=${v}`;
+  return out;
+}
+
+export function formatReasonHeader(values: ReasonValue | readonly ReasonValue[]): string {
+  const list = Array.isArray(values) ? values : [values as ReasonValue];
+  return list.map(formatReasonValue).join(', ');
+}
