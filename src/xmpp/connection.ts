@@ -296,7 +296,11 @@ export class ComponentConnection extends EventEmitter {
 
   private onError(err: Error & { condition?: string; text?: string }): void {
     const fatal =
-      err.name === 'StreamError' && err.condition !== undefined ? FATAL_CONDITIONS[err.condition] : undefined;
+      err.name === 'StreamError' &&
+      err.condition !== undefined &&
+      Object.hasOwn(FATAL_CONDITIONS, err.condition)
+        ? FATAL_CONDITIONS[err.condition]
+        : undefined;
     if (fatal !== undefined && !this.ended) {
       const detail = err.text ? ` (${err.condition}: ${err.text})` : ` (${err.condition})`;
       const e = new ComponentRefusedError(
