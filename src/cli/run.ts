@@ -1,8 +1,11 @@
-/** `run`: starts the gateway with a config file (the default one shipped in config/ when none). */
+/**
+ * `run`: starts the gateway with a config file (the default one shipped in config/ when none).
+ * Resolves with the running gateway (bench/soak-gateway.ts reads its live-call count).
+ */
 import { defaultConfig, loadConfig } from '../config/config';
 import { Gateway } from '../gateway/gateway';
 
-export async function runGateway(file?: string): Promise<void> {
+export async function runGateway(file?: string): Promise<Gateway> {
   const config = file ? loadConfig(file) : defaultConfig();
   const gateway = await Gateway.start(config);
   let stopping = false;
@@ -23,4 +26,5 @@ export async function runGateway(file?: string): Promise<void> {
   });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  return gateway;
 }
