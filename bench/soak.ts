@@ -6,6 +6,8 @@
  *        npm run soak -- --calls 2000       (a quick run)
  *        options: --calls N  --rate R (calls/s, both directions together; default 250)
  *                 --hold MS (call length; default 200)  --settle S (seconds; default 35)
+ *                 --heap-snapshots (writes the gateway's heap, warm and settled, to the current
+ *                 folder: open them in Chrome DevTools → Memory to see what a call leaves)
  *
  * - The gateway runs as its own process (bench/soak-gateway.ts = `jingle-sip-gateway run
  *   --config F`, with an IPC channel for its live-call count and memory): its RSS and fds are
@@ -59,6 +61,7 @@ const CALLS = Math.floor(flag('calls', 100_000));
 const RATE = flag('rate', 250);
 const HOLD_MS = flag('hold', 200);
 const SETTLE_S = flag('settle', 35);
+const SNAPSHOTS = process.argv.includes('--heap-snapshots');
 
 const mb = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1024 / 1024).toFixed(1)} MB`);
 const fingerprint = (byte: string): string => Array(32).fill(byte).join(':');
@@ -275,6 +278,19 @@ class GatewayProcess {
     return g;
   }
 
+  /** Writes a heap snapshot of the gateway process to `file`. */
+  snapshot(file: string): Promise<void> {
+    return new Promise((resolve) => {
+      const on = (m: { snapshot?: string }) => {
+        if (m.snapshot === undefined) return;
+        this.child.off('message', on);
+        resolve();
+      };
+      this.child.on('message', on);
+      this.child.send({ ask: 'snapshot', file });
+    });
+  }
+
   stats(gc = false): Promise<GatewayStats> {
     return new Promise((resolve) => {
       this.waiters.push(resolve);
@@ -485,6 +501,7 @@ log: { level: warn }
     ]);
     await untilIdle(g, 60_000);
     const warm = await snapshot(g, 'warm');
+    if (SNAPSHOTS) await g.snapshot(path.resolve('soak-warm.heapsnapshot'));
 
     const t0 = Date.now();
     const progress = setInterval(() => {
@@ -507,6 +524,7 @@ log: { level: warn }
     console.log(`  settling ${SETTLE_S} s (SIP transactions end 64·T1 after their last message)`);
     await sleep(SETTLE_S * 1000);
     const settled = await snapshot(g, `${SETTLE_S} s later`);
+    if (SNAPSHOTS) await g.snapshot(path.resolve('soak-settled.heapsnapshot'));
 
     const completed = sip.completed + xmpp.completed;
     console.log('');
