@@ -4,7 +4,8 @@
  * Signals (docs/operations.md): SIGHUP reloads routing, policy, limits and trunk credentials from
  * the same file (an invalid file is refused and the running configuration stays); SIGTERM stops
  * taking calls and lets live ones go on for `calls.drainSeconds` before ending them on both legs;
- * SIGINT, or a second SIGTERM, ends them at once. Exit 0 once both legs are closed.
+ * SIGINT, or a second SIGTERM, ends them at once. Exit 0 once both legs are closed. Resolves
+ * with the running gateway (bench/soak-gateway.ts reads its live-call count).
  */
 import { defaultConfigFile, loadConfig } from '../config/config';
 import { Gateway } from '../gateway/gateway';
@@ -18,7 +19,7 @@ export interface RunOptions {
   trace?: boolean;
 }
 
-export async function runGateway(file?: string, opts: RunOptions = {}): Promise<void> {
+export async function runGateway(file?: string, opts: RunOptions = {}): Promise<Gateway> {
   const source = file ?? defaultConfigFile();
   const read = (): ReturnType<typeof loadConfig> => {
     const loaded = loadConfig(source);
@@ -60,4 +61,5 @@ export async function runGateway(file?: string, opts: RunOptions = {}): Promise<
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', reload);
+  return gateway;
 }

@@ -36,6 +36,10 @@ export function checkOrigin(value: string): void {
     string,
   ];
   if (username === '') fail('o=', 'empty username (use "-")');
+  // RFC 8866 §9: username = non-ws-string (1*(VCHAR / %x80-FF)). A tab or another space there
+  // would also leave sdp-transform's o= grammar (`\S*`) unmatched and the model without an origin.
+  if (!/^[^\s\x00-\x1f\x7f]+$/.test(username))
+    fail('o=', `username ${JSON.stringify(username.slice(0, 32))} has a space or control character`);
   if (!/^[0-9]{1,20}$/.test(id)) fail('o=', `sess-id '${id}' is not a number`);
   uint('o=', 'sess-version', version, Number.MAX_SAFE_INTEGER);
   if (nettype !== 'IN') fail('o=', `network type '${nettype}' is not IN`);

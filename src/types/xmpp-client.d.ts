@@ -9,6 +9,8 @@ declare module '@xmpp/client' {
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     send(el: Element): Promise<void>;
+    /** Raw text on the stream (tests that must send what ltx cannot write). */
+    write(s: string): Promise<void>;
     reconnect: { stop(): void };
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
     iqCallee: {

@@ -33,7 +33,8 @@ import {
 import { NS_PING } from './namespaces';
 import type { XmppOptions } from './options';
 import { maskWire } from './wire';
-import { xml, type XmlElement } from './xml';
+import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../jingle/xml';
+import { treeSize, xml, type XmlElement } from './xml';
 
 export type ConnectionState = 'idle' | 'connecting' | 'online' | 'waiting' | 'stopped' | 'refused';
 
@@ -48,6 +49,9 @@ export interface ConnectionCallbacks {
   /** Every top-level element in and out (the handshake too: mask it), for onlookers; must not throw. */
   onWire?(direction: 'in' | 'out', el: XmlElement): void;
 }
+
+/** The largest stanza handled: a Jingle document at its limits (src/jingle/xml.ts) inside an `<iq>`. */
+const STANZA_LIMITS = { elements: MAX_XML_ELEMENTS + 1, depth: MAX_XML_DEPTH + 1 };
 
 /** How long one attempt (TCP connect, stream open, handshake) may take. */
 const ATTEMPT_TIMEOUT_MS = 5000;
@@ -120,6 +124,7 @@ export class ComponentConnection extends EventEmitter {
     for (const l of this.xmpp.listeners('element') as Array<(el: XmlElement) => unknown>) {
       this.xmpp.removeListener('element', l);
       this.xmpp.on('element', (el: XmlElement) => {
+        if (this.refusedAsTooLarge(el)) return;
         try {
           l(el);
         } catch (e) {
@@ -130,6 +135,29 @@ export class ComponentConnection extends EventEmitter {
         }
       });
     }
+  }
+
+  /**
+   * RFC 6120 §13.12 (denial of service): a stanza larger or deeper than any the gateway handles
+   * is refused before xmpp.js sees it. Its IQ error reply would echo the payload back, and ltx
+   * cannot even write one 5,000 levels deep (RangeError: the client got no answer; test/fuzz).
+   * An IQ get/set gets bad-request without the payload; anything else is dropped.
+   */
+  private refusedAsTooLarge(el: XmlElement): boolean {
+    const size = treeSize(el, STANZA_LIMITS);
+    if (size.elements <= STANZA_LIMITS.elements && size.depth <= STANZA_LIMITS.depth) return false;
+    const { id, from, to, type } = el.attrs;
+    this.log.warn('xmpp stanza too large: refused', { stanza: el.name, id, from });
+    if (el.name === 'iq' && (type === 'get' || type === 'set') && id !== undefined && from !== undefined) {
+      const text = `stanza too large (more than ${MAX_XML_ELEMENTS} elements or ${MAX_XML_DEPTH} levels)`;
+      const reply = xml(
+        'iq',
+        { type: 'error', id, from: to, to: from },
+        errorElement({ condition: 'bad-request', text }),
+      );
+      this.xmpp.send(reply).catch(() => undefined);
+    }
+    return true;
   }
 
   get status(): ConnectionState {
@@ -292,7 +320,11 @@ export class ComponentConnection extends EventEmitter {
 
   private onError(err: Error & { condition?: string; text?: string }): void {
     const fatal =
-      err.name === 'StreamError' && err.condition !== undefined ? FATAL_CONDITIONS[err.condition] : undefined;
+      err.name === 'StreamError' &&
+      err.condition !== undefined &&
+      Object.hasOwn(FATAL_CONDITIONS, err.condition)
+        ? FATAL_CONDITIONS[err.condition]
+        : undefined;
     if (fatal !== undefined && !this.ended) {
       const detail = err.text ? ` (${err.condition}: ${err.text})` : ` (${err.condition})`;
       const e = new ComponentRefusedError(

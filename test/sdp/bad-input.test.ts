@@ -38,6 +38,9 @@ const cases: [string, string, number, RegExp][] = [
   ['k= obsolete', [...HEAD, 'k=clear:abc'].join('\n'), 6, /k= is obsolete/],
   ['o= wrong field count', 'v=0\r\no=- 1 1 IN IP4\r\n', 2, /expected 6 fields/],
   ['o= sess-id not numeric', 'v=0\r\no=- x 1 IN IP4 192.0.2.1\r\n', 2, /sess-id 'x'/],
+  // Found by test/fuzz/sdp.test.ts: a tab username passed, and sdp-transform then gave no origin.
+  ['o= username with a tab', 'v=0\r\no=\t 1 1 IN IP4 192.0.2.1\r\n', 2, /username "\\t" has a space/],
+  ['o= username with NBSP', 'v=0\r\no=a\u00a0b 1 1 IN IP4 192.0.2.1\r\n', 2, /has a space/],
   [
     'c= IP4 with IPv6',
     [...HEAD.slice(0, 3), 'c=IN IP4 2001:db8::1'].join('\n'),

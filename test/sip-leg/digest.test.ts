@@ -49,6 +49,9 @@ test('challenges parse; SHA-256 is preferred over MD5 (RFC 8760 §2.1)', () => {
   expect(pickChallenge([md5, sha])?.nonce).toBe('n2');
   expect(parseChallenge('Basic realm="x"')).toBeUndefined();
   expect(parseChallenge('Digest realm="r", nonce="n", algorithm=SHA-512')).toBeUndefined();
+  // Own keys only (the header-name bug test/fuzz found, in the algorithm table).
+  expect(parseChallenge('Digest realm="r", nonce="n", algorithm=constructor')).toBeUndefined();
+  expect(parseChallenge('Digest realm="r", nonce="n", algorithm=__proto__')).toBeUndefined();
 });
 
 test('the Authorization value answers the challenge and the server verifies it', () => {

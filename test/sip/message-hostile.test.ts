@@ -53,6 +53,17 @@ describe('hostile input stays fast', () => {
   });
 });
 
+describe('header names that are Object.prototype properties (found by test/fuzz)', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
+    '%s: parses as an unknown header and serializes back',
+    (name) => {
+      const msg = parseSipMessage(withLine(`${name}: x`));
+      expect(msg.headers.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value).toBe('x');
+      expect(serializeSipMessage(msg)).toContain('x\r\n');
+    },
+  );
+});
+
 describe('property: parsing never throws anything but InputError', () => {
   const fragments = [
     'INVITE sip:a@h SIP/2.0\r\n',

@@ -13,6 +13,8 @@ import {
 import { JmiTable } from '../../src/xmpp/jmi-table';
 import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi-xml';
 import { xml } from '../../src/xmpp/xml';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 
 const GW = '+15551234567@gw.localhost';
 const ALICE = 'alice@localhost';
@@ -297,5 +299,29 @@ describe('JMI XML', () => {
       parseJmi(xml('message', {}, xml('proceed', { xmlns: 'urn:xmpp:jingle-message:0' }))),
     ).toThrow(/id: missing/);
     expect(parseJmi(xml('message', {}, xml('body', {}, 'hi')))).toBeUndefined();
+  });
+});
+
+describe('lingering records', () => {
+  it('do not keep the text their JIDs were cut from alive (found by bench/soak.ts)', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const t = new JmiTable();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // As xmpp.js hands them over: attribute values that are slices of a large socket chunk.
+    for (let i = 0; i < 40; i++) {
+      const chunk = `<message from='${ALICE}/phone${i}' id='p${i}'>${'x'.repeat(1 << 20)}</message>${i}`;
+      const from = chunk.slice(15, 15 + ALICE.length + 6 + String(i).length);
+      const id = chunk.slice(chunk.indexOf("id='") + 4, chunk.indexOf("'>"));
+      t.proposeOut({ id: `o${id}`, local: GW, peer: from, media: ['audio'] });
+      t.apply(`o${id}`, remote(from, 'proceed', `o${id}`));
+      t.proposeIn(from, GW, { kind: 'propose', id, media: ['audio'] });
+    }
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    expect(t.get('op3')?.peerFull).toBe(`${ALICE}/phone3`);
+    // 40 chunks of 1 MB would be 40 MB; the records themselves are a few kB.
+    expect(retained).toBeLessThan(8 * 1024 * 1024);
   });
 });

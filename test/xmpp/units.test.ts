@@ -12,7 +12,7 @@ import { xmppOptions } from '../../src/xmpp/options';
 import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence';
 import { answerIq, type RouterContext } from '../../src/xmpp/router';
 import { maskWire } from '../../src/xmpp/wire';
-import { xml, type XmlElement } from '../../src/xmpp/xml';
+import { treeSize, xml, type XmlElement } from '../../src/xmpp/xml';
 
 describe('backoff with jitter', () => {
   const o = { initialDelayMs: 200, maxDelayMs: 30_000 };
@@ -196,6 +196,23 @@ describe('IQ router (no sockets)', () => {
       el.cnode(c);
       el = c;
     }
+    expect(errOf(await answerIq(iq('set', '+1555@gw.localhost', big), base))).toMatchObject({
+      condition: 'bad-request',
+      text: expect.stringMatching(/too large/),
+    });
+  });
+
+  it('measures a Jingle 100,000 levels deep without overflowing the stack (found by test/fuzz)', async () => {
+    const big = xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 's' });
+    let el = big;
+    for (let i = 0; i < 100_000; i++) {
+      const c = xml('x');
+      el.children.push(c);
+      c.parent = el;
+      el = c;
+    }
+    expect(treeSize(big)).toEqual({ elements: 100_001, depth: 100_001 });
+    expect(treeSize(big, { elements: 10, depth: 40 })).toEqual({ elements: 11, depth: 11 });
     expect(errOf(await answerIq(iq('set', '+1555@gw.localhost', big), base))).toMatchObject({
       condition: 'bad-request',
       text: expect.stringMatching(/too large/),

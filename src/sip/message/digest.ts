@@ -45,7 +45,9 @@ export function parseChallenge(value: string): DigestChallenge | undefined {
   const m = /^\s*(\S+)\s+([\s\S]*)$/.exec(value);
   if (!m || m[1].toLowerCase() !== 'digest') return undefined;
   const p = parseAuthParams(m[2]);
-  const algorithm = ALGORITHMS[(p.algorithm ?? 'MD5').toLowerCase()];
+  // Own keys only: `algorithm=constructor` must not find Object.prototype's.
+  const name = (p.algorithm ?? 'MD5').toLowerCase();
+  const algorithm = Object.hasOwn(ALGORITHMS, name) ? ALGORITHMS[name] : undefined;
   if (p.realm === undefined || p.nonce === undefined || algorithm === undefined) return undefined;
   return {
     scheme: 'Digest',
@@ -182,7 +184,9 @@ export class DigestServer {
     const m = /^\s*Digest\s+([\s\S]*)$/i.exec(value);
     if (!m) return { result: 'bad' };
     const p = parseAuthParams(m[1]);
-    const algorithm = ALGORITHMS[(p.algorithm ?? 'MD5').toLowerCase()];
+    // Own keys only: `algorithm=constructor` must not find Object.prototype's.
+    const name = (p.algorithm ?? 'MD5').toLowerCase();
+    const algorithm = Object.hasOwn(ALGORITHMS, name) ? ALGORITHMS[name] : undefined;
     if (!algorithm || !p.username || !p.nonce || !p.uri || !p.response || p.realm !== this.realm) {
       return { result: 'bad' };
     }

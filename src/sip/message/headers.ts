@@ -79,23 +79,31 @@ const MULTI_VALUE = new Set([
   'warning',
 ]);
 
+/**
+ * A table entry for a name off the wire: own keys only, so that a header called `constructor` or
+ * `__proto__` is not looked up on Object.prototype (test/fuzz found `constructor:` throwing).
+ */
+const own = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 /** The key headers are compared by: the full name, lower-cased. */
 export function headerKey(name: string): string {
   const lower = name.toLowerCase();
-  return (COMPACT_FORMS[lower] ?? lower).toLowerCase();
+  return (own(COMPACT_FORMS, lower) ?? lower).toLowerCase();
 }
 
 /** `v` → `Via`, `call-id` → `Call-ID`, `x-foo` → `X-Foo`. */
 export function canonicalHeaderName(name: string): string {
   const key = headerKey(name);
   return (
-    SPECIAL_CASE[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
+    own(SPECIAL_CASE, key) ??
+    key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
   );
 }
 
 /** Expands a compact name to its full canonical name; other names are kept as received. */
 export function expandCompactName(name: string): string {
-  return name.length === 1 ? (COMPACT_FORMS[name.toLowerCase()] ?? name) : name;
+  return name.length === 1 ? (own(COMPACT_FORMS, name.toLowerCase()) ?? name) : name;
 }
 
 export function isMultiValueHeader(name: string): boolean {
