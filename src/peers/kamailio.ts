@@ -22,9 +22,9 @@ export interface KamailioOptions {
   nextHopPort?: number;
 }
 
-export function kamailioConfig(port: number, gatewayPort: number, o: KamailioOptions = {}): string {
-  const nextHop =
-    o.nextHopPort === undefined ? '' : `    if (uri == myself) { $du = "sip:127.0.0.1:${o.nextHopPort}"; }\n`;
+/** The start of every config here: one UDP listener on loopback, the modules a proxy needs. */
+function prelude(port: number, more: string[] = []): string {
+  const modules = ['pv', 'tm', 'sl', 'rr', 'textops', 'siputils', ...more];
   return `#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -32,13 +32,14 @@ children=1
 auto_aliases=no
 listen=udp:127.0.0.1:${port}
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "pv.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
+${modules.map((m) => `loadmodule "${m}.so"`).join('\n')}
+`;
+}
 
+export function kamailioConfig(port: number, gatewayPort: number, o: KamailioOptions = {}): string {
+  const nextHop =
+    o.nextHopPort === undefined ? '' : `    if (uri == myself) { $du = "sip:127.0.0.1:${o.nextHopPort}"; }\n`;
+  return `${prelude(port)}
 request_route {
   if (is_method("OPTIONS") && uri==myself && !has_totag()) {
     sl_send_reply("200", "OK");
@@ -106,29 +107,13 @@ export async function kamailioReady(
 }
 
 /**
- * Kamailio 5.6 as a trunk's registrar and proxy (TESTBED.md: registrar, usrloc, auth): a REGISTER
+ * Kamailio 5.6 as a trunk's registrar and proxy (modules registrar, usrloc, auth): a REGISTER
  * is challenged with digest (`password` for any user, realm = the To domain) and saved; an INVITE
  * from anywhere is routed to the registered contact of its Request-URI user (`lookup`) with
  * Record-Route, which is how a carrier delivers a DID to the gateway's contact.
  */
 export function kamailioRegistrarConfig(port: number, password: string): string {
-  return `#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:${port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "pv.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-
+  return `${prelude(port, ['usrloc', 'registrar', 'auth'])}
 request_route {
   if (is_method("OPTIONS") && uri==myself && !has_totag()) {
     sl_send_reply("200", "OK");
