@@ -14,6 +14,10 @@ export interface GatewayStats {
   heapUsed: number;
   heapAfterGc?: number;
   rss: number;
+  /** The live calls by origin and the states of their Jingle session and SIP dialog. */
+  byState: Record<string, number>;
+  /** Call-IDs of a few live calls (to look them up in SIPp's error log). */
+  someCallIds: string[];
 }
 
 async function main(): Promise<void> {
@@ -34,7 +38,17 @@ async function main(): Promise<void> {
       gc();
       heapAfterGc = process.memoryUsage().heapUsed;
     }
+    const byState: Record<string, number> = {};
+    for (const c of gateway.calls.all()) {
+      const k = `${c.origin}: jingle ${c.jingle.state}, sip ${c.dialog.state}`;
+      byState[k] = (byState[k] ?? 0) + 1;
+    }
     const stats: GatewayStats = {
+      byState,
+      someCallIds: gateway.calls
+        .all()
+        .slice(0, 5)
+        .map((c) => c.callId),
       liveCalls: gateway.liveCalls(),
       liveDialogs: gateway.sip.liveDialogs(),
       heapUsed,

@@ -8,20 +8,26 @@
  *                 --hold MS (call length; default 200)  --settle S (seconds; default 35)
  *                 --heap-snapshots (writes the gateway's heap, warm and settled, to the current
  *                 folder: open them in Chrome DevTools → Memory to see what a call leaves)
+ *                 --log FILE (the gateway logs at debug into FILE, to follow a failed call)
  *
  * - The gateway runs as its own process (bench/soak-gateway.ts = `jingle-sip-gateway run
  *   --config F`, with an IPC channel for its live-call count and memory): its RSS and fds are
  *   its own. Prosody (src/peers/prosody.ts), SIPp and the XMPP users are outside it.
- * - SIP → XMPP, half the calls: SIPp (test/scenarios/sipp/soak-uac.xml) calls alice@localhost at
+ * - SIP → XMPP, half the calls: SIPp (test/scenarios/sipp/short-call-uac.xml) calls alice@localhost at
  *   rate/2; alice (an @xmpp/client user here) proceeds on the JMI propose and accepts; SIPp hangs
  *   up after --hold ms.
  * - XMPP → SIP, the other half: four XMPP users call +15551230000 at rate/2 in all; SIPp
- *   (loss-uas-answer.xml) rings and answers; the caller hangs up after --hold ms.
+ *   (short-call-uas.xml) rings and answers; the caller hangs up after --hold ms.
  * - A warm-up of 2 % (at least 200 calls) runs first; the numbers compare the process cold, warm,
  *   right after the calls, and --settle seconds later (SIP transactions live 64·T1 = 32 s).
- * Prints: calls placed, completed and failed per direction, calls per second achieved, live calls
- * at the end (must be 0), heap (after a full GC) and RSS, and open fds of the gateway process.
- * Every process it starts is stopped by its PID.
+ * Prints: calls placed, completed and failed per direction, calls per second achieved, UDP drops
+ * in the kernel, live calls at the end (must be 0: else the exit code is 1, the calls' states and
+ * what SIPp logged about them are printed, and the scratch folder is kept), heap (after a full
+ * GC), RSS and open fds of the gateway process. Every process it starts is stopped by its PID.
+ *
+ * Offered more than the machine can carry (e.g. --rate 800 on two cores), the kernel drops UDP
+ * and a few SIP → XMPP calls whose every BYE was lost stay up: nothing in SIP ends an
+ * established call whose peer went away unless RFC 4028 session timers run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +68,8 @@ const RATE = flag('rate', 250);
 const HOLD_MS = flag('hold', 200);
 const SETTLE_S = flag('settle', 35);
 const SNAPSHOTS = process.argv.includes('--heap-snapshots');
+/** `--log FILE`: the gateway logs at debug into FILE (slower; to look into a failed call). */
+const LOG_FILE = process.argv.includes('--log') ? process.argv[process.argv.indexOf('--log') + 1] : undefined;
 
 const mb = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1024 / 1024).toFixed(1)} MB`);
 const fingerprint = (byte: string): string => Array(32).fill(byte).join(':');
@@ -213,6 +221,21 @@ function accept(initiate: Element, from: string): Element {
   );
 }
 
+/**
+ * UDP datagrams the kernel dropped because a socket's receive buffer was full (system-wide,
+ * /proc/net/snmp `Udp: RcvbufErrors`): an overloaded run loses SIP messages here, and a call
+ * whose every BYE is lost stays up (nothing in SIP ends it without session timers).
+ */
+function udpReceiveDrops(): number {
+  const rows = fs
+    .readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp: '));
+  const head = (rows[0] ?? '').split(/\s+/);
+  const values = (rows[1] ?? '').split(/\s+/);
+  return Number(values[head.indexOf('RcvbufErrors')] ?? 0);
+}
+
 /** The last row of SIPp's stat CSV, by column. */
 function sippStats(file: string): Record<string, string> {
   const lines = fs.existsSync(file)
@@ -245,6 +268,9 @@ async function sipp(dir: string, name: string, args: string[]): Promise<{ proc: 
     '5',
     '-recv_timeout',
     '30000',
+    '-trace_err',
+    '-error_file',
+    path.join(dir, `${name}-errors.log`),
   ]);
   return { proc, stat };
 }
@@ -253,6 +279,8 @@ async function sipp(dir: string, name: string, args: string[]): Promise<{ proc: 
 class GatewayProcess {
   private waiters: Array<(s: GatewayStats) => void> = [];
   errors = 0;
+  /** Warnings logged, by message. */
+  readonly warnings = new Map<string, number>();
   private tail = '';
   private constructor(readonly child: ChildProcess) {
     child.on('message', (m: { stats?: GatewayStats }) => {
@@ -261,7 +289,10 @@ class GatewayProcess {
     child.stderr?.on('data', (d: Buffer) => {
       const text = d.toString();
       this.errors += (text.match(/"level":"error"/g) ?? []).length;
+      for (const m of text.matchAll(/"level":"warn","message":"([^"]*)"/g))
+        this.warnings.set(m[1] ?? '', (this.warnings.get(m[1] ?? '') ?? 0) + 1);
       this.tail = (this.tail + text).slice(-4000);
+      if (LOG_FILE !== undefined) fs.appendFileSync(LOG_FILE, text);
     });
   }
 
@@ -351,6 +382,8 @@ interface Tally {
   placed: number;
   completed: number;
   failed: number;
+  /** What SIPp says about its failed calls. */
+  why?: string;
 }
 
 /** XMPP → SIP: `count` calls from `callers` at `rate`/s; each is up, held, hung up. */
@@ -407,7 +440,7 @@ async function sipCalls(
   const { proc, stat } = await sipp(dir, name, [
     `127.0.0.1:${sipPort}`,
     '-sf',
-    path.join(SCENARIOS, 'soak-uac.xml'),
+    path.join(SCENARIOS, 'short-call-uac.xml'),
     '-p',
     String(await freePort()),
     '-m',
@@ -421,10 +454,14 @@ async function sipCalls(
   ]);
   await proc.exited;
   const s = sippStats(stat);
+  const why = Object.entries(s)
+    .filter(([k, v]) => k.startsWith('Failed') && k.endsWith('(C)') && k !== 'FailedCall(C)' && Number(v) > 0)
+    .map(([k, v]) => `${k.slice(6, -3)} ${v}`);
   return {
     placed: Number(s['TotalCallCreated'] ?? 0),
     completed: Number(s['SuccessfulCall(C)'] ?? 0),
     failed: Number(s['FailedCall(C)'] ?? 0),
+    why: why.join(', '),
   };
 }
 
@@ -452,7 +489,7 @@ sip:
 calls: { gatherWindowMs: 50, noAnswerSeconds: 30 }
 limits: { calls: 1000000, callsPerUser: 100000, callsPerSource: 1000000, attemptsPerSecond: 100000,
           attemptsPerSecondPerUser: 100000, attemptsPerSecondPerSource: 100000 }
-log: { level: warn }
+log: { level: ${LOG_FILE === undefined ? 'warn' : 'debug'} }
 `,
   );
   let gateway: GatewayProcess | undefined;
@@ -484,7 +521,7 @@ log: { level: warn }
     xmppUsers.push(...callers);
     const uasRun = await sipp(dir, 'uas', [
       '-sf',
-      path.join(SCENARIOS, 'loss-uas-answer.xml'),
+      path.join(SCENARIOS, 'short-call-uas.xml'),
       '-p',
       String(uasPort),
       '-m',
@@ -501,9 +538,12 @@ log: { level: warn }
     ]);
     await untilIdle(g, 60_000);
     const warm = await snapshot(g, 'warm');
+    if (warm.liveCalls !== 0)
+      console.log(`  calls left after the warm-up: ${JSON.stringify((await g.stats()).byState)}`);
     if (SNAPSHOTS) await g.snapshot(path.resolve('soak-warm.heapsnapshot'));
 
     const t0 = Date.now();
+    const drops0 = udpReceiveDrops();
     const progress = setInterval(() => {
       void g
         .stats()
@@ -518,6 +558,7 @@ log: { level: warn }
       xmppCalls(callers, xmppHalf(CALLS), RATE / 2),
     ]);
     const seconds = (Date.now() - t0) / 1000;
+    const drops = udpReceiveDrops() - drops0;
     clearInterval(progress);
     await untilIdle(g, 60_000);
     const after = await snapshot(g, 'after');
@@ -528,11 +569,14 @@ log: { level: warn }
 
     const completed = sip.completed + xmpp.completed;
     console.log('');
-    console.log(`SIP → XMPP:  placed ${sip.placed}, completed ${sip.completed}, failed ${sip.failed} (SIPp)`);
+    console.log(
+      `SIP → XMPP:  placed ${sip.placed}, completed ${sip.completed}, failed ${sip.failed} (SIPp${sip.why ? `: ${sip.why}` : ''})`,
+    );
     console.log(`XMPP → SIP:  placed ${xmpp.placed}, completed ${xmpp.completed}, failed ${xmpp.failed}`);
     console.log(
       `achieved:    ${(completed / seconds).toFixed(1)} calls/s (${completed} in ${seconds.toFixed(1)} s)`,
     );
+    console.log(`UDP datagrams dropped by the kernel (receive buffers full, whole machine): ${drops}`);
     console.log(
       `live calls at the end: ${settled.liveCalls} (SIP dialogs/transactions of the UA: ${settled.liveDialogs})`,
     );
@@ -542,14 +586,39 @@ log: { level: warn }
         `  ${s.at.padEnd(18)} ${String(s.liveCalls).padStart(10)}   ${mb(s.heapAfterGc).padStart(13)}   ${mb(s.rss).padStart(9)}  ${String(s.fds).padStart(5)}`,
       );
     }
-    console.log(`gateway error lines logged: ${g.errors}`);
+    console.log(
+      `gateway error lines logged: ${g.errors}; warnings: ${JSON.stringify(Object.fromEntries(g.warnings))}`,
+    );
+    if (settled.liveCalls !== 0) {
+      const left = await g.stats();
+      console.log(`calls left: ${JSON.stringify(left.byState)}`);
+      // What SIPp logged about them (its error log names the Call-ID and the scenario step).
+      const errors = fs.existsSync(path.join(dir, 'uac-errors.log'))
+        ? fs.readFileSync(path.join(dir, 'uac-errors.log'), 'utf8').split('\n')
+        : [];
+      console.log(
+        `  SIPp's error log: ${errors.length} lines, e.g. ${errors.slice(0, 2).join(' | ').slice(0, 400)}`,
+      );
+      const text = errors.join('\n');
+      for (const id of left.someCallIds) {
+        // SIPp writes `Call-Id: ID,`, `Call-Id 'ID'` or `Dead call ID (…)`, entries run together.
+        const at = [`Call-Id: ${id},`, `Call-Id '${id}'`, `Dead call ${id} `]
+          .map((k) => text.indexOf(k))
+          .filter((i) => i >= 0);
+        const first = at.length > 0 ? Math.min(...at) : -1;
+        console.log(
+          `  ${id}: ${first < 0 ? 'nothing in the SIPp error log' : text.slice(first, first + 240)}`,
+        );
+      }
+    }
     if (settled.liveCalls !== 0) process.exitCode = 1;
   } finally {
     for (const u of xmppUsers) await u.stop();
     await gateway?.stop();
     await uas?.stop();
     await prosody.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (process.exitCode === 1) console.log(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -4,10 +4,10 @@
  * on these kernels), by `node -r test/support/ts-register.js`. Prosody, the gateway and SIPp as
  * in every e2e test (./harness), then:
  *
- * - SIP → XMPP: SIPp (e2e-uac-dtls.xml) places CALLS calls to alice, LINES at a time; alice's
+ * - SIP → XMPP: SIPp (short-call-uac.xml) places CALLS calls to alice, LINES at a time; alice's
  *   device proceeds on each JMI propose and accepts the session-initiate; SIPp hangs up after
  *   300 ms. Completed: SIPp's SuccessfulCall count.
- * - XMPP → SIP: alice calls +15551230000 CALLS times, LINES at a time; SIPp (loss-uas-answer.xml)
+ * - XMPP → SIP: alice calls +15551230000 CALLS times, LINES at a time; SIPp (short-call-uas.xml)
  *   rings and answers; alice hangs up after 300 ms. Completed: the session-accept came and
  *   the session-terminate was acknowledged; SIPp's count is printed too.
  *
@@ -61,12 +61,12 @@ async function sipToXmpp(w: World): Promise<Record<string, unknown>> {
     }
   });
   const run = await sipp({
-    scenario: 'e2e-uac-dtls.xml',
+    scenario: 'short-call-uac.xml',
     remote: `127.0.0.1:${w.sipPort}`,
     port: await freePort(),
     calls: CALLS,
     timeoutSec: 100,
-    extra: ['-l', String(LINES), '-r', '10', '-recv_timeout', '20000'],
+    extra: ['-l', String(LINES), '-r', '10', '-d', '300', '-recv_timeout', '20000'],
   });
   const r = await run.done;
   if (r.code !== 0) console.error(`SIPp UAC:\n${r.output.slice(-3000)}`);
@@ -83,7 +83,7 @@ async function sipToXmpp(w: World): Promise<Record<string, unknown>> {
 async function xmppToSip(w: World): Promise<Record<string, unknown>> {
   const alice = await connectBot(w, ...ALICE, 'laptop');
   const uas = await sipp({
-    scenario: 'loss-uas-answer.xml',
+    scenario: 'short-call-uas.xml',
     port: w.outboundPort,
     calls: CALLS,
     timeoutSec: 120,
