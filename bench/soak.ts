@@ -486,6 +486,9 @@ sip:
   listen: [ "udp://127.0.0.1:${sipPort}" ]
   outbound: sip:127.0.0.1:${uasPort}
   trusted: [ "127.0.0.0/8" ]
+  # The SIPp callee (short-call-uas.xml) answers INVITEs only: an OPTIONS keep-alive would find
+  # it "down" and every XMPP → SIP call would then fail fast (docs/policy.md §Trunk keep-alive).
+  trunkKeepalive: { intervalSeconds: 0 }
 calls: { gatherWindowMs: 50, noAnswerSeconds: 30 }
 limits: { calls: 1000000, callsPerUser: 100000, callsPerSource: 1000000, attemptsPerSecond: 100000,
           attemptsPerSecondPerUser: 100000, attemptsPerSecondPerSource: 100000 }
