@@ -13,7 +13,7 @@
  * Anything else (an accept while active, anything after ended) is out of order (XEP-0166 §7.3:
  * `<out-of-order/>`).
  */
-import { Machine, type TransitionTable } from './machine';
+import { Machine, type TransitionTable } from '../fsm';
 
 export type JingleState = 'none' | 'pending' | 'active' | 'ended';
 export type JingleEvent = 'initiate' | 'accept' | 'info' | 'transport-info' | 'terminate';

@@ -13,7 +13,7 @@
  * A second offer while one is outstanding is glare: SIP answers 491 (RFC 3261 §14.2), Jingle
  * `tie-break` (XEP-0166 §7.2).
  */
-import { Machine, type TransitionTable } from './machine';
+import { Machine, type TransitionTable } from '../fsm';
 
 export type OfferAnswerState = 'stable' | 'have-local' | 'have-remote';
 export type OfferAnswerEvent = 'local-offer' | 'remote-offer' | 'local-answer' | 'remote-answer' | 'rejected';

@@ -11,7 +11,7 @@
  * For a SIP-originated call the same states are walked as UAS: `calling` once the INVITE
  * arrived, `early` after our 18x, `confirmed` after our 2xx is ACKed.
  */
-import { Machine, type TransitionTable } from './machine';
+import { Machine, type TransitionTable } from '../fsm';
 
 export type DialogState = 'none' | 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated';
 export type DialogEvent = 'invite' | 'trying' | 'ringing' | 'answered' | 'failed' | 'cancel' | 'bye';

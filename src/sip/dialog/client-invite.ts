@@ -18,7 +18,8 @@ import { ALLOW, remoteTargetOf, SUPPORTED, tagOf, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from '../message/digest';
 import { Dialog } from './dialog';
 import { UAC_TABLE, type UacEvent, type UacState } from './dialog-fsm';
-import { StateMachine } from './fsm';
+import { Machine } from '../../fsm';
+import { logTransitions } from './transitions';
 import { header, headers, withHeader } from '../message/headers';
 import { newCallId, newTag } from '../message/ids';
 import { formatNameAddr } from '../message/name-addr';
@@ -46,7 +47,7 @@ export interface InviteOptions {
 export class ClientInvite extends EventEmitter {
   readonly callId: string;
   readonly localTag = newTag();
-  private readonly fsm: StateMachine<UacState, UacEvent>;
+  private readonly fsm: Machine<UacState, UacEvent>;
   private req: SipRequest;
   private handle?: ClientRequestHandle;
   private provisionalSeen = false;
@@ -65,14 +66,13 @@ export class ClientInvite extends EventEmitter {
   ) {
     super();
     this.callId = o.callId ?? newCallId('gw');
-    this.fsm = new StateMachine(
+    this.fsm = new Machine(
       'uac',
       UAC_TABLE,
       'calling',
-      core.logger.child({ callId: this.callId }),
-      (s) => {
+      logTransitions(core.logger.child({ callId: this.callId }), (s) => {
         if (s === 'terminated' || s === 'confirmed') this.onDone(this);
-      },
+      }),
     );
     const from = formatNameAddr({ display: o.fromDisplay, uri: o.from, params: { tag: this.localTag } });
     const to = formatNameAddr({ display: o.toDisplay, uri: o.to ?? o.uri, params: {} });

@@ -21,7 +21,7 @@
  *     idle --send--> local-pending --final--> idle
  *     idle --receive--> remote-pending --answered--> idle
  */
-import type { TransitionTable } from './fsm';
+import type { TransitionTable } from '../../fsm';
 
 export type UacState = 'calling' | 'proceeding' | 'early' | 'cancelling' | 'confirmed' | 'terminated';
 export type UacEvent = 'trying' | 'ringing' | 'cancel' | 'accepted' | 'failed' | 'bye';

@@ -35,7 +35,8 @@ import {
   type OfferEvent,
   type OfferState,
 } from './dialog-fsm';
-import { StateMachine } from './fsm';
+import { Machine } from '../../fsm';
+import { logTransitions } from './transitions';
 import { parseCSeq } from '../message/cseq';
 import { DialogProbe, peerDroppedDialog } from './dialog-probe';
 import { header, headers, withHeader } from '../message/headers';
@@ -75,8 +76,8 @@ export class Dialog extends EventEmitter {
   readonly role: 'uac' | 'uas';
   private localSeq: number;
   private remoteSeq: number;
-  private readonly fsm: StateMachine<DialogState, DialogEvent>;
-  private readonly offer: StateMachine<OfferState, OfferEvent>;
+  private readonly fsm: Machine<DialogState, DialogEvent>;
+  private readonly offer: Machine<OfferState, OfferEvent>;
   private readonly timers: TimerGroup;
   private pendingAck?: { cseq: number; rtx: Retransmit2xx; initial: boolean };
   /** A BYE asked for before the ACK of our 2xx to the initial INVITE (§15): sent when it comes. */
@@ -99,8 +100,8 @@ export class Dialog extends EventEmitter {
     this.localSeq = d.localSeq;
     this.remoteSeq = d.remoteSeq;
     const log = core.logger.child({ callId: d.callId });
-    this.fsm = new StateMachine('dialog', DIALOG_TABLE, 'confirmed', log);
-    this.offer = new StateMachine('offer', OFFER_TABLE, 'idle', log);
+    this.fsm = new Machine('dialog', DIALOG_TABLE, 'confirmed', logTransitions(log));
+    this.offer = new Machine('offer', OFFER_TABLE, 'idle', logTransitions(log));
     this.timers = new TimerGroup(core.clock);
     core.addDialog(this.key, this);
     this.session = new SessionRefresher(this.timers, d.role, d.sessionTimer, {

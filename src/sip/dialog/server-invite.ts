@@ -19,7 +19,8 @@ import {
 } from './core';
 import { Dialog } from './dialog';
 import { UAS_TABLE, type UasEvent, type UasState } from './dialog-fsm';
-import { StateMachine } from './fsm';
+import { Machine } from '../../fsm';
+import { logTransitions } from './transitions';
 import { parseCSeq } from '../message/cseq';
 import { header, headers } from '../message/headers';
 import { newTag } from '../message/ids';
@@ -33,7 +34,7 @@ export class ServerInvite extends EventEmitter {
   readonly source: Flow;
   readonly callId: string;
   readonly localTag = newTag();
-  private readonly fsm: StateMachine<UasState, UasEvent>;
+  private readonly fsm: Machine<UasState, UasEvent>;
   private dialog?: Dialog;
 
   constructor(
@@ -46,14 +47,13 @@ export class ServerInvite extends EventEmitter {
     this.request = tx.request;
     this.source = tx.source;
     this.callId = header(tx.request, 'call-id') as string;
-    this.fsm = new StateMachine(
+    this.fsm = new Machine(
       'uas',
       UAS_TABLE,
       'proceeding',
-      core.logger.child({ callId: this.callId }),
-      (s) => {
+      logTransitions(core.logger.child({ callId: this.callId }), (s) => {
         if (s === 'terminated' || s === 'confirmed') this.onDone(this);
-      },
+      }),
     );
   }
 
