@@ -1,6 +1,6 @@
 /**
  * An incoming INVITE (RFC 3261 §13.3), handed out by the user agent after the trust check and
- * after 100 Trying went out. Events:
+ * after 100 Trying went out. Events (typed, {@link ServerInviteEvents}):
  * - 'cancel' (req): the caller CANCELled; 200 and 487 are already sent;
  * - 'ack' (req): the ACK for our 2xx came; the dialog is confirmed;
  * - 'ack-timeout': no ACK in 64·T1; a BYE was sent and the dialog ended (§13.3.1.4).
@@ -18,6 +18,7 @@ import {
   type UaCore,
 } from './core';
 import { Dialog } from './dialog';
+import type { ServerInviteEvents } from './events';
 import { UAS_TABLE, type UasEvent, type UasState } from './dialog-fsm';
 import { Machine } from '../../fsm';
 import { logTransitions } from './transitions';
@@ -29,7 +30,7 @@ import type { SessionTimer } from './session-timer';
 import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest } from '../message/types';
 
-export class ServerInvite extends EventEmitter {
+export class ServerInvite extends EventEmitter<ServerInviteEvents> {
   readonly request: SipRequest;
   readonly source: Flow;
   readonly callId: string;
@@ -151,7 +152,7 @@ export class ServerInvite extends EventEmitter {
       this.core.timing.ackTimeoutMs,
     );
     dialog.awaitAck(parseCSeq(header(this.request, 'cseq') as string).seq, rtx);
-    dialog.once('ack', (ack: SipRequest) => {
+    dialog.once('ack', (ack) => {
       if (this.fsm.apply('ack').ok) this.emit('ack', ack);
     });
     dialog.once('terminated', () => {
