@@ -1,6 +1,6 @@
 /**
- * What both kinds of call share: the three machines (Jingle session, SIP dialog, offer/answer),
- * timers as effects, IQ answers, and the one way out (`end`) that stops every timer and says
+ * What both kinds of call share: the Jingle session machine, the view of the SIP leg's dialog and
+ * offer/answer (owned by the leg, derived here from its events: ./sip-leg-view.ts), timers as effects, IQ answers, and the one way out (`end`) that stops every timer and says
  * `ended` exactly once. A call is pure: `handle(event)` returns effects and never throws —
  * an unexpected failure ends the call on both legs with `general-error`.
  */
@@ -22,8 +22,7 @@ import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';
 import type { CallEvent, Effect, JingleErrorCondition, SipInfo, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
-import { offerAnswer } from './offer-answer';
-import { sipDialog } from './sip-dialog';
+import { SipLegView, type DialogPhase, type OfferPhase } from './sip-leg-view';
 
 export interface CallContext {
   config: GatewayConfig;
@@ -59,9 +58,8 @@ export const RESTART_WAIT_MS = 5000;
 export abstract class Call {
   abstract readonly origin: 'xmpp' | 'sip';
   readonly jingle;
-  /** The INVITE dialog; a new one when an INVITE is retried with another offer profile. */
-  dialog;
-  readonly offerAnswer;
+  /** Where the SIP leg's dialog and offer/answer stand, from what the leg reported. */
+  protected readonly sip: SipLegView;
   /** Media goes through the anchor: every way out deletes its session (docs/media.md). */
   protected anchored = false;
   private readonly timers = new Set<TimerName>();
@@ -71,20 +69,30 @@ export abstract class Call {
     readonly sid: string,
     readonly callId: string,
     protected readonly ctx: CallContext,
+    /** A SIP-originated call starts from the peer's INVITE and its offer. */
+    sipStart?: 'invited',
   ) {
     const log = (machine: string, from: string, event: string, to: string): void =>
       ctx.log?.(`${machine}: ${from} --${event}--> ${to}`, { sid, callId });
     this.jingle = jingleSession(log);
-    this.dialog = sipDialog(log);
-    this.offerAnswer = offerAnswer(log);
-    this.machineLog = log;
+    this.sip = new SipLegView(sipStart);
   }
 
-  private readonly machineLog: (machine: string, from: string, event: string, to: string) => void;
+  /** The SIP leg's INVITE dialog as the call knows it (the ops page shows it). */
+  get dialog(): { readonly state: DialogPhase } {
+    return { state: this.sip.dialog };
+  }
 
-  /** A new INVITE after a final failure (the next offer profile) makes a new dialog (RFC 3261 §12.1). */
-  protected newDialog(): void {
-    this.dialog = sipDialog(this.machineLog);
+  /** The SIP leg's offer/answer as the call knows it. */
+  get offerAnswer(): { readonly state: OfferPhase } {
+    return { state: this.sip.offer };
+  }
+
+  /** A new list of effects, which the view of the SIP leg reads as it is written. */
+  protected effects(): Effect[] {
+    const out: Effect[] = [];
+    this.sip.track(out);
+    return out;
   }
 
   get ended(): boolean {
@@ -96,7 +104,8 @@ export abstract class Call {
     if (this.done) return this.afterEnd(event);
     // A timer that fired is no longer running: nothing to stop later.
     if (event.kind === 'timer') this.timers.delete(event.name);
-    const out: Effect[] = [];
+    const out = this.effects();
+    this.sip.heard(event);
     try {
       if (!this.onPeerReofferEvent(event, out)) this.on(event, out);
     } catch (e) {
@@ -290,11 +299,10 @@ export abstract class Call {
    */
   private anchoredHoldToSip(out: Effect[]): void {
     if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer) return;
-    if (this.dialog.state !== 'confirmed' || this.offerAnswer.state !== 'stable') return;
+    if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return;
     const side = this.jingleSideAnswer();
     if (!side) return;
     this.anchoredReinvite = { hold: this.localHold };
-    this.offerAnswer.apply('local-offer');
     out.push({
       kind: 'media',
       op: 'offer',
@@ -351,7 +359,6 @@ export abstract class Call {
     const r = this.anchoredReinvite;
     if (!r) return;
     this.anchoredReinvite = undefined;
-    this.offerAnswer.apply(ok ? 'remote-answer' : 'rejected');
     if (ok) {
       this.sipSideHold = r.hold;
       if (r.body !== undefined) this.sipLocal = r.body;
@@ -405,13 +412,12 @@ export abstract class Call {
       return;
     }
     const party = this.jingleParty();
-    if (!party || this.offerAnswer.state !== 'stable' || this.restart) {
+    // RFC 3261 §14.2: an offer of ours is out, or another of the peer's is being answered: glare.
+    if (!party || this.sip.offerOutstanding(id) || this.restart) {
       out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
       return;
     }
-    this.offerAnswer.apply('remote-offer');
     if (!this.tellClient(out, party, offer, change)) {
-      this.offerAnswer.apply('rejected');
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
     }
@@ -435,7 +441,6 @@ export abstract class Call {
       answer = undefined;
     }
     if (!answer) {
-      this.offerAnswer.apply('rejected');
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
     }
@@ -450,7 +455,6 @@ export abstract class Call {
     this.sipLocal = body;
     // The answer carries every candidate of the client's so far.
     this.lateCandidates = false;
-    this.offerAnswer.apply('local-answer');
     out.push({ kind: 'sip-reoffer-answer', id, status: 200, body });
   }
 
@@ -509,7 +513,6 @@ export abstract class Call {
     const r = this.restart;
     if (!r) return;
     this.restart = undefined;
-    this.offerAnswer.apply('rejected');
     out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
   }
 
@@ -586,7 +589,7 @@ export abstract class Call {
    * dialog is confirmed; false when there is no dialog to send it in.
    */
   protected dtmfToSip(out: Effect[], code: string, durationMs?: number): boolean {
-    if (this.dialog.state !== 'confirmed') return false;
+    if (this.sip.dialog !== 'confirmed') return false;
     const tone = durationMs === undefined ? { code } : { code, durationMs };
     out.push({ kind: 'sip-send-info', contentType: DTMF_RELAY, body: dtmfRelayBody(tone), headers: [] });
     return true;
@@ -598,7 +601,7 @@ export abstract class Call {
    * call that is not anchored; an anchored call's goes through the anchor (anchoredHoldToSip).
    */
   protected holdToSip(out: Effect[], hold: boolean, again: (out: Effect[]) => void): void {
-    if (this.localHold === hold || this.dialog.state !== 'confirmed') return;
+    if (this.localHold === hold || this.sip.dialog !== 'confirmed') return;
     this.localHold = hold;
     if (this.anchored) this.anchoredHoldToSip(out);
     else again(out);
@@ -630,7 +633,8 @@ export abstract class Call {
    * (RFC 3261 §14.1): while one is out, the candidates wait for `sip-reinvite-done`.
    */
   protected reoffer(out: Effect[], build: (sessionVersion: number) => Sdp | undefined): void {
-    if (this.offerAnswer.state !== 'stable') {
+    // The anchor's part of an anchored re-INVITE counts too: one offer at a time.
+    if (this.sip.offer !== 'stable' || this.anchoredReinvite) {
       this.lateCandidates = true;
       return;
     }
@@ -639,13 +643,11 @@ export abstract class Call {
     const sdp = this.applyHold(built);
     this.lateCandidates = false;
     this.sdpVersion += 1;
-    this.offerAnswer.apply('local-offer');
     out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
-  /** A re-INVITE of ours is over: offer/answer is stable again; send what waited. */
+  /** A re-INVITE of ours is over (the leg said so: offer/answer is stable again); send what waited. */
   protected reofferDone(out: Effect[], again: (out: Effect[]) => void): void {
-    this.offerAnswer.apply('remote-answer');
     if (this.lateCandidates) again(out);
   }
 
@@ -666,8 +668,6 @@ export abstract class Call {
     this.done = true;
     if (this.anchored) out.push({ kind: 'media-delete' });
     this.jingle.apply('terminate');
-    if (this.dialog.state !== 'terminated')
-      this.dialog.apply(this.dialog.state === 'confirmed' ? 'bye' : 'cancel');
     out.push({ kind: 'ended', condition });
   }
 

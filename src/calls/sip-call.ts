@@ -127,7 +127,7 @@ export class SipCall extends Call {
     ctx: CallContext,
     parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle; nick?: string },
   ) {
-    super(sid, callId, ctx);
+    super(sid, callId, ctx, 'invited');
     this.caller = parts.caller;
     if (parts.nick !== undefined) this.nick = parts.nick;
     this.callee = parts.callee;
@@ -139,9 +139,7 @@ export class SipCall extends Call {
   }
 
   private begin(): Effect[] {
-    const out: Effect[] = [];
-    this.dialog.apply('invite');
-    this.offerAnswer.apply('remote-offer');
+    const out = this.effects();
     const decision = decideSipToXmpp(sdpShape(this.offerSdp), mediaPolicy(this.ctx.config));
     if (!decision.anchor) this.propose(out);
     this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
@@ -226,16 +224,13 @@ export class SipCall extends Call {
         return;
       case 'sip-ack-timeout':
         // RFC 3261 §13.3.1.4: the SIP leg has sent BYE; the XMPP side hears why.
-        this.dialog.apply('bye');
         this.tellXmpp(out, { condition: 'connectivity-error', text: 'no ACK for the 200 OK' });
         return this.end(out, 'connectivity-error');
       case 'sip-cancel':
         // The SIP leg answered 487; ring off every device (XEP-0353 §3.3 retract) or end the session.
-        this.dialog.apply('cancel');
         this.tellXmpp(out, { condition: 'cancel' });
         return this.end(out, 'cancel');
       case 'sip-bye': {
-        this.dialog.apply('bye');
         const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
         this.tellXmpp(out, reason);
         return this.end(out, reason.condition);
@@ -286,7 +281,7 @@ export class SipCall extends Call {
     // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
     if ((kind === 'reject' || kind === 'finish') && this.isDevice(from)) {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
-      if (this.dialog.state === 'confirmed') {
+      if (this.sip.dialog === 'confirmed') {
         this.bye(out, condition, reason?.text);
         return this.end(out, condition);
       }
@@ -329,7 +324,7 @@ export class SipCall extends Call {
         if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
         // After the 200 they go in a re-INVITE (docs/design.md §Transport: never drop candidates),
         // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
-        if (added > 0 && this.dialog.state === 'confirmed') {
+        if (added > 0 && this.sip.dialog === 'confirmed') {
           if (this.acked) this.reinvite(out);
           else this.lateCandidates = true;
         }
@@ -346,7 +341,7 @@ export class SipCall extends Call {
       }
       case 'session-terminate': {
         const condition = j.reason?.condition ?? 'success';
-        if (this.dialog.state === 'confirmed') {
+        if (this.sip.dialog === 'confirmed') {
           this.bye(out, condition, j.reason?.text);
           return this.end(out, condition);
         }
@@ -364,9 +359,8 @@ export class SipCall extends Call {
   private acked = false;
 
   private ring(out: Effect[]): void {
-    if (this.ringing || this.dialog.state === 'confirmed') return;
+    if (this.ringing || this.sip.dialog === 'confirmed') return;
     this.ringing = true;
-    this.dialog.apply('ringing');
     out.push({ kind: 'sip-provisional', status: 180 });
   }
 
@@ -437,9 +431,7 @@ export class SipCall extends Call {
   private answerWith(out: Effect[], body: string): void {
     this.answerSent = true;
     this.sipLocal = body;
-    this.offerAnswer.apply('local-answer');
     this.jingle.apply('accept');
-    this.dialog.apply('answered');
     out.push({ kind: 'sip-accept', body });
   }
 
@@ -476,7 +468,6 @@ export class SipCall extends Call {
     const phrase = unanswered ? 'Temporarily Unavailable' : mapped.text;
     const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
     out.push({ kind: 'sip-reject', status, reason: phrase, headers });
-    this.dialog.apply('failed');
     if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
   }
@@ -508,7 +499,7 @@ export class SipCall extends Call {
   }
 
   protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
-    if (this.dialog.state === 'confirmed') {
+    if (this.sip.dialog === 'confirmed') {
       this.bye(out, condition, text);
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
@@ -516,7 +507,6 @@ export class SipCall extends Call {
     // No answer yet: 480 for no answer (docs/design.md §Reasons), the mapped status otherwise.
     if (condition === 'timeout') {
       out.push({ kind: 'sip-reject', status: 480, reason: 'Temporarily Unavailable', headers: [] });
-      this.dialog.apply('failed');
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
     }
