@@ -13,7 +13,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { FakeCore, fakeTx, request, response } from './fake-core';
 
 describe('transition tables', () => {
-  const tables: Array<[string, TransitionTable<string, string>, string]> = [
+  const tables: Array<[string, TransitionTable<string, string, unknown>, string]> = [
     ['uac', UAC_TABLE, 'terminated'],
     ['uas', UAS_TABLE, 'terminated'],
     ['dialog', DIALOG_TABLE, 'terminated'],
@@ -31,6 +31,22 @@ describe('transition tables', () => {
     expect(m.state).toBe('proceeding');
     expect(m.apply('accept')).toEqual({ ok: true, from: 'proceeding', next: 'accepted', effects: [] });
     expect(m.apply('reject').ok).toBe(false);
+  });
+
+  test('the cells carry their effects: a CANCEL before the 2xx → 487 and the owner told; after it, none', () => {
+    const early = new Machine('uas', UAS_TABLE, 'early');
+    expect(early.apply('cancel')).toEqual({
+      ok: true,
+      from: 'early',
+      next: 'terminated',
+      effects: ['487', 'tell-cancel'],
+    });
+    const accepted = new Machine('uas', UAS_TABLE, 'accepted');
+    expect(accepted.apply('cancel')).toEqual({ ok: true, from: 'accepted', next: 'accepted', effects: [] });
+    expect(accepted.apply('ack-timeout').effects).toEqual(['tell-ack-timeout', 'bye']);
+    const dialog = new Machine('dialog', DIALOG_TABLE, 'confirmed');
+    expect(dialog.apply('bye-received').effects).toEqual(['200', 'tell-bye']);
+    expect(dialog.apply('bye-received').ok).toBe(false);
   });
 
   test('offer/answer: a second offer while one is pending is glare', () => {

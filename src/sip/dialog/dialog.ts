@@ -30,6 +30,7 @@ import { authorizationValue, pickChallenge } from '../message/digest';
 import {
   DIALOG_TABLE,
   OFFER_TABLE,
+  type DialogEffect,
   type DialogEvent,
   type DialogState,
   type OfferEvent,
@@ -77,7 +78,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
   readonly role: 'uac' | 'uas';
   private localSeq: number;
   private remoteSeq: number;
-  private readonly fsm: Machine<DialogState, DialogEvent>;
+  private readonly fsm: Machine<DialogState, DialogEvent, DialogEffect>;
   private readonly offer: Machine<OfferState, OfferEvent>;
   private readonly timers: TimerGroup;
   private pendingAck?: { cseq: number; rtx: Retransmit2xx; initial: boolean };
@@ -430,9 +431,11 @@ export class Dialog extends EventEmitter<DialogEvents> {
     };
     switch (req.method) {
       case 'BYE':
-        tx.respond(makeResponse(req, 200));
-        this.fsm.apply('bye-received');
-        this.emit('bye', req);
+        // DIALOG_TABLE: 200 (§15.1.2), then the owner hears it; the dialog is over.
+        for (const x of this.fsm.apply('bye-received').effects) {
+          if (x === '200') tx.respond(makeResponse(req, 200));
+          else this.emit('bye', req);
+        }
         this.finish('bye received');
         return;
       case 'INVITE':
