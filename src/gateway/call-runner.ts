@@ -51,10 +51,6 @@ export class CallRunner {
     this.sip = new SipSeam(legs.sip, post, ended, log, () => this.media.watch());
   }
 
-  get mediaId(): string {
-    return this.media.mediaId;
-  }
-
   /** Hands over the INVITE of a SIP-originated call, so responses and CANCEL reach the call. */
   attachServer(inv: ServerInvite): void {
     this.sip.attachServer(inv);
