@@ -48,7 +48,13 @@ export class CallRunner {
     const post = (e: CallEvent): void => this.post(e);
     const ended = (): boolean => call.ended;
     this.media = new MediaRunner(legs.media, legs.mediaCheck, post, ended, call.sid, log, observer);
-    this.sip = new SipSeam(legs.sip, post, ended, log, () => this.media.watch());
+    this.sip = new SipSeam(
+      (o) => legs.sip.invite(o),
+      post,
+      ended,
+      log,
+      () => this.media.watch(),
+    );
   }
 
   /** Hands over the INVITE of a SIP-originated call, so responses and CANCEL reach the call. */

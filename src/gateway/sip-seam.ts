@@ -8,14 +8,13 @@
  */
 import type { CallEvent, Effect } from '../calls/events';
 import type { Logger } from '../log';
-import type { ClientInvite } from '../sip/dialog/client-invite';
+import type { ClientInvite, InviteOptions } from '../sip/dialog/client-invite';
 import type { Dialog } from '../sip/dialog/dialog';
 import type { DialogOwner, Respond } from '../sip/dialog/events';
 import type { ServerInvite } from '../sip/dialog/server-invite';
 import { sdpOf } from '../sip/message/body';
 import { header } from '../sip/message/headers';
 import type { SipRequest } from '../sip/message/types';
-import type { SipUserAgent } from '../sip/ua/user-agent';
 import { sipInfoOf } from '../translate/info';
 
 /** The effects performed on the SIP leg. */
@@ -62,7 +61,8 @@ export class SipSeam implements DialogOwner {
   private seq = 0;
 
   constructor(
-    private readonly ua: SipUserAgent,
+    /** The user agent's `invite` (RFC 3261 §13.2). */
+    private readonly sendInvite: (o: InviteOptions) => ClientInvite,
     /** Hands an event to the call (through the runner's queue). */
     private readonly post: (event: CallEvent) => void,
     private readonly callEnded: () => boolean,
@@ -135,7 +135,7 @@ export class SipSeam implements DialogOwner {
   }
 
   private invite(e: Extract<SipEffect, { kind: 'sip-invite' }>): void {
-    const ci = this.ua.invite({
+    const ci = this.sendInvite({
       uri: e.uri,
       from: e.from,
       ...(e.fromDisplay === undefined ? {} : { fromDisplay: e.fromDisplay }),
