@@ -77,13 +77,14 @@ export type CallEvent =
    */
   | { kind: 'sip-down'; condition?: ReasonCondition; text?: string }
   /**
-   * The SIP peer's re-INVITE or UPDATE in an anchored call (`id` names it for the answer); the
-   * call answers it with `sip-reoffer-answer`.
+   * The SIP peer's re-INVITE or UPDATE (`id` names it for the answer; src/gateway/sip-seam.ts);
+   * the call answers it with `sip-reoffer-answer`. An empty body asks for our offer (RFC 3261 §14.2).
    */
   | { kind: 'sip-reoffer'; id: number; body: string }
   /**
    * The SIP peer's in-dialog requests other than BYE and offers (RFC 3261 §12.2.2): every one is
-   * answered by the call with `sip-request-answer` (defaults: INFO → 469/415, REFER → 603).
+   * answered by the call with `sip-request-answer` (INFO → by what it carries, 469/415 for what
+   * we do not take; REFER → 603; NOTIFY → 481; src/calls/call.ts).
    */
   | { kind: 'sip-info'; id: number; info: SipInfo }
   | { kind: 'sip-refer'; id: number; referTo?: string }

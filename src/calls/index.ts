@@ -5,5 +5,3 @@ export { SipCall } from './sip-call';
 export { CallRegistry } from './registry';
 export type { CallEvent, Effect, TimerName, JmiKind } from './events';
 export { JINGLE_TABLE } from './jingle-session';
-export { DIALOG_TABLE } from './sip-dialog';
-export { OFFER_ANSWER_TABLE } from './offer-answer';

@@ -16,25 +16,22 @@
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
-import { header, parseNameAddr, sdpOf } from '../sip/message';
+import { header } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
-import { sipCallerToJid } from '../translate/address';
 import { sameBareJid, sameJid } from '../translate/jid';
-import { jingleToSdpObject, sdpToJingle } from '../translate/description';
-import { formatReasonHeader, reasonToSip } from '../translate/reason';
-import { InputError } from '../errors';
+import { sdpToJingle } from '../translate/description';
+import { formatReasonHeader } from '../translate/reason';
 import { decideSipToXmpp } from '../media/decide';
-import { inboundCallee } from '../policy/inbound';
-import { sourceDenial } from '../policy/sources';
-import { concreteProfile, forAnswer, towardSip, towardXmpp } from '../media/flags';
+import { concreteProfile, towardSip, towardXmpp } from '../media/flags';
 import type { NgFlags } from '../media/ng-client';
 import { mediaPolicy } from '../media/policy';
 import { sdpShape } from '../media/shape';
 import { Call, type CallContext } from './call';
-import { displayNick } from './nick';
 import { mergeCandidates, unknownContent } from './candidates';
+import { anchorAnswer, deviceAnswer, deviceReoffer } from './device-answer';
 import type { CallEvent, Effect } from './events';
-import { byeEffect, reasonOf } from './sip-reasons';
+import { byeEffect, reasonOf, refusalOf } from './sip-reasons';
+import { readInvite, type InviteParts } from './sip-invite-intake';
 
 export class SipCall extends Call {
   readonly origin = 'sip';
@@ -55,79 +52,24 @@ export class SipCall extends Call {
   private ringing = false;
 
   /**
-   * Starts the call from an INVITE. Refusals that need no XMPP side (unknown callee, an offer
-   * we cannot read) come back as a final SIP response in the effects, with the call ended.
+   * Starts the call from an INVITE (./sip-invite-intake.ts). Refusals that need no XMPP side
+   * (unknown callee, an offer we cannot read, a denied source) come back as a final SIP
+   * response in the effects, with no call. `source`: the INVITE's source address.
    */
-  /** `source`: the INVITE's source address, for `policy.sources` (docs/policy.md §Sources). */
   static start(
     request: SipRequest,
     sid: string,
     ctx: CallContext,
     source?: string,
   ): { call?: SipCall; effects: Effect[] } {
-    const callId = header(request, 'Call-ID') ?? sid;
-    // RFC 3261 §20.43: say why, so the SIP side's user learns it too.
-    const refuse = (status: number, reason: string, text: string): { effects: Effect[] } => ({
-      effects: [
-        {
-          kind: 'sip-reject',
-          status,
-          reason,
-          headers: [
-            { name: 'Warning', value: `399 ${ctx.config.sip.host} "${text.replace(/["\\\r\n]/g, ' ')}"` },
-          ],
-        },
-      ],
-    });
-    let parts: ReturnType<typeof SipCall.read>;
-    try {
-      parts = SipCall.read(request, sid, ctx);
-    } catch (e) {
-      const notFound = e instanceof InputError && e.domain === 'translate' && e.where.startsWith('address');
-      const text = e instanceof Error ? e.message : String(e);
-      return notFound ? refuse(404, 'Not Found', text) : refuse(488, 'Not Acceptable Here', text);
-    }
-    const denial = source === undefined ? undefined : sourceDenial(source, parts.callee, ctx.config.policy);
-    if (denial) {
-      ctx.log?.(`call denied by ${denial.rule}`, { sid, source });
-      return refuse(403, 'Forbidden', denial.text);
-    }
-    const call = new SipCall(sid, callId, ctx, parts);
+    const read = readInvite(request, sid, ctx, source);
+    if ('refusal' in read) return { effects: [read.refusal] };
+    const call = new SipCall(sid, header(request, 'Call-ID') ?? sid, ctx, read.parts);
     return { call, effects: call.begin() };
   }
 
-  private static read(request: SipRequest, sid: string, ctx: CallContext) {
-    const resource = ctx.config.xmpp.resource;
-    const fromAddr = parseNameAddr(header(request, 'From') ?? '', 'header From');
-    const from = fromAddr.uri;
-    const nick = displayNick(fromAddr.display);
-    const caller = `${sipCallerToJid(from, ctx.address)}/${resource}`;
-    const to = header(request, 'To');
-    const callee = inboundCallee(
-      request.uri,
-      to === undefined ? undefined : parseNameAddr(to, 'header To').uri,
-      ctx.config,
-      ctx.address,
-    );
-    // The SDP, or the SDP part of a multipart body (the SIP leg refused other bodies: 415).
-    const sdp = sdpOf(request);
-    if (sdp.trim() === '') {
-      throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
-    }
-    const offer = parseSdp(sdp);
-    // Anchored offers are translated once the anchor has rewritten them; this one must still
-    // be expressible, or the INVITE is refused now with 488.
-    const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
-    return nick === undefined ? { caller, callee, offer, jingle } : { caller, callee, offer, jingle, nick };
-  }
-
-  private constructor(
-    sid: string,
-    callId: string,
-    ctx: CallContext,
-    parts: { caller: string; callee: string; offer: Sdp; jingle: Jingle; nick?: string },
-  ) {
-    super(sid, callId, ctx);
+  private constructor(sid: string, callId: string, ctx: CallContext, parts: InviteParts) {
+    super(sid, callId, ctx, 'invited');
     this.caller = parts.caller;
     if (parts.nick !== undefined) this.nick = parts.nick;
     this.callee = parts.callee;
@@ -139,9 +81,7 @@ export class SipCall extends Call {
   }
 
   private begin(): Effect[] {
-    const out: Effect[] = [];
-    this.dialog.apply('invite');
-    this.offerAnswer.apply('remote-offer');
+    const out = this.effects();
     const decision = decideSipToXmpp(sdpShape(this.offerSdp), mediaPolicy(this.ctx.config));
     if (!decision.anchor) this.propose(out);
     this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
@@ -226,16 +166,13 @@ export class SipCall extends Call {
         return;
       case 'sip-ack-timeout':
         // RFC 3261 §13.3.1.4: the SIP leg has sent BYE; the XMPP side hears why.
-        this.dialog.apply('bye');
         this.tellXmpp(out, { condition: 'connectivity-error', text: 'no ACK for the 200 OK' });
         return this.end(out, 'connectivity-error');
       case 'sip-cancel':
         // The SIP leg answered 487; ring off every device (XEP-0353 §3.3 retract) or end the session.
-        this.dialog.apply('cancel');
         this.tellXmpp(out, { condition: 'cancel' });
         return this.end(out, 'cancel');
       case 'sip-bye': {
-        this.dialog.apply('bye');
         const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
         this.tellXmpp(out, reason);
         return this.end(out, reason.condition);
@@ -286,8 +223,8 @@ export class SipCall extends Call {
     // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
     if ((kind === 'reject' || kind === 'finish') && this.isDevice(from)) {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
-      if (this.dialog.state === 'confirmed') {
-        this.bye(out, condition, reason?.text);
+      if (this.sip.dialog === 'confirmed') {
+        out.push(byeEffect(condition, reason?.text));
         return this.end(out, condition);
       }
       return this.refuse(out, condition, reason?.text, false);
@@ -329,7 +266,7 @@ export class SipCall extends Call {
         if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
         // After the 200 they go in a re-INVITE (docs/design.md §Transport: never drop candidates),
         // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
-        if (added > 0 && this.dialog.state === 'confirmed') {
+        if (added > 0 && this.sip.dialog === 'confirmed') {
           if (this.acked) this.reinvite(out);
           else this.lateCandidates = true;
         }
@@ -346,8 +283,8 @@ export class SipCall extends Call {
       }
       case 'session-terminate': {
         const condition = j.reason?.condition ?? 'success';
-        if (this.dialog.state === 'confirmed') {
-          this.bye(out, condition, j.reason?.text);
+        if (this.sip.dialog === 'confirmed') {
+          out.push(byeEffect(condition, j.reason?.text));
           return this.end(out, condition);
         }
         return this.refuse(out, condition, j.reason?.text, false);
@@ -364,9 +301,8 @@ export class SipCall extends Call {
   private acked = false;
 
   private ring(out: Effect[]): void {
-    if (this.ringing || this.dialog.state === 'confirmed') return;
+    if (this.ringing || this.sip.dialog === 'confirmed') return;
     this.ringing = true;
-    this.dialog.apply('ringing');
     out.push({ kind: 'sip-provisional', status: 180 });
   }
 
@@ -386,10 +322,7 @@ export class SipCall extends Call {
 
   /** The device's answer as SDP, answering the offer it was given. */
   private deviceAnswer(): Sdp {
-    return jingleToSdpObject(this.accept as Jingle, {
-      offer: this.xmppOffer,
-      origin: { address: this.sdpHost },
-    });
+    return deviceAnswer(this.accept as Jingle, this.xmppOffer, this.sdpHost);
   }
 
   /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
@@ -405,7 +338,7 @@ export class SipCall extends Call {
   /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (!this.accept || !this.answerSent) return undefined;
-    return jingleToSdpObject(this.accept, { offer, origin: { address: this.sdpHost, sessionVersion } });
+    return deviceAnswer(this.accept, offer, this.sdpHost, sessionVersion);
   }
 
   protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
@@ -423,23 +356,13 @@ export class SipCall extends Call {
       return this.abort(out, 'incompatible-parameters', (e as Error).message);
     }
     if (purpose === 'answer') this.answerSent = true;
-    out.push({
-      kind: 'media',
-      op: 'answer',
-      purpose,
-      fromTag: 'sip',
-      toTag: 'jingle',
-      sdp,
-      flags: forAnswer(),
-    });
+    out.push(anchorAnswer(sdp, purpose));
   }
 
   private answerWith(out: Effect[], body: string): void {
     this.answerSent = true;
     this.sipLocal = body;
-    this.offerAnswer.apply('local-answer');
     this.jingle.apply('accept');
-    this.dialog.apply('answered');
     out.push({ kind: 'sip-accept', body });
   }
 
@@ -448,41 +371,21 @@ export class SipCall extends Call {
   private proposedToXmpp = false;
 
   /**
-   * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8). It keeps
-   * what the first exchange settled — the profiles and the DTLS roles (RFC 8842 §5.5) — so it
-   * is written like the answer was, less the answer-only a=acfg (RFC 5939 §3.12). One re-INVITE
-   * at a time: later candidates wait for it to finish (RFC 3261 §14.1).
+   * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8;
+   * ./device-answer.ts). One re-INVITE at a time: later candidates wait for it (RFC 3261 §14.1).
    */
   private reinvite(out: Effect[]): void {
     const accept = this.accept;
-    if (!accept) return;
-    this.reoffer(out, (sessionVersion) => {
-      const sdp = jingleToSdpObject(accept, {
-        offer: this.offerSdp,
-        origin: { address: this.sdpHost, sessionVersion },
-      });
-      for (const m of sdp.media) m.capneg.acfg = [];
-      return sdp;
-    });
+    if (accept) this.reoffer(out, (v) => deviceReoffer(accept, this.offerSdp, this.sdpHost, v));
   }
 
   /** A final response to the INVITE with the mapped status (docs/design.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
-    const mapped = reasonToSip(condition);
-    // A device that hangs up (success) or gives up (cancel) before answering has not answered:
-    // 480, not "Call completed" or 487, which would tell the caller it cancelled (RFC 3261 §21).
-    const unanswered = condition === 'success' || condition === 'cancel' || mapped.status === undefined;
-    const status = unanswered ? 480 : (mapped.status as number);
-    const phrase = unanswered ? 'Temporarily Unavailable' : mapped.text;
+    const { status, phrase } = refusalOf(condition);
     const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
     out.push({ kind: 'sip-reject', status, reason: phrase, headers });
-    this.dialog.apply('failed');
     if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
-  }
-
-  private bye(out: Effect[], condition: ReasonCondition, text?: string): void {
-    out.push(byeEffect(condition, text));
   }
 
   /** Before a device proceeded: JMI retract to the bare JID (if it was rung); after: session-terminate to it. */
@@ -508,15 +411,14 @@ export class SipCall extends Call {
   }
 
   protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
-    if (this.dialog.state === 'confirmed') {
-      this.bye(out, condition, text);
+    if (this.sip.dialog === 'confirmed') {
+      out.push(byeEffect(condition, text));
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
     }
     // No answer yet: 480 for no answer (docs/design.md §Reasons), the mapped status otherwise.
     if (condition === 'timeout') {
       out.push({ kind: 'sip-reject', status: 480, reason: 'Temporarily Unavailable', headers: [] });
-      this.dialog.apply('failed');
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
     }

@@ -1,5 +1,6 @@
 /**
- * The RFC 3326 Reason header both kinds of call write on a BYE, and read from a BYE or CANCEL.
+ * The RFC 3326 Reason header both kinds of call write on a BYE, and read from a BYE or CANCEL;
+ * the final response that refuses an INVITE for a Jingle condition (docs/design.md §Reasons).
  */
 import type { Reason, ReasonCondition } from '../jingle/types';
 import type { Effect } from './events';
@@ -13,6 +14,18 @@ export function byeEffect(condition: ReasonCondition, text?: string): Extract<Ef
       ? []
       : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
   return { kind: 'sip-bye', headers };
+}
+
+/**
+ * The final response to an unanswered INVITE for `condition`: the mapped status, except that a
+ * device that hangs up (success) or gives up (cancel) before answering has not answered: 480,
+ * not "Call completed" or 487, which would tell the caller it cancelled (RFC 3261 §21).
+ */
+export function refusalOf(condition: ReasonCondition): { status: number; phrase: string } {
+  const mapped = reasonToSip(condition);
+  if (condition === 'success' || condition === 'cancel' || mapped.status === undefined)
+    return { status: 480, phrase: 'Temporarily Unavailable' };
+  return { status: mapped.status, phrase: mapped.text };
 }
 
 /** The first SIP or Q.850 value of a Reason header that maps to a condition; malformed ones are ignored. */

@@ -39,7 +39,6 @@ import { byeEffect, localFailureText, reasonOf } from './sip-reasons';
 import { Call, type CallContext } from './call';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
-import { isEarly } from './sip-dialog';
 import { answerUpdates, sameSdp } from './early-media';
 
 export class XmppCall extends Call {
@@ -99,7 +98,7 @@ export class XmppCall extends Call {
   }
 
   private begin(iq: JingleIq): Effect[] {
-    const out: Effect[] = [];
+    const out = this.effects();
     try {
       // Refuse at once what can never become an INVITE: an unroutable callee, an offer with no SDP form.
       jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
@@ -160,8 +159,6 @@ export class XmppCall extends Call {
   private inviteWith(out: Effect[], body: string): void {
     this.sipLocal = body;
     const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
-    this.dialog.apply('invite');
-    this.offerAnswer.apply('local-offer');
     out.push({
       kind: 'sip-invite',
       uri,
@@ -200,8 +197,6 @@ export class XmppCall extends Call {
     this.ctx.log?.(`SIP peer refused the offer (${status}); offering ${m.profiles[m.index]}`, {
       sid: this.sid,
     });
-    this.offerAnswer.apply('rejected');
-    this.newDialog();
     this.anchorOffer(out, 'invite');
     return true;
   }
@@ -234,7 +229,6 @@ export class XmppCall extends Call {
         return this.onMedia(event, out);
       case 'sip-failed': {
         const r = event.response;
-        this.dialog.apply('failed');
         if (this.retryProfile(out, r.status)) return;
         const local = localFailureText(header(r, 'warning'));
         this.terminateJingle(out, {
@@ -244,7 +238,6 @@ export class XmppCall extends Call {
         return this.end(out, sipToReason(r.status));
       }
       case 'sip-bye': {
-        this.dialog.apply('bye');
         const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
         this.terminateJingle(out, reason);
         return this.end(out, reason.condition);
@@ -292,8 +285,8 @@ export class XmppCall extends Call {
         if (added > 0 && this.media !== undefined) return this.refreshAnchor(out);
         // A SIP peer's ICE restart may be waiting for these credentials: its 200 carries them.
         if (this.clientTransportChanged(out)) return;
-        if (added > 0 && this.dialog.state !== 'none') {
-          if (this.dialog.state !== 'confirmed') this.lateCandidates = true;
+        if (added > 0 && this.sip.dialog !== 'none') {
+          if (this.sip.dialog !== 'confirmed') this.lateCandidates = true;
           else if (this.peerTrickles) this.trickleToSip(out, j.contents);
           else this.reinvite(out);
         }
@@ -328,11 +321,7 @@ export class XmppCall extends Call {
 
   private onProvisional(response: SipResponse, out: Effect[]): void {
     const status = response.status;
-    if (status === 100) {
-      this.dialog.apply('trying');
-      return;
-    }
-    this.dialog.apply('ringing');
+    if (status === 100) return;
     // RFC 3261 §13.2.1: an SDP in a provisional response is the answer, early (RFC 3960 §2).
     const sdp = sdpOf(response);
     if (sdp.trim() !== '' && this.policy.earlyMedia !== false && this.early === undefined) {
@@ -376,7 +365,6 @@ export class XmppCall extends Call {
 
   private onAnswered(body: string, out: Effect[]): void {
     this.stopTimer(out, 'no-answer');
-    this.dialog.apply('answered');
     if (this.early !== undefined && sameSdp(this.early.body, body)) {
       // RFC 3261 §13.2.1: the same answer as the 183's: the client has it already.
       if (this.lateCandidates && !this.media) this.reinvite(out);
@@ -426,11 +414,10 @@ export class XmppCall extends Call {
     if (this.accepted !== undefined) {
       for (const update of answerUpdates(this.accepted, accept)) this.sendJingle(out, update);
       this.accepted = accept;
-      if (this.lateCandidates && direct && this.dialog.state === 'confirmed') this.reinvite(out);
+      if (this.lateCandidates && direct && this.sip.dialog === 'confirmed') this.reinvite(out);
       return;
     }
     this.accepted = accept;
-    this.offerAnswer.apply('remote-answer');
     this.jingle.apply('accept');
     if (direct) this.sipRemote = parseSdp(body);
     const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
@@ -439,7 +426,7 @@ export class XmppCall extends Call {
     this.reofferSetup = setup === 'active' ? 'passive' : setup === 'passive' ? 'active' : undefined;
     this.sendJingle(out, accept);
     // Candidates trickled meanwhile go in a re-INVITE once the dialog is confirmed (not while early).
-    if (this.lateCandidates && direct && this.dialog.state === 'confirmed') this.reinvite(out);
+    if (this.lateCandidates && direct && this.sip.dialog === 'confirmed') this.reinvite(out);
   }
 
   /**
@@ -540,12 +527,12 @@ export class XmppCall extends Call {
 
   /** CANCEL while early (RFC 3261 §9.1), BYE with an RFC 3326 Reason once answered. */
   private hangUpSip(out: Effect[], condition: ReasonCondition, text?: string): void {
-    if (this.dialog.state === 'none') return;
-    if (isEarly(this.dialog.state)) {
+    if (this.sip.dialog === 'none') return;
+    if (this.sip.dialog !== 'confirmed' && this.sip.dialog !== 'terminated') {
       out.push({ kind: 'sip-cancel' });
       return;
     }
-    if (this.dialog.state !== 'confirmed') return;
+    if (this.sip.dialog !== 'confirmed') return;
     out.push(byeEffect(condition, text));
   }
 

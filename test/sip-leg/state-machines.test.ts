@@ -8,11 +8,12 @@ import { DIALOG_TABLE, OFFER_TABLE, UAC_TABLE, UAS_TABLE } from '../../src/sip/d
 import { Machine, nextOf, type TransitionTable } from '../../src/fsm';
 import { ServerInvite } from '../../src/sip/dialog/server-invite';
 import type { Dialog } from '../../src/sip/dialog/dialog';
-import type { SipResponse } from '../../src/sip/message/types';
+import { bareOwner, type Respond } from '../../src/sip/dialog/events';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { FakeCore, fakeTx, request, response } from './fake-core';
 
 describe('transition tables', () => {
-  const tables: Array<[string, TransitionTable<string, string>, string]> = [
+  const tables: Array<[string, TransitionTable<string, string, unknown>, string]> = [
     ['uac', UAC_TABLE, 'terminated'],
     ['uas', UAS_TABLE, 'terminated'],
     ['dialog', DIALOG_TABLE, 'terminated'],
@@ -30,6 +31,22 @@ describe('transition tables', () => {
     expect(m.state).toBe('proceeding');
     expect(m.apply('accept')).toEqual({ ok: true, from: 'proceeding', next: 'accepted', effects: [] });
     expect(m.apply('reject').ok).toBe(false);
+  });
+
+  test('the cells carry their effects: a CANCEL before the 2xx → 487 and the owner told; after it, none', () => {
+    const early = new Machine('uas', UAS_TABLE, 'early');
+    expect(early.apply('cancel')).toEqual({
+      ok: true,
+      from: 'early',
+      next: 'terminated',
+      effects: ['487', 'tell-cancel'],
+    });
+    const accepted = new Machine('uas', UAS_TABLE, 'accepted');
+    expect(accepted.apply('cancel')).toEqual({ ok: true, from: 'accepted', next: 'accepted', effects: [] });
+    expect(accepted.apply('ack-timeout').effects).toEqual(['tell-ack-timeout', 'bye']);
+    const dialog = new Machine('dialog', DIALOG_TABLE, 'confirmed');
+    expect(dialog.apply('bye-received').effects).toEqual(['200', 'tell-bye']);
+    expect(dialog.apply('bye-received').ok).toBe(false);
   });
 
   test('offer/answer: a second offer while one is pending is glare', () => {
@@ -203,16 +220,22 @@ describe('Dialog', () => {
     expect(msg.responses[0]?.status).toBe(405);
   });
 
-  test('INFO, REFER and NOTIFY reach listeners, which answer', () => {
+  test('INFO, REFER and NOTIFY reach the dialog owner, which answers', () => {
     const core = new FakeCore();
     const { d, okTo } = confirmed(core);
     const seen: string[] = [];
-    for (const ev of ['info', 'refer', 'notify']) {
-      d.on(ev, (_req, respond: (s: number) => void) => {
+    const answer =
+      (ev: string, status: number) =>
+      (_req: SipRequest, respond: Respond): void => {
         seen.push(ev);
-        respond(ev === 'refer' ? 202 : 200);
-      });
-    }
+        respond(status);
+      };
+    d.own({
+      offer: answer('offer', 200),
+      info: answer('info', 200),
+      refer: answer('refer', 202),
+      notify: answer('notify', 200),
+    });
     const txs = ['INFO', 'REFER', 'NOTIFY'].map((m, i) =>
       fakeTx(request(m, { To: okTo, CSeq: `${i + 2} ${m}` })),
     );
@@ -516,7 +539,7 @@ describe('review fixes: the dialog layer on a fake clock', () => {
     d.handleAck(request('ACK', { CSeq: '1 ACK' }));
     const okTo = header(tx.responses[0] as SipResponse, 'to') as string;
     let answer: ((s: number) => void) | undefined;
-    d.on('reinvite', (_req, respond: (s: number) => void) => (answer = respond));
+    d.own({ ...bareOwner(() => ''), offer: (_req, respond) => (answer = respond) });
     core.clock.advance(59_000);
     d.handleRequest(fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE' }, 'v=0\r\n')));
     core.clock.advance(1000); // refresh due: their offer is pending → refused
@@ -557,7 +580,7 @@ describe('review fixes: the dialog layer on a fake clock', () => {
     const core = new FakeCore();
     const { d, okTo } = confirmed(core);
     let answer: ((s: number) => void) | undefined;
-    d.on('reinvite', (_req, respond: (s: number) => void) => (answer = respond));
+    d.own({ ...bareOwner(() => ''), offer: (_req, respond) => (answer = respond) });
     const reinvite = fakeTx(request('INVITE', { To: okTo, CSeq: '2 INVITE' }, 'v=0\r\n'));
     d.handleRequest(reinvite);
     const cancel = fakeTx(request('CANCEL', { To: okTo, CSeq: '2 CANCEL' }));

@@ -1,5 +1,6 @@
 /**
- * An outgoing INVITE (RFC 3261 §13.2) and the dialog it may create. Events:
+ * An outgoing INVITE (RFC 3261 §13.2) and the dialog it may create. Events (typed,
+ * {@link ClientInviteEvents}):
  * - 'provisional' (res): a 101–199;
  * - 'accepted' (res, dialog): the first 2xx; its ACK is already sent;
  * - 'failed' (res): a final ≥300, or a local 408 (Timer B) / 503 (transport error), or a 487
@@ -17,6 +18,7 @@ import type { TimerHandle } from '../common/clock';
 import { ALLOW, remoteTargetOf, SUPPORTED, tagOf, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from '../message/digest';
 import { Dialog } from './dialog';
+import type { ClientInviteEvents } from './events';
 import { UAC_TABLE, type UacEvent, type UacState } from './dialog-fsm';
 import { Machine } from '../../fsm';
 import { logTransitions } from './transitions';
@@ -44,7 +46,7 @@ export interface InviteOptions {
   sessionExpires?: number;
 }
 
-export class ClientInvite extends EventEmitter {
+export class ClientInvite extends EventEmitter<ClientInviteEvents> {
   readonly callId: string;
   readonly localTag = newTag();
   private readonly fsm: Machine<UacState, UacEvent>;

@@ -62,12 +62,26 @@ export const UAC_TABLE: TransitionTable<UacState, UacEvent> = {
 
 export type UasState = 'proceeding' | 'early' | 'accepted' | 'confirmed' | 'terminated';
 export type UasEvent = 'provisional' | 'accept' | 'reject' | 'cancel' | 'ack' | 'ack-timeout' | 'bye';
+/**
+ * What a UAS transition asks for: `487` the INVITE's final response after a CANCEL (§9.2);
+ * `bye` a BYE in the dialog (§13.3.1.4: no ACK came); `tell-*` the owner's event.
+ */
+export type UasEffect = '487' | 'bye' | 'tell-cancel' | 'tell-ack' | 'tell-ack-timeout';
 
-export const UAS_TABLE: TransitionTable<UasState, UasEvent> = {
-  proceeding: { provisional: 'early', accept: 'accepted', reject: 'terminated', cancel: 'terminated' },
-  early: { provisional: 'early', accept: 'accepted', reject: 'terminated', cancel: 'terminated' },
-  // §15: a BYE may arrive before the ACK; the dialog then ends.
-  accepted: { ack: 'confirmed', 'ack-timeout': 'terminated', bye: 'terminated', cancel: 'accepted' },
+/** §9.2: a CANCEL before the final response: 487 to the INVITE, and the owner hears it. */
+const CANCELLED = { next: 'terminated', effects: ['487', 'tell-cancel'] } as const;
+
+export const UAS_TABLE: TransitionTable<UasState, UasEvent, UasEffect> = {
+  proceeding: { provisional: 'early', accept: 'accepted', reject: 'terminated', cancel: CANCELLED },
+  early: { provisional: 'early', accept: 'accepted', reject: 'terminated', cancel: CANCELLED },
+  // §15: a BYE may arrive before the ACK; the dialog then ends. §9.2: a CANCEL after the 2xx
+  // has no effect.
+  accepted: {
+    ack: { next: 'confirmed', effects: ['tell-ack'] },
+    'ack-timeout': { next: 'terminated', effects: ['tell-ack-timeout', 'bye'] },
+    bye: 'terminated',
+    cancel: 'accepted',
+  },
   confirmed: { ack: 'confirmed', bye: 'terminated' },
   terminated: {},
 };
@@ -83,8 +97,14 @@ export const OFFER_TABLE: TransitionTable<OfferState, OfferEvent> = {
 
 export type DialogState = 'confirmed' | 'terminated';
 export type DialogEvent = 'bye-sent' | 'bye-received' | 'terminate';
+/** `200` the answer to the peer's BYE (§15.1.2); `tell-bye` the owner's event. */
+export type DialogEffect = '200' | 'tell-bye';
 
-export const DIALOG_TABLE: TransitionTable<DialogState, DialogEvent> = {
-  confirmed: { 'bye-sent': 'terminated', 'bye-received': 'terminated', terminate: 'terminated' },
+export const DIALOG_TABLE: TransitionTable<DialogState, DialogEvent, DialogEffect> = {
+  confirmed: {
+    'bye-sent': 'terminated',
+    'bye-received': { next: 'terminated', effects: ['200', 'tell-bye'] },
+    terminate: 'terminated',
+  },
   terminated: {},
 };

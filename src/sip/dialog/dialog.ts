@@ -3,15 +3,15 @@
  * re-INVITE, UPDATE, INFO, REFER, NOTIFY) with CSeq, route set and remote target, and in-dialog
  * requests in, answered or handed to listeners. Session timers (RFC 4028) refresh or end it.
  *
- * Events: 'bye' (req), 'reinvite' (req, respond), 'update' (req, respond), 'info' (req, respond),
- * 'refer' (req, respond), 'notify' (req, respond), 'cancel' (req: a CANCEL ended a re-INVITE not
- * yet answered; it got 487), 'lost' (status, text, expired: the peer is gone — an in-dialog
- * request timed out or was answered 481, a probe went unanswered, the session expired; a BYE
- * follows unless a listener sent one, docs/policy.md §Dead peers), 'terminated' (why).
+ * Events ({@link DialogEvents}, typed): 'bye', 'cancel' (a CANCEL ended a re-INVITE not yet
+ * answered; it got 487), 'ack', 'lost' (the peer is gone — an in-dialog request timed out or was
+ * answered 481, a probe went unanswered, the session expired; a BYE follows unless a listener sent
+ * one, docs/policy.md §Dead peers), 'terminated'.
+ * The peer's requests that need a decision (re-INVITE, UPDATE, INFO, REFER, NOTIFY) go to the
+ * dialog's {@link DialogOwner} (`own()`; the gateway's call runner), never to a default here; only
+ * a dialog nobody owns (a bare UA) uses {@link bareOwner}. The dialog owns the offer/answer state of
+ * RFC 3261 §14 (glare is decided here, before the owner hears of an offer).
  * A UAS's bye() before the ACK of its 2xx waits for the ACK (or the ACK timeout) first (§15).
- * `respond(status, body?, contentType?, headers?)` answers the request. The gateway's calls listen
- * to all of them and answer each (src/gateway/call-runner.ts); only a dialog nobody listens to (a
- * bare UA) answers a re-INVITE/UPDATE with our last SDP (a refresh), INFO/NOTIFY with 200, REFER 603.
  */
 import { EventEmitter } from 'node:events';
 import { isLocalFailure, type ServerTransaction } from '../transaction/bridge';
@@ -30,12 +30,14 @@ import { authorizationValue, pickChallenge } from '../message/digest';
 import {
   DIALOG_TABLE,
   OFFER_TABLE,
+  type DialogEffect,
   type DialogEvent,
   type DialogState,
   type OfferEvent,
   type OfferState,
 } from './dialog-fsm';
 import { Machine } from '../../fsm';
+import { bareOwner, type DialogEvents, type DialogOwner, type Respond } from './events';
 import { logTransitions } from './transitions';
 import { parseCSeq } from '../message/cseq';
 import { DialogProbe, peerDroppedDialog } from './dialog-probe';
@@ -67,16 +69,16 @@ export interface DialogInit {
   sessionTimer?: SessionTimer;
 }
 
-export type Respond = (status: number, body?: string, contentType?: string, headers?: SipHeader[]) => void;
+export type { Respond } from './events';
 
-export class Dialog extends EventEmitter {
+export class Dialog extends EventEmitter<DialogEvents> {
   readonly callId: string;
   readonly localTag: string;
   readonly remoteTag: string;
   readonly role: 'uac' | 'uas';
   private localSeq: number;
   private remoteSeq: number;
-  private readonly fsm: Machine<DialogState, DialogEvent>;
+  private readonly fsm: Machine<DialogState, DialogEvent, DialogEffect>;
   private readonly offer: Machine<OfferState, OfferEvent>;
   private readonly timers: TimerGroup;
   private pendingAck?: { cseq: number; rtx: Retransmit2xx; initial: boolean };
@@ -87,6 +89,7 @@ export class Dialog extends EventEmitter {
   private lastAck?: SipRequest;
   private readonly session: SessionRefresher;
   private readonly probe: DialogProbe;
+  private owner: DialogOwner = bareOwner(() => this.d.localBody);
 
   constructor(
     private readonly core: UaCore,
@@ -135,6 +138,11 @@ export class Dialog extends EventEmitter {
     if (this.over()) return;
     if (peerDroppedDialog(status)) this.terminate(text);
     else void this.bye([{ name: 'Reason', value: reasonValue(status, text) }]);
+  }
+
+  /** Hands the peer's in-dialog requests to `owner`, which answers every one. */
+  own(owner: DialogOwner): void {
+    this.owner = owner;
   }
 
   get key(): string {
@@ -423,9 +431,11 @@ export class Dialog extends EventEmitter {
     };
     switch (req.method) {
       case 'BYE':
-        tx.respond(makeResponse(req, 200));
-        this.fsm.apply('bye-received');
-        this.emit('bye', req);
+        // DIALOG_TABLE: 200 (§15.1.2), then the owner hears it; the dialog is over.
+        for (const x of this.fsm.apply('bye-received').effects) {
+          if (x === '200') tx.respond(makeResponse(req, 200));
+          else this.emit('bye', req);
+        }
         this.finish('bye received');
         return;
       case 'INVITE':
@@ -438,19 +448,15 @@ export class Dialog extends EventEmitter {
         }
         this.offer.apply('receive');
         if (req.method === 'INVITE') this.pendingInvite = { cseq: cseq.seq, respond };
-        const event = req.method === 'INVITE' ? 'reinvite' : 'update';
-        if (this.listenerCount(event) > 0) this.emit(event, req, respond);
-        else respond(200, this.d.localBody);
+        this.owner.offer(req, respond);
         return;
       }
       case 'INFO':
+        return this.owner.info(req, respond);
       case 'NOTIFY':
-      case 'REFER': {
-        const event = req.method.toLowerCase();
-        if (this.listenerCount(event) > 0) this.emit(event, req, respond);
-        else respond(req.method === 'REFER' ? 603 : 200);
-        return;
-      }
+        return this.owner.notify(req, respond);
+      case 'REFER':
+        return this.owner.refer(req, respond);
       case 'OPTIONS':
         tx.respond(optionsResponse(req, this.core.userAgent));
         return;

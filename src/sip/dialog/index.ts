@@ -5,6 +5,7 @@
  * ../transaction, ../transport, ../message, ../common, and the project's one state-machine engine (src/fsm).
  */
 export * from './core';
+export * from './events';
 export * from './dialog-fsm';
 export * from './dialog-probe';
 export * from './session-timer';

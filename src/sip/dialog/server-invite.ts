@@ -1,6 +1,6 @@
 /**
  * An incoming INVITE (RFC 3261 §13.3), handed out by the user agent after the trust check and
- * after 100 Trying went out. Events:
+ * after 100 Trying went out. Events (typed, {@link ServerInviteEvents}):
  * - 'cancel' (req): the caller CANCELled; 200 and 487 are already sent;
  * - 'ack' (req): the ACK for our 2xx came; the dialog is confirmed;
  * - 'ack-timeout': no ACK in 64·T1; a BYE was sent and the dialog ended (§13.3.1.4).
@@ -18,7 +18,8 @@ import {
   type UaCore,
 } from './core';
 import { Dialog } from './dialog';
-import { UAS_TABLE, type UasEvent, type UasState } from './dialog-fsm';
+import type { ServerInviteEvents } from './events';
+import { UAS_TABLE, type UasEffect, type UasEvent, type UasState } from './dialog-fsm';
 import { Machine } from '../../fsm';
 import { logTransitions } from './transitions';
 import { parseCSeq } from '../message/cseq';
@@ -29,12 +30,12 @@ import type { SessionTimer } from './session-timer';
 import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest } from '../message/types';
 
-export class ServerInvite extends EventEmitter {
+export class ServerInvite extends EventEmitter<ServerInviteEvents> {
   readonly request: SipRequest;
   readonly source: Flow;
   readonly callId: string;
   readonly localTag = newTag();
-  private readonly fsm: Machine<UasState, UasEvent>;
+  private readonly fsm: Machine<UasState, UasEvent, UasEffect>;
   private dialog?: Dialog;
 
   constructor(
@@ -142,18 +143,14 @@ export class ServerInvite extends EventEmitter {
       () => {
         // §13.3.1.4: no ACK → end the dialog with BYE.
         this.core.logger.info('no ACK for 2xx; sending BYE', { callId: this.callId });
-        this.fsm.apply('ack-timeout');
-        this.emit('ack-timeout');
-        void dialog.bye().catch(() => undefined);
+        this.perform(this.fsm.apply('ack-timeout').effects);
       },
       this.core.timing.t1,
       this.core.timing.t2,
       this.core.timing.ackTimeoutMs,
     );
     dialog.awaitAck(parseCSeq(header(this.request, 'cseq') as string).seq, rtx);
-    dialog.once('ack', (ack: SipRequest) => {
-      if (this.fsm.apply('ack').ok) this.emit('ack', ack);
-    });
+    dialog.once('ack', (ack) => this.perform(this.fsm.apply('ack').effects, ack));
     dialog.once('terminated', () => {
       if (this.fsm.state === 'accepted') this.fsm.apply('bye');
     });
@@ -170,11 +167,31 @@ export class ServerInvite extends EventEmitter {
   /** A CANCEL matched this INVITE (by Call-ID and branch, §9.2). */
   handleCancel(cancel: ServerTransaction): void {
     cancel.respond(makeResponse(cancel.request, 200, { toTag: this.localTag }));
-    const s = this.fsm.state;
-    if (s !== 'proceeding' && s !== 'early') return; // already answered: no effect
-    this.fsm.apply('cancel');
-    this.tx.respond(makeResponse(this.request, 487, { toTag: this.localTag }));
-    this.emit('cancel', cancel.request);
+    // Already answered: the table's cell has no effect.
+    this.perform(this.fsm.apply('cancel').effects, cancel.request);
+  }
+
+  /** What a transition asked for (UAS_TABLE); `req` is the CANCEL or ACK that moved it. */
+  private perform(effects: readonly UasEffect[], req?: SipRequest): void {
+    for (const x of effects) {
+      switch (x) {
+        case '487':
+          this.tx.respond(makeResponse(this.request, 487, { toTag: this.localTag }));
+          break;
+        case 'bye':
+          void this.dialog?.bye().catch(() => undefined);
+          break;
+        case 'tell-cancel':
+          if (req) this.emit('cancel', req);
+          break;
+        case 'tell-ack':
+          if (req) this.emit('ack', req);
+          break;
+        case 'tell-ack-timeout':
+          this.emit('ack-timeout');
+          break;
+      }
+    }
   }
 
   /** Shutdown before an answer: 503 (RFC 3261 §21.5.4). */

@@ -14,7 +14,7 @@
  *
  * - `SipUserAgent.start(opts: UserAgentOptions): Promise<SipUserAgent>` — binds every listen
  *   address (port 0 picks one; see `addresses()`), starts the trunk registrations.
- * - `invite(o: InviteOptions): ClientInvite`; `'invite'` event: `(inv: ServerInvite)`, emitted
+ * - `invite(o: InviteOptions): ClientInvite`; `'invite'` event (typed: UserAgentEvents): `(inv: ServerInvite)`, emitted
  *   after the trust check (trusted source or good digest; else 403/401) and after 100 Trying.
  *   Without a listener the INVITE gets 480.
  * - `options(uri): Promise<SipResponse>` — an out-of-dialog OPTIONS ping.
@@ -62,6 +62,7 @@ import { inspectRequest } from './request-inspection';
 import { systemDns, type DnsResolver } from '../transport/resolver';
 import { Router, trunkCredentials } from './router';
 import { ServerInvite } from '../dialog/server-invite';
+import type { UserAgentEvents } from '../dialog/events';
 import { MIN_SE, uasSessionTimer } from '../dialog/session-timer';
 import type { ConnectionLimits } from '../transport/connection-caps';
 import {
@@ -135,7 +136,7 @@ function wireTap(tap: NonNullable<UserAgentOptions['wireTap']>) {
     tap(d, msg, `${f.transport}|${f.address}|${f.port}`);
 }
 
-export class SipUserAgent extends EventEmitter implements UaCore {
+export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState>> implements UaCore {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly userAgent: string;

@@ -1,0 +1,219 @@
+/**
+ * Re-offers in an anchored call (docs/media.md §Call flows), both ways through the media anchor:
+ * the SIP peer's re-INVITE/UPDATE (its offer to the anchor, the Jingle side's description as the
+ * answer, the 200 with what the anchor wrote; hold heard by the client as `<hold/>`/`<active/>`),
+ * and the client's hold/active as our re-INVITE (an offer from the Jingle side through the
+ * anchor, the peer's answer back through it). One offer at a time (RFC 3261 §14.1).
+ */
+import { isHeld } from '../media/offer-change';
+import type { NgFlags } from '../media/ng-client';
+import { answerDirections } from '../media/direction';
+import { towardXmpp, forAnswer } from '../media/flags';
+import { parseSdp, writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
+import { sdpOf } from '../sip/message/body';
+import type { SipResponse } from '../sip/message/types';
+import type { CallEvent, Effect } from './events';
+import { PlainReoffers } from './plain-reoffer';
+
+export abstract class AnchoredReoffers extends PlainReoffers {
+  /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
+  private peerOffer?: { id: number; offer: Sdp };
+
+  /**
+   * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
+   * for the anchor to answer a SIP peer's new offer with.
+   */
+  protected abstract jingleSideAnswer(): Sdp | undefined;
+
+  /**
+   * A SIP peer's re-INVITE/UPDATE in an anchored call (docs/media.md §Call flows): its offer goes
+   * to the anchor (so a new address, codec or hold reaches rtpengine), then the Jingle side's
+   * description answers it, with the directions RFC 3264 §6.1 asks for; the 200 carries what
+   * the anchor wrote. An offerless one gets our last SDP as the offer (RFC 3261 §14.2).
+   */
+  protected onPeerReoffer(out: Effect[], id: number, body: string): void {
+    if (body.trim() === '') {
+      out.push({
+        kind: 'sip-reoffer-answer',
+        id,
+        status: 200,
+        ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      });
+      return;
+    }
+    let offer: Sdp;
+    try {
+      offer = parseSdp(body);
+    } catch {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    // RFC 3261 §14.2: our own re-INVITE is out (or one of the peer's is being answered): glare.
+    if (this.anchoredReinvite || this.peerOffer) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return;
+    }
+    this.peerOffer = { id, offer };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reoffer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: body,
+      flags: towardXmpp(),
+    });
+  }
+
+  /** The anchor's part of a peer's re-offer; a failure leaves the session as it was (488). */
+  protected onReofferMedia(
+    out: Effect[],
+    event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
+  ): void {
+    const r = this.peerOffer;
+    if (!r) return;
+    const answer =
+      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSideAnswer() : undefined;
+    if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'reanswer',
+        fromTag: 'sip',
+        toTag: 'jingle',
+        // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
+        sdp: writeSdp(this.applyHold(answerDirections(r.offer, answer))),
+        flags: forAnswer(),
+      });
+      return;
+    }
+    this.peerOffer = undefined;
+    if (event.kind === 'media-done' && event.purpose === 'reanswer') {
+      this.sipLocal = event.sdp;
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body: event.sdp });
+      this.tellPeerHold(out, isHeld(r.offer));
+    } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+    // A hold the client asked for meanwhile goes now (RFC 3261 §14.1: one offer at a time).
+    this.anchoredHoldToSip(out);
+  }
+
+  /** Whether the SIP peer holds the call: what its last accepted offer said (RFC 3264 §8.4). */
+  private peerHeld = false;
+
+  /**
+   * Anchored: the SIP peer's accepted new offer put the call on hold or took it off; the client
+   * hears it as XEP-0167 §7 `<hold/>` / `<active/>` — the offer's direction decides, as in a
+   * call that is not anchored (src/media/offer-change.ts).
+   */
+  private tellPeerHold(out: Effect[], held: boolean): void {
+    if (held === this.peerHeld) return;
+    this.peerHeld = held;
+    const party = this.jingleParty();
+    if (!party) return;
+    out.push({
+      kind: 'send-jingle',
+      from: party.from,
+      to: party.to,
+      jingle: {
+        action: 'session-info',
+        sid: this.sid,
+        contents: [],
+        groups: [],
+        info: { kind: held ? 'hold' : 'active' },
+      },
+    });
+  }
+
+  /** The hold state the SIP peer last got in an offer of ours, in an anchored call. */
+  private sipSideHold = false;
+  /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */
+  private anchoredReinvite?: { hold: boolean; body?: string };
+
+  /**
+   * The ng flags of an offer toward the SIP peer from the Jingle side: the profile the SIP
+   * side settled on (docs/media.md §Profiles), so a re-INVITE keeps its transport.
+   */
+  protected abstract sipSideFlags(): NgFlags;
+
+  /**
+   * Anchored: the client's `<hold/>` / `<active/>` (XEP-0167 §7) → an offer from the Jingle side
+   * through the anchor (its description, sendonly while held, RFC 3264 §8.4), the re-INVITE with
+   * the anchor's rewrite of it, then the peer's answer back through the anchor (docs/media.md
+   * §Call flows). One offer at a time (RFC 3261 §14.1): a hold asked for while one is out goes
+   * once it is over.
+   */
+  protected anchoredHoldToSip(out: Effect[]): void {
+    if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer) return;
+    if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return;
+    const side = this.jingleSideAnswer();
+    if (!side) return;
+    this.anchoredReinvite = { hold: this.localHold };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reinvite',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.applyHold(side)),
+      flags: this.sipSideFlags(),
+    });
+  }
+
+  /** The anchor wrote our re-INVITE's SDP (→ the re-INVITE), or took the peer's answer (→ done). */
+  protected onAnchoredReinviteMedia(
+    out: Effect[],
+    event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
+  ): void {
+    const r = this.anchoredReinvite;
+    if (!r) return;
+    if (event.kind === 'media-failed') {
+      // The session stays as it was; the client's request is not carried out.
+      this.ctx.log?.(`the anchor failed on a hold re-INVITE: ${event.text}`, { sid: this.sid });
+      return this.anchoredReinviteOver(out, false);
+    }
+    if (event.purpose === 'reinvite') {
+      r.body = event.sdp;
+      out.push({ kind: 'sip-reinvite', body: event.sdp });
+      return;
+    }
+    this.anchoredReinviteOver(out, true);
+  }
+
+  /** The peer answered our anchored re-INVITE: its SDP answer goes to the anchor. */
+  protected onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
+    const r = this.anchoredReinvite;
+    if (!r || r.body === undefined) return;
+    const answer = response && response.status >= 200 && response.status < 300 ? sdpOf(response) : '';
+    if (answer.trim() === '') {
+      // A refusal (or a 2xx without an answer) leaves the session as it was (RFC 3261 §14.1).
+      this.ctx.log?.('the SIP peer refused the hold re-INVITE', { sid: this.sid, status: response?.status });
+      return this.anchoredReinviteOver(out, false);
+    }
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'reinvite-answer',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: answer,
+      flags: forAnswer(),
+    });
+  }
+
+  private anchoredReinviteOver(out: Effect[], ok: boolean): void {
+    const r = this.anchoredReinvite;
+    if (!r) return;
+    this.anchoredReinvite = undefined;
+    if (ok) {
+      this.sipSideHold = r.hold;
+      if (r.body !== undefined) this.sipLocal = r.body;
+      // The client may have changed its mind meanwhile.
+      this.anchoredHoldToSip(out);
+    } else this.localHold = this.sipSideHold;
+  }
+
+  protected anchorReinviteBusy(): boolean {
+    return this.anchoredReinvite !== undefined;
+  }
+}

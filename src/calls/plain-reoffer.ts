@@ -1,0 +1,165 @@
+/**
+ * The SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the
+ * peers): answered with the client's description and the directions RFC 3264 §6.1 asks for,
+ * the client told what changed (hold → `<hold/>`/`<active/>`, a moved transport →
+ * transport-info), and an ICE restart (RFC 8839 §4.4.1.1.2) answered once the client has sent
+ * its new credentials, or refused with 488 after RESTART_WAIT_MS.
+ */
+import type { Content, Jingle } from '../jingle/types';
+import { offerChange, type OfferChange } from '../media/offer-change';
+import { answerDirections } from '../media/direction';
+import { parseSdp, writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
+import { sdpToJingle } from '../translate/description';
+import type { Effect } from './events';
+import { SipOffers } from './sip-offers';
+
+/**
+ * How long a SIP peer's ICE restart waits for the client's new credentials before it is refused
+ * with 488. A re-INVITE should be answered promptly (RFC 3261 §13.3.1); clients renew theirs at once.
+ */
+export const RESTART_WAIT_MS = 5000;
+
+export abstract class PlainReoffers extends SipOffers {
+  /** A peer's ICE restart waiting for the client's new credentials (RFC 8839 §4.4.1.1.2). */
+  private restart?: { id: number; offer: Sdp; ufrags: (string | undefined)[] };
+
+  /**
+   * The Jingle side's description as an SDP answer to the SIP peer's new `offer`, in a call
+   * that is not anchored: the client's transport and codecs, the DTLS role the first answer
+   * settled (RFC 8842 §5.5). Undefined when there is none yet.
+   */
+  protected abstract plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined;
+
+  /**
+   * A SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the peers):
+   * the answer is the client's description with the directions RFC 3264 §6.1 asks for, and the
+   * client hears what changed (hold → `<hold/>`/`<active/>`, a moved transport → transport-info).
+   * An ICE restart is answered once the client has sent its new credentials, or 488 if it does
+   * not within RESTART_WAIT_MS.
+   */
+  protected onPlainReoffer(out: Effect[], id: number, body: string): void {
+    if (body.trim() === '') {
+      // RFC 3261 §14.2: an offerless re-INVITE gets our current description as the offer.
+      out.push({
+        kind: 'sip-reoffer-answer',
+        id,
+        status: 200,
+        ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      });
+      return;
+    }
+    let offer: Sdp;
+    let change: OfferChange;
+    try {
+      offer = parseSdp(body);
+      change = offerChange(this.sipRemote, offer);
+    } catch {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    const party = this.jingleParty();
+    // RFC 3261 §14.2: an offer of ours is out, or another of the peer's is being answered: glare.
+    if (!party || this.sip.offerOutstanding(id) || this.restart) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
+      return;
+    }
+    if (!this.tellClient(out, party, offer, change)) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    if (change.restarted.length > 0) {
+      const ufrags = party.contents.map((c) =>
+        c.transport?.kind === 'ice-udp' ? c.transport.ufrag : undefined,
+      );
+      this.restart = { id, offer, ufrags };
+      this.startTimer(out, 'reoffer', RESTART_WAIT_MS);
+      return;
+    }
+    this.answerPlainReoffer(out, id, offer);
+  }
+
+  /** The 200 with our answer; 488 (and the session as it was) if there is none. */
+  private answerPlainReoffer(out: Effect[], id: number, offer: Sdp): void {
+    let answer: Sdp | undefined;
+    try {
+      answer = this.plainAnswer(offer, this.sdpVersion + 1);
+    } catch {
+      answer = undefined;
+    }
+    if (!answer) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
+    // RFC 3264 §6.1 from the peer's offer, then our own hold (§8.4): a held client answers a
+    // sendrecv re-offer with sendonly, a sendonly one with inactive.
+    const directed = this.applyHold(answerDirections(offer, answer));
+    // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
+    for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
+    this.sdpVersion += 1;
+    const body = writeSdp(directed);
+    this.sipRemote = offer;
+    this.sipLocal = body;
+    // The answer carries every candidate of the client's so far.
+    this.lateCandidates = false;
+    out.push({ kind: 'sip-reoffer-answer', id, status: 200, body });
+  }
+
+  /** The client hears hold/active and the moved transports; false if the offer cannot be said in Jingle. */
+  private tellClient(
+    out: Effect[],
+    party: { from: string; to: string; contents: Content[] },
+    offer: Sdp,
+    change: OfferChange,
+  ): boolean {
+    const send = (jingle: Jingle): void => {
+      out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
+    };
+    if (change.moved.length > 0) {
+      let translated: Jingle;
+      try {
+        translated = sdpToJingle(offer, { contentNames: party.contents.map((c) => c.name) });
+      } catch {
+        return false;
+      }
+      const contents: Content[] = [];
+      for (const i of change.moved) {
+        const known = party.contents[i];
+        const t = translated.contents[i]?.transport;
+        if (known && t) contents.push({ creator: known.creator, name: known.name, transport: t });
+      }
+      if (contents.length > 0) send({ action: 'transport-info', sid: this.sid, contents, groups: [] });
+    }
+    if (change.hold)
+      send({ action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: change.hold } });
+    return true;
+  }
+
+  /**
+   * The client's transport-info came (its candidates are already merged): a waiting ICE
+   * restart is answered once every restarted content has new credentials. True when it was.
+   */
+  protected clientTransportChanged(out: Effect[]): boolean {
+    const r = this.restart;
+    const party = this.jingleParty();
+    if (!r || !party) return false;
+    const renewed = party.contents.every((c, i) => {
+      const t = c.transport;
+      const old = r.ufrags[i];
+      return old === undefined || t?.kind !== 'ice-udp' || t.ufrag !== old;
+    });
+    if (!renewed) return false;
+    this.restart = undefined;
+    this.stopTimer(out, 'reoffer');
+    this.answerPlainReoffer(out, r.id, r.offer);
+    return true;
+  }
+
+  /** The client did not restart ICE in time: the peer's offer is refused, the session stays. */
+  protected restartTimedOut(out: Effect[]): void {
+    const r = this.restart;
+    if (!r) return;
+    this.restart = undefined;
+    out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+  }
+}
