@@ -15,6 +15,15 @@ export interface Baresip {
   ctrlPort: number;
   dir: string;
   command(command: string, params?: string): Promise<string>;
+  /** The SIP messages of its `-s` trace so far (with `sipTrace`), in order. */
+  sipMessages(): SipTraced[];
+}
+
+/** One message of baresip's SIP trace: `sent` by baresip or `received` from its peer. */
+export interface SipTraced {
+  direction: 'sent' | 'received';
+  firstLine: string;
+  text: string;
 }
 
 export interface BaresipOptions {
@@ -26,6 +35,8 @@ export interface BaresipOptions {
   dtls?: boolean;
   /** More modules to load (e.g. `rtcpsummary.so`, which logs the RTP counts of each call). */
   modules?: string[];
+  /** baresip's `-s`: every SIP message it sends and receives goes to its output. */
+  sipTrace?: boolean;
 }
 
 export async function startBaresip(
@@ -69,7 +80,9 @@ export async function startBaresip(
     path.join(dir, 'accounts'),
     `<sip:${o.user ?? 'bob'}@127.0.0.1>;answermode=auto;regint=0${enc}\n`,
   );
-  const proc = spawnProc('baresip', 'baresip', ['-f', dir], { removeOnExit: dir });
+  const proc = spawnProc('baresip', 'baresip', ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], {
+    removeOnExit: dir,
+  });
   await waitForTcp('127.0.0.1', ctrlPort, 8000);
   return {
     proc,
@@ -77,7 +90,26 @@ export async function startBaresip(
     ctrlPort,
     dir,
     command: (command, params) => ctrl(ctrlPort, command, params),
+    sipMessages: () => parseTrace(proc.output(), sipPort),
   };
+}
+
+/**
+ * baresip 1.0.0's `-s` trace prints each message between `ESC[36;1m#` and `ESC[;m`, after a line
+ * `UDP <from> -> <to>`; the direction comes from which side is baresip's own SIP port.
+ */
+export function parseTrace(output: string, sipPort: number): SipTraced[] {
+  const out: SipTraced[] = [];
+  const block = /\x1b\[36;1m#\r?\n(\w+) (\S+) -> (\S+)\r?\n([\s\S]*?)\x1b\[;m/g;
+  for (let m = block.exec(output); m !== null; m = block.exec(output)) {
+    const text = (m[4] ?? '').replace(/\r?\n/g, '\r\n');
+    out.push({
+      direction: (m[2] ?? '').endsWith(`:${sipPort}`) ? 'sent' : 'received',
+      firstLine: text.split('\r\n')[0] ?? '',
+      text,
+    });
+  }
+  return out;
 }
 
 /** One ctrl_tcp command: `len:{json},` out, the first netstring back. */

@@ -1,0 +1,332 @@
+/**
+ * Issue 14 with a real SIP phone: hold, resume and DTMF in calls between baresip 1.0.0 (plain
+ * RTP, its `-s` SIP trace read back) and headless Chromium on the XMPP side, through the gateway,
+ * real Prosody and rtpengine (anchor: auto; baresip has no ICE). Audio is counted at rtpengine
+ * (packets from each leg) and at Chromium (getStats) before, during and after the hold; the
+ * RFC 4733 events rtpengine relays are reported by its `--dtmf-log-dest`.
+ *
+ * What baresip 1.0.0 does, as seen here: `hold` sends a re-INVITE with `a=sendonly` and stops its
+ * own RTP; `resume` re-INVITEs with `a=sendrecv`; `sndcode` sends RFC 4733 telephone-event in RTP
+ * (never SIP INFO); an INFO `application/dtmf-relay` it receives is logged
+ * `call: received DTMF: '<digit>'`.
+ */
+import { randomUUID } from 'node:crypto';
+import * as dgram from 'node:dgram';
+import { startBaresip, type Baresip, type SipTraced } from '../support/baresip';
+import { freePort, sleep } from '../support/processes';
+import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
+import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { xml } from '../../src/xmpp/xml';
+import {
+  describeWithPeers,
+  expectNoLiveCalls,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  proposed,
+  reasonOf,
+  useWorld,
+  type Bot,
+  type Element,
+} from './harness';
+import { jingleIq, jmi, terminate } from './stanzas';
+import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
+
+const NS_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
+const NS_DTMF = 'urn:xmpp:jingle:dtmf:0';
+const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
+
+/** A session-info for `sid` carrying `<kind xmlns=ns/>`, from `from`'s peer. */
+const sessionInfo =
+  (sid: string, kind: string, ns = NS_INFO) =>
+  (s: Element): boolean =>
+    jingleAction(sid, 'session-info')(s) && !!jingleOf(s)?.getChild(kind, ns);
+
+/** The `a=` direction attribute of an SDP body (RFC 3264 §5.1: sendrecv when absent). */
+function direction(sdp: string): string {
+  return /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
+}
+
+const body = (m: SipTraced): string => m.text.split('\r\n\r\n').slice(1).join('\r\n\r\n');
+const cseq = (m: SipTraced): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
+
+/** The re-INVITEs of baresip's dialog, each with its 200 (matched by CSeq). */
+function reinvites(
+  phone: Baresip,
+  direction: 'sent' | 'received',
+): Array<{ offer: SipTraced; answer?: SipTraced }> {
+  const msgs = phone.sipMessages();
+  // In the dialog: a To tag (the first INVITE may be retried with another offer, RFC 3261 §8.1.3.5).
+  const invites = msgs.filter(
+    (m) => m.direction === direction && m.firstLine.startsWith('INVITE ') && /^To:.*;tag=/im.test(m.text),
+  );
+  return invites.map((offer) => ({
+    offer,
+    answer: msgs.find(
+      (m) => m.direction !== direction && m.firstLine.startsWith('SIP/2.0 200') && cseq(m) === cseq(offer),
+    ),
+  }));
+}
+
+maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtpengine', () => {
+  let rtp: Rtpengine;
+  let chrome: WebrtcPeer | undefined;
+  let dtmfLog: dgram.Socket;
+  /** What rtpengine reported on `--dtmf-log-dest` (one JSON object per event). */
+  const dtmfEvents: Array<Record<string, unknown>> = [];
+  const bed = useWorld({
+    late: async () => {
+      dtmfLog = dgram.createSocket('udp4');
+      dtmfLog.on('message', (m) => {
+        try {
+          dtmfEvents.push(JSON.parse(m.toString()) as Record<string, unknown>);
+        } catch {
+          dtmfEvents.push({ raw: m.toString() });
+        }
+      });
+      const dtmfLogPort = await new Promise<number>((r) =>
+        dtmfLog.bind(0, '127.0.0.1', () => r(dtmfLog.address().port)),
+      );
+      rtp = await startRtpengine(undefined, { dtmfLogPort });
+      return {
+        mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
+        gatherWindowMs: 100,
+      };
+    },
+  });
+  let alice: Bot;
+  const phones: Baresip[] = [];
+  beforeAll(() => {
+    alice = bed.device();
+  });
+  afterEach(async () => {
+    await chrome?.stop();
+    chrome = undefined;
+    for (const p of phones.splice(0)) await p.proc.stop();
+  });
+  afterAll(async () => {
+    await rtp?.stop();
+    dtmfLog?.close();
+  });
+
+  async function phone(): Promise<Baresip> {
+    const p = await startBaresip(await freePort(), await freePort(), { sipTrace: true });
+    phones.push(p);
+    return p;
+  }
+
+  /** baresip calls alice, who answers from Chromium; returns the sid (the JMI id). */
+  async function sipCallsAlice(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
+    const seen = new Set(alice.received.map((s) => s.toString()));
+    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
+    const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
+    await alice.send(jmi('proceed', { to: caller, id }));
+    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
+    await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    return { sid: id, peer: caller };
+  }
+
+  /** Chromium calls baresip; returns the sid and the JID alice talks to. */
+  async function aliceCallsSip(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
+    const sid = randomUUID();
+    // XEP-0106: bob@127.0.0.1:<port>, baresip's own address.
+    const peer = `bob\\40127.0.0.1\\3a${bob.sipPort}@gw.localhost`;
+    const offer = await c.offer();
+    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
+    await c.takeAnswer(sdpOf(accept, offer));
+    return { sid, peer };
+  }
+
+  /** Packets from each leg at rtpengine and into Chromium, now. */
+  async function counts(c: WebrtcPeer): Promise<{ sip: number; jingle: number; chrome: number }> {
+    const legs = await anchorPackets(rtp);
+    return { sip: legs.sip ?? 0, jingle: legs.jingle ?? 0, chrome: (await c.stats()).packetsReceived };
+  }
+
+  /** Audio both ways: each leg and Chromium's inbound grow by `n` packets (50/s each way). */
+  async function audioBothWays(c: WebrtcPeer, n = 50): Promise<void> {
+    const from = await counts(c);
+    let now = from;
+    await until(
+      async () => {
+        now = await counts(c);
+        return now.sip - from.sip >= n && now.jingle - from.jingle >= n && now.chrome - from.chrome >= n;
+      },
+      15_000,
+      () => `${n} more packets each way (from ${JSON.stringify(from)} to ${JSON.stringify(now)})`,
+    );
+  }
+
+  /** Packets in 2 s from baresip's leg (at rtpengine) and into Chromium. */
+  async function sipLegOver2s(c: WebrtcPeer): Promise<{ sip: number; chrome: number }> {
+    const a = await counts(c);
+    await sleep(2000);
+    const b = await counts(c);
+    return { sip: b.sip - a.sip, chrome: b.chrome - a.chrome };
+  }
+
+  test('SIP → XMPP: baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv; audio stops while held and comes back; baresip hangs up', async () => {
+    const bob = await phone();
+    chrome = await WebrtcPeer.start();
+    const { sid } = await sipCallsAlice(bob, chrome);
+    await audioBothWays(chrome);
+
+    await bob.command('hold');
+    const hold = await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/>');
+    expect(hold.attrs.type).toBe('set');
+    await until(
+      () => reinvites(bob, 'sent')[0]?.answer !== undefined,
+      5000,
+      () => `the 200 to baresip's hold:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const [held] = reinvites(bob, 'sent');
+    expect(direction(body(held!.offer))).toBe('sendonly');
+    // RFC 3264 §6.1: the answer to sendonly is recvonly (or inactive); RFC 5763 §5: never actpass.
+    expect(['recvonly', 'inactive']).toContain(direction(body(held!.answer!)));
+    expect(body(held!.answer!)).not.toMatch(/a=setup:actpass/);
+    expect(body(held!.answer!)).toMatch(/^m=audio [1-9]\d* /m);
+    // baresip stops its RTP while it holds: nothing reaches Chromium (a few packets in flight).
+    const whileHeld = await sipLegOver2s(chrome);
+    expect(whileHeld.sip).toBeLessThan(15);
+    expect(whileHeld.chrome).toBeLessThan(15);
+
+    await bob.command('resume');
+    await alice.waitFor(sessionInfo(sid, 'active'), 8000, 'session-info <active/>');
+    await until(
+      () => reinvites(bob, 'sent')[1]?.answer !== undefined,
+      5000,
+      () => `the 200 to baresip's resume:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const resumed = reinvites(bob, 'sent')[1]!;
+    expect(direction(body(resumed.offer))).toBe('sendrecv');
+    expect(direction(body(resumed.answer!))).toBe('sendrecv');
+    expect(body(resumed.answer!)).not.toMatch(/a=setup:actpass/);
+    await audioBothWays(chrome);
+    // Neither re-INVITE reached alice as anything but session-info (no extra session-* action).
+    expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).map((s) => jingleOf(s)?.attrs.action)).toEqual([
+      'session-initiate',
+      'session-info',
+      'session-info',
+    ]);
+
+    await bob.command('hangup');
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
+    await expectNoLiveCalls(bed.world);
+    await until(
+      async () => (await rtp.control.list()).length === 0,
+      3000,
+      () => 'rtpengine session deleted',
+    );
+  });
+
+  test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv and answers; audio from baresip stops while held and comes back; alice hangs up', async () => {
+    const bob = await phone();
+    chrome = await WebrtcPeer.start();
+    const { sid, peer } = await aliceCallsSip(bob, chrome);
+    await audioBothWays(chrome);
+
+    await iqOk(alice, jingleIq(peer, { action: 'session-info', sid }, xml('hold', { xmlns: NS_INFO })));
+    await until(
+      () => reinvites(bob, 'received')[0]?.answer !== undefined,
+      8000,
+      () => `baresip answering a re-INVITE:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const [held] = reinvites(bob, 'received');
+    expect(direction(body(held!.offer))).toBe('sendonly');
+    expect(direction(body(held!.answer!))).toBe('recvonly');
+    // baresip, told it is held, stops sending: nothing reaches Chromium.
+    const whileHeld = await sipLegOver2s(chrome);
+    expect(whileHeld.sip).toBeLessThan(15);
+    expect(whileHeld.chrome).toBeLessThan(15);
+
+    await iqOk(alice, jingleIq(peer, { action: 'session-info', sid }, xml('active', { xmlns: NS_INFO })));
+    await until(
+      () => reinvites(bob, 'received')[1]?.answer !== undefined,
+      8000,
+      () => `baresip answering the second re-INVITE:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const resumed = reinvites(bob, 'received')[1]!;
+    expect(direction(body(resumed.offer))).toBe('sendrecv');
+    expect(direction(body(resumed.answer!))).toBe('sendrecv');
+    await audioBothWays(chrome);
+
+    await iqOk(alice, terminate({ to: peer, sid }));
+    await until(
+      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
+      5000,
+      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
+    );
+    await expectNoLiveCalls(bed.world);
+    await until(
+      async () => (await rtp.control.list()).length === 0,
+      3000,
+      () => 'rtpengine session deleted',
+    );
+  });
+
+  test("DTMF both ways: baresip's RFC 4733 events stay in RTP (telephone-event in both SDPs, relayed by rtpengine, no XEP-0181 copy); alice's XEP-0181 <dtmf/> reaches baresip as INFO", async () => {
+    const bob = await phone();
+    chrome = await WebrtcPeer.start();
+    const { sid, peer } = await sipCallsAlice(bob, chrome);
+    const initiate = alice.all(jingleAction(sid, 'session-initiate'))[0]!;
+    // The telephone-event payload type of baresip's offer reaches alice, and comes back in the answer.
+    expect(sdpOf(initiate)).toMatch(/^a=rtpmap:101 telephone-event\/8000/m);
+    const isOk = (m: SipTraced): boolean =>
+      m.direction === 'received' && m.firstLine.startsWith('SIP/2.0 200');
+    await until(
+      () => bob.sipMessages().some(isOk),
+      5000,
+      () => `the 200 at baresip:\n${bob.proc.output()}`,
+    );
+    const ok = bob.sipMessages().find(isOk);
+    expect(body(ok!)).toMatch(/^m=audio \d+ RTP\/AVP( \d+)* 101( |\r|$)/m);
+    expect(body(ok!)).toMatch(/^a=rtpmap:101 telephone-event\/8000/m);
+    await audioBothWays(chrome);
+
+    const before = dtmfEvents.length;
+    await bob.command('sndcode', '5');
+    await until(
+      () => dtmfEvents.slice(before).length > 0,
+      5000,
+      () => `rtpengine relaying baresip's telephone-event:\n${rtp.proc.output().slice(-2000)}`,
+    );
+    expect(JSON.stringify(dtmfEvents.slice(before))).toMatch(/"event":5\b/);
+    await sleep(500);
+    // RTP DTMF is not turned into XEP-0181 as well (the client would hear it twice).
+    expect(alice.all(sessionInfo(sid, 'dtmf', NS_DTMF))).toEqual([]);
+
+    // XEP-0181 → SIP INFO application/dtmf-relay, which baresip logs.
+    await iqOk(
+      alice,
+      jingleIq(
+        peer,
+        { action: 'session-info', sid },
+        xml('dtmf', { xmlns: NS_DTMF, code: '7', duration: '200' }),
+      ),
+    );
+    await until(
+      () => /received DTMF: '7'/.test(bob.proc.output()),
+      5000,
+      () => `baresip receiving the DTMF:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const info = bob.sipMessages().find((m) => m.direction === 'received' && m.firstLine.startsWith('INFO '));
+    expect(info?.text).toMatch(/^Content-Type:\s*application\/dtmf-relay/im);
+    expect(body(info!)).toMatch(/^Signal=7\r?$/m);
+
+    // Chromium's RFC 4733 tones go to baresip in RTP, through rtpengine.
+    const mark = dtmfEvents.length;
+    await chrome.dtmf('9');
+    await until(
+      () => dtmfEvents.slice(mark).length > 0,
+      5000,
+      () => `rtpengine relaying Chromium's telephone-event:\n${rtp.proc.output().slice(-2000)}`,
+    );
+    expect(JSON.stringify(dtmfEvents.slice(mark))).toMatch(/"event":9\b/);
+
+    await bob.command('hangup');
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    await expectNoLiveCalls(bed.world);
+  });
+});
