@@ -228,7 +228,7 @@ export abstract class Call {
         fromTag: 'sip',
         toTag: 'jingle',
         // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
-        sdp: writeSdp(this.applyHold(answerDirections(r.offer, answer))),
+        sdp: writeSdp(this.nextVersion(this.applyHold(answerDirections(r.offer, answer)))),
         flags: forAnswer(),
       });
       return;
@@ -301,7 +301,7 @@ export abstract class Call {
       purpose: 'reinvite',
       fromTag: 'jingle',
       toTag: 'sip',
-      sdp: writeSdp(this.applyHold(side)),
+      sdp: writeSdp(this.nextVersion(this.applyHold(side))),
       flags: this.sipSideFlags(),
     });
   }
@@ -619,6 +619,12 @@ export abstract class Call {
   protected lateCandidates = false;
   /** The `o=` version of our last SDP offer or answer (RFC 3264 §8: +1 with each new one). */
   private sdpVersion = 1;
+
+  /** RFC 3264 §8: a new SDP of ours for the SIP peer (the anchor keeps o=) has the next version. */
+  private nextVersion(sdp: Sdp): Sdp {
+    this.sdpVersion += 1;
+    return { ...sdp, origin: { ...sdp.origin, sessionVersion: this.sdpVersion } };
+  }
 
   /** The host our SDP's o= line names: the SIP host, without IPv6 brackets. */
   protected get sdpHost(): string {

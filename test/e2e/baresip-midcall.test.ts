@@ -47,6 +47,25 @@ function direction(sdp: string): string {
   return /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
 }
 
+/** `o=` session id and version (RFC 4566 §5.2). */
+function origin(sdp: string): { id: string; version: number } {
+  const m = /^o=\S+ (\d+) (\d+) /m.exec(sdp);
+  return { id: m?.[1] ?? '', version: Number(m?.[2]) };
+}
+
+/**
+ * RFC 3264 §8: each SDP in `sdps` (one side's, in order) that differs from the one before keeps the
+ * o= session id and has the next version; an unchanged version means the same SDP.
+ */
+function expectVersions(sdps: string[]): void {
+  for (let i = 1; i < sdps.length; i++) {
+    const [a, b] = [origin(sdps[i - 1]!), origin(sdps[i]!)];
+    expect(b.id).toBe(a.id);
+    if (sdps[i] === sdps[i - 1]) expect(b.version).toBe(a.version);
+    else expect({ sdp: i, version: b.version }).toEqual({ sdp: i, version: a.version + 1 });
+  }
+}
+
 const body = (m: SipTraced): string => m.text.split('\r\n\r\n').slice(1).join('\r\n\r\n');
 const cseq = (m: SipTraced): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
 
@@ -202,6 +221,11 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     expect(direction(body(resumed.offer))).toBe('sendrecv');
     expect(direction(body(resumed.answer!))).toBe('sendrecv');
     expect(body(resumed.answer!)).not.toMatch(/a=setup:actpass/);
+    // The gateway's 200s: the first answer, then the hold's and the resume's, each a new version.
+    const first = bob
+      .sipMessages()
+      .find((m) => m.direction === 'received' && m.firstLine.startsWith('SIP/2.0 200'));
+    expectVersions([body(first!), body(held!.answer!), body(resumed.answer!)]);
     await audioBothWays(chrome);
     // Neither re-INVITE reached alice as anything but session-info (no extra session-* action).
     expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).map((s) => jingleOf(s)?.attrs.action)).toEqual([
@@ -250,6 +274,12 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     const resumed = reinvites(bob, 'received')[1]!;
     expect(direction(body(resumed.offer))).toBe('sendrecv');
     expect(direction(body(resumed.answer!))).toBe('sendrecv');
+    // The gateway's offers: the INVITE baresip took, then the hold's and the resume's re-INVITEs.
+    const invite = bob
+      .sipMessages()
+      .filter((m) => m.direction === 'received' && m.firstLine.startsWith('INVITE '))
+      .find((m) => !/^To:.*;tag=/im.test(m.text) && /UDP\/TLS/.test(body(m)) === false);
+    expectVersions([body(invite!), body(held!.offer), body(resumed.offer)]);
     await audioBothWays(chrome);
 
     await iqOk(alice, terminate({ to: peer, sid }));
