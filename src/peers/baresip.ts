@@ -35,6 +35,10 @@ export interface BaresipOptions {
   dtls?: boolean;
   /** More modules to load (e.g. `rtcpsummary.so`, which logs the RTP counts of each call). */
   modules?: string[];
+  /** More account parameters (e.g. `;medianat=ice`, with `modules: ['ice.so']`). */
+  accountParams?: string;
+  /** More config lines (e.g. `rtcp_mux\t\tyes`). */
+  config?: string[];
   /** baresip's `-s`: every SIP message it sends and receives goes to its output. */
   sipTrace?: boolean;
 }
@@ -72,13 +76,14 @@ export async function startBaresip(
       'module_app\t\tmenu.so',
       'module_app\t\tctrl_tcp.so',
       `ctrl_tcp_listen\t\t127.0.0.1:${ctrlPort}`,
+      ...(o.config ?? []),
       '',
     ].join('\n'),
   );
   const enc = o.dtls ? ';mediaenc=dtls_srtp' : '';
   fs.writeFileSync(
     path.join(dir, 'accounts'),
-    `<sip:${o.user ?? 'bob'}@127.0.0.1>;answermode=auto;regint=0${enc}\n`,
+    `<sip:${o.user ?? 'bob'}@127.0.0.1>;answermode=auto;regint=0${enc}${o.accountParams ?? ''}\n`,
   );
   const proc = spawnProc('baresip', 'baresip', ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], {
     removeOnExit: dir,

@@ -27,65 +27,22 @@ import {
   reasonOf,
   useWorld,
   type Bot,
-  type Element,
 } from './harness';
 import { jingleIq, jmi, terminate } from './stanzas';
+import {
+  body,
+  direction,
+  expectVersions,
+  firstInvite,
+  firstOk,
+  NS_DTMF,
+  NS_INFO,
+  reinvites,
+  sessionInfo,
+} from './sip-trace';
 import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
 
-const NS_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
-const NS_DTMF = 'urn:xmpp:jingle:dtmf:0';
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
-
-/** A session-info for `sid` carrying `<kind xmlns=ns/>`, from `from`'s peer. */
-const sessionInfo =
-  (sid: string, kind: string, ns = NS_INFO) =>
-  (s: Element): boolean =>
-    jingleAction(sid, 'session-info')(s) && !!jingleOf(s)?.getChild(kind, ns);
-
-/** The `a=` direction attribute of an SDP body (RFC 3264 §5.1: sendrecv when absent). */
-function direction(sdp: string): string {
-  return /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
-}
-
-/** `o=` session id and version (RFC 4566 §5.2). */
-function origin(sdp: string): { id: string; version: number } {
-  const m = /^o=\S+ (\d+) (\d+) /m.exec(sdp);
-  return { id: m?.[1] ?? '', version: Number(m?.[2]) };
-}
-
-/**
- * RFC 3264 §8: each SDP in `sdps` (one side's, in order) that differs from the one before keeps the
- * o= session id and has the next version; an unchanged version means the same SDP.
- */
-function expectVersions(sdps: string[]): void {
-  for (let i = 1; i < sdps.length; i++) {
-    const [a, b] = [origin(sdps[i - 1]!), origin(sdps[i]!)];
-    expect(b.id).toBe(a.id);
-    if (sdps[i] === sdps[i - 1]) expect(b.version).toBe(a.version);
-    else expect({ sdp: i, version: b.version }).toEqual({ sdp: i, version: a.version + 1 });
-  }
-}
-
-const body = (m: SipTraced): string => m.text.split('\r\n\r\n').slice(1).join('\r\n\r\n');
-const cseq = (m: SipTraced): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
-
-/** The re-INVITEs of baresip's dialog, each with its 200 (matched by CSeq). */
-function reinvites(
-  phone: Baresip,
-  direction: 'sent' | 'received',
-): Array<{ offer: SipTraced; answer?: SipTraced }> {
-  const msgs = phone.sipMessages();
-  // In the dialog: a To tag (the first INVITE may be retried with another offer, RFC 3261 §8.1.3.5).
-  const invites = msgs.filter(
-    (m) => m.direction === direction && m.firstLine.startsWith('INVITE ') && /^To:.*;tag=/im.test(m.text),
-  );
-  return invites.map((offer) => ({
-    offer,
-    answer: msgs.find(
-      (m) => m.direction !== direction && m.firstLine.startsWith('SIP/2.0 200') && cseq(m) === cseq(offer),
-    ),
-  }));
-}
 
 maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtpengine', () => {
   let rtp: Rtpengine;
@@ -222,10 +179,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     expect(direction(body(resumed.answer!))).toBe('sendrecv');
     expect(body(resumed.answer!)).not.toMatch(/a=setup:actpass/);
     // The gateway's 200s: the first answer, then the hold's and the resume's, each a new version.
-    const first = bob
-      .sipMessages()
-      .find((m) => m.direction === 'received' && m.firstLine.startsWith('SIP/2.0 200'));
-    expectVersions([body(first!), body(held!.answer!), body(resumed.answer!)]);
+    expectVersions([body(firstOk(bob, 'received')!), body(held!.answer!), body(resumed.answer!)]);
     await audioBothWays(chrome);
     // Neither re-INVITE reached alice as anything but session-info (no extra session-* action).
     expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).map((s) => jingleOf(s)?.attrs.action)).toEqual([
@@ -275,11 +229,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     expect(direction(body(resumed.offer))).toBe('sendrecv');
     expect(direction(body(resumed.answer!))).toBe('sendrecv');
     // The gateway's offers: the INVITE baresip took, then the hold's and the resume's re-INVITEs.
-    const invite = bob
-      .sipMessages()
-      .filter((m) => m.direction === 'received' && m.firstLine.startsWith('INVITE '))
-      .find((m) => !/^To:.*;tag=/im.test(m.text) && /UDP\/TLS/.test(body(m)) === false);
-    expectVersions([body(invite!), body(held!.offer), body(resumed.offer)]);
+    expectVersions([body(firstInvite(bob, 'received')!), body(held!.offer), body(resumed.offer)]);
     await audioBothWays(chrome);
 
     await iqOk(alice, terminate({ to: peer, sid }));
@@ -354,6 +304,12 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
       () => `rtpengine relaying Chromium's telephone-event:\n${rtp.proc.output().slice(-2000)}`,
     );
     expect(JSON.stringify(dtmfEvents.slice(mark))).toMatch(/"event":9\b/);
+    // baresip logs an RFC 4733 event it receives as `received event: '<digit>' (end=…)`.
+    await until(
+      () => /received event: '9'/.test(bob.proc.output()),
+      5000,
+      () => `baresip receiving Chromium's RTP DTMF:\n${bob.proc.output().slice(-2000)}`,
+    );
 
     await bob.command('hangup');
     await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
