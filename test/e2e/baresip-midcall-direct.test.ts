@@ -185,7 +185,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
     expect(counted.sent).toBeGreaterThan(25);
   });
 
-  test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv, the DTLS role and fingerprint of the first exchange kept; its audio stops while held and comes back; alice hangs up', async () => {
+  test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv, the DTLS role and fingerprint of the first exchange kept; its audio stops while held and comes back; baresip hangs up', async () => {
     const bob = await phone();
     chrome = await WebrtcPeer.start();
     const sid = randomUUID();
@@ -220,19 +220,17 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
     await hearing(chrome);
     expect(dtlsHandshakes(bob)).toBe(1);
 
-    await iqOk(alice, terminate({ to: peer, sid }));
-    await until(
-      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
-      5000,
-      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
-    );
+    // The callee hangs up this time (the S → X test has the caller do it).
+    await bob.command('hangup');
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
     await expectNoLiveCalls(bed.world);
     const counted = await baresipPackets(bob);
     expect(counted.received).toBeGreaterThan(25);
     expect(counted.sent).toBeGreaterThan(25);
   });
 
-  test('DTMF: telephone-event in both SDPs; alice’s XEP-0181 <dtmf/> reaches baresip as INFO; Chromium’s RFC 4733 tones reach baresip in RTP; baresip’s RTP tones make no XEP-0181', async () => {
+  test('DTMF: telephone-event in both SDPs; alice’s XEP-0181 <dtmf/> reaches baresip as INFO; Chromium’s RFC 4733 tones reach baresip in RTP; baresip’s RTP tones make no XEP-0181; alice hangs up', async () => {
     const bob = await phone();
     chrome = await WebrtcPeer.start();
     const seen = new Set(alice.received.map((s) => s.toString()));
@@ -280,8 +278,13 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
     await sleep(1000);
     expect(alice.all(sessionInfo(sid, 'dtmf', NS_DTMF))).toEqual([]);
 
-    await bob.command('hangup');
-    await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    // alice (the callee) hangs up: baresip hears the BYE.
+    await iqOk(alice, terminate({ to: caller, sid }));
+    await until(
+      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
+      5000,
+      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
+    );
     await expectNoLiveCalls(bed.world);
   });
 });
