@@ -119,16 +119,18 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   /** The re-INVITE in `dir` whose offer says `d`, after `after` (answered). */
   async function reinviteSaying(p: Baresip, dir: 'sent' | 'received', d: string, after = -1) {
-    let found: ReturnType<typeof reinvites>[number] | undefined;
+    let index = -1;
+    const saying = (): number =>
+      reinvites(p, dir).findIndex((r, i) => i > after && direction(body(r.offer)) === d);
     await until(
       () => {
-        found = reinvites(p, dir).find((r, i) => i > after && direction(body(r.offer)) === d);
-        return found?.answer !== undefined;
+        index = saying();
+        return index >= 0 && reinvites(p, dir)[index]?.answer !== undefined;
       },
       8000,
       () => `a re-INVITE saying ${d}, answered:\n${p.proc.output().slice(-3000)}`,
     );
-    return { ...found!, index: reinvites(p, dir).indexOf(found!) };
+    return { ...reinvites(p, dir)[index]!, index };
   }
 
   test('SIP → XMPP: baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv with the first answer’s DTLS role, fingerprint and ufrag; audio stops while held and comes back; baresip hangs up', async () => {
@@ -228,6 +230,55 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
     const counted = await baresipPackets(bob);
     expect(counted.received).toBeGreaterThan(25);
     expect(counted.sent).toBeGreaterThan(25);
+  });
+
+  test('both hold: alice holds, then baresip holds too — the answer says inactive (RFC 3264 §6.1, alice still holds); baresip resumes — sendonly; alice resumes — sendrecv, audio again', async () => {
+    const bob = await phone();
+    chrome = await WebrtcPeer.start();
+    const seen = new Set(alice.received.map((s) => s.toString()));
+    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
+    const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
+    await alice.send(jmi('proceed', { to: caller, id: sid }));
+    const initiate = await alice.waitFor(jingleAction(sid, 'session-initiate'), 8000, 'session-initiate');
+    await iqOk(alice, acceptFrom(await chrome.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    await hearing(chrome);
+    const first = body(firstOk(bob, 'received')!);
+
+    const hold = xml('hold', { xmlns: NS_INFO });
+    await iqOk(alice, jingleIq(caller, { action: 'session-info', sid }, hold));
+    const ours = await reinviteSaying(bob, 'received', 'sendonly');
+    expect(direction(body(ours.answer!))).toBe('recvonly');
+
+    await bob.command('hold');
+    await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/> from baresip');
+    const holding = (r: ReturnType<typeof reinvites>[number]): boolean =>
+      r.answer !== undefined && direction(body(r.offer)) !== 'sendrecv';
+    await until(
+      () => reinvites(bob, 'sent').some(holding),
+      8000,
+      () => `baresip's hold answered:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const index = reinvites(bob, 'sent').findIndex(holding);
+    const both = reinvites(bob, 'sent')[index]!;
+    expect(['sendonly', 'inactive']).toContain(direction(body(both.offer)));
+    expect(direction(body(both.answer!))).toBe('inactive');
+    expect(identity(body(both.answer!))).toEqual(identity(first));
+
+    await bob.command('resume');
+    await alice.waitFor(sessionInfo(sid, 'active'), 8000, 'session-info <active/> from baresip');
+    const back = await reinviteSaying(bob, 'sent', 'sendrecv', index);
+    // alice still holds: her side's answer to sendrecv is sendonly.
+    expect(direction(body(back.answer!))).toBe('sendonly');
+
+    await iqOk(alice, jingleIq(caller, { action: 'session-info', sid }, xml('active', { xmlns: NS_INFO })));
+    const again = await reinviteSaying(bob, 'received', 'sendrecv', ours.index);
+    expect(direction(body(again.answer!))).toBe('sendrecv');
+    await hearing(chrome);
+    expect(dtlsHandshakes(bob)).toBe(1);
+
+    await bob.command('hangup');
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    await expectNoLiveCalls(bed.world);
   });
 
   test('DTMF: telephone-event in both SDPs; alice’s XEP-0181 <dtmf/> reaches baresip as INFO; Chromium’s RFC 4733 tones reach baresip in RTP; baresip’s RTP tones make no XEP-0181; alice hangs up', async () => {

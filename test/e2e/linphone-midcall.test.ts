@@ -128,6 +128,10 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
     expect(jingleOf(dtmf)?.getChild('dtmf', NS_DTMF)?.attrs.code).toBe('5');
     const info = lp.sipMessages().find((m) => m.direction === 'sent' && m.firstLine.startsWith('INFO '));
     expect(info?.text).toMatch(/^Content-Type:\s*application\/dtmf-relay/im);
+    // XEP-0181 §2: duration in ms, as the INFO's Duration= says (when it says one).
+    const sent = /^Duration=(\d+)/m.exec(body(info!))?.[1];
+    const got = jingleOf(dtmf)?.getChild('dtmf', NS_DTMF)?.attrs.duration;
+    if (sent !== undefined) expect(got).toBe(sent);
     await until(
       () => lp.sipMessages().some((m) => m.direction === 'received' && /^CSeq:\s*\d+ INFO/im.test(m.text)),
       5000,
