@@ -88,7 +88,12 @@ export async function startBaresip(
   const proc = spawnProc('baresip', 'baresip', ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], {
     removeOnExit: dir,
   });
-  await waitForTcp('127.0.0.1', ctrlPort, 8000);
+  try {
+    await waitForTcp('127.0.0.1', ctrlPort, 8000);
+  } catch (e) {
+    await proc.stop();
+    throw new Error(`${(e as Error).message}; baresip said:\n${proc.output().slice(-2000)}`);
+  }
   return {
     proc,
     sipPort,

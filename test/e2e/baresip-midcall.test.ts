@@ -246,6 +246,62 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     );
   });
 
+  test('both hold, anchored: alice holds, then baresip holds too — the answer via rtpengine says inactive; baresip resumes — sendonly; alice resumes — sendrecv, audio both ways again', async () => {
+    const bob = await phone();
+    chrome = await WebrtcPeer.start();
+    const { sid, peer } = await sipCallsAlice(bob, chrome);
+    await audioBothWays(chrome);
+
+    await iqOk(alice, jingleIq(peer, { action: 'session-info', sid }, xml('hold', { xmlns: NS_INFO })));
+    await until(
+      () => reinvites(bob, 'received')[0]?.answer !== undefined,
+      8000,
+      () => `baresip answering alice's hold:\n${bob.proc.output().slice(-3000)}`,
+    );
+    expect(direction(body(reinvites(bob, 'received')[0]!.offer))).toBe('sendonly');
+
+    await bob.command('hold');
+    await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/> from baresip');
+    await until(
+      () => reinvites(bob, 'sent')[0]?.answer !== undefined,
+      8000,
+      () => `the answer to baresip's hold:\n${bob.proc.output().slice(-3000)}`,
+    );
+    const both = reinvites(bob, 'sent')[0]!;
+    expect(['sendonly', 'inactive']).toContain(direction(body(both.offer)));
+    expect(direction(body(both.answer!))).toBe('inactive');
+
+    await bob.command('resume');
+    await alice.waitFor(sessionInfo(sid, 'active'), 8000, 'session-info <active/> from baresip');
+    await until(
+      () => reinvites(bob, 'sent')[1]?.answer !== undefined,
+      8000,
+      () => `the answer to baresip's resume:\n${bob.proc.output().slice(-3000)}`,
+    );
+    expect(direction(body(reinvites(bob, 'sent')[1]!.offer))).toBe('sendrecv');
+    // alice still holds: her side's answer to sendrecv is sendonly.
+    expect(direction(body(reinvites(bob, 'sent')[1]!.answer!))).toBe('sendonly');
+
+    await iqOk(alice, jingleIq(peer, { action: 'session-info', sid }, xml('active', { xmlns: NS_INFO })));
+    await until(
+      () => reinvites(bob, 'received')[1]?.answer !== undefined,
+      8000,
+      () => `baresip answering alice's resume:\n${bob.proc.output().slice(-3000)}`,
+    );
+    expect(direction(body(reinvites(bob, 'received')[1]!.offer))).toBe('sendrecv');
+    expect(direction(body(reinvites(bob, 'received')[1]!.answer!))).toBe('sendrecv');
+    await audioBothWays(chrome);
+
+    await bob.command('hangup');
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    await expectNoLiveCalls(bed.world);
+    await until(
+      async () => (await rtp.control.list()).length === 0,
+      3000,
+      () => 'rtpengine session deleted',
+    );
+  });
+
   test("DTMF both ways: baresip's RFC 4733 events stay in RTP (telephone-event in both SDPs, relayed by rtpengine, no XEP-0181 copy); alice's XEP-0181 <dtmf/> reaches baresip as INFO", async () => {
     const bob = await phone();
     chrome = await WebrtcPeer.start();
