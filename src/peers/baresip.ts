@@ -122,6 +122,20 @@ export function parseTrace(output: string, sipPort: number): SipTraced[] {
   return out;
 }
 
+/**
+ * {@link startBaresip} on free ports. baresip also binds TCP on its SIP port and TLS on the next
+ * one, which a free UDP port does not promise: on "Address already in use" it tries new ports.
+ */
+export async function startBaresipOnFreePorts(o: BaresipOptions = {}): Promise<Baresip> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startBaresip(await freePort(), await freePort(), o);
+    } catch (e) {
+      if (tries >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
 /** One ctrl_tcp command: `len:{json},` out, the first netstring back. */
 function ctrl(port: number, command: string, params?: string): Promise<string> {
   return new Promise((resolve, reject) => {

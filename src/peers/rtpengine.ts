@@ -57,7 +57,8 @@ export async function startRtpengine(
     ],
     { removeOnExit: dir },
   );
-  const control = new RtpengineAnchor({ host: '127.0.0.1', port: ngPort, timeoutMs: 100, retries: 0 });
+  // Generous: on a loaded 2-core machine rtpengine has taken over 100 ms to answer a `list`.
+  const control = new RtpengineAnchor({ host: '127.0.0.1', port: ngPort, timeoutMs: 500, retries: 2 });
   const until = Date.now() + 5000;
   for (;;) {
     try {

@@ -11,8 +11,8 @@
  * (RFC 8445 §8.1.2 lets the controlling agent do so), which must change nothing for the client.
  */
 import { randomUUID } from 'node:crypto';
-import { startBaresip, type Baresip } from '../support/baresip';
-import { freePort, sleep } from '../support/processes';
+import { startBaresipOnFreePorts, type Baresip } from '../support/baresip';
+import { sleep } from '../support/processes';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/xml';
 import {
@@ -67,7 +67,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
   });
 
   async function phone(): Promise<Baresip> {
-    const p = await startBaresip(await freePort(), await freePort(), {
+    const p = await startBaresipOnFreePorts({
       sipTrace: true,
       dtls: true,
       modules: ['ice.so', 'rtcpsummary.so'],

@@ -12,8 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
-import { startBaresip, type Baresip, type SipTraced } from '../support/baresip';
-import { freePort, sleep } from '../support/processes';
+import { startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
+import { sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/xml';
@@ -85,8 +85,8 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     dtmfLog?.close();
   });
 
-  async function phone(): Promise<Baresip> {
-    const p = await startBaresip(await freePort(), await freePort(), { sipTrace: true });
+  async function phone(dtls = false): Promise<Baresip> {
+    const p = await startBaresipOnFreePorts({ sipTrace: true, dtls });
     phones.push(p);
     return p;
   }
@@ -142,62 +142,80 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     return { sip: b.sip - a.sip, chrome: b.chrome - a.chrome };
   }
 
-  test('SIP → XMPP: baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv; audio stops while held and comes back; baresip hangs up', async () => {
-    const bob = await phone();
-    chrome = await WebrtcPeer.start();
-    const { sid } = await sipCallsAlice(bob, chrome);
-    await audioBothWays(chrome);
+  test.each([
+    ['plain RTP', false],
+    ['DTLS-SRTP', true],
+  ])(
+    'SIP → XMPP (%s): baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv; audio stops while held and comes back; baresip hangs up',
+    async (_w, dtls) => {
+      const bob = await phone(dtls);
+      chrome = await WebrtcPeer.start();
+      const { sid } = await sipCallsAlice(bob, chrome);
+      await audioBothWays(chrome);
+      // baresip logs one per DTLS association (RTP, and RTCP without rtcp-mux): none may be added.
+      const handshakes = (): number => bob.proc.output().match(/DTLS-SRTP complete/g)?.length ?? 0;
+      const before = handshakes();
+      if (dtls) expect(before).toBeGreaterThan(0);
 
-    await bob.command('hold');
-    const hold = await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/>');
-    expect(hold.attrs.type).toBe('set');
-    await until(
-      () => reinvites(bob, 'sent')[0]?.answer !== undefined,
-      5000,
-      () => `the 200 to baresip's hold:\n${bob.proc.output().slice(-3000)}`,
-    );
-    const [held] = reinvites(bob, 'sent');
-    expect(direction(body(held!.offer))).toBe('sendonly');
-    // RFC 3264 §6.1: the answer to sendonly is recvonly (or inactive); RFC 5763 §5: never actpass.
-    expect(['recvonly', 'inactive']).toContain(direction(body(held!.answer!)));
-    expect(body(held!.answer!)).not.toMatch(/a=setup:actpass/);
-    expect(body(held!.answer!)).toMatch(/^m=audio [1-9]\d* /m);
-    // baresip stops its RTP while it holds: nothing reaches Chromium (a few packets in flight).
-    const whileHeld = await sipLegOver2s(chrome);
-    expect(whileHeld.sip).toBeLessThan(15);
-    expect(whileHeld.chrome).toBeLessThan(15);
+      await bob.command('hold');
+      const hold = await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/>');
+      expect(hold.attrs.type).toBe('set');
+      await until(
+        () => reinvites(bob, 'sent')[0]?.answer !== undefined,
+        5000,
+        () => `the 200 to baresip's hold:\n${bob.proc.output().slice(-3000)}`,
+      );
+      const [held] = reinvites(bob, 'sent');
+      expect(direction(body(held!.offer))).toBe('sendonly');
+      // RFC 3264 §6.1: the answer to sendonly is recvonly (or inactive); RFC 5763 §5: never actpass.
+      expect(['recvonly', 'inactive']).toContain(direction(body(held!.answer!)));
+      expect(body(held!.answer!)).not.toMatch(/a=setup:actpass/);
+      expect(body(held!.answer!)).toMatch(/^m=audio [1-9]\d* /m);
+      // baresip stops its RTP while it holds: nothing reaches Chromium (a few packets in flight).
+      const whileHeld = await sipLegOver2s(chrome);
+      expect(whileHeld.sip).toBeLessThan(15);
+      expect(whileHeld.chrome).toBeLessThan(15);
 
-    await bob.command('resume');
-    await alice.waitFor(sessionInfo(sid, 'active'), 8000, 'session-info <active/>');
-    await until(
-      () => reinvites(bob, 'sent')[1]?.answer !== undefined,
-      5000,
-      () => `the 200 to baresip's resume:\n${bob.proc.output().slice(-3000)}`,
-    );
-    const resumed = reinvites(bob, 'sent')[1]!;
-    expect(direction(body(resumed.offer))).toBe('sendrecv');
-    expect(direction(body(resumed.answer!))).toBe('sendrecv');
-    expect(body(resumed.answer!)).not.toMatch(/a=setup:actpass/);
-    // The gateway's 200s: the first answer, then the hold's and the resume's, each a new version.
-    expectVersions([body(firstOk(bob, 'received')!), body(held!.answer!), body(resumed.answer!)]);
-    await audioBothWays(chrome);
-    // Neither re-INVITE reached alice as anything but session-info (no extra session-* action).
-    expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).map((s) => jingleOf(s)?.attrs.action)).toEqual([
-      'session-initiate',
-      'session-info',
-      'session-info',
-    ]);
+      await bob.command('resume');
+      await alice.waitFor(sessionInfo(sid, 'active'), 8000, 'session-info <active/>');
+      await until(
+        () => reinvites(bob, 'sent')[1]?.answer !== undefined,
+        5000,
+        () => `the 200 to baresip's resume:\n${bob.proc.output().slice(-3000)}`,
+      );
+      const resumed = reinvites(bob, 'sent')[1]!;
+      expect(direction(body(resumed.offer))).toBe('sendrecv');
+      expect(direction(body(resumed.answer!))).toBe('sendrecv');
+      expect(body(resumed.answer!)).not.toMatch(/a=setup:actpass/);
+      // The gateway's 200s: the first answer, then the hold's and the resume's, each a new version.
+      expectVersions([body(firstOk(bob, 'received')!), body(held!.answer!), body(resumed.answer!)]);
+      if (dtls) {
+        // RFC 8842 §5.5: rtpengine's DTLS role toward baresip stays what its first answer said.
+        const role = /^a=setup:(\w+)/m.exec(body(firstOk(bob, 'received')!))?.[1];
+        expect(role).toMatch(/^(active|passive)$/);
+        for (const a of [held!.answer!, resumed.answer!])
+          expect(/^a=setup:(\w+)/m.exec(body(a))?.[1]).toBe(role);
+      }
+      await audioBothWays(chrome);
+      expect(handshakes()).toBe(before);
+      // Neither re-INVITE reached alice as anything but session-info (no extra session-* action).
+      expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).map((s) => jingleOf(s)?.attrs.action)).toEqual([
+        'session-initiate',
+        'session-info',
+        'session-info',
+      ]);
 
-    await bob.command('hangup');
-    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
-    expect(reasonOf(term).condition).toBe('success');
-    await expectNoLiveCalls(bed.world);
-    await until(
-      async () => (await rtp.control.list()).length === 0,
-      3000,
-      () => 'rtpengine session deleted',
-    );
-  });
+      await bob.command('hangup');
+      const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+      expect(reasonOf(term).condition).toBe('success');
+      await expectNoLiveCalls(bed.world);
+      await until(
+        async () => (await rtp.control.list()).length === 0,
+        3000,
+        () => 'rtpengine session deleted',
+      );
+    },
+  );
 
   test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv and answers; audio from baresip stops while held and comes back; alice hangs up', async () => {
     const bob = await phone();
