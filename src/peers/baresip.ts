@@ -88,6 +88,21 @@ export async function startBaresip(
   const proc = spawnProc('baresip', 'baresip', ['-f', dir, ...(o.sipTrace ? ['-s'] : [])], {
     removeOnExit: dir,
   });
+  // The trace is collected as it comes: proc.output() keeps only the last 100 kB, and baresip's
+  // status line (`[0:00:05] audio=…`) fills that within a long call.
+  const traced: SipTraced[] = [];
+  let pending = '';
+  proc.child.stdout?.on('data', (d: Buffer) => {
+    pending += d.toString();
+    let end = 0;
+    for (const m of pending.matchAll(TRACE_BLOCK)) end = (m.index ?? 0) + m[0].length;
+    if (end > 0) {
+      traced.push(...parseTrace(pending.slice(0, end), sipPort));
+      pending = pending.slice(end);
+    }
+    const open = pending.lastIndexOf(TRACE_START);
+    if (open < 0 && pending.length > 1000) pending = pending.slice(-100);
+  });
   try {
     await waitForTcp('127.0.0.1', ctrlPort, 8000);
   } catch (e) {
@@ -100,7 +115,7 @@ export async function startBaresip(
     ctrlPort,
     dir,
     command: (command, params) => ctrl(ctrlPort, command, params),
-    sipMessages: () => parseTrace(proc.output(), sipPort),
+    sipMessages: () => [...traced],
   };
 }
 
@@ -108,9 +123,12 @@ export async function startBaresip(
  * baresip 1.0.0's `-s` trace prints each message between `ESC[36;1m#` and `ESC[;m`, after a line
  * `UDP <from> -> <to>`; the direction comes from which side is baresip's own SIP port.
  */
+const TRACE_START = '\x1b[36;1m#';
+const TRACE_BLOCK = /\x1b\[36;1m#\r?\n(\w+) (\S+) -> (\S+)\r?\n([\s\S]*?)\x1b\[;m/g;
+
 export function parseTrace(output: string, sipPort: number): SipTraced[] {
   const out: SipTraced[] = [];
-  const block = /\x1b\[36;1m#\r?\n(\w+) (\S+) -> (\S+)\r?\n([\s\S]*?)\x1b\[;m/g;
+  const block = new RegExp(TRACE_BLOCK.source, 'g');
   for (let m = block.exec(output); m !== null; m = block.exec(output)) {
     const text = (m[4] ?? '').replace(/\r?\n/g, '\r\n');
     out.push({

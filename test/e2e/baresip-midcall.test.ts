@@ -50,6 +50,14 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
   let dtmfLog: dgram.Socket;
   /** What rtpengine reported on `--dtmf-log-dest` (one JSON object per event). */
   const dtmfEvents: Array<Record<string, unknown>> = [];
+  const phones: Baresip[] = [];
+  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
+  // no call is left (also after a failure).
+  afterEach(async () => {
+    await chrome?.stop();
+    chrome = undefined;
+    for (const p of phones.splice(0)) await p.proc.stop();
+  });
   const bed = useWorld({
     late: async () => {
       dtmfLog = dgram.createSocket('udp4');
@@ -71,14 +79,8 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     },
   });
   let alice: Bot;
-  const phones: Baresip[] = [];
   beforeAll(() => {
     alice = bed.device();
-  });
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
   });
   afterAll(async () => {
     await rtp?.stop();

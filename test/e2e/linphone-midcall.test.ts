@@ -49,6 +49,14 @@ function reinvites(p: Linphone, dir: 'sent' | 'received'): Array<{ offer: SipTra
 maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   let rtp: Rtpengine;
   let chrome: WebrtcPeer | undefined;
+  const phones: Linphone[] = [];
+  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
+  // no call is left (also after a failure).
+  afterEach(async () => {
+    await chrome?.stop();
+    chrome = undefined;
+    for (const p of phones.splice(0)) await p.proc.stop();
+  });
   const bed = useWorld({
     late: async () => {
       rtp = await startRtpengine();
@@ -59,14 +67,8 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
     },
   });
   let alice: Bot;
-  const phones: Linphone[] = [];
   beforeAll(() => {
     alice = bed.device();
-  });
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
   });
   afterAll(() => rtp?.stop());
 
