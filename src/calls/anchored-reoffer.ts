@@ -83,7 +83,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
         fromTag: 'sip',
         toTag: 'jingle',
         // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
-        sdp: writeSdp(this.applyHold(answerDirections(r.offer, answer))),
+        sdp: writeSdp(this.nextVersion(this.applyHold(answerDirections(r.offer, answer)))),
         flags: forAnswer(),
       });
       return;
@@ -155,7 +155,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       purpose: 'reinvite',
       fromTag: 'jingle',
       toTag: 'sip',
-      sdp: writeSdp(this.applyHold(side)),
+      sdp: writeSdp(this.nextVersion(this.applyHold(side))),
       flags: this.sipSideFlags(),
     });
   }

@@ -46,6 +46,12 @@ export abstract class SipOffers extends CallCore {
   /** The `o=` version of our last SDP offer or answer (RFC 3264 §8: +1 with each new one). */
   protected sdpVersion = 1;
 
+  /** RFC 3264 §8: a new SDP of ours for the SIP peer (the anchor keeps o=) has the next version. */
+  protected nextVersion(sdp: Sdp): Sdp {
+    this.sdpVersion += 1;
+    return { ...sdp, origin: { ...sdp.origin, sessionVersion: this.sdpVersion } };
+  }
+
   /** The host our SDP's o= line names: the SIP host, without IPv6 brackets. */
   protected get sdpHost(): string {
     return this.ctx.config.sip.host.replace(/^\[|\]$/g, '');

@@ -24,12 +24,13 @@ export function rtpengineAvailable(): boolean {
 }
 
 /**
- * Starts rtpengine; `ngPort` to bring one back on the port a gateway is configured with;
+ * Starts rtpengine; `dtmfLogPort`: where it reports the DTMF events it relays (`--dtmf-log-dest`);
+ * `ngPort` to bring one back on the port a gateway is configured with;
  * `timeoutSeconds`: its `--timeout`, after which a call without media is dropped (default 60).
  */
 export async function startRtpengine(
   ngPort?: number,
-  o: { timeoutSeconds?: number } = {},
+  o: { timeoutSeconds?: number; dtmfLogPort?: number } = {},
 ): Promise<Rtpengine> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtpengine-'));
   ngPort ??= await freePort();
@@ -51,10 +52,13 @@ export async function startRtpengine(
       '--delete-delay=0',
       '--log-level=6',
       ...(o.timeoutSeconds !== undefined ? [`--timeout=${o.timeoutSeconds}`] : []),
+      // Each RFC 4733 event rtpengine sees in the RTP it relays, as JSON over UDP.
+      ...(o.dtmfLogPort !== undefined ? [`--dtmf-log-dest=127.0.0.1:${o.dtmfLogPort}`] : []),
     ],
     { removeOnExit: dir },
   );
-  const control = new RtpengineAnchor({ host: '127.0.0.1', port: ngPort, timeoutMs: 100, retries: 0 });
+  // Generous: on a loaded 2-core machine rtpengine has taken over 100 ms to answer a `list`.
+  const control = new RtpengineAnchor({ host: '127.0.0.1', port: ngPort, timeoutMs: 500, retries: 2 });
   const until = Date.now() + 5000;
   for (;;) {
     try {

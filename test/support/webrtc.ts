@@ -56,6 +56,7 @@ window.answerOffer = async (sdp) => {
   await gathered(window.pc);
   return window.pc.localDescription.sdp;
 };
+window.dtmf = (tones) => window.pc.getSenders().find((s) => s.dtmf).dtmf.insertDTMF(tones, 200, 100);
 window.takeAnswer = (sdp) => window.pc.setRemoteDescription({ type: 'answer', sdp });
 window.stats = async () => {
   const out = { packetsReceived: 0, totalAudioEnergy: 0, audioLevel: 0, packetsSent: 0, dtlsState: 'none' };
@@ -120,6 +121,11 @@ export class WebrtcPeer {
 
   async takeAnswer(sdp: string): Promise<void> {
     await this.page.evaluate(`window.takeAnswer(${JSON.stringify(sdp)})`);
+  }
+
+  /** RFC 4733 tones in RTP (RTCDTMFSender.insertDTMF, 200 ms each). */
+  async dtmf(tones: string): Promise<void> {
+    await this.page.evaluate(`window.dtmf(${JSON.stringify(tones)})`);
   }
 
   stats(): Promise<AudioStats> {
