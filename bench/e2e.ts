@@ -35,7 +35,7 @@ import type { Element } from 'ltx';
 import { startKamailio } from '../src/peers/kamailio';
 import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
-import { xml } from '../src/xmpp/xml';
+import { xml } from '../src/xmpp/stanza/xml';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCEN = path.join(ROOT, 'bench', 'scenarios');

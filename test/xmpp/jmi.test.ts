@@ -9,10 +9,10 @@ import {
   type JmiEffect,
   type JmiMessage,
   type JmiRecord,
-} from '../../src/xmpp/jmi';
-import { JmiTable } from '../../src/xmpp/jmi-table';
-import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi-xml';
-import { xml } from '../../src/xmpp/xml';
+} from '../../src/xmpp/jmi/machine';
+import { JmiTable } from '../../src/xmpp/jmi/table';
+import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Jingle } from '../../src/jingle/types';
-import { CAPS_NODE, CAPS_VER, FEATURES, capsVer } from '../../src/xmpp/disco';
-import type { IncomingJingleIq, JingleAnswer, JingleHandler } from '../../src/xmpp/router';
-import type { JmiNotice } from '../../src/xmpp/jmi';
-import { XmppLeg, type JmiErrorNotice } from '../../src/xmpp/leg';
-import { xml } from '../../src/xmpp/xml';
+import { CAPS_NODE, CAPS_VER, FEATURES, capsVer } from '../../src/xmpp/routing/disco';
+import type { IncomingJingleIq, JingleAnswer, JingleHandler } from '../../src/xmpp/routing/router';
+import type { JmiNotice } from '../../src/xmpp/jmi/machine';
+import { XmppLeg, type JmiErrorNotice } from '../../src/xmpp/leg/leg';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, carbonJmi, jmiChild, NS_DISCO_INFO, NS_JMI, type Element } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';

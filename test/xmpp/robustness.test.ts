@@ -5,9 +5,9 @@
  * handshake masked.
  */
 import { randomUUID } from 'node:crypto';
-import { ComponentRefusedError, IqError, NotConnectedError } from '../../src/xmpp/errors';
-import { XmppLeg } from '../../src/xmpp/leg';
-import { xml } from '../../src/xmpp/xml';
+import { ComponentRefusedError, IqError, NotConnectedError } from '../../src/xmpp/stanza/errors';
+import { XmppLeg } from '../../src/xmpp/leg/leg';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, NS_DISCO_INFO } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';

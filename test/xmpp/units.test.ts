@@ -4,15 +4,22 @@
  */
 import { addressContext } from '../../src/config/address-context';
 import { defaultConfig, parseConfig } from '../../src/config/config';
-import { backoffDelay } from '../../src/xmpp/backoff';
-import { capsVer, discoInfoQuery, featuresOf, identitiesOf, CAPS_NODE, CAPS_VER } from '../../src/xmpp/disco';
-import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/errors';
-import { promptToJid } from '../../src/xmpp/gateway';
-import { xmppOptions } from '../../src/xmpp/options';
-import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence';
-import { answerIq, type RouterContext } from '../../src/xmpp/router';
-import { maskWire } from '../../src/xmpp/wire';
-import { treeSize, xml, type XmlElement } from '../../src/xmpp/xml';
+import { backoffDelay } from '../../src/xmpp/connection/backoff';
+import {
+  capsVer,
+  discoInfoQuery,
+  featuresOf,
+  identitiesOf,
+  CAPS_NODE,
+  CAPS_VER,
+} from '../../src/xmpp/routing/disco';
+import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/stanza/errors';
+import { promptToJid } from '../../src/xmpp/routing/gateway';
+import { xmppOptions } from '../../src/xmpp/connection/options';
+import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence/presence';
+import { answerIq, type RouterContext } from '../../src/xmpp/routing/router';
+import { maskWire } from '../../src/xmpp/connection/wire';
+import { treeSize, xml, type XmlElement } from '../../src/xmpp/stanza/xml';
 
 describe('backoff with jitter', () => {
   const o = { initialDelayMs: 200, maxDelayMs: 30_000 };

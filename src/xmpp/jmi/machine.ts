@@ -36,8 +36,8 @@
  * XEP-0353 §3.4 leaves telling the responder's other devices about the winning `<proceed>` to
  * the responder's server (XEP-0280 carbons of the proceed); the gateway does not address them.
  */
-import type { Reason } from '../jingle/types';
-import { normalBareJid, sameJid } from '../translate/jid';
+import type { Reason } from '../../jingle/types';
+import { normalBareJid, sameJid } from '../../translate/jid';
 
 export enum JmiState {
   Proposed = 'proposed',

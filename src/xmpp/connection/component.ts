@@ -19,7 +19,7 @@ import { EventEmitter } from 'node:events';
 import { component, type Component, type MiddlewareContext } from '@xmpp/component';
 import { Element } from 'ltx';
 import type { Logger } from 'winston';
-import { normalJid } from '../translate/jid';
+import { normalJid } from '../../translate/jid';
 import { backoffDelay } from './backoff';
 import {
   ComponentRefusedError,
@@ -29,12 +29,12 @@ import {
   errorElement,
   parseErrorElement,
   type StanzaErrorSpec,
-} from './errors';
-import { NS_PING } from './namespaces';
+} from '../stanza';
+import { NS_PING } from '../stanza';
 import type { XmppOptions } from './options';
 import { maskWire } from './wire';
-import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../jingle/xml';
-import { treeSize, xml, type XmlElement } from './xml';
+import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../../jingle/xml';
+import { treeSize, xml, type XmlElement } from '../stanza';
 
 export type ConnectionState = 'idle' | 'connecting' | 'online' | 'waiting' | 'stopped' | 'refused';
 

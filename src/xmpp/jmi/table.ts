@@ -12,8 +12,8 @@ import {
   type JmiEvent,
   type JmiMessage,
   type JmiRecord,
-} from './jmi';
-import { normalBareJid } from '../translate/jid';
+} from './machine';
+import { normalBareJid } from '../../translate/jid';
 
 /**
  * A copy of `s` that refers to no larger string. V8 keeps a substring as a slice of its parent,

@@ -1,0 +1,2 @@
+/** The XMPP leg: one component connection and what the call layer needs of it, behind a typed seam. */
+export * from './leg';
