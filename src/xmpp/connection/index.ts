@@ -3,3 +3,5 @@ export * from './component';
 export * from './backoff';
 export * from './options';
 export * from './wire';
+export * from './iq-caller';
+export * from './size-guard';

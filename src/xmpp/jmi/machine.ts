@@ -1,8 +1,12 @@
 /**
  * XEP-0353 Jingle Message Initiation (version 0.7, namespace urn:xmpp:jingle-message:0): one
- * state machine per proposal id, pure (no sockets, the clock injected). The leg feeds it the JMI
- * messages it receives and the call layer's decisions; it answers with the next state and the
- * effects to carry out (messages to send, notices for the call layer).
+ * state machine per proposal id, run on the project's engine (src/fsm, `Machine`), pure (no
+ * sockets, the clock injected). It is the one owner of a proposal's lifecycle
+ * (docs/architecture.md §JMI): which device won, which element a local decision becomes, when
+ * the proposal is over. The leg feeds it the JMI messages it receives and the call layer's
+ * decisions; each table cell says the next state and what the transition does (`send` the
+ * element the state calls for, `notify` the call layer), and {@link applyJmi} turns that into
+ * the effects to carry out.
  *
  * Outgoing (the gateway is the initiator: a SIP call rings every device of a user):
  *
@@ -36,6 +40,7 @@
  * XEP-0353 §3.4 leaves telling the responder's other devices about the winning `<proceed>` to
  * the responder's server (XEP-0280 carbons of the proceed); the gateway does not address them.
  */
+import { Machine, type Move, type TransitionTable } from '../../fsm';
 import type { Reason } from '../../jingle/types';
 import { normalBareJid, sameJid } from '../../translate/jid';
 
@@ -55,6 +60,8 @@ export const TERMINAL: ReadonlySet<JmiState> = new Set([
 
 /** The JMI elements (XEP-0353 §3). `accept` is the pre-0.4 responder-to-self message. */
 export type JmiKind = 'propose' | 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish' | 'accept';
+/** What the gateway itself decides about a proposal. */
+export type LocalJmiDecision = 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish';
 export type JmiDirection = 'out' | 'in';
 export type Media = 'audio' | 'video';
 
@@ -96,52 +103,48 @@ export type JmiEffect =
   | { type: 'emit'; notice: JmiNotice }
   | { type: 'ignore'; why: string };
 
-export interface JmiRecord {
-  id: string;
-  direction: JmiDirection;
-  state: JmiState;
-  /** Our JID (at the gateway domain), bare. */
-  local: string;
-  /** The other party's bare JID. */
-  peer: string;
-  /** Incoming: the initiator's full JID. Outgoing: the device that proceeded. */
-  peerFull?: string;
-  media: string[];
-  createdAt: number;
-  /** When it reached a terminal state. */
-  endedAt?: number;
-}
-
 export type JmiEvent =
   | { by: 'remote'; from: string; message: JmiMessage }
-  | { by: 'local'; kind: 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish'; reason?: Reason }
+  | { by: 'local'; kind: LocalJmiDecision; reason?: Reason }
   | { by: 'timer'; kind: 'expire' };
 
-type EventKey =
-  `remote:${JmiKind}` | `local:${'ringing' | 'proceed' | 'reject' | 'retract' | 'finish'}` | 'timer:expire';
+/** The machine's events: who spoke and which element (or the expiry). */
+export type JmiEventKey = `remote:${JmiKind}` | `local:${LocalJmiDecision}` | 'timer:expire';
 
-/** The transition table: the state each event leads to; an absent entry is not allowed there. */
-export const TRANSITIONS: Record<JmiDirection, Record<JmiState, Partial<Record<EventKey, JmiState>>>> = {
+/**
+ * What a transition does: `send` the other party the element the state calls for (a local
+ * decision, or the expiry's), `notify` the call layer (a remote message, or the expiry).
+ */
+export type JmiAction = 'send' | 'notify';
+
+export type JmiMachine = Machine<JmiState, JmiEventKey, JmiAction>;
+
+const notify = (next: JmiState): Move<JmiState, JmiAction> => ({ next, effects: ['notify'] });
+const send = (next: JmiState): Move<JmiState, JmiAction> => ({ next, effects: ['send'] });
+const expire = (next: JmiState): Move<JmiState, JmiAction> => ({ next, effects: ['send', 'notify'] });
+
+/** The transition tables, one per direction; an absent cell is not allowed in that state. */
+export const TRANSITIONS: Record<JmiDirection, TransitionTable<JmiState, JmiEventKey, JmiAction>> = {
   out: {
     [JmiState.Proposed]: {
-      'remote:ringing': JmiState.Proposed,
-      'remote:accept': JmiState.Proposed,
-      'remote:proceed': JmiState.Proceeding,
-      'remote:reject': JmiState.Rejected,
-      'remote:finish': JmiState.Finished,
-      'local:retract': JmiState.Retracted,
-      'local:finish': JmiState.Retracted,
-      'timer:expire': JmiState.Retracted,
+      'remote:ringing': notify(JmiState.Proposed),
+      'remote:accept': notify(JmiState.Proposed),
+      'remote:proceed': notify(JmiState.Proceeding),
+      'remote:reject': notify(JmiState.Rejected),
+      'remote:finish': notify(JmiState.Finished),
+      'local:retract': send(JmiState.Retracted),
+      'local:finish': send(JmiState.Retracted),
+      'timer:expire': expire(JmiState.Retracted),
     },
     [JmiState.Proceeding]: {
-      'remote:ringing': JmiState.Proceeding,
-      'remote:accept': JmiState.Proceeding,
-      'remote:proceed': JmiState.Proceeding,
-      'remote:reject': JmiState.Finished,
-      'remote:finish': JmiState.Finished,
-      'local:retract': JmiState.Finished,
-      'local:finish': JmiState.Finished,
-      'timer:expire': JmiState.Finished,
+      'remote:ringing': notify(JmiState.Proceeding),
+      'remote:accept': notify(JmiState.Proceeding),
+      'remote:proceed': notify(JmiState.Proceeding),
+      'remote:reject': notify(JmiState.Finished),
+      'remote:finish': notify(JmiState.Finished),
+      'local:retract': send(JmiState.Finished),
+      'local:finish': send(JmiState.Finished),
+      'timer:expire': expire(JmiState.Finished),
     },
     [JmiState.Rejected]: {},
     [JmiState.Retracted]: {},
@@ -149,22 +152,22 @@ export const TRANSITIONS: Record<JmiDirection, Record<JmiState, Partial<Record<E
   },
   in: {
     [JmiState.Proposed]: {
-      'local:ringing': JmiState.Proposed,
-      'local:proceed': JmiState.Proceeding,
-      'local:reject': JmiState.Rejected,
-      'local:retract': JmiState.Rejected,
-      'local:finish': JmiState.Rejected,
-      'remote:retract': JmiState.Retracted,
-      'remote:finish': JmiState.Retracted,
-      'timer:expire': JmiState.Rejected,
+      'local:ringing': send(JmiState.Proposed),
+      'local:proceed': send(JmiState.Proceeding),
+      'local:reject': send(JmiState.Rejected),
+      'local:retract': send(JmiState.Rejected),
+      'local:finish': send(JmiState.Rejected),
+      'remote:retract': notify(JmiState.Retracted),
+      'remote:finish': notify(JmiState.Retracted),
+      'timer:expire': expire(JmiState.Rejected),
     },
     [JmiState.Proceeding]: {
-      'local:finish': JmiState.Finished,
-      'local:retract': JmiState.Finished,
-      'local:reject': JmiState.Finished,
-      'remote:retract': JmiState.Retracted,
-      'remote:finish': JmiState.Finished,
-      'timer:expire': JmiState.Finished,
+      'local:finish': send(JmiState.Finished),
+      'local:retract': send(JmiState.Finished),
+      'local:reject': send(JmiState.Finished),
+      'remote:retract': notify(JmiState.Retracted),
+      'remote:finish': notify(JmiState.Finished),
+      'timer:expire': expire(JmiState.Finished),
     },
     [JmiState.Rejected]: {},
     [JmiState.Retracted]: {},
@@ -172,17 +175,40 @@ export const TRANSITIONS: Record<JmiDirection, Record<JmiState, Partial<Record<E
   },
 };
 
+/** One proposal: its addresses and its machine (the state is the machine's). */
+export class JmiProposal {
+  readonly machine: JmiMachine;
+  /** Incoming: the initiator's full JID. Outgoing: the device that proceeded. */
+  peerFull?: string;
+  /** When it reached a terminal state. */
+  endedAt?: number;
+
+  constructor(
+    readonly id: string,
+    readonly direction: JmiDirection,
+    /** Our JID (at the gateway domain), bare. */
+    readonly local: string,
+    /** The other party's bare JID. */
+    readonly peer: string,
+    readonly media: string[],
+    readonly createdAt: number,
+    initial: JmiState = JmiState.Proposed,
+  ) {
+    this.machine = new Machine(`jmi-${direction}`, TRANSITIONS[direction], initial);
+  }
+
+  get state(): JmiState {
+    return this.machine.state;
+  }
+}
+
 /** The bare JID's normal form (RFC 7622), as the records keep it. */
 const bare = normalBareJid;
 
 const reason = (condition: Reason['condition'], text: string): Reason => ({ condition, text });
 
 /** What a local decision sends, per direction and state: the element kind and default reason. */
-function localMessage(
-  rec: JmiRecord,
-  kind: 'ringing' | 'proceed' | 'reject' | 'retract' | 'finish',
-  given: Reason | undefined,
-): JmiMessage {
+function localMessage(rec: JmiProposal, kind: LocalJmiDecision, given: Reason | undefined): JmiMessage {
   const { id } = rec;
   if (rec.direction === 'out') {
     // §3.3: before anyone proceeded, the initiator disavows with <retract> (reason SHOULD be
@@ -205,7 +231,7 @@ export interface ApplyResult {
 }
 
 export function notice(
-  rec: JmiRecord,
+  rec: Pick<JmiProposal, 'id' | 'direction'>,
   next: JmiState,
   from: string,
   to: string,
@@ -220,48 +246,18 @@ export function notice(
 }
 
 /**
- * One step of the machine for `rec` (not modified): the next state and the effects. Never
- * throws; an event that is not allowed comes back with `accepted: false` and an `ignore`.
+ * Guards the table cannot express, for a remote message: only the other party may speak in
+ * this proposal (the server stamps `from`), a second device's proceed is answered privately,
+ * and once a device proceeded only it may speak. Undefined: the table decides.
  */
-export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
+function remoteGuard(rec: JmiProposal, from: string, message: JmiMessage): ApplyResult | undefined {
   const stay = (why: string): ApplyResult => ({
     next: rec.state,
     effects: [{ type: 'ignore', why }],
     accepted: false,
   });
-
-  if (ev.by === 'timer') {
-    const next = TRANSITIONS[rec.direction][rec.state]['timer:expire'];
-    if (next === undefined) return stay('already ended');
-    const msg = localMessage(rec, 'finish', reason('expired', 'Expired'));
-    const to = rec.peer;
-    return {
-      next,
-      accepted: true,
-      effects: [
-        { type: 'send', to, from: rec.local, message: msg },
-        { type: 'emit', notice: notice(rec, next, rec.local, to, { kind: 'expired', reason: msg.reason }) },
-      ],
-    };
-  }
-
-  if (ev.by === 'local') {
-    const next = TRANSITIONS[rec.direction][rec.state][`local:${ev.kind}`];
-    if (next === undefined) return stay(`local ${ev.kind} not allowed in state ${rec.state}`);
-    const message = localMessage(rec, ev.kind, ev.reason);
-    // An incoming proposal is answered (ringing, proceed, reject) at the full JID that sent it, as
-    // XEP-0353's examples (§3.2–§3.4) do and clients act on: Dino takes a <proceed> only when it
-    // is addressed to its own full JID. Our own proposals go to the callee's bare JID (every device).
-    const to = rec.direction === 'in' ? (rec.peerFull ?? rec.peer) : rec.peer;
-    return { next, accepted: true, effects: [{ type: 'send', to, from: rec.local, message }] };
-  }
-
-  // A remote message: only the other party may speak in this proposal (the server stamps `from`).
-  const { from, message } = ev;
   if (bare(from) !== rec.peer) return stay(`from ${from}, not ${rec.peer}`);
-  const key: EventKey = `remote:${message.kind}`;
   const fromWinner = rec.peerFull === undefined || sameJid(rec.peerFull, from);
-
   if (rec.direction === 'out' && message.kind === 'proceed') {
     if (rec.state === JmiState.Proceeding && rec.peerFull !== undefined && sameJid(rec.peerFull, from))
       return stay('repeated proceed');
@@ -274,29 +270,68 @@ export function applyJmi(rec: JmiRecord, ev: JmiEvent): ApplyResult {
           : rec.state === JmiState.Retracted
             ? 'Call was cancelled'
             : 'Call is over';
+      const finish: JmiMessage = { kind: 'finish', id: rec.id, reason: reason('cancel', text) };
       return {
         next: rec.state,
         accepted: false,
-        effects: [
-          {
-            type: 'send',
-            to: from,
-            from: rec.local,
-            private: true,
-            message: { kind: 'finish', id: rec.id, reason: reason('cancel', text) },
-          },
-        ],
+        effects: [{ type: 'send', to: from, from: rec.local, private: true, message: finish }],
       };
     }
   }
-  if (rec.direction === 'out' && rec.state === JmiState.Proceeding && !fromWinner) {
+  if (rec.direction === 'out' && rec.state === JmiState.Proceeding && !fromWinner)
     return stay(`${message.kind} from ${from}, not the device that proceeded`);
+  return undefined;
+}
+
+/**
+ * One step of proposal `rec`'s machine: the next state (taken) and the effects. Never throws;
+ * an event that is not allowed leaves the state as it was and comes back with
+ * `accepted: false` and an `ignore`.
+ */
+export function applyJmi(rec: JmiProposal, ev: JmiEvent): ApplyResult {
+  if (ev.by === 'remote') {
+    const refused = remoteGuard(rec, ev.from, ev.message);
+    if (refused !== undefined) return refused;
   }
-  const next = TRANSITIONS[rec.direction][rec.state][key];
-  if (next === undefined) return stay(`${message.kind} not allowed in state ${rec.state}`);
-  return {
-    next,
-    accepted: true,
-    effects: [{ type: 'emit', notice: notice(rec, next, from, rec.local, message) }],
-  };
+  const key: JmiEventKey =
+    ev.by === 'remote'
+      ? `remote:${ev.message.kind}`
+      : ev.by === 'local'
+        ? `local:${ev.kind}`
+        : 'timer:expire';
+  // Chosen before the step: the element depends on the state it is sent from.
+  const outgoing =
+    ev.by === 'remote'
+      ? undefined
+      : ev.by === 'local'
+        ? localMessage(rec, ev.kind, ev.reason)
+        : localMessage(rec, 'finish', reason('expired', 'Expired'));
+  const step = rec.machine.apply(key);
+  if (!step.ok) {
+    const why =
+      ev.by === 'timer'
+        ? 'already ended'
+        : ev.by === 'local'
+          ? `local ${ev.kind} not allowed in state ${step.from}`
+          : `${ev.message.kind} not allowed in state ${step.from}`;
+    return { next: step.from, effects: [{ type: 'ignore', why }], accepted: false };
+  }
+  const effects: JmiEffect[] = [];
+  for (const action of step.effects) {
+    if (action === 'send' && outgoing !== undefined) {
+      // An incoming proposal is answered (ringing, proceed, reject) at the full JID that sent it,
+      // as XEP-0353's examples (§3.2–§3.4) do and clients act on: Dino takes a <proceed> only
+      // when it is addressed to its own full JID. Our own proposals go to the callee's bare JID
+      // (every device); so does the expiry's element.
+      const to = rec.direction === 'in' && ev.by === 'local' ? (rec.peerFull ?? rec.peer) : rec.peer;
+      effects.push({ type: 'send', to, from: rec.local, message: outgoing });
+    } else if (action === 'notify') {
+      const n =
+        ev.by === 'remote'
+          ? notice(rec, step.next, ev.from, rec.local, ev.message)
+          : notice(rec, step.next, rec.local, rec.peer, { kind: 'expired', reason: outgoing?.reason });
+      effects.push({ type: 'emit', notice: n });
+    }
+  }
+  return { next: step.next, effects, accepted: true };
 }
