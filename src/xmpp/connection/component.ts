@@ -22,6 +22,7 @@ import type { Logger } from 'winston';
 import { systemClock, type Clock, type TimerHandle } from '../../clock';
 import { backoffDelay } from './backoff';
 import { IqCaller } from './iq-caller';
+import { Keepalive } from './keepalive';
 import type { XmppOptions } from './options';
 import { refusal } from './size-guard';
 import { maskWire } from './wire';
@@ -80,8 +81,7 @@ export class ComponentConnection {
   private retry = 0;
   private generation = 0;
   private reconnectTimer: TimerHandle | undefined;
-  private keepaliveTimer: TimerHandle | undefined;
-  private pingOutstanding = false;
+  private readonly keepalive: Keepalive;
   private readonly iqs: IqCaller;
   private offlineSince: number | undefined;
   /** The attempt under way, told when the socket closes before the handshake. */
@@ -95,6 +95,7 @@ export class ComponentConnection {
     private readonly clock: Clock = systemClock,
   ) {
     this.iqs = new IqCaller(clock, o.domain);
+    this.keepalive = new Keepalive(clock, o.keepalive.intervalMs, () => this.ping());
     this.xmpp = component({ service: o.service, domain: o.domain, password: o.secret });
     this.xmpp.reconnect.stop();
     this.xmpp.timeout = ATTEMPT_TIMEOUT_MS;
@@ -280,13 +281,13 @@ export class ComponentConnection {
       downtimeMs,
       attempts,
     });
-    this.startKeepalive();
+    this.keepalive.start();
     this.callbacks.onOnline?.({ downtimeMs, attempts });
   }
 
   private onDisconnect(): void {
     const wasOnline = this.state === 'online';
-    this.stopKeepalive();
+    this.keepalive.stop();
     this.iqs.failAll('connection lost');
     this.attemptFailed?.(new Error('connection closed'));
     if (this.ended) return;
@@ -333,34 +334,14 @@ export class ComponentConnection {
   private clearTimers(): void {
     this.reconnectTimer?.cancel();
     this.reconnectTimer = undefined;
-    this.stopKeepalive();
+    this.keepalive.stop();
   }
 
   // ── keepalive (XEP-0199) ────────────────────────────────────────────────────────────────
 
-  private startKeepalive(): void {
-    this.stopKeepalive();
-    const ms = this.o.keepalive.intervalMs;
-    if (ms <= 0) return;
-    const tick = (): void => {
-      this.keepaliveTimer = this.clock.setTimeout(() => {
-        tick();
-        void this.ping();
-      }, ms);
-    };
-    tick();
-  }
-
-  private stopKeepalive(): void {
-    this.keepaliveTimer?.cancel();
-    this.keepaliveTimer = undefined;
-    this.pingOutstanding = false;
-  }
-
   /** XEP-0199 §4.2: any answer, an error included, shows that the server is alive. */
   private async ping(): Promise<void> {
-    if (this.state !== 'online' || this.pingOutstanding) return;
-    this.pingOutstanding = true;
+    if (this.state !== 'online') return;
     const iq = xml(
       'iq',
       { type: 'get', to: this.o.keepalive.target, from: this.o.domain },
@@ -375,8 +356,6 @@ export class ComponentConnection {
         });
         this.xmpp.socket?.destroy();
       }
-    } finally {
-      this.pingOutstanding = false;
     }
   }
 

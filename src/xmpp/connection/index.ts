@@ -5,3 +5,4 @@ export * from './options';
 export * from './wire';
 export * from './iq-caller';
 export * from './size-guard';
+export * from './keepalive';
