@@ -13,7 +13,7 @@
  */
 import { parseSdp, writeSdp } from '../sdp';
 import { mappings } from '../config/mappings';
-import { calleeDenial } from '../policy/callee';
+import { calleeDenial, type Denial } from '../policy/callee';
 import type { OfferProfile } from '../config/config';
 import { toCapNegOffer } from '../media/capneg-offer';
 import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
@@ -59,6 +59,8 @@ export class XmppCall extends Call {
   /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
   private reofferSetup?: Setup;
   private readonly policy: MediaPolicy;
+  /** Why the callee was denied by policy (the call ended at once), for the gateway's metrics. */
+  denial?: Denial;
   /** Anchored calls: the offer profiles toward the SIP peer, the one in use, the peer's answer. */
   private media?: { profiles: Exclude<OfferProfile, 'as-offered'>[]; index: number; sipAnswer?: string };
 
@@ -118,6 +120,7 @@ export class XmppCall extends Call {
       mappings().denyNumbers,
     );
     if (denial) {
+      this.denial = denial;
       this.ctx.log?.(`call denied by ${denial.rule}`, { sid: this.sid, caller: this.client });
       out.push(this.iqErrorEffect(iq, 'forbidden', undefined, denial.text));
       this.end(out, 'security-error');
