@@ -359,7 +359,7 @@ class BenchBot {
       ),
     );
     x.on('stanza', (s: Element) => holder.bot?.stanza(s));
-    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection.ts does for the component.
+    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection/component.ts does for the component.
     const sock = x as unknown as { socket?: { setNoDelay?: (b: boolean) => void } };
     x.on('connect', () => sock.socket?.setNoDelay?.(true));
     await x.start();
