@@ -9,6 +9,7 @@ import { freePort } from '../../src/peers/processes';
 import { backoffDelay, ComponentConnection, xmppOptions } from '../../src/xmpp/connection';
 import type { JmiNotice } from '../../src/xmpp/jmi';
 import { XmppLeg } from '../../src/xmpp/leg';
+import { xml } from '../../src/xmpp/stanza';
 import { FakeClock } from '../support/fake-clock';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, jmiChild } from './bots';
@@ -102,6 +103,10 @@ maybe('JMI expiry on the fake clock (Prosody)', () => {
       password: 'alicepass',
       resource: 'phone',
     });
+    // The server has taken the phone's initial presence (a bare-JID message reaches it) once a
+    // directed presence sent after it has reached the leg: the c2s stream keeps the order.
+    await phone.send(xml('presence', { to: CALLER }));
+    await until('the phone seen', () => leg.presence.devicesOf('alice@localhost').length > 0);
   });
 
   afterAll(async () => {

@@ -524,6 +524,23 @@ maybe('XMPP leg on Prosody', () => {
       expect(leg.jmi.get(id)?.state).toBe('finished');
     });
 
+    it('endSession: the machine ends what is open (<finish> once proceeded), and nothing twice', async () => {
+      const id = await propose();
+      await phone.send(jmi('proceed', id));
+      await nextNotice((x) => x.id === id && x.kind === 'proceed');
+      expect(await leg.endSession(id, 'success')).toBe(true);
+      const fin = await laptop.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === id, 4000, 'finish');
+      expect(jmiChild(fin, 'finish')?.getChild('reason')?.getChild('success')).toBeDefined();
+      expect(leg.jmi.get(id)?.state).toBe('finished');
+      expect(await leg.endSession(id, 'success')).toBe(false);
+      // Before anyone proceeded the same call retracts the proposal; an unknown sid sends nothing.
+      const open = await propose();
+      expect(await leg.endSession(open, 'cancel')).toBe(true);
+      await phone.waitFor((s) => jmiChild(s, 'retract')?.attrs.id === open, 4000, 'retract');
+      expect(leg.jmi.get(open)?.state).toBe('retracted');
+      expect(await leg.endSession('no-such-sid', 'success')).toBe(false);
+    });
+
     it('reject: the call layer hears it; a later proceed is told the call is over', async () => {
       const id = await propose();
       await laptop.send(jmi('reject', id, reason('busy', 'Busy')));
