@@ -24,26 +24,44 @@ function restrictedImports(o) {
     },
   ];
 }
-const sipLayerConfigs = SIP_LAYERS.map((layer, i) => {
-  const above = SIP_LAYERS.slice(i + 1);
-  const patterns = [
-    {
-      regex: '^\\.\\.(/index)?$',
-      message: `src/sip/${layer} must not import the SIP leg's public entry (src/sip/index.ts)`,
-    },
-  ];
-  if (above.length > 0) {
-    const names = above.join('|');
-    patterns.push({
-      regex: `^\\.\\./(${names})(/|$)|(^|/)sip/(${names})(/|$)`,
-      message: `src/sip/${layer} may import only the layers below it (${SIP_LAYERS.slice(0, i).join(', ') || 'none'}): imports go ua → dialog → transaction → transport → message → common`,
-    });
-  }
-  return {
-    files: [`src/sip/${layer}/**/*.ts`],
-    rules: { 'no-restricted-imports': restrictedImports({ sip: layer === 'transaction', patterns }) },
-  };
-});
+/**
+ * The layers of src/xmpp, lowest first (docs/architecture.md §Layout of src/xmpp): stanza
+ * building and errors, the XEP-0114 connection, IQ routing and disco, presence, the XEP-0353
+ * machine, and the leg that ties them together for the call layer.
+ */
+const XMPP_LAYERS = ['stanza', 'connection', 'routing', 'presence', 'jmi', 'leg'];
+
+/**
+ * One config per folder of `src/<root>`: an import of a folder above it, or of the public entry
+ * `src/<root>/index.ts`, is an error. `chain` is the direction as the message spells it.
+ */
+function layerConfigs(root, layers, leg, extra = () => ({})) {
+  const chain = [...layers].reverse().join(' → ');
+  return layers.map((layer, i) => {
+    const above = layers.slice(i + 1);
+    const patterns = [
+      {
+        regex: '^\\.\\.(/index)?$',
+        message: `src/${root}/${layer} must not import the ${leg}'s public entry (src/${root}/index.ts)`,
+      },
+    ];
+    if (above.length > 0) {
+      const names = above.join('|');
+      patterns.push({
+        regex: `^\\.\\./(${names})(/|$)|(^|/)${root}/(${names})(/|$)`,
+        message: `src/${root}/${layer} may import only the layers below it (${layers.slice(0, i).join(', ') || 'none'}): imports go ${chain}`,
+      });
+    }
+    return {
+      files: [`src/${root}/${layer}/**/*.ts`],
+      rules: { 'no-restricted-imports': restrictedImports({ ...extra(layer), patterns }) },
+    };
+  });
+}
+const sipLayerConfigs = layerConfigs('sip', SIP_LAYERS, 'SIP leg', (layer) => ({
+  sip: layer === 'transaction',
+}));
+const xmppLayerConfigs = layerConfigs('xmpp', XMPP_LAYERS, 'XMPP leg');
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -65,4 +83,5 @@ module.exports = tseslint.config(
     },
   },
   ...sipLayerConfigs,
+  ...xmppLayerConfigs,
 );

@@ -35,7 +35,7 @@ import type { Element } from 'ltx';
 import { startKamailio } from '../src/peers/kamailio';
 import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
-import { xml } from '../src/xmpp/xml';
+import { xml } from '../src/xmpp/stanza/xml';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCEN = path.join(ROOT, 'bench', 'scenarios');
@@ -359,7 +359,7 @@ class BenchBot {
       ),
     );
     x.on('stanza', (s: Element) => holder.bot?.stanza(s));
-    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection.ts does for the component.
+    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection/component.ts does for the component.
     const sock = x as unknown as { socket?: { setNoDelay?: (b: boolean) => void } };
     x.on('connect', () => sock.socket?.setNoDelay?.(true));
     await x.start();

@@ -38,7 +38,7 @@ import { client, type Client } from '@xmpp/client';
 import type { Element } from 'ltx';
 import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
-import { xml } from '../src/xmpp/xml';
+import { xml } from '../src/xmpp/stanza/xml';
 import type { GatewayStats } from './soak-gateway';
 
 const ROOT = path.join(__dirname, '..', '..');

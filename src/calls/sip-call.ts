@@ -18,7 +18,7 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
-import { sameBareJid, sameJid } from '../translate/jid';
+import { sameJid } from '../translate/jid';
 import { sdpToJingle } from '../translate/description';
 import { formatReasonHeader } from '../translate/reason';
 import { decideSipToXmpp } from '../media/decide';
@@ -200,13 +200,18 @@ export class SipCall extends Call {
     }
   }
 
+  /**
+   * What the XMPP leg's JMI machine reports (docs/architecture.md §JMI): it is the one owner of
+   * the proposal, so every notice is a fact — the proceed is the first device's (later ones are
+   * told privately by the leg), a reject or finish is the callee's or, once a device proceeded,
+   * that device's. The call only maps each to its two legs.
+   */
   private onJmi(kind: string, from: string, reason: Reason | undefined, out: Effect[]): void {
     if (kind === 'ringing') return this.ring(out);
     if (kind === 'proceed') {
-      // XEP-0353 §3.2: the first device to proceed gets the session; the XMPP leg tells the others.
-      if (this.device !== undefined || !sameBareJid(from, this.callee)) return;
+      // XEP-0353 §3.2: the device that won gets the session-initiate, once (the Jingle session's rule).
+      if (!this.jingle.apply('initiate').ok) return;
       this.device = from;
-      this.jingle.apply('initiate');
       const initiate: Jingle = {
         action: 'session-initiate',
         sid: this.sid,
@@ -217,11 +222,11 @@ export class SipCall extends Call {
       out.push({ kind: 'send-jingle', from: this.caller, to: from, jingle: initiate });
       return;
     }
-    if (kind === 'reject' && this.device === undefined && sameBareJid(from, this.callee)) {
+    if (kind === 'reject' && this.device === undefined) {
       return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
     }
     // XEP-0353 §3.5: the device that proceeded may still decline (reject) or end (finish).
-    if ((kind === 'reject' || kind === 'finish') && this.isDevice(from)) {
+    if (kind === 'reject' || kind === 'finish') {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
       if (this.sip.dialog === 'confirmed') {
         out.push(byeEffect(condition, reason?.text));

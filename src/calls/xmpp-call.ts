@@ -11,56 +11,32 @@
  *   ◀──────────── session-terminate (mapped reason + SIP text) ◀─── 3xx–6xx / BYE
  * ```
  */
-import { parseSdp, writeSdp } from '../sdp';
+import { parseSdp } from '../sdp';
 import { mappings } from '../config/mappings';
 import { calleeDenial } from '../policy/callee';
-import type { OfferProfile } from '../config/config';
-import { toCapNegOffer } from '../media/capneg-offer';
-import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
 import { concreteProfile, forAnswer, towardSip } from '../media/flags';
-import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import type { NgFlags } from '../media/ng-client';
-import { jingleShape, sdpShape } from '../media/shape';
+import { sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
-import type { Content, Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
+import type { Content, JingleIq, ReasonCondition } from '../jingle/types';
 import { header, sdpOf } from '../sip/message';
 import { headers } from '../sip/message/headers';
-import type { SipResponse } from '../sip/message/types';
-import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
+import { bareJid, jidToSipUri } from '../translate/address';
 import { sameJid } from '../translate/jid';
 import { displayNick } from './nick';
-import { jingleToSdpObject, sdpToJingle } from '../translate/description';
-import { callIdForSid } from '../translate/jingle-to-sip';
+import { jingleToSdpObject } from '../translate/description';
 import { advertisesTrickle, transportInfoToSdpFrag } from '../translate/trickle';
 import { SDPFRAG, TRICKLE_PACKAGE } from '../translate/info';
 import { writeSdpFrag } from '../sdp';
 import { sipToReason } from '../translate/reason';
-import { byeEffect, localFailureText, reasonOf } from './sip-reasons';
-import { Call, type CallContext } from './call';
+import { localFailureText, reasonOf } from './sip-reasons';
+import { type CallContext } from './call';
 import { mergeCandidates, unknownContent } from './candidates';
 import type { CallEvent, Effect } from './events';
-import { answerUpdates, sameSdp } from './early-media';
 
-export class XmppCall extends Call {
-  readonly origin = 'xmpp';
-  /** The XMPP caller's full JID, and the JID at the gateway it called. */
-  readonly client: string;
-  /** The caller's display name (XEP-0172 nick), if it gave one. */
-  private nick?: string;
-  readonly gatewayJid: string;
-  private readonly offer: Jingle;
-  private offerSdp?: Sdp;
-  private ringing = false;
-  /** The session-accept the client got (from a 183's SDP, or the 200's). */
-  private accepted?: Jingle;
-  /** The early answer: the 183's SDP and its To tag (docs/media.md §Early media). */
-  private early?: { body: string; tag: string | undefined };
-  /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
-  private reofferSetup?: Setup;
-  private readonly policy: MediaPolicy;
-  /** Anchored calls: the offer profiles toward the SIP peer, the one in use, the peer's answer. */
-  private media?: { profiles: Exclude<OfferProfile, 'as-offered'>[]; index: number; sipAnswer?: string };
+import { XmppCallBase } from './xmpp-call-base';
 
+export class XmppCall extends XmppCallBase {
   /**
    * Starts the call from the client's session-initiate. The IQ is answered here: a callee that
    * cannot be reached or an offer that cannot be expressed in SDP is refused at once with the
@@ -84,17 +60,7 @@ export class XmppCall extends Call {
    * sid, which another user may choose too); derived from the sid when not given (tests, CLI).
    */
   private constructor(iq: JingleIq, ctx: CallContext, callId?: string) {
-    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config), ctx);
-    this.client = iq.from ?? iq.jingle.initiator ?? '';
-    this.gatewayJid = iq.to ?? '';
-    this.offer = structuredClone(iq.jingle);
-    let target: string | undefined;
-    try {
-      target = jidToSipUri(bareJid(this.gatewayJid), ctx.address);
-    } catch {
-      target = undefined; // refused in begin()
-    }
-    this.policy = mediaPolicy(ctx.config, target);
+    super(iq, ctx, callId);
   }
 
   private begin(iq: JingleIq): Effect[] {
@@ -117,6 +83,7 @@ export class XmppCall extends Call {
       mappings().denyNumbers,
     );
     if (denial) {
+      this.denial = denial;
       this.ctx.log?.(`call denied by ${denial.rule}`, { sid: this.sid, caller: this.client });
       out.push(this.iqErrorEffect(iq, 'forbidden', undefined, denial.text));
       this.end(out, 'security-error');
@@ -128,77 +95,6 @@ export class XmppCall extends Call {
     if (window > 0) this.startTimer(out, 'gather', window);
     else this.sendInvite(out);
     return out;
-  }
-
-  private sendInvite(out: Effect[]): void {
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
-    const shape = jingleShape(this.offer);
-    const decision = decideXmppToSip(shape, this.policy);
-    if (!decision.anchor) return this.inviteWith(out, writeSdp(this.offerSdp));
-    this.ctx.log?.(`media anchored: ${decision.why}`, { sid: this.sid });
-    this.anchored = true;
-    const profiles = [...new Set(this.policy.offer.map((p) => concreteProfile(p, shape)))];
-    this.media = { profiles, index: 0 };
-    this.anchorOffer(out, 'invite');
-  }
-
-  /** The Jingle offer handed to the anchor, rewritten for the SIP peer in the current profile. */
-  private anchorOffer(out: Effect[], purpose: 'invite' | 'refresh'): void {
-    const m = this.media;
-    if (!m || !this.offerSdp) return;
-    out.push({
-      kind: 'media',
-      op: 'offer',
-      purpose,
-      fromTag: 'jingle',
-      sdp: writeSdp(this.offerSdp),
-      flags: towardSip(m.profiles[m.index] ?? 'rtp'),
-    });
-  }
-
-  private inviteWith(out: Effect[], body: string): void {
-    this.sipLocal = body;
-    const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
-    out.push({
-      kind: 'sip-invite',
-      uri,
-      from: callerJidToSipFrom(this.client, this.ctx.address),
-      ...(this.nick === undefined ? {} : { fromDisplay: this.nick }),
-      to: uri,
-      body,
-      callId: this.callId,
-    });
-    this.stopTimer(out, 'no-answer');
-    this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);
-  }
-
-  /** What the anchor sent back. */
-  private onMedia(event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>, out: Effect[]): void {
-    if (event.purpose === 'refresh') return;
-    if (event.kind === 'media-failed') {
-      return this.abort(out, 'media-error', `the media anchor failed: ${event.text}`);
-    }
-    if (event.purpose === 'invite') {
-      const profile = this.media?.profiles[this.media.index];
-      const body = profile === 'capneg' ? writeSdp(toCapNegOffer(parseSdp(event.sdp))) : event.sdp;
-      return this.inviteWith(out, body);
-    }
-    if (event.purpose === 'accept' || event.purpose === 'early') this.acceptWith(out, event.sdp, false);
-  }
-
-  /**
-   * A 488/415/606 to an anchored INVITE: the next offer profile, in a new INVITE (docs/media.md
-   * §Profiles). Returns false when there is none left.
-   */
-  private retryProfile(out: Effect[], status: number): boolean {
-    const m = this.media;
-    if (!m || !RETRY_STATUSES.has(status) || m.index + 1 >= m.profiles.length) return false;
-    m.index += 1;
-    this.ctx.log?.(`SIP peer refused the offer (${status}); offering ${m.profiles[m.index]}`, {
-      sid: this.sid,
-    });
-    this.anchorOffer(out, 'invite');
-    return true;
   }
 
   protected on(event: CallEvent, out: Effect[]): void {
@@ -319,116 +215,6 @@ export class XmppCall extends Call {
     }
   }
 
-  private onProvisional(response: SipResponse, out: Effect[]): void {
-    const status = response.status;
-    if (status === 100) return;
-    // RFC 3261 §13.2.1: an SDP in a provisional response is the answer, early (RFC 3960 §2).
-    const sdp = sdpOf(response);
-    if (sdp.trim() !== '' && this.policy.earlyMedia !== false && this.early === undefined) {
-      return this.onEarlyAnswer(sdp, toTagOf(response), out);
-    }
-    if ((status === 180 || status === 183) && !this.ringing && this.accepted === undefined) {
-      this.ringing = true;
-      this.sendJingle(out, {
-        action: 'session-info',
-        sid: this.sid,
-        contents: [],
-        groups: [],
-        info: { kind: 'ringing' },
-      });
-    }
-  }
-
-  /**
-   * A 18x with SDP: the client gets the session-accept now and hears the early media
-   * (src/calls/early-media.ts says why a session-accept). Anchored, the answer goes through the
-   * anchor first, as the 200's does.
-   */
-  private onEarlyAnswer(body: string, tag: string | undefined, out: Effect[]): void {
-    this.early = { body, tag };
-    this.ctx.log?.('early media: the 18x answer goes to the client', { sid: this.sid, tag });
-    if (this.media) {
-      this.media.sipAnswer = body;
-      out.push({
-        kind: 'media',
-        op: 'answer',
-        purpose: 'early',
-        fromTag: 'jingle',
-        toTag: 'sip',
-        sdp: body,
-        flags: forAnswer(),
-      });
-      return;
-    }
-    this.acceptWith(out, body, true);
-  }
-
-  private onAnswered(body: string, out: Effect[]): void {
-    this.stopTimer(out, 'no-answer');
-    if (this.early !== undefined && sameSdp(this.early.body, body)) {
-      // RFC 3261 §13.2.1: the same answer as the 183's: the client has it already.
-      if (this.lateCandidates && !this.media) this.reinvite(out);
-      return;
-    }
-    if (this.media) {
-      this.media.sipAnswer = body;
-      out.push({
-        kind: 'media',
-        op: 'answer',
-        purpose: 'accept',
-        fromTag: 'jingle',
-        toTag: 'sip',
-        sdp: body,
-        flags: forAnswer(),
-      });
-      return;
-    }
-    this.acceptWith(out, body, true);
-  }
-
-  /** The session-accept from an SDP answer: the SIP peer's own (`direct`) or the anchor's. */
-  private acceptWith(out: Effect[], body: string, direct: boolean): void {
-    let accept: Jingle;
-    try {
-      accept = sdpToJingle(body, {
-        action: 'session-accept',
-        sid: this.sid,
-        responder: this.gatewayJid,
-        contentNames: this.offer.contents.map((c) => c.name),
-      });
-    } catch (e) {
-      // RFC 3261 §13.2.2.4: the 2xx is ACKed (by the SIP leg), then the call is ended with BYE.
-      return this.abort(out, 'incompatible-parameters', `unusable SDP answer: ${(e as Error).message}`);
-    }
-    // An answer the client cannot use ends the call with the reason, never a silent call.
-    const problem = direct
-      ? answerProblem(jingleShape(this.offer), sdpShape(parseSdp(body)), anchorHint(this.policy))
-      : undefined;
-    if (problem) return this.abort(out, problem.condition, problem.text);
-    const dropped = droppedDtls(this.offer, accept);
-    if (dropped !== undefined) {
-      // docs/design.md §Security: a DTLS-SRTP offer is never downgraded to plain RTP.
-      return this.abort(out, 'security-error', `the SIP answer drops DTLS-SRTP for content '${dropped}'`);
-    }
-    // After early media, the 200's answer differs from the 183's: the client gets what changed.
-    if (this.accepted !== undefined) {
-      for (const update of answerUpdates(this.accepted, accept)) this.sendJingle(out, update);
-      this.accepted = accept;
-      if (this.lateCandidates && direct && this.sip.dialog === 'confirmed') this.reinvite(out);
-      return;
-    }
-    this.accepted = accept;
-    this.jingle.apply('accept');
-    if (direct) this.sipRemote = parseSdp(body);
-    const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
-      ?.setup;
-    // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
-    this.reofferSetup = setup === 'active' ? 'passive' : setup === 'passive' ? 'active' : undefined;
-    this.sendJingle(out, accept);
-    // Candidates trickled meanwhile go in a re-INVITE once the dialog is confirmed (not while early).
-    if (this.lateCandidates && direct && this.sip.dialog === 'confirmed') this.reinvite(out);
-  }
-
   /**
    * Anchored calls: trickled candidates go to the anchor, not in a re-INVITE — the SIP side's
    * addresses are the anchor's and do not change. A new offer, and once the peer has answered
@@ -516,7 +302,7 @@ export class XmppCall extends Call {
   }
 
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */
-  private reinvite(out: Effect[]): void {
+  protected reinvite(out: Effect[]): void {
     this.reoffer(out, (sessionVersion) =>
       jingleToSdpObject(this.offer, {
         origin: { address: this.sdpHost, sessionVersion },
@@ -525,48 +311,9 @@ export class XmppCall extends Call {
     );
   }
 
-  /** CANCEL while early (RFC 3261 §9.1), BYE with an RFC 3326 Reason once answered. */
-  private hangUpSip(out: Effect[], condition: ReasonCondition, text?: string): void {
-    if (this.sip.dialog === 'none') return;
-    if (this.sip.dialog !== 'confirmed' && this.sip.dialog !== 'terminated') {
-      out.push({ kind: 'sip-cancel' });
-      return;
-    }
-    if (this.sip.dialog !== 'confirmed') return;
-    out.push(byeEffect(condition, text));
-  }
-
-  private terminateJingle(out: Effect[], reason: Reason): void {
-    this.sendJingle(out, { action: 'session-terminate', sid: this.sid, contents: [], groups: [], reason });
-  }
-
-  private sendJingle(out: Effect[], jingle: Jingle): void {
-    out.push({ kind: 'send-jingle', from: this.gatewayJid, to: this.client, jingle });
-  }
-
   protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
     this.hangUpSip(out, condition, text);
     if (tellXmpp) this.terminateJingle(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
   }
-}
-
-/**
- * The name of an offered content that had DTLS-SRTP (XEP-0320 fingerprints or XTLS security)
- * whose accepted counterpart has neither, if any.
- */
-function droppedDtls(offer: Jingle, accept: Jingle): string | undefined {
-  for (const o of offer.contents) {
-    const secure = (o.transport?.fingerprints.length ?? 0) > 0;
-    if (!secure) continue;
-    const a = accept.contents.find((c) => c.name === o.name);
-    if (!a) continue;
-    if ((a.transport?.fingerprints.length ?? 0) === 0 && !a.security) return o.name;
-  }
-  return undefined;
-}
-
-/** The To tag of a response (the early dialog it belongs to, RFC 3261 §12.1). */
-function toTagOf(response: SipResponse): string | undefined {
-  return /;\s*tag=([^;\s>]+)/i.exec(header(response, 'to') ?? '')?.[1];
 }

@@ -187,7 +187,7 @@ export interface GatewayConfig {
     /** Resource of the gateway's full JIDs. Default `sip`. */
     resource: string;
     // The keys below are optional (no schema default, so a minimal file parses to the same
-    // object); src/xmpp/options.ts resolves them.
+    // object); src/xmpp/connection/options.ts resolves them.
     /** XMPP domains whose users may place calls through the gateway. Default `[defaultDomain]`. */
     allowedDomains?: string[];
     /** Reconnect backoff with jitter. Default 200 ms, doubling up to 30000 ms. */

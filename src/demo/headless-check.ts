@@ -12,7 +12,7 @@ import { jingleFromElement, jingleIqToElement } from '../jingle';
 import { parseSdp, writeSdp } from '../sdp';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
 import type { JmiMessage } from '../xmpp/jmi';
-import { jmiMessageStanza, parseJmi } from '../xmpp/jmi-xml';
+import { jmiMessageStanza, parseJmi } from '../xmpp/jmi';
 import type { Bot, Element } from '../peers/xmpp-bot';
 import { DEMO_DOMAIN, DEMO_NUMBER, DEMO_USER, type DemoWorld } from './world';
 

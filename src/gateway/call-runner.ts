@@ -64,11 +64,24 @@ export class CallRunner {
 
   /** An incoming Jingle IQ: resolves with the answer the call chose. */
   jingle(event: Extract<CallEvent, { kind: 'jingle' }>): Promise<JingleAnswer> {
+    return this.answerOf(event.iq.id, () => this.post(event));
+  }
+
+  /**
+   * The first effects of a call that began with the IQ `iqId` (its session-initiate): performed
+   * like any others, so the IQ is answered by the call's own iq-result / iq-error effect.
+   */
+  begin(iqId: string, effects: Effect[]): Promise<JingleAnswer> {
+    return this.answerOf(iqId, () => this.run(effects));
+  }
+
+  /** Runs `go` with the IQ `id` pending; resolves with the answer the call's effects gave it. */
+  private answerOf(id: string, go: () => void): Promise<JingleAnswer> {
     return new Promise((resolve) => {
-      this.pendingIq = { id: event.iq.id, resolve };
-      this.post(event);
+      this.pendingIq = { id, resolve };
+      go();
       // A call that ended or ignored the IQ still owes it an answer.
-      if (this.pendingIq?.id === event.iq.id) {
+      if (this.pendingIq?.id === id) {
         this.pendingIq = undefined;
         resolve('ok');
       }
@@ -190,14 +203,12 @@ export class CallRunner {
   }
 
   /**
-   * XEP-0353 §3.5: a session that began with JMI (either way; the proposal id is the sid) ends
-   * with `<finish>`, so that every device of the user, not only the one in the call, knows.
+   * XEP-0353 §3.5: the session is over; if it began with a proposal (either way; the proposal
+   * id is the sid), the XMPP leg's JMI machine, its one owner, sends what its state calls for.
    */
   private finishJmi(condition: ReasonCondition): void {
-    const { xmpp } = this.legs;
-    if (xmpp.jmi.get(this.call.sid)?.state !== 'proceeding') return;
-    xmpp
-      .sendJmi('finish', { id: this.call.sid, reason: { condition } })
+    this.legs.xmpp
+      .endSession(this.call.sid, condition)
       .catch((err: Error) => this.log.debug('JMI finish not sent', { error: err.message }));
   }
 }

@@ -1,13 +1,12 @@
 /**
  * The running gateway: the XMPP leg, the SIP leg, and a call runner per live call between them.
  *
- * - A session-initiate to a JID at the gateway starts an XMPP-originated call.
- * - An INVITE the SIP leg lets in starts a SIP-originated call.
- * - Every other Jingle IQ, JMI message and SIP event goes to the call it belongs to; a Jingle IQ
- *   for no live call is answered `<unknown-session/>`.
+ * - What the XMPP leg brings (Jingle IQs, JMI notices) is taken in by ./xmpp-intake, what the
+ *   SIP leg brings (INVITEs) by ./sip-intake; each starts a call or hands the event to its runner.
+ * - The legs talk to the gateway through typed seams: the XMPP leg's event map
+ *   (`XmppLegEvents`) and its Jingle delegate, whose answer is the call's (docs/architecture.md §Seams).
  * `liveCalls()` counts the calls; `stop()` ends them all on both legs, then closes both legs.
  */
-import { randomHex } from '../sip/common/random-hex';
 import { addressContext } from '../config/address-context';
 import type { GatewayConfig } from '../config/config';
 import { CallRegistry, SipCall, XmppCall, type CallContext } from '../calls';
@@ -15,24 +14,18 @@ import { createLogger, type Logger } from '../log';
 import type { ServerInvite } from '../sip/dialog/server-invite';
 import { userAgentOptions } from '../sip/ua/config-options';
 import { SipUserAgent } from '../sip/ua/user-agent';
-import type { Reason } from '../jingle/types';
-import { sipToReason } from '../translate/reason';
 import type { SipMessage } from '../sip/message/types';
-import { bareJid, jidToSipUri } from '../translate/address';
-import { normalBareJid, sameJid } from '../translate/jid';
-import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
+import { XmppLeg } from '../xmpp';
 import { parseNgUri } from '../config/config';
 import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
-import { mappings } from '../config/mappings';
-import { calleeDenial } from '../policy/callee';
 import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
 import { reloadConfig } from '../config/reload';
-import { fanOut, type CallInfo, type GatewayObserver } from './observer';
-import { header } from '../sip/message/headers';
-import { parseNameAddr } from '../sip/message/name-addr';
+import { fanOut, type GatewayObserver } from './observer';
 import type { GatewayStatus } from '../ops/health';
 import { Ops } from '../ops/ops';
+import { onInvite, type SipIntakeHost } from './sip-intake';
+import { XmppIntake, type IntakeHost } from './xmpp-intake';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -54,11 +47,7 @@ export class Gateway {
   private stopped?: Promise<void>;
   private readonly limits: CallLimits;
   private readonly logged = new Map<string, number>();
-  /**
-   * XEP-0172 nicks from the `<propose>`s we proceeded to, by id (the coming session's sid), until
-   * the session-initiate: the INVITE's From display name. Bounded, oldest out.
-   */
-  private readonly proposeNicks = new Map<string, { from: string; nick: string }>();
+  private readonly intake: XmppIntake;
 
   private constructor(
     private current: GatewayConfig,
@@ -73,15 +62,26 @@ export class Gateway {
     const config = current;
     this.limits = new CallLimits(config.limits);
     this.ctx = this.contextFor(config);
-    xmpp.setHandler({ onJingle: (iq) => this.onJingle(iq) });
-    xmpp.on('jmi', (n: JmiNotice) => this.onJmi(n));
-    xmpp.on('jmi-error', (n: { id: string; text?: string }) => {
-      // A JMI message bounced (no device online): the call decides what that means in its state.
-      this.runners.get(n.id)?.post({ kind: 'jmi-bounced' });
-    });
-    xmpp.on('offline', (reason: unknown) => {
+    const host: IntakeHost & SipIntakeHost = {
+      xmpp,
+      limits: this.limits,
+      log,
+      ...(observer ? { observer } : {}),
+      draining: () => this.draining,
+      config: () => this.current,
+      ctx: () => this.ctx,
+      runner: (sid) => this.runners.get(sid),
+      add: (call: XmppCall | SipCall, limitKey: string) => this.add(call, limitKey),
+      logOnce: (key, why, message, meta) => this.logOnce(key, why, message, meta),
+    };
+    this.intake = new XmppIntake(host);
+    xmpp.setHandler({ onJingle: (iq) => this.intake.onJingle(iq) });
+    xmpp.on('jmi', (n) => this.intake.onJmi(n));
+    // A JMI message bounced (no device online): the call decides what that means in its state.
+    xmpp.on('jmi-error', (n) => this.runners.get(n.id)?.post({ kind: 'jmi-bounced' }));
+    xmpp.on('offline', (reason) => {
       if (this.closing) return; // stop() closes the connection itself
-      log.warn('XMPP connection lost; ending its calls and reconnecting', { reason: String(reason) });
+      log.warn('XMPP connection lost; ending its calls and reconnecting', { reason });
       for (const r of [...this.runners.values()]) r.post({ kind: 'xmpp-down' });
     });
     xmpp.on('online', () => {
@@ -89,8 +89,8 @@ export class Gateway {
       ops?.xmppOnline();
     });
     ops?.attach(() => this.status());
-    xmpp.on('fatal', (e: Error) => log.error(`XMPP component refused: ${e.message}`));
-    sip.on('invite', (inv: ServerInvite) => this.onInvite(inv));
+    xmpp.on('fatal', (e) => log.error(`XMPP component refused: ${e.message}`));
+    sip.on('invite', (inv: ServerInvite) => onInvite(host, inv));
   }
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -223,173 +223,6 @@ export class Gateway {
     return runner;
   }
 
-  private onJingle(iq: IncomingJingleIq): Promise<JingleAnswer> | JingleAnswer {
-    const runner = this.runners.get(iq.jingle.sid);
-    if (runner) return runner.jingle({ kind: 'jingle', iq });
-    if (iq.jingle.action !== 'session-initiate') {
-      return { jingleCondition: 'unknown-session', text: `no session ${iq.jingle.sid}` };
-    }
-    if (this.stopping) return { condition: 'resource-constraint', text: 'the gateway is shutting down' };
-    const limitKey = `user:${normalBareJid(iq.from ?? '')}`;
-    const refused = this.limits.admit(limitKey);
-    if (refused) {
-      this.observer?.limited?.('user', limitName(refused.why));
-      this.logOnce(limitKey, refused.why, 'call refused by a limit', { caller: iq.from });
-      return {
-        condition: 'resource-constraint',
-        text: `${refused.why}; try again in ${refused.retryAfter} s`,
-      };
-    }
-    const callId = `${randomHex(12)}@${this.config.sip.host.replace(/^\[|\]$/g, '')}`;
-    const proposal = this.proposeNicks.get(iq.jingle.sid);
-    this.proposeNicks.delete(iq.jingle.sid);
-    // Only the caller that proposed may name itself for this sid.
-    const nick =
-      proposal && iq.from !== undefined && sameJid(proposal.from, iq.from) ? proposal.nick : undefined;
-    const { call, effects } = XmppCall.start(iq, this.ctx, callId, nick);
-    this.observer?.callStarted?.({
-      sid: call.sid,
-      callId,
-      direction: 'xmpp-to-sip',
-      from: iq.from ?? '',
-      to: iq.to ?? '',
-      at: Date.now(),
-    });
-    let answer: JingleAnswer = 'ok';
-    const first = effects.find((e) => e.kind === 'iq-error');
-    if (first && first.kind === 'iq-error') {
-      answer = { condition: first.condition, text: first.text };
-      if (first.jingleCondition) answer.jingleCondition = first.jingleCondition;
-      if (first.condition === 'forbidden') {
-        this.observer?.denied?.('callee');
-        this.log.warn('call denied by policy', { caller: iq.from, callee: iq.to, text: first.text });
-      }
-    }
-    if (call.ended) {
-      this.limits.ended(limitKey);
-      const ended = effects.find((e) => e.kind === 'ended');
-      this.observer?.callEnded?.(
-        call.sid,
-        ended?.kind === 'ended' ? ended.condition : 'general-error',
-        Date.now(),
-      );
-      return answer;
-    }
-    this.add(call, limitKey).run(effects.filter((e) => e.kind !== 'iq-result' && e.kind !== 'iq-error'));
-    return answer;
-  }
-
-  /**
-   * JMI (XEP-0353). `out`: the devices' answers to the propose of a SIP-originated call (its id is
-   * the call's sid). `in`: an XMPP client proposes a call to a SIP address; the gateway stands for
-   * the callee's device and proceeds at once, and the call starts with the session-initiate.
-   */
-  private onJmi(n: JmiNotice): void {
-    if (n.direction === 'in') {
-      if (n.kind === 'propose') this.answerPropose(n);
-      return;
-    }
-    const runner = this.runners.get(n.id);
-    if (!runner) return;
-    if (n.kind === 'proceed' || n.kind === 'reject' || n.kind === 'ringing' || n.kind === 'finish') {
-      runner.post(
-        n.reason
-          ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason }
-          : { kind: 'jmi', jmi: n.kind, from: n.from },
-      );
-    } else if (n.kind === 'expired') {
-      runner.post({ kind: 'jmi-bounced' });
-    }
-  }
-
-  private answerPropose(n: JmiNotice): void {
-    let refusal: Reason | undefined;
-    if (this.stopping) refusal = { condition: 'general-error', text: 'the gateway is shutting down' };
-    else {
-      try {
-        jidToSipUri(bareJid(n.to), this.ctx.address);
-        const denial = calleeDenial(
-          bareJid(n.from),
-          bareJid(n.to),
-          this.ctx.address.rules,
-          this.config.policy,
-          mappings().denyNumbers,
-        );
-        if (denial) {
-          this.observer?.denied?.('callee');
-          this.log.warn('call denied by policy', { caller: n.from, callee: n.to, rule: denial.rule });
-          refusal = { condition: 'security-error', text: denial.text };
-        }
-      } catch (e) {
-        refusal = { condition: 'gone', text: (e as Error).message };
-      }
-    }
-    if (!refusal && n.nick !== undefined) {
-      this.proposeNicks.set(n.id, { from: n.from, nick: n.nick });
-      if (this.proposeNicks.size > 1000)
-        this.proposeNicks.delete(this.proposeNicks.keys().next().value as string);
-    }
-    const sent = refusal
-      ? this.xmpp.sendJmi('reject', { id: n.id, reason: refusal })
-      : this.xmpp.sendJmi('proceed', { id: n.id });
-    sent.catch((e: Error) => this.log.warn('JMI answer not sent', { id: n.id, error: e.message }));
-  }
-
-  private onInvite(inv: ServerInvite): void {
-    if (this.stopping) {
-      // RFC 3261 §21.5.4: the caller may try elsewhere at once (a restart takes seconds).
-      inv.reject(503, 'Service Unavailable', [
-        { name: 'Retry-After', value: '5' },
-        { name: 'Warning', value: `399 ${this.config.sip.host} "the gateway is shutting down"` },
-      ]);
-      return;
-    }
-    const limitKey = `source:${inv.source.address}`;
-    const refused = this.limits.admit(limitKey);
-    if (refused) {
-      this.observer?.limited?.('source', limitName(refused.why));
-      this.logOnce(limitKey, refused.why, 'call refused by a limit', { source: inv.source.address });
-      // RFC 3261 §21.5.4: 503 with Retry-After; the Warning says which limit.
-      inv.reject(503, 'Service Unavailable', [
-        { name: 'Retry-After', value: String(refused.retryAfter) },
-        { name: 'Warning', value: `399 ${this.config.sip.host} "${refused.why}"` },
-      ]);
-      return;
-    }
-    // XEP-0353 §3.1: the propose id is the sid of the session that follows.
-    const sid = randomHex(12);
-    const { call, effects } = SipCall.start(inv.request, sid, this.ctx, inv.source.address);
-    const info: CallInfo = {
-      sid,
-      callId: call?.callId ?? header(inv.request, 'call-id') ?? sid,
-      direction: 'sip-to-xmpp',
-      from: uriOf(header(inv.request, 'from')),
-      to: inv.request.uri,
-      at: Date.now(),
-    };
-    this.observer?.callStarted?.(info);
-    if (!call) {
-      this.limits.ended(limitKey);
-      const denied = effects.find((e) => e.kind === 'sip-reject' && e.status === 403);
-      if (denied) {
-        this.observer?.denied?.('source');
-        this.log.warn('call denied by policy', { source: inv.source.address, to: inv.request.uri });
-      }
-      for (const e of effects) if (e.kind === 'sip-reject') inv.reject(e.status, e.reason, e.headers);
-      // Refused before it began: 403 (policy.sources), 404 (no such user), 488 (an offer we cannot read).
-      const status = effects.find((e) => e.kind === 'sip-reject');
-      this.observer?.callEnded?.(
-        sid,
-        sipToReason(status?.kind === 'sip-reject' ? status.status : 500),
-        Date.now(),
-      );
-      return;
-    }
-    const runner = this.add(call, limitKey);
-    runner.attachServer(inv);
-    runner.run(effects);
-  }
-
   /** A limit's refusals are logged once per key and reason every 10 s, not per attempt. */
   private logOnce(key: string, why: string, message: string, meta: Record<string, unknown>): void {
     const k = `${key} ${why}`;
@@ -454,20 +287,6 @@ export class Gateway {
 /** The SIP tap of an observer, with the time each message passed. */
 function wireTap(o: GatewayObserver): (d: 'in' | 'out', msg: SipMessage, peer: string) => void {
   return (d, msg, peer) => o.sipMessage?.(d, msg, peer, Date.now());
-}
-
-/** The URI of a From header (its tag is no party), or the header as it is when it does not parse. */
-function uriOf(from: string | undefined): string {
-  try {
-    return parseNameAddr(from ?? '').uri;
-  } catch {
-    return from ?? '';
-  }
-}
-
-/** `limits.callsPerUser` → `callsPerUser`: a bounded label (src/policy/limits.ts names the limit). */
-function limitName(why: string): string {
-  return /\(limits\.([A-Za-z]+)\)/.exec(why)?.[1] ?? 'other';
 }
 
 /** The configured rtpengine, pinged once so the log says at start whether it answers. */

@@ -6,7 +6,7 @@
  */
 import type { ReasonCondition } from '../jingle/types';
 import type { SipMessage } from '../sip/message/types';
-import type { XmlElement } from '../xmpp/xml';
+import type { XmlElement } from '../xmpp/stanza';
 
 /** Who called whom: an XMPP client through the gateway to SIP, or the other way. */
 export type CallDirection = 'xmpp-to-sip' | 'sip-to-xmpp';

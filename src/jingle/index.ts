@@ -7,6 +7,7 @@
  */
 import { Element } from 'ltx';
 import { fail, localName, nsOf, q } from './attrs';
+import { checkTreeLimits } from './limits';
 import { NS_JINGLE } from './namespaces';
 import { jingleToElement, parseJingle } from './xep0166';
 import { parseXml } from './xml';
@@ -20,8 +21,12 @@ const IQ_TYPES: readonly JingleIq['type'][] = ['set', 'get', 'result', 'error'];
 /** Stanza namespaces an `<iq>` can have (RFC 6120 client/server, XEP-0114 component), or none. */
 const STANZA_NS = new Set([undefined, 'jabber:client', 'jabber:server', 'jabber:component:accept']);
 
-/** Parses a `<jingle>` element into the model, validating it. */
+/**
+ * Parses a `<jingle>` element (a tree parsed elsewhere: a stanza from the network) into the
+ * model, validating it, within the same bounds as {@link parseJingleXml}'s text (./limits).
+ */
 export function jingleFromElement(el: Element): Jingle {
+  checkTreeLimits(el);
   return parseJingle(el);
 }
 

@@ -7,6 +7,7 @@
  */
 import { fail } from './attrs';
 import type { Element } from 'ltx';
+import { MAX_XML_ATTRIBUTES, MAX_XML_BYTES, MAX_XML_DEPTH, MAX_XML_ELEMENTS } from './xml';
 
 /** Contents per `<jingle>`: the same bound as m= sections per SDP (src/sdp/parse.ts). */
 export const MAX_CONTENTS = 64;
@@ -35,5 +36,34 @@ export function checkValueLengths(el: Element): void {
       else if (c.length > MAX_VALUE_CHARS)
         fail(`<${e.name}> text`, `longer than ${MAX_VALUE_CHARS} characters`);
     }
+  }
+}
+
+/**
+ * The bounds ./xml puts on XML text (elements, depth, attributes per element, bytes), for a tree
+ * that arrived already parsed: a stanza from the component stream, parsed by xmpp.js. So a
+ * `<jingle>` from the network meets the same limits as the CLI's input (docs/policy.md §Sizes).
+ * Iterative, and it stops at the first bound passed (a tree 100,000 levels deep is refused at
+ * once). Bytes are counted as characters of names, attribute values and text: a lower bound of
+ * the serialised size.
+ */
+export function checkTreeLimits(el: Element): void {
+  let elements = 0;
+  let chars = 0;
+  const stack: Array<[Element, number]> = [[el, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [e, depth] = top;
+    if (++elements > MAX_XML_ELEMENTS) fail('<jingle>', `too large: more than ${MAX_XML_ELEMENTS} elements`);
+    if (depth > MAX_XML_DEPTH) fail('<jingle>', `too large: nesting deeper than ${MAX_XML_DEPTH}`);
+    const attrs = Object.entries(e.attrs);
+    if (attrs.length > MAX_XML_ATTRIBUTES)
+      fail(`<${e.name}>`, `too large: more than ${MAX_XML_ATTRIBUTES} attributes`);
+    chars += e.name.length;
+    for (const [name, value] of attrs) chars += name.length + (typeof value === 'string' ? value.length : 0);
+    for (const c of e.children) {
+      if (typeof c === 'string') chars += c.length;
+      else stack.push([c, depth + 1]);
+    }
+    if (chars > MAX_XML_BYTES) fail('<jingle>', `too large: larger than ${MAX_XML_BYTES} bytes`);
   }
 }

@@ -11,7 +11,7 @@ import { NS_JINGLE, NS_JMI } from '../jingle/namespaces';
 import { header } from '../sip/message/headers';
 import type { SipMessage } from '../sip/message/types';
 import { normalJid } from '../translate/jid';
-import type { XmlElement } from '../xmpp/xml';
+import type { XmlElement } from '../xmpp/stanza';
 
 export interface Correlated {
   keys: string[];

@@ -8,7 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallDirection, CallInfo, GatewayObserver, MediaOp, WireDirection } from '../gateway/observer';
 import type { SipMessage } from '../sip/message/types';
-import type { XmlElement } from '../xmpp/xml';
+import type { XmlElement } from '../xmpp/stanza';
 import type { GatewayStatus } from './health';
 
 const P = 'jingle_sip_gateway_';

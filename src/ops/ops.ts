@@ -8,7 +8,7 @@ import type { HttpConfig } from '../config/config';
 import { parseHostPort } from '../config/net';
 import type { GatewayObserver, WireDirection } from '../gateway/observer';
 import type { SipMessage } from '../sip/message/types';
-import type { XmlElement } from '../xmpp/xml';
+import type { XmlElement } from '../xmpp/stanza';
 import { serializeSipMessage } from '../sip/message/message';
 import { callsView, type CallFacts } from './calls-view';
 import { correlateSip, correlateStanza } from './correlate';

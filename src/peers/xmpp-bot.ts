@@ -7,7 +7,7 @@
  */
 import { client, type Client } from '@xmpp/client';
 import { Element } from 'ltx';
-import { xml } from '../xmpp/xml';
+import { xml } from '../xmpp/stanza';
 
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_JMI = 'urn:xmpp:jingle-message:0';

@@ -1,9 +1,17 @@
 /**
- * The XMPP leg (issue 4): the XEP-0114 component connection, IQ routing, discovery, XEP-0100,
- * XEP-0353 Jingle Message Initiation and presence. The call layer uses {@link XmppLeg}.
+ * The XMPP leg (issue 4; layout in docs/architecture.md §Layout of src/xmpp): the XEP-0114
+ * component connection, IQ routing, discovery, XEP-0100, XEP-0353 Jingle Message Initiation and
+ * presence. The call layer uses {@link XmppLeg}.
  */
-export { XmppLeg, type XmppLegOptions, type JmiErrorNotice, type LocalJmiKind } from './leg';
-export type { IncomingJingleIq, JingleAnswer, JingleHandler } from './router';
+export {
+  XmppLeg,
+  type XmppLegEvents,
+  type XmppLegOptions,
+  type JmiErrorNotice,
+  type LocalJmiKind,
+} from './leg';
+export type { OnlineInfo } from './connection';
+export type { IncomingJingleIq, JingleAnswer, JingleHandler } from './routing';
 export {
   ComponentRefusedError,
   IqError,
@@ -14,10 +22,17 @@ export {
   type JingleErrorCondition,
   type StanzaCondition,
   type StanzaErrorSpec,
-} from './errors';
-export { JmiState, applyJmi, TRANSITIONS, type JmiNotice, type JmiMessage, type JmiKind } from './jmi';
-export { JmiTable, type JmiTableOptions } from './jmi-table';
-export { CAPS_NODE, CAPS_VER, FEATURES, IDENTITY, capsVer } from './disco';
-export { promptToJid } from './gateway';
+} from './stanza';
+export {
+  JmiState,
+  JmiProposal,
+  applyJmi,
+  TRANSITIONS,
+  type JmiNotice,
+  type JmiMessage,
+  type JmiKind,
+} from './jmi';
+export { JmiTable, type JmiTableOptions } from './jmi';
+export { CAPS_NODE, CAPS_VER, FEATURES, IDENTITY, capsVer, promptToJid } from './routing';
 export type { CallRoute, DeviceInfo } from './presence';
-export { xmppOptions, type XmppOptions } from './options';
+export { xmppOptions, type XmppOptions } from './connection';

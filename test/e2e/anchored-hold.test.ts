@@ -8,7 +8,7 @@ import { describeWithPeers, iqOk, jingleAction, jingleOf, proposed, reasonOf, us
 import { dtlsAccept, fingerprint, jingleIq, jmi } from './stanzas';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import type { Element } from './harness';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 
 const NS_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { startBaresipOnFreePorts, type Baresip } from '../support/baresip';
 import { sleep } from '../support/processes';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
   expectNoLiveCalls,

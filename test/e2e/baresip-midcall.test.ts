@@ -16,7 +16,7 @@ import { startBaresipOnFreePorts, type Baresip, type SipTraced } from '../suppor
 import { sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
   expectNoLiveCalls,

@@ -4,7 +4,7 @@
  * From display name. SIPp plays the callee (test/scenarios/sipp/e2e-uas-early-*.xml).
  */
 import { randomUUID } from 'node:crypto';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { jmiChild } from '../xmpp/bots';
 import {
   CALLEE,

@@ -20,7 +20,7 @@ import {
   type Sipp,
 } from './harness';
 import { jmi, terminate } from './stanzas';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 
 const NO_ANSWER_S = 1;
 

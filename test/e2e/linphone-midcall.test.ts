@@ -11,7 +11,7 @@ import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers
 import { freePort } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
   expectNoLiveCalls,

@@ -6,7 +6,7 @@
  */
 import { carbonJmi, jmiChild } from '../xmpp/bots';
 import { describeE2e, iqOk, jingleAction, jingleOf, proposed, reasonOf, traced, type Bot } from './harness';
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { candidateEl, dtlsAccept, fingerprint, jingleIq, jmi, NS_DTLS, NS_ICE } from './stanzas';
 
 describeE2e('e2e: SIPp → gateway → alice (two devices, JMI)', { devices: ['phone', 'laptop'] }, (bed) => {

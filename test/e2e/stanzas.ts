@@ -3,7 +3,7 @@
  * candidates, XEP-0320 DTLS fingerprint with setup=actpass, opus + telephone-event, rtcp-mux,
  * BUNDLE, an SSRC), its answers, the XTLS seed shape, JMI messages, and terminates.
  */
-import { xml } from '../../src/xmpp/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import type { Element } from '../xmpp/bots';
 
 export const NS_JINGLE = 'urn:xmpp:jingle:1';

@@ -18,7 +18,7 @@ import { Element, parse as parseLtx } from 'ltx';
 import { performance } from 'node:perf_hooks';
 import { isInputError } from '../../src/errors';
 import { jingleFromElement, MAX_XML_DEPTH, MAX_XML_ELEMENTS, NS_JINGLE } from '../../src/jingle';
-import { treeSize } from '../../src/xmpp/xml';
+import { treeSize } from '../../src/xmpp/stanza/xml';
 import { describeWithPeers, waitUdpBound } from '../e2e/harness';
 import { freePort, sleep, waitFor, type Proc } from '../support/processes';
 import { CALLEE, jingleSeeds } from './jingle-seeds';

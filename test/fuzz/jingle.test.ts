@@ -22,7 +22,7 @@ import { isInputError } from '../../src/errors';
 import { jingleFromElement, NS_JINGLE, parseJingleXml } from '../../src/jingle';
 import { jingleToSdp } from '../../src/translate/description';
 import { jingleIqToSip } from '../../src/translate/jingle-to-sip';
-import { answerIq, type JingleAnswer, type RouterContext } from '../../src/xmpp/router';
+import { answerIq, type JingleAnswer, type RouterContext } from '../../src/xmpp/routing/router';
 import { context } from '../calls/support';
 import { CALLEE, CALLER, jingleSeeds } from './jingle-seeds';
 import { applyText, fuzzOptions, mutatedText, mutatedTree, runsFrom, textMutation } from './mutate';

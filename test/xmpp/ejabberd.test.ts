@@ -4,11 +4,11 @@
  * delivery, and a wrong password ending in a clear error without a reconnect loop.
  */
 import { randomUUID } from 'node:crypto';
-import { CAPS_VER, capsVer } from '../../src/xmpp/disco';
-import { ComponentRefusedError } from '../../src/xmpp/errors';
-import type { JmiNotice } from '../../src/xmpp/jmi';
-import { XmppLeg } from '../../src/xmpp/leg';
-import { xml } from '../../src/xmpp/xml';
+import { CAPS_VER, capsVer } from '../../src/xmpp/routing/disco';
+import { ComponentRefusedError } from '../../src/xmpp/stanza/errors';
+import type { JmiNotice } from '../../src/xmpp/jmi/machine';
+import { XmppLeg } from '../../src/xmpp/leg/leg';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { EjabberdServer, ejabberdAvailable } from '../support/ejabberd';
 import { Bot, jmiChild, NS_DISCO_INFO, NS_JMI } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';

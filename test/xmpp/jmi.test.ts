@@ -8,11 +8,12 @@ import {
   applyJmi,
   type JmiEffect,
   type JmiMessage,
-  type JmiRecord,
-} from '../../src/xmpp/jmi';
-import { JmiTable } from '../../src/xmpp/jmi-table';
-import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi-xml';
-import { xml } from '../../src/xmpp/xml';
+  JmiProposal,
+} from '../../src/xmpp/jmi/machine';
+import { Machine, nextOf } from '../../src/fsm';
+import { JmiTable } from '../../src/xmpp/jmi/table';
+import { jmiElement, jmiMessageStanza, parseJmi } from '../../src/xmpp/jmi/xml';
+import { xml } from '../../src/xmpp/stanza/xml';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
@@ -45,7 +46,7 @@ describe('JMI transition table', () => {
     const states = new Set(Object.values(JmiState));
     for (const dir of ['out', 'in'] as const) {
       for (const row of Object.values(TRANSITIONS[dir]))
-        for (const next of Object.values(row)) expect(states.has(next as JmiState)).toBe(true);
+        for (const cell of Object.values(row)) expect(states.has(nextOf(cell!))).toBe(true);
     }
   });
 });
@@ -235,20 +236,23 @@ describe('incoming proposals (XMPP → SIP)', () => {
   });
 });
 
-describe('applyJmi is pure', () => {
-  it('does not modify the record', () => {
-    const rec: JmiRecord = {
-      id: 'x',
-      direction: 'out',
-      state: JmiState.Proposed,
-      local: GW,
-      peer: ALICE,
-      media: ['audio'],
-      createdAt: 0,
-    };
-    const copy = { ...rec };
-    applyJmi(rec, remote(`${ALICE}/a`, 'proceed', 'x'));
-    expect(rec).toEqual(copy);
+describe('the JMI machine runs on src/fsm', () => {
+  it("each proposal has a Machine over its direction's table; a refused event changes nothing", () => {
+    const rec = new JmiProposal('x', 'out', GW, ALICE, ['audio'], 0);
+    expect(rec.machine).toBeInstanceOf(Machine);
+    // A remote <propose> in an outgoing proposal has no cell: refused, the state stays.
+    const r = applyJmi(rec, remote(`${ALICE}/a`, 'propose', 'x'));
+    expect(r).toMatchObject({ accepted: false, next: JmiState.Proposed });
+    expect(rec.state).toBe(JmiState.Proposed);
+    // A cell says what the transition does: a remote proceed notifies, a local retract sends.
+    expect(TRANSITIONS.out[JmiState.Proposed]['remote:proceed']).toEqual({
+      next: JmiState.Proceeding,
+      effects: ['notify'],
+    });
+    const proceeded = applyJmi(rec, remote(`${ALICE}/a`, 'proceed', 'x'));
+    expect(emits(proceeded.effects)).toEqual(['proceed']);
+    expect(rec.state).toBe(JmiState.Proceeding);
+    expect(sends(applyJmi(rec, { by: 'local', kind: 'retract' }).effects)[0]?.message.kind).toBe('finish');
   });
 });
 

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Jingle } from '../../src/jingle/types';
-import { CAPS_NODE, CAPS_VER, FEATURES, capsVer } from '../../src/xmpp/disco';
-import type { IncomingJingleIq, JingleAnswer, JingleHandler } from '../../src/xmpp/router';
-import type { JmiNotice } from '../../src/xmpp/jmi';
-import { XmppLeg, type JmiErrorNotice } from '../../src/xmpp/leg';
-import { xml } from '../../src/xmpp/xml';
+import { CAPS_NODE, CAPS_VER, FEATURES, capsVer } from '../../src/xmpp/routing/disco';
+import type { IncomingJingleIq, JingleAnswer, JingleHandler } from '../../src/xmpp/routing/router';
+import type { JmiNotice } from '../../src/xmpp/jmi/machine';
+import { XmppLeg, type JmiErrorNotice } from '../../src/xmpp/leg/leg';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, carbonJmi, jmiChild, NS_DISCO_INFO, NS_JMI, type Element } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
@@ -522,6 +522,23 @@ maybe('XMPP leg on Prosody', () => {
       const fin = await laptop.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === id, 4000, 'finish');
       expect(jmiChild(fin, 'finish')?.getChild('reason')?.getChild('success')).toBeDefined();
       expect(leg.jmi.get(id)?.state).toBe('finished');
+    });
+
+    it('endSession: the machine ends what is open (<finish> once proceeded), and nothing twice', async () => {
+      const id = await propose();
+      await phone.send(jmi('proceed', id));
+      await nextNotice((x) => x.id === id && x.kind === 'proceed');
+      expect(await leg.endSession(id, 'success')).toBe(true);
+      const fin = await laptop.waitFor((s) => jmiChild(s, 'finish')?.attrs.id === id, 4000, 'finish');
+      expect(jmiChild(fin, 'finish')?.getChild('reason')?.getChild('success')).toBeDefined();
+      expect(leg.jmi.get(id)?.state).toBe('finished');
+      expect(await leg.endSession(id, 'success')).toBe(false);
+      // Before anyone proceeded the same call retracts the proposal; an unknown sid sends nothing.
+      const open = await propose();
+      expect(await leg.endSession(open, 'cancel')).toBe(true);
+      await phone.waitFor((s) => jmiChild(s, 'retract')?.attrs.id === open, 4000, 'retract');
+      expect(leg.jmi.get(open)?.state).toBe('retracted');
+      expect(await leg.endSession('no-such-sid', 'success')).toBe(false);
     });
 
     it('reject: the call layer hears it; a later proceed is told the call is over', async () => {

@@ -5,9 +5,10 @@
  * handshake masked.
  */
 import { randomUUID } from 'node:crypto';
-import { ComponentRefusedError, IqError, NotConnectedError } from '../../src/xmpp/errors';
-import { XmppLeg } from '../../src/xmpp/leg';
-import { xml } from '../../src/xmpp/xml';
+import { once } from 'node:events';
+import { ComponentRefusedError, IqError, NotConnectedError } from '../../src/xmpp/stanza/errors';
+import { XmppLeg, type XmppLegEvents } from '../../src/xmpp/leg';
+import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, NS_DISCO_INFO } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
@@ -16,14 +17,19 @@ const SECRET = 'robust-secret-2';
 const GW = 'gw.localhost';
 const maybe = prosodyAvailable() ? describe : describe.skip;
 
-const waitEvent = <T>(leg: XmppLeg, event: string, timeoutMs: number): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
-    leg.once(event, (v: T) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
-  });
+/** The first payload of the leg's next `event` (typed by the leg's event map). */
+async function waitEvent<K extends 'online' | 'offline' | 'fatal'>(
+  leg: XmppLeg,
+  event: K,
+  timeoutMs: number,
+): Promise<XmppLegEvents[K][0]> {
+  try {
+    const [payload] = await once(leg, event, { signal: AbortSignal.timeout(timeoutMs) });
+    return payload;
+  } catch {
+    throw new Error(`no '${event}' within ${timeoutMs} ms`);
+  }
+}
 
 maybe('XMPP component connection robustness (Prosody)', () => {
   let prosody: ProsodyServer;
@@ -74,8 +80,8 @@ maybe('XMPP component connection robustness (Prosody)', () => {
   });
 
   it('Prosody restarted mid-test: the component is back within 5 s', async () => {
-    const offline = waitEvent<string>(leg, 'offline', 5000);
-    const online = waitEvent<{ downtimeMs: number; attempts: number }>(leg, 'online', 10_000);
+    const offline = waitEvent(leg, 'offline', 5000);
+    const online = waitEvent(leg, 'online', 10_000);
     const t0 = Date.now();
     await prosody.restart();
     const tUp = Date.now();
@@ -103,7 +109,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
   });
 
   it('a frozen server (SIGSTOP) is noticed by the ping keepalive, and the leg comes back after SIGCONT', async () => {
-    const offline = waitEvent<string>(leg, 'offline', 6000);
+    const offline = waitEvent(leg, 'offline', 6000);
     const t0 = Date.now();
     prosody.pause();
     try {
@@ -133,7 +139,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
       { logger: bad.logger },
     );
     legs.push(wrong);
-    const fatal = await waitEvent<ComponentRefusedError>(wrong, 'fatal', 5000);
+    const fatal = await waitEvent(wrong, 'fatal', 5000);
     expect(fatal).toBeInstanceOf(ComponentRefusedError);
     expect(fatal.condition).toBe('not-authorized');
     expect(fatal.message).toMatch(/refused the component secret \(check xmpp\.secret\) for gw\.localhost/);
@@ -155,7 +161,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
       },
     );
     legs.push(wrong);
-    const fatal = await waitEvent<ComponentRefusedError>(wrong, 'fatal', 5000);
+    const fatal = await waitEvent(wrong, 'fatal', 5000);
     expect(fatal.condition).toBe('host-unknown');
     expect(fatal.message).toMatch(/does not know the component domain/);
     await sleep(500);

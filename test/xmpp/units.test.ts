@@ -4,15 +4,23 @@
  */
 import { addressContext } from '../../src/config/address-context';
 import { defaultConfig, parseConfig } from '../../src/config/config';
-import { backoffDelay } from '../../src/xmpp/backoff';
-import { capsVer, discoInfoQuery, featuresOf, identitiesOf, CAPS_NODE, CAPS_VER } from '../../src/xmpp/disco';
-import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/errors';
-import { promptToJid } from '../../src/xmpp/gateway';
-import { xmppOptions } from '../../src/xmpp/options';
-import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence';
-import { answerIq, type RouterContext } from '../../src/xmpp/router';
-import { maskWire } from '../../src/xmpp/wire';
-import { treeSize, xml, type XmlElement } from '../../src/xmpp/xml';
+import { backoffDelay } from '../../src/xmpp/connection/backoff';
+import {
+  capsVer,
+  discoInfoQuery,
+  featuresOf,
+  identitiesOf,
+  CAPS_NODE,
+  CAPS_VER,
+} from '../../src/xmpp/routing/disco';
+import { errorElement, parseErrorElement, resolveError } from '../../src/xmpp/stanza/errors';
+import { promptToJid } from '../../src/xmpp/routing/gateway';
+import { xmppOptions } from '../../src/xmpp/connection/options';
+import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence/presence';
+import { answerIq, type RouterContext } from '../../src/xmpp/routing/router';
+import { maskWire } from '../../src/xmpp/connection/wire';
+import { treeSize, xml, type XmlElement } from '../../src/xmpp/stanza/xml';
+import { parseJingleXml } from '../../src/jingle';
 
 describe('backoff with jitter', () => {
   const o = { initialDelayMs: 200, maxDelayMs: 30_000 };
@@ -200,6 +208,42 @@ describe('IQ router (no sockets)', () => {
       condition: 'bad-request',
       text: expect.stringMatching(/too large/),
     });
+  });
+
+  it('holds a Jingle from the network to the bounds of the CLI input: attributes, bytes (src/jingle/limits.ts)', async () => {
+    const received: string[] = [];
+    const ctx: RouterContext = {
+      ...base,
+      handler: { onJingle: (j) => (received.push(j.jingle.sid), 'ok') },
+    };
+    // A session-terminate the model takes: it reaches the handler.
+    const ok = (): XmlElement =>
+      xml(
+        'jingle',
+        { xmlns: 'urn:xmpp:jingle:1', action: 'session-terminate', sid: 's1' },
+        xml('reason', {}, xml('success')),
+      );
+    expect(await answerIq(iq('set', '+1555@gw.localhost', ok()), ctx)).toBe(true);
+    expect(received).toEqual(['s1']);
+    // The same with one element of 65 attributes (src/jingle/xml.ts: MAX_XML_ATTRIBUTES = 64), and
+    // with 300 kB of text in 1,000-character pieces (MAX_XML_BYTES = 256 kB): each within the
+    // model's other bounds, each refused as the CLI's text parser refuses it.
+    const manyAttrs = ok();
+    const reason = manyAttrs.getChild('reason')!;
+    for (let i = 0; i < 65; i++) reason.attrs[`a${i}`] = 'v';
+    const huge = ok();
+    for (let i = 0; i < 300; i++) huge.getChild('reason')!.cnode(xml('text', {}, 'x'.repeat(1000)));
+    for (const [jingle, bound] of [
+      [manyAttrs, /more than 64 attributes/],
+      [huge, /larger than 262144 bytes/],
+    ] as const) {
+      expect(errOf(await answerIq(iq('set', '+1555@gw.localhost', jingle), ctx))).toMatchObject({
+        condition: 'bad-request',
+        text: expect.stringMatching(bound),
+      });
+      expect(() => parseJingleXml(jingle.toString())).toThrow(bound);
+    }
+    expect(received).toEqual(['s1']);
   });
 
   it('measures a Jingle 100,000 levels deep without overflowing the stack (found by test/fuzz)', async () => {

@@ -3,7 +3,7 @@
  * Defaults live here (not in the config schema) so that a minimal configuration file keeps
  * parsing to the same object.
  */
-import type { GatewayConfig } from '../config/config';
+import type { GatewayConfig } from '../../config/config';
 
 export interface XmppOptions {
   /** `xmpp://host:port` of the server's XEP-0114 component listener. */

@@ -19,7 +19,7 @@ import {
   NS_RTP_INFO,
   NS_SSMA,
   NS_XTLS,
-} from '../jingle/namespaces';
+} from '../../jingle/namespaces';
 import {
   FEATURE_JID_ESCAPING,
   NS_CAPS,
@@ -28,8 +28,8 @@ import {
   NS_GATEWAY,
   NS_PING,
   NS_VERSION,
-} from './namespaces';
-import { xml, type XmlElement } from './xml';
+} from '../stanza';
+import { xml, type XmlElement } from '../stanza';
 
 export interface Identity {
   category: string;

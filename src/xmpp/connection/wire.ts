@@ -4,7 +4,7 @@
  * stream; it is masked like the secret itself (as xmpp.js's debug module does), and so are the
  * SDES keys and ICE passwords of Jingle stanzas (src/mask.ts).
  */
-import { maskSecrets } from '../mask';
+import { maskSecrets } from '../../mask';
 
 /** `data` with the handshake digest, media keys and any occurrence of `secret` replaced by `***`. */
 export function maskWire(data: string, secret: string): string {

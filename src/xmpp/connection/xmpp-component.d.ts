@@ -1,4 +1,4 @@
-// Minimal typings for @xmpp/component 0.13 (it ships none): only what src/xmpp/connection.ts uses.
+// Minimal typings for @xmpp/component 0.13 (it ships none): only what ./component.ts uses.
 declare module '@xmpp/component' {
   import type { EventEmitter } from 'node:events';
   import type { Element } from 'ltx';

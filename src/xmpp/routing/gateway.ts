@@ -4,10 +4,10 @@
  * gateway (set). The mapping is src/translate/address.ts's, so the JID the client gets is the
  * one a call to it routes back from (RFC 7247 §5, XEP-0106 escaping).
  */
-import { InputError } from '../errors';
-import { encodeSipUser, normaliseNumber, sipCallerToJid, type AddressContext } from '../translate/address';
-import { NS_GATEWAY } from './namespaces';
-import { xml, type XmlElement } from './xml';
+import { InputError } from '../../errors';
+import { encodeSipUser, normaliseNumber, sipCallerToJid, type AddressContext } from '../../translate/address';
+import { NS_GATEWAY } from '../stanza';
+import { xml, type XmlElement } from '../stanza';
 
 export const GATEWAY_DESC =
   'Enter a phone number (+15551234567) or a SIP address (alice@pbx.example.org or sip:alice@pbx.example.org).';

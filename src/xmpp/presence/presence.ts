@@ -11,11 +11,11 @@
  *
  * Pure: {@link presenceReplies} returns the stanzas to send; {@link PresenceTracker} is data.
  */
-import { NS_JINGLE, NS_JMI, NS_RTP } from '../jingle/namespaces';
-import { normalBareJid, normalJid } from '../translate/jid';
-import { capsElement } from './disco';
-import { NS_CAPS } from './namespaces';
-import { xml, type XmlElement } from './xml';
+import { NS_JINGLE, NS_JMI, NS_RTP } from '../../jingle/namespaces';
+import { normalBareJid, normalJid } from '../../translate/jid';
+import { capsElement } from '../routing';
+import { NS_CAPS } from '../stanza';
+import { xml, type XmlElement } from '../stanza';
 
 export interface Caps {
   node: string;

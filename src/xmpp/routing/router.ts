@@ -5,18 +5,17 @@
  * when a handler throws. Jingle errors follow XEP-0166 §10. No socket here: the answer is
  * returned to ./connection, which sends it.
  */
-import { isInputError } from '../errors';
-import { jingleFromElement } from '../jingle';
-import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../jingle/xml';
-import { NS_JINGLE } from '../jingle/namespaces';
-import type { JingleIq } from '../jingle/types';
-import { jidToSipUri, parseJid, type AddressContext } from '../translate/address';
-import type { IqAnswer } from './connection';
+import { isInputError } from '../../errors';
+import { jingleFromElement } from '../../jingle';
+import { NS_JINGLE } from '../../jingle/namespaces';
+import type { JingleIq } from '../../jingle/types';
+import { jidToSipUri, parseJid, type AddressContext } from '../../translate/address';
+import type { IqAnswer } from '../connection';
 import { discoInfoQuery } from './disco';
-import type { StanzaErrorSpec } from './errors';
+import type { StanzaErrorSpec } from '../stanza';
 import { gatewayJidQuery, gatewayPromptQuery, promptToJid } from './gateway';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_GATEWAY, NS_PING, NS_VERSION } from './namespaces';
-import { treeSize, xml, type XmlElement } from './xml';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_GATEWAY, NS_PING, NS_VERSION } from '../stanza';
+import { xml, type XmlElement } from '../stanza';
 
 /** A Jingle IQ set that reached the gateway: `from` and `to` are always there. */
 export type IncomingJingleIq = JingleIq & { from: string; to: string };
@@ -128,14 +127,8 @@ async function answerJingle(
   to: string,
   ctx: RouterContext,
 ): Promise<IqAnswer> {
-  // Size limits before any parsing (the same bounds as the XML layer's).
-  const size = treeSize(el);
-  if (size.elements > MAX_XML_ELEMENTS || size.depth > MAX_XML_DEPTH) {
-    return err({
-      condition: 'bad-request',
-      text: `<jingle> too large (${size.elements} elements, depth ${size.depth})`,
-    });
-  }
+  // The bounded Jingle model, as for the CLI's input (src/jingle/limits.ts: size first, then
+  // every element): a stanza from the network reaches a call only through it.
   let jingle;
   try {
     jingle = jingleFromElement(el);

@@ -4,57 +4,70 @@
  * the server refuses the secret or the domain (no reconnect loop), an IQ caller with timeouts
  * that fails fast when the connection drops, and wire logging with the handshake masked.
  *
- * Built on @xmpp/component 0.13 (its own fixed-delay reconnect is switched off). Incoming
- * stanzas reach the owner through two callbacks; nothing thrown there escapes into the socket.
+ * Built on @xmpp/component 0.13 (its own fixed-delay reconnect is switched off). What happens
+ * reaches the owner through typed callbacks ({@link ConnectionCallbacks}); nothing thrown there
+ * escapes into the socket. Every timer runs on the injected clock (src/clock), so tests drive the
+ * backoff, the keepalive and the IQ timeouts with a fake one.
  *
  *   idle ─start─► connecting ─handshake ok─► online ─socket closed / ping timeout─► waiting
  *                   ▲   │ failure                                                    │
  *                   │   └──────────────────────────────► waiting ◄───────────────────┘
  *                   └────────── backoff delay ──────────────┘
- *   not-authorized / host-unknown (from any state) ─► refused (terminal, 'fatal' emitted)
+ *   not-authorized / host-unknown (from any state) ─► refused (terminal, `onFatal`)
  *   stop() (from any state) ─► stopped (terminal)
  */
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { component, type Component, type MiddlewareContext } from '@xmpp/component';
 import { Element } from 'ltx';
 import type { Logger } from 'winston';
-import { normalJid } from '../translate/jid';
+import { systemClock, type Clock, type TimerHandle } from '../../clock';
 import { backoffDelay } from './backoff';
+import { IqCaller } from './iq-caller';
+import { Keepalive } from './keepalive';
+import type { XmppOptions } from './options';
+import { refusal } from './size-guard';
+import { maskWire } from './wire';
 import {
   ComponentRefusedError,
-  IqError,
   IqTimeoutError,
   NotConnectedError,
+  NS_PING,
   errorElement,
-  parseErrorElement,
+  xml,
   type StanzaErrorSpec,
-} from './errors';
-import { NS_PING } from './namespaces';
-import type { XmppOptions } from './options';
-import { maskWire } from './wire';
-import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../jingle/xml';
-import { treeSize, xml, type XmlElement } from './xml';
+  type XmlElement,
+} from '../stanza';
 
 export type ConnectionState = 'idle' | 'connecting' | 'online' | 'waiting' | 'stopped' | 'refused';
 
 /** What an IQ get/set is answered with: a result (with a payload, or empty) or an error. */
 export type IqAnswer = XmlElement | true | { error: StanzaErrorSpec };
 
+/** How long the connection was down when it came (back) online. */
+export interface OnlineInfo {
+  downtimeMs: number;
+  attempts: number;
+}
+
+/** The connection's owner (the leg): the typed seam in place of emitted event names. */
 export interface ConnectionCallbacks {
   /** IQ get/set addressed to the component. Must not throw (a throw is answered as internal-server-error). */
   onIq(stanza: XmlElement): Promise<IqAnswer>;
   /** Messages and presences. */
   onStanza(stanza: XmlElement): void;
+  /** Handshake done: online (again). */
+  onOnline?(info: OnlineInfo): void;
+  /** Was online, is not: `'connection lost'` (reconnecting) or `'stopped'`. */
+  onOffline?(reason: 'connection lost' | 'stopped'): void;
+  /** The server refused the secret or the domain: stopped for good. */
+  onFatal?(e: ComponentRefusedError): void;
   /** Every top-level element in and out (the handshake too: mask it), for onlookers; must not throw. */
   onWire?(direction: 'in' | 'out', el: XmlElement): void;
 }
 
-/** The largest stanza handled: a Jingle document at its limits (src/jingle/xml.ts) inside an `<iq>`. */
-const STANZA_LIMITS = { elements: MAX_XML_ELEMENTS + 1, depth: MAX_XML_DEPTH + 1 };
-
 /** How long one attempt (TCP connect, stream open, handshake) may take. */
 const ATTEMPT_TIMEOUT_MS = 5000;
+/** How long stop() waits for the stream to close politely. */
+const STOP_TIMEOUT_MS = 3000;
 
 /** Stream errors that no retry can fix (RFC 6120 §4.9.3; XEP-0114 §3). */
 const FATAL_CONDITIONS: Record<string, string> = {
@@ -62,31 +75,27 @@ const FATAL_CONDITIONS: Record<string, string> = {
   'host-unknown': 'does not know the component domain (check xmpp.domain and the server configuration)',
 };
 
-interface Pending {
-  to: string;
-  resolve: (el: XmlElement) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-export class ComponentConnection extends EventEmitter {
+export class ComponentConnection {
   private readonly xmpp: Component;
   private state: ConnectionState = 'idle';
   private retry = 0;
   private generation = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private pingOutstanding = false;
-  private readonly pending = new Map<string, Pending>();
+  private reconnectTimer: TimerHandle | undefined;
+  private readonly keepalive: Keepalive;
+  private readonly iqs: IqCaller;
   private offlineSince: number | undefined;
+  /** The attempt under way, told when the socket closes before the handshake. */
+  private attemptFailed: ((e: Error) => void) | undefined;
 
   constructor(
     private readonly o: XmppOptions,
     private readonly log: Logger,
     private readonly callbacks: ConnectionCallbacks,
     private readonly random: () => number = Math.random,
+    private readonly clock: Clock = systemClock,
   ) {
-    super();
+    this.iqs = new IqCaller(clock, o.domain);
+    this.keepalive = new Keepalive(clock, o.keepalive.intervalMs, () => this.ping());
     this.xmpp = component({ service: o.service, domain: o.domain, password: o.secret });
     this.xmpp.reconnect.stop();
     this.xmpp.timeout = ATTEMPT_TIMEOUT_MS;
@@ -137,26 +146,16 @@ export class ComponentConnection extends EventEmitter {
     }
   }
 
-  /**
-   * RFC 6120 §13.12 (denial of service): a stanza larger or deeper than any the gateway handles
-   * is refused before xmpp.js sees it. Its IQ error reply would echo the payload back, and ltx
-   * cannot even write one 5,000 levels deep (RangeError: the client got no answer; test/fuzz).
-   * An IQ get/set gets bad-request without the payload; anything else is dropped.
-   */
+  /** ./size-guard: too large to handle; an IQ get/set gets its bad-request here. */
   private refusedAsTooLarge(el: XmlElement): boolean {
-    const size = treeSize(el, STANZA_LIMITS);
-    if (size.elements <= STANZA_LIMITS.elements && size.depth <= STANZA_LIMITS.depth) return false;
-    const { id, from, to, type } = el.attrs;
-    this.log.warn('xmpp stanza too large: refused', { stanza: el.name, id, from });
-    if (el.name === 'iq' && (type === 'get' || type === 'set') && id !== undefined && from !== undefined) {
-      const text = `stanza too large (more than ${MAX_XML_ELEMENTS} elements or ${MAX_XML_DEPTH} levels)`;
-      const reply = xml(
-        'iq',
-        { type: 'error', id, from: to, to: from },
-        errorElement({ condition: 'bad-request', text }),
-      );
-      this.xmpp.send(reply).catch(() => undefined);
-    }
+    const refused = refusal(el);
+    if (refused === undefined) return false;
+    this.log.warn('xmpp stanza too large: refused', {
+      stanza: el.name,
+      id: el.attrs.id,
+      from: el.attrs.from,
+    });
+    if (refused.reply !== undefined) this.xmpp.send(refused.reply).catch(() => undefined);
     return true;
   }
 
@@ -175,7 +174,7 @@ export class ComponentConnection extends EventEmitter {
 
   start(): void {
     if (this.state !== 'idle') return;
-    this.offlineSince = Date.now();
+    this.offlineSince = this.clock.now();
     void this.attempt();
   }
 
@@ -184,17 +183,17 @@ export class ComponentConnection extends EventEmitter {
     const wasOnline = this.state === 'online';
     this.setState('stopped');
     this.clearTimers();
-    this.failPending('stopped');
+    this.iqs.failAll('stopped');
     if (this.xmpp.socket !== null) {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       await Promise.race([
         this.xmpp.stop().catch(() => undefined),
-        new Promise((r) => (timer = setTimeout(r, 3000))),
+        new Promise((r) => (timer = this.clock.setTimeout(() => r(undefined), STOP_TIMEOUT_MS))),
       ]);
-      clearTimeout(timer);
+      timer?.cancel();
       this.xmpp.socket?.destroy();
     }
-    if (wasOnline) this.emit('offline', 'stopped');
+    if (wasOnline) this.callbacks.onOffline?.('stopped');
   }
 
   /** Sends a stanza; rejects with NotConnectedError when not online. */
@@ -205,30 +204,14 @@ export class ComponentConnection extends EventEmitter {
   }
 
   /**
-   * Sends an IQ get/set and waits for its answer: resolves with the result `<iq>`, rejects with
-   * IqError (an error answer), IqTimeoutError, or NotConnectedError (also when the connection
-   * drops while waiting).
+   * Sends an IQ get/set and waits for its answer (./iq-caller): resolves with the result `<iq>`,
+   * rejects with IqError (an error answer), IqTimeoutError, or NotConnectedError (also when the
+   * connection drops while waiting).
    */
   request(iq: XmlElement, timeoutMs: number = this.o.iqTimeoutMs): Promise<XmlElement> {
-    if (iq.attrs.id === undefined) iq.attrs.id = randomUUID();
-    const id = iq.attrs.id;
-    const to = iq.attrs.to ?? this.o.domain;
-    return new Promise<XmlElement>((resolve, reject) => {
-      if (this.state !== 'online') {
-        reject(new NotConnectedError(`cannot send an IQ to ${to}`));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new IqTimeoutError(to, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(id, { to: normalJid(to), resolve, reject, timer });
-      this.xmpp.send(iq).catch((e: Error) => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new NotConnectedError(e.message));
-      });
-    });
+    if (this.state !== 'online')
+      return Promise.reject(new NotConnectedError(`cannot send an IQ to ${iq.attrs.to ?? this.o.domain}`));
+    return this.iqs.request(iq, timeoutMs, (el) => this.xmpp.send(el));
   }
 
   // ── connecting ──────────────────────────────────────────────────────────────────────────
@@ -243,19 +226,17 @@ export class ComponentConnection extends EventEmitter {
     if (this.ended) return;
     const gen = ++this.generation;
     this.setState('connecting');
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     let onOnline: () => void = () => undefined;
-    let onFailed: (e: Error) => void = () => undefined;
     try {
       const online = new Promise<void>((resolve, reject) => {
-        timer = setTimeout(
+        timer = this.clock.setTimeout(
           () => reject(new Error(`no handshake within ${ATTEMPT_TIMEOUT_MS} ms`)),
           ATTEMPT_TIMEOUT_MS,
         );
         onOnline = resolve;
-        onFailed = reject;
+        this.attemptFailed = reject;
         this.xmpp.once('online', onOnline);
-        this.once('attempt-failed', onFailed);
       });
       online.catch(() => undefined);
       await this.xmpp.connect(this.o.service);
@@ -270,9 +251,9 @@ export class ComponentConnection extends EventEmitter {
       this.xmpp.socket?.destroy();
       this.scheduleReconnect();
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
       this.xmpp.removeListener('online', onOnline);
-      this.removeListener('attempt-failed', onFailed);
+      if (gen === this.generation) this.attemptFailed = undefined;
     }
   }
 
@@ -281,7 +262,7 @@ export class ComponentConnection extends EventEmitter {
     const delay = backoffDelay(this.retry++, this.o.reconnect, this.random);
     this.setState('waiting');
     this.log.info('xmpp reconnecting', { service: this.o.service, inMs: delay, attempt: this.retry });
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.attempt();
     }, delay);
@@ -289,7 +270,7 @@ export class ComponentConnection extends EventEmitter {
 
   private onOnline(): void {
     if (this.ended) return;
-    const downtimeMs = this.offlineSince === undefined ? 0 : Date.now() - this.offlineSince;
+    const downtimeMs = this.offlineSince === undefined ? 0 : this.clock.now() - this.offlineSince;
     const attempts = this.retry + 1;
     this.retry = 0;
     this.offlineSince = undefined;
@@ -300,20 +281,20 @@ export class ComponentConnection extends EventEmitter {
       downtimeMs,
       attempts,
     });
-    this.startKeepalive();
-    this.emit('online', { downtimeMs, attempts });
+    this.keepalive.start();
+    this.callbacks.onOnline?.({ downtimeMs, attempts });
   }
 
   private onDisconnect(): void {
     const wasOnline = this.state === 'online';
-    this.stopKeepalive();
-    this.failPending('connection lost');
-    this.emit('attempt-failed', new Error('connection closed'));
+    this.keepalive.stop();
+    this.iqs.failAll('connection lost');
+    this.attemptFailed?.(new Error('connection closed'));
     if (this.ended) return;
     if (wasOnline) {
-      this.offlineSince = Date.now();
+      this.offlineSince = this.clock.now();
       this.log.warn('xmpp component offline', { service: this.o.service });
-      this.emit('offline', 'connection lost');
+      this.callbacks.onOffline?.('connection lost');
     }
     this.scheduleReconnect();
   }
@@ -325,17 +306,17 @@ export class ComponentConnection extends EventEmitter {
       Object.hasOwn(FATAL_CONDITIONS, err.condition)
         ? FATAL_CONDITIONS[err.condition]
         : undefined;
-    if (fatal !== undefined && !this.ended) {
+    if (fatal !== undefined && err.condition !== undefined && !this.ended) {
       const detail = err.text ? ` (${err.condition}: ${err.text})` : ` (${err.condition})`;
       const e = new ComponentRefusedError(
-        err.condition as string,
+        err.condition,
         `the XMPP server at ${this.o.service} ${fatal} for ${this.o.domain}${detail}; not reconnecting`,
       );
       this.setState('refused');
       this.clearTimers();
-      this.failPending('refused');
+      this.iqs.failAll('refused');
       this.log.error(e.message);
-      this.emit('fatal', e);
+      this.callbacks.onFatal?.(e);
       return;
     }
     if (err.name === 'StreamError' && err.condition === 'conflict') {
@@ -351,38 +332,16 @@ export class ComponentConnection extends EventEmitter {
   }
 
   private clearTimers(): void {
-    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     this.reconnectTimer = undefined;
-    this.stopKeepalive();
-  }
-
-  private failPending(why: string): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new NotConnectedError(`${why} before ${p.to} answered`));
-      this.pending.delete(id);
-    }
+    this.keepalive.stop();
   }
 
   // ── keepalive (XEP-0199) ────────────────────────────────────────────────────────────────
 
-  private startKeepalive(): void {
-    this.stopKeepalive();
-    if (this.o.keepalive.intervalMs <= 0) return;
-    this.keepaliveTimer = setInterval(() => void this.ping(), this.o.keepalive.intervalMs);
-    this.keepaliveTimer.unref();
-  }
-
-  private stopKeepalive(): void {
-    clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-    this.pingOutstanding = false;
-  }
-
   /** XEP-0199 §4.2: any answer, an error included, shows that the server is alive. */
   private async ping(): Promise<void> {
-    if (this.state !== 'online' || this.pingOutstanding) return;
-    this.pingOutstanding = true;
+    if (this.state !== 'online') return;
     const iq = xml(
       'iq',
       { type: 'get', to: this.o.keepalive.target, from: this.o.domain },
@@ -397,8 +356,6 @@ export class ComponentConnection extends EventEmitter {
         });
         this.xmpp.socket?.destroy();
       }
-    } finally {
-      this.pingOutstanding = false;
     }
   }
 
@@ -410,7 +367,13 @@ export class ComponentConnection extends EventEmitter {
     if (stanza.name === 'iq') {
       const type = stanza.attrs.type;
       if (type === 'result' || type === 'error') {
-        this.onIqAnswer(stanza);
+        const forged = this.iqs.answer(stanza);
+        if (forged !== undefined)
+          this.log.warn('xmpp IQ answer from the wrong address dropped', {
+            id: stanza.attrs.id,
+            from: stanza.attrs.from,
+            expected: forged.dropped,
+          });
         return undefined;
       }
       let answer: IqAnswer;
@@ -430,26 +393,5 @@ export class ComponentConnection extends EventEmitter {
       }
     }
     return undefined;
-  }
-
-  private onIqAnswer(stanza: XmlElement): void {
-    const id = stanza.attrs.id;
-    const p = id === undefined ? undefined : this.pending.get(id);
-    if (p === undefined || id === undefined) return;
-    // RFC 6120 §8.2.3: the answer comes from whom the request went to (the server may answer
-    // for a bare JID or its own domain). Anything else is a forgery and is dropped.
-    const from = normalJid(stanza.attrs.from ?? this.o.domain);
-    if (from !== p.to) {
-      this.log.warn('xmpp IQ answer from the wrong address dropped', { id, from, expected: p.to });
-      return;
-    }
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    if (stanza.attrs.type === 'result') {
-      p.resolve(stanza);
-      return;
-    }
-    const err = parseErrorElement(stanza.getChild('error'));
-    p.reject(new IqError(p.to, err.condition, err.type, err.jingleCondition, err.text));
   }
 }

@@ -3,7 +3,7 @@
  * XEP-0166 §10, and the typed errors that the leg's promises reject with.
  */
 import { xml, type XmlElement } from './xml';
-import { NS_JINGLE_ERRORS } from '../jingle/namespaces';
+import { NS_JINGLE_ERRORS } from '../../jingle/namespaces';
 import { NS_STANZAS } from './namespaces';
 
 /** RFC 6120 §8.3.3 defined conditions, each with its usual error type (§8.3.2). */

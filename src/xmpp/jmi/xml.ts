@@ -3,12 +3,12 @@
  * `<store/>` hint (§3); a private one (to one device) carries `<private/>` (XEP-0280 §6) and
  * `<no-copy/>` instead of `<store/>`.
  */
-import { InputError } from '../errors';
-import { NS_JINGLE, NS_JMI, NS_RTP } from '../jingle/namespaces';
-import { parseReason, reasonToElement } from '../jingle/xep0166';
-import type { JmiKind, JmiMessage } from './jmi';
-import { NS_CARBONS, NS_HINTS } from './namespaces';
-import { xml, type XmlElement } from './xml';
+import { InputError } from '../../errors';
+import { NS_JINGLE, NS_JMI, NS_RTP } from '../../jingle/namespaces';
+import { parseReason, reasonToElement } from '../../jingle/xep0166';
+import type { JmiKind, JmiMessage } from './machine';
+import { NS_CARBONS, NS_HINTS } from '../stanza';
+import { xml, type XmlElement } from '../stanza';
 
 const KINDS: readonly JmiKind[] = ['propose', 'ringing', 'proceed', 'reject', 'retract', 'finish', 'accept'];
 const MAX_ID = 256;

@@ -1,9 +1,10 @@
 /**
- * All XEP-0353 proposals by id, around the pure machine of ./jmi: records the outcome of each
- * step, expires proposals left open, and forgets ended ones after a while. The clock is injected.
+ * All XEP-0353 proposals by id, each with its machine (./machine): records when each ended,
+ * expires proposals left open, and forgets ended ones after a while. The clock is injected.
  */
 import {
   applyJmi,
+  JmiProposal,
   JmiState,
   notice,
   TERMINAL,
@@ -11,9 +12,8 @@ import {
   type JmiEffect,
   type JmiEvent,
   type JmiMessage,
-  type JmiRecord,
-} from './jmi';
-import { normalBareJid } from '../translate/jid';
+} from './machine';
+import { normalBareJid } from '../../translate/jid';
 
 /**
  * A copy of `s` that refers to no larger string. V8 keeps a substring as a slice of its parent,
@@ -36,7 +36,7 @@ export interface JmiTableOptions {
 
 /** All proposals by id, with the clock injected. Not a socket in sight. */
 export class JmiTable {
-  private readonly records = new Map<string, JmiRecord>();
+  private readonly records = new Map<string, JmiProposal>();
   private readonly lingerMs: number;
   private readonly maxAgeMs: number;
   private readonly maxProposedMs: number;
@@ -50,7 +50,7 @@ export class JmiTable {
     this.maxProposedMs = o.maxProposedMs ?? 10 * 60_000;
   }
 
-  get(id: string): Readonly<JmiRecord> | undefined {
+  get(id: string): Readonly<JmiProposal> | undefined {
     return this.records.get(id);
   }
 
@@ -66,15 +66,7 @@ export class JmiTable {
         effects: [{ type: 'ignore', why: 'id in use' }],
         accepted: false,
       };
-    const rec: JmiRecord = {
-      id: own(o.id),
-      direction: 'out',
-      state: JmiState.Proposed,
-      local: bare(o.local),
-      peer: bare(o.peer),
-      media: o.media.map(own),
-      createdAt: this.now(),
-    };
+    const rec = new JmiProposal(own(o.id), 'out', bare(o.local), bare(o.peer), o.media.map(own), this.now());
     this.records.set(rec.id, rec);
     const message: JmiMessage = { kind: 'propose', id: o.id, media: o.media };
     return {
@@ -94,16 +86,15 @@ export class JmiTable {
         accepted: false,
       };
     }
-    const rec: JmiRecord = {
-      id: own(message.id),
-      direction: 'in',
-      state: JmiState.Proposed,
-      local: bare(to),
-      peer: bare(from),
-      peerFull: own(from),
-      media: (message.media ?? []).map(own),
-      createdAt: this.now(),
-    };
+    const rec = new JmiProposal(
+      own(message.id),
+      'in',
+      bare(to),
+      bare(from),
+      (message.media ?? []).map(own),
+      this.now(),
+    );
+    rec.peerFull = own(from);
     this.records.set(rec.id, rec);
     return {
       next: rec.state,
@@ -121,12 +112,12 @@ export class JmiTable {
         effects: [{ type: 'ignore', why: `unknown id ${id}` }],
         accepted: false,
       };
+    const before = rec.state;
     const result = applyJmi(rec, ev);
     if (result.accepted) {
       if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed')
         rec.peerFull = own(ev.from);
-      if (result.next !== rec.state && TERMINAL.has(result.next)) rec.endedAt = this.now();
-      rec.state = result.next;
+      if (result.next !== before && TERMINAL.has(result.next)) rec.endedAt = this.now();
     }
     return result;
   }
