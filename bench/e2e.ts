@@ -23,32 +23,22 @@
  *
  * Not a test: it asserts nothing, and its numbers depend on the machine (2 shared cores here).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { client, type Client } from '@xmpp/client';
-import type { Element } from 'ltx';
 import { startKamailio } from '../src/peers/kamailio';
 import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
-import { xml } from '../src/xmpp/xml';
+import { BenchBot } from './bots';
+import { cpuUs, inNamespace, quantile as q, rcvbufErrors, rssKb } from './measure';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCEN = path.join(ROOT, 'bench', 'scenarios');
 const SECRET = 'bench-secret';
 const GW = 'gw.localhost';
 const CALLEE = '+15551230000@gw.localhost';
-const NS_JINGLE = 'urn:xmpp:jingle:1';
-const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
-const NS_ICE = 'urn:xmpp:jingle:transports:ice-udp:1';
-const NS_DTLS = 'urn:xmpp:jingle:apps:dtls:0';
-const NS_JMI = 'urn:xmpp:jingle-message:0';
-const NS_DISCO = 'http://jabber.org/protocol/disco#info';
-const FEATURES = [NS_DISCO, NS_JINGLE, NS_RTP, 'urn:xmpp:jingle:apps:rtp:audio', NS_ICE, NS_DTLS, NS_JMI];
 const HOLD_MS = 100;
 const CALL_TIMEOUT_MS = 8000;
 
@@ -66,62 +56,6 @@ const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,sip-xmpp,xmpp-sip').split(
 const list = (s: string | undefined, d: number[]): number[] => (s ? s.split(',').map(Number) : d);
 const REF_RATES = list(arg('ref-rates') ?? arg('rates'), QUICK ? [50, 100] : [100, 200, 400, 600, 800]);
 const GW_RATES = list(arg('rates'), QUICK ? [20, 50] : [25, 50, 100, 150, 200, 300, 400]);
-
-// ── /proc ──
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
-
-/** utime + stime of `pid` and every process below it, in µs (Kamailio forks its workers). */
-function cpuUs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const kids = new Map<number, number[]>();
-  const own = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command (which is in parentheses and may hold spaces).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(f[1]);
-    own.set(Number(d), (Number(f[11]) + Number(f[12])) * TICK_US);
-    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-  }
-  let sum = 0;
-  const walk = (p: number): void => {
-    sum += own.get(p) ?? 0;
-    for (const k of kids.get(p) ?? []) walk(k);
-  };
-  walk(pid);
-  return sum;
-}
-
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return Number(m?.[1] ?? NaN);
-  } catch {
-    return NaN;
-  }
-}
-
-/** Udp RcvbufErrors of this network namespace (/proc/net/snmp). */
-function rcvbufErrors(): number {
-  const lines = fs
-    .readFileSync('/proc/net/snmp', 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('Udp:'));
-  const head = (lines[0] ?? '').split(/\s+/);
-  const vals = (lines[1] ?? '').split(/\s+/);
-  return Number(vals[head.indexOf('RcvbufErrors')] ?? NaN);
-}
-
-const q = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number);
-};
 
 // ── SIPp ──
 async function sippUas(port: number): Promise<Proc> {
@@ -218,237 +152,6 @@ function lastRow(file: string): Record<string, string> {
   return Object.fromEntries(head.map((h, i) => [h, last[i] ?? '']));
 }
 
-// ── XMPP bots ──
-const fp = (b: string): string => Array(32).fill(b).join(':');
-
-function offer(to: string, from: string, sid: string): Element {
-  const cand = (id: string, foundation: string, ip: string, port: number, priority: number): Element =>
-    xml('candidate', {
-      foundation,
-      component: '1',
-      protocol: 'udp',
-      priority: String(priority),
-      ip,
-      port: String(port),
-      type: 'host',
-      generation: '0',
-      network: '0',
-      id,
-    });
-  // A Conversations-style audio offer (test/e2e/stanzas.ts conversationsOffer): opus +
-  // telephone-event, rtcp-mux, ICE with DTLS (actpass), BUNDLE.
-  return xml(
-    'iq',
-    { type: 'set', to },
-    xml(
-      'jingle',
-      { xmlns: NS_JINGLE, action: 'session-initiate', sid, initiator: from },
-      xml(
-        'content',
-        { creator: 'initiator', name: '0', senders: 'both' },
-        xml(
-          'description',
-          { xmlns: NS_RTP, media: 'audio' },
-          xml(
-            'payload-type',
-            { id: '111', name: 'opus', clockrate: '48000', channels: '2' },
-            xml('parameter', { name: 'minptime', value: '10' }),
-            xml('parameter', { name: 'useinbandfec', value: '1' }),
-          ),
-          xml('payload-type', { id: '126', name: 'telephone-event', clockrate: '8000' }),
-          xml('rtcp-mux'),
-        ),
-        xml(
-          'transport',
-          { xmlns: NS_ICE, ufrag: 'cLiE', pwd: 'clientpasswordclientpass' },
-          xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'actpass' }, fp('C0')),
-          cand('c0', '1', '127.0.0.1', 40000, 2122260223),
-          cand('c1', '2', '::1', 40002, 2122197247),
-        ),
-      ),
-      xml(
-        'group',
-        { xmlns: 'urn:xmpp:jingle:apps:grouping:0', semantics: 'BUNDLE' },
-        xml('content', { name: '0' }),
-      ),
-    ),
-  );
-}
-
-/** The answering device's session-accept (test/e2e/stanzas.ts dtlsAccept). */
-function accept(initiate: Element, to: string, from: string): Element {
-  const j = initiate.getChild('jingle', NS_JINGLE) as Element;
-  const contents = j.getChildren('content').map((c) => {
-    const offered = c.getChild('description', NS_RTP)?.getChildren('payload-type') ?? [];
-    const pts = offered.filter((p) => ['opus', 'telephone-event'].includes(String(p.attrs.name)));
-    return xml(
-      'content',
-      { creator: 'initiator', name: String(c.attrs.name), senders: 'both' },
-      xml(
-        'description',
-        { xmlns: NS_RTP, media: 'audio' },
-        ...(pts.length > 0 ? pts : offered.slice(0, 1)).map((p) => xml('payload-type', { ...p.attrs })),
-        xml('rtcp-mux'),
-      ),
-      xml(
-        'transport',
-        { xmlns: NS_ICE, ufrag: 'aLiC', pwd: 'alicepasswordalicepasswd' },
-        xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'active' }, fp('A1')),
-        xml('candidate', {
-          foundation: '1',
-          component: '1',
-          protocol: 'udp',
-          priority: '2122260223',
-          ip: '127.0.0.1',
-          port: '41000',
-          type: 'host',
-          generation: '0',
-          network: '0',
-          id: 'a1',
-        }),
-      ),
-    );
-  });
-  return xml(
-    'iq',
-    { type: 'set', to, id: `a-${String(j.attrs.sid)}` },
-    xml(
-      'jingle',
-      { xmlns: NS_JINGLE, action: 'session-accept', sid: String(j.attrs.sid), responder: from },
-      ...contents,
-    ),
-  );
-}
-
-interface Outgoing {
-  t0: number;
-  accepted: boolean;
-  timer: NodeJS.Timeout;
-  done: (ok: boolean, ms?: number) => void;
-}
-
-/** One XMPP user: answers every call it is offered, places the calls it is told to. */
-class BenchBot {
-  readonly outgoing = new Map<string, Outgoing>();
-
-  private constructor(
-    readonly x: Client,
-    readonly jid: string,
-  ) {}
-
-  static async connect(port: number, user: string, pass: string): Promise<BenchBot> {
-    const x = client({
-      service: `xmpp://127.0.0.1:${port}`,
-      domain: 'localhost',
-      resource: 'bench',
-      username: user,
-      password: pass,
-    });
-    x.reconnect.stop();
-    x.on('error', () => undefined);
-    const holder: { bot?: BenchBot } = {};
-    x.iqCallee.set(NS_JINGLE, 'jingle', ({ stanza }: { stanza: Element }) => {
-      holder.bot?.jingle(stanza);
-      return true;
-    });
-    x.iqCallee.get(NS_DISCO, 'query', ({ element }: { element: Element }) =>
-      xml(
-        'query',
-        { xmlns: NS_DISCO, node: element.attrs.node },
-        ...FEATURES.map((f) => xml('feature', { var: f })),
-      ),
-    );
-    x.on('stanza', (s: Element) => holder.bot?.stanza(s));
-    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection.ts does for the component.
-    const sock = x as unknown as { socket?: { setNoDelay?: (b: boolean) => void } };
-    x.on('connect', () => sock.socket?.setNoDelay?.(true));
-    await x.start();
-    const bot = new BenchBot(x, String(x.jid));
-    holder.bot = bot;
-    await x.send(xml('presence'));
-    return bot;
-  }
-
-  private stanza(s: Element): void {
-    if (s.name === 'message') {
-      const propose = s.getChild('propose', NS_JMI);
-      if (propose !== undefined) {
-        void this.x.send(
-          xml(
-            'message',
-            { to: String(s.attrs.from), type: 'chat' },
-            xml('proceed', { xmlns: NS_JMI, id: String(propose.attrs.id) }),
-            xml('store', { xmlns: 'urn:xmpp:hints' }),
-          ),
-        );
-      }
-    } else if (s.name === 'iq' && s.attrs.type === 'error') {
-      const o = this.outgoing.get(String(s.attrs.id));
-      if (o !== undefined) o.done(false);
-    }
-  }
-
-  private jingle(iq: Element): void {
-    const j = iq.getChild('jingle', NS_JINGLE) as Element;
-    const sid = String(j.attrs.sid);
-    const action = String(j.attrs.action);
-    if (action === 'session-initiate') {
-      // Answer after the IQ result has gone out (the result is this handler's return value).
-      setImmediate(() => void this.x.send(accept(iq, String(iq.attrs.from), this.jid)));
-      return;
-    }
-    const o = this.outgoing.get(sid);
-    if (o === undefined) return;
-    if (action === 'session-accept') {
-      o.accepted = true;
-      const ms = performance.now() - o.t0;
-      setTimeout(() => {
-        void this.x.send(
-          xml(
-            'iq',
-            { type: 'set', to: String(iq.attrs.from), id: `t-${sid}` },
-            xml(
-              'jingle',
-              { xmlns: NS_JINGLE, action: 'session-terminate', sid },
-              xml('reason', {}, xml('success')),
-            ),
-          ),
-        );
-        o.done(true, ms);
-      }, HOLD_MS);
-    } else if (action === 'session-terminate' && !o.accepted) {
-      o.done(false);
-    }
-  }
-
-  /** Places a call to the gateway's SIP callee; resolves with the setup latency, or undefined. */
-  call(): Promise<number | undefined> {
-    const sid = randomUUID();
-    return new Promise((resolve) => {
-      const o: Outgoing = {
-        t0: performance.now(),
-        accepted: false,
-        timer: setTimeout(() => o.done(false), CALL_TIMEOUT_MS),
-        done: (ok, ms) => {
-          clearTimeout(o.timer);
-          this.outgoing.delete(sid);
-          this.outgoing.delete(`i-${sid}`);
-          resolve(ok ? ms : undefined);
-        },
-      };
-      this.outgoing.set(sid, o);
-      const el = offer(CALLEE, this.jid, sid);
-      el.attrs.id = `i-${sid}`;
-      this.outgoing.set(`i-${sid}`, o);
-      void this.x.send(el);
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.x.stop().catch(() => undefined);
-  }
-}
-
 async function botStep(bots: BenchBot[], rate: number): Promise<StepResult> {
   const n = Math.round(rate * STEP_S);
   const calls: Array<Promise<number | undefined>> = [];
@@ -457,9 +160,10 @@ async function botStep(bots: BenchBot[], rate: number): Promise<StepResult> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    calls.push((bots[i % bots.length] as BenchBot).call());
+    calls.push((bots[i % bots.length] as BenchBot).call(CALLEE, HOLD_MS).up);
   }
   const r = await Promise.all(calls);
+  await sleep(HOLD_MS + 100); // the last calls' session-terminate
   const latencyMs = r.filter((x): x is number => x !== undefined);
   return { ok: latencyMs.length, failed: n - latencyMs.length, latencyMs };
 }
@@ -630,8 +334,12 @@ async function main(): Promise<void> {
       }
       const uas = await sippUas(outbound);
       stops.push(() => uas.stop());
-      const callee = await Promise.all(users.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass')));
-      const caller = await Promise.all(callers.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass')));
+      const callee = await Promise.all(
+        users.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass', CALL_TIMEOUT_MS)),
+      );
+      const caller = await Promise.all(
+        callers.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass', CALL_TIMEOUT_MS)),
+      );
       stops.push(() => Promise.all([...callee, ...caller].map((b) => b.stop())));
       const procs = { gateway: () => gw.pid, prosody: () => prosody.pid };
       // What the gateway and Prosody spend with no call (timers, keep-alives): per-call CPU at a
@@ -714,32 +422,7 @@ function table(steps: Step[]): void {
   if (failedAt.length > 0) console.log(`first failing steps: ${failedAt.join('; ')}`);
 }
 
-/** Root outside a private namespace: run again inside one (loopback only, nobody else's ports). */
-function inNamespace(): boolean {
-  if (process.env.JSG_BENCH_NETNS === '1') return true;
-  if (process.getuid?.() !== 0) {
-    console.log('(not root: running in the shared network namespace)');
-    return true;
-  }
-  const r = spawnSync(
-    'unshare',
-    [
-      '-n',
-      'sh',
-      '-c',
-      'ip link set lo up && exec "$0" "$@"',
-      process.execPath,
-      ...process.execArgv,
-      __filename,
-      ...argv,
-    ],
-    { stdio: 'inherit', env: { ...process.env, JSG_BENCH_NETNS: '1' } },
-  );
-  process.exitCode = r.status ?? 1;
-  return false;
-}
-
-if (inNamespace())
+if (inNamespace(__filename, argv))
   main().catch((e: Error) => {
     console.error(`bench:e2e: ${e.stack ?? e.message}`);
     process.exit(1);
