@@ -125,6 +125,7 @@ interface Outgoing {
   accepted: boolean;
   timer: NodeJS.Timeout;
   done: (ok: boolean, ms?: number) => void;
+  proceed?: (from: string) => void;
 }
 
 /** One XMPP user: answers every call it is offered, places the calls it is told to. */
@@ -180,6 +181,13 @@ export class BenchBot {
 
   private stanza(s: Element): void {
     this.onStanza(s);
+    const proceed = s.name === 'message' ? s.getChild('proceed', NS_JMI) : undefined;
+    if (proceed !== undefined) {
+      // The answer to our own propose ({@link proposeCall}): now the session-initiate.
+      const o = this.outgoing.get(`p-${String(proceed.attrs.id)}`);
+      o?.proceed?.(String(s.attrs.from));
+      return;
+    }
     if (s.name === 'message') {
       const propose = s.getChild('propose', NS_JMI);
       if (propose !== undefined) {
@@ -246,6 +254,47 @@ export class BenchBot {
       this.send(el);
     });
     return { sid, up };
+  }
+
+  /**
+   * The stanzas of a SIP → XMPP call as the gateway exchanges them with a callee through Prosody
+   * (the Prosody reference of bench/e2e.ts): JMI propose, the callee's proceed, session-initiate
+   * (result), the callee's session-accept (result), session-terminate after `holdMs` (result).
+   * Resolves with the time from the propose to the accept, or undefined.
+   */
+  proposeCall(callee: string, holdMs: number): Promise<number | undefined> {
+    const sid = randomUUID();
+    return new Promise<number | undefined>((resolve) => {
+      const o: Outgoing = {
+        t0: performance.now(),
+        accepted: false,
+        timer: setTimeout(() => o.done(false), this.callTimeoutMs),
+        done: (ok, ms) => {
+          clearTimeout(o.timer);
+          for (const k of [sid, `i-${sid}`, `p-${sid}`]) this.outgoing.delete(k);
+          if (ok) setTimeout(() => this.hangUp(callee, sid), holdMs);
+          resolve(ok ? ms : undefined);
+        },
+        proceed: () => {
+          this.outgoing.delete(`p-${sid}`);
+          const el = offer(callee, this.jid, sid);
+          el.attrs.id = `i-${sid}`;
+          this.outgoing.set(`i-${sid}`, o);
+          this.send(el);
+        },
+      };
+      this.outgoing.set(sid, o);
+      this.outgoing.set(`p-${sid}`, o);
+      this.send(
+        xml(
+          'message',
+          { to: callee, type: 'chat', id: `m-${sid}` },
+          xml('propose', { xmlns: NS_JMI, id: sid }, xml('description', { xmlns: NS_RTP, media: 'audio' })),
+          xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'Bob'),
+          xml('store', { xmlns: 'urn:xmpp:hints' }),
+        ),
+      );
+    });
   }
 
   hangUp(callee: string, sid: string): void {

@@ -29,9 +29,11 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startKamailio } from '../src/peers/kamailio';
-import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
+import { commandAvailable, freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
 import { BenchBot } from './bots';
+import { captured, sipOriginated, xmppOriginated, type AddedLatency, type Captured } from './latency';
+import { chart } from './svg-chart';
 import { cpuUs, inNamespace, quantile as q, rcvbufErrors, rssKb } from './measure';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -51,8 +53,10 @@ const arg = (name: string): string | undefined => {
 const QUICK = argv.includes('--quick');
 const STEP_S = Number(arg('step') ?? (QUICK ? 3 : 10));
 const USERS = Number(arg('users') ?? 8);
-const JSON_OUT = arg('json') ?? path.join(os.tmpdir(), 'bench-e2e.json');
-const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,sip-xmpp,xmpp-sip').split(',');
+const JSON_OUT = arg('json') ?? path.join(ROOT, 'artifacts', 'bench-e2e.json');
+/** The offered rate of the step with a capture (added latency); default half the top rate. */
+const LATENCY_RATE = arg('latency-rate');
+const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,xmpp-prosody,sip-xmpp,xmpp-sip').split(',');
 const list = (s: string | undefined, d: number[]): number[] => (s ? s.split(',').map(Number) : d);
 const REF_RATES = list(arg('ref-rates') ?? arg('rates'), QUICK ? [50, 100] : [100, 200, 400, 600, 800]);
 const GW_RATES = list(arg('rates'), QUICK ? [20, 50] : [25, 50, 100, 150, 200, 300, 400]);
@@ -180,6 +184,7 @@ sip:
   outbound: sip:127.0.0.1:${o.outbound}
   trusted: [ "127.0.0.0/8" ]
   keepalive: { intervalSeconds: 0 }
+  trunkKeepalive: { intervalSeconds: 0 }
 calls:
   gatherWindowMs: 0
 policy: { sipHosts: ['127.0.0.1'] }
@@ -211,6 +216,8 @@ interface Step {
   cpuUsPerCall: Record<string, number>;
   rcvbufErrors: number;
   gatewayRssKb?: number;
+  /** The step with a capture on lo: µs the gateway added, p50 and p99 (bench/latency.ts). */
+  added?: { sipToXmpp: [number, number]; xmppToSip: [number, number]; pairs: number };
 }
 
 async function stepUp(
@@ -220,7 +227,8 @@ async function stepUp(
   procs: Record<string, () => number | undefined>,
   steps: Step[],
   gatewayPid?: number,
-): Promise<void> {
+): Promise<Step[]> {
+  const mine: Step[] = [];
   for (const rate of rates) {
     const transient: Proc[] = [];
     const before = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuUs(pid())]));
@@ -245,6 +253,7 @@ async function stepUp(
       ...(gatewayPid !== undefined ? { gatewayRssKb: rssKb(gatewayPid) } : {}),
     };
     steps.push(s);
+    mine.push(s);
     const c = Object.entries(cpu)
       .map(([k, v]) => `${k} ${v.toFixed(0)}`)
       .join(', ');
@@ -255,6 +264,73 @@ async function stepUp(
     await sleep(1000); // let the last calls' transactions end before the next step
     if (r.failed > 0) break;
   }
+  return mine;
+}
+
+/** The highest rate of `mine` with 0 failed calls (0 if none). */
+const held = (mine: Step[]): number => Math.max(0, ...mine.filter((s) => s.failed === 0).map((s) => s.rate));
+
+/**
+ * One step at half the top rate (or --latency-rate) with `tcpdump -i lo` on the gateway's SIP
+ * port and its component connection; the added latency from the capture (bench/latency.ts).
+ */
+async function latencyStep(
+  scenario: string,
+  top: number,
+  ports: { sip: number; component: number },
+  match: (m: Captured[]) => AddedLatency,
+  run: (rate: number, transient: Proc[]) => Promise<StepResult>,
+  procs: Record<string, () => number | undefined>,
+  steps: Step[],
+  gatewayPid: number,
+): Promise<void> {
+  if (!commandAvailable('tcpdump')) {
+    console.log('  (no tcpdump: added latency not measured)');
+    return;
+  }
+  const rate = LATENCY_RATE !== undefined ? Number(LATENCY_RATE) : Math.max(10, Math.round(top / 2));
+  const file = path.join(os.tmpdir(), `bench-e2e-${process.pid}.pcap`);
+  const dump = spawnProc('tcpdump', 'tcpdump', [
+    ...['-i', 'lo', '-n', '-s', '0', '-B', '32768', '-U', '-w', file],
+    `udp port ${ports.sip} or tcp port ${ports.component}`,
+  ]);
+  for (let i = 0; !/listening on/.test(dump.output()) && i < 100; i++) await sleep(50);
+  const [s] = await stepUp(`${scenario} cap`, [rate], run, procs, steps, gatewayPid);
+  await sleep(300);
+  await dump.stop();
+  if (s === undefined || !fs.existsSync(file)) return;
+  const a = match(captured(fs.readFileSync(file), ports.sip, ports.component));
+  if (process.env.BENCH_KEEP) console.log(`  capture kept: ${file}`);
+  else fs.rmSync(file, { force: true });
+  const pq = (xs: number[]): [number, number] => [q(xs, 0.5), q(xs, 0.99)];
+  s.added = {
+    sipToXmpp: pq(a.sipToXmpp),
+    xmppToSip: pq(a.xmppToSip),
+    pairs: Math.min(a.sipToXmpp.length, a.xmppToSip.length),
+  };
+  const ms = ([p50, p99]: [number, number]): string =>
+    `p50 ${(p50 / 1000).toFixed(2)} ms, p99 ${(p99 / 1000).toFixed(2)} ms`;
+  console.log(
+    `  added by the gateway at ${rate}/s (capture on lo, ${s.added.pairs} calls): SIP in → stanza out ${ms(s.added.sipToXmpp)}; ` +
+      `stanza in → SIP out ${ms(s.added.xmppToSip)}`,
+  );
+}
+
+/** Prosody's own cost for a call's stanzas: bots exchange what the gateway and a callee do. */
+async function prosodyStep(callers: BenchBot[], callees: BenchBot[], rate: number): Promise<StepResult> {
+  const n = Math.round(rate * STEP_S);
+  const calls: Array<Promise<number | undefined>> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const to = (callees[i % callees.length] as BenchBot).jid;
+    calls.push((callers[i % callers.length] as BenchBot).proposeCall(to, HOLD_MS));
+  }
+  const r = await Promise.all(calls);
+  await sleep(HOLD_MS + 100);
+  const latencyMs = r.filter((x): x is number => x !== undefined);
+  return { ok: latencyMs.length, failed: n - latencyMs.length, latencyMs };
 }
 
 async function main(): Promise<void> {
@@ -297,7 +373,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    if (ONLY.includes('sip-xmpp') || ONLY.includes('xmpp-sip')) {
+    if (ONLY.some((o) => ['sip-xmpp', 'xmpp-sip', 'xmpp-prosody'].includes(o))) {
       const prosody = await ProsodyServer.start({
         secret: SECRET,
         tuned: true,
@@ -350,24 +426,27 @@ async function main(): Promise<void> {
         `  idle: gateway ${((cpuUs(gw.pid) - (idle0[0] as number)) / 30_000).toFixed(1)} % of a core, ` +
           `Prosody ${((cpuUs(prosody.pid) - (idle0[1] as number)) / 30_000).toFixed(1)} %`,
       );
-      if (ONLY.includes('sip-xmpp'))
+      const ports = { sip: sipPort, component: prosody.componentPort };
+      if (ONLY.includes('xmpp-prosody'))
         await stepUp(
-          'sip→xmpp',
-          GW_RATES,
-          (rate, t) => sippUacStep(`127.0.0.1:${sipPort}`, rate, usersCsv, t),
-          procs,
+          'xmpp→pros→xmpp',
+          REF_RATES,
+          (rate) => prosodyStep(caller, callee, rate),
+          { prosody: () => prosody.pid },
           steps,
-          gw.pid,
         );
-      if (ONLY.includes('xmpp-sip'))
-        await stepUp(
-          'xmpp→sip',
-          GW_RATES,
-          (rate) => botStep(caller, rate),
-          { ...procs, uas: () => uas.pid },
-          steps,
-          gw.pid,
-        );
+      if (ONLY.includes('sip-xmpp')) {
+        const run = (rate: number, t: Proc[]): Promise<StepResult> =>
+          sippUacStep(`127.0.0.1:${sipPort}`, rate, usersCsv, t);
+        const top = held(await stepUp('sip→xmpp', GW_RATES, run, procs, steps, gw.pid));
+        await latencyStep('sip→xmpp', top, ports, sipOriginated, run, procs, steps, gw.pid);
+      }
+      if (ONLY.includes('xmpp-sip')) {
+        const run = (rate: number): Promise<StepResult> => botStep(caller, rate);
+        const withUas = { ...procs, uas: () => uas.pid };
+        const top = held(await stepUp('xmpp→sip', GW_RATES, run, withUas, steps, gw.pid));
+        await latencyStep('xmpp→sip', top, ports, xmppOriginated, run, withUas, steps, gw.pid);
+      }
       const h = await get(httpPort, '/health');
       if (process.env.BENCH_GATEWAY_LOG) fs.writeFileSync(process.env.BENCH_GATEWAY_LOG, gw.output());
       console.log(`  gateway after the run: /health ${h.code}, RSS ${(rssKb(gw.pid) / 1024).toFixed(0)} MB`);
@@ -377,11 +456,47 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   table(steps);
+  fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   fs.writeFileSync(
     JSON_OUT,
     JSON.stringify({ at: new Date().toISOString(), stepSeconds: STEP_S, steps }, null, 1),
   );
-  console.log(`steps as JSON: ${JSON_OUT}`);
+  const svg = JSON_OUT.replace(/\.json$/, '') + '.svg';
+  fs.writeFileSync(svg, stepsChart(steps));
+  console.log(`steps as JSON: ${JSON_OUT}; chart: ${svg}`);
+}
+
+/** Offered rate against setup latency (p50, p99) and against the main process's CPU per call. */
+function stepsChart(steps: Step[]): string {
+  const scenarios = [...new Set(steps.filter((s) => s.added === undefined).map((s) => s.scenario))];
+  const of = (sc: string): Step[] => steps.filter((s) => s.scenario === sc).sort((a, b) => a.rate - b.rate);
+  const main: Record<string, string> = {
+    'sipp→sipp': 'uas',
+    'sipp→kam→sipp': 'kamailio',
+    'xmpp→pros→xmpp': 'prosody',
+    'sip→xmpp': 'gateway',
+    'xmpp→sip': 'gateway',
+  };
+  const cpuSeries = scenarios.flatMap((sc) => {
+    const keys = main[sc] === 'gateway' ? ['gateway', 'prosody'] : [main[sc] ?? 'uas'];
+    return keys.map((k) => ({
+      name: `${sc}: ${k}`,
+      points: of(sc).map((s): [number, number] => [s.rate, s.cpuUsPerCall[k] ?? NaN]),
+    }));
+  });
+  return chart(`bench:e2e ${new Date().toISOString()} — ${STEP_S} s steps, ${os.cpus().length} cores`, [
+    {
+      title: 'setup latency',
+      xLabel: 'offered calls/s',
+      yLabel: 'ms (log)',
+      logY: true,
+      series: scenarios.flatMap((sc) => [
+        { name: `${sc} p50`, points: of(sc).map((s): [number, number] => [s.rate, s.p50]) },
+        { name: `${sc} p99`, points: of(sc).map((s): [number, number] => [s.rate, s.p99]) },
+      ]),
+    },
+    { title: 'CPU per call', xLabel: 'offered calls/s', yLabel: 'µs of CPU per call', series: cpuSeries },
+  ]);
 }
 
 function table(steps: Step[]): void {
@@ -390,6 +505,7 @@ function table(steps: Step[]): void {
   // through only by retransmitting (T1 = 500 ms) succeeded, but the peer lost messages meanwhile.
   const clean = new Map<string, number>();
   for (const s of steps) {
+    if (s.added !== undefined) continue; // the capture steps: below
     if (s.failed === 0 && s.rate >= (best.get(s.scenario)?.rate ?? 0)) best.set(s.scenario, s);
     if (s.failed === 0 && s.p99 < 500) clean.set(s.scenario, Math.max(s.rate, clean.get(s.scenario) ?? 0));
   }
@@ -408,14 +524,26 @@ function table(steps: Step[]): void {
     );
   }
   const g = [best.get('sip→xmpp'), best.get('xmpp→sip')];
-  const k = kam?.cpuUsPerCall.kamailio;
-  if (k !== undefined)
-    for (const s of g)
-      if (s !== undefined)
-        console.log(
-          `${s.scenario}: gateway CPU per call ${(s.cpuUsPerCall.gateway ?? NaN).toFixed(0)} µs = ${((s.cpuUsPerCall.gateway ?? NaN) / k).toFixed(1)}× Kamailio's, ` +
-            `${((s.cpuUsPerCall.gateway ?? NaN) / (s.cpuUsPerCall.prosody ?? NaN)).toFixed(2)}× Prosody's`,
-        );
+  const k = kam?.cpuUsPerCall.kamailio ?? NaN;
+  // Prosody relaying one call's stanzas between bots (no gateway), at its own held rate.
+  const pref = best.get('xmpp→pros→xmpp')?.cpuUsPerCall.prosody ?? NaN;
+  for (const s of g)
+    if (s !== undefined) {
+      const gw = s.cpuUsPerCall.gateway ?? NaN;
+      console.log(
+        `${s.scenario}: gateway CPU per call ${gw.toFixed(0)} µs (target ≤ 500) = ${(gw / k).toFixed(1)}× Kamailio's, ` +
+          `${(gw / pref).toFixed(2)}× Prosody's in the reference, ${(gw / (s.cpuUsPerCall.prosody ?? NaN)).toFixed(2)}× Prosody's in this run`,
+      );
+    }
+  for (const s of steps)
+    if (s.added !== undefined) {
+      const ms = (us: number): string => (us / 1000).toFixed(2);
+      console.log(
+        `${s.scenario.replace(' cap', '')} at ${s.rate}/s, added by the gateway (capture, ${s.added.pairs} calls; target p99 ≤ 5 ms): ` +
+          `SIP in → stanza out p50 ${ms(s.added.sipToXmpp[0])} / p99 ${ms(s.added.sipToXmpp[1])} ms, ` +
+          `stanza in → SIP out p50 ${ms(s.added.xmppToSip[0])} / p99 ${ms(s.added.xmppToSip[1])} ms`,
+      );
+    }
   const failedAt = steps
     .filter((s) => s.failed > 0)
     .map((s) => `${s.scenario} at ${s.rate}/s: ${s.failed} failed, ${s.rcvbufErrors} drops`);

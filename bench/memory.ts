@@ -9,13 +9,16 @@
  * The gateway is its own process (bench/soak-gateway.ts = `jingle-sip-gateway run --config F`
  * with an IPC channel), started with --expose-gc so each reading is the heap after a full GC
  * (`process.memoryUsage()` in the gateway). Readings: the baseline (after a warm-up of short
- * calls, once their transactions have ended), with N calls up, right after they ended, and once
- * their transactions are over (64·T1 = 32 s). Per live call = (up − baseline) / N.
+ * calls, once their transactions have ended), with N calls up, 33 s later (their setup
+ * transactions over, 64·T1 = 32 s), right after they ended, and 33 s after that. Per live call =
+ * (up + 33 s − baseline) / N.
  *
  * Run:   npm run build && npm run bench:memory          (node dist/bench/memory.js)
  *        node dist/bench/memory.js --counts 1000 --rate 200
- *        --snapshots DIR: heap snapshots at the baseline and with the first count up, and the
- *        difference by constructor (what each call keeps), printed.
+ *        --snapshots DIR: heap snapshots at the baseline, with the first count held and after
+ *        the last count ended; the differences by constructor (what each call keeps, what is
+ *        left after), printed. (Writing a snapshot grows the RSS: RSS figures of such a run
+ *        mean little.)
  * Not a test: it prints numbers that depend on the machine.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -227,10 +230,14 @@ async function main(): Promise<void> {
     }> = [];
     for (const n of COUNTS) {
       const rampS = n / RATE;
-      const run = await sippCalls(tmp, target, usersCsv, n, RATE, Math.round((rampS + 20) * 1000));
+      const run = await sippCalls(tmp, target, usersCsv, n, RATE, Math.round((rampS + 60) * 1000));
       const up = await until(g, (rampS + 20) * 1000, (s) => s.liveCalls >= n);
       if (up.liveCalls < n) console.log(`  only ${up.liveCalls} of ${n} calls came up`);
-      const live = await read(`${n} calls up`);
+      await read(`${n} calls up`);
+      // The setup transactions (INVITE server transaction: 64·T1 after the 2xx, RFC 6026 §8.7)
+      // end; what is left is what a held call costs.
+      await sleep(33_000);
+      const live = await read(`${n} calls up + 33 s`);
       if (baseSnap !== undefined && n === COUNTS[0]) {
         const file = await g.snapshot(path.resolve(SNAPSHOTS as string, `live-${n}.heapsnapshot`));
         printDiff(baseSnap, file, live.liveCalls);
@@ -241,6 +248,11 @@ async function main(): Promise<void> {
       const after = await read(`${n} calls ended`);
       await sleep(33_000);
       const settled = await read(`${n} calls ended + 33 s`);
+      if (baseSnap !== undefined && n === COUNTS[COUNTS.length - 1]) {
+        const file = await g.snapshot(path.resolve(SNAPSHOTS as string, `ended-${n}.heapsnapshot`));
+        console.log(`  (after ${n} calls ended, growth over the baseline in all, not per call:)`);
+        printDiff(baseSnap, file, 1);
+      }
       perCall.push({
         n: live.liveCalls,
         heapPerCall: (live.heap - base.heap) / Math.max(1, live.liveCalls),
