@@ -5,6 +5,7 @@
 import { diff, summarize, type HeapSnapshotJson } from '../../bench/heap-summary';
 import { captured, sipOriginated, stanzaSplitter, xmppOriginated, type Captured } from '../../bench/latency';
 import { quantile } from '../../bench/measure';
+import { area, summarizeProfile } from '../../bench/profile-summary';
 import { chart, ticks } from '../../bench/svg-chart';
 
 describe('quantile (nearest rank)', () => {
@@ -248,5 +249,36 @@ describe('heap summary', () => {
       ['(closure)', { count: 1, size: 40 }],
       ['(string)', { count: 1, size: 30 }],
     ]);
+  });
+});
+
+describe('cpu profile summary', () => {
+  it('sums self time by function and by area, leaving idle out', () => {
+    const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
+    const s = summarizeProfile({
+      nodes: [
+        { id: 1, callFrame: frame('(root)', '') },
+        { id: 2, callFrame: frame('(idle)', '') },
+        { id: 3, callFrame: frame('parseSipMessage', 'file:///x/dist/src/sip/message/message.js', 9) },
+        { id: 4, callFrame: frame('Transaction', 'file:///x/node_modules/sip/sip.js', 99) },
+        { id: 5, callFrame: frame('(garbage collector)', '') },
+        { id: 6, callFrame: frame('emit', 'node:events', 4) },
+      ],
+      samples: [2, 3, 3, 4, 5, 2, 6, 3],
+      timeDeltas: [500, 100, 100, 100, 50, 500, 50, 100],
+    });
+    expect(s.busyUs).toBe(500);
+    expect(s.functions[0]).toEqual({
+      name: 'parseSipMessage dist/src/sip/message/message.js:10',
+      us: 300,
+      share: 0.6,
+    });
+    expect(s.areas.map((r) => [r.name, r.us])).toEqual([
+      ['src/sip/message', 300],
+      ['npm sip', 100],
+      ['(garbage collector)', 50],
+      ['node:events', 50],
+    ]);
+    expect(area('file:///x/node_modules/@xmpp/xml/lib/Parser.js', 'f')).toBe('npm @xmpp/xml');
   });
 });
