@@ -140,22 +140,7 @@ export class LadderRecorder {
   }
 
   private message(r: Recorded, seq: number): LadderMessage {
-    const max = this.limits.messageBytes;
-    let thunk: (() => string) | undefined = r.text;
-    let made: { text: string; cut?: number } = { text: '' };
-    const make = (): { text: string; cut?: number } => {
-      if (thunk === undefined) return made;
-      const text = maskForLadder(thunk());
-      thunk = undefined;
-      made = text.length > max ? { text: text.slice(0, max), cut: text.length - max } : { text };
-      return made;
-    };
-    const m = { seq, at: r.at, leg: r.leg, direction: r.direction, label: r.label, peer: r.peer };
-    // Own enumerable getters: JSON (the status page's API) and readers see plain fields.
-    return Object.defineProperties(m, {
-      text: { enumerable: true, get: () => make().text },
-      cut: { enumerable: true, get: () => make().cut },
-    }) as LadderMessage;
+    return new LazyMessage(r, seq, this.limits.messageBytes);
   }
 
   private orphan(r: Recorded): void {
@@ -194,5 +179,55 @@ export class LadderRecorder {
     if (!victim) return;
     this.entries.delete(victim.call.info.sid);
     for (const k of victim.keys) if (this.index.get(k) === victim) this.index.delete(k);
+  }
+}
+
+/** A kept message whose text is made on first read, then kept (masked and cut) instead. */
+class LazyMessage implements LadderMessage {
+  readonly at: number;
+  readonly leg: Leg;
+  readonly direction: 'in' | 'out';
+  readonly label: string;
+  readonly peer: string;
+  private source: (() => string) | undefined;
+  private made = '';
+  private left: number | undefined;
+
+  constructor(
+    r: Recorded,
+    readonly seq: number,
+    private readonly max: number,
+  ) {
+    this.at = r.at;
+    this.leg = r.leg;
+    this.direction = r.direction;
+    this.label = r.label;
+    this.peer = r.peer;
+    this.source = r.text;
+  }
+
+  private make(): void {
+    if (this.source === undefined) return;
+    const text = maskForLadder(this.source());
+    this.source = undefined;
+    this.made = text.length > this.max ? text.slice(0, this.max) : text;
+    if (text.length > this.max) this.left = text.length - this.max;
+  }
+
+  get text(): string {
+    this.make();
+    return this.made;
+  }
+
+  get cut(): number | undefined {
+    this.make();
+    return this.left;
+  }
+
+  toJSON(): LadderMessage {
+    const { seq, at, leg, direction, label, peer, text, cut } = this;
+    return cut === undefined
+      ? { seq, at, leg, direction, label, peer, text }
+      : { seq, at, leg, direction, label, peer, text, cut };
   }
 }
