@@ -6,7 +6,11 @@
  *   SIP → XMPP   SIPp UAC → gateway → Prosody → XMPP bots (auto-answering: JMI proceed, then
  *                session-accept)
  *   XMPP → SIP   XMPP bots (session-initiate) → Prosody → gateway → SIPp UAS (answers at once)
- *   references   SIPp → SIPp direct, and SIPp → Kamailio (tm, Record-Route) → SIPp, same scenarios
+ *   references   SIPp → SIPp direct, and SIPp → Kamailio (tm, Record-Route) → SIPp, same scenarios;
+ *                bots → Prosody → bots exchanging a SIP → XMPP call's stanzas (bench/bots.ts
+ *                proposeCall): Prosody's own cost per call, for the gateway's CPU as a ratio
+ *   added        one more step per gateway direction at half its top rate, with tcpdump on lo:
+ *                the latency the gateway adds each way, p50/p99 (bench/latency.ts)
  *
  * The gateway runs as its own process (`node bin/jingle-sip-gateway.js run --config F`), so its
  * CPU is read from /proc/PID/stat like Prosody's, SIPp's and Kamailio's; the bots are this process
@@ -15,11 +19,13 @@
  * rate with 0 failed calls, the setup latency there (SIP → XMPP and the references: SIPp's INVITE
  * → 200; XMPP → SIP: the bot's session-initiate → session-accept), the CPU per call of each
  * process, and the UDP receive-buffer drops (`RcvbufErrors`, /proc/net/snmp) of the whole run.
- * Writes the steps as JSON (`--json FILE`, default bench-e2e.json in the OS temp folder).
+ * Writes the steps as JSON (`--json FILE`, default artifacts/bench-e2e.json) and, next to it, an
+ * SVG chart of offered rate against setup latency and CPU per call (bench/svg-chart.ts).
  *
  * Run:   npm run build && npm run bench:e2e            (node dist/bench/e2e.js)
  *        node dist/bench/e2e.js --quick                (a smoke run: two short steps each)
  *        node dist/bench/e2e.js --only sip-xmpp,xmpp-sip --rates 50,100,200 --step 15
+ *        node dist/bench/e2e.js --chart-from artifacts/bench-e2e.json   (the SVG again, no run)
  *
  * Not a test: it asserts nothing, and its numbers depend on the machine (2 shared cores here).
  */
@@ -477,10 +483,12 @@ function stepsChart(steps: Step[]): string {
     'sip→xmpp': 'gateway',
     'xmpp→sip': 'gateway',
   };
-  const cpuSeries = scenarios.flatMap((sc) => {
+  const cpuSeries = scenarios.flatMap((sc, group) => {
     const keys = main[sc] === 'gateway' ? ['gateway', 'prosody'] : [main[sc] ?? 'uas'];
     return keys.map((k) => ({
       name: `${sc}: ${k}`,
+      group,
+      dashed: k === 'prosody' && keys.length > 1,
       points: of(sc).map((s): [number, number] => [s.rate, s.cpuUsPerCall[k] ?? NaN]),
     }));
   });
@@ -490,9 +498,14 @@ function stepsChart(steps: Step[]): string {
       xLabel: 'offered calls/s',
       yLabel: 'ms (log)',
       logY: true,
-      series: scenarios.flatMap((sc) => [
-        { name: `${sc} p50`, points: of(sc).map((s): [number, number] => [s.rate, s.p50]) },
-        { name: `${sc} p99`, points: of(sc).map((s): [number, number] => [s.rate, s.p99]) },
+      series: scenarios.flatMap((sc, group) => [
+        { name: `${sc} p50`, group, points: of(sc).map((s): [number, number] => [s.rate, s.p50]) },
+        {
+          name: `${sc} p99`,
+          group,
+          dashed: true,
+          points: of(sc).map((s): [number, number] => [s.rate, s.p99]),
+        },
       ]),
     },
     { title: 'CPU per call', xLabel: 'offered calls/s', yLabel: 'µs of CPU per call', series: cpuSeries },
@@ -550,7 +563,16 @@ function table(steps: Step[]): void {
   if (failedAt.length > 0) console.log(`first failing steps: ${failedAt.join('; ')}`);
 }
 
-if (inNamespace(__filename, argv))
+const CHART_FROM = arg('chart-from');
+if (CHART_FROM !== undefined) {
+  // Only the chart, again, from a run's JSON (e.g. after a change of the chart).
+  const svg = CHART_FROM.replace(/\.json$/, '') + '.svg';
+  fs.writeFileSync(
+    svg,
+    stepsChart((JSON.parse(fs.readFileSync(CHART_FROM, 'utf8')) as { steps: Step[] }).steps),
+  );
+  console.log(`chart: ${svg}`);
+} else if (inNamespace(__filename, argv))
   main().catch((e: Error) => {
     console.error(`bench:e2e: ${e.stack ?? e.message}`);
     process.exit(1);

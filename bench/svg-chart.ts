@@ -8,6 +8,9 @@ export interface Series {
   name: string;
   /** [x, y]; points with a y that is not finite are left out. */
   points: Array<[number, number]>;
+  /** Series of one colour group share a colour (default: each its own). */
+  group?: number;
+  dashed?: boolean;
 }
 
 export interface Panel {
@@ -77,11 +80,12 @@ function panel(p: Panel, dx: number): string {
     `<text transform="translate(${dx + 14},${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="11">${esc(p.yLabel)}</text>`,
   );
   p.series.forEach((s, i) => {
-    const c = COLOURS[i % COLOURS.length] as string;
+    const c = COLOURS[(s.group ?? i) % COLOURS.length] as string;
+    const dash = s.dashed === true ? ' stroke-dasharray="5,3"' : '';
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.logY || y > 0));
     if (ok.length > 0)
       parts.push(
-        `<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${ok.map(([x, y]) => `${num(px(x))},${num(py(y))}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${c}" stroke-width="1.5"${dash} points="${ok.map(([x, y]) => `${num(px(x))},${num(py(y))}`).join(' ')}"/>`,
         ...ok.map(([x, y]) => `<circle cx="${num(px(x))}" cy="${num(py(y))}" r="2.5" fill="${c}"/>`),
       );
     const lx = dx + M.left + (i % 2) * 190;
