@@ -6,7 +6,11 @@
  *   SIP → XMPP   SIPp UAC → gateway → Prosody → XMPP bots (auto-answering: JMI proceed, then
  *                session-accept)
  *   XMPP → SIP   XMPP bots (session-initiate) → Prosody → gateway → SIPp UAS (answers at once)
- *   references   SIPp → SIPp direct, and SIPp → Kamailio (tm, Record-Route) → SIPp, same scenarios
+ *   references   SIPp → SIPp direct, and SIPp → Kamailio (tm, Record-Route) → SIPp, same scenarios;
+ *                bots → Prosody → bots exchanging a SIP → XMPP call's stanzas (bench/bots.ts
+ *                proposeCall): Prosody's own cost per call, for the gateway's CPU as a ratio
+ *   added        one more step per gateway direction at half its top rate, with tcpdump on lo:
+ *                the latency the gateway adds each way, p50/p99 (bench/latency.ts)
  *
  * The gateway runs as its own process (`node bin/jingle-sip-gateway.js run --config F`), so its
  * CPU is read from /proc/PID/stat like Prosody's, SIPp's and Kamailio's; the bots are this process
@@ -15,40 +19,34 @@
  * rate with 0 failed calls, the setup latency there (SIP → XMPP and the references: SIPp's INVITE
  * → 200; XMPP → SIP: the bot's session-initiate → session-accept), the CPU per call of each
  * process, and the UDP receive-buffer drops (`RcvbufErrors`, /proc/net/snmp) of the whole run.
- * Writes the steps as JSON (`--json FILE`, default bench-e2e.json in the OS temp folder).
+ * Writes the steps as JSON (`--json FILE`, default artifacts/bench-e2e.json) and, next to it, an
+ * SVG chart of offered rate against setup latency and CPU per call (bench/svg-chart.ts).
  *
  * Run:   npm run build && npm run bench:e2e            (node dist/bench/e2e.js)
  *        node dist/bench/e2e.js --quick                (a smoke run: two short steps each)
  *        node dist/bench/e2e.js --only sip-xmpp,xmpp-sip --rates 50,100,200 --step 15
+ *        node dist/bench/e2e.js --chart-from artifacts/bench-e2e.json   (the SVG again, no run)
  *
  * Not a test: it asserts nothing, and its numbers depend on the machine (2 shared cores here).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { client, type Client } from '@xmpp/client';
-import type { Element } from 'ltx';
 import { startKamailio } from '../src/peers/kamailio';
-import { freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
+import { commandAvailable, freePort, sleep, spawnProc, type Proc } from '../src/peers/processes';
 import { ProsodyServer } from '../src/peers/prosody';
-import { xml } from '../src/xmpp/stanza/xml';
+import { BenchBot } from './bots';
+import { captured, sipOriginated, xmppOriginated, type AddedLatency, type Captured } from './latency';
+import { chart } from './svg-chart';
+import { cpuUs, inNamespace, quantile as q, rcvbufErrors, rssKb } from './measure';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCEN = path.join(ROOT, 'bench', 'scenarios');
 const SECRET = 'bench-secret';
 const GW = 'gw.localhost';
 const CALLEE = '+15551230000@gw.localhost';
-const NS_JINGLE = 'urn:xmpp:jingle:1';
-const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
-const NS_ICE = 'urn:xmpp:jingle:transports:ice-udp:1';
-const NS_DTLS = 'urn:xmpp:jingle:apps:dtls:0';
-const NS_JMI = 'urn:xmpp:jingle-message:0';
-const NS_DISCO = 'http://jabber.org/protocol/disco#info';
-const FEATURES = [NS_DISCO, NS_JINGLE, NS_RTP, 'urn:xmpp:jingle:apps:rtp:audio', NS_ICE, NS_DTLS, NS_JMI];
 const HOLD_MS = 100;
 const CALL_TIMEOUT_MS = 8000;
 
@@ -61,67 +59,13 @@ const arg = (name: string): string | undefined => {
 const QUICK = argv.includes('--quick');
 const STEP_S = Number(arg('step') ?? (QUICK ? 3 : 10));
 const USERS = Number(arg('users') ?? 8);
-const JSON_OUT = arg('json') ?? path.join(os.tmpdir(), 'bench-e2e.json');
-const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,sip-xmpp,xmpp-sip').split(',');
+const JSON_OUT = arg('json') ?? path.join(ROOT, 'artifacts', 'bench-e2e.json');
+/** The offered rate of the step with a capture (added latency); default half the top rate. */
+const LATENCY_RATE = arg('latency-rate');
+const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,xmpp-prosody,sip-xmpp,xmpp-sip').split(',');
 const list = (s: string | undefined, d: number[]): number[] => (s ? s.split(',').map(Number) : d);
 const REF_RATES = list(arg('ref-rates') ?? arg('rates'), QUICK ? [50, 100] : [100, 200, 400, 600, 800]);
 const GW_RATES = list(arg('rates'), QUICK ? [20, 50] : [25, 50, 100, 150, 200, 300, 400]);
-
-// ── /proc ──
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
-
-/** utime + stime of `pid` and every process below it, in µs (Kamailio forks its workers). */
-function cpuUs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const kids = new Map<number, number[]>();
-  const own = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command (which is in parentheses and may hold spaces).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(f[1]);
-    own.set(Number(d), (Number(f[11]) + Number(f[12])) * TICK_US);
-    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-  }
-  let sum = 0;
-  const walk = (p: number): void => {
-    sum += own.get(p) ?? 0;
-    for (const k of kids.get(p) ?? []) walk(k);
-  };
-  walk(pid);
-  return sum;
-}
-
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return Number(m?.[1] ?? NaN);
-  } catch {
-    return NaN;
-  }
-}
-
-/** Udp RcvbufErrors of this network namespace (/proc/net/snmp). */
-function rcvbufErrors(): number {
-  const lines = fs
-    .readFileSync('/proc/net/snmp', 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith('Udp:'));
-  const head = (lines[0] ?? '').split(/\s+/);
-  const vals = (lines[1] ?? '').split(/\s+/);
-  return Number(vals[head.indexOf('RcvbufErrors')] ?? NaN);
-}
-
-const q = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number);
-};
 
 // ── SIPp ──
 async function sippUas(port: number): Promise<Proc> {
@@ -218,237 +162,6 @@ function lastRow(file: string): Record<string, string> {
   return Object.fromEntries(head.map((h, i) => [h, last[i] ?? '']));
 }
 
-// ── XMPP bots ──
-const fp = (b: string): string => Array(32).fill(b).join(':');
-
-function offer(to: string, from: string, sid: string): Element {
-  const cand = (id: string, foundation: string, ip: string, port: number, priority: number): Element =>
-    xml('candidate', {
-      foundation,
-      component: '1',
-      protocol: 'udp',
-      priority: String(priority),
-      ip,
-      port: String(port),
-      type: 'host',
-      generation: '0',
-      network: '0',
-      id,
-    });
-  // A Conversations-style audio offer (test/e2e/stanzas.ts conversationsOffer): opus +
-  // telephone-event, rtcp-mux, ICE with DTLS (actpass), BUNDLE.
-  return xml(
-    'iq',
-    { type: 'set', to },
-    xml(
-      'jingle',
-      { xmlns: NS_JINGLE, action: 'session-initiate', sid, initiator: from },
-      xml(
-        'content',
-        { creator: 'initiator', name: '0', senders: 'both' },
-        xml(
-          'description',
-          { xmlns: NS_RTP, media: 'audio' },
-          xml(
-            'payload-type',
-            { id: '111', name: 'opus', clockrate: '48000', channels: '2' },
-            xml('parameter', { name: 'minptime', value: '10' }),
-            xml('parameter', { name: 'useinbandfec', value: '1' }),
-          ),
-          xml('payload-type', { id: '126', name: 'telephone-event', clockrate: '8000' }),
-          xml('rtcp-mux'),
-        ),
-        xml(
-          'transport',
-          { xmlns: NS_ICE, ufrag: 'cLiE', pwd: 'clientpasswordclientpass' },
-          xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'actpass' }, fp('C0')),
-          cand('c0', '1', '127.0.0.1', 40000, 2122260223),
-          cand('c1', '2', '::1', 40002, 2122197247),
-        ),
-      ),
-      xml(
-        'group',
-        { xmlns: 'urn:xmpp:jingle:apps:grouping:0', semantics: 'BUNDLE' },
-        xml('content', { name: '0' }),
-      ),
-    ),
-  );
-}
-
-/** The answering device's session-accept (test/e2e/stanzas.ts dtlsAccept). */
-function accept(initiate: Element, to: string, from: string): Element {
-  const j = initiate.getChild('jingle', NS_JINGLE) as Element;
-  const contents = j.getChildren('content').map((c) => {
-    const offered = c.getChild('description', NS_RTP)?.getChildren('payload-type') ?? [];
-    const pts = offered.filter((p) => ['opus', 'telephone-event'].includes(String(p.attrs.name)));
-    return xml(
-      'content',
-      { creator: 'initiator', name: String(c.attrs.name), senders: 'both' },
-      xml(
-        'description',
-        { xmlns: NS_RTP, media: 'audio' },
-        ...(pts.length > 0 ? pts : offered.slice(0, 1)).map((p) => xml('payload-type', { ...p.attrs })),
-        xml('rtcp-mux'),
-      ),
-      xml(
-        'transport',
-        { xmlns: NS_ICE, ufrag: 'aLiC', pwd: 'alicepasswordalicepasswd' },
-        xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'active' }, fp('A1')),
-        xml('candidate', {
-          foundation: '1',
-          component: '1',
-          protocol: 'udp',
-          priority: '2122260223',
-          ip: '127.0.0.1',
-          port: '41000',
-          type: 'host',
-          generation: '0',
-          network: '0',
-          id: 'a1',
-        }),
-      ),
-    );
-  });
-  return xml(
-    'iq',
-    { type: 'set', to, id: `a-${String(j.attrs.sid)}` },
-    xml(
-      'jingle',
-      { xmlns: NS_JINGLE, action: 'session-accept', sid: String(j.attrs.sid), responder: from },
-      ...contents,
-    ),
-  );
-}
-
-interface Outgoing {
-  t0: number;
-  accepted: boolean;
-  timer: NodeJS.Timeout;
-  done: (ok: boolean, ms?: number) => void;
-}
-
-/** One XMPP user: answers every call it is offered, places the calls it is told to. */
-class BenchBot {
-  readonly outgoing = new Map<string, Outgoing>();
-
-  private constructor(
-    readonly x: Client,
-    readonly jid: string,
-  ) {}
-
-  static async connect(port: number, user: string, pass: string): Promise<BenchBot> {
-    const x = client({
-      service: `xmpp://127.0.0.1:${port}`,
-      domain: 'localhost',
-      resource: 'bench',
-      username: user,
-      password: pass,
-    });
-    x.reconnect.stop();
-    x.on('error', () => undefined);
-    const holder: { bot?: BenchBot } = {};
-    x.iqCallee.set(NS_JINGLE, 'jingle', ({ stanza }: { stanza: Element }) => {
-      holder.bot?.jingle(stanza);
-      return true;
-    });
-    x.iqCallee.get(NS_DISCO, 'query', ({ element }: { element: Element }) =>
-      xml(
-        'query',
-        { xmlns: NS_DISCO, node: element.attrs.node },
-        ...FEATURES.map((f) => xml('feature', { var: f })),
-      ),
-    );
-    x.on('stanza', (s: Element) => holder.bot?.stanza(s));
-    // TCP_NODELAY on the bot's socket too, as src/xmpp/connection/component.ts does for the component.
-    const sock = x as unknown as { socket?: { setNoDelay?: (b: boolean) => void } };
-    x.on('connect', () => sock.socket?.setNoDelay?.(true));
-    await x.start();
-    const bot = new BenchBot(x, String(x.jid));
-    holder.bot = bot;
-    await x.send(xml('presence'));
-    return bot;
-  }
-
-  private stanza(s: Element): void {
-    if (s.name === 'message') {
-      const propose = s.getChild('propose', NS_JMI);
-      if (propose !== undefined) {
-        void this.x.send(
-          xml(
-            'message',
-            { to: String(s.attrs.from), type: 'chat' },
-            xml('proceed', { xmlns: NS_JMI, id: String(propose.attrs.id) }),
-            xml('store', { xmlns: 'urn:xmpp:hints' }),
-          ),
-        );
-      }
-    } else if (s.name === 'iq' && s.attrs.type === 'error') {
-      const o = this.outgoing.get(String(s.attrs.id));
-      if (o !== undefined) o.done(false);
-    }
-  }
-
-  private jingle(iq: Element): void {
-    const j = iq.getChild('jingle', NS_JINGLE) as Element;
-    const sid = String(j.attrs.sid);
-    const action = String(j.attrs.action);
-    if (action === 'session-initiate') {
-      // Answer after the IQ result has gone out (the result is this handler's return value).
-      setImmediate(() => void this.x.send(accept(iq, String(iq.attrs.from), this.jid)));
-      return;
-    }
-    const o = this.outgoing.get(sid);
-    if (o === undefined) return;
-    if (action === 'session-accept') {
-      o.accepted = true;
-      const ms = performance.now() - o.t0;
-      setTimeout(() => {
-        void this.x.send(
-          xml(
-            'iq',
-            { type: 'set', to: String(iq.attrs.from), id: `t-${sid}` },
-            xml(
-              'jingle',
-              { xmlns: NS_JINGLE, action: 'session-terminate', sid },
-              xml('reason', {}, xml('success')),
-            ),
-          ),
-        );
-        o.done(true, ms);
-      }, HOLD_MS);
-    } else if (action === 'session-terminate' && !o.accepted) {
-      o.done(false);
-    }
-  }
-
-  /** Places a call to the gateway's SIP callee; resolves with the setup latency, or undefined. */
-  call(): Promise<number | undefined> {
-    const sid = randomUUID();
-    return new Promise((resolve) => {
-      const o: Outgoing = {
-        t0: performance.now(),
-        accepted: false,
-        timer: setTimeout(() => o.done(false), CALL_TIMEOUT_MS),
-        done: (ok, ms) => {
-          clearTimeout(o.timer);
-          this.outgoing.delete(sid);
-          this.outgoing.delete(`i-${sid}`);
-          resolve(ok ? ms : undefined);
-        },
-      };
-      this.outgoing.set(sid, o);
-      const el = offer(CALLEE, this.jid, sid);
-      el.attrs.id = `i-${sid}`;
-      this.outgoing.set(`i-${sid}`, o);
-      void this.x.send(el);
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.x.stop().catch(() => undefined);
-  }
-}
-
 async function botStep(bots: BenchBot[], rate: number): Promise<StepResult> {
   const n = Math.round(rate * STEP_S);
   const calls: Array<Promise<number | undefined>> = [];
@@ -457,9 +170,10 @@ async function botStep(bots: BenchBot[], rate: number): Promise<StepResult> {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    calls.push((bots[i % bots.length] as BenchBot).call());
+    calls.push((bots[i % bots.length] as BenchBot).call(CALLEE, HOLD_MS).up);
   }
   const r = await Promise.all(calls);
+  await sleep(HOLD_MS + 100); // the last calls' session-terminate
   const latencyMs = r.filter((x): x is number => x !== undefined);
   return { ok: latencyMs.length, failed: n - latencyMs.length, latencyMs };
 }
@@ -476,6 +190,7 @@ sip:
   outbound: sip:127.0.0.1:${o.outbound}
   trusted: [ "127.0.0.0/8" ]
   keepalive: { intervalSeconds: 0 }
+  trunkKeepalive: { intervalSeconds: 0 }
 calls:
   gatherWindowMs: 0
 policy: { sipHosts: ['127.0.0.1'] }
@@ -507,6 +222,8 @@ interface Step {
   cpuUsPerCall: Record<string, number>;
   rcvbufErrors: number;
   gatewayRssKb?: number;
+  /** The step with a capture on lo: µs the gateway added, p50 and p99 (bench/latency.ts). */
+  added?: { sipToXmpp: [number, number]; xmppToSip: [number, number]; pairs: number };
 }
 
 async function stepUp(
@@ -516,7 +233,8 @@ async function stepUp(
   procs: Record<string, () => number | undefined>,
   steps: Step[],
   gatewayPid?: number,
-): Promise<void> {
+): Promise<Step[]> {
+  const mine: Step[] = [];
   for (const rate of rates) {
     const transient: Proc[] = [];
     const before = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuUs(pid())]));
@@ -541,6 +259,7 @@ async function stepUp(
       ...(gatewayPid !== undefined ? { gatewayRssKb: rssKb(gatewayPid) } : {}),
     };
     steps.push(s);
+    mine.push(s);
     const c = Object.entries(cpu)
       .map(([k, v]) => `${k} ${v.toFixed(0)}`)
       .join(', ');
@@ -551,6 +270,73 @@ async function stepUp(
     await sleep(1000); // let the last calls' transactions end before the next step
     if (r.failed > 0) break;
   }
+  return mine;
+}
+
+/** The highest rate of `mine` with 0 failed calls (0 if none). */
+const held = (mine: Step[]): number => Math.max(0, ...mine.filter((s) => s.failed === 0).map((s) => s.rate));
+
+/**
+ * One step at half the top rate (or --latency-rate) with `tcpdump -i lo` on the gateway's SIP
+ * port and its component connection; the added latency from the capture (bench/latency.ts).
+ */
+async function latencyStep(
+  scenario: string,
+  top: number,
+  ports: { sip: number; component: number },
+  match: (m: Captured[]) => AddedLatency,
+  run: (rate: number, transient: Proc[]) => Promise<StepResult>,
+  procs: Record<string, () => number | undefined>,
+  steps: Step[],
+  gatewayPid: number,
+): Promise<void> {
+  if (!commandAvailable('tcpdump')) {
+    console.log('  (no tcpdump: added latency not measured)');
+    return;
+  }
+  const rate = LATENCY_RATE !== undefined ? Number(LATENCY_RATE) : Math.max(10, Math.round(top / 2));
+  const file = path.join(os.tmpdir(), `bench-e2e-${process.pid}.pcap`);
+  const dump = spawnProc('tcpdump', 'tcpdump', [
+    ...['-i', 'lo', '-n', '-s', '0', '-B', '32768', '-U', '-w', file],
+    `udp port ${ports.sip} or tcp port ${ports.component}`,
+  ]);
+  for (let i = 0; !/listening on/.test(dump.output()) && i < 100; i++) await sleep(50);
+  const [s] = await stepUp(`${scenario} cap`, [rate], run, procs, steps, gatewayPid);
+  await sleep(300);
+  await dump.stop();
+  if (s === undefined || !fs.existsSync(file)) return;
+  const a = match(captured(fs.readFileSync(file), ports.sip, ports.component));
+  if (process.env.BENCH_KEEP) console.log(`  capture kept: ${file}`);
+  else fs.rmSync(file, { force: true });
+  const pq = (xs: number[]): [number, number] => [q(xs, 0.5), q(xs, 0.99)];
+  s.added = {
+    sipToXmpp: pq(a.sipToXmpp),
+    xmppToSip: pq(a.xmppToSip),
+    pairs: Math.min(a.sipToXmpp.length, a.xmppToSip.length),
+  };
+  const ms = ([p50, p99]: [number, number]): string =>
+    `p50 ${(p50 / 1000).toFixed(2)} ms, p99 ${(p99 / 1000).toFixed(2)} ms`;
+  console.log(
+    `  added by the gateway at ${rate}/s (capture on lo, ${s.added.pairs} calls): SIP in → stanza out ${ms(s.added.sipToXmpp)}; ` +
+      `stanza in → SIP out ${ms(s.added.xmppToSip)}`,
+  );
+}
+
+/** Prosody's own cost for a call's stanzas: bots exchange what the gateway and a callee do. */
+async function prosodyStep(callers: BenchBot[], callees: BenchBot[], rate: number): Promise<StepResult> {
+  const n = Math.round(rate * STEP_S);
+  const calls: Array<Promise<number | undefined>> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const to = (callees[i % callees.length] as BenchBot).jid;
+    calls.push((callers[i % callers.length] as BenchBot).proposeCall(to, HOLD_MS));
+  }
+  const r = await Promise.all(calls);
+  await sleep(HOLD_MS + 100);
+  const latencyMs = r.filter((x): x is number => x !== undefined);
+  return { ok: latencyMs.length, failed: n - latencyMs.length, latencyMs };
 }
 
 async function main(): Promise<void> {
@@ -593,7 +379,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    if (ONLY.includes('sip-xmpp') || ONLY.includes('xmpp-sip')) {
+    if (ONLY.some((o) => ['sip-xmpp', 'xmpp-sip', 'xmpp-prosody'].includes(o))) {
       const prosody = await ProsodyServer.start({
         secret: SECRET,
         tuned: true,
@@ -630,8 +416,12 @@ async function main(): Promise<void> {
       }
       const uas = await sippUas(outbound);
       stops.push(() => uas.stop());
-      const callee = await Promise.all(users.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass')));
-      const caller = await Promise.all(callers.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass')));
+      const callee = await Promise.all(
+        users.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass', CALL_TIMEOUT_MS)),
+      );
+      const caller = await Promise.all(
+        callers.map((u) => BenchBot.connect(prosody.c2sPort, u, 'pass', CALL_TIMEOUT_MS)),
+      );
       stops.push(() => Promise.all([...callee, ...caller].map((b) => b.stop())));
       const procs = { gateway: () => gw.pid, prosody: () => prosody.pid };
       // What the gateway and Prosody spend with no call (timers, keep-alives): per-call CPU at a
@@ -642,24 +432,27 @@ async function main(): Promise<void> {
         `  idle: gateway ${((cpuUs(gw.pid) - (idle0[0] as number)) / 30_000).toFixed(1)} % of a core, ` +
           `Prosody ${((cpuUs(prosody.pid) - (idle0[1] as number)) / 30_000).toFixed(1)} %`,
       );
-      if (ONLY.includes('sip-xmpp'))
+      const ports = { sip: sipPort, component: prosody.componentPort };
+      if (ONLY.includes('xmpp-prosody'))
         await stepUp(
-          'sip→xmpp',
-          GW_RATES,
-          (rate, t) => sippUacStep(`127.0.0.1:${sipPort}`, rate, usersCsv, t),
-          procs,
+          'xmpp→pros→xmpp',
+          REF_RATES,
+          (rate) => prosodyStep(caller, callee, rate),
+          { prosody: () => prosody.pid },
           steps,
-          gw.pid,
         );
-      if (ONLY.includes('xmpp-sip'))
-        await stepUp(
-          'xmpp→sip',
-          GW_RATES,
-          (rate) => botStep(caller, rate),
-          { ...procs, uas: () => uas.pid },
-          steps,
-          gw.pid,
-        );
+      if (ONLY.includes('sip-xmpp')) {
+        const run = (rate: number, t: Proc[]): Promise<StepResult> =>
+          sippUacStep(`127.0.0.1:${sipPort}`, rate, usersCsv, t);
+        const top = held(await stepUp('sip→xmpp', GW_RATES, run, procs, steps, gw.pid));
+        await latencyStep('sip→xmpp', top, ports, sipOriginated, run, procs, steps, gw.pid);
+      }
+      if (ONLY.includes('xmpp-sip')) {
+        const run = (rate: number): Promise<StepResult> => botStep(caller, rate);
+        const withUas = { ...procs, uas: () => uas.pid };
+        const top = held(await stepUp('xmpp→sip', GW_RATES, run, withUas, steps, gw.pid));
+        await latencyStep('xmpp→sip', top, ports, xmppOriginated, run, withUas, steps, gw.pid);
+      }
       const h = await get(httpPort, '/health');
       if (process.env.BENCH_GATEWAY_LOG) fs.writeFileSync(process.env.BENCH_GATEWAY_LOG, gw.output());
       console.log(`  gateway after the run: /health ${h.code}, RSS ${(rssKb(gw.pid) / 1024).toFixed(0)} MB`);
@@ -669,11 +462,54 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   table(steps);
+  fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   fs.writeFileSync(
     JSON_OUT,
     JSON.stringify({ at: new Date().toISOString(), stepSeconds: STEP_S, steps }, null, 1),
   );
-  console.log(`steps as JSON: ${JSON_OUT}`);
+  const svg = JSON_OUT.replace(/\.json$/, '') + '.svg';
+  fs.writeFileSync(svg, stepsChart(steps));
+  console.log(`steps as JSON: ${JSON_OUT}; chart: ${svg}`);
+}
+
+/** Offered rate against setup latency (p50, p99) and against the main process's CPU per call. */
+function stepsChart(steps: Step[]): string {
+  const scenarios = [...new Set(steps.filter((s) => s.added === undefined).map((s) => s.scenario))];
+  const of = (sc: string): Step[] => steps.filter((s) => s.scenario === sc).sort((a, b) => a.rate - b.rate);
+  const main: Record<string, string> = {
+    'sipp→sipp': 'uas',
+    'sipp→kam→sipp': 'kamailio',
+    'xmpp→pros→xmpp': 'prosody',
+    'sip→xmpp': 'gateway',
+    'xmpp→sip': 'gateway',
+  };
+  const cpuSeries = scenarios.flatMap((sc, group) => {
+    const keys = main[sc] === 'gateway' ? ['gateway', 'prosody'] : [main[sc] ?? 'uas'];
+    return keys.map((k) => ({
+      name: `${sc}: ${k}`,
+      group,
+      dashed: k === 'prosody' && keys.length > 1,
+      points: of(sc).map((s): [number, number] => [s.rate, s.cpuUsPerCall[k] ?? NaN]),
+    }));
+  });
+  return chart(`bench:e2e ${new Date().toISOString()} — ${STEP_S} s steps, ${os.cpus().length} cores`, [
+    {
+      title: 'setup latency',
+      xLabel: 'offered calls/s',
+      yLabel: 'ms (log)',
+      logY: true,
+      series: scenarios.flatMap((sc, group) => [
+        { name: `${sc} p50`, group, points: of(sc).map((s): [number, number] => [s.rate, s.p50]) },
+        {
+          name: `${sc} p99`,
+          group,
+          dashed: true,
+          points: of(sc).map((s): [number, number] => [s.rate, s.p99]),
+        },
+      ]),
+    },
+    { title: 'CPU per call', xLabel: 'offered calls/s', yLabel: 'µs of CPU per call', series: cpuSeries },
+  ]);
 }
 
 function table(steps: Step[]): void {
@@ -682,6 +518,7 @@ function table(steps: Step[]): void {
   // through only by retransmitting (T1 = 500 ms) succeeded, but the peer lost messages meanwhile.
   const clean = new Map<string, number>();
   for (const s of steps) {
+    if (s.added !== undefined) continue; // the capture steps: below
     if (s.failed === 0 && s.rate >= (best.get(s.scenario)?.rate ?? 0)) best.set(s.scenario, s);
     if (s.failed === 0 && s.p99 < 500) clean.set(s.scenario, Math.max(s.rate, clean.get(s.scenario) ?? 0));
   }
@@ -700,46 +537,42 @@ function table(steps: Step[]): void {
     );
   }
   const g = [best.get('sip→xmpp'), best.get('xmpp→sip')];
-  const k = kam?.cpuUsPerCall.kamailio;
-  if (k !== undefined)
-    for (const s of g)
-      if (s !== undefined)
-        console.log(
-          `${s.scenario}: gateway CPU per call ${(s.cpuUsPerCall.gateway ?? NaN).toFixed(0)} µs = ${((s.cpuUsPerCall.gateway ?? NaN) / k).toFixed(1)}× Kamailio's, ` +
-            `${((s.cpuUsPerCall.gateway ?? NaN) / (s.cpuUsPerCall.prosody ?? NaN)).toFixed(2)}× Prosody's`,
-        );
+  const k = kam?.cpuUsPerCall.kamailio ?? NaN;
+  // Prosody relaying one call's stanzas between bots (no gateway), at its own held rate.
+  const pref = best.get('xmpp→pros→xmpp')?.cpuUsPerCall.prosody ?? NaN;
+  for (const s of g)
+    if (s !== undefined) {
+      const gw = s.cpuUsPerCall.gateway ?? NaN;
+      console.log(
+        `${s.scenario}: gateway CPU per call ${gw.toFixed(0)} µs (target ≤ 500) = ${(gw / k).toFixed(1)}× Kamailio's, ` +
+          `${(gw / pref).toFixed(2)}× Prosody's in the reference, ${(gw / (s.cpuUsPerCall.prosody ?? NaN)).toFixed(2)}× Prosody's in this run`,
+      );
+    }
+  for (const s of steps)
+    if (s.added !== undefined) {
+      const ms = (us: number): string => (us / 1000).toFixed(2);
+      console.log(
+        `${s.scenario.replace(' cap', '')} at ${s.rate}/s, added by the gateway (capture, ${s.added.pairs} calls; target p99 ≤ 5 ms): ` +
+          `SIP in → stanza out p50 ${ms(s.added.sipToXmpp[0])} / p99 ${ms(s.added.sipToXmpp[1])} ms, ` +
+          `stanza in → SIP out p50 ${ms(s.added.xmppToSip[0])} / p99 ${ms(s.added.xmppToSip[1])} ms`,
+      );
+    }
   const failedAt = steps
     .filter((s) => s.failed > 0)
     .map((s) => `${s.scenario} at ${s.rate}/s: ${s.failed} failed, ${s.rcvbufErrors} drops`);
   if (failedAt.length > 0) console.log(`first failing steps: ${failedAt.join('; ')}`);
 }
 
-/** Root outside a private namespace: run again inside one (loopback only, nobody else's ports). */
-function inNamespace(): boolean {
-  if (process.env.JSG_BENCH_NETNS === '1') return true;
-  if (process.getuid?.() !== 0) {
-    console.log('(not root: running in the shared network namespace)');
-    return true;
-  }
-  const r = spawnSync(
-    'unshare',
-    [
-      '-n',
-      'sh',
-      '-c',
-      'ip link set lo up && exec "$0" "$@"',
-      process.execPath,
-      ...process.execArgv,
-      __filename,
-      ...argv,
-    ],
-    { stdio: 'inherit', env: { ...process.env, JSG_BENCH_NETNS: '1' } },
+const CHART_FROM = arg('chart-from');
+if (CHART_FROM !== undefined) {
+  // Only the chart, again, from a run's JSON (e.g. after a change of the chart).
+  const svg = CHART_FROM.replace(/\.json$/, '') + '.svg';
+  fs.writeFileSync(
+    svg,
+    stepsChart((JSON.parse(fs.readFileSync(CHART_FROM, 'utf8')) as { steps: Step[] }).steps),
   );
-  process.exitCode = r.status ?? 1;
-  return false;
-}
-
-if (inNamespace())
+  console.log(`chart: ${svg}`);
+} else if (inNamespace(__filename, argv))
   main().catch((e: Error) => {
     console.error(`bench:e2e: ${e.stack ?? e.message}`);
     process.exit(1);

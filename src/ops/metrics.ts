@@ -33,12 +33,33 @@ const METHODS = new Set([
 const REGISTRATION_STATES = ['idle', 'registering', 'registered', 'failed', 'stopped'];
 const STANZAS = new Set(['iq', 'message', 'presence']);
 
+/**
+ * Counts by a two-label key, added to a prom-client counter when it is scraped (its `collect`):
+ * every SIP message and stanza is counted, and prom-client hashes the labels of each `inc`
+ * (issue 12's profile: ≈ 1.5 % of a call); a Map increment costs next to nothing.
+ */
+class WireCounts {
+  private readonly pending = new Map<string, number>();
+
+  add(a: string, b: string): void {
+    const k = `${a}\u0000${b}`;
+    this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
+  }
+
+  flush(into: (a: string, b: string, n: number) => void): void {
+    for (const [k, n] of this.pending) {
+      const at = k.indexOf('\u0000');
+      into(k.slice(0, at), k.slice(at + 1), n);
+    }
+    this.pending.clear();
+  }
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly callsTotal: Counter<'direction' | 'outcome'>;
   private readonly setup: Histogram<'direction'>;
   private readonly sipResponses: Counter<'direction' | 'class'>;
-  private readonly sipRequests: Counter<'direction' | 'method'>;
   private readonly stanzas: Counter<'direction' | 'kind'>;
   private readonly reconnects: Counter;
   private readonly denials: Counter<'kind'>;
@@ -47,9 +68,15 @@ export class GatewayMetrics {
   /** Live calls: their direction, start and whether they were answered. */
   private readonly live = new Map<string, { direction: CallDirection; at: number; answered: boolean }>();
   private wasOnline = false;
+  private readonly requestCounts = new WireCounts();
+  private readonly responseCounts = new WireCounts();
+  private readonly stanzaCounts = new WireCounts();
 
   constructor(status: () => GatewayStatus | undefined) {
     const registers = [this.registry];
+    const responses = this.responseCounts;
+    const requests = this.requestCounts;
+    const stanzas = this.stanzaCounts;
     collectDefaultMetrics({ register: this.registry, prefix: P });
     new Gauge({
       name: `${P}calls_active`,
@@ -80,18 +107,27 @@ export class GatewayMetrics {
       help: 'SIP responses on the wire (retransmissions included), by direction and status class.',
       labelNames: ['direction', 'class'],
       registers,
+      collect() {
+        responses.flush((direction, c, n) => this.inc({ direction, class: c }, n));
+      },
     });
-    this.sipRequests = new Counter({
+    new Counter({
       name: `${P}sip_requests_total`,
       help: 'SIP requests on the wire (retransmissions included), by direction and method.',
       labelNames: ['direction', 'method'],
       registers,
+      collect() {
+        requests.flush((direction, method, n) => this.inc({ direction, method }, n));
+      },
     });
     this.stanzas = new Counter({
       name: `${P}xmpp_stanzas_total`,
       help: 'Stanzas on the component stream, by direction and kind (iq, message, presence).',
       labelNames: ['direction', 'kind'],
       registers,
+      collect() {
+        stanzas.flush((direction, kind, n) => this.inc({ direction, kind }, n));
+      },
     });
     new Gauge({
       name: `${P}xmpp_connected`,
@@ -186,13 +222,13 @@ export class GatewayMetrics {
     sipMessage: (direction: WireDirection, m: SipMessage) => {
       if (m.kind === 'response') {
         const cls = m.status >= 100 && m.status < 700 ? `${Math.floor(m.status / 100)}xx` : 'other';
-        this.sipResponses.inc({ direction, class: cls });
+        this.responseCounts.add(direction, cls);
       } else {
-        this.sipRequests.inc({ direction, method: METHODS.has(m.method) ? m.method : 'other' });
+        this.requestCounts.add(direction, METHODS.has(m.method) ? m.method : 'other');
       }
     },
     stanza: (direction: WireDirection, el: XmlElement) => {
-      if (STANZAS.has(el.name)) this.stanzas.inc({ direction, kind: el.name });
+      if (STANZAS.has(el.name)) this.stanzaCounts.add(direction, el.name);
     },
     mediaFailed: (op: MediaOp) => this.mediaErrors.inc({ op }),
     denied: (kind) => this.denials.inc({ kind }),

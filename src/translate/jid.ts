@@ -106,12 +106,31 @@ const resourceForm = (s: string): string =>
  * A XEP-0106 escape is part of the localpart and folds with it (the server sees it so too).
  */
 export function normalJid(jid: string): string {
+  // Printable ASCII (nearly every JID): width mapping, NFC and the space mapping change nothing,
+  // and ASCII lower-casing is Unicode's; every stanza is keyed by its JIDs, so this is hot.
+  return PRINTABLE_ASCII.test(jid) ? asciiNormalJid(jid) : unicodeNormalJid(jid);
+}
+
+/** {@link normalJid} by the general mappings (exported to test the ASCII path against it). */
+export function unicodeNormalJid(jid: string): string {
   const slash = jid.indexOf('/');
   const head = slash < 0 ? jid : jid.slice(0, slash);
   const at = head.indexOf('@');
   const local = at < 0 ? '' : `${localForm(head.slice(0, at))}@`;
   const domain = domainForm(at < 0 ? head : head.slice(at + 1));
   return `${local}${domain}${slash < 0 ? '' : `/${resourceForm(jid.slice(slash + 1))}`}`;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** {@link normalJid} of a printable-ASCII JID. */
+function asciiNormalJid(jid: string): string {
+  const slash = jid.indexOf('/');
+  let head = slash < 0 ? jid : jid.slice(0, slash);
+  // RFC 7622 §3.2: a trailing dot is stripped from a domainpart longer than the dot.
+  if (head.endsWith('.') && head.length - head.indexOf('@') - 1 > 1) head = head.slice(0, -1);
+  const lower = head.toLowerCase();
+  return slash < 0 ? lower : `${lower}${jid.slice(slash)}`;
 }
 
 /** The normal form of the bare JID: `Juliet@Capulet.lit/balcony` → `juliet@capulet.lit`. */

@@ -167,7 +167,11 @@ describe('LadderRecorder', () => {
     const labels = r.call('S')?.messages.map((m) => m.label);
     expect(labels).toHaveLength(ORPHANS);
     expect(labels?.[0]).toBe('m5');
+    expect(read).toBe(0); // made only when read (the status page)
+    expect(r.call('S')?.messages.map((m) => m.text)).toEqual(labels);
     expect(read).toBe(ORPHANS);
+    r.call('S')?.messages.forEach((m) => m.text);
+    expect(read).toBe(ORPHANS); // and once
 
     const late = new LadderRecorder(limits);
     late.record(rec(['call-id:Y'], 'old', 0));

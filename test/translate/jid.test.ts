@@ -2,7 +2,8 @@
  * The JID normal form (RFC 7622 §3.2–§3.4 with the PRECIS profiles of RFC 8265) that every
  * comparison of two JIDs goes through (issue 14, "Case and addressing").
  */
-import { normalBareJid, normalJid, sameBareJid, sameJid } from '../../src/translate/jid';
+import * as fc from 'fast-check';
+import { normalBareJid, normalJid, sameBareJid, sameJid, unicodeNormalJid } from '../../src/translate/jid';
 
 describe('normalJid', () => {
   it.each([
@@ -38,5 +39,17 @@ describe('normalJid', () => {
     expect(sameJid('alice@localhost/phone', 'alice@localhost/Phone')).toBe(false);
     expect(sameBareJid('alice@localhost/phone', 'ALICE@localhost/laptop')).toBe(true);
     expect(sameBareJid('alice@localhost', 'alicia@localhost')).toBe(false);
+  });
+});
+
+describe('normalJid on printable ASCII (the fast path)', () => {
+  it('equals the general mappings', () => {
+    const ascii = fc.string({ unit: fc.constantFrom(...'aZ09.@/-_ .\\'.split('')), maxLength: 20 });
+    fc.assert(
+      fc.property(ascii, (s) => normalJid(s) === unicodeNormalJid(s)),
+      { numRuns: 5000 },
+    );
+    for (const s of ['Bob@GW.Localhost./Res.', 'a@.', '.', 'x.', 'A@b./', '@.', 'a@b@C.'])
+      expect(normalJid(s)).toBe(unicodeNormalJid(s));
   });
 });

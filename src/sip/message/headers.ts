@@ -86,10 +86,22 @@ const MULTI_VALUE = new Set([
 const own = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
   Object.hasOwn(table, key) ? table[key] : undefined;
 
+/**
+ * Keys of the names seen so far: every header lookup compares each header's key, so the same
+ * few dozen names were lower-cased again and again (issue 12's profile: ≈ 3 % of a call). Bounded:
+ * names off the wire are the peer's choice; past {@link KEY_CACHE_MAX} they are computed each time.
+ */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 512;
+
 /** The key headers are compared by: the full name, lower-cased. */
 export function headerKey(name: string): string {
+  const cached = keyCache.get(name);
+  if (cached !== undefined) return cached;
   const lower = name.toLowerCase();
-  return (own(COMPACT_FORMS, lower) ?? lower).toLowerCase();
+  const key = (own(COMPACT_FORMS, lower) ?? lower).toLowerCase();
+  if (keyCache.size < KEY_CACHE_MAX) keyCache.set(name, key);
+  return key;
 }
 
 /** `v` → `Via`, `call-id` → `Call-ID`, `x-foo` → `X-Foo`. */
@@ -128,7 +140,10 @@ export function headers(msg: Pick<SipMessage, 'headers'>, name: string): string[
 
 /** The first value of a header (the topmost Via, the first Contact), or undefined. */
 export function header(msg: Pick<SipMessage, 'headers'>, name: string): string | undefined {
-  return headers(msg, name)[0];
+  const key = headerKey(name);
+  if (MULTI_VALUE.has(key)) return headers(msg, name)[0];
+  for (const h of msg.headers) if (headerKey(h.name) === key) return h.value;
+  return undefined;
 }
 
 function replaceHeaders<M extends SipMessage>(msg: M, list: SipHeader[]): M {

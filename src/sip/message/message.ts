@@ -23,9 +23,12 @@ export const MAX_SIP_HEADERS = 1024;
 
 const SIP_VERSION = 'SIP/2.0';
 
+/** One decoder for every message: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decodeUtf8(bytes: Uint8Array, where: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new InputError('sip', where, 'not valid UTF-8');
   }

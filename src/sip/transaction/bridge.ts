@@ -183,26 +183,29 @@ export class TransactionBridge {
     if (this.wireLog)
       this.logWire('recv', { from: `${source.transport}|${source.address}|${source.port}` }, msg);
     this.hooks.onWire?.('in', msg, source);
+    // One npm form per message: the layer only reads it (matching, then the state machine).
     if (msg.kind === 'response') {
-      const t = this.layer.getClient(this.toNpm(msg));
-      if (t) t.message(this.toNpm(msg), source);
+      const npm = this.toNpm(msg);
+      const t = this.layer.getClient(npm);
+      if (t) t.message(npm, source);
       else this.hooks.onStrayResponse(msg, source);
       return;
     }
     const req = markReceived(msg, source);
     if (req.method === 'ACK') {
       if (this.hooks.onAck(req, source)) return;
-      const t = this.layer.getServer(this.toNpm(req));
-      if (t) t.message(this.toNpm(req));
+      const npm = this.toNpm(req);
+      const t = this.layer.getServer(npm);
+      if (t) t.message(npm);
       else this.logger.debug('ACK matches no transaction or dialog; dropped');
       return;
     }
-    const existing = this.layer.getServer(this.toNpm(req));
+    const npm = this.toNpm(req);
+    const existing = this.layer.getServer(npm);
     if (existing) {
-      existing.message(this.toNpm(req)); // a retransmission: the layer resends its last response
+      existing.message(npm); // a retransmission: the layer resends its last response
       return;
     }
-    const npm = this.toNpm(req);
     const t: NpmServerTransaction = this.layer.createServerTransaction(npm, this.connection(source));
     this.hooks.onRequest({
       request: req,
