@@ -5,6 +5,7 @@
  * an unexpected failure ends the call on both legs with `general-error`.
  */
 import type { GatewayConfig } from '../config/config';
+import type { Mappings } from '../config/mappings';
 import type { Content, Jingle, JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
 import { isHeld, offerChange, type OfferChange } from '../media/offer-change';
 import type { NgFlags } from '../media/ng-client';
@@ -27,6 +28,8 @@ import { sipDialog } from './sip-dialog';
 
 export interface CallContext {
   config: GatewayConfig;
+  /** The mapping tables, loaded once at the gateway's start (src/config/mappings.ts). */
+  tables: Mappings;
   address: AddressContext;
   /** Debug log of transitions and decisions. */
   log?: (message: string, meta?: Record<string, unknown>) => void;
@@ -150,7 +153,7 @@ export abstract class Call {
     }
     let offer: Sdp;
     try {
-      offer = parseSdp(body);
+      offer = parseSdp(body, this.ctx.tables.hashes);
     } catch {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
@@ -398,7 +401,7 @@ export abstract class Call {
     let offer: Sdp;
     let change: OfferChange;
     try {
-      offer = parseSdp(body);
+      offer = parseSdp(body, this.ctx.tables.hashes);
       change = offerChange(this.sipRemote, offer);
     } catch {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
@@ -467,7 +470,7 @@ export abstract class Call {
     if (change.moved.length > 0) {
       let translated: Jingle;
       try {
-        translated = sdpToJingle(offer, { contentNames: party.contents.map((c) => c.name) });
+        translated = sdpToJingle(offer, this.ctx.tables, { contentNames: party.contents.map((c) => c.name) });
       } catch {
         return false;
       }

@@ -21,7 +21,7 @@ import type { SipRequest } from '../sip/message/types';
 import { sipCallerToJid } from '../translate/address';
 import { sameBareJid, sameJid } from '../translate/jid';
 import { jingleToSdpObject, sdpToJingle } from '../translate/description';
-import { formatReasonHeader, reasonToSip } from '../translate/reason';
+import { reasonToSip, sipReasonHeader } from '../translate/reason';
 import { InputError } from '../errors';
 import { decideSipToXmpp } from '../media/decide';
 import { inboundCallee } from '../policy/inbound';
@@ -114,10 +114,10 @@ export class SipCall extends Call {
     if (sdp.trim() === '') {
       throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
     }
-    const offer = parseSdp(sdp);
+    const offer = parseSdp(sdp, ctx.tables.hashes);
     // Anchored offers are translated once the anchor has rewritten them; this one must still
     // be expressible, or the INVITE is refused now with 488.
-    const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
+    const jingle = sdpToJingle(offer, ctx.tables, { action: 'session-initiate', sid, initiator: caller });
     return nick === undefined ? { caller, callee, offer, jingle } : { caller, callee, offer, jingle, nick };
   }
 
@@ -184,8 +184,8 @@ export class SipCall extends Call {
     if (event.purpose === 'propose') {
       let jingle: Jingle;
       try {
-        this.xmppOffer = parseSdp(event.sdp);
-        jingle = sdpToJingle(this.xmppOffer, {
+        this.xmppOffer = parseSdp(event.sdp, this.ctx.tables.hashes);
+        jingle = sdpToJingle(this.xmppOffer, this.ctx.tables, {
           action: 'session-initiate',
           sid: this.sid,
           initiator: this.caller,
@@ -236,7 +236,9 @@ export class SipCall extends Call {
         return this.end(out, 'cancel');
       case 'sip-bye': {
         this.dialog.apply('bye');
-        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        const reason = reasonOf(header(event.request, 'Reason'), this.ctx.tables.reasons) ?? {
+          condition: 'success' as const,
+        };
         this.tellXmpp(out, reason);
         return this.end(out, reason.condition);
       }
@@ -386,7 +388,7 @@ export class SipCall extends Call {
 
   /** The device's answer as SDP, answering the offer it was given. */
   private deviceAnswer(): Sdp {
-    return jingleToSdpObject(this.accept as Jingle, {
+    return jingleToSdpObject(this.accept as Jingle, this.ctx.tables, {
       offer: this.xmppOffer,
       origin: { address: this.sdpHost },
     });
@@ -405,7 +407,10 @@ export class SipCall extends Call {
   /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (!this.accept || !this.answerSent) return undefined;
-    return jingleToSdpObject(this.accept, { offer, origin: { address: this.sdpHost, sessionVersion } });
+    return jingleToSdpObject(this.accept, this.ctx.tables, {
+      offer,
+      origin: { address: this.sdpHost, sessionVersion },
+    });
   }
 
   protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
@@ -457,7 +462,7 @@ export class SipCall extends Call {
     const accept = this.accept;
     if (!accept) return;
     this.reoffer(out, (sessionVersion) => {
-      const sdp = jingleToSdpObject(accept, {
+      const sdp = jingleToSdpObject(accept, this.ctx.tables, {
         offer: this.offerSdp,
         origin: { address: this.sdpHost, sessionVersion },
       });
@@ -468,13 +473,13 @@ export class SipCall extends Call {
 
   /** A final response to the INVITE with the mapped status (docs/design.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
-    const mapped = reasonToSip(condition);
+    const mapped = reasonToSip(condition, this.ctx.tables.reasons);
     // A device that hangs up (success) or gives up (cancel) before answering has not answered:
     // 480, not "Call completed" or 487, which would tell the caller it cancelled (RFC 3261 §21).
     const unanswered = condition === 'success' || condition === 'cancel' || mapped.status === undefined;
     const status = unanswered ? 480 : (mapped.status as number);
     const phrase = unanswered ? 'Temporarily Unavailable' : mapped.text;
-    const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
+    const headers = text === undefined ? [] : [{ name: 'Reason', value: sipReasonHeader(status, text) }];
     out.push({ kind: 'sip-reject', status, reason: phrase, headers });
     this.dialog.apply('failed');
     if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
@@ -482,7 +487,7 @@ export class SipCall extends Call {
   }
 
   private bye(out: Effect[], condition: ReasonCondition, text?: string): void {
-    out.push(byeEffect(condition, text));
+    out.push(byeEffect(condition, this.ctx.tables.reasons, text));
   }
 
   /** Before a device proceeded: JMI retract to the bare JID (if it was rung); after: session-terminate to it. */

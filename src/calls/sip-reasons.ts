@@ -3,27 +3,28 @@
  */
 import type { Reason, ReasonCondition } from '../jingle/types';
 import type { Effect } from './events';
-import { formatReasonHeader, parseReasonHeader, reasonToSip } from '../translate/reason';
+import { reasonOfHeader, reasonToSip, sipReasonHeader } from '../translate/reason';
+import type { ReasonTables } from '../translate/tables';
 
 /** A BYE saying why (RFC 3326 §2); a plain hang-up (`success`) needs no Reason. */
-export function byeEffect(condition: ReasonCondition, text?: string): Extract<Effect, { kind: 'sip-bye' }> {
-  const mapped = reasonToSip(condition);
+export function byeEffect(
+  condition: ReasonCondition,
+  tables: ReasonTables,
+  text?: string,
+): Extract<Effect, { kind: 'sip-bye' }> {
+  const mapped = reasonToSip(condition, tables);
   const headers =
     condition === 'success' || mapped.status === undefined
       ? []
-      : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
+      : [{ name: 'Reason', value: sipReasonHeader(mapped.status, text ?? mapped.text) }];
   return { kind: 'sip-bye', headers };
 }
 
 /** The first SIP or Q.850 value of a Reason header that maps to a condition; malformed ones are ignored. */
-export function reasonOf(value: string | undefined): Reason | undefined {
+export function reasonOf(value: string | undefined, tables: ReasonTables): Reason | undefined {
   if (value === undefined) return undefined;
   try {
-    const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
-    if (!first?.condition) return undefined;
-    return first.text === undefined
-      ? { condition: first.condition }
-      : { condition: first.condition, text: first.text };
+    return reasonOfHeader(value, tables);
   } catch {
     return undefined;
   }

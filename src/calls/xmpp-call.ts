@@ -12,7 +12,6 @@
  * ```
  */
 import { parseSdp, writeSdp } from '../sdp';
-import { mappings } from '../config/mappings';
 import { calleeDenial } from '../policy/callee';
 import type { OfferProfile } from '../config/config';
 import { toCapNegOffer } from '../media/capneg-offer';
@@ -85,7 +84,7 @@ export class XmppCall extends Call {
    * sid, which another user may choose too); derived from the sid when not given (tests, CLI).
    */
   private constructor(iq: JingleIq, ctx: CallContext, callId?: string) {
-    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config), ctx);
+    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config.sip.host), ctx);
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
     this.offer = structuredClone(iq.jingle);
@@ -103,7 +102,7 @@ export class XmppCall extends Call {
     try {
       // Refuse at once what can never become an INVITE: an unroutable callee, an offer with no SDP form.
       jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
-      jingleToSdpObject(this.offer);
+      jingleToSdpObject(this.offer, this.ctx.tables);
     } catch (e) {
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, (e as Error).message));
       this.end(out, 'failed-application');
@@ -115,7 +114,7 @@ export class XmppCall extends Call {
       bareJid(this.gatewayJid),
       this.ctx.address.rules,
       this.ctx.config.policy,
-      mappings().denyNumbers,
+      this.ctx.tables.denyNumbers,
     );
     if (denial) {
       this.ctx.log?.(`call denied by ${denial.rule}`, { sid: this.sid, caller: this.client });
@@ -132,7 +131,7 @@ export class XmppCall extends Call {
   }
 
   private sendInvite(out: Effect[]): void {
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
     const shape = jingleShape(this.offer);
     const decision = decideXmppToSip(shape, this.policy);
     if (!decision.anchor) return this.inviteWith(out, writeSdp(this.offerSdp));
@@ -183,7 +182,10 @@ export class XmppCall extends Call {
     }
     if (event.purpose === 'invite') {
       const profile = this.media?.profiles[this.media.index];
-      const body = profile === 'capneg' ? writeSdp(toCapNegOffer(parseSdp(event.sdp))) : event.sdp;
+      const body =
+        profile === 'capneg'
+          ? writeSdp(toCapNegOffer(parseSdp(event.sdp, this.ctx.tables.hashes)))
+          : event.sdp;
       return this.inviteWith(out, body);
     }
     if (event.purpose === 'accept' || event.purpose === 'early') this.acceptWith(out, event.sdp, false);
@@ -238,14 +240,16 @@ export class XmppCall extends Call {
         if (this.retryProfile(out, r.status)) return;
         const local = localFailureText(header(r, 'warning'));
         this.terminateJingle(out, {
-          condition: sipToReason(r.status),
+          condition: sipToReason(r.status, this.ctx.tables.reasons),
           text: `${r.status} ${r.reason}`.trim() + (local !== undefined ? `: ${local}` : ''),
         });
-        return this.end(out, sipToReason(r.status));
+        return this.end(out, sipToReason(r.status, this.ctx.tables.reasons));
       }
       case 'sip-bye': {
         this.dialog.apply('bye');
-        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        const reason = reasonOf(header(event.request, 'Reason'), this.ctx.tables.reasons) ?? {
+          condition: 'success' as const,
+        };
         this.terminateJingle(out, reason);
         return this.end(out, reason.condition);
       }
@@ -402,7 +406,7 @@ export class XmppCall extends Call {
   private acceptWith(out: Effect[], body: string, direct: boolean): void {
     let accept: Jingle;
     try {
-      accept = sdpToJingle(body, {
+      accept = sdpToJingle(body, this.ctx.tables, {
         action: 'session-accept',
         sid: this.sid,
         responder: this.gatewayJid,
@@ -414,7 +418,11 @@ export class XmppCall extends Call {
     }
     // An answer the client cannot use ends the call with the reason, never a silent call.
     const problem = direct
-      ? answerProblem(jingleShape(this.offer), sdpShape(parseSdp(body)), anchorHint(this.policy))
+      ? answerProblem(
+          jingleShape(this.offer),
+          sdpShape(parseSdp(body, this.ctx.tables.hashes)),
+          anchorHint(this.policy),
+        )
       : undefined;
     if (problem) return this.abort(out, problem.condition, problem.text);
     const dropped = droppedDtls(this.offer, accept);
@@ -432,7 +440,7 @@ export class XmppCall extends Call {
     this.accepted = accept;
     this.offerAnswer.apply('remote-answer');
     this.jingle.apply('accept');
-    if (direct) this.sipRemote = parseSdp(body);
+    if (direct) this.sipRemote = parseSdp(body, this.ctx.tables.hashes);
     const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
       ?.setup;
     // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
@@ -449,7 +457,7 @@ export class XmppCall extends Call {
    */
   private refreshAnchor(out: Effect[]): void {
     if (!this.offerSdp) return; // the gather window is still open: the first offer takes them
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
     this.anchorOffer(out, 'refresh');
     const answer = this.media?.sipAnswer;
     if (answer !== undefined)
@@ -466,7 +474,7 @@ export class XmppCall extends Call {
 
   /** The client's offer as the answer its role settled (rtpengine active → the client passive). */
   protected jingleSideAnswer(): Sdp | undefined {
-    return jingleToSdpObject(this.offer, {
+    return jingleToSdpObject(this.offer, this.ctx.tables, {
       origin: { address: this.sdpHost },
       ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
     });
@@ -475,14 +483,15 @@ export class XmppCall extends Call {
   /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
   protected sipSideFlags(): NgFlags {
     const answer = this.media?.sipAnswer;
-    if (answer !== undefined) return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer))));
+    if (answer !== undefined)
+      return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer, this.ctx.tables.hashes))));
     return towardSip(this.media?.profiles[this.media.index] ?? 'rtp');
   }
 
   /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (this.jingle.state !== 'active') return undefined;
-    return jingleToSdpObject(this.offer, {
+    return jingleToSdpObject(this.offer, this.ctx.tables, {
       type: 'answer',
       author: 'initiator',
       offer,
@@ -531,7 +540,7 @@ export class XmppCall extends Call {
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */
   private reinvite(out: Effect[]): void {
     this.reoffer(out, (sessionVersion) =>
-      jingleToSdpObject(this.offer, {
+      jingleToSdpObject(this.offer, this.ctx.tables, {
         origin: { address: this.sdpHost, sessionVersion },
         ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
       }),
@@ -546,7 +555,7 @@ export class XmppCall extends Call {
       return;
     }
     if (this.dialog.state !== 'confirmed') return;
-    out.push(byeEffect(condition, text));
+    out.push(byeEffect(condition, this.ctx.tables.reasons, text));
   }
 
   private terminateJingle(out: Effect[], reason: Reason): void {

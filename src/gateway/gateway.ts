@@ -23,7 +23,7 @@ import { normalBareJid, sameJid } from '../translate/jid';
 import { XmppLeg, type IncomingJingleIq, type JingleAnswer, type JmiNotice } from '../xmpp';
 import { parseNgUri } from '../config/config';
 import { RtpengineAnchor, type MediaAnchor } from '../media/anchor';
-import { mappings } from '../config/mappings';
+import { loadMappings, type Mappings } from '../config/mappings';
 import { calleeDenial } from '../policy/callee';
 import { CallLimits } from '../policy/limits';
 import { CallRunner } from './call-runner';
@@ -62,6 +62,8 @@ export class Gateway {
 
   private constructor(
     private current: GatewayConfig,
+    /** The mapping tables, loaded once in start() and passed down (src/config/mappings.ts). */
+    private readonly tables: Mappings,
     readonly xmpp: XmppLeg,
     readonly sip: SipUserAgent,
     private readonly log: Logger,
@@ -95,6 +97,8 @@ export class Gateway {
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format });
+    // The edge: the tables are read once here (a bad one fails before any socket opens).
+    const tables = loadMappings();
     // First, so that its wire taps see the legs' first messages.
     const ops = config.http
       ? await Ops.start(config.http, (e) => log.warn('HTTP server error', { error: e.message }))
@@ -115,6 +119,7 @@ export class Gateway {
       throw e;
     }
     const xmpp = XmppLeg.start(config, {
+      tables,
       logger: log.child({ leg: 'xmpp' }),
       ...(observer?.stanza ? { wire: (d, el) => observer.stanza?.(d, el, Date.now()) } : {}),
     });
@@ -125,7 +130,7 @@ export class Gateway {
       xmpp: config.xmpp.service,
       ...(ops ? { http: ops.server.url } : {}),
     });
-    return new Gateway(config, xmpp, sip, log, media, observer, ops);
+    return new Gateway(config, tables, xmpp, sip, log, media, observer, ops);
   }
 
   /**
@@ -177,7 +182,12 @@ export class Gateway {
   }
 
   private contextFor(config: GatewayConfig): CallContext {
-    return { config, address: addressContext(config), log: (message, meta) => this.log.debug(message, meta) };
+    return {
+      config,
+      tables: this.tables,
+      address: addressContext(config, this.tables),
+      log: (message, meta) => this.log.debug(message, meta),
+    };
   }
 
   /**
@@ -313,7 +323,7 @@ export class Gateway {
           bareJid(n.to),
           this.ctx.address.rules,
           this.config.policy,
-          mappings().denyNumbers,
+          this.tables.denyNumbers,
         );
         if (denial) {
           this.observer?.denied?.('callee');
@@ -380,7 +390,7 @@ export class Gateway {
       const status = effects.find((e) => e.kind === 'sip-reject');
       this.observer?.callEnded?.(
         sid,
-        sipToReason(status?.kind === 'sip-reject' ? status.status : 500),
+        sipToReason(status?.kind === 'sip-reject' ? status.status : 500, this.tables.reasons),
         Date.now(),
       );
       return;

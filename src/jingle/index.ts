@@ -10,6 +10,7 @@ import { fail, localName, nsOf, q } from './attrs';
 import { NS_JINGLE } from './namespaces';
 import { jingleToElement, parseJingle } from './xep0166';
 import { parseXml } from './xml';
+import type { HashTable } from '../mapping';
 import type { Jingle, JingleIq } from './types';
 
 export * from './types';
@@ -20,15 +21,15 @@ const IQ_TYPES: readonly JingleIq['type'][] = ['set', 'get', 'result', 'error'];
 /** Stanza namespaces an `<iq>` can have (RFC 6120 client/server, XEP-0114 component), or none. */
 const STANZA_NS = new Set([undefined, 'jabber:client', 'jabber:server', 'jabber:component:accept']);
 
-/** Parses a `<jingle>` element into the model, validating it. */
-export function jingleFromElement(el: Element): Jingle {
-  return parseJingle(el);
+/** Parses a `<jingle>` element into the model, validating it (fingerprints against `hashes`). */
+export function jingleFromElement(el: Element, hashes: HashTable): Jingle {
+  return parseJingle(el, hashes);
 }
 
 export { jingleToElement };
 
 /** The `<iq>` attributes (id, type, from, to) and its single `<jingle>` child. */
-function parseIq(el: Element): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
+function parseIq(el: Element, hashes: HashTable): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
   const id = el.attrs.id;
   if (typeof id !== 'string' || id === '') fail('<iq> id', 'missing');
   const type = el.attrs.type;
@@ -52,22 +53,26 @@ function parseIq(el: Element): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } 
   if (typeof from === 'string') iq.from = from;
   const to = el.attrs.to;
   if (typeof to === 'string') iq.to = to;
-  return { iq, jingle: parseJingle(jingleEl) };
+  return { iq, jingle: parseJingle(jingleEl, hashes) };
 }
 
 /**
  * Parses XML text holding either an `<iq>` (with id and type) around one `<jingle>`, or a bare
- * `<jingle>`. Throws InputError('xml' | 'jingle', …) on anything malformed.
+ * `<jingle>`. Throws InputError('xml' | 'jingle', …) on anything malformed. Fingerprints are checked
+ * against `hashes` (mappings/hashes.yaml, loaded at the edge).
  */
-export function parseJingleXml(text: string): { iq?: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
+export function parseJingleXml(
+  text: string,
+  hashes: HashTable,
+): { iq?: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
   const root = parseXml(text);
   const name = localName(root);
   if (name === 'iq') {
     if (!STANZA_NS.has(root.getNS()))
       fail('<iq> xmlns', `${q(root.getNS() ?? '')} is not a stanza namespace`);
-    return parseIq(root);
+    return parseIq(root, hashes);
   }
-  if (name === 'jingle') return { jingle: parseJingle(root) };
+  if (name === 'jingle') return { jingle: parseJingle(root, hashes) };
   fail(`<${root.name}>`, `expected <iq> or <jingle xmlns='${NS_JINGLE}'>`);
 }
 

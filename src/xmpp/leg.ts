@@ -23,6 +23,7 @@ import { EventEmitter } from 'node:events';
 import winston, { type Logger } from 'winston';
 import { addressContext } from '../config/address-context';
 import type { GatewayConfig } from '../config/config';
+import type { Mappings } from '../config/mappings';
 import { InputError, isInputError } from '../errors';
 import { jingleToElement } from '../jingle';
 import { normalBareJid } from '../translate/jid';
@@ -40,6 +41,8 @@ import { answerIq, mayPlaceCalls, type JingleHandler, type RouterContext } from 
 import { xml, type XmlElement } from './xml';
 
 export interface XmppLegOptions {
+  /** The mapping tables, loaded once at start (src/config/mappings.ts). */
+  tables: Mappings;
   logger?: Logger;
   handler?: JingleHandler;
   /** The clock of the JMI table (tests). */
@@ -88,7 +91,8 @@ export class XmppLeg extends EventEmitter {
     this.router = {
       domain: this.options.domain,
       allowedDomains: this.options.allowedDomains,
-      address: addressContext(config),
+      address: addressContext(config, opts.tables),
+      hashes: opts.tables.hashes,
       version: VERSION,
     };
     if (opts.handler !== undefined) this.router.handler = opts.handler;
@@ -117,7 +121,7 @@ export class XmppLeg extends EventEmitter {
   }
 
   /** Creates the leg and starts connecting (never throws for network reasons). */
-  static start(config: GatewayConfig, opts: XmppLegOptions = {}): XmppLeg {
+  static start(config: GatewayConfig, opts: XmppLegOptions): XmppLeg {
     const leg = new XmppLeg(config, opts);
     leg.conn.start();
     leg.sweepTimer = setInterval(() => leg.runEffects(leg.jmiTable.sweep()), 15_000);

@@ -10,6 +10,7 @@ import { jingleFromElement } from '../jingle';
 import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../jingle/xml';
 import { NS_JINGLE } from '../jingle/namespaces';
 import type { JingleIq } from '../jingle/types';
+import type { HashTable } from '../mapping';
 import { jidToSipUri, parseJid, type AddressContext } from '../translate/address';
 import type { IqAnswer } from './connection';
 import { discoInfoQuery } from './disco';
@@ -35,6 +36,8 @@ export interface RouterContext {
   /** Domains whose users may place calls (session-initiate), lower case. */
   allowedDomains: readonly string[];
   address: AddressContext;
+  /** Fingerprint hash names (mappings/hashes.yaml), for the Jingle model. */
+  hashes: HashTable;
   handler?: JingleHandler;
   version: string;
 }
@@ -138,7 +141,7 @@ async function answerJingle(
   }
   let jingle;
   try {
-    jingle = jingleFromElement(el);
+    jingle = jingleFromElement(el, ctx.hashes);
   } catch (e) {
     if (isInputError(e)) return err({ condition: 'bad-request', text: e.message });
     throw e;

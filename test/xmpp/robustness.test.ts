@@ -11,6 +11,7 @@ import { xml } from '../../src/xmpp/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, NS_DISCO_INFO } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
+import { tables } from '../support/tables';
 
 const SECRET = 'robust-secret-2';
 const GW = 'gw.localhost';
@@ -35,9 +36,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     prosody = await ProsodyServer.start({ secret: SECRET, users: [['alice', 'alicepass']] });
     leg = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: SECRET, xmpp: { debugWire: true } }),
-      {
-        logger: log.logger,
-      },
+      { tables, logger: log.logger },
     );
     legs.push(leg);
     await leg.whenOnline(5000);
@@ -130,7 +129,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const bad = captureLogger();
     const wrong = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: 'not-the-secret' }),
-      { logger: bad.logger },
+      { tables, logger: bad.logger },
     );
     legs.push(wrong);
     const fatal = await waitEvent<ComponentRefusedError>(wrong, 'fatal', 5000);
@@ -150,9 +149,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const bad = captureLogger();
     const wrong = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: SECRET, domain: 'nope.localhost' }),
-      {
-        logger: bad.logger,
-      },
+      { tables, logger: bad.logger },
     );
     legs.push(wrong);
     const fatal = await waitEvent<ComponentRefusedError>(wrong, 'fatal', 5000);
@@ -167,6 +164,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const p2 = await ProsodyServer.start({ secret: SECRET });
     await p2.stop();
     const late = XmppLeg.start(gatewayConfig({ componentPort: p2.componentPort, secret: SECRET }), {
+      tables,
       logger: bad.logger,
       random: () => 1,
     });

@@ -13,6 +13,7 @@ import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence';
 import { answerIq, type RouterContext } from '../../src/xmpp/router';
 import { maskWire } from '../../src/xmpp/wire';
 import { treeSize, xml, type XmlElement } from '../../src/xmpp/xml';
+import { tables } from '../support/tables';
 
 describe('backoff with jitter', () => {
   const o = { initialDelayMs: 200, maxDelayMs: 30_000 };
@@ -60,7 +61,7 @@ describe('XEP-0115 caps', () => {
 });
 
 describe('XEP-0100 prompt → JID', () => {
-  const ctx = addressContext(defaultConfig());
+  const ctx = addressContext(defaultConfig(), tables);
   it.each([
     ['+1 555 123 4567', '+15551234567@gw.localhost'],
     ['tel:+15551234567', '+15551234567@gw.localhost'],
@@ -120,7 +121,8 @@ describe('IQ router (no sockets)', () => {
   const base: RouterContext = {
     domain: 'gw.localhost',
     allowedDomains: ['localhost'],
-    address: addressContext(config),
+    address: addressContext(config, tables),
+    hashes: tables.hashes,
     version: 't',
   };
   const iq = (type: string, to: string, ...children: XmlElement[]): XmlElement =>

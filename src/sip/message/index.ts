@@ -26,6 +26,7 @@ export { type CSeq, formatCSeq, MAX_CSEQ, parseCSeq } from './cseq';
 export {
   formatReasonHeader,
   formatReasonValue,
+  MAX_CAUSE_DIGITS,
   parseReasonHeader,
   parseReasonValue,
   type ReasonValue,
