@@ -29,6 +29,8 @@ export function messageContext(config: GatewayConfig, tables: Tables): MessageCo
     address: addressContext(config, tables),
     listen: config.sip.listen.map(parseListenUri).filter((l) => l !== undefined),
     userAgent: config.sip.userAgent,
+    ...(config.sip.sessionExpires ? { sessionExpires: config.sip.sessionExpires } : {}),
+    ...(config.sip.outboundProxy === undefined ? {} : { outboundProxy: config.sip.outboundProxy }),
     resource: config.xmpp.resource,
   };
 }

@@ -14,7 +14,16 @@
  */
 import { InputError } from '../errors';
 import type { Jingle, JingleIq } from '../jingle/types';
-import { formatNameAddr, formatVia, newBranch } from '../sip/message';
+import {
+  ALLOW,
+  formatNameAddr,
+  formatVia,
+  gatewayContact,
+  inviteRequest,
+  newBranch,
+  outboundRoute,
+  SUPPORTED,
+} from '../sip/message';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
 import { sameBareJid } from './jid';
@@ -24,9 +33,6 @@ import { transportInfoToSdpFrag } from './trickle';
 import { reasonToSip, sipReasonHeader } from './reason';
 import type { MessageContext } from './message-context';
 import { stableId } from './ice';
-
-/** What the gateway advertises (RFC 3261 §20.5); UPDATE/INFO/REFER arrive with the SIP leg. */
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
 
 /** The dialog a message belongs to, when the caller knows it (the call layer does). */
 export interface DialogState {
@@ -50,8 +56,8 @@ function local(m: MessageContext, target?: string): Local {
   return { transport: chosen.transport.toUpperCase(), host: m.address.sipHost, port: chosen.port };
 }
 
-function hostPort(l: Local): string {
-  return `${l.host.includes(':') && !l.host.startsWith('[') ? `[${l.host}]` : l.host}:${l.port}`;
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** RFC 3261 §8.1.1.4: the Call-ID of the call a Jingle session stands for: `<sid>@<sip host>`. */
@@ -70,18 +76,19 @@ function viaHeader(l: Local, branchSeed?: string): string {
   });
 }
 
-function commonTail(m: MessageContext, contactUser: string | undefined, l: Local): SipHeader[] {
-  const contact = contactUser === undefined ? `<sip:${hostPort(l)}>` : `<sip:${contactUser}@${hostPort(l)}>`;
-  return [
-    { name: 'Contact', value: contact },
-    { name: 'Allow', value: ALLOW },
-    { name: 'User-Agent', value: m.userAgent },
-  ];
+/** Our Contact as the SIP leg writes it (src/sip/ua/user-agent.ts `contact`). */
+function contactOf(l: Local): string {
+  return gatewayContact(bracketed(l.host), l.port, l.transport);
 }
 
-function userOf(uri: string): string | undefined {
-  const m = /^sips?:([^@;?]+)@/i.exec(uri);
-  return m?.[1];
+/** What a 1xx/2xx to an INVITE carries as the SIP leg's UAS does (src/sip/dialog/server-invite.ts). */
+function commonTail(m: MessageContext, l: Local): SipHeader[] {
+  return [
+    { name: 'Contact', value: contactOf(l) },
+    { name: 'Allow', value: ALLOW },
+    { name: 'Supported', value: SUPPORTED },
+    { name: 'User-Agent', value: m.userAgent },
+  ];
 }
 
 function withSdp(headers: SipHeader[], sdp: string): { headers: SipHeader[]; body: string } {
@@ -147,27 +154,29 @@ function invite(
 ): SipRequest {
   const { caller, callee } = parties(iq);
   const uri = jidToSipUri(bareJid(callee), ctx);
-  const from = callerJidToSipFrom(caller, ctx);
   const l = local(m, uri);
   const sdp = writeSdp(
     jingleToSdpObject(iq.jingle, m.tables, {
       origin: { address: m.address.sipHost.replace(/^\[|\]$/g, '') },
     }),
   );
-  const headers: SipHeader[] = [
-    // Tag and branch derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
-    { name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) },
-    { name: 'Max-Forwards', value: '70' },
-    {
-      name: 'From',
-      value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${iq.jingle.sid}`) } }),
-    },
-    { name: 'To', value: formatNameAddr({ uri, params: {} }) },
-    { name: 'Call-ID', value: callIdForSid(iq.jingle.sid, m.address.sipHost) },
-    { name: 'CSeq', value: '1 INVITE' },
-    ...commonTail(m, userOf(from), l),
-  ];
-  return { kind: 'request', method: 'INVITE', uri, ...withSdp(headers, sdp) };
+  // The SIP leg's own builder (src/sip/message/invite.ts), so this is the INVITE the gateway
+  // sends: only the Via (the transaction layer's) and the tag and branch differ — here they
+  // derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
+  const req = inviteRequest({
+    uri,
+    from: callerJidToSipFrom(caller, ctx),
+    fromTag: stableId(`from ${iq.jingle.sid}`),
+    to: uri,
+    callId: callIdForSid(iq.jingle.sid, m.address.sipHost),
+    contact: contactOf(l),
+    userAgent: m.userAgent,
+    ...(m.sessionExpires ? { sessionExpires: m.sessionExpires } : {}),
+    headers: m.outboundProxy === undefined ? [] : [outboundRoute(m.outboundProxy)],
+    body: sdp,
+  });
+  req.headers.unshift({ name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) });
+  return req;
 }
 
 /**
@@ -195,7 +204,7 @@ function answerResponse(
     { name: 'To', value: formatNameAddr({ uri: calleeUri, params: { tag: stableId(`to ${sid}`) } }) },
     { name: 'Call-ID', value: callIdForSid(sid, m.address.sipHost) },
     { name: 'CSeq', value: '1 INVITE' },
-    ...commonTail(m, userOf(calleeUri), l),
+    ...commonTail(m, l),
   ];
   if (!withBody) return { kind: 'response', status, reason, headers, body: '' };
   const sdp = writeSdp(

@@ -19,6 +19,10 @@ export interface MessageContext {
   listen: readonly ListenPoint[];
   /** `sip.userAgent`. */
   userAgent: string;
+  /** `sip.sessionExpires` (RFC 4028): the INVITE asks for it; 0 or absent: none. */
+  sessionExpires?: number;
+  /** `sip.outboundProxy`: the INVITE's Route (RFC 3261 §8.1.2). */
+  outboundProxy?: string;
   /** `xmpp.resource`: the resource of the JIDs the gateway sends from. */
   resource: string;
 }

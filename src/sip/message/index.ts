@@ -32,6 +32,7 @@ export {
   type ReasonValue,
 } from './reason-header';
 export { STATUS_TEXT, statusText } from './status-text';
+export { ALLOW, gatewayContact, inviteRequest, outboundRoute, SUPPORTED, type InviteRequestOptions } from './invite';
 export { newCallId, newTag } from './ids';
 export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
 export { formatParams, parseParams, type Params } from './params';
