@@ -32,7 +32,14 @@ export {
   type ReasonValue,
 } from './reason-header';
 export { STATUS_TEXT, statusText } from './status-text';
-export { ALLOW, gatewayContact, inviteRequest, outboundRoute, SUPPORTED, type InviteRequestOptions } from './invite';
+export {
+  ALLOW,
+  gatewayContact,
+  inviteRequest,
+  outboundRoute,
+  SUPPORTED,
+  type InviteRequestOptions,
+} from './invite';
 export { newCallId, newTag } from './ids';
 export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
 export { formatParams, parseParams, type Params } from './params';

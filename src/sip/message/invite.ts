@@ -39,7 +39,10 @@ export interface InviteRequestOptions {
 export function inviteRequest(o: InviteRequestOptions): SipRequest {
   const hs: SipHeader[] = [
     { name: 'Max-Forwards', value: '70' },
-    { name: 'From', value: formatNameAddr({ display: o.fromDisplay, uri: o.from, params: { tag: o.fromTag } }) },
+    {
+      name: 'From',
+      value: formatNameAddr({ display: o.fromDisplay, uri: o.from, params: { tag: o.fromTag } }),
+    },
     { name: 'To', value: formatNameAddr({ display: o.toDisplay, uri: o.to ?? o.uri, params: {} }) },
     { name: 'Call-ID', value: o.callId },
     { name: 'CSeq', value: '1 INVITE' },
