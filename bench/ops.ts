@@ -28,6 +28,10 @@ import { LadderRecorder } from '../src/ops/ladder';
 import { GatewayMetrics } from '../src/ops/metrics';
 import { parseSipMessage, serializeSipMessage } from '../src/sip/message/message';
 import type { SipMessage } from '../src/sip/message/types';
+import { loadMappings } from '../src/config/mappings';
+
+/** The mapping tables, read once (as the gateway does at start). */
+const tables = loadMappings();
 
 const FIX = path.join(__dirname, '..', '..', 'test', 'fixtures');
 const read = (p: string): string => fs.readFileSync(path.join(FIX, p), 'utf8');
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
     headers: m.headers.map((h) => (h.name.toLowerCase() === 'call-id' ? { ...h, value: id } : h)),
   });
   const config = defaultConfig();
-  const ctx = { config, address: addressContext(config) };
+  const ctx = { config, tables, address: addressContext(config, tables) };
   const calls: XmppCall[] = [];
   const status = (): GatewayStatus => ({
     xmppOnline: true,
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
   );
 
   // ── /metrics with 1000 live calls, /ladders/<sid> ──
-  const offer = parseJingleXml(initiateXml);
+  const offer = parseJingleXml(initiateXml, tables.hashes);
   for (let i = 0; i < 1000; i++) {
     const iq = { ...(offer.iq as NonNullable<typeof offer.iq>), jingle: { ...offer.jingle, sid: `s${i}` } };
     calls.push(XmppCall.start(iq, ctx, `c${i}@gw`).call);

@@ -37,6 +37,10 @@ import { jingleToSdp, jingleToSdpObject, sdpToJingle } from '../src/translate/de
 import { parseJingleXml, serializeJingle } from '../src/jingle';
 import { parseSdp, writeSdp } from '../src/sdp';
 import { stanzaJingleXmlToSdp, stanzaSdpToJingleXml } from '../test/support/stanza-oracle';
+import { loadMappings } from '../src/config/mappings';
+
+/** The mapping tables, read once (as the gateway does at start). */
+const tables = loadMappings();
 
 const MS = Number(process.env.BENCH_MS ?? 1000);
 const ROUNDS = 3;
@@ -147,11 +151,14 @@ interface Row {
 
 function benchCase(name: string, file: string): { rows: Row[]; phases: string[] } {
   const sdp = fs.readFileSync(file, 'utf8');
-  const xml = serializeJingle(sdpToJingle(sdp));
+  const xml = serializeJingle(sdpToJingle(sdp, tables));
   const floor = (): string => ltx.parse(xml).toString() + sdpTransform.write(sdpTransform.parse(sdp));
 
-  const j2s = { ours: () => jingleToSdp(xml), stanza: () => stanzaJingleXmlToSdp(xml) };
-  const s2j = { ours: () => serializeJingle(sdpToJingle(sdp)), stanza: () => stanzaSdpToJingleXml(sdp) };
+  const j2s = { ours: () => jingleToSdp(xml, tables), stanza: () => stanzaJingleXmlToSdp(xml) };
+  const s2j = {
+    ours: () => serializeJingle(sdpToJingle(sdp, tables)),
+    stanza: () => stanzaSdpToJingleXml(sdp),
+  };
   const dirs = [
     { dir: 'jingle→sdp', impl: j2s, verify: (out: string) => sdpProblem(out, sdp) },
     { dir: 'sdp→jingle', impl: s2j, verify: (out: string) => xmlProblem(out, sdp) },
@@ -182,16 +189,16 @@ function benchCase(name: string, file: string): { rows: Row[]; phases: string[] 
   // Where our time goes, phase by phase (µs per operation; shorter rounds).
   if (rows.some((r) => r.ours === undefined))
     return { rows, phases: [`${name.padEnd(10)} (ours fails: no phases)`] };
-  const jModel = parseJingleXml(xml).jingle;
-  const sModelOut = jingleToSdpObject(jModel);
-  const sModelIn = parseSdp(sdp);
-  const jModelOut = sdpToJingle(sModelIn);
+  const jModel = parseJingleXml(xml, tables.hashes).jingle;
+  const sModelOut = jingleToSdpObject(jModel, tables);
+  const sModelIn = parseSdp(sdp, tables.hashes);
+  const jModelOut = sdpToJingle(sModelIn, tables);
   const phaseFns = [
-    () => parseJingleXml(xml),
-    () => jingleToSdpObject(jModel),
+    () => parseJingleXml(xml, tables.hashes),
+    () => jingleToSdpObject(jModel, tables),
     () => writeSdp(sModelOut),
-    () => parseSdp(sdp),
-    () => sdpToJingle(sModelIn),
+    () => parseSdp(sdp, tables.hashes),
+    () => sdpToJingle(sModelIn, tables),
     () => serializeJingle(jModelOut),
   ];
   const t = measure(

@@ -44,7 +44,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     }
     let offer: Sdp;
     try {
-      offer = parseSdp(body);
+      offer = parseSdp(body, this.ctx.tables.hashes);
     } catch {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;

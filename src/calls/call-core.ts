@@ -11,10 +11,13 @@ import type { Content, JingleAction, JingleIq, ReasonCondition } from '../jingle
 import type { AddressContext } from '../translate/address';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
+import type { Mappings } from '../config/mappings';
 import { SipLegView, type DialogPhase, type OfferPhase } from './sip-leg-view';
 
 export interface CallContext {
   config: GatewayConfig;
+  /** The mapping tables, loaded once at the gateway's start (src/config/mappings.ts). */
+  tables: Mappings;
   address: AddressContext;
   /** Debug log of transitions and decisions. */
   log?: (message: string, meta?: Record<string, unknown>) => void;

@@ -8,20 +8,33 @@ import type { Jingle } from '../jingle/types';
 import { forAnswer } from '../media/flags';
 import type { Sdp } from '../sdp/types';
 import { jingleToSdpObject } from '../translate/description';
+import type { Tables } from '../translate/tables';
 import type { Effect } from './events';
 
 /** The device's answer to `offer`; `sessionVersion` for a later answer (RFC 3264 §8). */
-export function deviceAnswer(accept: Jingle, offer: Sdp, host: string, sessionVersion?: number): Sdp {
+export function deviceAnswer(
+  tables: Tables,
+  accept: Jingle,
+  offer: Sdp,
+  host: string,
+  sessionVersion?: number,
+): Sdp {
   const origin = sessionVersion === undefined ? { address: host } : { address: host, sessionVersion };
-  return jingleToSdpObject(accept, { offer, origin });
+  return jingleToSdpObject(accept, tables, { offer, origin });
 }
 
 /**
  * A new offer with the device's candidates so far, written like the answer was, less the
  * answer-only a=acfg (RFC 5939 §3.12).
  */
-export function deviceReoffer(accept: Jingle, sipOffer: Sdp, host: string, sessionVersion: number): Sdp {
-  const sdp = deviceAnswer(accept, sipOffer, host, sessionVersion);
+export function deviceReoffer(
+  tables: Tables,
+  accept: Jingle,
+  sipOffer: Sdp,
+  host: string,
+  sessionVersion: number,
+): Sdp {
+  const sdp = deviceAnswer(tables, accept, sipOffer, host, sessionVersion);
   for (const m of sdp.media) m.capneg.acfg = [];
   return sdp;
 }

@@ -7,6 +7,7 @@ import type { Jingle, JingleAction, JingleIq, Reason, ReasonCondition } from '..
 import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
 import type { MediaTag } from '../media/anchor';
 import type { NgFlags } from '../media/ng-client';
+import type { SipInfo } from '../translate/info';
 
 /**
  * What an anchor round trip is for (docs/media.md §Call flows):
@@ -36,18 +37,8 @@ export type MediaPurpose =
 /** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
 export type TimerName = 'gather' | 'no-answer' | 'reoffer';
 
-/**
- * What a SIP INFO carries (RFC 6086), read from its Info-Package and Content-Type
- * (src/translate/info.ts): a DTMF digit, trickled candidates (RFC 8840), or something else —
- * a package we do not take (469) or a legacy INFO with an unknown body (415).
- */
-export type SipInfo =
-  | { kind: 'dtmf'; code: string; durationMs?: number }
-  | { kind: 'trickle'; frag: string }
-  | { kind: 'empty' }
-  /** A body of a type we take that does not parse → 400. */
-  | { kind: 'invalid'; text: string }
-  | { kind: 'other'; infoPackage?: string; contentType?: string };
+/** What a SIP INFO carries: src/translate/info.ts reads it. */
+export type { SipInfo };
 
 export type JmiKind = 'propose' | 'proceed' | 'reject' | 'retract' | 'finish' | 'ringing' | 'accept';
 

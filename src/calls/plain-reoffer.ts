@@ -52,7 +52,7 @@ export abstract class PlainReoffers extends SipOffers {
     let offer: Sdp;
     let change: OfferChange;
     try {
-      offer = parseSdp(body);
+      offer = parseSdp(body, this.ctx.tables.hashes);
       change = offerChange(this.sipRemote, offer);
     } catch {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
@@ -118,7 +118,7 @@ export abstract class PlainReoffers extends SipOffers {
     if (change.moved.length > 0) {
       let translated: Jingle;
       try {
-        translated = sdpToJingle(offer, { contentNames: party.contents.map((c) => c.name) });
+        translated = sdpToJingle(offer, this.ctx.tables, { contentNames: party.contents.map((c) => c.name) });
       } catch {
         return false;
       }

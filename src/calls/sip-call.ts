@@ -20,7 +20,7 @@ import { header } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
 import { sameJid } from '../translate/jid';
 import { sdpToJingle } from '../translate/description';
-import { formatReasonHeader } from '../translate/reason';
+import { sipReasonHeader } from '../translate/reason';
 import { decideSipToXmpp } from '../media/decide';
 import { concreteProfile, towardSip, towardXmpp } from '../media/flags';
 import type { NgFlags } from '../media/ng-client';
@@ -124,8 +124,8 @@ export class SipCall extends Call {
     if (event.purpose === 'propose') {
       let jingle: Jingle;
       try {
-        this.xmppOffer = parseSdp(event.sdp);
-        jingle = sdpToJingle(this.xmppOffer, {
+        this.xmppOffer = parseSdp(event.sdp, this.ctx.tables.hashes);
+        jingle = sdpToJingle(this.xmppOffer, this.ctx.tables, {
           action: 'session-initiate',
           sid: this.sid,
           initiator: this.caller,
@@ -173,7 +173,9 @@ export class SipCall extends Call {
         this.tellXmpp(out, { condition: 'cancel' });
         return this.end(out, 'cancel');
       case 'sip-bye': {
-        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        const reason = reasonOf(header(event.request, 'Reason'), this.ctx.tables.reasons) ?? {
+          condition: 'success' as const,
+        };
         this.tellXmpp(out, reason);
         return this.end(out, reason.condition);
       }
@@ -229,7 +231,7 @@ export class SipCall extends Call {
     if (kind === 'reject' || kind === 'finish') {
       const condition = reason?.condition ?? (kind === 'reject' ? 'decline' : 'success');
       if (this.sip.dialog === 'confirmed') {
-        out.push(byeEffect(condition, reason?.text));
+        out.push(byeEffect(condition, this.ctx.tables.reasons, reason?.text));
         return this.end(out, condition);
       }
       return this.refuse(out, condition, reason?.text, false);
@@ -289,7 +291,7 @@ export class SipCall extends Call {
       case 'session-terminate': {
         const condition = j.reason?.condition ?? 'success';
         if (this.sip.dialog === 'confirmed') {
-          out.push(byeEffect(condition, j.reason?.text));
+          out.push(byeEffect(condition, this.ctx.tables.reasons, j.reason?.text));
           return this.end(out, condition);
         }
         return this.refuse(out, condition, j.reason?.text, false);
@@ -327,7 +329,7 @@ export class SipCall extends Call {
 
   /** The device's answer as SDP, answering the offer it was given. */
   private deviceAnswer(): Sdp {
-    return deviceAnswer(this.accept as Jingle, this.xmppOffer, this.sdpHost);
+    return deviceAnswer(this.ctx.tables, this.accept as Jingle, this.xmppOffer, this.sdpHost);
   }
 
   /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
@@ -343,7 +345,7 @@ export class SipCall extends Call {
   /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (!this.accept || !this.answerSent) return undefined;
-    return deviceAnswer(this.accept, offer, this.sdpHost, sessionVersion);
+    return deviceAnswer(this.ctx.tables, this.accept, offer, this.sdpHost, sessionVersion);
   }
 
   protected jingleParty(): { from: string; to: string; contents: Content[] } | undefined {
@@ -381,13 +383,14 @@ export class SipCall extends Call {
    */
   private reinvite(out: Effect[]): void {
     const accept = this.accept;
-    if (accept) this.reoffer(out, (v) => deviceReoffer(accept, this.offerSdp, this.sdpHost, v));
+    if (accept)
+      this.reoffer(out, (v) => deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, v));
   }
 
   /** A final response to the INVITE with the mapped status (docs/design.md §Reasons). */
   private refuse(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
-    const { status, phrase } = refusalOf(condition);
-    const headers = text === undefined ? [] : [{ name: 'Reason', value: formatReasonHeader(status, text) }];
+    const { status, phrase } = refusalOf(condition, this.ctx.tables.reasons);
+    const headers = text === undefined ? [] : [{ name: 'Reason', value: sipReasonHeader(status, text) }];
     out.push({ kind: 'sip-reject', status, reason: phrase, headers });
     if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
     this.end(out, condition);
@@ -417,7 +420,7 @@ export class SipCall extends Call {
 
   protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {
     if (this.sip.dialog === 'confirmed') {
-      out.push(byeEffect(condition, text));
+      out.push(byeEffect(condition, this.ctx.tables.reasons, text));
       if (tellXmpp) this.tellXmpp(out, text === undefined ? { condition } : { condition, text });
       return this.end(out, condition);
     }

@@ -80,9 +80,9 @@ function read(request: SipRequest, sid: string, ctx: CallContext): InviteParts {
   if (sdp.trim() === '') {
     throw new InputError('sip', 'INVITE', 'no SDP offer (a delayed offer is not supported)');
   }
-  const offer = parseSdp(sdp);
+  const offer = parseSdp(sdp, ctx.tables.hashes);
   // Anchored offers are translated once the anchor has rewritten them; this one must still
   // be expressible, or the INVITE is refused now with 488.
-  const jingle = sdpToJingle(offer, { action: 'session-initiate', sid, initiator: caller });
+  const jingle = sdpToJingle(offer, ctx.tables, { action: 'session-initiate', sid, initiator: caller });
   return nick === undefined ? { caller, callee, offer, jingle } : { caller, callee, offer, jingle, nick };
 }

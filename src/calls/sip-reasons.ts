@@ -4,15 +4,20 @@
  */
 import type { Reason, ReasonCondition } from '../jingle/types';
 import type { Effect } from './events';
-import { formatReasonHeader, parseReasonHeader, reasonToSip } from '../translate/reason';
+import { reasonOfHeader, reasonToSip, sipReasonHeader } from '../translate/reason';
+import type { ReasonTables } from '../translate/tables';
 
 /** A BYE saying why (RFC 3326 §2); a plain hang-up (`success`) needs no Reason. */
-export function byeEffect(condition: ReasonCondition, text?: string): Extract<Effect, { kind: 'sip-bye' }> {
-  const mapped = reasonToSip(condition);
+export function byeEffect(
+  condition: ReasonCondition,
+  tables: ReasonTables,
+  text?: string,
+): Extract<Effect, { kind: 'sip-bye' }> {
+  const mapped = reasonToSip(condition, tables);
   const headers =
     condition === 'success' || mapped.status === undefined
       ? []
-      : [{ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) }];
+      : [{ name: 'Reason', value: sipReasonHeader(mapped.status, text ?? mapped.text) }];
   return { kind: 'sip-bye', headers };
 }
 
@@ -21,22 +26,21 @@ export function byeEffect(condition: ReasonCondition, text?: string): Extract<Ef
  * device that hangs up (success) or gives up (cancel) before answering has not answered: 480,
  * not "Call completed" or 487, which would tell the caller it cancelled (RFC 3261 §21).
  */
-export function refusalOf(condition: ReasonCondition): { status: number; phrase: string } {
-  const mapped = reasonToSip(condition);
+export function refusalOf(
+  condition: ReasonCondition,
+  tables: ReasonTables,
+): { status: number; phrase: string } {
+  const mapped = reasonToSip(condition, tables);
   if (condition === 'success' || condition === 'cancel' || mapped.status === undefined)
     return { status: 480, phrase: 'Temporarily Unavailable' };
   return { status: mapped.status, phrase: mapped.text };
 }
 
 /** The first SIP or Q.850 value of a Reason header that maps to a condition; malformed ones are ignored. */
-export function reasonOf(value: string | undefined): Reason | undefined {
+export function reasonOf(value: string | undefined, tables: ReasonTables): Reason | undefined {
   if (value === undefined) return undefined;
   try {
-    const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
-    if (!first?.condition) return undefined;
-    return first.text === undefined
-      ? { condition: first.condition }
-      : { condition: first.condition, text: first.text };
+    return reasonOfHeader(value, tables);
   } catch {
     return undefined;
   }

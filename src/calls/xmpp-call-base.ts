@@ -53,7 +53,7 @@ export abstract class XmppCallBase extends Call {
    * sid, which another user may choose too); derived from the sid when not given (tests, CLI).
    */
   protected constructor(iq: JingleIq, ctx: CallContext, callId?: string) {
-    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config), ctx);
+    super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config.sip.host), ctx);
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
     this.offer = structuredClone(iq.jingle);
@@ -67,7 +67,7 @@ export abstract class XmppCallBase extends Call {
   }
 
   protected sendInvite(out: Effect[]): void {
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
     const shape = jingleShape(this.offer);
     const decision = decideXmppToSip(shape, this.policy);
     if (!decision.anchor) return this.inviteWith(out, writeSdp(this.offerSdp));
@@ -116,7 +116,10 @@ export abstract class XmppCallBase extends Call {
     }
     if (event.purpose === 'invite') {
       const profile = this.media?.profiles[this.media.index];
-      const body = profile === 'capneg' ? writeSdp(toCapNegOffer(parseSdp(event.sdp))) : event.sdp;
+      const body =
+        profile === 'capneg'
+          ? writeSdp(toCapNegOffer(parseSdp(event.sdp, this.ctx.tables.hashes)))
+          : event.sdp;
       return this.inviteWith(out, body);
     }
     if (event.purpose === 'accept' || event.purpose === 'early') this.acceptWith(out, event.sdp, false);
@@ -208,7 +211,7 @@ export abstract class XmppCallBase extends Call {
   protected acceptWith(out: Effect[], body: string, direct: boolean): void {
     let accept: Jingle;
     try {
-      accept = sdpToJingle(body, {
+      accept = sdpToJingle(body, this.ctx.tables, {
         action: 'session-accept',
         sid: this.sid,
         responder: this.gatewayJid,
@@ -220,7 +223,11 @@ export abstract class XmppCallBase extends Call {
     }
     // An answer the client cannot use ends the call with the reason, never a silent call.
     const problem = direct
-      ? answerProblem(jingleShape(this.offer), sdpShape(parseSdp(body)), anchorHint(this.policy))
+      ? answerProblem(
+          jingleShape(this.offer),
+          sdpShape(parseSdp(body, this.ctx.tables.hashes)),
+          anchorHint(this.policy),
+        )
       : undefined;
     if (problem) return this.abort(out, problem.condition, problem.text);
     const dropped = droppedDtls(this.offer, accept);
@@ -237,7 +244,7 @@ export abstract class XmppCallBase extends Call {
     }
     this.accepted = accept;
     this.jingle.apply('accept');
-    if (direct) this.sipRemote = parseSdp(body);
+    if (direct) this.sipRemote = parseSdp(body, this.ctx.tables.hashes);
     const setup = accept.contents.find((c) => c.transport?.fingerprints[0])?.transport?.fingerprints[0]
       ?.setup;
     // RFC 8842 §5.5: later offers keep the roles this answer settled (it active → we passive).
@@ -255,7 +262,7 @@ export abstract class XmppCallBase extends Call {
       return;
     }
     if (this.sip.dialog !== 'confirmed') return;
-    out.push(byeEffect(condition, text));
+    out.push(byeEffect(condition, this.ctx.tables.reasons, text));
   }
 
   protected terminateJingle(out: Effect[], reason: Reason): void {

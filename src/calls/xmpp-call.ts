@@ -12,7 +12,6 @@
  * ```
  */
 import { parseSdp } from '../sdp';
-import { mappings } from '../config/mappings';
 import { calleeDenial } from '../policy/callee';
 import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import type { NgFlags } from '../media/ng-client';
@@ -68,7 +67,7 @@ export class XmppCall extends XmppCallBase {
     try {
       // Refuse at once what can never become an INVITE: an unroutable callee, an offer with no SDP form.
       jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
-      jingleToSdpObject(this.offer);
+      jingleToSdpObject(this.offer, this.ctx.tables);
     } catch (e) {
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, (e as Error).message));
       this.end(out, 'failed-application');
@@ -80,7 +79,7 @@ export class XmppCall extends XmppCallBase {
       bareJid(this.gatewayJid),
       this.ctx.address.rules,
       this.ctx.config.policy,
-      mappings().denyNumbers,
+      this.ctx.tables.denyNumbers,
     );
     if (denial) {
       this.denial = denial;
@@ -128,13 +127,15 @@ export class XmppCall extends XmppCallBase {
         if (this.retryProfile(out, r.status)) return;
         const local = localFailureText(header(r, 'warning'));
         this.terminateJingle(out, {
-          condition: sipToReason(r.status),
+          condition: sipToReason(r.status, this.ctx.tables.reasons),
           text: `${r.status} ${r.reason}`.trim() + (local !== undefined ? `: ${local}` : ''),
         });
-        return this.end(out, sipToReason(r.status));
+        return this.end(out, sipToReason(r.status, this.ctx.tables.reasons));
       }
       case 'sip-bye': {
-        const reason = reasonOf(header(event.request, 'Reason')) ?? { condition: 'success' as const };
+        const reason = reasonOf(header(event.request, 'Reason'), this.ctx.tables.reasons) ?? {
+          condition: 'success' as const,
+        };
         this.terminateJingle(out, reason);
         return this.end(out, reason.condition);
       }
@@ -222,7 +223,7 @@ export class XmppCall extends XmppCallBase {
    */
   private refreshAnchor(out: Effect[]): void {
     if (!this.offerSdp) return; // the gather window is still open: the first offer takes them
-    this.offerSdp = jingleToSdpObject(this.offer, { origin: { address: this.sdpHost } });
+    this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
     this.anchorOffer(out, 'refresh');
     const answer = this.media?.sipAnswer;
     if (answer !== undefined)
@@ -239,7 +240,7 @@ export class XmppCall extends XmppCallBase {
 
   /** The client's offer as the answer its role settled (rtpengine active → the client passive). */
   protected jingleSideAnswer(): Sdp | undefined {
-    return jingleToSdpObject(this.offer, {
+    return jingleToSdpObject(this.offer, this.ctx.tables, {
       origin: { address: this.sdpHost },
       ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
     });
@@ -248,14 +249,15 @@ export class XmppCall extends XmppCallBase {
   /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
   protected sipSideFlags(): NgFlags {
     const answer = this.media?.sipAnswer;
-    if (answer !== undefined) return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer))));
+    if (answer !== undefined)
+      return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer, this.ctx.tables.hashes))));
     return towardSip(this.media?.profiles[this.media.index] ?? 'rtp');
   }
 
   /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */
   protected plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined {
     if (this.jingle.state !== 'active') return undefined;
-    return jingleToSdpObject(this.offer, {
+    return jingleToSdpObject(this.offer, this.ctx.tables, {
       type: 'answer',
       author: 'initiator',
       offer,
@@ -304,7 +306,7 @@ export class XmppCall extends XmppCallBase {
   /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */
   protected reinvite(out: Effect[]): void {
     this.reoffer(out, (sessionVersion) =>
-      jingleToSdpObject(this.offer, {
+      jingleToSdpObject(this.offer, this.ctx.tables, {
         origin: { address: this.sdpHost, sessionVersion },
         ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
       }),

@@ -3,10 +3,13 @@
  * command's contract is testable without spawning a process.
  */
 import { isInputError } from '../errors';
-import { loadConfig, defaultConfig } from '../config/config';
+import { messageContext } from '../config/address-context';
+import { loadConfig, defaultConfig, type GatewayConfig } from '../config/config';
+import { loadMappings, type Mappings } from '../config/mappings';
 import { jingleToSdp, sdpToJingle } from '../translate/description';
+import { parseJid } from '../translate/jid';
 import { jingleToSip, sipToJingle } from '../translate/message';
-import { serializeJingle } from '../jingle';
+import { parseJingleXml, serializeJingle } from '../jingle';
 
 export interface TranslateArgs {
   from: string;
@@ -42,15 +45,17 @@ export function runTranslate(args: TranslateArgs): TranslateResult {
 function translate(args: TranslateArgs): string {
   const route = `${args.from}>${args.to}`;
   if (args.input.trim() === '') throw inputEmpty();
+  // The command's edge: the mapping tables are read once here and passed down.
+  const tables = loadMappings();
   switch (route) {
     case 'jingle>sdp':
-      return jingleToSdp(args.input);
+      return jingleToSdp(args.input, tables);
     case 'sdp>jingle':
-      return `${serializeJingle(sdpToJingle(args.input, { action: args.answer ? 'session-accept' : 'session-initiate' }))}\n`;
+      return `${serializeJingle(sdpToJingle(args.input, tables, { action: args.answer ? 'session-accept' : 'session-initiate' }))}\n`;
     case 'jingle>sip':
-      return jingleToSip(args.input, config(args));
+      return jingleToSip(args.input, messageContext(jingleConfig(args, tables), tables));
     case 'sip>jingle':
-      return `${sipToJingle(args.input, config(args))}\n`;
+      return `${sipToJingle(args.input, messageContext(config(args), tables))}\n`;
     default:
       throw new Error(
         `no translation from ${args.from} to ${args.to} (supported: jingle→sdp, sdp→jingle, jingle→sip, sip→jingle)`,
@@ -58,8 +63,22 @@ function translate(args: TranslateArgs): string {
   }
 }
 
-function config(args: TranslateArgs) {
+function config(args: TranslateArgs): GatewayConfig {
   return args.config ? loadConfig(args.config) : defaultConfig();
+}
+
+/**
+ * The configuration for a Jingle capture. Without --config, the gateway is the one the capture
+ * was sent to: its domain is the domain of the `<iq to>` (every Jingle IQ the gateway turns into
+ * SIP is addressed to a JID at the gateway), so a capture made against another gateway
+ * translates instead of failing with "not at the gateway domain".
+ */
+function jingleConfig(args: TranslateArgs, tables: Mappings): GatewayConfig {
+  const c = config(args);
+  if (args.config) return c;
+  const to = parseJingleXml(args.input, tables.hashes).iq?.to;
+  if (to !== undefined) c.xmpp = { ...c.xmpp, domain: parseJid(to).domain.toLowerCase() };
+  return c;
 }
 
 function inputEmpty(): Error {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { REASON_CONDITIONS, type ReasonCondition } from '../jingle/types';
 import { XTLS_METHOD_ATTRIBUTE } from '../sdp/types';
+import { BARE_PARAMETER_NAME } from '../translate/tables';
 
 /** XEP-0166 reason condition. */
 const condition = z.enum(REASON_CONDITIONS, {
@@ -55,8 +56,6 @@ const media = z.enum(['audio', 'video']);
 const clockrate = z.number().int().positive();
 const channels = z.number().int().min(1).max(8);
 
-export const BARE_PARAMETER_NAME = '';
-
 export const codecsSchema = z.strictObject({
   static: z
     .array(
@@ -85,7 +84,7 @@ export const codecsSchema = z.strictObject({
       unique(list, (c) => `${c.media}/${c.name.toLowerCase()}/${c.clockrate}`, 'name', 'codec', ctx),
     ),
   fmtpBareParameterName: z.literal(BARE_PARAMETER_NAME, {
-    message: `must be '${BARE_PARAMETER_NAME}' (BARE_PARAMETER_NAME in src/config/mappings.ts)`,
+    message: `must be '${BARE_PARAMETER_NAME}' (BARE_PARAMETER_NAME in src/translate/tables.ts)`,
   }),
 });
 

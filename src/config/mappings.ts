@@ -1,17 +1,19 @@
 /**
- * The mapping tables in `mappings/` (docs/style.md "Mappings are data"): loaded once, validated with
- * zod (src/config/mapping-schemas.ts), compiled into lookup structures. A bad table throws
+ * The mapping tables in `mappings/` (docs/style.md "Mappings are data"): read from disk and
+ * validated with zod (src/config/mapping-schemas.ts) once, at the edge (gateway start, the CLI, a
+ * test's setup), compiled into lookup structures, and passed down as values: the layers below
+ * (src/translate, src/jingle, src/sdp) take them as parameters and read no file. A bad table throws
  * `InputError('mapping', 'reasons.yaml.toSip[3].sip', 'not a 4xx–6xx code')` at start-up.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
+import type { HashEntry } from '../mapping';
 import type { ReasonCondition } from '../jingle/types';
-import type { AddressRules } from '../translate/address';
+import type { SipReason, Tables } from '../translate/tables';
 import { InputError } from '../errors';
 import {
   addressRulesSchema,
-  BARE_PARAMETER_NAME,
   codecsSchema,
   hashesSchema,
   policySchema,
@@ -20,54 +22,18 @@ import {
 } from './mapping-schemas';
 import { parseYamlText, validate } from './validate';
 
-/**
- * The `<parameter name>` that stands for a bare fmtp token (telephone-event `0-15`):
- * `a=fmtp:101 0-15` ⇄ `<parameter name='' value='0-15'/>`. See mappings/codecs.yaml.
- */
-export { BARE_PARAMETER_NAME };
-
-export interface HashEntry {
-  name: string;
-  bytes: number;
-  sdp: string;
-}
-
-export type StaticPayloadType = z.output<typeof codecsSchema>['static'][number];
-export type DynamicCodec = z.output<typeof codecsSchema>['dynamic'][number];
-
-export interface CodecTables {
-  /** RFC 3551 static payload types by id. */
-  static: Map<number, StaticPayloadType>;
-  dynamic: DynamicCodec[];
-}
-
-/** What a Jingle reason becomes in SIP (mappings/reasons.yaml `toSip`). */
-export interface SipReason {
-  /** Final response status, and the Reason header cause; absent only for success. */
-  status?: number;
-  text: string;
-  /** Set where the condition is itself a request: cancel → CANCEL, success → BYE. */
-  request?: 'BYE' | 'CANCEL';
-}
-
-export type StatusClass = '3xx' | '4xx' | '5xx' | '6xx';
-
-export interface ReasonTables {
-  toSip: Record<ReasonCondition, SipReason>;
-  fromSip: Map<number, ReasonCondition>;
-  fromSipClass: Partial<Record<StatusClass, ReasonCondition>>;
-  q850: Map<number, { condition: ReasonCondition; text: string }>;
-  q850Default: ReasonCondition;
-}
-
-export type XtlsMethodForm = 'fingerprint' | 'extension';
-
-export interface XtlsMethodTable {
-  /** The SDP attribute for `extension` methods (`x-xtls-method`). */
-  extensionAttribute: string;
-  forms: Map<string, XtlsMethodForm>;
-  unknownForm: XtlsMethodForm;
-}
+export type { HashEntry };
+export type {
+  CodecTables,
+  DynamicCodec,
+  ReasonTables,
+  SipReason,
+  StaticPayloadType,
+  StatusClass,
+  Tables,
+  XtlsMethodForm,
+  XtlsMethodTable,
+} from '../translate/tables';
 
 /** A number pattern of the authorisation policy and the reason it is there. */
 export interface NumberRule {
@@ -75,15 +41,11 @@ export interface NumberRule {
   why: string;
 }
 
-export interface Mappings {
+/** Every table of `mappings/`: what the translation reads, and the policy's number rules. */
+export interface Mappings extends Tables {
   dir: string;
   /** mappings/policy.yaml: numbers denied unless the configuration allows them. */
   denyNumbers: NumberRule[];
-  hashes: HashEntry[];
-  codecs: CodecTables;
-  reasons: ReasonTables;
-  xtlsMethods: XtlsMethodTable;
-  addressRules: AddressRules;
 }
 
 /** The `mappings/` folder: found by walking up from this file (works from src/ and from dist/src/). */
@@ -157,47 +119,4 @@ export function loadMappings(dir: string = mappingsDir()): Mappings {
       routes: rules.routes,
     },
   };
-}
-
-let cached: Mappings | undefined;
-
-/** The repository's tables, loaded on first use. */
-export function mappings(): Mappings {
-  cached ??= loadMappings();
-  return cached;
-}
-
-export function hashTable(): HashEntry[] {
-  return mappings().hashes;
-}
-
-/** The hash entry for a name, case-insensitively (`SHA-256` and `sha-256` are the same, RFC 8122 §5). */
-export function hashByName(name: string): HashEntry | undefined {
-  const lower = name.toLowerCase();
-  return hashTable().find((h) => h.name === lower);
-}
-
-/** RFC 3551 static payload type `id` (for `m=` formats without `a=rtpmap`), or undefined. */
-export function staticPayloadType(id: number, m: Mappings = mappings()): StaticPayloadType | undefined {
-  return m.codecs.static.get(id);
-}
-
-/** A well-known dynamic codec by name (case-insensitive) and optionally clock rate. */
-export function dynamicCodec(
-  name: string,
-  clockrate?: number,
-  m: Mappings = mappings(),
-): DynamicCodec | undefined {
-  const lower = name.toLowerCase();
-  return m.codecs.dynamic.find(
-    (c) => c.name.toLowerCase() === lower && (clockrate === undefined || c.clockrate === clockrate),
-  );
-}
-
-/**
- * How an XTLS `<method name>` hint is carried in SDP: `fingerprint` (implied by
- * `a=fingerprint`) or `extension` (`a=x-xtls-method:<name>`; also every unknown method).
- */
-export function xtlsMethodForm(name: string, m: Mappings = mappings()): XtlsMethodForm {
-  return m.xtlsMethods.forms.get(name.toLowerCase()) ?? m.xtlsMethods.unknownForm;
 }

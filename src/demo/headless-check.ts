@@ -15,6 +15,7 @@ import type { JmiMessage } from '../xmpp/jmi';
 import { jmiMessageStanza, parseJmi } from '../xmpp/jmi';
 import type { Bot, Element } from '../peers/xmpp-bot';
 import { DEMO_DOMAIN, DEMO_NUMBER, DEMO_USER, type DemoWorld } from './world';
+import { loadMappings, type Mappings } from '../config/mappings';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 
@@ -104,11 +105,11 @@ function mediaWords(packets: number): string {
     : 'no media from the demo phone reached rtpengine';
 }
 
-async function xmppToSip(w: DemoWorld, bot: Bot): Promise<CheckResult> {
+async function xmppToSip(w: DemoWorld, bot: Bot, tables: Mappings): Promise<CheckResult> {
   const direction = 'XMPP → SIP';
   const sid = randomUUID();
   const to = `${DEMO_NUMBER}@${DEMO_DOMAIN}`;
-  const jingle = sdpToJingle(clientSdp(w.rtpengine !== undefined), {
+  const jingle = sdpToJingle(clientSdp(w.rtpengine !== undefined), tables, {
     action: 'session-initiate',
     sid,
     initiator: bot.jid,
@@ -148,7 +149,7 @@ async function xmppToSip(w: DemoWorld, bot: Bot): Promise<CheckResult> {
   };
 }
 
-async function sipToXmpp(w: DemoWorld, bot: Bot): Promise<CheckResult> {
+async function sipToXmpp(w: DemoWorld, bot: Bot, tables: Mappings): Promise<CheckResult> {
   const direction = 'SIP → XMPP';
   const t0 = performance.now();
   await w.phone.command('dial', `sip:${DEMO_USER}@127.0.0.1:${w.sipPort}`);
@@ -159,7 +160,7 @@ async function sipToXmpp(w: DemoWorld, bot: Bot): Promise<CheckResult> {
     jmiMessageStanza({ from: bot.jid, to: caller, id: randomUUID(), message: { kind: 'proceed', id } }),
   );
   const initiate = await bot.waitFor(action(id, 'session-initiate'), 10_000, 'session-initiate');
-  const offer = jingleToSdpObject(jingleFromElement(jingleOf(initiate) as Element));
+  const offer = jingleToSdpObject(jingleFromElement(jingleOf(initiate) as Element, tables.hashes), tables);
   const m = offer.media[0];
   const rtp = m?.rtp[0];
   if (!m || !rtp) return { direction, ok: false, line: `${direction}: the offer had no audio` };
@@ -169,7 +170,7 @@ async function sipToXmpp(w: DemoWorld, bot: Bot): Promise<CheckResult> {
     pt: rtp.payload,
     rtpmap: `${rtp.codec}/${rtp.rate}${rtp.encoding ? `/${rtp.encoding}` : ''}`,
   });
-  const accept = sdpToJingle(writeSdp(parseSdp(answerSdp)), {
+  const accept = sdpToJingle(writeSdp(parseSdp(answerSdp, tables.hashes)), tables, {
     action: 'session-accept',
     sid: id,
     responder: bot.jid,
@@ -201,12 +202,14 @@ export async function headlessCheck(w: DemoWorld, out: (line: string) => void): 
     password: w.password,
     resource: 'headless-check',
   });
+  // The test client's own copy of the tables, read once here (the edge).
+  const tables = loadMappings();
   try {
     let ok = true;
     for (const call of [xmppToSip, sipToXmpp]) {
       let r: CheckResult;
       try {
-        r = await call(w, bot);
+        r = await call(w, bot, tables);
       } catch (e) {
         r = {
           direction: call.name,

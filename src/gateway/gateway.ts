@@ -24,6 +24,7 @@ import { reloadConfig } from '../config/reload';
 import { fanOut, type GatewayObserver } from './observer';
 import type { GatewayStatus } from '../ops/health';
 import { Ops } from '../ops/ops';
+import { loadMappings, type Mappings } from '../config/mappings';
 import { onInvite, type SipIntakeHost } from './sip-intake';
 import { XmppIntake, type IntakeHost } from './xmpp-intake';
 
@@ -51,6 +52,8 @@ export class Gateway {
 
   private constructor(
     private current: GatewayConfig,
+    /** The mapping tables, loaded once in start() and passed down (src/config/mappings.ts). */
+    readonly tables: Mappings,
     readonly xmpp: XmppLeg,
     readonly sip: SipUserAgent,
     private readonly log: Logger,
@@ -95,6 +98,8 @@ export class Gateway {
 
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.logger ?? createLogger(config.log.level, { format: config.log.format });
+    // The edge: the tables are read once here (a bad one fails before any socket opens).
+    const tables = loadMappings();
     // First, so that its wire taps see the legs' first messages.
     const ops = config.http
       ? await Ops.start(config.http, (e) => log.warn('HTTP server error', { error: e.message }))
@@ -115,6 +120,7 @@ export class Gateway {
       throw e;
     }
     const xmpp = XmppLeg.start(config, {
+      tables,
       logger: log.child({ leg: 'xmpp' }),
       ...(observer?.stanza ? { wire: (d, el) => observer.stanza?.(d, el, Date.now()) } : {}),
     });
@@ -125,7 +131,7 @@ export class Gateway {
       xmpp: config.xmpp.service,
       ...(ops ? { http: ops.server.url } : {}),
     });
-    return new Gateway(config, xmpp, sip, log, media, observer, ops);
+    return new Gateway(config, tables, xmpp, sip, log, media, observer, ops);
   }
 
   /**
@@ -177,7 +183,12 @@ export class Gateway {
   }
 
   private contextFor(config: GatewayConfig): CallContext {
-    return { config, address: addressContext(config), log: (message, meta) => this.log.debug(message, meta) };
+    return {
+      config,
+      tables: this.tables,
+      address: addressContext(config, this.tables),
+      log: (message, meta) => this.log.debug(message, meta),
+    };
   }
 
   /**

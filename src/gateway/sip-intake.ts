@@ -74,7 +74,7 @@ export function onInvite(g: SipIntakeHost, inv: ServerInvite): void {
     const status = effects.find((e) => e.kind === 'sip-reject');
     g.observer?.callEnded?.(
       sid,
-      sipToReason(status?.kind === 'sip-reject' ? status.status : 500),
+      sipToReason(status?.kind === 'sip-reject' ? status.status : 500, g.ctx().tables.reasons),
       Date.now(),
     );
     return;

@@ -11,7 +11,6 @@ import { randomHex } from '../sip/common/random-hex';
 import { XmppCall, type CallContext } from '../calls';
 import type { CallEvent } from '../calls/events';
 import type { GatewayConfig } from '../config/config';
-import { mappings } from '../config/mappings';
 import type { Reason } from '../jingle/types';
 import type { Logger } from '../log';
 import { calleeDenial } from '../policy/callee';
@@ -131,7 +130,7 @@ export class XmppIntake {
         bareJid(n.to),
         this.g.ctx().address.rules,
         this.g.config().policy,
-        mappings().denyNumbers,
+        this.g.ctx().tables.denyNumbers,
       );
       if (!denial) return undefined;
       this.g.observer?.denied?.('callee');

@@ -11,6 +11,7 @@ import { checkTreeLimits } from './limits';
 import { NS_JINGLE } from './namespaces';
 import { jingleToElement, parseJingle } from './xep0166';
 import { parseXml } from './xml';
+import type { HashTable } from '../mapping';
 import type { Jingle, JingleIq } from './types';
 
 export * from './types';
@@ -23,17 +24,18 @@ const STANZA_NS = new Set([undefined, 'jabber:client', 'jabber:server', 'jabber:
 
 /**
  * Parses a `<jingle>` element (a tree parsed elsewhere: a stanza from the network) into the
- * model, validating it, within the same bounds as {@link parseJingleXml}'s text (./limits).
+ * model, validating it (fingerprints against `hashes`), within the same bounds as
+ * {@link parseJingleXml}'s text (./limits).
  */
-export function jingleFromElement(el: Element): Jingle {
+export function jingleFromElement(el: Element, hashes: HashTable): Jingle {
   checkTreeLimits(el);
-  return parseJingle(el);
+  return parseJingle(el, hashes);
 }
 
 export { jingleToElement };
 
 /** The `<iq>` attributes (id, type, from, to) and its single `<jingle>` child. */
-function parseIq(el: Element): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
+function parseIq(el: Element, hashes: HashTable): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
   const id = el.attrs.id;
   if (typeof id !== 'string' || id === '') fail('<iq> id', 'missing');
   const type = el.attrs.type;
@@ -57,22 +59,26 @@ function parseIq(el: Element): { iq: Omit<JingleIq, 'jingle'>; jingle: Jingle } 
   if (typeof from === 'string') iq.from = from;
   const to = el.attrs.to;
   if (typeof to === 'string') iq.to = to;
-  return { iq, jingle: parseJingle(jingleEl) };
+  return { iq, jingle: parseJingle(jingleEl, hashes) };
 }
 
 /**
  * Parses XML text holding either an `<iq>` (with id and type) around one `<jingle>`, or a bare
- * `<jingle>`. Throws InputError('xml' | 'jingle', …) on anything malformed.
+ * `<jingle>`. Throws InputError('xml' | 'jingle', …) on anything malformed. Fingerprints are checked
+ * against `hashes` (mappings/hashes.yaml, loaded at the edge).
  */
-export function parseJingleXml(text: string): { iq?: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
+export function parseJingleXml(
+  text: string,
+  hashes: HashTable,
+): { iq?: Omit<JingleIq, 'jingle'>; jingle: Jingle } {
   const root = parseXml(text);
   const name = localName(root);
   if (name === 'iq') {
     if (!STANZA_NS.has(root.getNS()))
       fail('<iq> xmlns', `${q(root.getNS() ?? '')} is not a stanza namespace`);
-    return parseIq(root);
+    return parseIq(root, hashes);
   }
-  if (name === 'jingle') return { jingle: parseJingle(root) };
+  if (name === 'jingle') return { jingle: parseJingle(root, hashes) };
   fail(`<${root.name}>`, `expected <iq> or <jingle xmlns='${NS_JINGLE}'>`);
 }
 

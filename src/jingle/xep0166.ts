@@ -10,6 +10,7 @@
  * error, since it can only be a mistake.
  */
 import { Element } from 'ltx';
+import type { HashTable } from '../mapping';
 import {
   CREATORS,
   SENDERS,
@@ -86,7 +87,7 @@ export function parseReason(el: Element): Reason {
   return reason;
 }
 
-export function parseContent(el: Element): Content {
+export function parseContent(el: Element, hashes: HashTable): Content {
   const where = tag(el, 'name');
   const content: Content = {
     creator: reqEnum(el, 'creator', CREATORS, where),
@@ -107,11 +108,11 @@ export function parseContent(el: Element): Content {
     } else if (name === 'transport' && (ns === NS_ICE_UDP || ns === NS_RAW_UDP)) {
       if (content.transport) fail(`${where} <transport>`, 'more than one');
       content.transport =
-        ns === NS_ICE_UDP ? parseIceUdpTransport(child, ns) : parseRawUdpTransport(child, ns);
+        ns === NS_ICE_UDP ? parseIceUdpTransport(child, ns, hashes) : parseRawUdpTransport(child, ns, hashes);
     } else if (ns === NS_XTLS) {
       if (name !== 'security') fail(`${where} <${name}>`, `unknown element in ${NS_XTLS}`);
       if (content.security) fail(`${where} <security>`, 'more than one');
-      content.security = parseXtlsSecurity(child, ns);
+      content.security = parseXtlsSecurity(child, ns, hashes);
     }
     // Other application formats, transports and extensions: ignored.
   }
@@ -123,8 +124,11 @@ export const MAX_SID = 256;
 /** XML NameChar letters and digits, `._:-`, and the base64 characters some clients use. */
 const SID = new RegExp(`^[\\p{L}\\p{N}._:\\-+/=]{1,${MAX_SID}}$`, 'u');
 
-/** Parses a `<jingle>` element (its namespace is checked by the caller or here). */
-export function parseJingle(el: Element): Jingle {
+/**
+ * Parses a `<jingle>` element (its namespace is checked by the caller or here); fingerprints are
+ * checked against `hashes` (mappings/hashes.yaml, passed in from the edge).
+ */
+export function parseJingle(el: Element, hashes: HashTable): Jingle {
   if (localName(el) !== 'jingle' || el.getNS() !== NS_JINGLE) {
     fail(`<${el.name}>`, `not a <jingle xmlns='${NS_JINGLE}'> element`);
   }
@@ -147,7 +151,7 @@ export function parseJingle(el: Element): Jingle {
     const name = localName(child);
     if (ns === NS_JINGLE) {
       if (name === 'content') {
-        const content = parseContent(child);
+        const content = parseContent(child, hashes);
         if (names.has(content.name))
           fail(`<content name=${q(content.name)}> name`, 'not unique in this <jingle>');
         names.add(content.name);

@@ -24,6 +24,7 @@ import {
 } from './attrs';
 import { NS_DTLS, NS_ICE_UDP } from './namespaces';
 import { MAX_CANDIDATES, checkCount } from './limits';
+import type { HashTable } from '../mapping';
 import { dtlsFingerprintToElement, parseDtlsFingerprint } from './xep0320';
 import type { IceCandidate, IceUdpTransport, RemoteCandidate } from './types';
 
@@ -79,7 +80,7 @@ export function parseRemoteCandidate(el: Element): RemoteCandidate {
 }
 
 /** Parses the transport; `ns` is its (already resolved) namespace, NS_ICE_UDP. */
-export function parseIceUdpTransport(el: Element, ns: string): IceUdpTransport {
+export function parseIceUdpTransport(el: Element, ns: string, hashes: HashTable): IceUdpTransport {
   const t: IceUdpTransport = { kind: 'ice-udp', candidates: [], fingerprints: [] };
   const ufrag = optString(el, 'ufrag');
   const pwd = optString(el, 'pwd');
@@ -104,7 +105,7 @@ export function parseIceUdpTransport(el: Element, ns: string): IceUdpTransport {
       }
       // Other elements (XEP-0176 extensions) are ignored, as XEP-0166 §10 asks of unknown ones.
     } else if (cns === NS_DTLS && name === 'fingerprint') {
-      t.fingerprints.push(parseDtlsFingerprint(child));
+      t.fingerprints.push(parseDtlsFingerprint(child, hashes));
     }
     // Elements of other namespaces are extensions (XEP-0166 extensibility): ignored.
   }

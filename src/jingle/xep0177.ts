@@ -8,6 +8,7 @@ import { Element } from 'ltx';
 import { UINT32_MAX, append, build, localName, nsOf, optInt, optString, reqInt, reqHost, tag } from './attrs';
 import { NS_DTLS, NS_RAW_UDP } from './namespaces';
 import { MAX_CANDIDATES, checkCount } from './limits';
+import type { HashTable } from '../mapping';
 import { dtlsFingerprintToElement, parseDtlsFingerprint } from './xep0320';
 import type { RawCandidate, RawUdpTransport } from './types';
 
@@ -27,7 +28,7 @@ export function parseRawCandidate(el: Element): RawCandidate {
   return c;
 }
 
-export function parseRawUdpTransport(el: Element, ns: string): RawUdpTransport {
+export function parseRawUdpTransport(el: Element, ns: string, hashes: HashTable): RawUdpTransport {
   const t: RawUdpTransport = { kind: 'raw-udp', candidates: [], fingerprints: [] };
   for (const child of el.children) {
     if (typeof child === 'string') continue;
@@ -40,7 +41,7 @@ export function parseRawUdpTransport(el: Element, ns: string): RawUdpTransport {
       }
       // Other elements are ignored (XEP-0166 §10).
     } else if (cns === NS_DTLS && name === 'fingerprint') {
-      t.fingerprints.push(parseDtlsFingerprint(child));
+      t.fingerprints.push(parseDtlsFingerprint(child, hashes));
     }
   }
   return t;

@@ -6,7 +6,7 @@
  * (RFC 8122, RFC 4145 / RFC 5763).
  */
 import { Element } from 'ltx';
-import { hashByName } from '../config/mappings';
+import { hashByName, type HashTable } from '../mapping';
 import { build, fail, optEnum, q, reqString, tag, textOf } from './attrs';
 import { NS_DTLS } from './namespaces';
 import type { DtlsFingerprint, Setup } from './types';
@@ -19,8 +19,13 @@ const COLON_HEX = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$/;
  * Checks that `value` is colon-separated hex pairs with exactly as many pairs as the hash has
  * bytes (RFC 8122 §5), and returns it in upper case.
  */
-export function normaliseFingerprint(value: string, hashName: string, where: string): string {
-  const hash = hashByName(hashName);
+export function normaliseFingerprint(
+  value: string,
+  hashName: string,
+  where: string,
+  hashes: HashTable,
+): string {
+  const hash = hashByName(hashes, hashName);
   if (!hash) fail(where, `unknown hash ${q(hashName)}`);
   if (!COLON_HEX.test(value)) fail(where, `${q(value)} is not colon-separated hex pairs`);
   const pairs = (value.length + 1) / 3;
@@ -28,13 +33,13 @@ export function normaliseFingerprint(value: string, hashName: string, where: str
   return value.toUpperCase();
 }
 
-export function parseDtlsFingerprint(el: Element): DtlsFingerprint {
+export function parseDtlsFingerprint(el: Element, hashes: HashTable): DtlsFingerprint {
   const where = tag(el, 'hash');
   const hashName = reqString(el, 'hash', where);
-  if (!hashByName(hashName)) fail(`${where} hash`, `unknown hash ${q(hashName)}`);
+  if (!hashByName(hashes, hashName)) fail(`${where} hash`, `unknown hash ${q(hashName)}`);
   const setup = optEnum(el, 'setup', SETUP_ROLES, where);
   // The XEP's own examples indent the value on its own line.
-  const value = normaliseFingerprint(textOf(el).trim(), hashName, `${where} value`);
+  const value = normaliseFingerprint(textOf(el).trim(), hashName, `${where} value`, hashes);
   const fp: DtlsFingerprint = { hash: hashName.toLowerCase(), value };
   if (setup !== undefined) fp.setup = setup;
   return fp;

@@ -7,7 +7,7 @@
  * no namespace of their own (they are in NS_XTLS). Offered, not required: it maps to RFC 5939.
  */
 import { Element } from 'ltx';
-import { hashByName, hashTable } from '../config/mappings';
+import { hashByName, type HashTable } from '../mapping';
 import { append, build, fail, localName, nsOf, q, reqString, tag, textOf } from './attrs';
 import { NS_XTLS } from './namespaces';
 import type { XtlsFingerprint, XtlsSecurity } from './types';
@@ -25,19 +25,19 @@ function digestPairs(value: string, where: string): string {
   fail(where, `${q(value)} is not hex`);
 }
 
-export function parseXtlsFingerprint(el: Element): XtlsFingerprint {
+export function parseXtlsFingerprint(el: Element, hashes: HashTable): XtlsFingerprint {
   const where = tag(el, 'algo');
   const value = digestPairs(textOf(el).trim(), `${where} value`);
   const bytes = (value.length + 1) / 3;
   const algo = el.attrs.algo;
   if (typeof algo === 'string') {
-    const hash = hashByName(algo);
+    const hash = hashByName(hashes, algo);
     if (!hash) fail(`${where} algo`, `unknown hash ${q(algo)}`);
     if (hash.bytes !== bytes) fail(`${where} value`, `${bytes} bytes, but ${hash.name} has ${hash.bytes}`);
     return { algo: hash.name, value };
   }
   // No algo (the original XTLS draft had none): infer it only when the length is unambiguous.
-  const matches = hashTable().filter((h) => h.bytes === bytes);
+  const matches = hashes.filter((h) => h.bytes === bytes);
   if (matches.length !== 1) {
     const which = matches.length === 0 ? 'no known hash' : matches.map((h) => h.name).join(', ');
     fail(`${where} algo`, `missing algo (a ${bytes}-byte digest matches ${which})`);
@@ -45,13 +45,13 @@ export function parseXtlsFingerprint(el: Element): XtlsFingerprint {
   return { algo: matches[0].name, value };
 }
 
-export function parseXtlsSecurity(el: Element, ns: string): XtlsSecurity {
+export function parseXtlsSecurity(el: Element, ns: string, hashes: HashTable): XtlsSecurity {
   const sec: XtlsSecurity = { fingerprints: [], methods: [] };
   for (const child of el.children) {
     if (typeof child === 'string') continue;
     if (nsOf(child, ns) !== NS_XTLS) continue;
     const name = localName(child);
-    if (name === 'fingerprint') sec.fingerprints.push(parseXtlsFingerprint(child));
+    if (name === 'fingerprint') sec.fingerprints.push(parseXtlsFingerprint(child, hashes));
     else if (name === 'method') sec.methods.push(reqString(child, 'name', '<security> <method>'));
     else fail(`<security> <${name}>`, `unknown element in ${NS_XTLS}`);
   }

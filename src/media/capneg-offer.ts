@@ -1,6 +1,6 @@
 /**
  * The `capneg` offer profile (docs/media.md §Profiles): rtpengine's DTLS-SRTP offer rewritten as
- * RFC 5939 capability negotiation, the form the XTLS mapping uses (DESIGN: XTLS). The actual
+ * RFC 5939 capability negotiation, the form the XTLS mapping uses (docs/design.md §Security). The actual
  * configuration is plain RTP/AVP; DTLS-SRTP is potential configuration 1:
  * `a=tcap:1 UDP/TLS/RTP/SAVP RTP/AVP`, `a=pcfg:1 t=1`, with rtpengine's fingerprint and setup.
  * A peer that takes it answers `a=acfg:1 t=1` in UDP/TLS/RTP/SAVP, which rtpengine reads as the

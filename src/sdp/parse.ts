@@ -7,6 +7,7 @@
  */
 import type * as sdpTransform from 'sdp-transform';
 import { InputError, isInputError } from '../errors';
+import type { HashTable } from '../mapping';
 import { addCapNegAttribute, CAPNEG_ATTRIBUTES, emptyCapNeg, type CapNegAttribute } from './capneg';
 import { parseCandidate } from './candidate';
 import type { CapNeg, Fingerprint, Sdp, SdpCandidate, SdpMedia } from './types';
@@ -104,7 +105,8 @@ export function lineWhere(lineNo: number, line: string): string {
   return `line ${lineNo} (${shown})`;
 }
 
-export function parseSdp(text: string): Sdp {
+/** SDP text → the model; fingerprints are checked against `hashes` (mappings/hashes.yaml). */
+export function parseSdp(text: string, hashes: HashTable): Sdp {
   // Cheap bound first: a UTF-16 length above the limit is above it in UTF-8 too.
   if (text.length > MAX_SDP_BYTES || Buffer.byteLength(text, 'utf8') > MAX_SDP_BYTES) {
     throw new InputError('sdp', 'body', `larger than ${MAX_SDP_BYTES} bytes`);
@@ -196,7 +198,7 @@ export function parseSdp(text: string): Sdp {
         case 'k':
           throw new InputError('sdp', '', 'k= is obsolete (RFC 8866 §5.12) and not accepted');
         case 'a':
-          key = attribute(level, level === session, value);
+          key = attribute(level, level === session, value, hashes);
           break;
         default:
           break;
@@ -235,7 +237,7 @@ function finishMedia(m: Level, session: Level): void {
 }
 
 /** Checks one `a=` line; returns its key for TransformParser: `<name>:`, or the value without a colon. */
-function attribute(level: Level, isSession: boolean, value: string): string {
+function attribute(level: Level, isSession: boolean, value: string, hashes: HashTable): string {
   const colon = value.indexOf(':');
   const ruleKey = colon < 0 ? value : value.slice(0, colon + 1);
   const name = colon < 0 ? value : value.slice(0, colon);
@@ -256,7 +258,7 @@ function attribute(level: Level, isSession: boolean, value: string): string {
   if (colon < 0 && needsValue(name)) throw new InputError('sdp', '', `a=${name} needs a value`);
   switch (name) {
     case 'fingerprint':
-      level.fingerprints.push(parseFingerprint(arg));
+      level.fingerprints.push(parseFingerprint(arg, hashes));
       return ruleKey;
     case XTLS_METHOD_ATTRIBUTE:
       checkXtlsMethod(arg);

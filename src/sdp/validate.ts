@@ -3,7 +3,7 @@
  * Each check throws InputError('sdp', '<line type>', detail); parseSdp re-throws it naming the line.
  * Numbers are checked without leading zeros, so that sdp-transform's number conversion round-trips.
  */
-import { hashByName } from '../config/mappings';
+import { hashByName, type HashTable } from '../mapping';
 import { InputError } from '../errors';
 import { connectionAddressProblem, isHostAddress } from './address';
 import type { Fingerprint, SdpMedia } from './types';
@@ -189,10 +189,10 @@ export function parseCrypto(value: string): Crypto {
 }
 
 /** RFC 8122 §5 a=fingerprint:<hash-func> <fingerprint>, the hash known and the length right. */
-export function parseFingerprint(value: string): Fingerprint {
+export function parseFingerprint(value: string, hashes: HashTable): Fingerprint {
   // RFC 5763 §5's example (and the seed copied from it) writes `a=fingerprint: SHA-1 …`.
   const [hash, fp] = head(value.trimStart());
-  const entry = hashByName(hash);
+  const entry = hashByName(hashes, hash);
   if (!entry) fail('a=fingerprint', `unknown hash function '${hash}'`);
   if (fp === undefined || !/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*$/.test(fp)) {
     fail('a=fingerprint', 'fingerprint must be hex pairs separated by colons');

@@ -10,6 +10,7 @@ import { InputError } from '../errors';
 import { perspectiveOf, type Perspective } from './roles';
 import { jingleToSdpModel, sdpToJingleModel, type JingleToSdpOptions } from './session';
 import { stableId } from './ice';
+import type { Tables } from './tables';
 
 /** Actions whose contents describe media: the ones an SDP can be made of. */
 const DESCRIBING: ReadonlySet<JingleAction> = new Set([
@@ -27,15 +28,19 @@ const DESCRIBING: ReadonlySet<JingleAction> = new Set([
  * perspective comes from the action unless given: session-initiate is the initiator's offer,
  * session-accept the responder's answer.
  */
-export function jingleToSdp(input: string | Jingle, opts: JingleToSdpOptions = {}): string {
-  const j = typeof input === 'string' ? parseJingleXml(input).jingle : input;
+export function jingleToSdp(input: string | Jingle, tables: Tables, opts: JingleToSdpOptions = {}): string {
+  const j = typeof input === 'string' ? parseJingleXml(input, tables.hashes).jingle : input;
   // A transport-info carries trickled candidates: its SDP form is an RFC 8840 sdpfrag.
   if (j.action === 'transport-info') return writeSdpFrag(transportInfoToSdpFrag(j));
-  return writeSdp(jingleToSdpObject(j, opts));
+  return writeSdp(jingleToSdpObject(j, tables, opts));
 }
 
-export function jingleToSdpObject(input: string | Jingle, opts: JingleToSdpOptions = {}): Sdp {
-  const j = typeof input === 'string' ? parseJingleXml(input).jingle : input;
+export function jingleToSdpObject(
+  input: string | Jingle,
+  tables: Tables,
+  opts: JingleToSdpOptions = {},
+): Sdp {
+  const j = typeof input === 'string' ? parseJingleXml(input, tables.hashes).jingle : input;
   if (!DESCRIBING.has(j.action)) {
     throw new InputError(
       'translate',
@@ -48,7 +53,7 @@ export function jingleToSdpObject(input: string | Jingle, opts: JingleToSdpOptio
   }
   const implied = perspectiveOf(j.action);
   const p: Perspective = { author: opts.author ?? implied.author, type: opts.type ?? implied.type };
-  return jingleToSdpModel(j, p, opts);
+  return jingleToSdpModel(j, p, tables, opts);
 }
 
 export interface SdpToJingleOptions {
@@ -62,12 +67,12 @@ export interface SdpToJingleOptions {
 }
 
 /** SDP text (or model) → the `<jingle>` model that carries it. */
-export function sdpToJingle(input: string | Sdp, opts: SdpToJingleOptions = {}): Jingle {
-  const sdp = typeof input === 'string' ? parseSdp(input) : input;
+export function sdpToJingle(input: string | Sdp, tables: Tables, opts: SdpToJingleOptions = {}): Jingle {
+  const sdp = typeof input === 'string' ? parseSdp(input, tables.hashes) : input;
   const action = opts.action ?? 'session-initiate';
   const p = perspectiveOf(action);
   if (sdp.media.length === 0) throw new InputError('sdp', 'session', 'has no m= line to translate');
-  const { contents, groups } = sdpToJingleModel(sdp, p, opts.contentNames);
+  const { contents, groups } = sdpToJingleModel(sdp, p, tables, opts.contentNames);
   const j: Jingle = {
     action,
     // XEP-0166 §7.1: an opaque sid; derived from o= so a repeated translation agrees.

@@ -4,10 +4,22 @@
  * another package is answered 469 Bad Info Package with our Recv-Info (RFC 6086 §5.2.5), a
  * legacy INFO with another body 415 (RFC 3261 §21.4.13), an empty one 200.
  */
-import type { SipInfo } from '../calls/events';
 import { header, mediaType } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
 import { DTMF, DTMF_RELAY, parseDtmfBody } from './dtmf';
+
+/**
+ * What a SIP INFO carries (RFC 6086), read from its Info-Package and Content-Type: a DTMF digit,
+ * trickled candidates (RFC 8840), or something else — a package we do not take (469) or a
+ * legacy INFO with an unknown body (415). The call acts on it and answers.
+ */
+export type SipInfo =
+  | { kind: 'dtmf'; code: string; durationMs?: number }
+  | { kind: 'trickle'; frag: string }
+  | { kind: 'empty' }
+  /** A body of a type we take that does not parse → 400. */
+  | { kind: 'invalid'; text: string }
+  | { kind: 'other'; infoPackage?: string; contentType?: string };
 
 /** RFC 8840 §7: the Info-Package and body type of trickled candidates. */
 export const TRICKLE_PACKAGE = 'trickle-ice';

@@ -12,23 +12,27 @@
  * | session-terminate by the responder  | a final 4xx–6xx before the answer, BYE after     |
  * | transport-info                      | INFO with an RFC 8840 trickle-ice sdpfrag        |
  */
-import type { GatewayConfig } from '../config/config';
-import { addressContext } from '../config/address-context';
-import { parseListenUri } from '../config/net';
 import { InputError } from '../errors';
 import type { Jingle, JingleIq } from '../jingle/types';
-import { formatNameAddr, formatVia, newBranch } from '../sip/message';
+import {
+  ALLOW,
+  formatNameAddr,
+  formatVia,
+  gatewayContact,
+  inviteRequest,
+  newBranch,
+  outboundRoute,
+  SUPPORTED,
+} from '../sip/message';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from './address';
 import { sameBareJid } from './jid';
 import { jingleToSdpObject } from './description';
 import { writeSdp, writeSdpFrag } from '../sdp';
 import { transportInfoToSdpFrag } from './trickle';
-import { formatReasonHeader, reasonToSip } from './reason';
+import { reasonToSip, sipReasonHeader } from './reason';
+import type { MessageContext } from './message-context';
 import { stableId } from './ice';
-
-/** What the gateway advertises (RFC 3261 §20.5); UPDATE/INFO/REFER arrive with the SIP leg. */
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
 
 /** The dialog a message belongs to, when the caller knows it (the call layer does). */
 export interface DialogState {
@@ -42,23 +46,23 @@ interface Local {
   port: number;
 }
 
-function local(config: GatewayConfig, target?: string): Local {
-  const listens = config.sip.listen.map(parseListenUri).filter((l) => l !== undefined);
+function local(m: MessageContext, target?: string): Local {
+  const listens = m.listen;
   const first = listens[0];
   if (!first) throw new InputError('config', 'sip.listen', 'no listen address');
   // RFC 3263 §4.1: a transport parameter on the target URI picks the transport.
   const wanted = /;transport=(\w+)/i.exec(target ?? '')?.[1]?.toLowerCase();
   const chosen = (wanted && listens.find((l) => l.transport === wanted)) || first;
-  return { transport: chosen.transport.toUpperCase(), host: config.sip.host, port: chosen.port };
+  return { transport: chosen.transport.toUpperCase(), host: m.address.sipHost, port: chosen.port };
 }
 
-function hostPort(l: Local): string {
-  return `${l.host.includes(':') && !l.host.startsWith('[') ? `[${l.host}]` : l.host}:${l.port}`;
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** RFC 3261 §8.1.1.4: the Call-ID of the call a Jingle session stands for: `<sid>@<sip host>`. */
-export function callIdForSid(sid: string, config: GatewayConfig): string {
-  return `${sid}@${config.sip.host}`;
+export function callIdForSid(sid: string, sipHost: string): string {
+  return `${sid}@${sipHost}`;
 }
 
 function viaHeader(l: Local, branchSeed?: string): string {
@@ -72,18 +76,19 @@ function viaHeader(l: Local, branchSeed?: string): string {
   });
 }
 
-function commonTail(config: GatewayConfig, contactUser: string | undefined, l: Local): SipHeader[] {
-  const contact = contactUser === undefined ? `<sip:${hostPort(l)}>` : `<sip:${contactUser}@${hostPort(l)}>`;
-  return [
-    { name: 'Contact', value: contact },
-    { name: 'Allow', value: ALLOW },
-    { name: 'User-Agent', value: config.sip.userAgent },
-  ];
+/** Our Contact as the SIP leg writes it (src/sip/ua/user-agent.ts `contact`). */
+function contactOf(l: Local): string {
+  return gatewayContact(bracketed(l.host), l.port, l.transport);
 }
 
-function userOf(uri: string): string | undefined {
-  const m = /^sips?:([^@;?]+)@/i.exec(uri);
-  return m?.[1];
+/** What a 1xx/2xx to an INVITE carries as the SIP leg's UAS does (src/sip/dialog/server-invite.ts). */
+function commonTail(m: MessageContext, l: Local): SipHeader[] {
+  return [
+    { name: 'Contact', value: contactOf(l) },
+    { name: 'Allow', value: ALLOW },
+    { name: 'Supported', value: SUPPORTED },
+    { name: 'User-Agent', value: m.userAgent },
+  ];
 }
 
 function withSdp(headers: SipHeader[], sdp: string): { headers: SipHeader[]; body: string } {
@@ -98,27 +103,27 @@ function need(value: string | undefined, where: string, detail: string): string 
 /** The Jingle IQ (or bare `<jingle>`) → the SIP message the gateway sends for it. */
 export function jingleIqToSip(
   iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
-  config: GatewayConfig,
+  m: MessageContext,
   dialog?: DialogState,
 ): SipMessage {
   const j = iq.jingle;
-  const ctx = addressContext(config);
+  const ctx = m.address;
   switch (j.action) {
     case 'session-initiate':
-      return invite(iq, ctx, config);
+      return invite(iq, ctx, m);
     case 'session-accept':
-      return answerResponse(iq, ctx, config, 200, 'OK', true);
+      return answerResponse(iq, ctx, m, 200, 'OK', true);
     case 'session-info':
-      if (j.info?.kind === 'ringing') return answerResponse(iq, ctx, config, 180, 'Ringing', false);
+      if (j.info?.kind === 'ringing') return answerResponse(iq, ctx, m, 180, 'Ringing', false);
       throw new InputError(
         'translate',
         `<jingle action='session-info'>`,
         `${j.info ? `<${j.info.kind}/>` : 'an empty session-info (a ping)'} has no stateless SIP form`,
       );
     case 'session-terminate':
-      return terminate(iq, ctx, config, dialog);
+      return terminate(iq, ctx, m, dialog);
     case 'transport-info':
-      return trickleInfo(iq, ctx, config);
+      return trickleInfo(iq, ctx, m);
     default:
       throw new InputError(
         'translate',
@@ -145,29 +150,33 @@ function parties(iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle }): {
 function invite(
   iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
   ctx: AddressContext,
-  config: GatewayConfig,
+  m: MessageContext,
 ): SipRequest {
   const { caller, callee } = parties(iq);
   const uri = jidToSipUri(bareJid(callee), ctx);
-  const from = callerJidToSipFrom(caller, ctx);
-  const l = local(config, uri);
+  const l = local(m, uri);
   const sdp = writeSdp(
-    jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }),
+    jingleToSdpObject(iq.jingle, m.tables, {
+      origin: { address: m.address.sipHost.replace(/^\[|\]$/g, '') },
+    }),
   );
-  const headers: SipHeader[] = [
-    // Tag and branch derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
-    { name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) },
-    { name: 'Max-Forwards', value: '70' },
-    {
-      name: 'From',
-      value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${iq.jingle.sid}`) } }),
-    },
-    { name: 'To', value: formatNameAddr({ uri, params: {} }) },
-    { name: 'Call-ID', value: callIdForSid(iq.jingle.sid, config) },
-    { name: 'CSeq', value: '1 INVITE' },
-    ...commonTail(config, userOf(from), l),
-  ];
-  return { kind: 'request', method: 'INVITE', uri, ...withSdp(headers, sdp) };
+  // The SIP leg's own builder (src/sip/message/invite.ts), so this is the INVITE the gateway
+  // sends: only the Via (the transaction layer's) and the tag and branch differ — here they
+  // derive from the sid, so the CANCEL or BYE translated later matches (§9.1).
+  const req = inviteRequest({
+    uri,
+    from: callerJidToSipFrom(caller, ctx),
+    fromTag: stableId(`from ${iq.jingle.sid}`),
+    to: uri,
+    callId: callIdForSid(iq.jingle.sid, m.address.sipHost),
+    contact: contactOf(l),
+    userAgent: m.userAgent,
+    ...(m.sessionExpires ? { sessionExpires: m.sessionExpires } : {}),
+    headers: m.outboundProxy === undefined ? [] : [outboundRoute(m.outboundProxy)],
+    body: sdp,
+  });
+  req.headers.unshift({ name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) });
+  return req;
 }
 
 /**
@@ -178,7 +187,7 @@ function invite(
 function answerResponse(
   iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
   ctx: AddressContext,
-  config: GatewayConfig,
+  m: MessageContext,
   status: number,
   reason: string,
   withBody: boolean,
@@ -187,19 +196,21 @@ function answerResponse(
   const caller = need(iq.to ?? iq.jingle.initiator, '<iq> to', 'missing: the SIP caller JID at the gateway');
   const callerUri = jidToSipUri(bareJid(caller), ctx);
   const calleeUri = callerJidToSipFrom(callee, ctx);
-  const l = local(config);
+  const l = local(m);
   const sid = iq.jingle.sid;
   const headers: SipHeader[] = [
     { name: 'Via', value: viaHeader(l, `via ${sid}`) },
     { name: 'From', value: formatNameAddr({ uri: callerUri, params: { tag: stableId(`from ${sid}`) } }) },
     { name: 'To', value: formatNameAddr({ uri: calleeUri, params: { tag: stableId(`to ${sid}`) } }) },
-    { name: 'Call-ID', value: callIdForSid(sid, config) },
+    { name: 'Call-ID', value: callIdForSid(sid, m.address.sipHost) },
     { name: 'CSeq', value: '1 INVITE' },
-    ...commonTail(config, userOf(calleeUri), l),
+    ...commonTail(m, l),
   ];
   if (!withBody) return { kind: 'response', status, reason, headers, body: '' };
   const sdp = writeSdp(
-    jingleToSdpObject(iq.jingle, { origin: { address: config.sip.host.replace(/^\[|\]$/g, '') } }),
+    jingleToSdpObject(iq.jingle, m.tables, {
+      origin: { address: m.address.sipHost.replace(/^\[|\]$/g, '') },
+    }),
   );
   return { kind: 'response', status, reason, ...withSdp(headers, sdp) };
 }
@@ -211,7 +222,7 @@ function answerResponse(
 function trickleInfo(
   iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
   ctx: AddressContext,
-  config: GatewayConfig,
+  m: MessageContext,
 ): SipRequest {
   const j = iq.jingle;
   const self = need(iq.from ?? j.initiator, '<iq> from', 'missing: who trickles');
@@ -220,16 +231,16 @@ function trickleInfo(
   const from = callerJidToSipFrom(self, ctx);
   const body = writeSdpFrag(transportInfoToSdpFrag(j));
   const headers: SipHeader[] = [
-    { name: 'Via', value: viaHeader(local(config, uri)) },
+    { name: 'Via', value: viaHeader(local(m, uri)) },
     { name: 'Max-Forwards', value: '70' },
     { name: 'From', value: formatNameAddr({ uri: from, params: { tag: stableId(`from ${j.sid}`) } }) },
     { name: 'To', value: formatNameAddr({ uri, params: { tag: stableId(`to ${j.sid}`) } }) },
-    { name: 'Call-ID', value: callIdForSid(j.sid, config) },
+    { name: 'Call-ID', value: callIdForSid(j.sid, m.address.sipHost) },
     { name: 'CSeq', value: '2 INFO' },
     { name: 'Info-Package', value: 'trickle-ice' },
     { name: 'Content-Disposition', value: 'Info-Package' },
     { name: 'Content-Type', value: 'application/trickle-ice-sdpfrag' },
-    { name: 'User-Agent', value: config.sip.userAgent },
+    { name: 'User-Agent', value: m.userAgent },
   ];
   return { kind: 'request', method: 'INFO', uri, headers, body };
 }
@@ -243,12 +254,12 @@ function trickleInfo(
 function terminate(
   iq: Partial<Omit<JingleIq, 'jingle'>> & { jingle: Jingle },
   ctx: AddressContext,
-  config: GatewayConfig,
+  m: MessageContext,
   dialog?: DialogState,
 ): SipMessage {
   const j = iq.jingle;
   const condition = j.reason?.condition ?? 'success';
-  const mapped = reasonToSip(condition);
+  const mapped = reasonToSip(condition, m.tables.reasons);
   // Who terminates: known when the IQ names both; otherwise the reason tells — only a callee
   // refuses with busy or decline (XEP-0166 §7.4), and only a UAC may CANCEL (RFC 3261 §9).
   const byInitiator =
@@ -259,9 +270,8 @@ function terminate(
   const text = j.reason?.text;
   if (!byInitiator && !answered && mapped.request === undefined && mapped.status !== undefined) {
     // The XMPP callee refuses a SIP-originated call: the INVITE gets a final response.
-    const res = answerResponse(iq, ctx, config, mapped.status, mapped.text, false);
-    if (text !== undefined)
-      res.headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
+    const res = answerResponse(iq, ctx, m, mapped.status, mapped.text, false);
+    if (text !== undefined) res.headers.push({ name: 'Reason', value: sipReasonHeader(mapped.status, text) });
     return res;
   }
   const method = !answered && (byInitiator || mapped.request === 'CANCEL') ? 'CANCEL' : 'BYE';
@@ -269,7 +279,7 @@ function terminate(
   const peer = need(iq.to ?? j.responder, '<iq> to', 'missing: the peer JID at the gateway');
   const uri = jidToSipUri(bareJid(peer), ctx);
   const from = callerJidToSipFrom(self, ctx);
-  const l = local(config, uri);
+  const l = local(m, uri);
   // RFC 3261 §9.1: a CANCEL has the INVITE's Call-ID, tags, CSeq number and branch.
   const headers: SipHeader[] = [
     { name: 'Via', value: method === 'CANCEL' ? viaHeader(l, `invite ${j.sid}`) : viaHeader(l) },
@@ -279,15 +289,15 @@ function terminate(
       name: 'To',
       value: formatNameAddr({ uri, params: method === 'BYE' ? { tag: stableId(`to ${j.sid}`) } : {} }),
     },
-    { name: 'Call-ID', value: callIdForSid(j.sid, config) },
+    { name: 'Call-ID', value: callIdForSid(j.sid, m.address.sipHost) },
     { name: 'CSeq', value: method === 'CANCEL' ? '1 CANCEL' : '2 BYE' },
   ];
   // RFC 3326 §2: the Reason header says why; a plain hang-up (success) or cancel needs none.
   if (condition !== 'success' && condition !== 'cancel' && mapped.status !== undefined) {
-    headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text ?? mapped.text) });
+    headers.push({ name: 'Reason', value: sipReasonHeader(mapped.status, text ?? mapped.text) });
   } else if (text !== undefined && mapped.status !== undefined) {
-    headers.push({ name: 'Reason', value: formatReasonHeader(mapped.status, text) });
+    headers.push({ name: 'Reason', value: sipReasonHeader(mapped.status, text) });
   }
-  headers.push({ name: 'User-Agent', value: config.sip.userAgent });
+  headers.push({ name: 'User-Agent', value: m.userAgent });
   return { kind: 'request', method, uri, headers, body: '' };
 }

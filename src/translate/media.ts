@@ -9,6 +9,7 @@ import { defaultAddress, ipVersion, readIce, readRawUdp, usesIce, writeIce } fro
 import { readDescription, writeDescription } from './rtp';
 import { directionToSenders, sendersToDirection, type Direction, type Perspective } from './roles';
 import { readSecurity, writeSecurity } from './security';
+import type { Tables } from './tables';
 
 export function newMedia(type: string): SdpMedia {
   return {
@@ -27,6 +28,7 @@ export function newMedia(type: string): SdpMedia {
 export function contentToMedia(
   content: Content,
   p: Perspective,
+  tables: Tables,
   offer?: { media: SdpMedia; session: Sdp },
 ): SdpMedia {
   const d = content.description;
@@ -55,7 +57,7 @@ export function contentToMedia(
   if (!offer || offer.media.mid !== undefined) m.mid = content.name;
   m.direction = sendersToDirection(content.senders, p.author);
   if (content.transport?.kind === 'ice-udp') writeIce(content.transport, m);
-  writeSecurity(content, m, p, offer);
+  writeSecurity(content, m, p, tables, offer);
   return m;
 }
 
@@ -70,6 +72,7 @@ export function mediaToContent(
   p: Perspective,
   name: string,
   where: string,
+  tables: Tables,
 ): Content {
   const content: Content = {
     creator: 'initiator',
@@ -78,9 +81,9 @@ export function mediaToContent(
   };
   const sessionMixed = session.extmapAllowMixed !== undefined;
   const description: RtpDescription | undefined = /RTP/i.test(m.protocol)
-    ? readDescription(m, p.author, sessionMixed)
+    ? readDescription(m, p.author, sessionMixed, tables.codecs)
     : undefined;
-  const security = readSecurity(m, session, p, where);
+  const security = readSecurity(m, session, p, where, tables.hashes);
   if (description) {
     if (security.encryption) description.encryption = security.encryption;
     content.description = description;

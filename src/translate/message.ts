@@ -1,19 +1,19 @@
 /** The string-level message API: Jingle XML ⇄ SIP message text (see ./jingle-to-sip, ./sip-to-jingle). */
-import type { GatewayConfig } from '../config/config';
 import { parseJingleXml, serializeJingleIq } from '../jingle';
 import { parseSipMessage, serializeSipMessage } from '../sip/message';
 import { jingleIqToSip, type DialogState } from './jingle-to-sip';
+import type { MessageContext } from './message-context';
 import { sipToJingleIq } from './sip-to-jingle';
 
 /** A Jingle `<iq>` (or bare `<jingle>`) → the complete SIP message text the gateway would send. */
-export function jingleToSip(xml: string, config: GatewayConfig, dialog?: DialogState): string {
-  const { iq, jingle } = parseJingleXml(xml);
-  return serializeSipMessage(jingleIqToSip({ ...iq, jingle }, config, dialog));
+export function jingleToSip(xml: string, m: MessageContext, dialog?: DialogState): string {
+  const { iq, jingle } = parseJingleXml(xml, m.tables.hashes);
+  return serializeSipMessage(jingleIqToSip({ ...iq, jingle }, m, dialog));
 }
 
 /** Any SIP request or response → the `<iq>` the gateway would send. */
-export function sipToJingle(text: string, config: GatewayConfig): string {
-  return serializeJingleIq(sipToJingleIq(parseSipMessage(crlfHeaders(text)), config));
+export function sipToJingle(text: string, m: MessageContext): string {
+  return serializeJingleIq(sipToJingleIq(parseSipMessage(crlfHeaders(text)), m));
 }
 
 /**

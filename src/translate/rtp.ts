@@ -4,7 +4,7 @@
  */
 import type { Creator, Parameter, PayloadType, RtcpFb, RtpDescription, RtpHdrExt } from '../jingle/types';
 import type { SdpMedia } from '../sdp/types';
-import { BARE_PARAMETER_NAME, staticPayloadType } from '../config/mappings';
+import { BARE_PARAMETER_NAME, staticPayloadType, type CodecTables } from './tables';
 import { directionToSenders, sendersToDirection, type Direction } from './roles';
 
 /**
@@ -103,8 +103,16 @@ function readHdrExt(e: NonNullable<SdpMedia['ext']>[number], author: Creator): R
   return h;
 }
 
-/** Reads the RTP description of an m-section; `sessionMixed` is a session-level a=extmap-allow-mixed. */
-export function readDescription(m: SdpMedia, author: Creator, sessionMixed: boolean): RtpDescription {
+/**
+ * Reads the RTP description of an m-section; `sessionMixed` is a session-level
+ * a=extmap-allow-mixed; `codecs` names the static payload types (mappings/codecs.yaml).
+ */
+export function readDescription(
+  m: SdpMedia,
+  author: Creator,
+  sessionMixed: boolean,
+  codecs: CodecTables,
+): RtpDescription {
   const byId = new Map<number, PayloadType>();
   const payloadTypes: PayloadType[] = [];
   for (const token of String(m.payloads ?? '').split(' ')) {
@@ -112,7 +120,7 @@ export function readDescription(m: SdpMedia, author: Creator, sessionMixed: bool
     const id = Number(token);
     if (!Number.isInteger(id) || byId.has(id)) continue;
     const p: PayloadType = { id, parameters: [], rtcpFb: [] };
-    const known = staticPayloadType(id);
+    const known = staticPayloadType(id, codecs);
     if (known) {
       p.name = known.name;
       p.clockrate = known.clockrate;

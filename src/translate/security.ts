@@ -15,7 +15,8 @@ import type {
   XtlsSecurity,
 } from '../jingle/types';
 import type { CapNeg, Fingerprint, Sdp, SdpMedia } from '../sdp/types';
-import { hashByName, xtlsMethodForm } from '../config/mappings';
+import { hashByName, type HashTable } from '../mapping';
+import { xtlsMethodForm, type Tables } from './tables';
 import { InputError } from '../errors';
 import { parseCrypto, parseFingerprint } from '../sdp/validate';
 import type { Perspective } from './roles';
@@ -42,12 +43,12 @@ export function setupFor(given: Setup | string | undefined, type: Perspective['t
   return 'active';
 }
 
-function sdpHashName(hash: string): string {
-  return hashByName(hash)?.sdp ?? hash.toLowerCase();
+function sdpHashName(hash: string, hashes: HashTable): string {
+  return hashByName(hashes, hash)?.sdp ?? hash.toLowerCase();
 }
 
-function jingleHashName(hash: string): string {
-  return hashByName(hash)?.name ?? hash.toLowerCase();
+function jingleHashName(hash: string, hashes: HashTable): string {
+  return hashByName(hashes, hash)?.name ?? hash.toLowerCase();
 }
 
 /** Which transport capability an answer takes from the offer's potential configuration. */
@@ -132,6 +133,7 @@ export function writeSecurity(
   content: Content,
   m: SdpMedia,
   p: Perspective,
+  tables: Tables,
   offer?: { media: SdpMedia; session: Sdp },
 ): void {
   const feedback = hasFeedback(content.description) ? 'F' : '';
@@ -149,7 +151,7 @@ export function writeSecurity(
     });
   }
   if (dtls.length > 0) {
-    m.fingerprints = dtls.map((f) => ({ hash: sdpHashName(f.hash), value: f.value }));
+    m.fingerprints = dtls.map((f) => ({ hash: sdpHashName(f.hash, tables.hashes), value: f.value }));
     m.setup = setupFor(dtls[0]?.setup, p.type);
     // A Jingle client that knows XEP-0320 but not XTLS answers an RFC 5939 offer with a DTLS
     // fingerprint: that takes the offered DTLS configuration, so say so with a=acfg (§3.12).
@@ -164,7 +166,7 @@ export function writeSecurity(
       m.protocol = offeredProto(content, offer, `UDP/TLS/RTP/SAVP${feedback}`);
     }
   } else if (content.security) {
-    writeXtls(content.security, m, p, feedback, offer);
+    writeXtls(content.security, m, p, feedback, tables, offer);
   } else {
     // RFC 4568 §3.1.4: SDES under RTP/SAVP is mandatory SRTP; offered as optional
     // (`required='false'`), the crypto rides on RTP/AVP ("best-effort SRTP", as baresip's srtp mode).
@@ -197,11 +199,15 @@ function writeXtls(
   m: SdpMedia,
   p: Perspective,
   feedback: string,
+  tables: Tables,
   offer?: { media: SdpMedia; session: Sdp },
 ): void {
-  m.fingerprints = sec.fingerprints.map((f) => ({ hash: sdpHashName(f.algo), value: f.value }));
+  m.fingerprints = sec.fingerprints.map((f) => ({
+    hash: sdpHashName(f.algo, tables.hashes),
+    value: f.value,
+  }));
   m.xtlsMethods = sec.methods.filter(
-    (name) => xtlsMethodForm(name) === 'extension' || sec.fingerprints.length === 0,
+    (name) => xtlsMethodForm(name, tables.xtlsMethods) === 'extension' || sec.fingerprints.length === 0,
   );
   if (m.fingerprints.length > 0) m.setup = setupFor(undefined, p.type);
   if (p.type === 'offer') {
@@ -231,7 +237,13 @@ export interface JingleSecurity {
   encryption?: Encryption;
 }
 
-export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: string): JingleSecurity {
+export function readSecurity(
+  m: SdpMedia,
+  session: Sdp,
+  p: Perspective,
+  where: string,
+  hashes: HashTable,
+): JingleSecurity {
   let fingerprints: Fingerprint[] = m.fingerprints.length > 0 ? m.fingerprints : session.fingerprints;
   const setup = m.setup ?? session.setup;
   const xtlsMethods = m.xtlsMethods.length > 0 ? m.xtlsMethods : session.xtlsMethods;
@@ -256,7 +268,8 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
     for (const value of chosenAttributes(m, session, offered)) {
       const colon = value.indexOf(':');
       const name = value.slice(0, colon);
-      if (name === 'fingerprint') fingerprints = [...fingerprints, parseFingerprint(value.slice(colon + 1))];
+      if (name === 'fingerprint')
+        fingerprints = [...fingerprints, parseFingerprint(value.slice(colon + 1), hashes)];
     }
   }
   const dtlsProto = TLS_PROTO.test(m.protocol);
@@ -265,7 +278,10 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
     const methods = fingerprints.length > 0 ? ['x509'] : [];
     for (const name of xtlsMethods) if (!methods.includes(name)) methods.push(name);
     out.xtls = {
-      fingerprints: fingerprints.map((f) => ({ algo: jingleHashName(f.hash), value: f.value.toUpperCase() })),
+      fingerprints: fingerprints.map((f) => ({
+        algo: jingleHashName(f.hash, hashes),
+        value: f.value.toUpperCase(),
+      })),
       methods,
     };
   } else if (dtlsProto) {
@@ -274,7 +290,7 @@ export function readSecurity(m: SdpMedia, session: Sdp, p: Perspective, where: s
     }
     const role = setupFor(setup, p.type);
     out.dtls = fingerprints.map((f) => ({
-      hash: jingleHashName(f.hash),
+      hash: jingleHashName(f.hash, hashes),
       setup: role,
       value: f.value.toUpperCase(),
     }));

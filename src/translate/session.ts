@@ -7,6 +7,7 @@ import type { Sdp, SdpMedia } from '../sdp/types';
 import { contentToMedia, mediaToContent, newMedia } from './media';
 import { stableId } from './ice';
 import type { Perspective } from './roles';
+import type { Tables } from './tables';
 
 export interface JingleToSdpOptions extends Partial<Perspective> {
   /** The offer this description answers, so an answer can name the RFC 5939 configuration it takes. */
@@ -26,10 +27,13 @@ export interface JingleToSdpOptions extends Partial<Perspective> {
 export function jingleToSdpModel(
   j: Pick<Jingle, 'sid' | 'contents' | 'groups'>,
   p: Perspective,
+  tables: Tables,
   opts: JingleToSdpOptions = {},
 ): Sdp {
   const media =
-    opts.offer && p.type === 'answer' ? answerMedia(j.contents, p, opts.offer) : offerMedia(j.contents, p);
+    opts.offer && p.type === 'answer'
+      ? answerMedia(j.contents, p, tables, opts.offer)
+      : offerMedia(j.contents, p, tables);
   if (opts.setup !== undefined) {
     // RFC 8842 §5.5: a subsequent offer that keeps the DTLS association keeps the roles.
     for (const m of media) if (m.setup !== undefined) m.setup = opts.setup;
@@ -59,8 +63,8 @@ export function jingleToSdpModel(
   return sdp;
 }
 
-function offerMedia(contents: readonly Content[], p: Perspective): SdpMedia[] {
-  return contents.map((c) => contentToMedia(c, p));
+function offerMedia(contents: readonly Content[], p: Perspective, tables: Tables): SdpMedia[] {
+  return contents.map((c) => contentToMedia(c, p, tables));
 }
 
 /**
@@ -68,7 +72,7 @@ function offerMedia(contents: readonly Content[], p: Perspective): SdpMedia[] {
  * content of the same name (a=mid, or the name sdpToJingle gave the offered section), or, for a
  * content the Jingle side did not accept, a rejected copy with port 0.
  */
-function answerMedia(contents: readonly Content[], p: Perspective, offer: Sdp): SdpMedia[] {
+function answerMedia(contents: readonly Content[], p: Perspective, tables: Tables, offer: Sdp): SdpMedia[] {
   const names = offeredNames(offer);
   const used = new Set<Content>();
   const media = offer.media.map((om, i) => {
@@ -77,9 +81,9 @@ function answerMedia(contents: readonly Content[], p: Perspective, offer: Sdp): 
       (contents.length === offer.media.length ? contents[i] : undefined);
     if (!c || used.has(c)) return rejectedMedia(om);
     used.add(c);
-    return contentToMedia(c, p, { media: om, session: offer });
+    return contentToMedia(c, p, tables, { media: om, session: offer });
   });
-  for (const c of contents) if (!used.has(c)) media.push(contentToMedia(c, p));
+  for (const c of contents) if (!used.has(c)) media.push(contentToMedia(c, p, tables));
   return media;
 }
 
@@ -103,6 +107,7 @@ export function offeredNames(sdp: Sdp): string[] {
 export function sdpToJingleModel(
   sdp: Sdp,
   p: Perspective,
+  tables: Tables,
   names?: readonly string[],
 ): { contents: Content[]; groups: Group[] } {
   const used = new Set<string>();
@@ -113,7 +118,7 @@ export function sdpToJingleModel(
     const name = uniqueName(names?.[i] ?? m.mid ?? m.type, used);
     // RFC 3264 §6: port 0 in an answer rejects the stream; the session-accept leaves it out.
     if (p.type === 'answer' && m.port === 0 && m.bundleOnly === undefined) return;
-    contents.push(mediaToContent(m, sdp, p, name, `m-section ${i + 1} (m=${m.type})`));
+    contents.push(mediaToContent(m, sdp, p, name, `m-section ${i + 1} (m=${m.type})`, tables));
   });
   const groups: Group[] = (sdp.groups ?? []).map((g) => ({
     semantics: g.type,

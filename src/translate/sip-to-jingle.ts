@@ -17,8 +17,6 @@
  * the SIP party (To) to the XMPP user (From).
  */
 import { createHash } from 'node:crypto';
-import type { GatewayConfig } from '../config/config';
-import { addressContext } from '../config/address-context';
 import { InputError } from '../errors';
 import type { Jingle, JingleIq, Reason } from '../jingle/types';
 import { header, parseCSeq, parseNameAddr } from '../sip/message';
@@ -27,11 +25,12 @@ import { sipCallerToJid, sipUriToJid, type AddressContext } from './address';
 import { sdpToJingle } from './description';
 import { parseSdpFrag } from '../sdp';
 import { sdpFragToContents } from './trickle';
-import { parseReasonHeader, sipToReason } from './reason';
+import { reasonOfHeader, sipToReason } from './reason';
+import type { MessageContext } from './message-context';
 
 /** The sid for a Call-ID: ours (`<sid>@<sip host>`) unwraps; any other is hashed (XEP-0166 §7.1: opaque). */
-export function sidForCallId(callId: string, config: GatewayConfig): string {
-  const suffix = `@${config.sip.host}`;
+export function sidForCallId(callId: string, sipHost: string): string {
+  const suffix = `@${sipHost}`;
   if (callId.endsWith(suffix)) {
     const sid = callId.slice(0, -suffix.length);
     if (/^[A-Za-z0-9._~-]{1,128}$/.test(sid)) return sid;
@@ -71,38 +70,38 @@ function sdpBody(msg: SipMessage, what: string): string {
   return msg.body;
 }
 
-function iqId(msg: SipMessage, config: GatewayConfig): string {
+function iqId(msg: SipMessage, m: MessageContext): string {
   const cseq = parseCSeq(required(msg, 'CSeq'));
   const status = msg.kind === 'response' ? msg.status : msg.method;
-  return `sip-${sidForCallId(required(msg, 'Call-ID'), config).slice(0, 12)}-${cseq.seq}-${status}`;
+  return `sip-${sidForCallId(required(msg, 'Call-ID'), m.address.sipHost).slice(0, 12)}-${cseq.seq}-${status}`;
 }
 
-export function sipToJingleIq(msg: SipMessage, config: GatewayConfig): JingleIq {
-  const ctx = addressContext(config);
-  return msg.kind === 'request' ? fromRequest(msg, ctx, config) : fromResponse(msg, ctx, config);
+export function sipToJingleIq(msg: SipMessage, m: MessageContext): JingleIq {
+  const ctx = m.address;
+  return msg.kind === 'request' ? fromRequest(msg, ctx, m) : fromResponse(msg, ctx, m);
 }
 
-function full(jid: string, config: GatewayConfig): string {
-  return `${jid}/${config.xmpp.resource}`;
+function full(jid: string, m: MessageContext): string {
+  return `${jid}/${m.resource}`;
 }
 
-function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig): JingleIq {
-  const sid = sidForCallId(required(msg, 'Call-ID'), config);
-  const from = full(sipCallerToJid(uriOf(msg, 'From'), ctx), config);
-  const id = iqId(msg, config);
+function fromRequest(msg: SipRequest, ctx: AddressContext, m: MessageContext): JingleIq {
+  const sid = sidForCallId(required(msg, 'Call-ID'), m.address.sipHost);
+  const from = full(sipCallerToJid(uriOf(msg, 'From'), ctx), m);
+  const id = iqId(msg, m);
   switch (msg.method) {
     case 'INVITE': {
       const to = sipUriToJid(msg.uri, ctx);
       const body = sdpBody(msg, 'INVITE');
       const j = fromBody('INVITE', () =>
-        sdpToJingle(body, { action: 'session-initiate', sid, initiator: from }),
+        sdpToJingle(body, m.tables, { action: 'session-initiate', sid, initiator: from }),
       );
       return { id, type: 'set', from, to, jingle: j };
     }
     case 'BYE':
     case 'CANCEL': {
       const to = sipUriToJid(uriOf(msg, 'To'), ctx);
-      const reason = reasonFromHeader(msg) ?? { condition: msg.method === 'BYE' ? 'success' : 'cancel' };
+      const reason = reasonFromHeader(msg, m) ?? { condition: msg.method === 'BYE' ? 'success' : 'cancel' };
       const j: Jingle = { action: 'session-terminate', sid, contents: [], groups: [], reason };
       return { id, type: 'set', from, to, jingle: j };
     }
@@ -130,17 +129,13 @@ function fromRequest(msg: SipRequest, ctx: AddressContext, config: GatewayConfig
 }
 
 /** RFC 3326: a Reason header on BYE/CANCEL says why; its first SIP or Q.850 value is used. */
-function reasonFromHeader(msg: SipMessage): Reason | undefined {
+function reasonFromHeader(msg: SipMessage, m: MessageContext): Reason | undefined {
   const value = header(msg, 'Reason');
   if (value === undefined) return undefined;
-  const first = parseReasonHeader(value).find((r) => r.condition !== undefined);
-  if (!first?.condition) return undefined;
-  const reason: Reason = { condition: first.condition };
-  if (first.text !== undefined) reason.text = first.text;
-  return reason;
+  return reasonOfHeader(value, m.tables.reasons);
 }
 
-function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConfig): JingleIq {
+function fromResponse(msg: SipResponse, ctx: AddressContext, m: MessageContext): JingleIq {
   const cseq = parseCSeq(required(msg, 'CSeq'));
   const where = `SIP ${msg.status} ${msg.reason}`;
   if (cseq.method !== 'INVITE') {
@@ -150,11 +145,11 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
       `a response to ${cseq.method} has no Jingle form (responses to INVITE have)`,
     );
   }
-  const sid = sidForCallId(required(msg, 'Call-ID'), config);
+  const sid = sidForCallId(required(msg, 'Call-ID'), m.address.sipHost);
   // The SIP callee answers (To); the XMPP caller hears it (From, our escaped form).
-  const from = full(sipCallerToJid(uriOf(msg, 'To'), ctx), config);
+  const from = full(sipCallerToJid(uriOf(msg, 'To'), ctx), m);
   const to = sipUriToJid(uriOf(msg, 'From'), ctx);
-  const id = iqId(msg, config);
+  const id = iqId(msg, m);
   const set = (jingle: Jingle): JingleIq => ({ id, type: 'set', from, to, jingle });
   if (msg.status === 180 || msg.status === 183) {
     // RFC 3261 §21.1.2 / XEP-0167 §7.3: the callee is being alerted.
@@ -164,10 +159,15 @@ function fromResponse(msg: SipResponse, ctx: AddressContext, config: GatewayConf
     throw new InputError('sip', where, 'has no Jingle form (only 180 and 183 of the 1xx have)');
   if (msg.status < 300) {
     const body = sdpBody(msg, where);
-    const j = fromBody(where, () => sdpToJingle(body, { action: 'session-accept', sid, responder: from }));
+    const j = fromBody(where, () =>
+      sdpToJingle(body, m.tables, { action: 'session-accept', sid, responder: from }),
+    );
     return set(j);
   }
   // docs/design.md §Reasons: the mapped condition, and the SIP text so the user learns what happened.
-  const reason: Reason = { condition: sipToReason(msg.status), text: `${msg.status} ${msg.reason}`.trim() };
+  const reason: Reason = {
+    condition: sipToReason(msg.status, m.tables.reasons),
+    text: `${msg.status} ${msg.reason}`.trim(),
+  };
   return set({ action: 'session-terminate', sid, contents: [], groups: [], reason });
 }

@@ -9,6 +9,7 @@ import type { SipInfo } from '../../src/calls/events';
 import { parseSdp } from '../../src/sdp';
 import type { SipRequest } from '../../src/sip/message/types';
 import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+import { tables } from '../support/tables';
 
 const client = 'romeo@montague.lit/orchard';
 const gw = '+15551230000@gw.localhost';
@@ -59,7 +60,7 @@ describe('a SIP peer re-INVITE in a call that is not anchored (XMPP → SIP)', (
     const h = registry.handle(call, { kind: 'sip-reoffer', id: 1, body: hold });
     const ans = one(h, 'sip-reoffer-answer');
     expect(ans.status).toBe(200);
-    const sdp = parseSdp(ans.body!);
+    const sdp = parseSdp(ans.body!, tables.hashes);
     const m = sdp.media[0]!;
     // RFC 3264 §6.1: sendonly is answered recvonly.
     expect(m.direction).toBe('recvonly');
@@ -78,7 +79,7 @@ describe('a SIP peer re-INVITE in a call that is not anchored (XMPP → SIP)', (
     expect(call.offerAnswer.state).toBe('stable');
 
     const r = registry.handle(call, { kind: 'sip-reoffer', id: 2, body: resume });
-    expect(parseSdp(one(r, 'sip-reoffer-answer').body!).media[0]!.direction).toBe('sendrecv');
+    expect(parseSdp(one(r, 'sip-reoffer-answer').body!, tables.hashes).media[0]!.direction).toBe('sendrecv');
     expect(one(r, 'send-jingle').jingle.info).toEqual({ kind: 'active' });
   });
 
@@ -110,7 +111,7 @@ describe('a SIP peer re-INVITE in a call that is not anchored (XMPP → SIP)', (
     const a = registry.handle(call, { kind: 'jingle', iq: renewed });
     const ans = one(a, 'sip-reoffer-answer');
     expect(ans).toMatchObject({ id: 7, status: 200 });
-    const m = parseSdp(ans.body!).media[0]!;
+    const m = parseSdp(ans.body!, tables.hashes).media[0]!;
     expect(m.iceUfrag).toBe('r3st');
     expect(m.candidates?.map((c) => c.ip)).toEqual(['198.51.100.71']);
     expect(pick(a, 'timer-stop').map((s) => s.name)).toEqual(['reoffer']);
@@ -134,7 +135,7 @@ describe('a SIP peer re-INVITE in a call that is not anchored (XMPP → SIP)', (
     ]);
     const o = one(registry.handle(call, { kind: 'sip-reoffer', id: 2, body: '' }), 'sip-reoffer-answer');
     expect(o.status).toBe(200);
-    expect(parseSdp(o.body!).media[0]!.iceUfrag).toBe('8hhy');
+    expect(parseSdp(o.body!, tables.hashes).media[0]!.iceUfrag).toBe('8hhy');
   });
 });
 
@@ -211,7 +212,7 @@ describe('the client during the call (XMPP → SIP)', () => {
       kind: 'jingle',
       iq: sessionInfo("<hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"),
     });
-    const m = parseSdp(one(h, 'sip-reinvite').body).media[0]!;
+    const m = parseSdp(one(h, 'sip-reinvite').body, tables.hashes).media[0]!;
     expect(m.direction).toBe('sendonly');
     expect(m.setup).toBe('passive');
     // A second <hold/> changes nothing.
@@ -229,7 +230,7 @@ describe('the client during the call (XMPP → SIP)', () => {
       kind: 'jingle',
       iq: sessionInfo("<active xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>", 'a'),
     });
-    expect(parseSdp(one(a, 'sip-reinvite').body).media[0]!.direction).toBe('sendrecv');
+    expect(parseSdp(one(a, 'sip-reinvite').body, tables.hashes).media[0]!.direction).toBe('sendrecv');
   });
 
   it("while the client holds, its answer to the peer's re-offer says so (sendrecv → sendonly, sendonly → inactive)", () => {
@@ -240,13 +241,13 @@ describe('the client during the call (XMPP → SIP)', () => {
     });
     registry.handle(call, { kind: 'sip-reinvite-done' });
     const r = registry.handle(call, { kind: 'sip-reoffer', id: 1, body: resume });
-    expect(parseSdp(one(r, 'sip-reoffer-answer').body!).media[0]!.direction).toBe('sendonly');
+    expect(parseSdp(one(r, 'sip-reoffer-answer').body!, tables.hashes).media[0]!.direction).toBe('sendonly');
     const h = registry.handle(call, {
       kind: 'sip-reoffer',
       id: 2,
       body: hold.replace('o=- 41886955684934916 3', 'o=- 41886955684934916 4'),
     });
-    expect(parseSdp(one(h, 'sip-reoffer-answer').body!).media[0]!.direction).toBe('inactive');
+    expect(parseSdp(one(h, 'sip-reoffer-answer').body!, tables.hashes).media[0]!.direction).toBe('inactive');
   });
 });
 
@@ -279,7 +280,7 @@ describe('SIP → XMPP, not anchored', () => {
       .replace('a=sendrecv', 'a=sendonly')
       .replace(/^(o=\S+ \S+ )(\d+)/m, (_, a: string, v: string) => `${a}${Number(v) + 1}`);
     const e = registry.handle(call, { kind: 'sip-reoffer', id: 1, body });
-    const m = parseSdp(one(e, 'sip-reoffer-answer').body!).media[0]!;
+    const m = parseSdp(one(e, 'sip-reoffer-answer').body!, tables.hashes).media[0]!;
     expect(m.direction).toBe('recvonly');
     expect(m.setup).toBe('active');
     expect(m.iceUfrag).toBe('Yx4f');

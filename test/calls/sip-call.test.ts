@@ -6,6 +6,7 @@ import { parseSdp } from '../../src/sdp';
 import { parseSipMessage } from '../../src/sip/message';
 import type { SipRequest } from '../../src/sip/message/types';
 import { context, iqOf, kinds, one, pick, read, sip } from './support';
+import { tables } from '../support/tables';
 
 const invite = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
 const device = 'bob@localhost/phone';
@@ -80,10 +81,10 @@ describe('SIP → XMPP call', () => {
     const a = registry.handle(call, { kind: 'jingle', iq: iqOf(accept('sid1')) });
     expect(kinds(a)).toBe('iq-result, timer-stop, timer-start');
     const ok = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-accept');
-    const m = parseSdp(ok.body).media[0]!;
+    const m = parseSdp(ok.body, tables.hashes).media[0]!;
     expect(m.setup).toBe('active');
     // RFC 3264 §6: the answer keeps the offer's profile.
-    expect(m.protocol).toBe(parseSdp(invite.body).media[0]!.protocol);
+    expect(m.protocol).toBe(parseSdp(invite.body, tables.hashes).media[0]!.protocol);
     expect(m.candidates?.map((c) => c.ip)).toEqual(['192.0.2.20']);
     expect(call.dialog.state).toBe('confirmed');
     const bye = parseSipMessage(read('captured/sipp-3.6.1-uac-bye.sip')) as SipRequest;
@@ -96,7 +97,7 @@ describe('SIP → XMPP call', () => {
     const { registry, call } = proceeded();
     registry.handle(call, { kind: 'jingle', iq: iqOf(accept('sid1', 'actpass')) });
     const ok = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-accept');
-    expect(parseSdp(ok.body).media[0]!.setup).toBe('active');
+    expect(parseSdp(ok.body, tables.hashes).media[0]!.setup).toBe('active');
   });
 
   it('CANCEL before any device proceeds → <retract>; after → session-terminate <cancel/>', () => {

@@ -9,6 +9,7 @@ import { parseJingleXml } from '../../src/jingle';
 import type { JingleIq } from '../../src/jingle/types';
 import { parseSipMessage } from '../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
+import { tables } from '../support/tables';
 
 /**
  * The default config with `calls` patched. Media stays end to end unless `media` says otherwise
@@ -22,14 +23,14 @@ export function context(
   config.calls = { ...config.calls, ...patch };
   const { rtpengine: _shipped, ...rest } = config.media;
   config.media = { ...rest, ...media };
-  return { config, address: addressContext(config) };
+  return { config, tables, address: addressContext(config, tables) };
 }
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
 export const read = (rel: string): string => fs.readFileSync(path.join(fixtures, rel), 'utf8');
 
 export function iqOf(xml: string): JingleIq {
-  const { iq, jingle } = parseJingleXml(xml);
+  const { iq, jingle } = parseJingleXml(xml, tables.hashes);
   if (!iq) throw new Error('fixture has no <iq>');
   return { ...iq, jingle };
 }

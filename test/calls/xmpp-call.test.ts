@@ -8,6 +8,7 @@ import { parseSdp } from '../../src/sdp';
 import { parseSipMessage } from '../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+import { tables } from '../support/tables';
 
 const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
   "to='juliet@capulet.lit/balcony'",
@@ -40,7 +41,7 @@ describe('XMPP → SIP call', () => {
     expect(invite.uri).toBe('sip:+15551230000@127.0.0.1:5090');
     expect(invite.from).toBe('sip:romeo%40montague.lit@gw.localhost');
     expect(invite.callId).toBe('a73sjjvkla37jfea@127.0.0.1');
-    const m = parseSdp(invite.body).media[0]!;
+    const m = parseSdp(invite.body, tables.hashes).media[0]!;
     expect(m.candidates).toHaveLength(2);
     expect(m.setup).toBe('actpass');
     expect(one(sent, 'timer-start')).toEqual({ kind: 'timer-start', name: 'no-answer', ms: 60000 });
@@ -156,7 +157,7 @@ describe('XMPP → SIP call', () => {
       ]);
       const frag = parseSdpFrag(info.body);
       expect(frag.media).toHaveLength(1);
-      expect(frag.media[0]!.mid).toBe(parseSdp(invite.body).media[0]!.mid);
+      expect(frag.media[0]!.mid).toBe(parseSdp(invite.body, tables.hashes).media[0]!.mid);
       expect(frag.media[0]!.candidates).toEqual([
         expect.objectContaining({ ip: '198.51.100.7', port: 3478 }),
       ]);
@@ -188,7 +189,7 @@ describe('XMPP → SIP call', () => {
       'iq-result',
     );
     const invite = one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-invite');
-    const m = parseSdp(invite.body).media[0]!;
+    const m = parseSdp(invite.body, tables.hashes).media[0]!;
     expect(m.candidates).toHaveLength(3);
     // RFC 8839 §4.2: the relayed candidate becomes the default.
     expect([m.connection?.ip, m.port]).toEqual(['198.51.100.7', 3478]);
@@ -197,7 +198,7 @@ describe('XMPP → SIP call', () => {
     );
     const a = registry.handle(call, { kind: 'sip-answered', response: answer });
     const re = one(a, 'sip-reinvite');
-    expect(parseSdp(re.body).media[0]!.candidates).toHaveLength(4);
+    expect(parseSdp(re.body, tables.hashes).media[0]!.candidates).toHaveLength(4);
     // Each new offer has the same origin and a higher version (RFC 3264 §8), else the peer
     // takes it for the old one and never sees the new candidate.
     // One re-INVITE at a time (RFC 3261 §14.1): a candidate during it waits for its answer.
@@ -205,8 +206,8 @@ describe('XMPP → SIP call', () => {
       'iq-result',
     );
     const re2 = one(registry.handle(call, { kind: 'sip-reinvite-done' }), 'sip-reinvite');
-    const o = (body: string) => parseSdp(body).origin;
-    expect(parseSdp(re2.body).media[0]!.candidates).toHaveLength(5);
+    const o = (body: string) => parseSdp(body, tables.hashes).origin;
+    expect(parseSdp(re2.body, tables.hashes).media[0]!.candidates).toHaveLength(5);
     expect(o(re2.body).sessionId).toBe(o(invite.body).sessionId);
     expect(
       [o(invite.body).sessionVersion, o(re.body).sessionVersion, o(re2.body).sessionVersion].map(Number),
@@ -311,7 +312,7 @@ describe('XMPP → SIP call: review fixes', () => {
           <candidate component='1' foundation='7' generation='0' id='n1' ip='198.51.100.70' port='4000' priority='10' protocol='udp' type='host'/>
         </transport></content></jingle></iq>`);
     const re = one(registry.handle(call, { kind: 'jingle', iq: ti }), 'sip-reinvite');
-    expect(parseSdp(re.body).media[0]!.setup).toBe('passive');
+    expect(parseSdp(re.body, tables.hashes).media[0]!.setup).toBe('passive');
   });
 });
 

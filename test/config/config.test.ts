@@ -6,6 +6,7 @@ import { defaultConfig, defaultConfigFile, loadConfig, parseConfig } from '../..
 import { InputError } from '../../src/errors';
 import { deadPeerBudget } from '../../src/policy/dead-peers';
 import { jidToSipUri } from '../../src/translate/address';
+import { tables } from '../support/tables';
 
 const GOOD = `
 xmpp:
@@ -146,7 +147,7 @@ log: { level: debug }
 
   it('builds the address context from config and mappings', () => {
     const c = parseConfig(GOOD, 'test.yaml');
-    const ctx = addressContext(c);
+    const ctx = addressContext(c, tables);
     expect(ctx).toMatchObject({
       gatewayDomain: 'gw.localhost',
       sipHost: '127.0.0.1',
@@ -154,7 +155,7 @@ log: { level: debug }
       fromStyle: 'escaped',
     });
     expect(jidToSipUri('+15551234@gw.localhost', ctx)).toBe('sip:+15551234@127.0.0.1:5090');
-    expect(addressContext({ ...c, sip: { ...c.sip, fromStyle: 'direct' } }).fromStyle).toBe('direct');
+    expect(addressContext({ ...c, sip: { ...c.sip, fromStyle: 'direct' } }, tables).fromStyle).toBe('direct');
   });
 
   const set = (from: string, to: string): string => {

@@ -3,24 +3,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../../src/errors';
 import { REASON_CONDITIONS } from '../../src/jingle/types';
+import { loadMappings, mappingsDir } from '../../src/config/mappings';
+import { hashByName } from '../../src/mapping';
 import {
   BARE_PARAMETER_NAME,
   dynamicCodec,
-  hashByName,
-  hashTable,
-  loadMappings,
-  mappings,
-  mappingsDir,
   staticPayloadType,
   xtlsMethodForm,
-} from '../../src/config/mappings';
+} from '../../src/translate/tables';
 
 describe('the shipped mappings', () => {
   const m = loadMappings();
 
-  it('load from mappings/ and are cached by mappings()', () => {
+  it('load from mappings/, a fresh copy each time (no cache: the edge loads them once)', () => {
     expect(m.dir).toBe(mappingsDir());
-    expect(mappings()).toBe(mappings());
+    const again = loadMappings();
+    expect(again).not.toBe(m);
+    expect(again.hashes).toEqual(m.hashes);
   });
 
   it('map every Jingle reason condition to SIP', () => {
@@ -42,42 +41,42 @@ describe('the shipped mappings', () => {
     for (const c of m.reasons.fromSip.values()) expect(c).not.toBe('success');
   });
 
-  it('keep hashes (hashByName/hashTable unchanged)', () => {
-    expect(hashByName('SHA-256')).toEqual({ name: 'sha-256', bytes: 32, sdp: 'sha-256' });
-    expect(hashByName('sha-1')?.bytes).toBe(20);
-    expect(hashByName('whirlpool')).toBeUndefined();
-    expect(hashTable().length).toBeGreaterThanOrEqual(5);
+  it('keep hashes (hashByName looks them up case-insensitively)', () => {
+    expect(hashByName(m.hashes, 'SHA-256')).toEqual({ name: 'sha-256', bytes: 32, sdp: 'sha-256' });
+    expect(hashByName(m.hashes, 'sha-1')?.bytes).toBe(20);
+    expect(hashByName(m.hashes, 'whirlpool')).toBeUndefined();
+    expect(m.hashes.length).toBeGreaterThanOrEqual(5);
   });
 
   it('list the RFC 3551 static payload types', () => {
-    expect(staticPayloadType(0)).toEqual({
+    expect(staticPayloadType(0, m.codecs)).toEqual({
       id: 0,
       name: 'PCMU',
       media: 'audio',
       clockrate: 8000,
       channels: 1,
     });
-    expect(staticPayloadType(8)).toMatchObject({ name: 'PCMA', clockrate: 8000 });
-    expect(staticPayloadType(9)).toMatchObject({ name: 'G722', clockrate: 8000 });
-    expect(staticPayloadType(10)).toMatchObject({ name: 'L16', clockrate: 44100, channels: 2 });
-    expect(staticPayloadType(18)).toMatchObject({ name: 'G729', clockrate: 8000 });
-    expect(staticPayloadType(34)).toMatchObject({ name: 'H263', media: 'video', clockrate: 90000 });
-    expect(staticPayloadType(2)).toBeUndefined(); // unassigned (was G721)
-    expect(staticPayloadType(96)).toBeUndefined();
+    expect(staticPayloadType(8, m.codecs)).toMatchObject({ name: 'PCMA', clockrate: 8000 });
+    expect(staticPayloadType(9, m.codecs)).toMatchObject({ name: 'G722', clockrate: 8000 });
+    expect(staticPayloadType(10, m.codecs)).toMatchObject({ name: 'L16', clockrate: 44100, channels: 2 });
+    expect(staticPayloadType(18, m.codecs)).toMatchObject({ name: 'G729', clockrate: 8000 });
+    expect(staticPayloadType(34, m.codecs)).toMatchObject({ name: 'H263', media: 'video', clockrate: 90000 });
+    expect(staticPayloadType(2, m.codecs)).toBeUndefined(); // unassigned (was G721)
+    expect(staticPayloadType(96, m.codecs)).toBeUndefined();
     expect([...m.codecs.static.keys()]).toHaveLength(24);
   });
 
   it('list well-known dynamic codecs and the bare-parameter convention', () => {
-    expect(dynamicCodec('OPUS')).toMatchObject({ clockrate: 48000, channels: 2 });
-    expect(dynamicCodec('telephone-event', 8000)?.fmtp).toBe('0-15');
-    expect(dynamicCodec('nonesuch')).toBeUndefined();
+    expect(dynamicCodec(m.codecs, 'OPUS')).toMatchObject({ clockrate: 48000, channels: 2 });
+    expect(dynamicCodec(m.codecs, 'telephone-event', 8000)?.fmtp).toBe('0-15');
+    expect(dynamicCodec(m.codecs, 'nonesuch')).toBeUndefined();
     expect(BARE_PARAMETER_NAME).toBe('');
   });
 
   it('carry XTLS methods: x509 as fingerprint, srp and unknown ones as the extension', () => {
-    expect(xtlsMethodForm('x509')).toBe('fingerprint');
-    expect(xtlsMethodForm('srp')).toBe('extension');
-    expect(xtlsMethodForm('psk-new')).toBe('extension');
+    expect(xtlsMethodForm('x509', m.xtlsMethods)).toBe('fingerprint');
+    expect(xtlsMethodForm('srp', m.xtlsMethods)).toBe('extension');
+    expect(xtlsMethodForm('psk-new', m.xtlsMethods)).toBe('extension');
     expect(m.xtlsMethods.extensionAttribute).toBe('x-xtls-method');
   });
 
@@ -203,7 +202,7 @@ describe('mapping validation', () => {
       "fmtpBareParameterName: ''",
       'fmtpBareParameterName: events',
       'codecs.yaml.fmtpBareParameterName',
-      "must be '' (BARE_PARAMETER_NAME in src/config/mappings.ts)",
+      "must be '' (BARE_PARAMETER_NAME in src/translate/tables.ts)",
     ],
     [
       'hashes.yaml',

@@ -36,18 +36,19 @@ import {
   NS_ICE,
   terminate,
 } from './stanzas';
+import { tables } from '../support/tables';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
 /** The XMPP user's client: SDP from Chromium ⇄ Jingle, as a web client library does it. */
 function initiateFrom(sdp: string, o: { from: string; to: string; sid: string }): Element {
-  const jingle = sdpToJingle(sdp, { action: 'session-initiate', sid: o.sid, initiator: o.from });
+  const jingle = sdpToJingle(sdp, tables, { action: 'session-initiate', sid: o.sid, initiator: o.from });
   return jingleIqToElement({ type: 'set', id: randomUUID(), from: o.from, to: o.to, jingle });
 }
 
 function acceptFrom(sdp: string, initiate: Element, from: string): Element {
   const j = jingleOf(initiate) as Element;
-  const jingle = sdpToJingle(sdp, {
+  const jingle = sdpToJingle(sdp, tables, {
     action: 'session-accept',
     sid: j.attrs.sid as string,
     responder: from,
@@ -63,8 +64,10 @@ function acceptFrom(sdp: string, initiate: Element, from: string): Element {
 }
 
 function sdpOf(jingleIq: Element, offer?: string): string {
-  const j = jingleFromElement(jingleOf(jingleIq) as Element);
-  return writeSdp(jingleToSdpObject(j, offer === undefined ? {} : { offer: parseSdp(offer) }));
+  const j = jingleFromElement(jingleOf(jingleIq) as Element, tables.hashes);
+  return writeSdp(
+    jingleToSdpObject(j, tables, offer === undefined ? {} : { offer: parseSdp(offer, tables.hashes) }),
+  );
 }
 
 /**

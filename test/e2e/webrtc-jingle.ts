@@ -9,17 +9,18 @@ import { jingleToSdpObject, sdpToJingle } from '../../src/translate/description'
 import type { Rtpengine } from '../support/rtpengine';
 import { sleep } from '../support/processes';
 import { jingleOf, type Element } from './harness';
+import { tables } from '../support/tables';
 
 /** A session-initiate from Chromium's offer. */
 export function initiateFrom(sdp: string, o: { from: string; to: string; sid: string }): Element {
-  const jingle = sdpToJingle(sdp, { action: 'session-initiate', sid: o.sid, initiator: o.from });
+  const jingle = sdpToJingle(sdp, tables, { action: 'session-initiate', sid: o.sid, initiator: o.from });
   return jingleIqToElement({ type: 'set', id: randomUUID(), from: o.from, to: o.to, jingle });
 }
 
 /** A session-accept from Chromium's answer to `initiate`. */
 export function acceptFrom(sdp: string, initiate: Element, from: string): Element {
   const j = jingleOf(initiate) as Element;
-  const jingle = sdpToJingle(sdp, {
+  const jingle = sdpToJingle(sdp, tables, {
     action: 'session-accept',
     sid: j.attrs.sid as string,
     responder: from,
@@ -36,8 +37,10 @@ export function acceptFrom(sdp: string, initiate: Element, from: string): Elemen
 
 /** The SDP of a Jingle IQ (an answer when `offer` is given). */
 export function sdpOf(jingleIq: Element, offer?: string): string {
-  const j = jingleFromElement(jingleOf(jingleIq) as Element);
-  return writeSdp(jingleToSdpObject(j, offer === undefined ? {} : { offer: parseSdp(offer) }));
+  const j = jingleFromElement(jingleOf(jingleIq) as Element, tables.hashes);
+  return writeSdp(
+    jingleToSdpObject(j, tables, offer === undefined ? {} : { offer: parseSdp(offer, tables.hashes) }),
+  );
 }
 
 /** Packets rtpengine received from each leg of its one session, by tag (`jingle`, `sip`). */

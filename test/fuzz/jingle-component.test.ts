@@ -24,6 +24,7 @@ import { freePort, sleep, waitFor, type Proc } from '../support/processes';
 import { CALLEE, jingleSeeds } from './jingle-seeds';
 import { fuzzOptions, mutatedTree, piece, runsFrom, xmlSafe, type Vocabulary } from './mutate';
 import { heapAfterGc, IqClient, mb, sippForever, startFuzzWorld, type FuzzWorld } from './world';
+import { tables } from '../support/tables';
 
 const IQS = runsFrom('FUZZ_IQS', 20_000);
 const WINDOW = 200;
@@ -115,7 +116,7 @@ function stanzaOf(x: FuzzInput, id: string, v: Vocabulary): { el: Element; sent:
     if (size.elements > MAX_XML_ELEMENTS || size.depth > MAX_XML_DEPTH) badJingle = true;
     else {
       try {
-        jingleFromElement(only);
+        jingleFromElement(only, tables.hashes);
       } catch (e) {
         if (!isInputError(e)) throw e;
         badJingle = true;

@@ -26,6 +26,8 @@ import { answerIq, type JingleAnswer, type RouterContext } from '../../src/xmpp/
 import { context } from '../calls/support';
 import { CALLEE, CALLER, jingleSeeds } from './jingle-seeds';
 import { applyText, fuzzOptions, mutatedText, mutatedTree, runsFrom, textMutation } from './mutate';
+import { tables } from '../support/tables';
+import { messageContext } from '../../src/config/address-context';
 
 const RUNS = runsFrom('FUZZ_RUNS', 100_000);
 const PER_INPUT_BOUND_MS = 2000;
@@ -98,6 +100,7 @@ describe('fuzz: Jingle parser, Jingle → SDP / SIP, the router and the call mac
       domain: 'gw.localhost',
       allowedDomains: ['localhost'],
       address: ctx.address,
+      hashes: tables.hashes,
       handler,
       version: 'fuzz',
     };
@@ -105,12 +108,13 @@ describe('fuzz: Jingle parser, Jingle → SDP / SIP, the router and the call mac
     /** The CLI's way: text, parsed strictly, then translated. */
     const textPath = (text: string): void => {
       let parsed: ReturnType<typeof parseJingleXml> | undefined;
-      if (refusedOrDone(() => (parsed = parseJingleXml(text)))) tally.textParsed++;
+      if (refusedOrDone(() => (parsed = parseJingleXml(text, tables.hashes)))) tally.textParsed++;
       else tally.textRefused++;
       if (parsed === undefined) return;
       const { iq, jingle } = parsed;
-      if (refusedOrDone(() => jingleToSdp(jingle))) tally.toSdp++;
-      if (refusedOrDone(() => jingleIqToSip({ ...iq, jingle }, ctx.config))) tally.toSip++;
+      if (refusedOrDone(() => jingleToSdp(jingle, tables))) tally.toSdp++;
+      if (refusedOrDone(() => jingleIqToSip({ ...iq, jingle }, messageContext(ctx.config, tables))))
+        tally.toSip++;
     };
 
     /** The component's way: the element xmpp.js parsed, the router, the call machine. */
@@ -119,12 +123,15 @@ describe('fuzz: Jingle parser, Jingle → SDP / SIP, the router and the call mac
       const jingleEl = iq.getChildElements().find((c) => c.name === 'jingle' && c.getNS() === NS_JINGLE);
       let jingle: ReturnType<typeof jingleFromElement> | undefined;
       const jingleOk =
-        jingleEl === undefined ? undefined : refusedOrDone(() => (jingle = jingleFromElement(jingleEl)));
+        jingleEl === undefined
+          ? undefined
+          : refusedOrDone(() => (jingle = jingleFromElement(jingleEl, tables.hashes)));
       if (jingle !== undefined) {
         const j = jingle;
-        if (refusedOrDone(() => jingleToSdp(j))) tally.toSdp++;
+        if (refusedOrDone(() => jingleToSdp(j, tables))) tally.toSdp++;
         const attrs = { id: iq.attrs.id, from: iq.attrs.from, to: iq.attrs.to };
-        if (refusedOrDone(() => jingleIqToSip({ ...attrs, jingle: j }, ctx.config))) tally.toSip++;
+        if (refusedOrDone(() => jingleIqToSip({ ...attrs, jingle: j }, messageContext(ctx.config, tables))))
+          tally.toSip++;
       }
       const answer = await answerIq(iq, router);
       const name =

@@ -23,6 +23,7 @@ import { sdpToJingle } from '../../src/translate/description';
 import { context } from '../calls/support';
 import { sdpCaseArb, type SdpShape } from '../support/arbitraries';
 import { fixtureTexts, fuzzOptions, mutatedText, runsFrom } from './mutate';
+import { tables } from '../support/tables';
 
 const RUNS = runsFrom('FUZZ_RUNS', 100_000);
 const PER_INPUT_BOUND_MS = 2000;
@@ -83,12 +84,12 @@ describe('fuzz: SDP parser and SDP → Jingle', () => {
         const t0 = performance.now();
         tally.inputs++;
         let parsed: ReturnType<typeof parseSdp> | undefined;
-        if (refusedOrDone(() => (parsed = parseSdp(text)))) tally.parsed++;
+        if (refusedOrDone(() => (parsed = parseSdp(text, tables.hashes)))) tally.parsed++;
         else tally.refused++;
         if (parsed !== undefined) {
           const sdp = parsed;
           for (const action of ['session-initiate', 'session-accept'] as const) {
-            if (refusedOrDone(() => serializeJingle(sdpToJingle(sdp, { action })))) tally.toJingle++;
+            if (refusedOrDone(() => serializeJingle(sdpToJingle(sdp, tables, { action })))) tally.toJingle++;
           }
         }
         // What the gateway does with an INVITE carrying this body: a call, or a SIP refusal.

@@ -1,5 +1,6 @@
 import { InputError, isInputError } from '../../src/errors';
 import { parseJingleXml } from '../../src/jingle';
+import { tables } from '../support/tables';
 
 const RTP = "xmlns='urn:xmpp:jingle:apps:rtp:1'";
 const ICE = "xmlns='urn:xmpp:jingle:transports:ice-udp:1'";
@@ -479,7 +480,7 @@ describe('bad input: each error names the element and the attribute', () => {
   it.each(cases)('%s', (_, text, message) => {
     let caught: unknown;
     try {
-      parseJingleXml(text);
+      parseJingleXml(text, tables.hashes);
     } catch (e) {
       caught = e;
     }
@@ -492,6 +493,7 @@ describe('bad input: each error names the element and the attribute', () => {
     try {
       parseJingleXml(
         jingle("<dance xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>", "action='session-info' sid='s'"),
+        tables.hashes,
       );
       throw new Error('no error');
     } catch (e) {
@@ -509,6 +511,7 @@ describe('accepted edge cases', () => {
           `<web-socket xmlns='http://jitsi.org/protocol/colibri' url='wss://x'/></transport>` +
           "<zrtp-hash xmlns='urn:xmpp:jingle:apps:rtp:zrtp:1'>ab</zrtp-hash>",
       ),
+      tables.hashes,
     );
     const t = j.contents[0].transport;
     expect(t?.kind === 'ice-udp' && t.candidates[0]).toMatchObject({
@@ -523,16 +526,20 @@ describe('accepted edge cases', () => {
         `<description ${RTP} media='audio'><rtcp-reduced-size/></description>` +
           `<transport ${ICE}><candidate component='1' foundation='f' ip='192.0.2.1' port='5000' priority='1' protocol='udp' type='host'/><candidates/></transport>`,
       ),
+      tables.hashes,
     );
     const t = j.contents[0].transport;
     expect(t?.kind === 'ice-udp' && t.candidates[0]).toMatchObject({ generation: 0, id: 'f-1-udp-5000' });
   });
   it('an empty session-info (a ping) has no info', () => {
-    expect(parseJingleXml(jingle('', "action='session-info' sid='s'")).jingle.info).toBeUndefined();
+    expect(
+      parseJingleXml(jingle('', "action='session-info' sid='s'"), tables.hashes).jingle.info,
+    ).toBeUndefined();
   });
   it('XTLS algo inferred from a 20-byte digest; plain hex is normalised', () => {
     const { jingle: j } = parseJingleXml(
       content(`<security ${XTLS}><fingerprint>${'0a'.repeat(20)}</fingerprint></security>`),
+      tables.hashes,
     );
     expect(j.contents[0].security?.fingerprints[0]).toEqual({
       algo: 'sha-1',
@@ -542,6 +549,7 @@ describe('accepted edge cases', () => {
   it('prefixed namespaces are resolved', () => {
     const { jingle: j } = parseJingleXml(
       `<j:jingle xmlns:j='urn:xmpp:jingle:1' action='session-initiate' sid='s'><j:content creator='initiator' name='c'/></j:jingle>`,
+      tables.hashes,
     );
     expect(j.contents).toEqual([{ creator: 'initiator', name: 'c' }]);
   });

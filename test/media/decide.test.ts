@@ -12,14 +12,17 @@ import { jingleShape, sdpShape, type MediaShape } from '../../src/media/shape';
 import { parseSdp, writeSdp } from '../../src/sdp';
 import { toCapNegOffer } from '../../src/media/capneg-offer';
 import { read } from '../calls/support';
+import { tables } from '../support/tables';
 
 const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
 const shape = {
-  baresipPlain: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-plain.sip'))),
-  baresipDtls: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-dtls_srtp.sip'))),
-  baresipSdes: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-srtp.sip'))),
-  chromium: sdpShape(parseSdp(read('captured/chromium-156.0.8078.79-audio-offer.sdp'))),
-  xep0320: jingleShape(parseJingleXml(read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml')).jingle),
+  baresipPlain: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-plain.sip'), tables.hashes)),
+  baresipDtls: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-dtls_srtp.sip'), tables.hashes)),
+  baresipSdes: sdpShape(parseSdp(body('captured/baresip-1.0.0-invite-srtp.sip'), tables.hashes)),
+  chromium: sdpShape(parseSdp(read('captured/chromium-156.0.8078.79-audio-offer.sdp'), tables.hashes)),
+  xep0320: jingleShape(
+    parseJingleXml(read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml'), tables.hashes).jingle,
+  ),
 };
 
 const policy = (p: Partial<MediaPolicy>): MediaPolicy => ({
@@ -151,6 +154,7 @@ describe('the capneg profile', () => {
           /\r\n$/,
           `\r\na=setup:actpass\r\na=fingerprint:sha-256 ${Array(32).fill('7E').join(':')}\r\n`,
         ),
+      tables.hashes,
     );
     const out = writeSdp(toCapNegOffer(dtls));
     expect(out).toMatch(/\r\nm=audio \d+ RTP\/AVP /);
@@ -158,6 +162,6 @@ describe('the capneg profile', () => {
     expect(out).toMatch(/\r\na=pcfg:1 t=1\r\n/);
     expect(out).toMatch(/\r\na=fingerprint:sha-256 7E(:7E){31}\r\n/);
     expect(out).toMatch(/\r\na=setup:actpass\r\n/);
-    expect(sdpShape(parseSdp(out))).toMatchObject({ dtls: false, capneg: true });
+    expect(sdpShape(parseSdp(out, tables.hashes))).toMatchObject({ dtls: false, capneg: true });
   });
 });

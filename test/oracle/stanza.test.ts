@@ -25,6 +25,7 @@ import type { MediaAttributes, SessionDescription } from 'sdp-transform';
 import { jingleToSdp, sdpToJingle } from '../../src/translate/description';
 import { serializeJingle } from '../../src/jingle';
 import { stanzaJingleXmlToSdp, stanzaRoundTripSdp, stanzaSdpToJingleXml } from '../support/stanza-oracle';
+import { tables } from '../support/tables';
 
 // ---------------------------------------------------------------- fixtures
 const CAPTURED_DIR = path.join(__dirname, '..', 'fixtures', 'captured');
@@ -237,10 +238,10 @@ function compare(left: string, right: string, known: KnownDifference[], used?: S
 // ---------------------------------------------------------------- our side, string to string
 type Action = Fixture['action'];
 function oursSdpToJingleXml(sdp: string, action: Action): string {
-  return serializeJingle(sdpToJingle(sdp, { action }));
+  return serializeJingle(sdpToJingle(sdp, tables, { action }));
 }
 function oursRoundTripSdp(sdp: string, action: Action): string {
-  return jingleToSdp(oursSdpToJingleXml(sdp, action));
+  return jingleToSdp(oursSdpToJingleXml(sdp, action), tables);
 }
 
 // ---------------------------------------------------------------- the tests
@@ -303,11 +304,11 @@ describe.each(FIXTURES.map((f) => [f.name, f.action, f.sdp] as const))(
       it("our jingleToSdp of stanza's XML equals stanza's own export of it, up to STANZA_XML_KNOWN", () => {
         const xml = stanzaSdpToJingleXml(fixture, { action });
         expect(
-          compare(jingleToSdp(xml), stanzaJingleXmlToSdp(xml), STANZA_XML_KNOWN, usedExceptions),
+          compare(jingleToSdp(xml, tables), stanzaJingleXmlToSdp(xml), STANZA_XML_KNOWN, usedExceptions),
         ).toEqual([]);
       });
       it("our jingleToSdp of stanza's XML keeps the fixture, up to STANZA_XML_KNOWN", () => {
-        const ours = jingleToSdp(stanzaSdpToJingleXml(fixture, { action }));
+        const ours = jingleToSdp(stanzaSdpToJingleXml(fixture, { action }), tables);
         expect(compare(fixture, ours, STANZA_XML_KNOWN, usedExceptions)).toEqual([]);
       });
     });

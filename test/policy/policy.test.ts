@@ -6,7 +6,7 @@
 import { SipCall, XmppCall } from '../../src/calls';
 import { inboundCallee } from '../../src/policy/inbound';
 import type { SipRequest } from '../../src/sip/message/types';
-import { mappings } from '../../src/config/mappings';
+import { tables } from '../support/tables';
 import { calleeDenial, sipHostAllowed } from '../../src/policy/callee';
 import { CallLimits } from '../../src/policy/limits';
 import { parseConfig, type LimitsConfig, type PolicyConfig } from '../../src/config/config';
@@ -15,8 +15,8 @@ import { mediaPolicy } from '../../src/media/policy';
 import { jidToSipUri } from '../../src/translate/address';
 import { context, iqOf, kinds, one, read, sip } from '../calls/support';
 
-const rules = mappings().addressRules;
-const deny = mappings().denyNumbers;
+const rules = tables.addressRules;
+const deny = tables.denyNumbers;
 const none: PolicyConfig = { sipHosts: [], allowNumbers: [], callers: [], sources: [] };
 const denial = (jid: string, p: PolicyConfig = none, caller = 'romeo@montague.lit') =>
   calleeDenial(caller, jid, rules, p, deny);
@@ -259,7 +259,7 @@ describe('routing.outbound: number routes in the configuration, with media per r
       ].join('\n'),
       'test.yaml',
     );
-    const address = addressContext(config);
+    const address = addressContext(config, tables);
     const uri = jidToSipUri('+15551230000@gw.localhost', address);
     expect(uri).toBe('sip:95551230000@trunk.example.net:5070');
     expect(mediaPolicy(config, uri)).toMatchObject({ mode: 'always', offer: ['sdes'] });

@@ -41,6 +41,7 @@ import { parseSdp } from '../../src/sdp';
 import type { SdpMedia } from '../../src/sdp/types';
 import { jingleToSdp, sdpToJingle } from '../../src/translate/description';
 import { jingleArb } from '../support/arbitraries';
+import { tables } from '../support/tables';
 
 const RUNS = 300;
 
@@ -131,7 +132,7 @@ function comparable(j: Jingle): unknown {
 /** Checks the SDP text itself against the oracle (catches errors that are symmetric in both directions). */
 function checkSdp(j: Jingle, text: string, kind: Kind): void {
   const author: Creator = kind === 'offer' ? 'initiator' : 'responder';
-  const sdp = parseSdp(text);
+  const sdp = parseSdp(text, tables.hashes);
   expect(sdp.media).toHaveLength(j.contents.length);
   expect((sdp.groups ?? []).map((g) => ({ semantics: g.type, contents: g.mids.split(' ') }))).toEqual(
     j.groups,
@@ -188,11 +189,11 @@ function checkSdp(j: Jingle, text: string, kind: Kind): void {
 function roundTrip(j: Jingle, kind: Kind): void {
   // The generated model is valid Jingle: the XML layer gives it back unchanged.
   const xml = serializeJingle(j);
-  const parsed = parseJingleXml(xml).jingle;
+  const parsed = parseJingleXml(xml, tables.hashes).jingle;
   expect(parsed).toEqual(j);
-  const text = jingleToSdp(xml);
+  const text = jingleToSdp(xml, tables);
   checkSdp(j, text, kind);
-  const back = sdpToJingle(text, { action: j.action as 'session-initiate' | 'session-accept' });
+  const back = sdpToJingle(text, tables, { action: j.action as 'session-initiate' | 'session-accept' });
   expect(comparable(back)).toEqual(expectedAfterRoundTrip(j, kind));
 }
 
@@ -219,8 +220,10 @@ describe('property: Jingle → SDP → Jingle', () => {
       fc.property(jingleArb({ action: 'session-accept', ...REQUIRED_ONLY }), (j) => {
         const accept: Jingle = { ...j, contents: j.contents.map((c) => ({ ...c, senders: 'initiator' })) };
         const initiate: Jingle = { ...accept, action: 'session-initiate' };
-        for (const m of parseSdp(jingleToSdp(accept)).media) expect(m.direction).toBe('recvonly');
-        for (const m of parseSdp(jingleToSdp(initiate)).media) expect(m.direction).toBe('sendonly');
+        for (const m of parseSdp(jingleToSdp(accept, tables), tables.hashes).media)
+          expect(m.direction).toBe('recvonly');
+        for (const m of parseSdp(jingleToSdp(initiate, tables), tables.hashes).media)
+          expect(m.direction).toBe('sendonly');
       }),
       { numRuns: 50 },
     );

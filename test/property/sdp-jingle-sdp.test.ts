@@ -29,6 +29,7 @@ import { parseSdp } from '../../src/sdp';
 import type { Sdp, SdpMedia } from '../../src/sdp/types';
 import { jingleToSdp, sdpToJingle } from '../../src/translate/description';
 import { STATIC_RTPMAP, sdpCaseArb, type SdpCase, type SdpShape } from '../support/arbitraries';
+import { tables } from '../support/tables';
 
 /** Runs per shape (4 shapes): offers, and answers; 600 SDPs in all, to keep the suite fast. */
 const OFFER_RUNS = 100;
@@ -148,14 +149,14 @@ function carried(sdp: Sdp, kind: 'offer' | 'answer'): unknown {
 }
 
 function roundTrip(c: SdpCase): void {
-  const before = parseSdp(c.text);
+  const before = parseSdp(c.text, tables.hashes);
   const action = c.kind === 'offer' ? 'session-initiate' : 'session-accept';
-  const j = sdpToJingle(c.text, { action, sid: 'prop' });
+  const j = sdpToJingle(c.text, tables, { action, sid: 'prop' });
   const xml = serializeJingle(j);
-  const reparsed = parseJingleXml(xml).jingle;
+  const reparsed = parseJingleXml(xml, tables.hashes).jingle;
   expect(reparsed).toEqual(j);
-  const text = jingleToSdp(xml);
-  const after = parseSdp(text);
+  const text = jingleToSdp(xml, tables);
+  const after = parseSdp(text, tables.hashes);
   if (c.kind === 'offer') {
     for (const m of after.media) if (m.fingerprints.length > 0) expect(m.setup).toBe('actpass');
   } else {
@@ -189,17 +190,24 @@ describe('property: SDP → Jingle → SDP', () => {
   // an ANSWER copies the offer's profile (RFC 3264 §6), which the call layer always passes.
   it('an offer rebuilds F from the feedback: SAVPF without a=rtcp-fb → SAVP, AVP with a=rtcp-fb → AVPF', () => {
     const dtls = `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`;
-    expect(parseSdp(jingleToSdp(sdpToJingle(dtls))).media[0]!.protocol).toBe('UDP/TLS/RTP/SAVP');
+    expect(parseSdp(jingleToSdp(sdpToJingle(dtls, tables), tables), tables.hashes).media[0]!.protocol).toBe(
+      'UDP/TLS/RTP/SAVP',
+    );
     const video = `${HEAD}m=video 5000 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 H264/90000\r\na=rtcp-fb:* nack pli\r\n`;
-    expect(parseSdp(jingleToSdp(sdpToJingle(video))).media[0]!.protocol).toBe('RTP/AVPF');
+    expect(parseSdp(jingleToSdp(sdpToJingle(video, tables), tables), tables.hashes).media[0]!.protocol).toBe(
+      'RTP/AVPF',
+    );
   });
 
   it('an answer keeps the offered profile exactly (RFC 3264 §6)', () => {
     const offer = parseSdp(
       `${HEAD}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n${ICE}${FP}a=setup:actpass\r\n`,
+      tables.hashes,
     );
-    const answer = sdpToJingle(offer, { action: 'session-accept' });
-    expect(parseSdp(jingleToSdp(answer, { offer })).media[0]!.protocol).toBe('UDP/TLS/RTP/SAVPF');
+    const answer = sdpToJingle(offer, tables, { action: 'session-accept' });
+    expect(parseSdp(jingleToSdp(answer, tables, { offer }), tables.hashes).media[0]!.protocol).toBe(
+      'UDP/TLS/RTP/SAVPF',
+    );
   });
 
   // BUG: best-effort SRTP (RTP/AVP + a=crypto, RFC 4568 §3.1.4; baresip's `srtp` mode) reads as

@@ -180,7 +180,8 @@ describe('Reason header (RFC 3326)', () => {
     expect(formatReasonHeader({ protocol: 'SIP', cause: 487, params: {} })).toBe('SIP;cause=487');
   });
   it.each([
-    ['SIP;cause=abc', 'cause must be digits'],
+    ['SIP;cause=abc', 'cause must be 1–5 digits'],
+    ['SIP;cause=123456', 'cause must be 1–5 digits'],
     ['SIP;text', 'text needs a value'],
     ['SIP,,Q.850', 'empty reason value'],
     ['"SIP"', 'invalid protocol'],

@@ -1,4 +1,4 @@
-import { mappings } from '../../src/config/mappings';
+import { tables } from '../support/tables';
 import { InputError } from '../../src/errors';
 import {
   type AddressContext,
@@ -16,7 +16,7 @@ import {
   unescapeLocal,
 } from '../../src/translate/address';
 
-const rules = mappings().addressRules;
+const rules = tables.addressRules;
 const ctx: AddressContext = {
   gatewayDomain: 'sip.example.net',
   sipHost: '192.0.2.10',

@@ -8,6 +8,7 @@ import { parseJingleXml, serializeJingle } from '../../src/jingle';
 import { parseSdp } from '../../src/sdp';
 import { jingleToSdp, jingleToSdpObject, sdpToJingle } from '../../src/translate/description';
 import { isInputError } from '../../src/errors';
+import { tables } from '../support/tables';
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const read = (rel: string): string => fs.readFileSync(path.join(fixtures, rel), 'utf8');
@@ -16,11 +17,11 @@ const body = (rel: string): string => read(rel).split('\r\n\r\n').slice(1).join(
 
 describe('jingle → sdp (XEP-0320 Example 1: ICE-UDP + DTLS offer)', () => {
   const xml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml');
-  const sdp = parseSdp(jingleToSdp(xml));
+  const sdp = parseSdp(jingleToSdp(xml, tables), tables.hashes);
   const m = sdp.media[0]!;
 
   it('carries every candidate with every field', () => {
-    const j = parseJingleXml(xml).jingle;
+    const j = parseJingleXml(xml, tables.hashes).jingle;
     const t = j.contents[0]!.transport!;
     if (t.kind !== 'ice-udp') throw new Error('expected ICE-UDP');
     expect(m.candidates).toHaveLength(t.candidates.length);
@@ -69,16 +70,19 @@ describe('jingle → sdp (XEP-0320 Example 1: ICE-UDP + DTLS offer)', () => {
 describe('setup roles (RFC 5763 §5, RFC 8842 §5.2)', () => {
   it('an answer never says actpass: XEP-0320 Example 2 session-accept', () => {
     const xml = read('jingle-xep/xep0320-ex02-accept-fingerprint.xml');
-    const sdp = parseSdp(jingleToSdp(xml));
+    const sdp = parseSdp(jingleToSdp(xml, tables), tables.hashes);
     for (const m of sdp.media) expect(m.setup).not.toBe('actpass');
   });
 
   it('an answering actpass is turned into active on both sides', () => {
-    const offer = parseJingleXml(read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml')).jingle;
+    const offer = parseJingleXml(
+      read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml'),
+      tables.hashes,
+    ).jingle;
     const answer = { ...offer, action: 'session-accept' as const };
-    expect(jingleToSdpObject(answer).media[0]!.setup).toBe('active');
-    const sdpAnswer = jingleToSdp(offer).replace('a=setup:actpass', 'a=setup:actpass');
-    const j = sdpToJingle(sdpAnswer, { action: 'session-accept' });
+    expect(jingleToSdpObject(answer, tables).media[0]!.setup).toBe('active');
+    const sdpAnswer = jingleToSdp(offer, tables).replace('a=setup:actpass', 'a=setup:actpass');
+    const j = sdpToJingle(sdpAnswer, tables, { action: 'session-accept' });
     const t = j.contents[0]!.transport!;
     expect(t.fingerprints[0]!.setup).toBe('active');
   });
@@ -88,7 +92,7 @@ describe('setup roles (RFC 5763 §5, RFC 8842 §5.2)', () => {
       "setup='actpass'",
       "setup='passive'",
     );
-    expect(parseSdp(jingleToSdp(xml)).media[0]!.setup).toBe('actpass');
+    expect(parseSdp(jingleToSdp(xml, tables), tables.hashes).media[0]!.setup).toBe('actpass');
   });
 });
 
@@ -107,9 +111,11 @@ describe('senders ⇄ direction flips with the author (docs/design.md §Media de
         "<content creator='initiator' name='voice'>",
         `<content creator='initiator' name='voice' senders='${senders}'>`,
       );
-    const sdp = parseSdp(jingleToSdp(xml));
+    const sdp = parseSdp(jingleToSdp(xml, tables), tables.hashes);
     expect(sdp.media[0]!.direction).toBe(direction);
-    const back = sdpToJingle(jingleToSdp(xml), { action: action as 'session-initiate' | 'session-accept' });
+    const back = sdpToJingle(jingleToSdp(xml, tables), tables, {
+      action: action as 'session-initiate' | 'session-accept',
+    });
     expect(back.contents[0]!.senders).toBe(senders);
   });
 });
@@ -117,8 +123,8 @@ describe('senders ⇄ direction flips with the author (docs/design.md §Media de
 describe('sdp → jingle on real captures', () => {
   it('Chromium audio+video bundle offer: every candidate, ssrc, extmap, rtcp-fb and the BUNDLE group', () => {
     const text = read('captured/chromium-156.0.8078.79-av-bundle-offer.sdp');
-    const sdp = parseSdp(text);
-    const j = sdpToJingle(text);
+    const sdp = parseSdp(text, tables.hashes);
+    const j = sdpToJingle(text, tables);
     expect(j.groups).toEqual([{ semantics: 'BUNDLE', contents: sdp.groups![0]!.mids.split(' ') }]);
     sdp.media.forEach((m, i) => {
       const c = j.contents[i]!;
@@ -141,8 +147,8 @@ describe('sdp → jingle on real captures', () => {
 
   it('baresip DTLS INVITE: session-level fingerprint and setup reach the content (RFC 8122 §5)', () => {
     const text = body('captured/baresip-1.0.0-invite-dtls_srtp.sip');
-    const sdp = parseSdp(text);
-    const j = sdpToJingle(text);
+    const sdp = parseSdp(text, tables.hashes);
+    const j = sdpToJingle(text, tables);
     const t = j.contents[0]!.transport!;
     expect(t.kind).toBe('raw-udp');
     expect(t.fingerprints).toHaveLength(1);
@@ -153,8 +159,8 @@ describe('sdp → jingle on real captures', () => {
 
   it('baresip SDES INVITE: every a=crypto becomes <crypto> with its tag, suite and key', () => {
     const text = body('captured/baresip-1.0.0-invite-srtp-mand.sip');
-    const m = parseSdp(text).media[0]!;
-    const enc = sdpToJingle(text).contents[0]!.description!.encryption!;
+    const m = parseSdp(text, tables.hashes).media[0]!;
+    const enc = sdpToJingle(text, tables).contents[0]!.description!.encryption!;
     expect(enc.cryptos.map((c) => [c.tag, c.cryptoSuite, c.keyParams])).toEqual(
       m.crypto!.map((c) => [c.id, c.suite, c.config]),
     );
@@ -162,7 +168,7 @@ describe('sdp → jingle on real captures', () => {
   });
 
   it('SIPp uac offer (static payload, no rtpmap): PCMU is named from mappings/codecs.yaml', () => {
-    const j = sdpToJingle(body('captured/sipp-3.6.1-uac-invite.sip'));
+    const j = sdpToJingle(body('captured/sipp-3.6.1-uac-invite.sip'), tables);
     expect(j.contents[0]!.description!.payloadTypes[0]).toMatchObject({
       id: 0,
       name: 'PCMU',
@@ -172,7 +178,7 @@ describe('sdp → jingle on real captures', () => {
 
   it('a bare telephone-event fmtp round-trips byte for byte', () => {
     const text = body('captured/baresip-1.0.0-invite-plain.sip');
-    const back = jingleToSdp(serializeJingle(sdpToJingle(text)));
+    const back = jingleToSdp(serializeJingle(sdpToJingle(text, tables)), tables);
     expect(back).toMatch(/a=fmtp:101 0-15\r\n/);
   });
 });
@@ -190,7 +196,7 @@ describe('XTLS ⇄ RFC 5939 capability negotiation (the seed mapping)', () => {
 </jingle>`;
 
   it('an XTLS offer becomes RTP/AVP + a=tcap:1 UDP/TLS/RTP/SAVP RTP/AVP + a=pcfg:1 t=1 + fingerprint + actpass', () => {
-    const text = jingleToSdp(xtlsOffer);
+    const text = jingleToSdp(xtlsOffer, tables);
     expect(text).toMatch(/^m=audio 13540 RTP\/AVP 0\r$/m);
     expect(text).toContain('a=tcap:1 UDP/TLS/RTP/SAVP RTP/AVP\r\n');
     expect(text).toContain('a=pcfg:1 t=1\r\n');
@@ -203,7 +209,7 @@ describe('XTLS ⇄ RFC 5939 capability negotiation (the seed mapping)', () => {
   });
 
   it('the SDP offer of that shape comes back as the XTLS <security> form, srp kept', () => {
-    const j = sdpToJingle(jingleToSdp(xtlsOffer));
+    const j = sdpToJingle(jingleToSdp(xtlsOffer, tables), tables);
     const c = j.contents[0]!;
     expect(c.transport!.fingerprints).toEqual([]);
     expect(c.security).toEqual({
@@ -213,26 +219,29 @@ describe('XTLS ⇄ RFC 5939 capability negotiation (the seed mapping)', () => {
   });
 
   it('the seed SDP (corrected hex) becomes the XTLS form', () => {
-    const j = sdpToJingle(read('sdp-spec/seed-002-corrected.sdp'));
+    const j = sdpToJingle(read('sdp-spec/seed-002-corrected.sdp'), tables);
     expect(j.contents[0]!.security?.methods).toEqual(['x509', 'srp']);
     expect(j.contents[0]!.security?.fingerprints[0]!.algo).toBe('sha-1');
   });
 
   it('an answer taking the configuration says a=acfg:1 t=1 and the DTLS proto; it maps back to <security>', () => {
-    const offer = parseSdp(jingleToSdp(xtlsOffer));
-    const answerJingle = parseJingleXml(xtlsOffer.replace('session-initiate', 'session-accept')).jingle;
-    const answer = jingleToSdp(answerJingle, { offer });
+    const offer = parseSdp(jingleToSdp(xtlsOffer, tables), tables.hashes);
+    const answerJingle = parseJingleXml(
+      xtlsOffer.replace('session-initiate', 'session-accept'),
+      tables.hashes,
+    ).jingle;
+    const answer = jingleToSdp(answerJingle, tables, { offer });
     expect(answer).toMatch(/^m=audio 13540 UDP\/TLS\/RTP\/SAVP 0\r$/m);
     expect(answer).toContain('a=acfg:1 t=1\r\n');
     expect(answer).toContain('a=setup:active\r\n');
     expect(answer).not.toContain('a=tcap');
-    const back = sdpToJingle(answer, { action: 'session-accept' });
+    const back = sdpToJingle(answer, tables, { action: 'session-accept' });
     expect(back.contents[0]!.security?.fingerprints).toHaveLength(1);
   });
 
   it('a plain RTP/AVP answer to it means the security layer was refused: no <security>', () => {
     const plain = body('captured/sipp-3.6.1-uas-200ok-invite.sip');
-    const back = sdpToJingle(plain, { action: 'session-accept' });
+    const back = sdpToJingle(plain, tables, { action: 'session-accept' });
     expect(back.contents[0]!.security).toBeUndefined();
     expect(back.contents[0]!.transport!.fingerprints).toEqual([]);
   });
@@ -252,7 +261,7 @@ describe('bad input names what and where', () => {
       /port/,
     ],
   ])('jingle → sdp: %s', (_name, input, pattern) => {
-    expect(() => jingleToSdp(input)).toThrow(pattern);
+    expect(() => jingleToSdp(input, tables)).toThrow(pattern);
   });
 
   it.each([
@@ -264,7 +273,7 @@ describe('bad input names what and where', () => {
     ],
   ])('sdp → jingle: %s', (_name, input, pattern) => {
     try {
-      sdpToJingle(input);
+      sdpToJingle(input, tables);
       throw new Error('no error');
     } catch (e) {
       expect(isInputError(e)).toBe(true);

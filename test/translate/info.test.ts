@@ -8,6 +8,7 @@ import { parseSipMessage } from '../../src/sip/message';
 import type { SipRequest } from '../../src/sip/message/types';
 import { dtmfRelayBody, parseDtmfBody } from '../../src/translate/dtmf';
 import { sipInfoOf } from '../../src/translate/info';
+import { tables } from '../support/tables';
 
 function info(headers: string, body: string): SipRequest {
   return parseSipMessage(
@@ -65,13 +66,13 @@ describe('XEP-0181 <dtmf> in session-info', () => {
     `<jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='s1'><dtmf xmlns='urn:xmpp:jingle:dtmf:0' ${attrs}/></jingle>`;
 
   it('parses code and duration, and writes them back', () => {
-    const j = parseJingleXml(xml("code='9' duration='400'")).jingle;
+    const j = parseJingleXml(xml("code='9' duration='400'"), tables.hashes).jingle;
     expect(j.info).toEqual({ kind: 'dtmf', code: '9', duration: 400 });
-    expect(parseJingleXml(serializeJingle(j)).jingle.info).toEqual(j.info);
+    expect(parseJingleXml(serializeJingle(j), tables.hashes).jingle.info).toEqual(j.info);
   });
 
   it('a code that is no tone, or no code, is bad input', () => {
-    expect(() => parseJingleXml(xml("code='x'"))).toThrow(/code/);
-    expect(() => parseJingleXml(xml("duration='10'"))).toThrow(/code/);
+    expect(() => parseJingleXml(xml("code='x'"), tables.hashes)).toThrow(/code/);
+    expect(() => parseJingleXml(xml("duration='10'"), tables.hashes)).toThrow(/code/);
   });
 });

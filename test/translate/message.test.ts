@@ -9,6 +9,8 @@ import { header, parseSipMessage, parseVia } from '../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { jingleToSip, sipToJingle } from '../../src/translate/message';
 import { sipToJingleIq } from '../../src/translate/sip-to-jingle';
+import { tables } from '../support/tables';
+import { messageContext } from '../../src/config/address-context';
 
 const config = defaultConfig();
 const fixtures = path.join(__dirname, '..', 'fixtures');
@@ -27,7 +29,7 @@ function terminate(condition: string, from = 'romeo@montague.lit/orchard', text?
 }
 
 describe('jingle → sip', () => {
-  const wire = jingleToSip(offerXml, config);
+  const wire = jingleToSip(offerXml, messageContext(config, tables));
   const invite = parseSipMessage(wire) as SipRequest;
 
   it('session-initiate → an INVITE to the number at the outbound trunk, CRLF and Content-Length right', () => {
@@ -47,14 +49,16 @@ describe('jingle → sip', () => {
     const msg = parseSipMessage(
       jingleToSip(
         offerXml.replace('+15551230000@gw.localhost', 'alice\\40pbx.example.org@gw.localhost'),
-        config,
+        messageContext(config, tables),
       ),
     ) as SipRequest;
     expect(msg.uri).toBe('sip:alice@pbx.example.org');
   });
 
   it('the caller cancelling before the answer → CANCEL matching the INVITE (RFC 3261 §9.1)', () => {
-    const cancel = parseSipMessage(jingleToSip(terminate('cancel'), config)) as SipRequest;
+    const cancel = parseSipMessage(
+      jingleToSip(terminate('cancel'), messageContext(config, tables)),
+    ) as SipRequest;
     expect(cancel.method).toBe('CANCEL');
     expect(cancel.uri).toBe(invite.uri);
     expect(header(cancel, 'Call-ID')).toBe(header(invite, 'Call-ID'));
@@ -66,11 +70,15 @@ describe('jingle → sip', () => {
   });
 
   it('the caller hanging up → BYE; a failure carries an RFC 3326 Reason with the Jingle text', () => {
-    const bye = parseSipMessage(jingleToSip(terminate('success'), config)) as SipRequest;
+    const bye = parseSipMessage(
+      jingleToSip(terminate('success'), messageContext(config, tables)),
+    ) as SipRequest;
     expect(bye.method).toBe('BYE');
     expect(header(bye, 'Reason')).toBeUndefined();
     const failed = parseSipMessage(
-      jingleToSip(terminate('connectivity-error', undefined, 'ICE failed'), config, { state: 'confirmed' }),
+      jingleToSip(terminate('connectivity-error', undefined, 'ICE failed'), messageContext(config, tables), {
+        state: 'confirmed',
+      }),
     ) as SipRequest;
     expect(failed.method).toBe('BYE');
     expect(header(failed, 'Reason')).toMatch(/^SIP;cause=\d{3};text="ICE failed"$/);
@@ -81,7 +89,7 @@ describe('jingle → sip', () => {
     ['decline', 603],
   ])('the XMPP callee refusing with <%s/> → a final %i to the INVITE', (condition, status) => {
     const res = parseSipMessage(
-      jingleToSip(terminate(condition, 'juliet@capulet.lit/balcony'), config),
+      jingleToSip(terminate(condition, 'juliet@capulet.lit/balcony'), messageContext(config, tables)),
     ) as SipResponse;
     expect(res.kind).toBe('response');
     expect(res.status).toBe(status);
@@ -95,22 +103,25 @@ describe('jingle → sip', () => {
       "to='romeo@montague.lit/orchard'",
       "to='+15550001111@gw.localhost/sip'",
     );
-    const res = parseSipMessage(jingleToSip(xml, config)) as SipResponse;
+    const res = parseSipMessage(jingleToSip(xml, messageContext(config, tables))) as SipResponse;
     expect(res.status).toBe(180);
     expect(header(res, 'From')).toContain('sip:+15550001111@127.0.0.1:5090');
     expect(header(res, 'To')).toContain('sip:juliet%40capulet.lit@gw.localhost');
   });
 
   it('an action with no SIP form is refused, naming it', () => {
-    expect(() => jingleToSip(read('jingle-xep/xep0167-ex14-description-info.xml'), config)).toThrow(
-      /description-info/,
-    );
+    expect(() =>
+      jingleToSip(read('jingle-xep/xep0167-ex14-description-info.xml'), messageContext(config, tables)),
+    ).toThrow(/description-info/);
   });
 });
 
 describe('sip → jingle', () => {
   it('baresip INVITE → session-initiate from the caller at the gateway to the callee', () => {
-    const iq = parseJingleXml(sipToJingle(read('captured/baresip-1.0.0-invite-dtls_srtp.sip'), config));
+    const iq = parseJingleXml(
+      sipToJingle(read('captured/baresip-1.0.0-invite-dtls_srtp.sip'), messageContext(config, tables)),
+      tables.hashes,
+    );
     expect(iq.iq).toMatchObject({ type: 'set', from: 'alice@gw.localhost/sip', to: 'bob@localhost' });
     expect(iq.jingle.action).toBe('session-initiate');
     expect(iq.jingle.initiator).toBe('alice@gw.localhost/sip');
@@ -118,12 +129,21 @@ describe('sip → jingle', () => {
   });
 
   it('SIPp 200 OK → session-accept; 180 → ringing; BYE → success', () => {
-    const accept = parseJingleXml(sipToJingle(read('captured/sipp-3.6.1-uas-200ok-invite.sip'), config));
+    const accept = parseJingleXml(
+      sipToJingle(read('captured/sipp-3.6.1-uas-200ok-invite.sip'), messageContext(config, tables)),
+      tables.hashes,
+    );
     expect(accept.jingle.action).toBe('session-accept');
     expect(accept.jingle.contents).toHaveLength(1);
-    const ringing = parseJingleXml(sipToJingle(read('captured/sipp-3.6.1-uas-180-ringing.sip'), config));
+    const ringing = parseJingleXml(
+      sipToJingle(read('captured/sipp-3.6.1-uas-180-ringing.sip'), messageContext(config, tables)),
+      tables.hashes,
+    );
     expect(ringing.jingle.info).toEqual({ kind: 'ringing' });
-    const bye = parseJingleXml(sipToJingle(read('captured/sipp-3.6.1-uac-bye.sip'), config));
+    const bye = parseJingleXml(
+      sipToJingle(read('captured/sipp-3.6.1-uac-bye.sip'), messageContext(config, tables)),
+      tables.hashes,
+    );
     expect(bye.jingle.reason).toEqual({ condition: 'success' });
     expect(bye.jingle.sid).toBe(accept.jingle.sid);
   });
@@ -139,7 +159,7 @@ describe('sip → jingle', () => {
       'SIP/2.0 180 Ringing',
       `SIP/2.0 ${status} ${phrase}`,
     );
-    const j = parseJingleXml(sipToJingle(wire, config)).jingle;
+    const j = parseJingleXml(sipToJingle(wire, messageContext(config, tables)), tables.hashes).jingle;
     expect(j.action).toBe('session-terminate');
     expect(j.reason).toEqual({ condition, text: `${status} ${phrase}` });
   });
@@ -149,25 +169,29 @@ describe('sip → jingle', () => {
       'Content-Length',
       'Reason: SIP ;cause=486 ;text="Busy Here"\r\nContent-Length',
     );
-    expect(sipToJingleIq(parseSipMessage(wire), config).jingle.reason).toEqual({
+    expect(sipToJingleIq(parseSipMessage(wire), messageContext(config, tables)).jingle.reason).toEqual({
       condition: 'busy',
       text: 'Busy Here',
     });
   });
 
   it('the sid of our own Call-ID comes back, so both directions name one session', () => {
-    const invite = jingleToSip(offerXml, config);
+    const invite = jingleToSip(offerXml, messageContext(config, tables));
     const callId = header(parseSipMessage(invite), 'Call-ID')!;
     const ringing = read('captured/sipp-3.6.1-uas-180-ringing.sip').replace(
       /^Call-ID: .*$/m,
       `Call-ID: ${callId}`,
     );
-    expect(parseJingleXml(sipToJingle(ringing, config)).jingle.sid).toBe('a73sjjvkla37jfea');
+    expect(
+      parseJingleXml(sipToJingle(ringing, messageContext(config, tables)), tables.hashes).jingle.sid,
+    ).toBe('a73sjjvkla37jfea');
   });
 
   it('messages saved with LF line ends are read (the header section gets its CRs back)', () => {
     const lf = read('captured/sipp-3.6.1-uac-bye.sip').replace(/\r\n/g, '\n');
-    expect(parseJingleXml(sipToJingle(lf, config)).jingle.action).toBe('session-terminate');
+    expect(parseJingleXml(sipToJingle(lf, messageContext(config, tables)), tables.hashes).jingle.action).toBe(
+      'session-terminate',
+    );
   });
 
   it.each([
@@ -179,6 +203,6 @@ describe('sip → jingle', () => {
     ['an ACK', read('captured/sipp-3.6.1-uac-ack.sip'), /ACK.*no Jingle form/],
     ['a 200 to BYE', read('captured/sipp-3.6.1-uas-200ok-bye.sip'), /response to BYE/],
   ])('%s is refused, naming it', (_name, wire, pattern) => {
-    expect(() => sipToJingle(wire, config)).toThrow(pattern);
+    expect(() => sipToJingle(wire, messageContext(config, tables))).toThrow(pattern);
   });
 });

@@ -1,6 +1,14 @@
 import { InputError } from '../../src/errors';
 import { REASON_CONDITIONS, type ReasonCondition } from '../../src/jingle/types';
-import { formatReasonHeader, parseReasonHeader, reasonToSip, sipToReason } from '../../src/translate/reason';
+import { formatReasonHeader, parseReasonHeader } from '../../src/sip/message';
+import {
+  conditionOfReason,
+  reasonOfHeader,
+  reasonToSip,
+  sipReasonHeader,
+  sipToReason,
+} from '../../src/translate/reason';
+import { tables } from '../support/tables';
 
 describe('reasonToSip (docs/design.md §Reasons)', () => {
   it.each<[ReasonCondition, number | undefined, string, string | undefined]>([
@@ -22,7 +30,7 @@ describe('reasonToSip (docs/design.md §Reasons)', () => {
     ['general-error', 500, 'Server Internal Error', undefined],
     ['alternative-session', 486, 'Busy Here', undefined],
   ])('%s → %p %s', (condition, status, text, request) => {
-    const r = reasonToSip(condition);
+    const r = reasonToSip(condition, tables.reasons);
     expect(r.status).toBe(status);
     expect(r.text).toBe(text);
     expect(r.request).toBe(request);
@@ -30,14 +38,14 @@ describe('reasonToSip (docs/design.md §Reasons)', () => {
 
   it('covers every condition, and only success lacks a status', () => {
     for (const c of REASON_CONDITIONS) {
-      const r = reasonToSip(c);
+      const r = reasonToSip(c, tables.reasons);
       expect(r.status === undefined).toBe(c === 'success');
     }
   });
 
   it('returns a copy', () => {
-    reasonToSip('busy').text = 'changed';
-    expect(reasonToSip('busy').text).toBe('Busy Here');
+    reasonToSip('busy', tables.reasons).text = 'changed';
+    expect(reasonToSip('busy', tables.reasons).text).toBe('Busy Here');
   });
 });
 
@@ -66,45 +74,51 @@ describe('sipToReason', () => {
     [699, 'decline'],
     [302, 'gone'],
   ])('%d → %s', (status, condition) => {
-    expect(sipToReason(status)).toBe(condition);
+    expect(sipToReason(status, tables.reasons)).toBe(condition);
   });
 
   it('never maps a failure to success', () => {
-    for (let s = 300; s <= 699; s++) expect(sipToReason(s)).not.toBe('success');
+    for (let s = 300; s <= 699; s++) expect(sipToReason(s, tables.reasons)).not.toBe('success');
   });
 
   it.each([100, 180, 200, 700, 486.5])('refuses %p', (status) => {
-    expect(() => sipToReason(status)).toThrow(InputError);
+    expect(() => sipToReason(status, tables.reasons)).toThrow(InputError);
   });
 });
 
-describe('formatReasonHeader (RFC 3326)', () => {
+describe('sipReasonHeader (RFC 3326), through the one Reason codec of src/sip/message', () => {
   it('writes SIP causes with quoted text', () => {
-    expect(formatReasonHeader(486, 'Busy Here')).toBe('SIP;cause=486;text="Busy Here"');
-    expect(formatReasonHeader(503)).toBe('SIP;cause=503');
-    expect(formatReasonHeader(16, 'Normal call clearing', 'Q.850')).toBe(
-      'Q.850;cause=16;text="Normal call clearing"',
-    );
+    expect(sipReasonHeader(486, 'Busy Here')).toBe('SIP;cause=486;text="Busy Here"');
+    expect(sipReasonHeader(503)).toBe('SIP;cause=503');
+    expect(sipReasonHeader(503, '')).toBe('SIP;cause=503');
+    expect(
+      formatReasonHeader({ protocol: 'Q.850', cause: 16, text: 'Normal call clearing', params: {} }),
+    ).toBe('Q.850;cause=16;text="Normal call clearing"');
   });
 
   it('escapes quotes and backslashes and drops line breaks (no header injection)', () => {
-    expect(formatReasonHeader(603, 'say "no" \\ bye')).toBe('SIP;cause=603;text="say \\"no\\" \\\\ bye"');
-    expect(formatReasonHeader(603, 'a\r\nVia: evil')).toBe('SIP;cause=603;text="a Via: evil"');
+    expect(sipReasonHeader(603, 'say "no" \\ bye')).toBe('SIP;cause=603;text="say \\"no\\" \\\\ bye"');
+    expect(sipReasonHeader(603, 'a\r\nVia: evil')).toBe('SIP;cause=603;text="a Via: evil"');
   });
 
-  it('round-trips through parseReasonHeader', () => {
+  it.each([-1, 1.5, 123456, Number.NaN])('refuses to write cause %p (it would not parse back)', (cause) => {
+    expect(() => sipReasonHeader(cause)).toThrow(InputError);
+  });
+
+  it('round-trips through reasonOfHeader', () => {
     const text = 'He said "busy" \\ twice';
-    expect(parseReasonHeader(formatReasonHeader(486, text))).toEqual([
-      { protocol: 'SIP', cause: 486, text, condition: 'busy' },
-    ]);
+    expect(reasonOfHeader(sipReasonHeader(486, text), tables.reasons)).toEqual({ condition: 'busy', text });
   });
 });
 
-describe('parseReasonHeader', () => {
+describe('conditionOfReason, reasonOfHeader', () => {
+  const conditions = (value: string) =>
+    parseReasonHeader(value).map((r) => ({ ...r, condition: conditionOfReason(r, tables.reasons) }));
+
   it('reads SIP and Q.850 values, several per header', () => {
-    expect(parseReasonHeader('SIP ;cause=200 ;text="Call completed elsewhere", Q.850 ;cause=16')).toEqual([
-      { protocol: 'SIP', cause: 200, text: 'Call completed elsewhere', condition: 'success' },
-      { protocol: 'Q.850', cause: 16, condition: 'success' },
+    expect(conditions('SIP ;cause=200 ;text="Call completed elsewhere", Q.850 ;cause=16')).toEqual([
+      { protocol: 'SIP', cause: 200, text: 'Call completed elsewhere', params: {}, condition: 'success' },
+      { protocol: 'Q.850', cause: 16, params: {}, condition: 'success' },
     ]);
   });
 
@@ -117,29 +131,40 @@ describe('parseReasonHeader', () => {
     [1, 'gone'],
     [99, 'general-error'], // unlisted: q850Default
   ])('maps Q.850 cause %d to %s', (cause, condition) => {
-    expect(parseReasonHeader(`Q.850;cause=${cause}`)[0]?.condition).toBe(condition);
+    expect(reasonOfHeader(`Q.850;cause=${cause}`, tables.reasons)?.condition).toBe(condition);
   });
 
   it('maps SIP causes with sipToReason, case-insensitively, keeping commas inside text', () => {
-    expect(parseReasonHeader('sip;Cause=603;text="No, thanks"')).toEqual([
-      { protocol: 'sip', cause: 603, text: 'No, thanks', condition: 'decline' },
-    ]);
+    expect(reasonOfHeader('sip;Cause=603;text="No, thanks"', tables.reasons)).toEqual({
+      condition: 'decline',
+      text: 'No, thanks',
+    });
   });
 
-  it('leaves unknown protocols and causeless values without a condition', () => {
-    expect(parseReasonHeader('preemption ;cause=1 ;text="UA Preemption"')).toEqual([
-      { protocol: 'preemption', cause: 1, text: 'UA Preemption' },
-    ]);
-    expect(parseReasonHeader('SIP;text="x"')).toEqual([{ protocol: 'SIP', text: 'x' }]);
-    expect(parseReasonHeader('SIP;cause=100')).toEqual([{ protocol: 'SIP', cause: 100 }]);
+  it('takes the first value that maps, skipping unknown protocols and causeless values', () => {
+    expect(conditions('preemption ;cause=1 ;text="UA Preemption"')[0]?.condition).toBeUndefined();
+    expect(reasonOfHeader('SIP;text="x"', tables.reasons)).toBeUndefined();
+    expect(reasonOfHeader('SIP;cause=100', tables.reasons)).toBeUndefined();
+    expect(reasonOfHeader('preemption;cause=1, Q.850;cause=17', tables.reasons)).toEqual({
+      condition: 'busy',
+    });
   });
 
+  // What src/translate/reason.ts's own parser refused, the one codec refuses too …
   it.each(['', 'SIP;cause=abc', 'SIP;cause=486;text="open', 'SIP;cause=486 junk', ';cause=1'])(
     'rejects %p as a bad Reason header',
     (value) => {
-      expect(() => parseReasonHeader(value)).toThrow(
+      expect(() => reasonOfHeader(value, tables.reasons)).toThrow(
         expect.objectContaining({ domain: 'sip', where: 'header Reason' }),
       );
     },
   );
+
+  // … and the stricter limits of either old parser hold: at most 5 cause digits (the translate
+  // one), a text with a value and each parameter once (the src/sip/message one).
+  it.each(['SIP;cause=123456', 'SIP;cause=486;text', 'SIP;cause=486;cause=487'])('rejects %p', (value) => {
+    expect(() => reasonOfHeader(value, tables.reasons)).toThrow(
+      expect.objectContaining({ domain: 'sip', where: 'header Reason' }),
+    );
+  });
 });

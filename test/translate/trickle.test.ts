@@ -11,6 +11,8 @@ import type { SipRequest } from '../../src/sip/message/types';
 import { jingleToSdp } from '../../src/translate/description';
 import { jingleToSip, sipToJingle } from '../../src/translate/message';
 import { sdpFragToContents, transportInfoToSdpFrag } from '../../src/translate/trickle';
+import { tables } from '../support/tables';
+import { messageContext } from '../../src/config/address-context';
 
 const config = defaultConfig();
 const xml = fs
@@ -44,7 +46,7 @@ describe('trickle ICE (RFC 8840)', () => {
   });
 
   it('transport-info → sdpfrag → contents keeps every candidate field', () => {
-    const j = parseJingleXml(xml).jingle;
+    const j = parseJingleXml(xml, tables.hashes).jingle;
     const back = sdpFragToContents(parseSdpFrag(writeSdpFrag(transportInfoToSdpFrag(j))));
     const before = j.contents[0]!.transport!;
     const after = back[0]!.transport!;
@@ -55,18 +57,21 @@ describe('trickle ICE (RFC 8840)', () => {
   });
 
   it('jingle → sdp prints the sdpfrag for a transport-info', () => {
-    expect(jingleToSdp(xml)).toMatch(/^m=audio 9 RTP\/AVP 0\r\na=mid:voice\r\n/);
+    expect(jingleToSdp(xml, tables)).toMatch(/^m=audio 9 RTP\/AVP 0\r\na=mid:voice\r\n/);
   });
 
   it('jingle → sip: an INFO in the trickle-ice package; sip → jingle gives the transport-info back', () => {
-    const info = parseSipMessage(jingleToSip(xml, config)) as SipRequest;
+    const info = parseSipMessage(jingleToSip(xml, messageContext(config, tables))) as SipRequest;
     expect(info.method).toBe('INFO');
     expect(header(info, 'Info-Package')).toBe('trickle-ice');
     expect(header(info, 'Content-Type')).toBe('application/trickle-ice-sdpfrag');
     expect(header(info, 'Content-Disposition')).toBe('Info-Package');
-    const back = parseJingleXml(sipToJingle(jingleToSip(xml, config), config)).jingle;
+    const back = parseJingleXml(
+      sipToJingle(jingleToSip(xml, messageContext(config, tables)), messageContext(config, tables)),
+      tables.hashes,
+    ).jingle;
     expect(back.action).toBe('transport-info');
-    expect(back.sid).toBe(parseJingleXml(xml).jingle.sid);
+    expect(back.sid).toBe(parseJingleXml(xml, tables.hashes).jingle.sid);
   });
 
   it('bad sdpfrags and other INFO bodies are refused, naming the place', () => {
@@ -74,10 +79,10 @@ describe('trickle ICE (RFC 8840)', () => {
       /sdpfrag line 1.*before any m= line/,
     );
     expect(() => parseSdpFrag('m=audio 9 RTP/AVP 0\r\na=candidate:x\r\n')).toThrow(/sdpfrag line 2/);
-    const dtmf = jingleToSip(xml, config)
+    const dtmf = jingleToSip(xml, messageContext(config, tables))
       .replace('application/trickle-ice-sdpfrag', 'application/dtmf-relay')
       .replace(/\r\n\r\n[^]*$/, '\r\n\r\n')
       .replace(/Content-Length: \d+/, 'Content-Length: 0');
-    expect(() => sipToJingle(dtmf, config)).toThrow(/dtmf-relay/);
+    expect(() => sipToJingle(dtmf, messageContext(config, tables))).toThrow(/dtmf-relay/);
   });
 });

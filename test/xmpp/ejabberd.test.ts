@@ -12,6 +12,7 @@ import { xml } from '../../src/xmpp/stanza/xml';
 import { EjabberdServer, ejabberdAvailable } from '../support/ejabberd';
 import { Bot, jmiChild, NS_DISCO_INFO, NS_JMI } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
+import { tables } from '../support/tables';
 
 const SECRET = 'ejabberd-secret-3';
 const GW = 'gw.localhost';
@@ -29,6 +30,7 @@ maybe('XMPP leg on ejabberd', () => {
     ej = await EjabberdServer.start({ secret: SECRET });
     const t1 = Date.now();
     leg = XmppLeg.start(gatewayConfig({ componentPort: ej.componentPort, secret: SECRET }), {
+      tables,
       logger: log.logger,
       handler: { onJingle: () => 'ok' },
     });
@@ -111,6 +113,7 @@ maybe('XMPP leg on ejabberd', () => {
   it('a wrong password: a clear error and no reconnect loop', async () => {
     const bad = captureLogger();
     const wrong = XmppLeg.start(gatewayConfig({ componentPort: ej.componentPort, secret: 'wrong' }), {
+      tables,
       logger: bad.logger,
     });
     try {

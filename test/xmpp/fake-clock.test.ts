@@ -4,6 +4,7 @@
  * kernel refuses each attempt), and the expiry of an unanswered XEP-0353 proposal (against a
  * real Prosody, whose device hears the `<retract>`). Time moves only when the test says so.
  */
+import { tables } from '../support/tables';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../src/peers/processes';
 import { backoffDelay, ComponentConnection, xmppOptions } from '../../src/xmpp/connection';
@@ -93,7 +94,12 @@ maybe('JMI expiry on the fake clock (Prosody)', () => {
       secret: SECRET,
       xmpp: { keepalive: { intervalSeconds: 0, timeoutSeconds: 1 } },
     });
-    leg = XmppLeg.start(config, { logger: captureLogger().logger, clock, jmi: { maxProposedMs: 60_000 } });
+    leg = XmppLeg.start(config, {
+      tables,
+      logger: captureLogger().logger,
+      clock,
+      jmi: { maxProposedMs: 60_000 },
+    });
     leg.on('jmi', (n) => notices.push(n));
     // whenOnline's own timeout is on the fake clock too: wait in real time instead.
     await until('online', () => leg.isOnline, 10_000);

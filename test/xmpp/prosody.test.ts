@@ -15,6 +15,7 @@ import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, carbonJmi, jmiChild, NS_DISCO_INFO, NS_JMI, type Element } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
+import { tables } from '../support/tables';
 
 const SECRET = 'test-secret-1';
 const GW = 'gw.localhost';
@@ -150,6 +151,7 @@ maybe('XMPP leg on Prosody', () => {
     });
     prosody.register('mallory', 'mallorypass', 'evil.localhost');
     leg = XmppLeg.start(gatewayConfig({ componentPort: prosody.componentPort, secret: SECRET }), {
+      tables,
       logger: log.logger,
       handler: calls,
     });

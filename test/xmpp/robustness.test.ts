@@ -12,6 +12,7 @@ import { xml } from '../../src/xmpp/stanza/xml';
 import { ProsodyServer, prosodyAvailable } from '../support/prosody';
 import { Bot, NS_DISCO_INFO } from './bots';
 import { captureLogger, gatewayConfig, sleep } from './helpers';
+import { tables } from '../support/tables';
 
 const SECRET = 'robust-secret-2';
 const GW = 'gw.localhost';
@@ -41,9 +42,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     prosody = await ProsodyServer.start({ secret: SECRET, users: [['alice', 'alicepass']] });
     leg = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: SECRET, xmpp: { debugWire: true } }),
-      {
-        logger: log.logger,
-      },
+      { tables, logger: log.logger },
     );
     legs.push(leg);
     await leg.whenOnline(5000);
@@ -136,7 +135,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const bad = captureLogger();
     const wrong = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: 'not-the-secret' }),
-      { logger: bad.logger },
+      { tables, logger: bad.logger },
     );
     legs.push(wrong);
     const fatal = await waitEvent(wrong, 'fatal', 5000);
@@ -156,9 +155,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const bad = captureLogger();
     const wrong = XmppLeg.start(
       gatewayConfig({ componentPort: prosody.componentPort, secret: SECRET, domain: 'nope.localhost' }),
-      {
-        logger: bad.logger,
-      },
+      { tables, logger: bad.logger },
     );
     legs.push(wrong);
     const fatal = await waitEvent(wrong, 'fatal', 5000);
@@ -173,6 +170,7 @@ maybe('XMPP component connection robustness (Prosody)', () => {
     const p2 = await ProsodyServer.start({ secret: SECRET });
     await p2.stop();
     const late = XmppLeg.start(gatewayConfig({ componentPort: p2.componentPort, secret: SECRET }), {
+      tables,
       logger: bad.logger,
       random: () => 1,
     });

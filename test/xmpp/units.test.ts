@@ -5,6 +5,7 @@
 import { addressContext } from '../../src/config/address-context';
 import { defaultConfig, parseConfig } from '../../src/config/config';
 import { backoffDelay } from '../../src/xmpp/connection/backoff';
+import { tables } from '../support/tables';
 import {
   capsVer,
   discoInfoQuery,
@@ -68,7 +69,7 @@ describe('XEP-0115 caps', () => {
 });
 
 describe('XEP-0100 prompt → JID', () => {
-  const ctx = addressContext(defaultConfig());
+  const ctx = addressContext(defaultConfig(), tables);
   it.each([
     ['+1 555 123 4567', '+15551234567@gw.localhost'],
     ['tel:+15551234567', '+15551234567@gw.localhost'],
@@ -128,7 +129,8 @@ describe('IQ router (no sockets)', () => {
   const base: RouterContext = {
     domain: 'gw.localhost',
     allowedDomains: ['localhost'],
-    address: addressContext(config),
+    address: addressContext(config, tables),
+    hashes: tables.hashes,
     version: 't',
   };
   const iq = (type: string, to: string, ...children: XmlElement[]): XmlElement =>
@@ -241,7 +243,7 @@ describe('IQ router (no sockets)', () => {
         condition: 'bad-request',
         text: expect.stringMatching(bound),
       });
-      expect(() => parseJingleXml(jingle.toString())).toThrow(bound);
+      expect(() => parseJingleXml(jingle.toString(), tables.hashes)).toThrow(bound);
     }
     expect(received).toEqual(['s1']);
   });

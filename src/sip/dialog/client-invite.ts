@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientRequestHandle } from '../transaction/bridge';
 import { localFailure } from '../transaction/bridge';
 import type { TimerHandle } from '../common/clock';
-import { ALLOW, remoteTargetOf, SUPPORTED, tagOf, type UaCore } from './core';
+import { remoteTargetOf, tagOf, type UaCore } from './core';
 import { authorizationValue, pickChallenge } from '../message/digest';
 import { Dialog } from './dialog';
 import type { ClientInviteEvents } from './events';
@@ -24,7 +24,7 @@ import { Machine } from '../../fsm';
 import { logTransitions } from './transitions';
 import { header, headers, withHeader } from '../message/headers';
 import { newCallId, newTag } from '../message/ids';
-import { formatNameAddr } from '../message/name-addr';
+import { inviteRequest } from '../message/invite';
 import { parseSessionExpires } from './session-timer';
 import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types';
@@ -76,23 +76,14 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
         if (s === 'terminated' || s === 'confirmed') this.onDone(this);
       }),
     );
-    const from = formatNameAddr({ display: o.fromDisplay, uri: o.from, params: { tag: this.localTag } });
-    const to = formatNameAddr({ display: o.toDisplay, uri: o.to ?? o.uri, params: {} });
-    const hs: SipHeader[] = [
-      { name: 'Max-Forwards', value: '70' },
-      { name: 'From', value: from },
-      { name: 'To', value: to },
-      { name: 'Call-ID', value: this.callId },
-      { name: 'CSeq', value: '1 INVITE' },
-      { name: 'Contact', value: core.contact() },
-      { name: 'Allow', value: ALLOW },
-      { name: 'Supported', value: SUPPORTED },
-      { name: 'User-Agent', value: core.userAgent },
-    ];
-    if (o.sessionExpires) hs.push({ name: 'Session-Expires', value: `${o.sessionExpires}` });
-    hs.push(...(o.headers ?? []));
-    if (o.body !== '') hs.push({ name: 'Content-Type', value: o.contentType ?? 'application/sdp' });
-    this.req = { kind: 'request', method: 'INVITE', uri: o.uri, headers: hs, body: o.body };
+    // The one INVITE builder, shared with `translate --to sip` (src/translate/jingle-to-sip.ts).
+    this.req = inviteRequest({
+      ...o,
+      callId: this.callId,
+      fromTag: this.localTag,
+      contact: core.contact(),
+      userAgent: core.userAgent,
+    });
   }
 
   get state(): UacState {

@@ -10,18 +10,17 @@ import type { Clock } from '../common/clock';
 import type { DigestCredentials } from '../message/digest';
 import type { ProbeTiming } from './dialog-probe';
 import { header, headers } from '../message/headers';
+import { ALLOW, SUPPORTED } from '../message/invite';
 import { newTag } from '../message/ids';
 import { parseNameAddr } from '../message/name-addr';
 import { statusText } from '../message/status-text';
 import type { Flow } from '../transport/transport';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY';
+export { ALLOW, SUPPORTED };
 /** Every body type we take (RFC 3261 §20.1, §11.2): multipart only as a wrapper of SDP (src/sip/message/body.ts). */
 export const ACCEPT =
   'application/sdp, multipart/mixed, multipart/alternative, application/dtmf-relay, application/trickle-ice-sdpfrag, message/sipfrag';
-/** Option tags we implement (RFC 3261 §19.2): none needs PRACK. `timer` is RFC 4028. */
-export const SUPPORTED = 'timer';
 
 export interface DialogHost {
   onDialogTerminated(key: string): void;

@@ -26,11 +26,20 @@ export { type CSeq, formatCSeq, MAX_CSEQ, parseCSeq } from './cseq';
 export {
   formatReasonHeader,
   formatReasonValue,
+  MAX_CAUSE_DIGITS,
   parseReasonHeader,
   parseReasonValue,
   type ReasonValue,
 } from './reason-header';
 export { STATUS_TEXT, statusText } from './status-text';
+export {
+  ALLOW,
+  gatewayContact,
+  inviteRequest,
+  outboundRoute,
+  SUPPORTED,
+  type InviteRequestOptions,
+} from './invite';
 export { newCallId, newTag } from './ids';
 export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
 export { formatParams, parseParams, type Params } from './params';

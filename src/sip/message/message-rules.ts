@@ -45,23 +45,26 @@ export function validateMessage(msg: SipMessage): void {
     else byKey.set(k, [h]);
   }
   const get = (key: string): SipHeader[] => byKey.get(key) ?? [];
-  const single = (key: string, name: string, required: boolean): string | undefined => {
+  const single = (key: string, name: string): string | undefined => {
     const list = get(key);
-    if (list.length === 0) {
-      if (required) throw new InputError('sip', `header ${name}`, 'missing');
-      return undefined;
-    }
+    if (list.length === 0) return undefined;
     if (list.length > 1) throw new InputError('sip', `header ${name}`, `appears ${list.length} times`);
     return list[0].value;
+  };
+  // The checked value itself, typed: no `as string` after the check.
+  const required = (key: string, name: string): string => {
+    const value = single(key, name);
+    if (value === undefined) throw new InputError('sip', `header ${name}`, 'missing');
+    return value;
   };
 
   // §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via are mandatory in requests. A missing
   // Max-Forwards is tolerated here (RFC 2543 peers); the SIP leg supplies the default of 70.
-  parseNameAddr(single('to', 'To', true) as string, 'header To');
-  parseNameAddr(single('from', 'From', true) as string, 'header From');
-  const callId = single('call-id', 'Call-ID', true) as string;
+  parseNameAddr(required('to', 'To'), 'header To');
+  parseNameAddr(required('from', 'From'), 'header From');
+  const callId = required('call-id', 'Call-ID');
   if (!isValidCallId(callId)) throw new InputError('sip', 'header Call-ID', 'invalid Call-ID');
-  const cseq = parseCSeq(single('cseq', 'CSeq', true) as string);
+  const cseq = parseCSeq(required('cseq', 'CSeq'));
   if (msg.kind === 'request' && cseq.method !== msg.method) {
     // §8.2.2 / RFC 4475 §3.1.2.17-18: a mismatch gets a stateless 400 (§3.1.2.18 allows it for an
     // unknown method too, where 501 would be its first choice).
@@ -75,7 +78,7 @@ export function validateMessage(msg: SipMessage): void {
   if (vias.length === 0) throw new InputError('sip', 'header Via', 'missing');
   for (const v of vias) parseVia(v);
 
-  const mf = single('max-forwards', 'Max-Forwards', false);
+  const mf = single('max-forwards', 'Max-Forwards');
   if (mf !== undefined && (!isDigits(mf) || mf.length > 5 || Number(mf) > 255)) {
     // §20.22: Max-Forwards is an integer in the range 0-255.
     throw new InputError('sip', 'header Max-Forwards', `not an integer 0-255: "${mf.slice(0, 20)}"`);

@@ -8,6 +8,11 @@
  *     protocol-cause = "cause" EQUAL cause (1*DIGIT);  reason-text = "text" EQUAL quoted-string
  *
  * e.g. `Reason: SIP ;cause=486 ;text="Busy Here", Q.850 ;cause=17`.
+ *
+ * The project's one Reason codec: src/translate/reason.ts maps its values to Jingle conditions.
+ * Limits: a cause is at most {@link MAX_CAUSE_DIGITS} digits (SIP codes have 3, Q.850 causes are
+ * 1–127); a text needs a value; every parameter once. Written text has its line breaks folded to
+ * spaces, so a reason phrase can never end the header.
  */
 import { InputError } from '../../errors';
 import { isDigits, isToken, quoteString, splitHeaderValues, trimLws } from './grammar';
@@ -23,6 +28,9 @@ export interface ReasonValue {
   params: Record<string, string | true>;
 }
 
+/** A cause longer than this is no SIP status or Q.850 cause (RFC 3326 §2: `1*DIGIT`). */
+export const MAX_CAUSE_DIGITS = 5;
+
 export function parseReasonValue(value: string, where = 'header Reason'): ReasonValue {
   const text = trimLws(value);
   const semi = text.indexOf(';');
@@ -32,8 +40,8 @@ export function parseReasonValue(value: string, where = 'header Reason'): Reason
   const out: ReasonValue = { protocol, params: {} };
   for (const [k, v] of Object.entries(params)) {
     if (k === 'cause') {
-      if (v === true || !isDigits(v) || v.length > 9)
-        throw new InputError('sip', where, 'cause must be digits');
+      if (v === true || !isDigits(v) || v.length > MAX_CAUSE_DIGITS)
+        throw new InputError('sip', where, `cause must be 1–${MAX_CAUSE_DIGITS} digits`);
       out.cause = Number(v);
     } else if (k === 'text') {
       if (v === true) throw new InputError('sip', where, 'text needs a value');
@@ -50,15 +58,23 @@ export function parseReasonHeader(value: string, where = 'header Reason'): Reaso
   return parts.map((p) => parseReasonValue(p, where));
 }
 
-export function formatReasonValue(r: ReasonValue): string {
+/** Throws on a value that would not parse back (a bad protocol or cause). */
+export function formatReasonValue(r: ReasonValue, where = 'Reason header'): string {
+  if (!isToken(r.protocol))
+    throw new InputError('sip', where, `invalid protocol "${r.protocol.slice(0, 20)}"`);
   let out = r.protocol;
-  if (r.cause !== undefined) out += `;cause=${r.cause}`;
-  if (r.text !== undefined) out += `;text=${quoteString(r.text)}`;
+  if (r.cause !== undefined) {
+    if (!Number.isInteger(r.cause) || r.cause < 0 || String(r.cause).length > MAX_CAUSE_DIGITS)
+      throw new InputError('sip', where, `bad cause ${r.cause}`);
+    out += `;cause=${r.cause}`;
+  }
+  // RFC 3261 §25.1: a quoted-string holds no bare CR or LF; folded, a text cannot end the header.
+  if (r.text !== undefined) out += `;text=${quoteString(r.text.replace(/[\r\n]+/g, ' '))}`;
   for (const [k, v] of Object.entries(r.params)) out += v === true ? `;${k}` : `;${k}=${v}`;
   return out;
 }
 
 export function formatReasonHeader(values: ReasonValue | readonly ReasonValue[]): string {
   const list = Array.isArray(values) ? values : [values as ReasonValue];
-  return list.map(formatReasonValue).join(', ');
+  return list.map((r) => formatReasonValue(r)).join(', ');
 }

@@ -56,6 +56,7 @@ import type { ProbeTiming } from '../dialog/dialog-probe';
 import { PeerMonitor, type PeerStatus, type PeerTarget, type PeerTiming } from './peer-monitor';
 import { InboundTrust } from './trust';
 import { header, headers } from '../message/headers';
+import { gatewayContact, outboundRoute } from '../message/invite';
 import { MAX_SIP_BYTES } from '../message/message';
 import { Registration, type RegistrationState } from './registration';
 import { inspectRequest } from './request-inspection';
@@ -287,9 +288,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
     const local = this.transports.local(transport, flow && flow.address.includes(':') ? 6 : 4);
     const host = this.o.host ?? formatHost(local?.address ?? '127.0.0.1');
     // §8.1.1.8: a SIPS Contact (TLS implied) when the request or dialog is SIPS.
-    if (sips) return `<sips:gw@${host}:${local?.port ?? 5061}>`;
-    const tp = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
-    return `<sip:gw@${host}:${local?.port ?? 5060}${tp}>`;
+    return gatewayContact(host, local?.port ?? (sips ? 5061 : 5060), transport, sips);
   }
 
   private preferredTransport(): TransportName {
@@ -361,7 +360,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
   invite(o: InviteOptions): ClientInvite {
     const hs = [...(o.headers ?? [])];
     if (this.o.outboundProxy !== undefined && !hs.some((h) => h.name.toLowerCase() === 'route')) {
-      hs.unshift({ name: 'Route', value: `<${this.o.outboundProxy};lr>` });
+      hs.unshift(outboundRoute(this.o.outboundProxy));
     }
     const ci = new ClientInvite(
       this,

@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import winston, { type Logger } from 'winston';
 import { every, systemClock, type Clock, type TimerHandle } from '../../clock';
 import { addressContext } from '../../config/address-context';
+import type { Mappings } from '../../config/mappings';
 import type { GatewayConfig } from '../../config/config';
 import { InputError } from '../../errors';
 import { jingleToElement } from '../../jingle';
@@ -37,6 +38,8 @@ import { JmiMessages } from './jmi-messages';
 export type { JmiErrorNotice, XmppLegEvents } from './events';
 
 export interface XmppLegOptions {
+  /** The mapping tables, loaded once at start (src/config/mappings.ts). */
+  tables: Mappings;
   logger?: Logger;
   handler?: JingleHandler;
   /** The clock of every timer of the leg (tests: a fake one). Default: the system clock. */
@@ -77,7 +80,8 @@ export class XmppLeg extends EventEmitter<XmppLegEvents> {
     this.router = {
       domain: this.options.domain,
       allowedDomains: this.options.allowedDomains,
-      address: addressContext(config),
+      address: addressContext(config, opts.tables),
+      hashes: opts.tables.hashes,
       version: VERSION,
     };
     if (opts.handler !== undefined) this.router.handler = opts.handler;
@@ -126,7 +130,7 @@ export class XmppLeg extends EventEmitter<XmppLegEvents> {
   }
 
   /** Creates the leg and starts connecting (never throws for network reasons). */
-  static start(config: GatewayConfig, opts: XmppLegOptions = {}): XmppLeg {
+  static start(config: GatewayConfig, opts: XmppLegOptions): XmppLeg {
     const leg = new XmppLeg(config, opts);
     leg.conn.start();
     leg.sweepTimer = every(leg.clock, SWEEP_MS, () => leg.jmiSide.sweep());

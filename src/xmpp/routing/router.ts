@@ -6,6 +6,7 @@
  * returned to ./connection, which sends it.
  */
 import { isInputError } from '../../errors';
+import type { HashTable } from '../../mapping';
 import { jingleFromElement } from '../../jingle';
 import { NS_JINGLE } from '../../jingle/namespaces';
 import type { JingleIq } from '../../jingle/types';
@@ -34,6 +35,8 @@ export interface RouterContext {
   /** Domains whose users may place calls (session-initiate), lower case. */
   allowedDomains: readonly string[];
   address: AddressContext;
+  /** Fingerprint hash names (mappings/hashes.yaml), for the Jingle model. */
+  hashes: HashTable;
   handler?: JingleHandler;
   version: string;
 }
@@ -131,7 +134,7 @@ async function answerJingle(
   // every element): a stanza from the network reaches a call only through it.
   let jingle;
   try {
-    jingle = jingleFromElement(el);
+    jingle = jingleFromElement(el, ctx.hashes);
   } catch (e) {
     if (isInputError(e)) return err({ condition: 'bad-request', text: e.message });
     throw e;
