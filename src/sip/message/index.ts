@@ -56,10 +56,4 @@ export {
   type EventHeader,
   type SubscriptionState,
 } from './subscription';
-export {
-  formatSipFrag,
-  MAX_SIPFRAG_BYTES,
-  parseSipFrag,
-  SIPFRAG_TYPE,
-  type SipFrag,
-} from './sipfrag';
+export { formatSipFrag, MAX_SIPFRAG_BYTES, parseSipFrag, SIPFRAG_TYPE, type SipFrag } from './sipfrag';

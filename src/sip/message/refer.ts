@@ -74,7 +74,13 @@ export function parseReplaces(value: string, where = 'header Replaces'): Replace
     if (v === true || !isToken(v)) fail(where, `${name} is not a token`);
     return v;
   };
-  const out: Replaces = { callId, toTag: tag('to-tag'), fromTag: tag('from-tag'), earlyOnly: false, params: {} };
+  const out: Replaces = {
+    callId,
+    toTag: tag('to-tag'),
+    fromTag: tag('from-tag'),
+    earlyOnly: false,
+    params: {},
+  };
   for (const [k, v] of Object.entries(all)) {
     if (k === 'to-tag' || k === 'from-tag') continue;
     if (k === 'early-only') {
@@ -146,7 +152,8 @@ export function parseReferTo(value: string, where = 'header Refer-To'): ReferTo 
   const out: ReferTo = { target, uri, method: typeof m === 'string' ? m.toUpperCase() : 'INVITE' };
   if (m === true) fail(where, 'URI parameter method needs a value');
   const replaces = uriHeader(uri, 'replaces');
-  if (replaces !== undefined) out.replaces = parseReplaces(unescapeHvalue(replaces, where), `${where} Replaces`);
+  if (replaces !== undefined)
+    out.replaces = parseReplaces(unescapeHvalue(replaces, where), `${where} Replaces`);
   return out;
 }
 
@@ -156,7 +163,8 @@ export function parseReferTo(value: string, where = 'header Refer-To'): ReferTo 
  */
 export function formatReferTo(target: NameAddr, replaces?: Replaces): string {
   if (target.uri.includes('?')) fail('Refer-To', 'the target URI already carries headers');
-  const uri = replaces === undefined ? target.uri : `${target.uri}?Replaces=${escapeHvalue(formatReplaces(replaces))}`;
+  const uri =
+    replaces === undefined ? target.uri : `${target.uri}?Replaces=${escapeHvalue(formatReplaces(replaces))}`;
   return formatNameAddr({ ...target, uri });
 }
 

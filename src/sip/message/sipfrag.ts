@@ -53,7 +53,12 @@ export function parseSipFrag(body: string): SipFrag {
 
 /** The body for a NOTIFY: the Status-Line, CRLF-terminated (RFC 3420 §2, RFC 3261 §7.2). */
 export function formatSipFrag(frag: Pick<SipFrag, 'status' | 'reason'> & { headers?: SipHeader[] }): string {
-  if (!Number.isInteger(frag.status) || frag.status < 100 || frag.status > 699 || !isDigits(String(frag.status)))
+  if (
+    !Number.isInteger(frag.status) ||
+    frag.status < 100 ||
+    frag.status > 699 ||
+    !isDigits(String(frag.status))
+  )
     throw new InputError('sip', 'message/sipfrag', `status ${frag.status} is not 100-699`);
   if (/[\r\n]/.test(frag.reason)) throw new InputError('sip', 'message/sipfrag', 'line break in the reason');
   let out = `SIP/2.0 ${frag.status} ${frag.reason}\r\n`;

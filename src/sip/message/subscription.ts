@@ -72,7 +72,10 @@ export function formatEvent(e: EventHeader): string {
   return `${e.event}${e.id !== undefined ? `;id=${e.id}` : ''}${formatParams(e.params)}`;
 }
 
-export function parseSubscriptionState(value: string, where = 'header Subscription-State'): SubscriptionState {
+export function parseSubscriptionState(
+  value: string,
+  where = 'header Subscription-State',
+): SubscriptionState {
   const { head, params } = split(value, where);
   if (!isToken(head)) fail(where, `invalid state "${head.slice(0, 40)}"`);
   const out: SubscriptionState = { state: head.toLowerCase(), params: {} };
