@@ -18,6 +18,16 @@ export const MAX_PAYLOAD_TYPES = 128;
 /** Characters in one attribute value or text node (fingerprints and keys are under 200). */
 export const MAX_VALUE_CHARS = 1024;
 
+/** Longest sid taken (docs/policy.md §Sizes). */
+export const MAX_SID = 256;
+/** XML NameChar letters and digits, `._:-`, and the base64 characters some clients use. */
+const SID = new RegExp(`^[\\p{L}\\p{N}._:\\-+/=]{1,${MAX_SID}}$`, 'u');
+
+/** Whether `s` is a sid we take (XEP-0166 §7.1: a name chosen by the initiator, bounded here). */
+export function isSid(s: string): boolean {
+  return SID.test(s);
+}
+
 /** Fails when `count` items of `what` in `where` exceed `max`. */
 export function checkCount(count: number, max: number, where: string, what: string): void {
   if (count > max) fail(where, `more than ${max} ${what}`);

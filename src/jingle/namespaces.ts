@@ -12,6 +12,8 @@ export const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
 export const NS_RTP_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
 /** XEP-0181 Jingle DTMF (session-info payload). */
 export const NS_DTMF = 'urn:xmpp:jingle:dtmf:0';
+/** XEP-0251 Jingle Session Transfer (session-info `<transfer/>`, reason `<transferred/>`). */
+export const NS_TRANSFER = 'urn:xmpp:jingle:transfer:0';
 /** XEP-0176 Jingle ICE-UDP Transport Method. */
 export const NS_ICE_UDP = 'urn:xmpp:jingle:transports:ice-udp:1';
 /** XEP-0177 Jingle Raw UDP Transport Method. */

@@ -65,6 +65,22 @@ export interface Jingle {
   reason?: Reason;
   /** XEP-0167 §7 session-info payload (only with action session-info). */
   info?: SessionInfo;
+  /**
+   * XEP-0251 §2, §3: the `<transfer/>` of a session-initiate that carries out a transfer (who
+   * transferred, and for an attended transfer the session it replaces). Only with session-initiate.
+   */
+  transfer?: Transfer;
+}
+
+/**
+ * XEP-0251 `<transfer xmlns='urn:xmpp:jingle:transfer:0' from sid to/>`: `to` is the transfer
+ * target; `from` the transferor; `sid` (attended transfer, §3) the transferor's session with the
+ * target that the new session replaces. Every attribute is optional (§8 schema).
+ */
+export interface Transfer {
+  from?: string;
+  to?: string;
+  sid?: string;
 }
 
 /** `<reason>`: one condition element, an optional `<text>`. */
@@ -73,6 +89,8 @@ export interface Reason {
   /** The sid inside `<alternative-session><sid>…</sid></alternative-session>`. */
   alternativeSid?: string;
   text?: string;
+  /** XEP-0251 §2: `<transferred xmlns='urn:xmpp:jingle:transfer:0'/>` beside `<success/>`. */
+  transferred?: boolean;
 }
 
 /** XEP-0167 §7 informational messages. mute/unmute may name a content. */
@@ -83,7 +101,9 @@ export type SessionInfo =
   | { kind: 'unhold' }
   | { kind: 'mute' | 'unmute'; creator?: Creator; name?: string }
   /** XEP-0181 §2 `<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code duration/>`: one tone, duration in ms. */
-  | { kind: 'dtmf'; code: string; duration?: number };
+  | { kind: 'dtmf'; code: string; duration?: number }
+  /** XEP-0251 §2, §3: the transferor asks the other party to call `to` (and replace `sid`). */
+  | ({ kind: 'transfer' } & Transfer);
 
 /** `<content>` (XEP-0166 §7.3). */
 export interface Content {

@@ -35,8 +35,10 @@ import {
   NS_RAW_UDP,
   NS_RTP,
   NS_RTP_INFO,
+  NS_TRANSFER,
   NS_XTLS,
 } from './namespaces';
+import { parseTransfer, transferredElement, transferToElement } from './xep0251';
 import { dtmfToElement, parseDtmf } from './xep0181';
 import {
   parseRtpDescription,
@@ -49,17 +51,26 @@ import { parseRawUdpTransport, rawUdpTransportToElement } from './xep0177';
 import { groupToElement, parseGroup } from './xep0338';
 import { parseXtlsSecurity, xtlsSecurityToElement } from './xtls';
 import { JINGLE_ACTIONS, REASON_CONDITIONS } from './types';
-import { MAX_CONTENTS, checkCount, checkValueLengths } from './limits';
+import { MAX_CONTENTS, MAX_SID, checkCount, checkValueLengths, isSid } from './limits';
 import type { Content, Jingle, Reason, ReasonCondition } from './types';
 
 export function parseReason(el: Element): Reason {
   let condition: ReasonCondition | undefined;
   let alternativeSid: string | undefined;
   let text: string | undefined;
+  let transferred = false;
   for (const child of el.children) {
     if (typeof child === 'string') continue;
+    const childNs = nsOf(child, NS_JINGLE);
+    // XEP-0251 §2: <transferred/> says the session ended because it was transferred.
+    if (childNs === NS_TRANSFER) {
+      if (localName(child) !== 'transferred')
+        fail(`<reason> <${localName(child)}>`, `unknown element in ${NS_TRANSFER}`);
+      transferred = true;
+      continue;
+    }
     // Application-specific conditions (e.g. XEP-0167 <invalid-crypto/>) have their own namespace.
-    if (nsOf(child, NS_JINGLE) !== NS_JINGLE) continue;
+    if (childNs !== NS_JINGLE) continue;
     const name = localName(child);
     if (name === 'text') {
       if (text !== undefined) fail('<reason> <text>', 'more than one');
@@ -84,6 +95,7 @@ export function parseReason(el: Element): Reason {
   const reason: Reason = { condition };
   if (alternativeSid !== undefined) reason.alternativeSid = alternativeSid;
   if (text !== undefined) reason.text = text;
+  if (transferred) reason.transferred = true;
   return reason;
 }
 
@@ -119,10 +131,7 @@ export function parseContent(el: Element, hashes: HashTable): Content {
   return content;
 }
 
-/** Longest sid taken (docs/policy.md §Sizes). */
-export const MAX_SID = 256;
-/** XML NameChar letters and digits, `._:-`, and the base64 characters some clients use. */
-const SID = new RegExp(`^[\\p{L}\\p{N}._:\\-+/=]{1,${MAX_SID}}$`, 'u');
+export { MAX_SID };
 
 /**
  * Parses a `<jingle>` element (its namespace is checked by the caller or here); fingerprints are
@@ -134,7 +143,7 @@ export function parseJingle(el: Element, hashes: HashTable): Jingle {
   }
   const sid = el.attrs.sid;
   // A sid is a name chosen by the initiator (§7.1); bounded, so a 200 kB one is refused here.
-  if (typeof sid === 'string' && sid !== '' && !SID.test(sid))
+  if (typeof sid === 'string' && sid !== '' && !isSid(sid))
     fail('<jingle sid>', `not 1–${MAX_SID} letters, digits or . _ : - + / = (${sid.length} characters)`);
   const where = typeof sid === 'string' ? `<jingle sid=${q(sid)}>` : '<jingle>';
   checkValueLengths(el);
@@ -164,6 +173,17 @@ export function parseJingle(el: Element, hashes: HashTable): Jingle {
     } else if (ns === NS_GROUPING) {
       if (name !== 'group') fail(`${where} <${name}>`, `unknown element in ${NS_GROUPING}`);
       jingle.groups.push(parseGroup(child, ns));
+    } else if (ns === NS_TRANSFER) {
+      // XEP-0251: a session-info payload (§2, §3), or the mark of a session-initiate that
+      // carries out a transfer; nowhere else.
+      if (name !== 'transfer') fail(`${where} <${name}>`, `unknown element in ${NS_TRANSFER}`);
+      if (action === 'session-info') {
+        if (jingle.info) fail(`${where} <${name}>`, 'more than one informational payload');
+        jingle.info = { kind: 'transfer', ...parseTransfer(child) };
+      } else if (action === 'session-initiate') {
+        if (jingle.transfer) fail(`${where} <transfer>`, 'more than one');
+        jingle.transfer = parseTransfer(child);
+      } else fail(`${where} <transfer>`, `in a ${action} (only in session-info or session-initiate)`);
     } else if (action === 'session-info' && ns === NS_DTMF && localName(child) === 'dtmf') {
       if (jingle.info) fail(`${where} <${name}>`, 'more than one informational payload');
       jingle.info = parseDtmf(child);
@@ -204,6 +224,7 @@ export function reasonToElement(r: Reason): Element {
   const el = build('reason');
   const cond = append(el, build(r.condition));
   if (r.alternativeSid !== undefined) append(cond, build('sid')).children.push(r.alternativeSid);
+  if (r.transferred) append(el, transferredElement());
   if (r.text !== undefined) append(el, build('text')).children.push(r.text);
   return el;
 }
@@ -218,7 +239,18 @@ export function jingleToElement(j: Jingle): Element {
   });
   for (const g of j.groups) append(el, groupToElement(g));
   for (const c of j.contents) append(el, contentToElement(c));
+  if (j.transfer) append(el, transferToElement(j.transfer));
   if (j.reason) append(el, reasonToElement(j.reason));
-  if (j.info) append(el, j.info.kind === 'dtmf' ? dtmfToElement(j.info) : sessionInfoToElement(j.info));
+  if (j.info) {
+    const info = j.info;
+    append(
+      el,
+      info.kind === 'dtmf'
+        ? dtmfToElement(info)
+        : info.kind === 'transfer'
+          ? transferToElement(info)
+          : sessionInfoToElement(info),
+    );
+  }
   return el;
 }

@@ -224,7 +224,7 @@ export function parseSessionInfo(el: Element): SessionInfo {
   fail(`<jingle> <${name}>`, `unsupported-info: unknown informational payload in ${NS_RTP_INFO}`);
 }
 
-export function sessionInfoToElement(info: Exclude<SessionInfo, { kind: 'dtmf' }>): Element {
+export function sessionInfoToElement(info: Exclude<SessionInfo, { kind: 'dtmf' | 'transfer' }>): Element {
   if (info.kind === 'mute' || info.kind === 'unmute') {
     return build(info.kind, { xmlns: NS_RTP_INFO, creator: info.creator, name: info.name });
   }

@@ -43,3 +43,26 @@ export {
 export { newCallId, newTag } from './ids';
 export { mediaType, sdpOf, sessionBody, SESSION_BODY_TYPES, type SessionBody } from './body';
 export { formatParams, parseParams, type Params } from './params';
+export {
+  escapeHvalue,
+  formatReferredBy,
+  formatReferTo,
+  formatReplaces,
+  MAX_REFER_VALUE,
+  parseReferredBy,
+  parseReferSub,
+  parseReferTo,
+  parseReplaces,
+  unescapeHvalue,
+  type ReferTo,
+  type Replaces,
+} from './refer';
+export {
+  formatEvent,
+  formatSubscriptionState,
+  parseEvent,
+  parseSubscriptionState,
+  type EventHeader,
+  type SubscriptionState,
+} from './subscription';
+export { formatSipFrag, MAX_SIPFRAG_BYTES, parseSipFrag, SIPFRAG_TYPE, type SipFrag } from './sipfrag';
