@@ -5,7 +5,7 @@
  * and the client's hold/active as our re-INVITE (an offer from the Jingle side through the
  * anchor, the peer's answer back through it). One offer at a time (RFC 3261 §14.1).
  */
-import { isHeld } from '../media/offer-change';
+import { isHeld } from '../sdp/offer-change';
 import type { NgFlags } from '../media/ng-client';
 import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';

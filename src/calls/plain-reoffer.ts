@@ -6,7 +6,7 @@
  * its new credentials, or refused with 488 after RESTART_WAIT_MS.
  */
 import type { Content, Jingle } from '../jingle/types';
-import { offerChange, type OfferChange } from '../media/offer-change';
+import { offerChange, type OfferChange } from '../sdp/offer-change';
 import { answerDirections } from '../media/direction';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';

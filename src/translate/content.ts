@@ -19,9 +19,10 @@
  */
 import { InputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleAction } from '../jingle/types';
-import { isHeld } from '../media/offer-change';
+import { isHeld } from '../sdp/offer-change';
 import type { Sdp, SdpMedia } from '../sdp/types';
 import { contentToMedia, mediaToContent } from './media';
+import type { Tables } from './tables';
 import { directionToSenders, sendersToDirection, type Direction, type Perspective } from './roles';
 
 /** What one m-line carries: the Jingle content (XEP-0166 §7.3 names a content by creator and name). */
@@ -154,7 +155,7 @@ function expect(j: Jingle, action: JingleAction): void {
  * peers), else a new m-line at the end. Its BUNDLE membership follows the content-add's
  * XEP-0338 group when it has one, else the session's group.
  */
-export function contentAddToReoffer(session: MidCallSession, j: Jingle): Reoffer {
+export function contentAddToReoffer(session: MidCallSession, j: Jingle, tables: Tables): Reoffer {
   expect(j, 'content-add');
   const offer = subsequentSdp(session);
   const slots = [...session.slots];
@@ -166,7 +167,7 @@ export function contentAddToReoffer(session: MidCallSession, j: Jingle): Reoffer
         `<jingle action='content-add'> <content name='${c.name}'>`,
         'a content of that name is already in the session',
       );
-    const m = contentToMedia(c, p);
+    const m = contentToMedia(c, p, tables);
     let index = slots.findIndex((s, i) => s === undefined && offer.media[i]?.type === m.type);
     if (index < 0) index = offer.media.length;
     offer.media[index] = m;
@@ -235,7 +236,12 @@ function jingle(action: JingleAction, sid: string, contents: Content[], groups: 
  * (RFC 3264 §6: port 0 in the answer rejects that stream). An answer without the offer's
  * m-lines is refused (the call layer then treats the exchange as failed).
  */
-export function reanswerToJingle(session: MidCallSession, reoffer: Reoffer, answer: Sdp): ReofferOutcome {
+export function reanswerToJingle(
+  session: MidCallSession,
+  reoffer: Reoffer,
+  answer: Sdp,
+  tables: Tables,
+): ReofferOutcome {
   if (answer.media.length !== reoffer.offer.media.length)
     fail(
       'SDP answer',
@@ -255,7 +261,14 @@ export function reanswerToJingle(session: MidCallSession, reoffer: Reoffer, answ
       continue;
     }
     if (reoffer.action === 'content-add') {
-      const c = mediaToContent(am, answer, { author: sip, type: 'answer' }, name, `m-section ${index + 1}`);
+      const c = mediaToContent(
+        am,
+        answer,
+        { author: sip, type: 'answer' },
+        name,
+        `m-section ${index + 1}`,
+        tables,
+      );
       accepted.push({ ...c, creator });
     } else {
       // XEP-0166 §7.2.3: the content-accept of a content-modify carries the senders agreed.
@@ -316,7 +329,7 @@ function directionOf(m: SdpMedia, sdp: Sdp): Direction {
  * session in its place (RFC 3264 §8) and a live m-line its media type; a new m-line, or a new
  * stream in a disabled slot (§8.1), is a content-add.
  */
-export function reofferToJingle(session: MidCallSession, offer: Sdp): ReofferToJingle {
+export function reofferToJingle(session: MidCallSession, offer: Sdp, tables: Tables): ReofferToJingle {
   const before = session.remote;
   if (offer.media.length < session.slots.length)
     fail(
@@ -340,7 +353,7 @@ export function reofferToJingle(session: MidCallSession, offer: Sdp): ReofferToJ
       if (m.port === 0) return;
       const name = uniqueName(m.mid ?? m.type, used);
       used.add(name);
-      const c = mediaToContent(m, offer, p, name, where);
+      const c = mediaToContent(m, offer, p, name, where, tables);
       adds.push({ ...c, creator: sip });
       slots[i] = { name, creator: sip };
       added.push({ name, index: i });
@@ -408,6 +421,7 @@ export function reanswer(
   offer: Sdp,
   change: ReofferToJingle,
   reply: ClientReply,
+  tables: Tables,
 ): Sdp {
   const answer = subsequentSdp(session);
   const byName = new Map(reply.accepted.map((c) => [c.name, c]));
@@ -420,7 +434,7 @@ export function reanswer(
     const c = byName.get(slot.name);
     if (isNew) {
       if (!c || rejected.has(slot.name)) return disabledMedia(om);
-      return contentToMedia(c, p, { media: om, session: offer });
+      return contentToMedia(c, p, tables, { media: om, session: offer });
     }
     const last = answer.media[i];
     if (!last || last.port === 0) return disabledMedia(om);

@@ -4,6 +4,7 @@
  * re-offers, with the m-line order kept and BUNDLE (RFC 8843) updated. Sessions are built from
  * captured traffic (Chromium 156, baresip 1.0.0) and the RFC 3264 §10.1 example.
  */
+import { tables } from '../support/tables';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
@@ -29,7 +30,7 @@ import { offeredNames } from '../../src/translate/session';
 const fixtures = path.join(__dirname, '..', 'fixtures');
 const read = (rel: string): string => fs.readFileSync(path.join(fixtures, rel), 'utf8');
 const body = (rel: string): string => read(rel).split('\r\n\r\n').slice(1).join('\r\n\r\n');
-const sdp = (rel: string): Sdp => parseSdp(rel.endsWith('.sip') ? body(rel) : read(rel));
+const sdp = (rel: string): Sdp => parseSdp(rel.endsWith('.sip') ? body(rel) : read(rel), tables.hashes);
 
 const CHROME = 'captured/chromium-156.0.8078.79-';
 
@@ -47,7 +48,7 @@ function webrtcAudioCall(): MidCallSession {
 
 /** Chromium's video content (a=mid 1) as the client's content-add. */
 function videoAdd(): Jingle {
-  const av = sdpToJingle(sdp(`${CHROME}av-bundle-offer.sdp`));
+  const av = sdpToJingle(sdp(`${CHROME}av-bundle-offer.sdp`), tables);
   return {
     action: 'content-add',
     sid: 'sid1',
@@ -59,8 +60,8 @@ function videoAdd(): Jingle {
 /** A SIP-originated call from baresip (audio only); the client (responder) answered it. */
 function baresipAudioCall(): MidCallSession {
   const remote = sdp('captured/baresip-1.0.0-invite-plain.sip');
-  const accept = sdpToJingle(remote, { action: 'session-accept', sid: 'sid2' });
-  const local = jingleToSdpObject(accept, { offer: remote });
+  const accept = sdpToJingle(remote, tables, { action: 'session-accept', sid: 'sid2' });
+  const local = jingleToSdpObject(accept, tables, { offer: remote });
   return {
     sid: 'sid2',
     clientRole: 'responder',
@@ -83,7 +84,7 @@ function inputError(f: () => unknown): InputError {
 describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)', () => {
   it('appends the video m-section, keeps the audio one in place, joins BUNDLE, version +1', () => {
     const s = webrtcAudioCall();
-    const r = contentAddToReoffer(s, videoAdd());
+    const r = contentAddToReoffer(s, videoAdd(), tables);
     expect(r.offer.media.map((m) => [m.type, m.mid])).toEqual([
       ['audio', '0'],
       ['video', '1'],
@@ -96,12 +97,12 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
     expect(r.offer.media[0]?.setup).toBe('passive');
     expect({ ...r.offer.media[0], setup: 'actpass' }).toEqual(s.local.media[0]);
     // The SDP writes and reads back (nothing the writer refuses).
-    expect(parseSdp(writeSdp(r.offer)).media).toHaveLength(2);
+    expect(parseSdp(writeSdp(r.offer), tables.hashes).media).toHaveLength(2);
   });
 
   it('reuses a disabled slot of the same media type (RFC 3264 §8.1), not one of another type', () => {
     const s = webrtcAudioCall();
-    const withVideo = contentAddToReoffer(s, videoAdd());
+    const withVideo = contentAddToReoffer(s, videoAdd(), tables);
     const after: MidCallSession = {
       ...s,
       local: withVideo.offer,
@@ -116,11 +117,11 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
     const disabled: MidCallSession = { ...after, local: removed.offer, slots: removed.slots };
     const again = videoAdd();
     again.contents = again.contents.map((c) => ({ ...c, name: 'video-2' }));
-    const r = contentAddToReoffer(disabled, again);
+    const r = contentAddToReoffer(disabled, again, tables);
     expect(r.changed).toEqual([{ name: 'video-2', index: 1 }]);
     expect(r.offer.media).toHaveLength(2);
-    const audio = sdpToJingle(sdp(`${CHROME}audio-offer.sdp`)).contents[0] as Content;
-    const r2 = contentAddToReoffer(disabled, { ...again, contents: [{ ...audio, name: 'audio-2' }] });
+    const audio = sdpToJingle(sdp(`${CHROME}audio-offer.sdp`), tables).contents[0] as Content;
+    const r2 = contentAddToReoffer(disabled, { ...again, contents: [{ ...audio, name: 'audio-2' }] }, tables);
     expect(r2.changed).toEqual([{ name: 'audio-2', index: 2 }]);
   });
 
@@ -129,20 +130,25 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
     const add = videoAdd();
     expect(
       inputError(() =>
-        contentAddToReoffer(s, { ...add, contents: [{ ...(add.contents[0] as Content), name: '0' }] }),
+        contentAddToReoffer(
+          s,
+          { ...add, contents: [{ ...(add.contents[0] as Content), name: '0' }] },
+          tables,
+        ),
       ).detail,
     ).toMatch(/already in the session/);
     expect(
-      inputError(() => contentAddToReoffer(s, { ...add, contents: [{ creator: 'initiator', name: 'x' }] }))
-        .detail,
+      inputError(() =>
+        contentAddToReoffer(s, { ...add, contents: [{ creator: 'initiator', name: 'x' }] }, tables),
+      ).detail,
     ).toMatch(/no RTP <description>/);
   });
 
   it('the SIP answer with the video accepted → content-accept with the peer’s description (RFC 3264 §6)', () => {
     const s = webrtcAudioCall();
-    const r = contentAddToReoffer(s, videoAdd());
+    const r = contentAddToReoffer(s, videoAdd(), tables);
     const answer = sdp(`${CHROME}av-bundle-answer.sdp`);
-    const out = reanswerToJingle(s, r, answer);
+    const out = reanswerToJingle(s, r, answer, tables);
     expect(out.reject).toBeUndefined();
     expect(out.accept?.action).toBe('content-accept');
     expect(out.accept?.contents.map((c) => [c.creator, c.name, c.description?.media])).toEqual([
@@ -154,10 +160,10 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
 
   it('the SIP answer with port 0 for it → content-reject, and the slot stays disabled', () => {
     const s = webrtcAudioCall();
-    const r = contentAddToReoffer(s, videoAdd());
+    const r = contentAddToReoffer(s, videoAdd(), tables);
     const answer = sdp(`${CHROME}av-bundle-answer.sdp`);
     answer.media[1] = { ...(answer.media[1] as Sdp['media'][number]), port: 0 };
-    const out = reanswerToJingle(s, r, answer);
+    const out = reanswerToJingle(s, r, answer, tables);
     expect(out.accept).toBeUndefined();
     expect(out.reject?.contents).toEqual([{ creator: 'initiator', name: '1' }]);
     expect(out.slots[1]).toBeUndefined();
@@ -165,7 +171,7 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
 
   it('a 488 to the re-INVITE → content-reject of everything it added, the session unchanged', () => {
     const s = webrtcAudioCall();
-    const r = contentAddToReoffer(s, videoAdd());
+    const r = contentAddToReoffer(s, videoAdd(), tables);
     const out = reofferRefused(s, r);
     expect(out.reject?.action).toBe('content-reject');
     expect(out.reject?.contents).toEqual([{ creator: 'initiator', name: '1' }]);
@@ -174,8 +180,8 @@ describe('content-add → re-offer (XEP-0166 §7.2 content-add; RFC 3264 §8.1)'
 
   it('an answer with another number of m-lines is refused (RFC 3264 §6)', () => {
     const s = webrtcAudioCall();
-    const r = contentAddToReoffer(s, videoAdd());
-    expect(inputError(() => reanswerToJingle(s, r, sdp(`${CHROME}audio-answer.sdp`))).detail).toMatch(
+    const r = contentAddToReoffer(s, videoAdd(), tables);
+    expect(inputError(() => reanswerToJingle(s, r, sdp(`${CHROME}audio-answer.sdp`), tables)).detail).toMatch(
       /RFC 3264 §6/,
     );
   });
@@ -204,7 +210,7 @@ describe('content-remove → port 0 (RFC 3264 §8.2)', () => {
     expect(r.offer.media[1]).toMatchObject({ mid: '1', protocol: 'UDP/TLS/RTP/SAVPF', payloads: '96' });
     expect(r.offer.groups).toEqual([{ type: 'BUNDLE', mids: '0' }]);
     expect(r.terminate).toBeUndefined();
-    expect(reanswerToJingle(s, r, sdp(`${CHROME}av-bundle-answer.sdp`))).toEqual({ slots: r.slots });
+    expect(reanswerToJingle(s, r, sdp(`${CHROME}av-bundle-answer.sdp`), tables)).toEqual({ slots: r.slots });
   });
 
   it('removing the last content ends the session instead (XEP-0166 §7.2.5)', () => {
@@ -261,11 +267,11 @@ describe('content-modify senders ⇄ direction (XEP-0166 §7.2.3; RFC 3264 §6.1
     });
     const answer = sdp(`${CHROME}audio-answer.sdp`);
     answer.media[0] = { ...(answer.media[0] as Sdp['media'][number]), direction: 'recvonly' };
-    expect(reanswerToJingle(s, r, answer).accept?.contents).toEqual([
+    expect(reanswerToJingle(s, r, answer, tables).accept?.contents).toEqual([
       { creator: 'initiator', name: '0', senders: 'initiator' },
     ]);
     answer.media[0] = { ...(answer.media[0] as Sdp['media'][number]), direction: 'inactive' };
-    expect(reanswerToJingle(s, r, answer).accept?.contents[0]?.senders).toBe('none');
+    expect(reanswerToJingle(s, r, answer, tables).accept?.contents[0]?.senders).toBe('none');
   });
 
   it('RFC 3264 §6.1: what an answer may say to each offered direction', () => {
@@ -287,7 +293,7 @@ describe('content-modify senders ⇄ direction (XEP-0166 §7.2.3; RFC 3264 §6.1
 describe('SIP re-offer → Jingle (RFC 3264 §8 → XEP-0166 §7.2)', () => {
   it('baresip adds video to an audio call → content-add for the video only (creator: the gateway)', () => {
     const s = baresipAudioCall();
-    const out = reofferToJingle(s, sdp('captured/baresip-1.0.0-invite-video.sip'));
+    const out = reofferToJingle(s, sdp('captured/baresip-1.0.0-invite-video.sip'), tables);
     expect(out.add?.action).toBe('content-add');
     expect(out.add?.contents.map((c) => [c.creator, c.name, c.description?.media])).toEqual([
       ['initiator', 'video', 'video'],
@@ -301,23 +307,23 @@ describe('SIP re-offer → Jingle (RFC 3264 §8 → XEP-0166 §7.2)', () => {
   it('the client’s content-accept → the SDP answer: audio as before, video answered (RFC 3264 §6)', () => {
     const s = baresipAudioCall();
     const offer = sdp('captured/baresip-1.0.0-invite-video.sip');
-    const change = reofferToJingle(s, offer);
+    const change = reofferToJingle(s, offer, tables);
     const accepted = (change.add as Jingle).contents;
-    const answer = reanswer(s, offer, change, { accepted, rejected: [] });
+    const answer = reanswer(s, offer, change, { accepted, rejected: [] }, tables);
     expect(answer.media.map((m) => [m.type, m.port !== 0])).toEqual([
       ['audio', true],
       ['video', true],
     ]);
     expect(answer.media[0]).toEqual({ ...s.local.media[0], direction: 'sendrecv' });
     expect(answer.origin.sessionVersion).toBe(Number(s.local.origin.sessionVersion) + 1);
-    expect(parseSdp(writeSdp(answer)).media[1]?.rtp.map((r) => r.codec)).toEqual(['VP8']);
+    expect(parseSdp(writeSdp(answer), tables.hashes).media[1]?.rtp.map((r) => r.codec)).toEqual(['VP8']);
   });
 
   it('the client’s content-reject → the video answered with port 0', () => {
     const s = baresipAudioCall();
     const offer = sdp('captured/baresip-1.0.0-invite-video.sip');
-    const change = reofferToJingle(s, offer);
-    const answer = reanswer(s, offer, change, { accepted: [], rejected: ['video'] });
+    const change = reofferToJingle(s, offer, tables);
+    const answer = reanswer(s, offer, change, { accepted: [], rejected: ['video'] }, tables);
     expect(answer.media.map((m) => m.port === 0)).toEqual([false, true]);
     expect(answer.media[1]?.type).toBe('video');
   });
@@ -334,18 +340,20 @@ describe('SIP re-offer → Jingle (RFC 3264 §8 → XEP-0166 §7.2)', () => {
     };
     const offer = structuredClone(remote);
     (offer.media[1] as Sdp['media'][number]).port = 0;
-    expect(reofferToJingle(s, offer).remove?.contents).toEqual([{ creator: 'initiator', name: 'video' }]);
+    expect(reofferToJingle(s, offer, tables).remove?.contents).toEqual([
+      { creator: 'initiator', name: 'video' },
+    ]);
     const one = structuredClone(remote);
     (one.media[1] as Sdp['media'][number]).direction = 'sendonly';
-    expect(reofferToJingle(s, one).modify?.contents).toEqual([
+    expect(reofferToJingle(s, one, tables).modify?.contents).toEqual([
       { creator: 'initiator', name: 'video', senders: 'initiator' },
     ]);
     // Every stream sendonly is a hold (RFC 3264 §8.4): <hold/>, not content-modify.
     const held = structuredClone(one);
     (held.media[0] as Sdp['media'][number]).direction = 'sendonly';
-    expect(reofferToJingle(s, held).modify).toBeUndefined();
+    expect(reofferToJingle(s, held, tables).modify).toBeUndefined();
     // The answer to the one-stream change: recvonly for the video (§6.1), the audio as before.
-    const answer = reanswer(s, one, reofferToJingle(s, one), { accepted: [], rejected: [] });
+    const answer = reanswer(s, one, reofferToJingle(s, one, tables), { accepted: [], rejected: [] }, tables);
     expect(answer.media.map((m) => m.direction)).toEqual(['sendrecv', 'recvonly']);
   });
 
@@ -360,18 +368,18 @@ describe('SIP re-offer → Jingle (RFC 3264 §8 → XEP-0166 §7.2)', () => {
     };
     const fewer = structuredClone(remote);
     fewer.media.pop();
-    expect(inputError(() => reofferToJingle(s, fewer)).detail).toMatch(
+    expect(inputError(() => reofferToJingle(s, fewer, tables)).detail).toMatch(
       /has 1 m-lines where the session has 2/,
     );
     const retyped = structuredClone(remote);
     (retyped.media[1] as Sdp['media'][number]).type = 'audio';
-    expect(inputError(() => reofferToJingle(s, retyped)).detail).toMatch(/changes the media type/);
+    expect(inputError(() => reofferToJingle(s, retyped, tables)).detail).toMatch(/changes the media type/);
   });
 });
 
 describe('properties', () => {
   const video = () => videoAdd().contents[0] as Content;
-  const audio = () => sdpToJingle(sdp(`${CHROME}audio-offer.sdp`)).contents[0] as Content;
+  const audio = () => sdpToJingle(sdp(`${CHROME}audio-offer.sdp`), tables).contents[0] as Content;
   type Op = { add: 'audio' | 'video' } | { remove: number };
   const ops = fc.array(
     fc.oneof(
@@ -393,12 +401,16 @@ describe('properties', () => {
           let r;
           if ('add' in op) {
             const c = op.add === 'video' ? video() : audio();
-            r = contentAddToReoffer(s, {
-              action: 'content-add',
-              sid: s.sid,
-              contents: [{ ...c, name: `c${n++}` }],
-              groups: [],
-            });
+            r = contentAddToReoffer(
+              s,
+              {
+                action: 'content-add',
+                sid: s.sid,
+                contents: [{ ...c, name: `c${n++}` }],
+                groups: [],
+              },
+              tables,
+            );
           } else {
             const target = live[op.remove % Math.max(live.length, 1)];
             if (!target || live.length < 2) continue;
@@ -436,15 +448,19 @@ describe('properties', () => {
           fc.pre(name !== '0');
           const s = webrtcAudioCall();
           const c = kind === 'video' ? video() : audio();
-          const r = contentAddToReoffer(s, {
-            action: 'content-add',
-            sid: s.sid,
-            contents: [{ ...c, name }],
-            groups: [],
-          });
+          const r = contentAddToReoffer(
+            s,
+            {
+              action: 'content-add',
+              sid: s.sid,
+              contents: [{ ...c, name }],
+              groups: [],
+            },
+            tables,
+          );
           // The SIP peer's view: its remote is our offer; its slots are ours before the change.
           const mirror: MidCallSession = { ...s, clientRole: 'responder', local: s.remote, remote: s.local };
-          const seen = reofferToJingle(mirror, parseSdp(writeSdp(r.offer)));
+          const seen = reofferToJingle(mirror, parseSdp(writeSdp(r.offer), tables.hashes), tables);
           expect(seen.added).toEqual(r.changed);
           expect(
             seen.add?.contents.map((x) => [x.name, x.description?.media, x.description?.payloadTypes.length]),

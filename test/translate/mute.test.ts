@@ -2,6 +2,7 @@
  * XEP-0167 §7.3 mute/unmute → nothing on the SIP wire (src/translate/mute.ts, docs/midcall.md
  * §Mute). Fixtures: XEP-0167 Examples 11 and 12 (test/fixtures/jingle-xep).
  */
+import { tables } from '../support/tables';
 import { parseJingleXml } from '../../src/jingle';
 import { muteToSip } from '../../src/translate/mute';
 import { asJingleDocument, loadFixtures } from '../jingle/helpers';
@@ -10,7 +11,7 @@ const fixtures = loadFixtures();
 const info = (file: string) => {
   const f = fixtures.find((x) => x.file === file);
   if (!f) throw new Error(`no fixture ${file}`);
-  const i = parseJingleXml(asJingleDocument(f.text)).jingle.info;
+  const i = parseJingleXml(asJingleDocument(f.text), tables.hashes).jingle.info;
   if (i?.kind !== 'mute' && i?.kind !== 'unmute') throw new Error('not a mute payload');
   return i;
 };

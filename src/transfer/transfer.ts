@@ -17,7 +17,13 @@ import type { Jingle, Transfer } from '../jingle/types';
 import { calleeDenial } from '../policy/callee';
 import { formatReferredBy, formatReferTo, parseSipFrag, type Replaces } from '../sip/message';
 import type { SipHeader } from '../sip/message/types';
-import { bareJid, callerJidToSipFrom, jidToSipUri, parseJid, type AddressContext } from './address';
+import {
+  bareJid,
+  callerJidToSipFrom,
+  jidToSipUri,
+  parseJid,
+  type AddressContext,
+} from '../translate/address';
 import type { DialogId } from './refer';
 
 /** The gateway's SIP dialog of another call of the client, found by its Jingle sid. */

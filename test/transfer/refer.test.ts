@@ -1,12 +1,12 @@
 /**
- * A SIP peer's REFER → what the gateway does (src/translate/refer.ts): refuse (400/403/603 and
+ * A SIP peer's REFER → what the gateway does (src/transfer/refer.ts): refuse (400/403/603 and
  * why), or place a new call for the XMPP user, with the NOTIFY sequence (RFC 3515 §2.4). Refer-To
  * values are RFC 3515 §2.1's examples; the policy is the real one (src/policy/callee.ts with
  * mappings/policy.yaml), so "no open relay, no toll fraud" is tested against the shipped rules.
  */
+import { tables } from '../support/tables';
 import * as fc from 'fast-check';
 import type { PolicyConfig } from '../../src/config/config';
-import { mappings } from '../../src/config/mappings';
 import { calleeDenial } from '../../src/policy/callee';
 import type { SipRequest } from '../../src/sip/message/types';
 import type { AddressContext } from '../../src/translate/address';
@@ -17,10 +17,10 @@ import {
   REFER_SUBSCRIPTION_SECONDS,
   type ReferContext,
   type ReferDecision,
-} from '../../src/translate/refer';
+} from '../../src/transfer/refer';
 
-const rules = mappings().addressRules;
-const deny = mappings().denyNumbers;
+const rules = tables.addressRules;
+const deny = tables.denyNumbers;
 const address: AddressContext = {
   gatewayDomain: 'sip.example.net',
   sipHost: '192.0.2.10',

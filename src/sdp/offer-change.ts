@@ -7,7 +7,7 @@
  * - new ICE credentials are an ICE restart (RFC 8839 §4.4.1.1.1): the answer needs the other
  *   side's new credentials too.
  */
-import type { Sdp, SdpMedia } from '../sdp/types';
+import type { Sdp, SdpMedia } from './types';
 
 export interface OfferChange {
   hold?: 'hold' | 'active';

@@ -45,7 +45,7 @@ import {
   parseJid,
   splitSipUri,
   type AddressContext,
-} from './address';
+} from '../translate/address';
 
 /** The dialog the REFER came in, as the gateway knows it. */
 export interface DialogId {
