@@ -104,7 +104,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   /**
    * Anchored: the SIP peer's accepted new offer put the call on hold or took it off; the client
    * hears it as XEP-0167 §7 `<hold/>` / `<active/>` — the offer's direction decides, as in a
-   * call that is not anchored (src/media/offer-change.ts).
+   * call that is not anchored (src/sdp/offer-change.ts).
    */
   private tellPeerHold(out: Effect[], held: boolean): void {
     if (held === this.peerHeld) return;
