@@ -33,15 +33,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    * the anchor wrote. An offerless one gets our last SDP as the offer (RFC 3261 §14.2).
    */
   protected onPeerReoffer(out: Effect[], id: number, body: string): void {
-    if (body.trim() === '') {
-      out.push({
-        kind: 'sip-reoffer-answer',
-        id,
-        status: 200,
-        ...(this.sipLocal ? { body: this.sipLocal } : {}),
-      });
-      return;
-    }
+    if (this.answeredOfferless(out, id, body)) return;
     let offer: Sdp;
     try {
       offer = parseSdp(body, this.ctx.tables.hashes);

@@ -39,16 +39,7 @@ export abstract class PlainReoffers extends SipOffers {
    * not within RESTART_WAIT_MS.
    */
   protected onPlainReoffer(out: Effect[], id: number, body: string): void {
-    if (body.trim() === '') {
-      // RFC 3261 §14.2: an offerless re-INVITE gets our current description as the offer.
-      out.push({
-        kind: 'sip-reoffer-answer',
-        id,
-        status: 200,
-        ...(this.sipLocal ? { body: this.sipLocal } : {}),
-      });
-      return;
-    }
+    if (this.answeredOfferless(out, id, body)) return;
     let offer: Sdp;
     let change: OfferChange;
     try {

@@ -75,6 +75,21 @@ export abstract class SipOffers extends CallCore {
     out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
   }
 
+  /**
+   * RFC 3261 §14.2: an offerless re-INVITE gets our current description as the offer (its ACK
+   * carries the answer). True when `body` was offerless and is answered.
+   */
+  protected answeredOfferless(out: Effect[], id: number, body: string): boolean {
+    if (body.trim() !== '') return false;
+    out.push({
+      kind: 'sip-reoffer-answer',
+      id,
+      status: 200,
+      ...(this.sipLocal ? { body: this.sipLocal } : {}),
+    });
+    return true;
+  }
+
   /** A re-INVITE of ours is over (the leg said so: offer/answer is stable again); send what waited. */
   protected reofferDone(out: Effect[], again: (out: Effect[]) => void): void {
     if (this.lateCandidates) again(out);

@@ -168,12 +168,17 @@ export abstract class XmppCallBase extends Call {
   protected onEarlyAnswer(body: string, tag: string | undefined, out: Effect[]): void {
     this.early = { body, tag };
     this.ctx.log?.('early media: the 18x answer goes to the client', { sid: this.sid, tag });
+    this.answerWith(out, body, 'early');
+  }
+
+  /** The SIP peer's answer reaches the client: through the anchor when anchored, else as is. */
+  private answerWith(out: Effect[], body: string, purpose: 'early' | 'accept'): void {
     if (this.media) {
       this.media.sipAnswer = body;
       out.push({
         kind: 'media',
         op: 'answer',
-        purpose: 'early',
+        purpose,
         fromTag: 'jingle',
         toTag: 'sip',
         sdp: body,
@@ -191,20 +196,7 @@ export abstract class XmppCallBase extends Call {
       if (this.lateCandidates && !this.media) this.reinvite(out);
       return;
     }
-    if (this.media) {
-      this.media.sipAnswer = body;
-      out.push({
-        kind: 'media',
-        op: 'answer',
-        purpose: 'accept',
-        fromTag: 'jingle',
-        toTag: 'sip',
-        sdp: body,
-        flags: forAnswer(),
-      });
-      return;
-    }
-    this.acceptWith(out, body, true);
+    this.answerWith(out, body, 'accept');
   }
 
   /** The session-accept from an SDP answer: the SIP peer's own (`direct`) or the anchor's. */

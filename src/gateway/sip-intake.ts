@@ -5,28 +5,17 @@
  * Warning saying why). Refusals the call decides itself (403, 404, 488) are its effects.
  */
 import { randomHex } from '../sip/common/random-hex';
-import { SipCall, type CallContext } from '../calls';
-import type { GatewayConfig } from '../config/config';
-import type { Logger } from '../log';
-import type { CallLimits } from '../policy/limits';
+import { SipCall } from '../calls';
 import type { ServerInvite } from '../sip/dialog/server-invite';
 import { header } from '../sip/message/headers';
 import { parseNameAddr } from '../sip/message/name-addr';
 import { sipToReason } from '../translate/reason';
 import type { CallRunner } from './call-runner';
-import type { CallInfo, GatewayObserver } from './observer';
-import { limitName } from './xmpp-intake';
+import type { CallInfo } from './observer';
+import { limitName, type GatewayHost } from './xmpp-intake';
 
-export interface SipIntakeHost {
-  /** Read at each use: they change while the gateway runs (stop, reload). */
-  draining(): boolean;
-  config(): GatewayConfig;
-  ctx(): CallContext;
-  readonly limits: CallLimits;
-  readonly log: Logger;
-  readonly observer?: GatewayObserver;
+export interface SipIntakeHost extends GatewayHost {
   add(call: SipCall, limitKey: string): CallRunner;
-  logOnce(key: string, why: string, message: string, meta: Record<string, unknown>): void;
 }
 
 export function onInvite(g: SipIntakeHost, inv: ServerInvite): void {

@@ -21,9 +21,8 @@ import type { IncomingJingleIq, JingleAnswer, JmiNotice, XmppLeg } from '../xmpp
 import type { CallRunner } from './call-runner';
 import type { GatewayObserver } from './observer';
 
-/** What the intake needs of the gateway around it. */
-export interface IntakeHost {
-  readonly xmpp: XmppLeg;
+/** What both intakes (XMPP here, SIP in ./sip-intake) need of the gateway around them. */
+export interface GatewayHost {
   /** Read at each use: they change while the gateway runs (stop, reload). */
   draining(): boolean;
   config(): GatewayConfig;
@@ -31,11 +30,16 @@ export interface IntakeHost {
   readonly limits: CallLimits;
   readonly log: Logger;
   readonly observer?: GatewayObserver;
+  /** A limit's refusals, logged once per key and reason every 10 s. */
+  logOnce(key: string, why: string, message: string, meta: Record<string, unknown>): void;
+}
+
+/** What the XMPP intake needs besides. */
+export interface IntakeHost extends GatewayHost {
+  readonly xmpp: XmppLeg;
   runner(sid: string): CallRunner | undefined;
   /** A call admitted under `limitKey`: registered, with its runner. */
   add(call: XmppCall, limitKey: string): CallRunner;
-  /** A limit's refusals, logged once per key and reason every 10 s. */
-  logOnce(key: string, why: string, message: string, meta: Record<string, unknown>): void;
 }
 
 /** `limits.callsPerUser` → `callsPerUser`: a bounded label (src/policy/limits.ts names the limit). */

@@ -6,6 +6,7 @@
  */
 import { InputError } from '../errors';
 import type { SipUri } from '../sip/message/types';
+import { percentEncode } from '../sip/message/uri';
 import { checkDomain, formatJid, parseJid } from './jid';
 
 export { bareJid, formatJid, parseJid, type Jid } from './jid';
@@ -110,12 +111,7 @@ export function normaliseNumber(
 const USER_SAFE = /[A-Za-z0-9\-_.!~*'()&=+$,]/;
 
 export function encodeSipUser(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    if (USER_SAFE.test(ch)) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+  return percentEncode(s, USER_SAFE);
 }
 
 export function decodeSipUser(s: string, address: string): string {

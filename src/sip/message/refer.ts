@@ -20,7 +20,7 @@ import { isValidCallId } from './message-rules';
 import { formatNameAddr, parseNameAddr } from './name-addr';
 import { formatParams, parseParams, type Params } from './params';
 import type { NameAddr, SipUri } from './types';
-import { parseSipUri } from './uri';
+import { parseSipUri, percentDecode, percentEncode } from './uri';
 
 /** The dialog a Replaces header names, from the point of view of the UA that receives it (RFC 3891 §3). */
 export interface Replaces {
@@ -102,31 +102,12 @@ const HVALUE_SAFE = /[A-Za-z0-9\-_.!~*'()[\]/?:+$]/;
 
 /** Escapes a header value for use in a URI (`?Replaces=<escaped>`), UTF-8 bytes as %XX. */
 export function escapeHvalue(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    if (HVALUE_SAFE.test(ch)) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+  return percentEncode(value, HVALUE_SAFE);
 }
 
 /** Undoes {@link escapeHvalue}: %XX as UTF-8; a bad escape or invalid UTF-8 is an error. */
 export function unescapeHvalue(value: string, where: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '%') {
-      const hex = value.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) fail(where, `bad escape "%${hex}"`);
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
-  } catch {
-    return fail(where, 'escapes are not valid UTF-8');
-  }
+  return percentDecode(value, where);
 }
 
 // ── Refer-To ────────────────────────────────────────────────────────────────────────────────

@@ -160,20 +160,33 @@ export function formatSipUri(uri: SipUri): string {
 }
 
 /**
- * Percent-decodes a user part (RFC 3261 §19.1.4: compare users after unescaping). The bytes are
- * read as UTF-8; `%00` gives U+0000 (RFC 4475 §3.1.1.4: don't cut the name short).
+ * RFC 3261 §25.1 `escaped`: every character that `safe` does not match becomes its UTF-8 bytes
+ * as %XX (upper-case hex). The one encoder for URI users and URI header values.
  */
-export function decodeSipUser(user: string): string {
+export function percentEncode(text: string, safe: RegExp): string {
+  let out = '';
+  for (const ch of text) {
+    if (safe.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * Undoes {@link percentEncode}: %XX read as UTF-8 bytes; `%00` gives U+0000 (RFC 4475 §3.1.1.4:
+ * don't cut the name short). A bad escape or invalid UTF-8 is an InputError naming `where`.
+ */
+export function percentDecode(text: string, where: string): string {
   const bytes: number[] = [];
-  for (let i = 0; i < user.length; i++) {
-    const c = user[i];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
     if (c === '%') {
-      const hex = user.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new InputError('sip', 'URI user', `bad escape "%${hex}"`);
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new InputError('sip', where, `bad escape "%${hex}"`);
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else {
-      const cp = user.codePointAt(i) as number;
+      const cp = text.codePointAt(i) as number;
       if (cp > 0xffff) i++; // the second half of a surrogate pair
       for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
     }
@@ -181,8 +194,13 @@ export function decodeSipUser(user: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
   } catch {
-    throw new InputError('sip', 'URI user', 'escapes are not valid UTF-8');
+    throw new InputError('sip', where, 'escapes are not valid UTF-8');
   }
+}
+
+/** Percent-decodes a user part (RFC 3261 §19.1.4: compare users after unescaping). */
+export function decodeSipUser(user: string): string {
+  return percentDecode(user, 'URI user');
 }
 
 /** True if `text` starts like an absolute URI (`scheme ":"`), RFC 3986 §3.1. */
