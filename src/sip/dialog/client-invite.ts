@@ -12,6 +12,7 @@
  * if its final response never comes. The Contact is filled in by the router for the chosen flow.
  */
 import { EventEmitter } from 'node:events';
+import { cseqOf, fromOf, toOf } from '../message/checked';
 import type { ClientRequestHandle } from '../transaction/bridge';
 import { localFailure } from '../transaction/bridge';
 import type { TimerHandle } from '../common/clock';
@@ -131,7 +132,7 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
   private sendCancel(): void {
     if (this.cancelSent || !this.handle) return;
     this.cancelSent = true;
-    const seq = (header(this.req, 'cseq') as string).split(' ')[0];
+    const seq = String(cseqOf(this.req).seq);
     const cancel: SipRequest = {
       kind: 'request',
       method: 'CANCEL',
@@ -139,8 +140,8 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
       headers: [
         { name: 'Max-Forwards', value: '70' },
         ...headers(this.req, 'route').map((value) => ({ name: 'Route', value })),
-        { name: 'From', value: header(this.req, 'from') as string },
-        { name: 'To', value: header(this.req, 'to') as string },
+        { name: 'From', value: fromOf(this.req) },
+        { name: 'To', value: toOf(this.req) },
         { name: 'Call-ID', value: this.callId },
         { name: 'CSeq', value: `${seq} CANCEL` },
         { name: 'User-Agent', value: this.core.userAgent },
@@ -172,7 +173,7 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
       if (ch && creds) {
         // §22.2: same Call-ID and From tag, next CSeq, new branch.
         this.authTried = true;
-        const seq = Number((header(this.req, 'cseq') as string).split(' ')[0]) + 1;
+        const seq = cseqOf(this.req).seq + 1;
         this.req = withHeader(this.req, 'CSeq', `${seq} INVITE`);
         this.req = withHeader(
           this.req,
@@ -189,7 +190,7 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
       const minSe = Number(header(res, 'min-se')?.split(';')[0]);
       if (Number.isInteger(minSe) && minSe > 0) {
         this.minSeTried = true;
-        const seq = Number((header(this.req, 'cseq') as string).split(' ')[0]) + 1;
+        const seq = cseqOf(this.req).seq + 1;
         this.req = withHeader(withHeader(this.req, 'CSeq', `${seq} INVITE`), 'Session-Expires', `${minSe}`);
         this.req = withHeader(this.req, 'Min-SE', `${minSe}`);
         this.provisionalSeen = false;
@@ -254,9 +255,9 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
       callId: this.callId,
       localTag: this.localTag,
       remoteTag: toTag,
-      local: header(this.req, 'from') as string,
-      remote: header(res, 'to') as string,
-      localSeq: Number((header(this.req, 'cseq') as string).split(' ')[0]),
+      local: fromOf(this.req),
+      remote: toOf(res),
+      localSeq: cseqOf(this.req).seq,
       remoteSeq: -1,
       remoteTarget,
       // §12.1.2: the route set is the Record-Route of the response, reversed.

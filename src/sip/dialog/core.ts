@@ -5,6 +5,7 @@
  * Also the pure helpers that build requests and responses.
  */
 import type { Logger } from 'winston';
+import { callIdOf, fromOf, toOf, requiredHeader } from '../message/checked';
 import type { ClientRequestHandle, ServerTransaction } from '../transaction/bridge';
 import type { Clock } from '../common/clock';
 import type { DigestCredentials } from '../message/digest';
@@ -136,11 +137,11 @@ export function makeResponse(req: SipRequest, status: number, o: ResponseOptions
     const k = h.name.toLowerCase();
     if (k === 'via' || k === 'v') hs.push({ name: 'Via', value: h.value });
   }
-  const to = header(req, 'to') as string;
-  hs.push({ name: 'From', value: header(req, 'from') as string });
+  const to = toOf(req);
+  hs.push({ name: 'From', value: fromOf(req) });
   hs.push({ name: 'To', value: o.toTag !== undefined && status > 100 ? withTag(to, o.toTag) : to });
-  hs.push({ name: 'Call-ID', value: header(req, 'call-id') as string });
-  hs.push({ name: 'CSeq', value: header(req, 'cseq') as string });
+  hs.push({ name: 'Call-ID', value: callIdOf(req) });
+  hs.push({ name: 'CSeq', value: requiredHeader(req, 'CSeq') });
   if (status === 100) {
     // §8.2.6.1: a 100 copies the Timestamp.
     const ts = header(req, 'timestamp');

@@ -14,6 +14,7 @@
  * A UAS's bye() before the ACK of its 2xx waits for the ACK (or the ACK timeout) first (§15).
  */
 import { EventEmitter } from 'node:events';
+import { cseqOf } from '../message/checked';
 import { isLocalFailure, type ServerTransaction } from '../transaction/bridge';
 import { TimerGroup } from '../common/clock';
 import {
@@ -39,7 +40,6 @@ import {
 import { Machine } from '../../fsm';
 import { bareOwner, type DialogEvents, type DialogOwner, type Respond } from './events';
 import { logTransitions } from './transitions';
-import { parseCSeq } from '../message/cseq';
 import { DialogProbe, peerDroppedDialog } from './dialog-probe';
 import { header, headers, withHeader } from '../message/headers';
 import { Retransmit2xx } from './retransmit';
@@ -257,7 +257,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
 
   /** §13.2.2.4: the ACK for a 2xx has the INVITE's CSeq number and credentials. */
   ackFor(invite: SipRequest): SipRequest {
-    const cseq = parseCSeq(header(invite, 'cseq') as string);
+    const cseq = cseqOf(invite);
     let ack = withHeader(this.makeRequest('ACK'), 'CSeq', `${cseq.seq} ACK`);
     for (const name of ['authorization', 'proxy-authorization']) {
       const v = header(invite, name);
@@ -352,7 +352,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
   /** An in-dialog request from the peer (routed here by Call-ID and tags). */
   handleRequest(tx: ServerTransaction): void {
     const req = tx.request;
-    const cseq = parseCSeq(header(req, 'cseq') as string);
+    const cseq = cseqOf(req);
     if (req.method === 'CANCEL') {
       // §9.2: a CANCEL of a re-INVITE carries the re-INVITE's CSeq number (so it is not "out of
       // order") and its server transaction still exists: 200; a re-INVITE not yet answered
@@ -467,7 +467,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
 
   /** The ACK for a 2xx we sent to a (re-)INVITE. */
   handleAck(req: SipRequest): boolean {
-    const cseq = parseCSeq(header(req, 'cseq') as string);
+    const cseq = cseqOf(req);
     if (this.pendingAck && this.pendingAck.cseq === cseq.seq) {
       this.pendingAck.rtx.stop();
       this.pendingAck = undefined;
@@ -482,12 +482,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
 
   /** A retransmitted 2xx to our INVITE (§13.2.2.4): ACK it again. */
   handleStray2xx(res: SipResponse): void {
-    const cseq = parseCSeq(header(res, 'cseq') as string);
-    if (
-      cseq.method === 'INVITE' &&
-      this.lastAck &&
-      parseCSeq(header(this.lastAck, 'cseq') as string).seq === cseq.seq
-    ) {
+    const cseq = cseqOf(res);
+    if (cseq.method === 'INVITE' && this.lastAck && cseqOf(this.lastAck).seq === cseq.seq) {
       this.core.sendAck(this.lastAck, this.d.flow);
     }
   }

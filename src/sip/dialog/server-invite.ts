@@ -6,6 +6,7 @@
  * - 'ack-timeout': no ACK in 64·T1; a BYE was sent and the dialog ended (§13.3.1.4).
  */
 import { EventEmitter } from 'node:events';
+import { callIdOf, cseqOf, fromOf, toOf } from '../message/checked';
 import type { ServerTransaction } from '../transaction/bridge';
 import {
   ALLOW,
@@ -22,7 +23,6 @@ import type { ServerInviteEvents } from './events';
 import { UAS_TABLE, type UasEffect, type UasEvent, type UasState } from './dialog-fsm';
 import { Machine } from '../../fsm';
 import { logTransitions } from './transitions';
-import { parseCSeq } from '../message/cseq';
 import { header, headers } from '../message/headers';
 import { newTag } from '../message/ids';
 import { Retransmit2xx } from './retransmit';
@@ -47,7 +47,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
     super();
     this.request = tx.request;
     this.source = tx.source;
-    this.callId = header(tx.request, 'call-id') as string;
+    this.callId = callIdOf(tx.request);
     this.fsm = new Machine(
       'uas',
       UAS_TABLE,
@@ -99,10 +99,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
     if (!this.fsm.can('accept')) throw new Error(`cannot accept in state ${this.fsm.state}`);
     // Before the state moves: a bad Contact (the user agent answers `Contact: *` with 400 already)
     // must not leave the INVITE accepted without a 2xx.
-    const target = remoteTargetOf(
-      header(this.request, 'contact'),
-      uriOf(header(this.request, 'from') as string),
-    );
+    const target = remoteTargetOf(header(this.request, 'contact'), uriOf(fromOf(this.request)));
     if (!target.ok) throw new Error('the INVITE has no usable Contact');
     this.fsm.apply('accept');
     const hs: SipHeader[] = [
@@ -123,10 +120,10 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
       callId: this.callId,
       localTag: this.localTag,
       remoteTag: tagOf(header(this.request, 'from')) ?? '',
-      local: header(res, 'to') as string,
-      remote: header(this.request, 'from') as string,
+      local: toOf(res),
+      remote: fromOf(this.request),
       localSeq: Math.floor(Math.random() * 10000),
-      remoteSeq: parseCSeq(header(this.request, 'cseq') as string).seq,
+      remoteSeq: cseqOf(this.request).seq,
       remoteTarget: target.uri,
       // §12.1.1: the route set is the Record-Route of the request, in order.
       routeSet: recordRoute(this.request),
@@ -149,7 +146,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
       this.core.timing.t2,
       this.core.timing.ackTimeoutMs,
     );
-    dialog.awaitAck(parseCSeq(header(this.request, 'cseq') as string).seq, rtx);
+    dialog.awaitAck(cseqOf(this.request).seq, rtx);
     dialog.once('ack', (ack) => this.perform(this.fsm.apply('ack').effects, ack));
     dialog.once('terminated', () => {
       if (this.fsm.state === 'accepted') this.fsm.apply('bye');

@@ -23,6 +23,7 @@ export { decodeSipUser, formatHost, formatSipUri, parseHostPort, parseSipUri } f
 export { formatNameAddr, parseNameAddr } from './name-addr';
 export { BRANCH_MAGIC_COOKIE, formatVia, isRfc3261Branch, newBranch, parseVia } from './via';
 export { type CSeq, formatCSeq, MAX_CSEQ, parseCSeq } from './cseq';
+export { callIdOf, cseqOf, fromOf, requiredHeader, toOf, topViaOf } from './checked';
 export {
   formatReasonHeader,
   formatReasonValue,

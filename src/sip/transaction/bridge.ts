@@ -16,9 +16,9 @@
  *   swallowed, so ACKs are offered to the dialog layer first.
  */
 import * as npmSip from 'sip';
+import { callIdOf, cseqOf, fromOf, topViaOf } from '../message/checked';
 import type { NpmConnection, NpmMessage, NpmServerTransaction, NpmTransactionLayer, NpmVia } from 'sip';
 import type { Logger } from 'winston';
-import { parseCSeq } from '../message/cseq';
 import { header, headers, withAddedHeader, withHeader, withoutHeader } from '../message/headers';
 import { serializeSipMessage } from '../message/message';
 import { statusText } from '../message/status-text';
@@ -73,7 +73,7 @@ export class TransactionBridge {
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
-    const top = parseVia(header(msg, 'via') as string);
+    const top = parseVia(topViaOf(msg));
     const params: NpmVia['params'] = {};
     for (const [k, v] of Object.entries(top.params)) params[k] = v === true ? null : v;
     if (fixedBranch) {
@@ -81,11 +81,11 @@ export class TransactionBridge {
       Object.defineProperty(params, 'branch', { value: params.branch, writable: false, enumerable: true });
     }
     const via: NpmVia = { protocol: top.transport, host: top.host, port: top.port, params };
-    const cseq = parseCSeq(header(msg, 'cseq') as string);
+    const cseq = cseqOf(msg);
     const npm: NpmMessage = {
       headers: {
         via: [via],
-        'call-id': header(msg, 'call-id') as string,
+        'call-id': callIdOf(msg),
         cseq: { seq: cseq.seq, method: cseq.method },
         from: header(msg, 'from'),
         to: header(msg, 'to'),
@@ -115,11 +115,11 @@ export class TransactionBridge {
         method: 'ACK',
         uri: invite.uri,
         headers: [
-          { name: 'Via', value: header(invite, 'via') as string },
+          { name: 'Via', value: topViaOf(invite) },
           { name: 'Max-Forwards', value: '70' },
-          { name: 'From', value: header(invite, 'from') as string },
+          { name: 'From', value: fromOf(invite) },
           { name: 'To', value: String(m.headers.to) },
-          { name: 'Call-ID', value: header(invite, 'call-id') as string },
+          { name: 'Call-ID', value: callIdOf(invite) },
           { name: 'CSeq', value: `${m.headers.cseq.seq} ACK` },
           ...headers(invite, 'route').map((value) => ({ name: 'Route', value })),
         ],

@@ -5,6 +5,7 @@
  * ../transport/large-requests). Also which trunk's credentials answer a challenge.
  */
 import type { Logger } from 'winston';
+import { requiredHeader } from '../message/checked';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from '../transaction/bridge';
 import { targetIsSips, uriOf, type SendOptions } from '../dialog/core';
 import type { DigestCredentials } from '../message/digest';
@@ -150,7 +151,7 @@ export function trunkCredentials(
   if (byRealm) return byRealm;
   let host = '';
   try {
-    const target = header(req, 'route') !== undefined ? uriOf(header(req, 'route') as string) : req.uri;
+    const target = header(req, 'route') !== undefined ? uriOf(requiredHeader(req, 'Route')) : req.uri;
     const u = parseSipUri(target);
     host = u.port !== undefined ? `${formatHost(u.host)}:${u.port}` : formatHost(u.host);
     const plain = formatHost(u.host);

@@ -29,6 +29,7 @@
  *   in flight.
  */
 import { EventEmitter } from 'node:events';
+import { callIdOf, topViaOf } from '../message/checked';
 import winston, { type Logger } from 'winston';
 import {
   TransactionBridge,
@@ -420,7 +421,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
 
   private onRequest(tx: ServerTransaction): void {
     const req = tx.request;
-    const callId = header(req, 'call-id') as string;
+    const callId = callIdOf(req);
     const toTag = tagOf(header(req, 'to'));
     // While stopping, dialogs and transactions still being ended take their requests; new INVITEs don't.
     if (this.stopped || (this.stopping !== undefined && req.method === 'INVITE' && toTag === undefined))
@@ -461,7 +462,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
   }
 
   private inviteKey(req: SipRequest): string {
-    const branch = parseVia(header(req, 'via') as string).params.branch;
+    const branch = parseVia(topViaOf(req)).params.branch;
     return `${header(req, 'call-id')}\n${typeof branch === 'string' ? branch : ''}`;
   }
 
@@ -504,11 +505,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
 
   private onAck(req: SipRequest): boolean {
     const d = this.dialogs.get(
-      dialogKey(
-        header(req, 'call-id') as string,
-        tagOf(header(req, 'to')) ?? '',
-        tagOf(header(req, 'from')) ?? '',
-      ),
+      dialogKey(callIdOf(req), tagOf(header(req, 'to')) ?? '', tagOf(header(req, 'from')) ?? ''),
     );
     return d ? d.handleAck(req) : false;
   }
@@ -516,11 +513,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
   private onStrayResponse(res: SipResponse): void {
     if (res.status < 200 || res.status >= 300) return;
     const d = this.dialogs.get(
-      dialogKey(
-        header(res, 'call-id') as string,
-        tagOf(header(res, 'from')) ?? '',
-        tagOf(header(res, 'to')) ?? '',
-      ),
+      dialogKey(callIdOf(res), tagOf(header(res, 'from')) ?? '', tagOf(header(res, 'to')) ?? ''),
     );
     d?.handleStray2xx?.(res);
   }
