@@ -9,6 +9,7 @@
 import type { GatewayConfig } from '../config/config';
 import type { Content, JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
 import type { AddressContext } from '../translate/address';
+import { muteToSip } from '../translate/mute';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
 import type { Mappings } from '../config/mappings';
@@ -143,6 +144,48 @@ export abstract class CallCore {
 
   protected result(out: Effect[], iq: JingleIq): void {
     out.push({ kind: 'iq-result', to: iq.from ?? '', from: iq.to ?? '', id: iq.id });
+  }
+
+  /** XEP-0167 §7.3: the contents the client has muted (docs/midcall.md §Mute); nothing goes to SIP. */
+  protected muted: Set<string> = new Set();
+
+  /**
+   * The session-info payloads answered here that never reach SIP; true when it answered.
+   *
+   * - XEP-0251 `<transfer/>` is not wired to SIP yet (docs/midcall.md §Transfer): answered as
+   *   XEP-0166 answers a session-info payload the party does not support, feature-not-implemented
+   *   + `<unsupported-info/>` (XEP-0251 §2 also asks for feature-not-implemented when a transfer
+   *   cannot be done), rather than acknowledged and ignored, so the client knows nothing happened.
+   * - XEP-0167 §7.3 `<mute/>`/`<unmute/>`: acknowledged, the state kept, nothing sent
+   *   (src/translate/mute.ts says why); one naming a content the session lacks is bad-request.
+   */
+  protected localSessionInfo(out: Effect[], iq: JingleIq, contents: readonly Content[]): boolean {
+    const info = iq.jingle.action === 'session-info' ? iq.jingle.info : undefined;
+    if (info?.kind === 'transfer') {
+      out.push(
+        this.iqErrorEffect(
+          iq,
+          'feature-not-implemented',
+          'unsupported-info',
+          'session transfer is not supported yet',
+        ),
+      );
+      return true;
+    }
+    // §7.3: `<active/>` also ends a mute; it goes on to the hold logic.
+    if (info?.kind === 'active') this.muted = new Set();
+    if (info?.kind !== 'mute' && info?.kind !== 'unmute') return false;
+    const d = muteToSip(
+      info,
+      contents.map((c) => c.name),
+      this.muted,
+    );
+    if (d.kind === 'bad-request') out.push(this.iqErrorEffect(iq, 'bad-request', undefined, d.text));
+    else {
+      this.muted = d.muted;
+      this.result(out, iq);
+    }
+    return true;
   }
 
   protected iqErrorEffect(

@@ -246,6 +246,7 @@ export class SipCall extends Call {
     if (unknownContent(out, iq, this.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e)))
       return;
     if (!this.acceptJingle(out, iq)) return;
+    if (this.localSessionInfo(out, iq, this.contents)) return;
     const j = iq.jingle;
     this.result(out, iq);
     switch (j.action) {

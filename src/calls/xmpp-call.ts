@@ -198,6 +198,7 @@ export class XmppCall extends XmppCallBase {
           else this.result(out, iq);
           return;
         }
+        if (this.localSessionInfo(out, iq, this.offer.contents)) return;
         this.result(out, iq);
         // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4); mute is the client's.
         if (info?.kind === 'hold') this.holdToSip(out, true, (o) => this.reinvite(o));

@@ -81,10 +81,15 @@ function targetUri(jid: string, ctx: TransferContext): string | TransferDecision
 
 /** The client's session-info `<transfer/>` → the REFER's headers, or the IQ error. */
 export function transferToRefer(t: Transfer, ctx: TransferContext): TransferDecision {
-  if (!ctx.peerAllow.some((m) => m.trim().toUpperCase() === 'REFER'))
+  // RFC 3261 §20.5: Allow is a comma list; an entry may be a whole header value.
+  const allowed = ctx.peerAllow.flatMap((v) => v.split(',')).map((m) => m.trim().toUpperCase());
+  if (!allowed.includes('REFER'))
     return refuse('feature-not-implemented', 'the SIP peer does not allow REFER (RFC 3261 §20.5 Allow)');
   let target: string;
   let replaces: Replaces | undefined;
+  let headers: SipHeader[];
+  // The target URI, the Refer-To and the Referred-By all read outside input (a JID, another
+  // dialog's peer URI): any of them failing is the client's bad-request, never a throw.
   try {
     if (t.sid !== undefined) {
       // XEP-0251 §3: replace the client's session with the target; its SIP dialog names it.
@@ -105,18 +110,18 @@ export function transferToRefer(t: Transfer, ctx: TransferContext): TransferDeci
       if (typeof uri !== 'string') return uri;
       target = uri;
     }
+    headers = [
+      { name: 'Refer-To', value: formatReferTo({ uri: target, params: {} }, replaces) },
+      // RFC 3892 §3: who asked for the transfer, as the SIP side knows the client.
+      {
+        name: 'Referred-By',
+        value: formatReferredBy({ uri: callerJidToSipFrom(ctx.transferor, ctx.address), params: {} }),
+      },
+    ];
   } catch (e) {
     if (e instanceof InputError) return refuse('bad-request', `${e.where}: ${e.detail}`);
     throw e;
   }
-  const headers: SipHeader[] = [
-    { name: 'Refer-To', value: formatReferTo({ uri: target, params: {} }, replaces) },
-    // RFC 3892 §3: who asked for the transfer, as the SIP side knows the client.
-    {
-      name: 'Referred-By',
-      value: formatReferredBy({ uri: callerJidToSipFrom(ctx.transferor, ctx.address), params: {} }),
-    },
-  ];
   const out: TransferDecision = { kind: 'refer', headers, target };
   if (replaces) out.replaces = replaces;
   return out;

@@ -1,0 +1,129 @@
+/**
+ * The client's session-info payloads that never reach SIP (CallCore.localSessionInfo): XEP-0251
+ * `<transfer/>` is refused until transfer is wired (docs/midcall.md §Transfer), XEP-0167 §7.3
+ * `<mute/>`/`<unmute/>` acknowledged. Payloads are the XEPs' examples (fixtures named below),
+ * put into the sessions these calls have. Pure: events in, effects out.
+ */
+import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import { context, iqOf, kinds, one, okWith, read, sip } from './support';
+import type { SipRequest } from '../../src/sip/message/types';
+
+/** The payload element of a fixture (its only child of <jingle>). */
+const payload = (rel: string, name: string): string => {
+  const m = new RegExp(`<${name}\\b[^>]*/>`).exec(read(rel));
+  if (!m) throw new Error(`no <${name}/> in ${rel}`);
+  return m[0];
+};
+/** XEP-0251 Example 5 (unattended) and Example 17 (attended). */
+const unattended = payload('jingle-xep/xep0251-ex05-unattended-transfer.xml', 'transfer');
+const attended = payload('jingle-xep/xep0251-ex17-attended-transfer.xml', 'transfer');
+/** XEP-0167 Example 11 and 12, name='voice'. */
+const mute = payload('jingle-xep/xep0167-ex11-mute.xml', 'mute');
+const unmute = payload('jingle-xep/xep0167-ex12-unmute.xml', 'unmute');
+
+// XMPP → SIP: the client is the initiator (the offer's content is 'voice').
+const client = 'romeo@montague.lit/orchard';
+const gw = '+15551230000@gw.localhost';
+const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replace(
+  "to='juliet@capulet.lit/balcony'",
+  `to='${gw}'`,
+);
+const peerSdp = read('captured/chromium-156.0.8078.79-audio-answer.sdp');
+
+function xmppEstablished() {
+  const registry = new CallRegistry();
+  const { call } = XmppCall.start(iqOf(offerXml), context());
+  registry.add(call);
+  registry.handle(call, { kind: 'timer', name: 'gather' });
+  registry.handle(call, { kind: 'sip-answered', response: okWith(peerSdp) });
+  registry.handle(call, { kind: 'sip-ack' });
+  const info = (child: string, id = 'si') =>
+    registry.handle(call, {
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${client}' to='${gw}' type='set' id='${id}'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='a73sjjvkla37jfea'>${child}</jingle></iq>`),
+    });
+  return { registry, call, info };
+}
+
+// SIP → XMPP: the device is the responder (baresip's offer names its content 'audio').
+const invite = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
+const device = 'bob@localhost/phone';
+const caller = 'alice@gw.localhost/sip';
+const acceptXml = `<iq from='${device}' to='${caller}' type='set' id='acc'>
+  <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${device}'>
+    <content creator='initiator' name='audio' senders='both'>
+      <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='96' name='opus' clockrate='48000' channels='2'/></description>
+      <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
+        <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
+        <candidate component='1' foundation='1' generation='0' id='c1' ip='192.0.2.20' port='40000' priority='2130706431' protocol='udp' type='host'/>
+      </transport>
+    </content>
+  </jingle></iq>`;
+
+function sipEstablished() {
+  const registry = new CallRegistry();
+  const { call } = SipCall.start(invite, 'sid1', context());
+  if (!call) throw new Error('refused');
+  registry.add(call);
+  registry.handle(call, { kind: 'jmi', jmi: 'proceed', from: device });
+  registry.handle(call, { kind: 'jingle', iq: iqOf(acceptXml) });
+  one(registry.handle(call, { kind: 'timer', name: 'gather' }), 'sip-accept');
+  registry.handle(call, { kind: 'sip-ack' });
+  const info = (child: string, id = 'si') =>
+    registry.handle(call, {
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${device}' to='${caller}' type='set' id='${id}'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='sid1'>${child}</jingle></iq>`),
+    });
+  return { registry, call, info };
+}
+
+describe.each([
+  ['XMPP → SIP', xmppEstablished, 'voice'],
+  ['SIP → XMPP', sipEstablished, 'audio'],
+])('%s call, established', (_, established, content) => {
+  it.each([
+    ['unattended (XEP-0251 Example 5)', unattended],
+    ['attended (XEP-0251 Example 17)', attended],
+  ])(
+    '<transfer/> %s → feature-not-implemented + <unsupported-info/>, nothing to SIP, the call goes on',
+    (_k, transfer) => {
+      const { registry, call, info } = established();
+      const e = info(transfer, 'tr');
+      // Only the IQ error: no iq-result, no SIP effect.
+      expect(kinds(e)).toBe('iq-error');
+      expect(one(e, 'iq-error')).toMatchObject({
+        id: 'tr',
+        condition: 'feature-not-implemented',
+        jingleCondition: 'unsupported-info',
+      });
+      expect(registry.size).toBe(1);
+      // The session is untouched: a later session-info is still answered.
+      expect(kinds(info(mute.replace("name='voice'", `name='${content}'`), 'm'))).toBe('iq-result');
+      expect(call.dialog.state).toBe('confirmed');
+    },
+  );
+
+  it('<mute/> and <unmute/> (XEP-0167 Examples 11, 12) → IQ result, nothing to SIP', () => {
+    const { registry, info } = established();
+    const m = info(mute.replace("name='voice'", `name='${content}'`), 'm1');
+    expect(kinds(m)).toBe('iq-result');
+    expect(one(m, 'iq-result').id).toBe('m1');
+    const u = info(unmute.replace("name='voice'", `name='${content}'`), 'u1');
+    expect(kinds(u)).toBe('iq-result');
+    // Without name: every content (§7.3).
+    expect(kinds(info(`<mute xmlns='urn:xmpp:jingle:apps:rtp:info:1' creator='responder'/>`, 'm2'))).toBe(
+      'iq-result',
+    );
+    expect(registry.size).toBe(1);
+  });
+
+  it('<mute/> naming a content the session lacks → bad-request, nothing to SIP', () => {
+    const { info } = established();
+    const e = info(mute.replace("name='voice'", "name='video-not-here'"), 'mx');
+    expect(kinds(e)).toBe('iq-error');
+    expect(one(e, 'iq-error')).toMatchObject({ id: 'mx', condition: 'bad-request' });
+    expect(one(e, 'iq-error').text).toContain('video-not-here');
+  });
+});
