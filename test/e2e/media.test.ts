@@ -7,9 +7,6 @@
  * both legs. Every way out deletes the rtpengine session (checked with `list`).
  */
 import { randomUUID } from 'node:crypto';
-import { jingleFromElement, jingleIqToElement } from '../../src/jingle';
-import { parseSdp, writeSdp } from '../../src/sdp';
-import { jingleToSdpObject, sdpToJingle } from '../../src/translate/description';
 import { startBaresip, type Baresip } from '../support/baresip';
 import { freePort, sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
@@ -20,7 +17,6 @@ import {
   CALLEE,
   iqOk,
   jingleAction,
-  jingleOf,
   proposed,
   reasonOf,
   useWorld,
@@ -36,39 +32,11 @@ import {
   NS_ICE,
   terminate,
 } from './stanzas';
-import { tables } from '../support/tables';
+import { acceptFrom, initiateFrom, sdpOf } from './webrtc-jingle';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
-/** The XMPP user's client: SDP from Chromium ⇄ Jingle, as a web client library does it. */
-function initiateFrom(sdp: string, o: { from: string; to: string; sid: string }): Element {
-  const jingle = sdpToJingle(sdp, tables, { action: 'session-initiate', sid: o.sid, initiator: o.from });
-  return jingleIqToElement({ type: 'set', id: randomUUID(), from: o.from, to: o.to, jingle });
-}
-
-function acceptFrom(sdp: string, initiate: Element, from: string): Element {
-  const j = jingleOf(initiate) as Element;
-  const jingle = sdpToJingle(sdp, tables, {
-    action: 'session-accept',
-    sid: j.attrs.sid as string,
-    responder: from,
-    contentNames: j.getChildren('content').map((c) => c.attrs.name as string),
-  });
-  return jingleIqToElement({
-    type: 'set',
-    id: randomUUID(),
-    from,
-    to: initiate.attrs.from as string,
-    jingle,
-  });
-}
-
-function sdpOf(jingleIq: Element, offer?: string): string {
-  const j = jingleFromElement(jingleOf(jingleIq) as Element, tables.hashes);
-  return writeSdp(
-    jingleToSdpObject(j, tables, offer === undefined ? {} : { offer: parseSdp(offer, tables.hashes) }),
-  );
-}
+// The XMPP user's client (SDP from Chromium ⇄ Jingle, as a web client library does it): ./webrtc-jingle.
 
 /**
  * The RTP packets baresip received and sent in its call, from the line its rtcpsummary module
