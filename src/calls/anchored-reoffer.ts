@@ -15,6 +15,7 @@ import { sdpOf } from '../sip/message/body';
 import type { SipResponse } from '../sip/message/types';
 import type { CallEvent, Effect } from './events';
 import { PlainReoffers } from './plain-reoffer';
+import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
@@ -85,6 +86,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       this.sipLocal = event.sdp;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body: event.sdp });
       this.tellPeerHold(out, isHeld(r.offer));
+      this.answeredWithHold(out);
     } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
     // A hold the client asked for meanwhile goes now (RFC 3261 §14.1: one offer at a time).
     this.anchoredHoldToSip(out);
@@ -117,8 +119,6 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
-  /** The hold state the SIP peer last got in an offer of ours, in an anchored call. */
-  private sipSideHold = false;
   /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */
   private anchoredReinvite?: { hold: boolean; body?: string };
 
@@ -136,7 +136,8 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    * once it is over.
    */
   protected anchoredHoldToSip(out: Effect[]): void {
-    if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer) return;
+    if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer || this.glareWait)
+      return;
     if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return;
     const side = this.jingleSideAnswer();
     if (!side) return;
@@ -162,6 +163,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (event.kind === 'media-failed') {
       // The session stays as it was; the client's request is not carried out.
       this.ctx.log?.(`the anchor failed on a hold re-INVITE: ${event.text}`, { sid: this.sid });
+      this.refusal = 'the media anchor failed';
       return this.anchoredReinviteOver(out, false);
     }
     if (event.purpose === 'reinvite') {
@@ -176,8 +178,14 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   protected onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
     const r = this.anchoredReinvite;
     if (!r || r.body === undefined) return;
+    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor.
+    if (response?.status === 491 && this.glareRetry(out)) {
+      this.anchoredReinvite = undefined;
+      return;
+    }
     const answer = response && response.status >= 200 && response.status < 300 ? sdpOf(response) : '';
     if (answer.trim() === '') {
+      this.refusal = !response || response.status >= 300 ? refusalText(response) : 'no SDP answer';
       // A refusal (or a 2xx without an answer) leaves the session as it was (RFC 3261 §14.1).
       this.ctx.log?.('the SIP peer refused the hold re-INVITE', { sid: this.sid, status: response?.status });
       return this.anchoredReinviteOver(out, false);
@@ -197,12 +205,15 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     const r = this.anchoredReinvite;
     if (!r) return;
     this.anchoredReinvite = undefined;
+    this.glareRetries = 0;
     if (ok) {
       this.sipSideHold = r.hold;
+      this.holdTaken(out);
       if (r.body !== undefined) this.sipLocal = r.body;
       // The client may have changed its mind meanwhile.
       this.anchoredHoldToSip(out);
     } else this.localHold = this.sipSideHold;
+    this.settleHolds(out);
   }
 
   protected anchorReinviteBusy(): boolean {

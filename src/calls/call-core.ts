@@ -22,6 +22,8 @@ export interface CallContext {
   address: AddressContext;
   /** Debug log of transitions and decisions. */
   log?: (message: string, meta?: Record<string, unknown>) => void;
+  /** Random numbers in [0, 1) (the RFC 3261 §14.1 glare wait); default Math.random. */
+  random?: () => number;
 }
 
 /** The Jingle machine event an incoming action stands for (XEP-0166 §6), if the call handles it. */

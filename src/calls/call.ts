@@ -39,12 +39,14 @@ export abstract class Call extends AnchoredReoffers {
         out.push({ kind: 'sip-request-answer', id: event.id, status: 481 });
         return true;
       case 'timer':
-        if (event.name !== 'reoffer') return false;
-        this.restartTimedOut(out);
+        if (event.name === 'glare') this.glareOver(out);
+        else if (event.name === 'reoffer') this.restartTimedOut(out);
+        else return false;
         return true;
       case 'sip-reinvite-done':
-        if (!this.anchorReinviteBusy()) return false;
-        this.onAnchoredReinviteDone(out, event.response);
+        // Our re-INVITE's answer (RFC 3261 §14.1: 2xx, a refusal, or 491 glare): ./sip-offers.ts.
+        if (this.anchorReinviteBusy()) this.onAnchoredReinviteDone(out, event.response);
+        else this.ourReinviteDone(out, event.response);
         return true;
       default:
         break;

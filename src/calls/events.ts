@@ -34,8 +34,11 @@ export type MediaPurpose =
   | 'reinvite'
   | 'reinvite-answer';
 
-/** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
-export type TimerName = 'gather' | 'no-answer' | 'reoffer';
+/**
+ * `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials; `glare`:
+ * the wait before our re-INVITE goes again after a 491 (RFC 3261 §14.1).
+ */
+export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'glare';
 
 /** What a SIP INFO carries: src/translate/info.ts reads it. */
 export type { SipInfo };
@@ -103,6 +106,8 @@ export type JingleErrorCondition = 'out-of-order' | 'unknown-session' | 'tie-bre
 
 export type Effect =
   | { kind: 'iq-result'; to: string; from: string; id: string }
+  /** The IQ `id` is answered by a later iq-result / iq-error (a hold waits for the SIP answer). */
+  | { kind: 'iq-later'; id: string }
   | {
       kind: 'iq-error';
       to: string;

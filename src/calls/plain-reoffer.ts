@@ -94,6 +94,7 @@ export abstract class PlainReoffers extends SipOffers {
     // The answer carries every candidate of the client's so far.
     this.lateCandidates = false;
     out.push({ kind: 'sip-reoffer-answer', id, status: 200, body });
+    this.answeredWithHold(out);
   }
 
   /** The client hears hold/active and the moved transports; false if the offer cannot be said in Jingle. */

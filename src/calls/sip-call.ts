@@ -158,8 +158,6 @@ export class SipCall extends Call {
         this.acked = true;
         if (this.lateCandidates) this.reinvite(out);
         return;
-      case 'sip-reinvite-done':
-        return this.reofferDone(out, (o) => this.reinvite(o));
       case 'jmi-bounced':
         // The propose reached no device (all offline): nobody will answer.
         if (this.device === undefined) this.abort(out, 'timeout', 'no device of the callee is online');
@@ -248,17 +246,17 @@ export class SipCall extends Call {
     if (!this.acceptJingle(out, iq)) return;
     if (this.localSessionInfo(out, iq, this.contents)) return;
     const j = iq.jingle;
+    const info = j.action === 'session-info' ? j.info : undefined;
+    // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4), the IQ answered
+    // with the peer's answer (./sip-offers.ts).
+    if (info?.kind === 'hold') return this.clientHold(out, iq, true);
+    if (info?.kind === 'active' || info?.kind === 'unhold') return this.clientHold(out, iq, false);
     this.result(out, iq);
     switch (j.action) {
       case 'session-info': {
-        const info = j.info;
         if (info?.kind === 'ringing') this.ring(out);
         // XEP-0181 → SIP INFO dtmf-relay (the IQ result went out above; no dialog yet: dropped).
         else if (info?.kind === 'dtmf') this.dtmfToSip(out, info.code, info.duration);
-        // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4).
-        else if (info?.kind === 'hold') this.holdToSip(out, true, (o) => this.reinvite(o));
-        else if (info?.kind === 'active' || info?.kind === 'unhold')
-          this.holdToSip(out, false, (o) => this.reinvite(o));
         return;
       }
       case 'transport-info': {
@@ -382,7 +380,7 @@ export class SipCall extends Call {
    * A new offer with the device's candidates so far, origin version + 1 (RFC 3264 §8;
    * ./device-answer.ts). One re-INVITE at a time: later candidates wait for it (RFC 3261 §14.1).
    */
-  private reinvite(out: Effect[]): void {
+  protected reinvite(out: Effect[]): void {
     const accept = this.accept;
     if (accept)
       this.reoffer(out, (v) => deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, v));

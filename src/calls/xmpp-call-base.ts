@@ -266,7 +266,7 @@ export abstract class XmppCallBase extends Call {
   }
 
   /** A new offer with every candidate so far (./xmpp-call: mid-call). */
-  protected abstract reinvite(out: Effect[]): void;
+  protected abstract override reinvite(out: Effect[]): void;
 }
 
 /**

@@ -139,8 +139,6 @@ export class XmppCall extends XmppCallBase {
         this.terminateJingle(out, reason);
         return this.end(out, reason.condition);
       }
-      case 'sip-reinvite-done':
-        return this.reofferDone(out, (o) => this.reinvite(o));
       case 'sip-ack':
       case 'sip-ack-timeout':
       case 'sip-cancel':
@@ -199,11 +197,11 @@ export class XmppCall extends XmppCallBase {
           return;
         }
         if (this.localSessionInfo(out, iq, this.offer.contents)) return;
-        this.result(out, iq);
-        // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4); mute is the client's.
-        if (info?.kind === 'hold') this.holdToSip(out, true, (o) => this.reinvite(o));
-        else if (info?.kind === 'active' || info?.kind === 'unhold')
-          this.holdToSip(out, false, (o) => this.reinvite(o));
+        // XEP-0167 §7 hold/active → re-INVITE sendonly/sendrecv (RFC 3264 §8.4), the IQ answered
+        // with the peer's answer (./sip-offers.ts); mute is the client's.
+        if (info?.kind === 'hold') this.clientHold(out, iq, true);
+        else if (info?.kind === 'active' || info?.kind === 'unhold') this.clientHold(out, iq, false);
+        else this.result(out, iq);
         return;
       }
       case 'session-terminate': {

@@ -32,6 +32,8 @@ export class CallRunner {
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
   /** The IQ being handled, answered by the call's iq-result / iq-error effect. */
   private pendingIq?: { id: string; resolve: (a: JingleAnswer) => void };
+  /** IQs the call answers later (its `iq-later` effect): a hold waits for the SIP peer's answer. */
+  private readonly laterIqs = new Map<string, (a: JingleAnswer) => void>();
   /** The call's SIP leg: its INVITE sessions, its dialog, the peer's requests waiting for answers. */
   private readonly sip: SipSeam;
   /** The call's anchor session (its id is the call's own, not a sid or a Call-ID). */
@@ -117,13 +119,25 @@ export class CallRunner {
     if (isSipEffect(e)) return this.sip.perform(e);
     const { xmpp } = this.legs;
     switch (e.kind) {
-      case 'iq-result':
-      case 'iq-error': {
+      case 'iq-later': {
         const pending = this.pendingIq;
         if (!pending || pending.id !== e.id) return;
         this.pendingIq = undefined;
-        if (e.kind === 'iq-result') pending.resolve('ok');
-        else pending.resolve({ condition: e.condition, jingleCondition: e.jingleCondition, text: e.text });
+        this.laterIqs.set(e.id, pending.resolve);
+        return;
+      }
+      case 'iq-result':
+      case 'iq-error': {
+        let resolve = this.laterIqs.get(e.id);
+        if (resolve) this.laterIqs.delete(e.id);
+        else {
+          const pending = this.pendingIq;
+          if (!pending || pending.id !== e.id) return;
+          this.pendingIq = undefined;
+          resolve = pending.resolve;
+        }
+        if (e.kind === 'iq-result') resolve('ok');
+        else resolve({ condition: e.condition, jingleCondition: e.jingleCondition, text: e.text });
         return;
       }
       case 'send-jingle':
@@ -153,6 +167,14 @@ export class CallRunner {
         this.timers.delete(e.name);
         return;
       case 'ended':
+        // An IQ the call still owed an answer (it answers them as it ends; this is the net).
+        for (const resolve of this.laterIqs.values())
+          resolve({
+            condition: 'unexpected-request',
+            jingleCondition: 'out-of-order',
+            text: 'the session has ended',
+          });
+        this.laterIqs.clear();
         this.media.stop();
         for (const t of this.timers.values()) clearTimeout(t);
         this.timers.clear();

@@ -102,7 +102,8 @@ export class SipSeam implements DialogOwner {
         return;
       case 'sip-reinvite':
         if (!this.dialog) return;
-        this.dialog.reinvite(e.body).then(
+        // The call retries after a 491 itself (RFC 3261 §14.1, src/calls/sip-offers.ts).
+        this.dialog.reinvite(e.body, 'application/sdp', [], false).then(
           (response) => this.post({ kind: 'sip-reinvite-done', response }),
           (err: Error) => {
             this.log.warn('re-INVITE failed', { error: err.message });

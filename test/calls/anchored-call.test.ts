@@ -342,7 +342,10 @@ describe('hold in an anchored call, both ways (XEP-0167 §7 ⇄ RFC 3264 §8.4)'
       toTag: 'sip',
       sdp: reply.body,
     });
-    expect(h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: forXmpp })).toEqual([]);
+    // The peer took the hold: the client's IQ is answered now.
+    expect(h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: forXmpp })).toEqual([
+      { kind: 'iq-result', to: client, from: '+15551230000@gw.localhost', id: 'h1' },
+    ]);
     // A second <hold/> changes nothing; <active/> offers the Jingle side's own direction.
     expect(pick(h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h2') }), 'media')).toEqual([]);
     const active = one(h({ kind: 'jingle', iq: sessionInfo(ACTIVE, 'a1') }), 'media');
@@ -355,7 +358,20 @@ describe('hold in an anchored call, both ways (XEP-0167 §7 ⇄ RFC 3264 §8.4)'
     h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') });
     const held = anchorForSip.replace('a=sendrecv', 'a=sendonly');
     h({ kind: 'media-done', purpose: 'reinvite', sdp: held });
-    expect(h({ kind: 'sip-reinvite-done', response: { ...plainAnswer, status: 488, body: '' } })).toEqual([]);
+    // RFC 3261 §14.1: refused, the session stays as it was; the client's IQ gets an error.
+    expect(
+      h({
+        kind: 'sip-reinvite-done',
+        response: { ...plainAnswer, status: 488, reason: 'Not Acceptable Here', body: '' },
+      }),
+    ).toEqual([
+      expect.objectContaining({
+        kind: 'iq-error',
+        id: 'h1',
+        condition: 'not-acceptable',
+        text: 'the SIP peer did not take the hold: 488 Not Acceptable Here',
+      }),
+    ]);
     expect(one(h({ kind: 'sip-reoffer', id: 5, body: '' }), 'sip-reoffer-answer').body).toBe(forSip);
     expect(one(h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h2') }), 'media').purpose).toBe('reinvite');
     h({ kind: 'media-done', purpose: 'reinvite', sdp: held });
@@ -364,7 +380,7 @@ describe('hold in an anchored call, both ways (XEP-0167 §7 ⇄ RFC 3264 §8.4)'
     expect(one(h({ kind: 'sip-reoffer', id: 6, body: '' }), 'sip-reoffer-answer').body).toBe(held);
   });
 
-  it('glare: the peer’s re-offer while our hold re-INVITE is out → 491; our <hold/> while the peer’s is answered waits for it', () => {
+  it('glare: the peer’s re-offer while our hold re-INVITE is out → 491; our <hold/> while the peer’s is answered waits for it, and the answer carries it', () => {
     const { h } = established();
     h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') });
     expect(one(h({ kind: 'sip-reoffer', id: 1, body: peer }), 'sip-reoffer-answer')).toMatchObject({
@@ -375,8 +391,9 @@ describe('hold in an anchored call, both ways (XEP-0167 §7 ⇄ RFC 3264 §8.4)'
     expect(pick(other.h({ kind: 'jingle', iq: sessionInfo(HOLD, 'h1') }), 'media')).toEqual([]);
     other.h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp });
     const done = other.h({ kind: 'media-done', purpose: 'reanswer', sdp: anchorForSip });
-    expect(kinds(done)).toBe('sip-reoffer-answer, media');
-    expect(one(done, 'media')).toMatchObject({ purpose: 'reinvite', fromTag: 'jingle' });
+    // The answer to the peer's offer says our hold (RFC 3264 §8.4): no re-INVITE is needed for it.
+    expect(kinds(done)).toBe('sip-reoffer-answer, iq-result');
+    expect(one(done, 'iq-result').id).toBe('h1');
   });
 });
 

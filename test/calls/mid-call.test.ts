@@ -216,7 +216,7 @@ describe('the client during the call (XMPP → SIP)', () => {
     expect(m.direction).toBe('sendonly');
     expect(m.setup).toBe('passive');
     // A second <hold/> changes nothing.
-    registry.handle(call, { kind: 'sip-reinvite-done' });
+    registry.handle(call, { kind: 'sip-reinvite-done', response: okWith(peerSdp) });
     expect(
       pick(
         registry.handle(call, {
@@ -239,7 +239,7 @@ describe('the client during the call (XMPP → SIP)', () => {
       kind: 'jingle',
       iq: sessionInfo("<hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"),
     });
-    registry.handle(call, { kind: 'sip-reinvite-done' });
+    registry.handle(call, { kind: 'sip-reinvite-done', response: okWith(peerSdp) });
     const r = registry.handle(call, { kind: 'sip-reoffer', id: 1, body: resume });
     expect(parseSdp(one(r, 'sip-reoffer-answer').body!, tables.hashes).media[0]!.direction).toBe('sendonly');
     const h = registry.handle(call, {

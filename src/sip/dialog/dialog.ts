@@ -288,13 +288,18 @@ export class Dialog extends EventEmitter<DialogEvents> {
     waiting?.resolve();
   }
 
-  /** A re-INVITE with a new offer (§14.1); on 491 it retries once after the §14.1 back-off. */
+  /**
+   * A re-INVITE with a new offer (§14.1); on 491 it retries once after the §14.1 back-off, the
+   * same offer again, unless `retryOn491` is false: a call retries with a new offer of its own
+   * (src/calls/sip-offers.ts), since a retry must carry what changed during the wait.
+   */
   async reinvite(
     body: string,
     contentType = 'application/sdp',
     extra: SipHeader[] = [],
+    retryOn491 = true,
   ): Promise<SipResponse> {
-    return this.offerRequest('INVITE', body, contentType, extra, true);
+    return this.offerRequest('INVITE', body, contentType, extra, retryOn491);
   }
 
   /** An UPDATE with a new offer (RFC 3311); 491 handled as for re-INVITE. */
