@@ -13,17 +13,19 @@ import type { SipHeader } from '../sip/message/types';
 import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
 import { INFO_BODY_TYPES, RECV_INFO } from '../translate/info';
 import { sdpFragToContents } from '../translate/trickle';
-import { AnchoredReoffers } from './anchored-reoffer';
+import { ContentReoffers } from './content-reoffer';
 import type { CallEvent, Effect, SipInfo } from './events';
 
 export { jingleEventOf, type CallContext } from './call-core';
 export { RESTART_WAIT_MS } from './plain-reoffer';
 
-export abstract class Call extends AnchoredReoffers {
+export abstract class Call extends ContentReoffers {
   /** The SIP peer's in-dialog requests and the re-offers' events; false for any other. */
   protected onInDialog(event: CallEvent, out: Effect[]): boolean {
     switch (event.kind) {
       case 'sip-reoffer':
+        // A new or disabled stream (RFC 3264 §8.1, §8.2) is a content change (./content-reoffer.ts).
+        if (this.peerContentReoffer(out, event.id, event.body)) return true;
         if (this.anchored) this.onPeerReoffer(out, event.id, event.body);
         else this.onPlainReoffer(out, event.id, event.body);
         return true;
@@ -39,10 +41,19 @@ export abstract class Call extends AnchoredReoffers {
         out.push({ kind: 'sip-request-answer', id: event.id, status: 481 });
         return true;
       case 'timer':
+        if (event.name === 'content') {
+          this.contentTimedOut(out);
+          return true;
+        }
         if (event.name !== 'reoffer') return false;
         this.restartTimedOut(out);
         return true;
+      case 'jingle-error':
+        // The client refused our content-add: its streams are declined.
+        return event.action === 'content-add' && this.contentAddFailed(out);
       case 'sip-reinvite-done':
+        // Our re-INVITE for a stream change; the subclass then sends what waited (false).
+        if (this.contentReinviteDone(out, event.response)) return false;
         if (!this.anchorReinviteBusy()) return false;
         this.onAnchoredReinviteDone(out, event.response);
         return true;

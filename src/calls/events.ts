@@ -34,8 +34,11 @@ export type MediaPurpose =
   | 'reinvite'
   | 'reinvite-answer';
 
-/** `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials. */
-export type TimerName = 'gather' | 'no-answer' | 'reoffer';
+/**
+ * `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials;
+ * `content`: how long its new stream waits for the client's content-accept (./content-reoffer.ts).
+ */
+export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'content';
 
 /** What a SIP INFO carries: src/translate/info.ts reads it. */
 export type { SipInfo };
@@ -92,6 +95,8 @@ export type CallEvent =
 /** XMPP stanza error conditions a call answers with (RFC 6120 §8.3.3). */
 export type StanzaCondition =
   | 'bad-request'
+  /** With `<tie-break/>` (XEP-0166 §10): a content change crossing another offer. */
+  | 'conflict'
   | 'item-not-found'
   | 'unexpected-request'
   | 'feature-not-implemented'
