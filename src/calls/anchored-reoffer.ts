@@ -10,7 +10,7 @@ import type { NgFlags } from '../media/ng-client';
 import { answerDirections } from '../media/direction';
 import { towardXmpp, forAnswer } from '../media/flags';
 import { parseSdp, writeSdp } from '../sdp';
-import type { Sdp } from '../sdp/types';
+import type { Sdp, SdpMedia } from '../sdp/types';
 import { sdpOf } from '../sip/message/body';
 import type { SipResponse } from '../sip/message/types';
 import type { CallEvent, Effect } from './events';
@@ -19,7 +19,7 @@ import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
-  private peerOffer?: { id: number; offer: Sdp };
+  private peerOffer?: { id: number; offer: Sdp; refused: SdpMedia[] };
 
   /**
    * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
@@ -32,8 +32,10 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    * to the anchor (so a new address, codec or hold reaches rtpengine), then the Jingle side's
    * description answers it, with the directions RFC 3264 §6.1 asks for; the 200 carries what
    * the anchor wrote. An offerless one gets our last SDP as the offer (RFC 3261 §14.2).
+   * `refused`: m-lines kept from the anchor (new streams, ./content-reoffer.ts), appended to
+   * its answer disabled.
    */
-  protected onPeerReoffer(out: Effect[], id: number, body: string): void {
+  protected onPeerReoffer(out: Effect[], id: number, body: string, refused: SdpMedia[] = []): void {
     if (this.answeredOfferless(out, id, body)) return;
     let offer: Sdp;
     try {
@@ -47,7 +49,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return;
     }
-    this.peerOffer = { id, offer };
+    this.peerOffer = { id, offer, refused };
     out.push({
       kind: 'media',
       op: 'offer',
@@ -83,8 +85,10 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     }
     this.peerOffer = undefined;
     if (event.kind === 'media-done' && event.purpose === 'reanswer') {
-      this.sipLocal = event.sdp;
-      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body: event.sdp });
+      const body =
+        r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
+      this.sipLocal = body;
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body });
       this.tellPeerHold(out, isHeld(r.offer));
       this.answeredWithHold(out);
     } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
@@ -219,4 +223,11 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   protected anchorReinviteBusy(): boolean {
     return this.anchoredReinvite !== undefined;
   }
+}
+
+/** RFC 3264 §6: the anchor's answer with the offer's remaining m-lines answered (disabled). */
+function withMedia(sdp: string, media: SdpMedia[], hashes: Parameters<typeof parseSdp>[1]): string {
+  const parsed = parseSdp(sdp, hashes);
+  parsed.media.push(...media);
+  return writeSdp(parsed);
 }

@@ -13,17 +13,19 @@ import type { SipHeader } from '../sip/message/types';
 import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
 import { INFO_BODY_TYPES, RECV_INFO } from '../translate/info';
 import { sdpFragToContents } from '../translate/trickle';
-import { AnchoredReoffers } from './anchored-reoffer';
+import { ContentReoffers } from './content-reoffer';
 import type { CallEvent, Effect, SipInfo } from './events';
 
 export { jingleEventOf, type CallContext } from './call-core';
 export { RESTART_WAIT_MS } from './plain-reoffer';
 
-export abstract class Call extends AnchoredReoffers {
+export abstract class Call extends ContentReoffers {
   /** The SIP peer's in-dialog requests and the re-offers' events; false for any other. */
   protected onInDialog(event: CallEvent, out: Effect[]): boolean {
     switch (event.kind) {
       case 'sip-reoffer':
+        // A new or disabled stream (RFC 3264 §8.1, §8.2) is a content change (./content-reoffer.ts).
+        if (this.peerContentReoffer(out, event.id, event.body)) return true;
         if (this.anchored) this.onPeerReoffer(out, event.id, event.body);
         else this.onPlainReoffer(out, event.id, event.body);
         return true;
@@ -40,12 +42,18 @@ export abstract class Call extends AnchoredReoffers {
         return true;
       case 'timer':
         if (event.name === 'glare') this.glareOver(out);
+        else if (event.name === 'content') this.contentTimedOut(out);
         else if (event.name === 'reoffer') this.restartTimedOut(out);
         else return false;
         return true;
+      case 'jingle-error':
+        // The client refused our content-add: its streams are declined.
+        return event.action === 'content-add' && this.contentAddFailed(out);
       case 'sip-reinvite-done':
         // Our re-INVITE's answer (RFC 3261 §14.1: 2xx, a refusal, or 491 glare): ./sip-offers.ts.
-        if (this.anchorReinviteBusy()) this.onAnchoredReinviteDone(out, event.response);
+        // A stream change's answer (./content-reoffer.ts), then what waited goes.
+        if (this.contentReinviteDone(out, event.response)) this.sendWaiting(out);
+        else if (this.anchorReinviteBusy()) this.onAnchoredReinviteDone(out, event.response);
         else this.ourReinviteDone(out, event.response);
         return true;
       default:

@@ -36,9 +36,10 @@ export type MediaPurpose =
 
 /**
  * `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials; `glare`:
- * the wait before our re-INVITE goes again after a 491 (RFC 3261 §14.1).
+ * the wait before our re-INVITE goes again after a 491 (RFC 3261 §14.1); `content`: how long its
+ * new stream waits for the client's content-accept (./content-reoffer.ts).
  */
-export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'glare';
+export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'glare' | 'content';
 
 /** What a SIP INFO carries: src/translate/info.ts reads it. */
 export type { SipInfo };
@@ -95,6 +96,8 @@ export type CallEvent =
 /** XMPP stanza error conditions a call answers with (RFC 6120 §8.3.3). */
 export type StanzaCondition =
   | 'bad-request'
+  /** With `<tie-break/>` (XEP-0166 §10): a content change crossing another offer. */
+  | 'conflict'
   | 'item-not-found'
   | 'unexpected-request'
   | 'feature-not-implemented'

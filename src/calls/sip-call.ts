@@ -241,8 +241,10 @@ export class SipCall extends Call {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
-    if (unknownContent(out, iq, this.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e)))
-      return;
+    const known = this.accept?.contents ?? this.contents;
+    if (unknownContent(out, iq, known, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))) return;
+    // XEP-0166 §7.2 content-* (./content-reoffer.ts).
+    if (this.onContentAction(out, iq)) return;
     if (!this.acceptJingle(out, iq)) return;
     if (this.localSessionInfo(out, iq, this.contents)) return;
     const j = iq.jingle;
@@ -383,7 +385,14 @@ export class SipCall extends Call {
   protected reinvite(out: Effect[]): void {
     const accept = this.accept;
     if (accept)
-      this.reoffer(out, (v) => deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, v));
+      this.reoffer(out, (v) =>
+        this.fitSlots(deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, v)),
+      );
+  }
+
+  /** The device's side of the media: its session-accept, with the streams added and removed since. */
+  protected clientSide(): Jingle | undefined {
+    return this.answerSent ? this.accept : undefined;
   }
 
   /** A final response to the INVITE with the mapped status (docs/design.md §Reasons). */

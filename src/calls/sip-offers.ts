@@ -111,6 +111,11 @@ export abstract class SipOffers extends CallCore {
       // §14.1: the session is as it was; a hold asked meanwhile still goes.
       if (this.holdAsks.every((a) => a.hold === hold)) this.localHold = this.sipSideHold;
     }
+    this.sendWaiting(out);
+  }
+
+  /** An exchange of ours is over: the candidates or the hold that waited for it go now. */
+  protected sendWaiting(out: Effect[]): void {
     if (this.lateCandidates || this.localHold !== this.sipSideHold) this.reinvite(out);
     this.settleHolds(out);
   }

@@ -17,7 +17,7 @@ import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import type { NgFlags } from '../media/ng-client';
 import { sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
-import type { Content, JingleIq, ReasonCondition } from '../jingle/types';
+import type { Content, Jingle, JingleIq, ReasonCondition } from '../jingle/types';
 import { header, sdpOf } from '../sip/message';
 import { headers } from '../sip/message/headers';
 import { bareJid, jidToSipUri } from '../translate/address';
@@ -167,6 +167,8 @@ export class XmppCall extends XmppCallBase {
       unknownContent(out, iq, this.offer.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))
     )
       return;
+    // XEP-0166 §7.2 content-* (./content-reoffer.ts).
+    if (this.onContentAction(out, iq)) return;
     if (j.action === 'session-accept') {
       // The caller cannot accept its own session (XEP-0166 §6.5 is the responder's).
       out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'the initiator cannot accept'));
@@ -302,14 +304,21 @@ export class XmppCall extends XmppCallBase {
     });
   }
 
-  /** A new offer with every candidate so far, keeping the origin (RFC 3264 §8). */
+  /** A new offer with every candidate so far, keeping the origin and the m-lines (RFC 3264 §8). */
   protected reinvite(out: Effect[]): void {
     this.reoffer(out, (sessionVersion) =>
-      jingleToSdpObject(this.offer, this.ctx.tables, {
-        origin: { address: this.sdpHost, sessionVersion },
-        ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
-      }),
+      this.fitSlots(
+        jingleToSdpObject(this.offer, this.ctx.tables, {
+          origin: { address: this.sdpHost, sessionVersion },
+          ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+        }),
+      ),
     );
+  }
+
+  /** The client's side of the media: its offer, with the streams added and removed since. */
+  protected clientSide(): Jingle | undefined {
+    return this.jingle.state === 'active' ? this.offer : undefined;
   }
 
   protected abort(out: Effect[], condition: ReasonCondition, text?: string, tellXmpp = true): void {

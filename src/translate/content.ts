@@ -75,7 +75,8 @@ export function nextVersion(sdp: Sdp): Sdp {
 
 /**
  * A disabled m-section (RFC 3264 §8.2, §6): port 0, the same media and protocol, one format, no
- * other attributes but a=mid (RFC 8843 §7.5.3 keeps the mid of a disabled bundled section).
+ * other attributes but a=mid (RFC 8843 §7.5.3 keeps the mid of a disabled bundled section), and
+ * a c= line (RFC 4566 §5.7: every m-section needs one when the session has none).
  */
 export function disabledMedia(m: SdpMedia): SdpMedia {
   const out: SdpMedia = {
@@ -88,6 +89,7 @@ export function disabledMedia(m: SdpMedia): SdpMedia {
     fingerprints: [],
     capneg: { tcap: [], acap: [], pcfg: [], acfg: [], csup: [], creq: [] },
     xtlsMethods: [],
+    connection: { version: 4, ip: '0.0.0.0' },
   };
   if (m.mid !== undefined) out.mid = m.mid;
   return out;

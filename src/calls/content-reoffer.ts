@@ -1,0 +1,512 @@
+/**
+ * Streams added, removed and redirected during a call (docs/midcall.md §Streams), both ways,
+ * on top of the pure translation in src/translate/content.ts:
+ *
+ * ```
+ * client                          gateway                               SIP peer
+ *   content-add/-remove/-modify ──▶ IQ result; re-INVITE (new m-line / port 0 / direction) ──▶
+ *   ◀── content-accept / content-reject ◀──────────── 200 (port ≠ 0 / port 0), or 4xx–6xx
+ *   ◀── content-add ◀──────────────────────────────── re-INVITE adding an m-line
+ *   content-accept / content-reject ──▶ 200: every m-line answered, the refused one at port 0
+ *   ◀── content-remove ◀───────────────────────────── re-INVITE disabling an m-line (port 0)
+ * ```
+ *
+ * One offer at a time (RFC 3261 §14.1): a client's change while another offer is out is refused
+ * with `<conflict/>` + `<tie-break/>` (XEP-0166 §7.2, the Jingle form of a 491), a peer's
+ * re-offer while one of ours is out gets 491. A peer's new stream never costs it the call: what
+ * the client refuses or does not answer within CONTENT_WAIT_MS is answered with port 0 (RFC 3264
+ * §6), never a 488 for the whole re-INVITE. Anchored calls (media through rtpengine) refuse new
+ * streams (docs/midcall.md §Streams says why): the client's content-add gets a content-reject and
+ * nothing goes to SIP; the peer's new m-line is answered with port 0, its other m-lines go through
+ * the anchor as before.
+ */
+import { isInputError } from '../errors';
+import type { Creator, Group, Jingle, JingleIq } from '../jingle/types';
+import { parseSdp, writeSdp } from '../sdp';
+import { isHeld } from '../sdp/offer-change';
+import type { Sdp, SdpMedia } from '../sdp/types';
+import { sdpOf } from '../sip/message/body';
+import type { SipResponse } from '../sip/message/types';
+import {
+  contentAddToReoffer,
+  contentModifyToReoffer,
+  contentRemoveToReoffer,
+  disabledMedia,
+  initialSlots,
+  reanswer,
+  reanswerToJingle,
+  reofferRefused,
+  reofferToJingle,
+  type ClientReply,
+  type MidCallSession,
+  type Reoffer,
+  type ReofferOutcome,
+  type ReofferToJingle,
+  type Slot,
+} from '../translate/content';
+import { offeredNames } from '../translate/session';
+import { AnchoredReoffers } from './anchored-reoffer';
+import type { Effect } from './events';
+
+/**
+ * How long a SIP peer's re-INVITE adding a stream waits for the client's content-accept or
+ * content-reject; then the stream is answered with port 0 (RFC 3264 §6) and the client hears a
+ * content-remove. A person may have to say yes to video, but the re-INVITE must be answered well
+ * within the peer's transaction timeout (RFC 3261 §17.1.1.2, Timer B: 32 s).
+ */
+export const CONTENT_WAIT_MS = 10000;
+
+const CHANGES = new Set(['content-add', 'content-remove', 'content-modify']);
+const REPLIES = new Set(['content-accept', 'content-reject']);
+const BUNDLE = (semantics: string): boolean => semantics.toUpperCase() === 'BUNDLE';
+
+export abstract class ContentReoffers extends AnchoredReoffers {
+  /** One entry per m-line of the SIP session, once a stream change was asked for. */
+  private slots?: (Slot | undefined)[];
+  /** Our re-INVITE for the client's content-add/-remove/-modify. */
+  private ours?: { reoffer: Reoffer; session: MidCallSession; body: string; request: Jingle };
+  /** The SIP peer's re-INVITE adding streams, waiting for the client's content-accept/-reject. */
+  private theirs?: {
+    id: number;
+    offer: Sdp;
+    change: ReofferToJingle;
+    session: MidCallSession;
+    reply: ClientReply;
+    /** Names of the added contents the client has not answered yet. */
+    waiting: Set<string>;
+  };
+
+  /**
+   * The Jingle that describes the client's side of the media (the XMPP caller's offer, the
+   * device's session-accept), kept in step with every stream change so that the SDP written
+   * from it later (candidates, hold, the peer's re-offers) has every m-line.
+   */
+  protected abstract clientSide(): Jingle | undefined;
+
+  private get clientRole(): Creator {
+    return this.origin === 'xmpp' ? 'initiator' : 'responder';
+  }
+
+  private get sipRole(): Creator {
+    return this.origin === 'xmpp' ? 'responder' : 'initiator';
+  }
+
+  /** The negotiated session the next change starts from; undefined before the first answer. */
+  private session(): MidCallSession | undefined {
+    const side = this.clientSide();
+    if (!side || this.sipLocal === undefined || !this.sipRemote) return undefined;
+    const local = parseSdp(this.sipLocal, this.ctx.tables.hashes);
+    if (!this.slots) {
+      // The first description: content i is m-line i (rejected m-lines have no content).
+      const names =
+        side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
+      this.slots = initialSlots(local, names, 'initiator');
+    }
+    return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots: this.slots };
+  }
+
+  /**
+   * An SDP of ours written from the client's Jingle (./xmpp-call.ts, ./sip-call.ts), laid out
+   * on the session's m-lines: a removed stream keeps its m-line at port 0, since an m-line is
+   * never removed (RFC 3264 §8). Unchanged when no stream has changed.
+   */
+  protected fitSlots(sdp: Sdp): Sdp {
+    const slots = this.slots;
+    if (!slots || this.anchored) return sdp;
+    const last = this.sipLocal === undefined ? undefined : parseSdp(this.sipLocal, this.ctx.tables.hashes);
+    const media = slots.map((s, i): SdpMedia | undefined => {
+      const at = sdp.media[i];
+      if (s === undefined) {
+        const like = last?.media[i] ?? at;
+        return like && disabledMedia(like);
+      }
+      return sdp.media.find((m) => m.mid === s.name) ?? at;
+    });
+    if (media.some((m) => m === undefined)) return sdp;
+    const out = { ...sdp, media: media as SdpMedia[] };
+    const live = new Set(out.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid));
+    if (out.groups)
+      out.groups = out.groups.map((g) =>
+        BUNDLE(g.type)
+          ? {
+              ...g,
+              mids: g.mids
+                .split(' ')
+                .filter((mid) => live.has(mid))
+                .join(' '),
+            }
+          : g,
+      );
+    return out;
+  }
+
+  /**
+   * The client's content-* IQ (XEP-0166 §7.2); false for any other action. Answered here:
+   * changes go to SIP as a re-offer, replies answer the SIP peer's re-offer.
+   */
+  protected onContentAction(out: Effect[], iq: JingleIq): boolean {
+    const action = iq.jingle.action;
+    if (!CHANGES.has(action) && !REPLIES.has(action)) return false;
+    if (this.jingle.state !== 'active' || this.sip.dialog !== 'confirmed') {
+      out.push(
+        this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `${action} before the session is up`),
+      );
+      return true;
+    }
+    if (REPLIES.has(action)) this.clientReply(out, iq);
+    else this.clientChange(out, iq);
+    return true;
+  }
+
+  private clientChange(out: Effect[], iq: JingleIq): void {
+    const j = iq.jingle;
+    const party = this.jingleParty();
+    if (this.anchored) {
+      if (j.action !== 'content-add') {
+        out.push(
+          this.iqErrorEffect(
+            iq,
+            'feature-not-implemented',
+            undefined,
+            `${j.action} is not supported while media goes through the anchor`,
+          ),
+        );
+        return;
+      }
+      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
+      this.result(out, iq);
+      if (party)
+        this.tell(out, {
+          action: 'content-reject',
+          sid: this.sid,
+          contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
+          groups: [],
+          reason: {
+            condition: 'failed-application',
+            text: 'adding a stream is not supported while media goes through the anchor',
+          },
+        });
+      return;
+    }
+    // RFC 3261 §14.1: one offer at a time; XEP-0166 §7.2 answers a crossing request with tie-break.
+    if (this.ours || this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
+      out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
+      return;
+    }
+    const session = this.session();
+    if (!session || !party) {
+      out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'no negotiated session yet'));
+      return;
+    }
+    let reoffer: Reoffer;
+    try {
+      if (j.action === 'content-add') reoffer = contentAddToReoffer(session, j, this.ctx.tables);
+      else if (j.action === 'content-remove') reoffer = contentRemoveToReoffer(session, j);
+      else reoffer = contentModifyToReoffer(session, j);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
+      return;
+    }
+    this.result(out, iq);
+    if (reoffer.terminate) {
+      // XEP-0166 §7.2.5: removing the last content ends the session.
+      return this.abort(out, 'success', 'every content was removed');
+    }
+    keepDtlsRole(reoffer.offer, reoffer.changed);
+    const body = writeSdp(this.nextVersion(this.applyHold(reoffer.offer)));
+    this.ours = { reoffer, session, body, request: structuredClone(j) };
+    out.push({ kind: 'sip-reinvite', body });
+  }
+
+  /**
+   * The SIP peer answered our re-INVITE: if it was a stream change of the client's, the client
+   * hears content-accept / content-reject (RFC 3264 §6: port 0 refuses that stream). A refusal
+   * (488, 491, …) leaves the session as it was (RFC 3261 §14.1). True when it was ours.
+   */
+  protected contentReinviteDone(out: Effect[], response?: SipResponse): boolean {
+    const r = this.ours;
+    if (!r) return false;
+    this.ours = undefined;
+    const answerText = response && response.status < 300 ? sdpOf(response) : '';
+    let answer: Sdp | undefined;
+    let outcome: ReofferOutcome | undefined;
+    try {
+      answer = answerText.trim() === '' ? undefined : parseSdp(answerText, this.ctx.tables.hashes);
+      outcome = answer && reanswerToJingle(r.session, r.reoffer, answer, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`unusable answer to a stream change: ${e.message}`, { sid: this.sid });
+      answer = undefined;
+    }
+    if (!answer || !outcome) {
+      this.ctx.log?.('the SIP peer refused a stream change', { sid: this.sid, status: response?.status });
+      const refused = reofferRefused(r.session, r.reoffer);
+      if (refused.reject) this.tell(out, refused.reject);
+      return true;
+    }
+    this.sipLocal = r.body;
+    this.sipRemote = answer;
+    this.slots = outcome.slots;
+    const side = this.clientSide();
+    if (side) {
+      const live = new Set(outcome.slots.filter((s) => s !== undefined).map((s) => s.name));
+      if (r.reoffer.action === 'content-add')
+        for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
+      if (r.reoffer.action === 'content-remove')
+        side.contents = side.contents.filter((c) => live.has(c.name));
+      if (r.reoffer.action === 'content-modify')
+        for (const c of r.request.contents) {
+          const known = side.contents.find((k) => k.name === c.name);
+          if (known && c.senders !== undefined) known.senders = c.senders;
+        }
+      side.groups = bundleOf(parseSdp(r.body, this.ctx.tables.hashes), live, side.groups);
+    }
+    if (outcome.accept) this.tell(out, outcome.accept);
+    if (outcome.reject) this.tell(out, outcome.reject);
+    return true;
+  }
+
+  /**
+   * The SIP peer's re-offer, if it adds or disables a stream (RFC 3264 §8.1, §8.2); false leaves
+   * it to the other re-offer layers (hold, moved transport, ICE restart).
+   */
+  protected peerContentReoffer(out: Effect[], id: number, body: string): boolean {
+    if (body.trim() === '' || (!this.sipRemote && !this.anchored)) return false;
+    let offer: Sdp;
+    try {
+      offer = parseSdp(body, this.ctx.tables.hashes);
+    } catch {
+      return false; // the other layers answer 488
+    }
+    if (this.anchored) return this.anchoredAddRefused(out, id, offer);
+    const before = this.sipRemote;
+    if (!before) return false;
+    const isNew = (m: SdpMedia, i: number): boolean =>
+      m.port !== 0 && (this.slots ? this.slots[i] === undefined : (before.media[i]?.port ?? 0) === 0);
+    const added = offer.media.some(isNew);
+    const removed = offer.media.some((m, i) => m.port === 0 && (before.media[i]?.port ?? 0) !== 0);
+    if (!added && !removed) return false;
+    const party = this.jingleParty();
+    const session = this.session();
+    if (!party || !session) return false;
+    if (this.sip.offerOutstanding(id) || this.ours || this.theirs) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return true;
+    }
+    let change: ReofferToJingle;
+    try {
+      change = reofferToJingle(session, offer, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a re-offer we cannot take: ${e.message}`, { sid: this.sid });
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return true;
+    }
+    if (change.remove) this.tell(out, change.remove);
+    if (isHeld(offer) !== isHeld(before))
+      this.tell(out, {
+        action: 'session-info',
+        sid: this.sid,
+        contents: [],
+        groups: [],
+        info: { kind: isHeld(offer) ? 'hold' : 'active' },
+      });
+    const waiting = new Set(change.added.map((a) => a.name));
+    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting };
+    if (change.terminate || !change.add) {
+      this.answerTheirs(out);
+      return true;
+    }
+    this.tell(out, change.add);
+    this.startTimer(out, 'content', CONTENT_WAIT_MS);
+    return true;
+  }
+
+  /** The client's content-accept / content-reject of the peer's new streams. */
+  private clientReply(out: Effect[], iq: JingleIq): void {
+    const t = this.theirs;
+    const j = iq.jingle;
+    if (!t) {
+      out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `no content-add to ${j.action}`));
+      return;
+    }
+    const stray = j.contents.find((c) => !t.waiting.has(c.name));
+    if (stray) {
+      out.push(
+        this.iqErrorEffect(iq, 'bad-request', undefined, `no content named '${stray.name}' awaits an answer`),
+      );
+      return;
+    }
+    if (j.action === 'content-accept') {
+      const bare = j.contents.find((c) => !c.description);
+      if (bare) {
+        out.push(
+          this.iqErrorEffect(
+            iq,
+            'bad-request',
+            undefined,
+            `<content name='${bare.name}'> has no <description>`,
+          ),
+        );
+        return;
+      }
+      t.reply.accepted.push(...j.contents.map((c) => ({ ...structuredClone(c), creator: this.sipRole })));
+    } else t.reply.rejected.push(...j.contents.map((c) => c.name));
+    for (const c of j.contents) t.waiting.delete(c.name);
+    this.result(out, iq);
+    if (t.waiting.size === 0) this.answerTheirs(out);
+  }
+
+  /** The client refused our content-add with an IQ error: every stream it adds is declined. */
+  protected contentAddFailed(out: Effect[]): boolean {
+    const t = this.theirs;
+    if (!t) return false;
+    t.reply.rejected.push(...t.waiting);
+    t.waiting.clear();
+    this.answerTheirs(out);
+    return true;
+  }
+
+  /** No answer from the client in time: its unanswered streams are declined and removed. */
+  protected contentTimedOut(out: Effect[]): void {
+    const t = this.theirs;
+    if (!t) return;
+    if (t.waiting.size > 0) {
+      const creator = this.sipRole;
+      this.tell(out, {
+        action: 'content-remove',
+        sid: this.sid,
+        contents: [...t.waiting].map((name) => ({ creator, name })),
+        groups: [],
+        reason: { condition: 'timeout', text: 'no content-accept in time' },
+      });
+    }
+    t.reply.rejected.push(...t.waiting);
+    t.waiting.clear();
+    this.answerTheirs(out);
+  }
+
+  /** The 200 to the peer's re-offer: every m-line answered in place (RFC 3264 §6). */
+  private answerTheirs(out: Effect[]): void {
+    const t = this.theirs;
+    if (!t) return;
+    this.theirs = undefined;
+    this.stopTimer(out, 'content');
+    const tables = this.ctx.tables;
+    let answer: Sdp;
+    try {
+      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      // The client's description of a new stream has no SDP form: that stream is declined.
+      this.ctx.log?.(`a content-accept we cannot answer with: ${e.message}`, { sid: this.sid });
+      const accepted = t.reply.accepted.filter((c) => !t.change.added.some((a) => a.name === c.name));
+      t.reply = { accepted, rejected: t.change.added.map((a) => a.name) };
+      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+    }
+    settleAnswer(answer, t.offer);
+    const body = writeSdp(this.nextVersion(this.applyHold(answer)));
+    const live = new Set<string>();
+    const slots = t.change.slots.map((s, i) => {
+      const ok = s !== undefined && (answer.media[i]?.port ?? 0) !== 0;
+      if (ok) live.add(s.name);
+      return ok ? s : undefined;
+    });
+    this.slots = slots;
+    this.sipLocal = body;
+    this.sipRemote = t.offer;
+    const side = this.clientSide();
+    if (side) {
+      side.contents = side.contents.filter((c) => live.has(c.name));
+      for (const c of t.reply.accepted)
+        if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
+      side.groups = bundleOf(answer, live, side.groups);
+    }
+    out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body });
+    // XEP-0166 §7.2.5: the peer disabled every stream: the session is over.
+    if (t.change.terminate) this.abort(out, 'success', 'the SIP peer disabled every stream');
+  }
+
+  /** Anchored: how many m-lines the anchor's session has (new ones never reach it). */
+  private anchorLines?: number;
+
+  /**
+   * Anchored: the peer's new m-lines are answered with port 0 and never reach the anchor; its
+   * other m-lines go through the anchor as any re-offer does (./anchored-reoffer.ts), and the
+   * anchor's answer gets the disabled m-lines back in their places (RFC 3264 §6). False when the
+   * offer adds nothing.
+   */
+  private anchoredAddRefused(out: Effect[], id: number, offer: Sdp): boolean {
+    if (this.sipLocal === undefined) return false;
+    const known = parseSdp(this.sipLocal, this.ctx.tables.hashes);
+    const keep = (this.anchorLines ??= known.media.length);
+    // A stream in an m-line the anchor knows as disabled stays disabled toward it.
+    const reused = offer.media
+      .slice(0, keep)
+      .some((m, i) => m.port !== 0 && (known.media[i]?.port ?? 0) === 0);
+    if (offer.media.length <= keep && !reused) return false;
+    const toAnchor: Sdp = {
+      ...offer,
+      media: offer.media
+        .slice(0, keep)
+        .map((m, i) => (m.port !== 0 && (known.media[i]?.port ?? 0) === 0 ? disabledMedia(m) : m)),
+    };
+    const mids = new Set(toAnchor.media.filter((m) => m.port !== 0).map((m) => m.mid));
+    if (toAnchor.groups)
+      toAnchor.groups = toAnchor.groups.map((g) =>
+        BUNDLE(g.type)
+          ? {
+              ...g,
+              mids: g.mids
+                .split(' ')
+                .filter((mid) => mids.has(mid))
+                .join(' '),
+            }
+          : g,
+      );
+    this.ctx.log?.('anchored call: a new stream from the SIP peer is answered with port 0', {
+      sid: this.sid,
+    });
+    this.onPeerReoffer(out, id, writeSdp(toAnchor), offer.media.slice(keep).map(disabledMedia));
+    return true;
+  }
+
+  /** The client hears a Jingle message from the gateway (for the SIP peer). */
+  private tell(out: Effect[], jingle: Jingle): void {
+    const party = this.jingleParty();
+    if (party) out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
+  }
+}
+
+/**
+ * RFC 8842 §5.5: a new m-line bundled with live ones shares their DTLS association, so it keeps
+ * the role they settled instead of a fresh actpass.
+ */
+function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): void {
+  const settled = offer.media.find((m, i) => m.port !== 0 && !changed.some((c) => c.index === i))?.setup;
+  if (settled === undefined || settled === 'actpass') return;
+  for (const { index } of changed) {
+    const m = offer.media[index];
+    if (m?.setup === 'actpass') m.setup = settled;
+  }
+}
+
+/** RFC 5763 §5, RFC 8842 §5.5: an answer never says actpass; it takes the role the offer left. */
+function settleAnswer(answer: Sdp, offer: Sdp): void {
+  if (answer.setup === 'actpass') answer.setup = 'active';
+  answer.media.forEach((m, i) => {
+    if (m.setup !== 'actpass') return;
+    const offered = offer.media[i]?.setup ?? offer.setup;
+    m.setup = offered === 'active' ? 'passive' : 'active';
+  });
+}
+
+/** The Jingle BUNDLE group (XEP-0338) of an SDP's a=group, kept to the live contents. */
+function bundleOf(sdp: Sdp, live: ReadonlySet<string>, groups: Group[]): Group[] {
+  const others = groups.filter((g) => !BUNDLE(g.semantics));
+  const g = (sdp.groups ?? []).find((x) => BUNDLE(x.type));
+  if (!g) return others;
+  const contents = g.mids.split(' ').filter((mid) => live.has(mid));
+  return contents.length > 0 ? [{ semantics: 'BUNDLE', contents }, ...others] : others;
+}
