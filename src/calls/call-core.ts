@@ -7,7 +7,7 @@
  * offer/answer (owned by the leg, derived from its events: ./sip-leg-view.ts), and the IQ answers.
  */
 import type { GatewayConfig } from '../config/config';
-import type { Content, JingleAction, JingleIq, ReasonCondition } from '../jingle/types';
+import type { Content, JingleAction, JingleIq, ReasonCondition, Transfer } from '../jingle/types';
 import type { AddressContext } from '../translate/address';
 import { muteToSip } from '../translate/mute';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
@@ -122,6 +122,9 @@ export abstract class CallCore {
     return [this.iqErrorEffect(event.iq, 'unexpected-request', 'out-of-order', 'the session has ended')];
   }
 
+  /** The client's XEP-0251 transfer (./transfers.ts): the IQ answered, a REFER sent or not. */
+  protected abstract clientTransfer(out: Effect[], iq: JingleIq, t: Transfer): void;
+
   /** Who the call's Jingle messages go from and to, and its contents (their names and creators). */
   protected abstract jingleParty(): { from: string; to: string; contents: Content[] } | undefined;
   protected startTimer(out: Effect[], name: TimerName, ms: number): void {
@@ -152,26 +155,17 @@ export abstract class CallCore {
   protected muted: Set<string> = new Set();
 
   /**
-   * The session-info payloads answered here that never reach SIP; true when it answered.
+   * The session-info payloads answered here rather than by the call's own Jingle handling; true
+   * when it answered.
    *
-   * - XEP-0251 `<transfer/>` is not wired to SIP yet (docs/midcall.md §Transfer): answered as
-   *   XEP-0166 answers a session-info payload the party does not support, feature-not-implemented
-   *   + `<unsupported-info/>` (XEP-0251 §2 also asks for feature-not-implemented when a transfer
-   *   cannot be done), rather than acknowledged and ignored, so the client knows nothing happened.
+   * - XEP-0251 `<transfer/>`: a REFER to the SIP peer, or the IQ error (./transfers.ts).
    * - XEP-0167 §7.3 `<mute/>`/`<unmute/>`: acknowledged, the state kept, nothing sent
    *   (src/translate/mute.ts says why); one naming a content the session lacks is bad-request.
    */
   protected localSessionInfo(out: Effect[], iq: JingleIq, contents: readonly Content[]): boolean {
     const info = iq.jingle.action === 'session-info' ? iq.jingle.info : undefined;
     if (info?.kind === 'transfer') {
-      out.push(
-        this.iqErrorEffect(
-          iq,
-          'feature-not-implemented',
-          'unsupported-info',
-          'session transfer is not supported yet',
-        ),
-      );
+      this.clientTransfer(out, iq, info);
       return true;
     }
     // §7.3: `<active/>` also ends a mute; it goes on to the hold logic.

@@ -4,7 +4,7 @@
  * (./plain-reoffer.ts, ./anchored-reoffer.ts). This file owns the answers to the SIP peer's
  * in-dialog requests, the same for both kinds of call: each comes from the SIP leg through the
  * seam (src/gateway/sip-seam.ts) and is answered here — re-INVITE/UPDATE by the re-offer layers,
- * INFO by what it carries (RFC 6086), REFER declined (603), NOTIFY without a subscription (481) —
+ * INFO by what it carries (RFC 6086), REFER and NOTIFY by the transfer layer (./transfers.ts) —
  * and the INFO we send (DTMF).
  */
 import type { Content } from '../jingle/types';
@@ -13,15 +13,16 @@ import type { SipHeader } from '../sip/message/types';
 import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
 import { INFO_BODY_TYPES, RECV_INFO } from '../translate/info';
 import { sdpFragToContents } from '../translate/trickle';
-import { ContentReoffers } from './content-reoffer';
+import { Transfers } from './transfers';
 import type { CallEvent, Effect, SipInfo } from './events';
 
 export { jingleEventOf, type CallContext } from './call-core';
 export { RESTART_WAIT_MS } from './plain-reoffer';
 
-export abstract class Call extends ContentReoffers {
+export abstract class Call extends Transfers {
   /** The SIP peer's in-dialog requests and the re-offers' events; false for any other. */
   protected onInDialog(event: CallEvent, out: Effect[]): boolean {
+    if (this.onTransfer(event, out)) return true;
     switch (event.kind) {
       case 'sip-reoffer':
         // A new or disabled stream (RFC 3264 §8.1, §8.2) is a content change (./content-reoffer.ts).
@@ -31,14 +32,6 @@ export abstract class Call extends ContentReoffers {
         return true;
       case 'sip-info':
         this.onSipInfo(out, event.id, event.info);
-        return true;
-      case 'sip-refer':
-        // RFC 3515 §2.4.2: a REFER we will not carry out is declined (transfer is not done yet).
-        out.push({ kind: 'sip-request-answer', id: event.id, status: 603 });
-        return true;
-      case 'sip-notify':
-        // RFC 6665 §4.1.3: we never subscribe nor REFER, so no NOTIFY matches a subscription.
-        out.push({ kind: 'sip-request-answer', id: event.id, status: 481 });
         return true;
       case 'timer':
         if (event.name === 'glare') this.glareOver(out);

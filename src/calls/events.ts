@@ -32,14 +32,18 @@ export type MediaPurpose =
   | 'reoffer'
   | 'reanswer'
   | 'reinvite'
-  | 'reinvite-answer';
+  | 'reinvite-answer'
+  /** A SIP peer's REFER in an anchored call: the Jingle side's offer for the new call, then its answer (src/calls/transfers.ts). */
+  | 'transfer'
+  | 'transfer-answer';
 
 /**
  * `reoffer`: how long a SIP peer's ICE restart waits for the client's new credentials; `glare`:
  * the wait before our re-INVITE goes again after a 491 (RFC 3261 §14.1); `content`: how long its
- * new stream waits for the client's content-accept (./content-reoffer.ts).
+ * new stream waits for the client's content-accept (./content-reoffer.ts); `transfer`:
+ * how long the transferor may take to send its BYE after the final NOTIFY (./transfers.ts).
  */
-export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'glare' | 'content';
+export type TimerName = 'gather' | 'no-answer' | 'reoffer' | 'glare' | 'content' | 'transfer';
 
 /** What a SIP INFO carries: src/translate/info.ts reads it. */
 export type { SipInfo };
@@ -79,11 +83,17 @@ export type CallEvent =
   /**
    * The SIP peer's in-dialog requests other than BYE and offers (RFC 3261 §12.2.2): every one is
    * answered by the call with `sip-request-answer` (INFO → by what it carries, 469/415 for what
-   * we do not take; REFER → 603; NOTIFY → 481; src/calls/call.ts).
+   * we do not take; REFER → src/calls/transfers.ts; NOTIFY → ours, or 481; src/calls/call.ts).
    */
   | { kind: 'sip-info'; id: number; info: SipInfo }
-  | { kind: 'sip-refer'; id: number; referTo?: string }
-  | { kind: 'sip-notify'; id: number; event?: string }
+  | { kind: 'sip-refer'; id: number; request: SipRequest }
+  | { kind: 'sip-notify'; id: number; request: SipRequest }
+  /** A response to the new INVITE a SIP peer's REFER asked for (1xx, 2xx or final failure; src/calls/transfers.ts). */
+  | { kind: 'sip-transfer-response'; response: SipResponse }
+  /** The transferor's dialog ended (its BYE, or lost) while a transfer it asked for is carried out. */
+  | { kind: 'sip-referrer-gone' }
+  /** The final response to our REFER (a client's XEP-0251 transfer); none: it was not answered. */
+  | { kind: 'sip-refer-done'; response?: SipResponse }
   // media anchor
   | { kind: 'media-done'; purpose: MediaPurpose; sdp: string }
   | { kind: 'media-failed'; purpose: MediaPurpose; text: string }
@@ -152,6 +162,28 @@ export type Effect =
   | { kind: 'sip-reoffer-answer'; id: number; status: number; body?: string }
   /** The final response to the peer's INFO/REFER/NOTIFY `id`. */
   | { kind: 'sip-request-answer'; id: number; status: number; headers?: SipHeader[] }
+  /** A NOTIFY in the REFER's dialog (RFC 3515 §2.4.4): Event, Subscription-State, Content-Type, sipfrag. */
+  | { kind: 'sip-notify'; headers: SipHeader[]; body: string }
+  /** A REFER to the SIP peer (a client's XEP-0251 transfer): Refer-To, Referred-By. */
+  | { kind: 'sip-send-refer'; headers: SipHeader[] }
+  /**
+   * The steps of a SIP peer's REFER carried out (src/calls/transfers.ts): `begin` marks the
+   * dialog as the transferor's (its BYE is then `sip-referrer-gone`, not the call's end);
+   * `invite` places the new call (its responses come as `sip-transfer-response`); `switch`
+   * makes the new call's dialog the call's own; `abandon` gives the transferor's dialog back
+   * (the new call failed); `hang-up` ends the new leg (CANCEL or BYE) or the transferor's dialog.
+   */
+  | { kind: 'sip-transfer'; step: 'begin' | 'switch' | 'abandon' }
+  | {
+      kind: 'sip-transfer';
+      step: 'invite';
+      uri: string;
+      from: string;
+      to: string;
+      body: string;
+      headers: SipHeader[];
+    }
+  | { kind: 'sip-transfer'; step: 'hang-up'; leg: 'new' | 'transferor' }
   /** An INFO to the SIP peer (RFC 6086): DTMF as application/dtmf-relay. */
   | { kind: 'sip-send-info'; contentType: string; body: string; headers: SipHeader[] }
   /** One anchor round trip (ng offer/answer); its outcome comes back as media-done/-failed. */

@@ -16,7 +16,7 @@
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
-import { header } from '../sip/message';
+import { header, headers } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
 import { sameJid } from '../translate/jid';
 import { sdpToJingle } from '../translate/description';
@@ -65,6 +65,7 @@ export class SipCall extends Call {
     const read = readInvite(request, sid, ctx, source);
     if ('refusal' in read) return { effects: [read.refusal] };
     const call = new SipCall(sid, header(request, 'Call-ID') ?? sid, ctx, read.parts);
+    call.peerAllow = headers(request, 'allow');
     return { call, effects: call.begin() };
   }
 

@@ -5,6 +5,11 @@
  * dialog's {@link DialogOwner}: every in-dialog request of the peer that needs an answer
  * (re-INVITE, UPDATE, INFO, REFER, NOTIFY) goes to the call, which decides it; its answer comes
  * back as a `sip-reoffer-answer` / `sip-request-answer` effect naming the request's id.
+ *
+ * A SIP peer's REFER carried out (src/calls/transfers.ts) gives the call a second leg: the new
+ * INVITE and its dialog. Until the `switch` step the call's dialog stays the transferor's; once
+ * the transfer has begun, the transferor's BYE or loss is `sip-referrer-gone` (the call goes on);
+ * after the switch the new dialog is the call's and the transferor's gets 481 to anything but BYE.
  */
 import type { CallEvent, Effect } from '../calls/events';
 import type { Logger } from '../log';
@@ -31,7 +36,10 @@ export type SipEffect = Extract<
       | 'sip-reinvite'
       | 'sip-reoffer-answer'
       | 'sip-request-answer'
-      | 'sip-send-info';
+      | 'sip-send-info'
+      | 'sip-notify'
+      | 'sip-send-refer'
+      | 'sip-transfer';
   }
 >;
 
@@ -46,6 +54,9 @@ const SIP_EFFECTS: ReadonlySet<string> = new Set<SipEffect['kind']>([
   'sip-reoffer-answer',
   'sip-request-answer',
   'sip-send-info',
+  'sip-notify',
+  'sip-send-refer',
+  'sip-transfer',
 ]);
 
 export function isSipEffect(e: Effect): e is SipEffect {
@@ -59,6 +70,12 @@ export class SipSeam implements DialogOwner {
   /** The peer's in-dialog requests waiting for the call's answer, by id. */
   private readonly asked = new Map<number, Respond>();
   private seq = 0;
+  /** A transfer being carried out: the transferor's dialog, the new INVITE and its dialog. */
+  private transferor?: Dialog;
+  private transferInvite?: ClientInvite;
+  private transferDialog?: Dialog;
+  /** Transferors' dialogs that have ended or been left: nothing of them reaches the call any more. */
+  private readonly retired = new WeakSet<Dialog>();
 
   constructor(
     /** The user agent's `invite` (RFC 3261 §13.2). */
@@ -126,6 +143,91 @@ export class SipSeam implements DialogOwner {
           })
           .catch((err: Error) => this.log.debug('INFO failed', { error: err.message }));
         return;
+      case 'sip-notify': {
+        const hs = e.headers.filter((h) => h.name.toLowerCase() !== 'content-type');
+        const type = e.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
+        this.dialog
+          ?.request('NOTIFY', hs, e.body, type)
+          .then((res) => {
+            if (res.status >= 300) this.log.info('NOTIFY refused', { status: res.status });
+          })
+          .catch((err: Error) => this.log.debug('NOTIFY not sent', { error: err.message }));
+        return;
+      }
+      case 'sip-send-refer': {
+        const d = this.dialog;
+        if (!d) return this.post({ kind: 'sip-refer-done' });
+        d.request('REFER', e.headers).then(
+          (response) => this.post({ kind: 'sip-refer-done', response }),
+          (err: Error) => {
+            this.log.warn('REFER failed', { error: err.message });
+            this.post({ kind: 'sip-refer-done' });
+          },
+        );
+        return;
+      }
+      case 'sip-transfer':
+        return this.transfer(e);
+    }
+  }
+
+  /** The steps of a SIP peer's REFER carried out (src/calls/transfers.ts). */
+  private transfer(e: Extract<SipEffect, { kind: 'sip-transfer' }>): void {
+    switch (e.step) {
+      case 'begin':
+        this.transferor = this.dialog;
+        return;
+      case 'invite': {
+        const ci = this.sendInvite({ uri: e.uri, from: e.from, to: e.to, body: e.body, headers: e.headers });
+        this.transferInvite = ci;
+        const mine = (): boolean => this.transferInvite === ci;
+        ci.on('provisional', (response) => {
+          if (mine()) this.post({ kind: 'sip-transfer-response', response });
+        });
+        ci.on('accepted', (response, dialog) => {
+          if (!mine()) return void dialog.bye().catch(() => undefined);
+          this.transferDialog = dialog;
+          dialog.own(this);
+          this.post({ kind: 'sip-transfer-response', response });
+        });
+        ci.on('failed', (response) => {
+          if (!mine()) return;
+          this.transferInvite = undefined;
+          this.post({ kind: 'sip-transfer-response', response });
+        });
+        return;
+      }
+      case 'switch': {
+        const next = this.transferDialog;
+        this.transferInvite = undefined;
+        this.transferDialog = undefined;
+        if (!next) return;
+        // The transferor's dialog is being left: nothing of it reaches the call but its end.
+        this.transferor?.own(leaving);
+        this.dialog = next;
+        this.watch(next);
+        return;
+      }
+      case 'abandon':
+        this.transferor = undefined;
+        this.transferInvite = undefined;
+        this.transferDialog = undefined;
+        return;
+      case 'hang-up':
+        if (e.leg === 'transferor') {
+          const t = this.transferor;
+          this.transferor = undefined;
+          if (t) this.retired.add(t);
+          void t?.bye().catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
+          return;
+        }
+        this.transferInvite?.cancel();
+        void this.transferDialog
+          ?.bye()
+          .catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
+        this.transferInvite = undefined;
+        this.transferDialog = undefined;
+        return;
     }
   }
 
@@ -133,6 +235,13 @@ export class SipSeam implements DialogOwner {
   ended(): void {
     for (const respond of this.asked.values()) respond(487);
     this.asked.clear();
+    // A transfer's legs the call did not end itself (they are the call's too).
+    this.transferInvite?.cancel();
+    for (const d of [this.transferDialog, this.transferor])
+      void d?.bye().catch((err: Error) => this.log.debug('BYE failed', { error: err.message }));
+    this.transferInvite = undefined;
+    this.transferDialog = undefined;
+    this.transferor = undefined;
   }
 
   private invite(e: Extract<SipEffect, { kind: 'sip-invite' }>): void {
@@ -161,16 +270,28 @@ export class SipSeam implements DialogOwner {
     // OPTIONS is answered by the dialog with what the UA supports (RFC 3261 §11.2); BYE and
     // CANCEL end things; everything else that needs an answer comes to us (DialogOwner).
     dialog.own(this);
-    dialog.on('bye', (request) => this.post({ kind: 'sip-bye', request }));
+    // Once a transfer has begun, the transferor's dialog ending does not end the call.
+    const gone = (): boolean => {
+      if (this.retired.has(dialog)) return true;
+      if (dialog !== this.transferor) return false;
+      this.retired.add(dialog);
+      this.transferor = undefined;
+      if (!this.callEnded()) this.post({ kind: 'sip-referrer-gone' });
+      return true;
+    };
+    const current = (): boolean => dialog === this.dialog && !this.callEnded();
+    dialog.on('bye', (request) => {
+      if (!gone() && current()) this.post({ kind: 'sip-bye', request });
+    });
     // A dead peer (docs/policy.md §Dead peers): both legs end, the Jingle reason says why.
     dialog.on('lost', (_status, text, expired) => {
-      if (!this.callEnded())
+      if (!gone() && current())
         this.post({ kind: 'sip-down', condition: expired ? 'timeout' : 'connectivity-error', text });
     });
     this.onDialog();
     // A dialog that ends without a BYE we saw (session timer expiry, transport failure).
     dialog.on('terminated', () => {
-      if (!this.callEnded()) this.post({ kind: 'sip-down' });
+      if (!gone() && current()) this.post({ kind: 'sip-down' });
     });
   }
 
@@ -185,17 +306,11 @@ export class SipSeam implements DialogOwner {
   }
 
   refer(req: SipRequest, respond: Respond): void {
-    const referTo = header(req, 'refer-to');
-    this.ask(respond, (id) =>
-      referTo === undefined ? { kind: 'sip-refer', id } : { kind: 'sip-refer', id, referTo },
-    );
+    this.ask(respond, (id) => ({ kind: 'sip-refer', id, request: req }));
   }
 
   notify(req: SipRequest, respond: Respond): void {
-    const ev = header(req, 'event');
-    this.ask(respond, (id) =>
-      ev === undefined ? { kind: 'sip-notify', id } : { kind: 'sip-notify', id, event: ev },
-    );
+    this.ask(respond, (id) => ({ kind: 'sip-notify', id, request: req }));
   }
 
   private ask(respond: Respond, event: (id: number) => CallEvent): void {
@@ -210,3 +325,14 @@ export class SipSeam implements DialogOwner {
     return respond;
   }
 }
+
+/**
+ * The owner of a transferor's dialog after the switch: the session has moved to the new dialog,
+ * so an offer there is refused (488) and anything else gets 481; its BYE still ends it.
+ */
+const leaving: DialogOwner = {
+  offer: (_req, respond) => respond(488),
+  info: (_req, respond) => respond(481),
+  refer: (_req, respond) => respond(481),
+  notify: (_req, respond) => respond(481),
+};

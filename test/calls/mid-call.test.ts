@@ -173,14 +173,21 @@ describe('INFO, REFER and NOTIFY from the SIP peer', () => {
     expect(one(info({ kind: 'invalid', text: 'x' }), 'sip-request-answer').status).toBe(400);
   });
 
-  it('REFER → 603 (no transfer yet); NOTIFY → 481 (no subscription, RFC 6665 §4.1.3)', () => {
+  it('REFER without a Refer-To → 400 (RFC 3515 §2.4.1); NOTIFY without our REFER → 481 (RFC 6665 §4.1.3)', () => {
     const { registry, call } = established();
-    expect(registry.handle(call, { kind: 'sip-refer', id: 1, referTo: '<sip:carol@example.com>' })).toEqual([
-      { kind: 'sip-request-answer', id: 1, status: 603 },
-    ]);
-    expect(registry.handle(call, { kind: 'sip-notify', id: 2, event: 'refer' })).toEqual([
-      { kind: 'sip-request-answer', id: 2, status: 481 },
-    ]);
+    const req = (method: string, hs: Array<[string, string]>): SipRequest => ({
+      kind: 'request',
+      method,
+      uri: 'sip:gw@192.0.2.10',
+      headers: hs.map(([name, value]) => ({ name, value })),
+      body: '',
+    });
+    expect(
+      registry.handle(call, { kind: 'sip-refer', id: 1, request: req('REFER', [['CSeq', '5 REFER']]) }),
+    ).toEqual([{ kind: 'sip-request-answer', id: 1, status: 400 }]);
+    expect(
+      registry.handle(call, { kind: 'sip-notify', id: 2, request: req('NOTIFY', [['Event', 'refer']]) }),
+    ).toEqual([{ kind: 'sip-request-answer', id: 2, status: 481 }]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The client's session-info payloads that never reach SIP (CallCore.localSessionInfo): XEP-0251
- * `<transfer/>` is refused until transfer is wired (docs/midcall.md §Transfer), XEP-0167 §7.3
- * `<mute/>`/`<unmute/>` acknowledged. Payloads are the XEPs' examples (fixtures named below),
+ * The client's session-info payloads answered by CallCore.localSessionInfo: XEP-0251 `<transfer/>`
+ * refused when the SIP peer's Allow lacks REFER (XEP-0251 §2; docs/midcall.md §Transfer; the
+ * REFER itself: test/calls/transfer-client.test.ts), XEP-0167 §7.3 `<mute/>`/`<unmute/>` acknowledged. Payloads are the XEPs' examples (fixtures named below),
  * put into the sessions these calls have. Pure: events in, effects out.
  */
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
@@ -80,17 +80,24 @@ function sipEstablished() {
 }
 
 describe.each([
-  ['XMPP → SIP', xmppEstablished, 'voice'],
-  ['SIP → XMPP', sipEstablished, 'audio'],
-])('%s call, established', (_, established, content) => {
+  // The SIPp 200 has no Allow: no REFER; baresip's INVITE allows REFER.
+  ['XMPP → SIP', xmppEstablished, 'voice', false],
+  ['SIP → XMPP', sipEstablished, 'audio', true],
+])('%s call, established', (_, established, content, allowsRefer) => {
   it.each([
-    ['unattended (XEP-0251 Example 5)', unattended],
-    ['attended (XEP-0251 Example 17)', attended],
+    ['unattended (XEP-0251 Example 5)', unattended, 'iq-result, sip-send-refer'],
+    ['attended (XEP-0251 Example 17)', attended, 'iq-error'],
   ])(
-    '<transfer/> %s → feature-not-implemented + <unsupported-info/>, nothing to SIP, the call goes on',
-    (_k, transfer) => {
+    "<transfer/> %s: without REFER in the peer's Allow → feature-not-implemented + <unsupported-info/>; the call goes on",
+    (_k, transfer, withRefer) => {
       const { registry, call, info } = established();
       const e = info(transfer, 'tr');
+      if (allowsRefer) {
+        // The REFER (unattended), or item-not-found: no other call of the client's to replace (attended).
+        expect(kinds(e)).toBe(withRefer);
+        if (withRefer === 'iq-error') expect(one(e, 'iq-error').condition).toBe('item-not-found');
+        return;
+      }
       // Only the IQ error: no iq-result, no SIP effect.
       expect(kinds(e)).toBe('iq-error');
       expect(one(e, 'iq-error')).toMatchObject({

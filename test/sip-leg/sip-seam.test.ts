@@ -53,8 +53,8 @@ describe('SipSeam: the call answers the in-dialog requests', () => {
     expect(asked).toEqual([
       { kind: 'sip-reoffer', id: 1, body: sdp },
       { kind: 'sip-info', id: 2, info: { kind: 'empty' } },
-      { kind: 'sip-refer', id: 3, referTo: '<sip:c@192.0.2.7>' },
-      { kind: 'sip-notify', id: 4, event: 'refer' },
+      { kind: 'sip-refer', id: 3, request: refer.request },
+      { kind: 'sip-notify', id: 4, request: notify.request },
     ]);
     // Nothing is answered until the call decides.
     expect([reinvite, info, refer, notify].map((tx) => tx.responses.length)).toEqual([0, 0, 0, 0]);

@@ -1,0 +1,466 @@
+/**
+ * Call transfer in a call (docs/midcall.md §Transfer), both ways, the same for both kinds of call.
+ *
+ * The SIP peer's REFER (RFC 3515; RFC 5589 §6 blind, §7 attended): the gateway is the XMPP user's
+ * user agent, the transferee, and acts as a B2BUA. `decideRefer` (src/transfer/refer.ts) refuses or
+ * accepts; accepted: 202, NOTIFY 100 Trying, and a second SIP leg owned by this same call — a new
+ * INVITE to the target by the gateway's own routes (never the host the REFER named), with
+ * Referred-By and, attended, Replaces + Require: replaces. Its 18x → NOTIFY `active`; its 2xx →
+ * the Jingle side is moved onto the new peer's media (not anchored: transport-info with the new
+ * peer's transports; anchored: the anchor's SIP side is re-pointed, the client sees nothing),
+ * the final NOTIFY 200, the new dialog becomes the call's, and the transferor's dialog is ended
+ * by BYE if the transferor has not ended it within REFERRER_BYE_WAIT_MS (RFC 5589 §6.1: it
+ * should, on the NOTIFY 200). A failed new call → the final NOTIFY with its status and the call
+ * goes on with the transferor — or, if the transferor has hung up meanwhile, the call ends.
+ * Refer-Sub: false → no NOTIFY at all (RFC 4488 §4).
+ *
+ * The client's XEP-0251 `<transfer/>`: `transferToRefer` → a REFER in the call's dialog (the
+ * client is the transferor); the IQ is acknowledged as XEP-0251 §2 Example 6 does once the
+ * request is understood. The peer's NOTIFYs of that subscription → `referNotifyToJingle`: 2xx →
+ * session-terminate `<success/><transferred/>` (XEP-0251 Example 10) and our BYE (RFC 5589 §6.1:
+ * the transferor ends its dialog); ≥300 → the call goes on. Any other NOTIFY: 481 (RFC 6665
+ * §4.1.3, no such subscription). Pure.
+ */
+import type { Transfer } from '../jingle/types';
+import { forAnswer } from '../media/flags';
+import { parseSdp, writeSdp } from '../sdp';
+import type { Sdp } from '../sdp/types';
+import { header, headers, parseEvent, parseSubscriptionState, sdpOf, statusText } from '../sip/message';
+import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
+import { bareJid, callerJidToSipFrom } from '../translate/address';
+import { sipToReason } from '../translate/reason';
+import { sdpToJingle } from '../translate/description';
+import {
+  decideRefer,
+  referNotify,
+  referNotifyToJingle,
+  transferToRefer,
+  type DialogId,
+  type ReferNotify,
+  type ReferSubscription,
+} from '../transfer';
+import type { Content, JingleIq, ReasonCondition } from '../jingle/types';
+import { ContentReoffers } from './content-reoffer';
+import type { CallEvent, Effect } from './events';
+import { byeEffect } from './sip-reasons';
+
+/** How long the transferor may take to send its BYE after the NOTIFY 200 before we send ours. */
+export const REFERRER_BYE_WAIT_MS = 2000;
+
+/** A SIP peer's REFER being carried out. */
+interface PeerRefer {
+  /** Absent with Refer-Sub: false (RFC 4488): no NOTIFY. */
+  sub?: ReferSubscription;
+  uri: string;
+  from: string;
+  headers: SipHeader[];
+  /**
+   * `preparing`: the anchor writes the new call's offer; `calling`: the new INVITE is out;
+   * `answered`: its 2xx came, the anchor takes the answer; `switched`: the new dialog is the
+   * call's, the transferor's is waiting for its BYE.
+   */
+  phase: 'preparing' | 'calling' | 'answered' | 'switched';
+  /** The transferor's dialog has ended (its BYE, or lost): no NOTIFY can go, nobody to go back to. */
+  referrerGone: boolean;
+  /** Our offer in the new INVITE. */
+  offer?: string;
+  /** The new peer's Allow (from its 2xx), for later transfers. */
+  allow?: string[];
+}
+
+export abstract class Transfers extends ContentReoffers {
+  private peerRefer?: PeerRefer;
+  /** Our REFER (the client's transfer): `sent` until its 2xx, then `accepted` until the final NOTIFY. */
+  private ownRefer?: { phase: 'sent' | 'accepted' };
+  /** REFERs seen in the dialog: from the second on, NOTIFYs carry `id=<CSeq>` (RFC 3515 §2.4.6). */
+  private refers = 0;
+  /** The methods in the SIP peer's Allow (RFC 3261 §20.5): whether it can be sent a REFER. */
+  protected peerAllow: string[] = [];
+
+  /** The events of a transfer; false for any other (and for `sip-answered`, only read here). */
+  protected onTransfer(event: CallEvent, out: Effect[]): boolean {
+    switch (event.kind) {
+      case 'sip-answered':
+        this.peerAllow = headers(event.response, 'allow');
+        return false;
+      case 'sip-refer':
+        this.onPeerRefer(out, event.id, event.request);
+        return true;
+      case 'sip-notify':
+        this.onNotify(out, event.id, event.request);
+        return true;
+      case 'sip-transfer-response':
+        this.onTransferResponse(out, event.response);
+        return true;
+      case 'sip-referrer-gone':
+        this.onReferrerGone(out);
+        return true;
+      case 'sip-refer-done':
+        this.onReferDone(event.response);
+        return true;
+      case 'timer':
+        if (event.name !== 'transfer') return false;
+        this.referrerTimedOut(out);
+        return true;
+      case 'media-done':
+      case 'media-failed':
+        if (event.purpose !== 'transfer' && event.purpose !== 'transfer-answer') return false;
+        this.onTransferMedia(out, event);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ── The SIP peer's REFER: the gateway is the transferee ─────────────────────────────────
+
+  private onPeerRefer(out: Effect[], id: number, request: SipRequest): void {
+    this.refers += 1;
+    const answer = (status: number, hs: SipHeader[] = []): void => {
+      out.push({ kind: 'sip-request-answer', id, status, ...(hs.length > 0 ? { headers: hs } : {}) });
+    };
+    const party = this.jingleParty();
+    const confirmed = this.sip.dialog === 'confirmed' && party !== undefined;
+    // One transfer at a time, and none while an offer of either side is out (RFC 3261 §14.1).
+    if (
+      confirmed &&
+      (this.peerRefer || this.ownRefer || this.sip.offer !== 'stable' || this.anchorReinviteBusy())
+    )
+      return answer(491);
+    const decision = decideRefer(request, {
+      transferee: party ? bareJid(party.to) : '',
+      address: this.ctx.address,
+      policy: this.ctx.config.policy,
+      denyNumbers: this.ctx.tables.denyNumbers,
+      dialogState: confirmed ? 'confirmed' : 'early',
+      dialog: referDialog(request, this.callId),
+      firstInDialog: this.refers === 1,
+    });
+    if (decision.kind === 'refuse') {
+      this.ctx.log?.(`REFER refused ${decision.status}: ${decision.why}`, { sid: this.sid });
+      return answer(decision.status);
+    }
+    if (!party) return answer(603);
+    answer(decision.accept.status, decision.accept.headers);
+    this.ctx.log?.(`REFER accepted: calling ${decision.invite.uri}`, {
+      sid: this.sid,
+      target: decision.targetJid,
+    });
+    const r: PeerRefer = {
+      uri: decision.invite.uri,
+      from: callerJidToSipFrom(party.to, this.ctx.address),
+      headers: decision.invite.headers,
+      phase: 'preparing',
+      referrerGone: false,
+    };
+    if (decision.subscription) r.sub = decision.subscription;
+    this.peerRefer = r;
+    if (decision.notify) out.push(notifyEffect(decision.notify));
+    out.push({ kind: 'sip-transfer', step: 'begin' });
+    const side = this.transferOffer();
+    if (!side) return this.transferFailed(out, 488);
+    if (!this.anchored) return this.placeTransfer(out, writeSdp(side));
+    // Anchored: the anchor writes the offer toward the new peer from the Jingle side's description.
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'transfer',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(side),
+      flags: this.sipSideFlags(),
+    });
+  }
+
+  /**
+   * The new call's offer: the Jingle side's current description (its candidates so far, the
+   * DTLS role it settled — RFC 8842 §5.5, never actpass again), every live stream sendrecv
+   * unless the client holds (RFC 3264 §8.4), the next o= version.
+   */
+  private transferOffer(): Sdp | undefined {
+    let side: Sdp | undefined;
+    try {
+      side = this.jingleSideAnswer();
+    } catch {
+      side = undefined;
+    }
+    if (!side) return undefined;
+    side.direction = undefined;
+    for (const m of side.media) {
+      if (m.port !== 0) m.direction = 'sendrecv';
+      if (m.setup === 'actpass') m.setup = 'active';
+    }
+    return this.nextVersion(this.applyHold(side));
+  }
+
+  private placeTransfer(out: Effect[], body: string): void {
+    const r = this.peerRefer;
+    if (!r) return;
+    r.offer = body;
+    r.phase = 'calling';
+    out.push({
+      kind: 'sip-transfer',
+      step: 'invite',
+      uri: r.uri,
+      from: r.from,
+      to: r.uri,
+      body,
+      headers: r.headers,
+    });
+  }
+
+  private onTransferResponse(out: Effect[], res: SipResponse): void {
+    const r = this.peerRefer;
+    if (!r || r.phase !== 'calling') return;
+    if (res.status < 200) {
+      // RFC 3515 §2.4.5: each provisional the new call gets, as it comes (100 went at once).
+      if (res.status > 100 && r.sub && !r.referrerGone)
+        out.push(notifyEffect(referNotify(r.sub, res.status, res.reason)));
+      return;
+    }
+    if (res.status >= 300) return this.transferFailed(out, res.status, res.reason);
+    r.allow = headers(res, 'allow');
+    const answer = sdpOf(res);
+    r.phase = 'answered';
+    if (this.anchored) {
+      out.push({
+        kind: 'media',
+        op: 'answer',
+        purpose: 'transfer-answer',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: answer,
+        flags: forAnswer(),
+      });
+      return;
+    }
+    let moved: Content[];
+    let remote: Sdp;
+    try {
+      remote = parseSdp(answer, this.ctx.tables.hashes);
+      moved = this.movedTransports(remote);
+    } catch (e) {
+      // RFC 3264 §5: our INVITE had the offer, its 2xx must answer it; an unusable one ends that leg.
+      this.ctx.log?.(`the transfer target's answer is unusable: ${(e as Error).message}`, { sid: this.sid });
+      out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+      return this.transferFailed(out, 488);
+    }
+    const party = this.jingleParty();
+    if (party && moved.length > 0)
+      out.push({
+        kind: 'send-jingle',
+        from: party.from,
+        to: party.to,
+        jingle: { action: 'transport-info', sid: this.sid, contents: moved, groups: [] },
+      });
+    this.sipRemote = remote;
+    this.transferDone(out);
+  }
+
+  /**
+   * The new peer's transports for the client's contents (XEP-0166 §7.2.14 transport-info): the
+   * client's media goes to the new peer from now on (not anchored). Throws on an answer that
+   * cannot be said in Jingle or lacks a content.
+   */
+  private movedTransports(remote: Sdp): Content[] {
+    const party = this.jingleParty();
+    if (!party) return [];
+    const names = party.contents.map((c) => c.name);
+    const translated = sdpToJingle(remote, this.ctx.tables, { contentNames: names });
+    return party.contents.map((known, i) => {
+      const t = translated.contents[i]?.transport;
+      if (!t) throw new Error(`no transport for content ${known.name}`);
+      return { creator: known.creator, name: known.name, transport: t };
+    });
+  }
+
+  /** The new call is up on both sides: the final NOTIFY, the new dialog is the call's, the transferor's waits for its BYE. */
+  private transferDone(out: Effect[]): void {
+    const r = this.peerRefer;
+    if (!r) return;
+    r.phase = 'switched';
+    if (r.offer !== undefined) this.sipLocal = r.offer;
+    if (r.sub && !r.referrerGone) out.push(notifyEffect(referNotify(r.sub, 200, 'OK')));
+    out.push({ kind: 'sip-transfer', step: 'switch' });
+    this.peerAllow = r.allow ?? [];
+    this.refers = 0;
+    if (r.referrerGone) {
+      this.peerRefer = undefined;
+      return;
+    }
+    this.startTimer(out, 'transfer', REFERRER_BYE_WAIT_MS);
+  }
+
+  /** The new call failed: the final NOTIFY says how; the call goes on with the transferor, if it is still there. */
+  private transferFailed(out: Effect[], status: number, reason?: string): void {
+    const r = this.peerRefer;
+    if (!r) return;
+    this.peerRefer = undefined;
+    const phrase = reason ?? statusText(status);
+    this.ctx.log?.(`transfer failed: ${status} ${phrase}`, { sid: this.sid });
+    if (r.sub && !r.referrerGone) out.push(notifyEffect(referNotify(r.sub, status, phrase)));
+    out.push({ kind: 'sip-transfer', step: 'abandon' });
+    if (!r.referrerGone) return;
+    // The transferor hung up meanwhile: nobody is left on the SIP side.
+    const condition = sipToReason(status, this.ctx.tables.reasons);
+    const party = this.jingleParty();
+    if (party)
+      out.push({
+        kind: 'send-jingle',
+        from: party.from,
+        to: party.to,
+        jingle: {
+          action: 'session-terminate',
+          sid: this.sid,
+          contents: [],
+          groups: [],
+          reason: { condition, text: `transfer failed: ${status} ${phrase}` },
+        },
+      });
+    this.end(out, condition);
+  }
+
+  private onTransferMedia(
+    out: Effect[],
+    event: Extract<CallEvent, { kind: 'media-done' | 'media-failed' }>,
+  ): void {
+    const r = this.peerRefer;
+    if (!r) return;
+    if (event.kind === 'media-failed') {
+      this.ctx.log?.(`the anchor failed on a transfer: ${event.text}`, { sid: this.sid });
+      if (r.phase === 'answered') out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+      return this.transferFailed(out, 500);
+    }
+    if (event.purpose === 'transfer' && r.phase === 'preparing') return this.placeTransfer(out, event.sdp);
+    if (event.purpose === 'transfer-answer' && r.phase === 'answered') this.transferDone(out);
+  }
+
+  /** The transferor's dialog ended: before the new call is up the transfer goes on; after, nothing is left to do. */
+  private onReferrerGone(out: Effect[]): void {
+    const r = this.peerRefer;
+    if (!r || r.referrerGone) return;
+    r.referrerGone = true;
+    if (r.phase !== 'switched') return;
+    this.stopTimer(out, 'transfer');
+    this.peerRefer = undefined;
+  }
+
+  /** RFC 5589 §6.1: the transferor should have hung up on the NOTIFY 200; we do it for it. */
+  private referrerTimedOut(out: Effect[]): void {
+    const r = this.peerRefer;
+    if (!r || r.phase !== 'switched') return;
+    this.peerRefer = undefined;
+    if (!r.referrerGone) out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
+  }
+
+  /** Every way out ends the transfer's legs too: the new call (CANCEL or BYE), the transferor's dialog. */
+  protected override end(out: Effect[], condition: ReasonCondition): void {
+    const r = this.peerRefer;
+    if (r && !this.ended) {
+      this.peerRefer = undefined;
+      if (r.phase === 'calling' || r.phase === 'answered')
+        out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+      if (r.phase === 'switched' && !r.referrerGone)
+        out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
+    }
+    this.ownRefer = undefined;
+    super.end(out, condition);
+  }
+
+  // ── The client's XEP-0251 transfer: the gateway REFERs the SIP peer ─────────────────────
+
+  /** The client's session-info `<transfer/>` → a REFER, or the IQ error (XEP-0251 §2, §3). */
+  protected clientTransfer(out: Effect[], iq: JingleIq, t: Transfer): void {
+    const party = this.jingleParty();
+    if (!party || this.sip.dialog !== 'confirmed') {
+      out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'the call is not answered yet'));
+      return;
+    }
+    if (this.peerRefer || this.ownRefer) {
+      out.push(this.iqErrorEffect(iq, 'unexpected-request', undefined, 'a transfer is under way'));
+      return;
+    }
+    const d = transferToRefer(t, {
+      transferor: bareJid(party.to),
+      address: this.ctx.address,
+      policy: this.ctx.config.policy,
+      denyNumbers: this.ctx.tables.denyNumbers,
+      peerAllow: this.peerAllow,
+    });
+    if (d.kind === 'refuse') {
+      const jingleCondition = d.condition === 'feature-not-implemented' ? 'unsupported-info' : undefined;
+      out.push(this.iqErrorEffect(iq, d.condition, jingleCondition, d.text));
+      return;
+    }
+    this.result(out, iq);
+    this.ownRefer = { phase: 'sent' };
+    out.push({ kind: 'sip-send-refer', headers: d.headers });
+  }
+
+  /** Our REFER's final response: 2xx → wait for the NOTIFYs; else the call goes on (RFC 5589 §6.2). */
+  private onReferDone(res?: SipResponse): void {
+    const o = this.ownRefer;
+    if (!o) return;
+    if (!res || res.status >= 300) {
+      this.ownRefer = undefined;
+      this.ctx.log?.(`the SIP peer refused the transfer: ${res?.status ?? 'no answer'}`, { sid: this.sid });
+      return;
+    }
+    // RFC 4488 §4: a 2xx with Refer-Sub: false promises no NOTIFY; the peer's BYE will end the call.
+    if (/^\s*false\s*$/i.test(header(res, 'Refer-Sub') ?? '')) this.ownRefer = undefined;
+    else o.phase = 'accepted';
+  }
+
+  /** A NOTIFY from the SIP peer: of our REFER's subscription, or 481 (RFC 6665 §4.1.3). */
+  private onNotify(out: Effect[], id: number, request: SipRequest): void {
+    const answer = (status: number): void => {
+      out.push({ kind: 'sip-request-answer', id, status });
+    };
+    // RFC 3515 §2.4.4: a NOTIFY may come before the REFER's 202 does.
+    if (!this.ownRefer) return answer(481);
+    let event;
+    let terminated = false;
+    try {
+      event = parseEvent(header(request, 'Event') ?? '');
+      const state = header(request, 'Subscription-State');
+      if (state !== undefined) terminated = parseSubscriptionState(state).state === 'terminated';
+    } catch {
+      return answer(400);
+    }
+    // RFC 6665 §8.2.2: an event package we did not subscribe to.
+    if (event.event.toLowerCase() !== 'refer') return answer(489);
+    let progress;
+    try {
+      progress = referNotifyToJingle(request.body, this.sid);
+    } catch {
+      return answer(400);
+    }
+    answer(200);
+    if (progress.kind === 'progress') {
+      if (terminated) this.ownRefer = undefined;
+      return;
+    }
+    this.ownRefer = undefined;
+    if (progress.kind === 'failed') {
+      this.ctx.log?.(`the transfer failed at the SIP peer: ${progress.status} ${progress.reason}`, {
+        sid: this.sid,
+      });
+      return;
+    }
+    const party = this.jingleParty();
+    if (party) out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle: progress.terminate });
+    // RFC 5589 §6.1: the transferor ends its dialog with the transferee once the transfer succeeded.
+    out.push(byeEffect('success', this.ctx.tables.reasons));
+    this.end(out, 'success');
+  }
+}
+
+function notifyEffect(n: ReferNotify): Effect {
+  return { kind: 'sip-notify', headers: n.headers, body: n.body };
+}
+
+/** The REFER's dialog as the gateway sees it: To tag ours, From tag the peer's (RFC 3261 §12.2.2). */
+function referDialog(request: SipRequest, callId: string): DialogId {
+  const tag = (name: string): string => /;\s*tag=([^;\s>]+)/i.exec(header(request, name) ?? '')?.[1] ?? '';
+  return { callId: header(request, 'Call-ID') ?? callId, localTag: tag('To'), remoteTag: tag('From') };
+}
