@@ -1,0 +1,110 @@
+/**
+ * Issue 14, streams (docs/midcall.md §Streams): video added to and removed from an audio call,
+ * both ways, through real Prosody, the gateway and SIPp (media end to end, not anchored). The
+ * SIPp scenarios check every SDP the gateway sends (m-lines in place, port 0, BUNDLE, DTLS role);
+ * the bot checks the Jingle it gets (XEP-0166 §7.2 content-add / content-accept).
+ */
+import { CALLEE, describeE2e, iqOk, jingleAction, jingleOf, reasonOf, type Element } from './harness';
+import { CLIENT_FP, CLIENT_PWD, CLIENT_UFRAG, jingleIq, NS_DTLS, NS_ICE, NS_RTP, terminate } from './stanzas';
+import { xml } from '../../src/xmpp/stanza/xml';
+
+const GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
+
+/** The client's video content '1' (VP8, XEP-0167), on the audio's ICE transport (BUNDLE). */
+function videoContent(creator: string, setup: string): Element {
+  return xml(
+    'content',
+    { creator, name: '1', senders: 'both' },
+    xml(
+      'description',
+      { xmlns: NS_RTP, media: 'video' },
+      xml('payload-type', { id: '96', name: 'VP8', clockrate: '90000' }),
+      xml('rtcp-mux'),
+    ),
+    xml(
+      'transport',
+      { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
+      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup }, CLIENT_FP),
+    ),
+  );
+}
+const bundle01 = (): Element =>
+  xml(
+    'group',
+    { xmlns: GROUPING, semantics: 'BUNDLE' },
+    xml('content', { name: '0' }),
+    xml('content', { name: '1' }),
+  );
+
+describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (bed) => {
+  test("the client's content-add → re-INVITE with audio + video, SIPp's 200 → content-accept; content-remove → m=video 0", async () => {
+    const alice = bed.device();
+    const { sid, run } = await bed.callOut('e2e-uas-dtls-video-out.xml');
+    await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    const accepted = alice.waitFor(jingleAction(sid, 'content-accept'), 8000, 'content-accept');
+    // A WebRTC client offers actpass for a new m-line; the gateway keeps the settled role.
+    await iqOk(
+      alice,
+      jingleIq(CALLEE, { action: 'content-add', sid }, videoContent('initiator', 'actpass'), bundle01()),
+    );
+    const accept = jingleOf(await accepted) as Element;
+    const content = accept.getChild('content');
+    expect(content?.attrs).toMatchObject({ creator: 'initiator', name: '1' });
+    const desc = content?.getChild('description', NS_RTP);
+    expect(desc?.attrs.media).toBe('video');
+    expect(desc?.getChildren('payload-type').map((p) => p.attrs.name)).toContain('VP8');
+    expect(content?.getChild('transport', NS_ICE)?.attrs.ufrag).toBe('SiPp');
+    expect(content?.getChild('transport', NS_ICE)?.getChild('fingerprint', NS_DTLS)?.attrs.setup).toBe(
+      'active',
+    );
+    expect(
+      accept
+        .getChild('group', GROUPING)
+        ?.getChildren('content')
+        .map((c) => c.attrs.name),
+    ).toEqual(['0', '1']);
+
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-remove', sid },
+        xml('content', { creator: 'initiator', name: '1' }),
+      ),
+    );
+    // The remove's re-INVITE is answered without a word to the client; give it time before the BYE.
+    await new Promise((r) => setTimeout(r, 1500));
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    await bed.passed(run);
+  });
+
+  test("SIPp's re-INVITE adding video → content-add; reject → 200 with m=video 0; offered again and accepted → 200 with video", async () => {
+    const alice = bed.device();
+    const { sid, run } = await bed.callOut('e2e-uas-dtls-video-in.xml');
+    await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    const isAdd = jingleAction(sid, 'content-add');
+    const first = await alice.waitFor(isAdd, 8000, 'content-add');
+    const added = (jingleOf(first) as Element).getChild('content');
+    // The gateway speaks for SIPp, the session's responder.
+    expect(added?.attrs).toMatchObject({ creator: 'responder', name: '1' });
+    expect(added?.getChild('description', NS_RTP)?.attrs.media).toBe('video');
+    const second = alice.waitFor((s) => s !== first && isAdd(s), 8000, 'second content-add');
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-reject', sid },
+        xml('content', { creator: 'responder', name: '1' }),
+      ),
+    );
+    await second;
+    // SIPp is active (RFC 8842 §5.5): the client answers passive.
+    await iqOk(
+      alice,
+      jingleIq(CALLEE, { action: 'content-accept', sid }, videoContent('responder', 'passive'), bundle01()),
+    );
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
+    await bed.passed(run);
+  });
+});
