@@ -58,3 +58,19 @@ export function okWith(body: string): SipResponse {
     .replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(body)}`);
   return parseSipMessage(`${head}\r\n\r\n${body}`) as SipResponse;
 }
+
+/** A SIP → XMPP call from baresip 1.0 (captured; its Allow has REFER; content 'audio'), and the
+ * device's session-accept for it (ICE + DTLS, the device the DTLS client). */
+export const BARESIP_INVITE = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
+export const DEVICE = 'bob@localhost/phone';
+export const CALLER = 'alice@gw.localhost/sip';
+export const DEVICE_ACCEPT_XML = `<iq from='${DEVICE}' to='${CALLER}' type='set' id='acc'>
+  <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${DEVICE}'>
+    <content creator='initiator' name='audio' senders='both'>
+      <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='96' name='opus' clockrate='48000' channels='2'/></description>
+      <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
+        <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
+        <candidate component='1' foundation='1' generation='0' id='c1' ip='192.0.2.20' port='40000' priority='2130706431' protocol='udp' type='host'/>
+      </transport>
+    </content>
+  </jingle></iq>`;
