@@ -162,6 +162,20 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     await bed.passed(sippRun);
   });
 
+  test('during the call SIPp holds and resumes with UPDATE (RFC 3311): <hold/> then <active/>, each answered truthfully (issue 14)', async () => {
+    const { sid, sippRun } = await call('e2e-uas-dtls-update-hold.xml');
+    // The 200s' SDP (recvonly, then sendrecv; setup:passive) is checked by the scenario.
+    const info = (name: string) => (s: Element) =>
+      jingleOf(s)?.attrs.sid === sid && !!jingleOf(s)?.getChild(name, 'urn:xmpp:jingle:apps:rtp:info:1');
+    expect(jingleOf(await alice.waitFor(info('hold'), 8000, 'session-info <hold/>'))?.attrs.action).toBe(
+      'session-info',
+    );
+    await alice.waitFor(info('active'), 8000, 'session-info <active/>');
+    const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+    expect(reasonOf(term).condition).toBe('success');
+    await bed.passed(sippRun);
+  });
+
   test('Conversations-style JMI first: propose → proceed → the call → finish', async () => {
     const { sid, to, accept, sippRun } = await call('e2e-uas-dtls-bye-in.xml', true);
     expectSippAnswer(accept);
