@@ -9,9 +9,21 @@ import { CallRegistry, SipCall, XmppCall, type CallContext } from '../../src/cal
 import type { CallEvent, Effect } from '../../src/calls/events';
 import { glareBackoffMs, MAX_GLARE_RETRIES } from '../../src/calls/glare';
 import { parseSdp } from '../../src/sdp';
-import type { SipRequest, SipResponse } from '../../src/sip/message/types';
+import type { SipResponse } from '../../src/sip/message/types';
 import { tables } from '../support/tables';
-import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+import {
+  BARESIP_INVITE,
+  CALLER as caller,
+  context,
+  DEVICE,
+  DEVICE_ACCEPT_XML,
+  iqOf,
+  kinds,
+  okWith,
+  one,
+  pick,
+  read,
+} from './support';
 
 const client = 'romeo@montague.lit/orchard';
 const gw = '+15551230000@gw.localhost';
@@ -215,9 +227,8 @@ describe('glare (RFC 3261 §14.1, §14.2)', () => {
   });
 
   it('SIP → XMPP: the peer chose the Call-ID, so our wait is 0–2 s', () => {
-    const invite = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
-    const device = 'bob@localhost/phone';
-    const caller = 'alice@gw.localhost/sip';
+    const invite = BARESIP_INVITE;
+    const device = DEVICE;
     const registry = new CallRegistry();
     const { call } = SipCall.start(invite, 'sid1', { ...context(), random: () => 0.999999 });
     if (!call) throw new Error('refused');
@@ -225,16 +236,7 @@ describe('glare (RFC 3261 §14.1, §14.2)', () => {
     registry.handle(call, { kind: 'jmi', jmi: 'proceed', from: device });
     registry.handle(call, {
       kind: 'jingle',
-      iq: iqOf(`<iq from='${device}' to='${caller}' type='set' id='acc'>
-  <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${device}'>
-    <content creator='initiator' name='audio' senders='both'>
-      <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='96' name='opus' clockrate='48000' channels='2'/></description>
-      <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
-        <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
-        <candidate component='1' foundation='1' generation='0' id='c1' ip='192.0.2.20' port='40000' priority='2130706431' protocol='udp' type='host'/>
-      </transport>
-    </content>
-  </jingle></iq>`),
+      iq: iqOf(DEVICE_ACCEPT_XML),
     });
     registry.handle(call, { kind: 'timer', name: 'gather' });
     registry.handle(call, { kind: 'sip-ack' });

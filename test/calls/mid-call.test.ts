@@ -8,7 +8,19 @@ import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { SipInfo } from '../../src/calls/events';
 import { parseSdp } from '../../src/sdp';
 import type { SipRequest } from '../../src/sip/message/types';
-import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+import {
+  BARESIP_INVITE,
+  CALLER as caller,
+  context,
+  DEVICE,
+  DEVICE_ACCEPT_XML,
+  iqOf,
+  kinds,
+  okWith,
+  one,
+  pick,
+  read,
+} from './support';
 import { tables } from '../support/tables';
 
 const client = 'romeo@montague.lit/orchard';
@@ -259,19 +271,9 @@ describe('the client during the call (XMPP → SIP)', () => {
 });
 
 describe('SIP → XMPP, not anchored', () => {
-  const invite = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
-  const device = 'bob@localhost/phone';
-  const caller = 'alice@gw.localhost/sip';
-  const acceptXml = `<iq from='${device}' to='${caller}' type='set' id='acc'>
-  <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${device}'>
-    <content creator='initiator' name='audio' senders='both'>
-      <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='96' name='opus' clockrate='48000' channels='2'/></description>
-      <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
-        <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
-        <candidate component='1' foundation='1' generation='0' id='c1' ip='192.0.2.20' port='40000' priority='2130706431' protocol='udp' type='host'/>
-      </transport>
-    </content>
-  </jingle></iq>`;
+  const invite = BARESIP_INVITE;
+  const device = DEVICE;
+  const acceptXml = DEVICE_ACCEPT_XML;
 
   it("baresip's hold (a=sendonly) → 200 recvonly with the device's role and transport, <hold/> to the device", () => {
     const registry = new CallRegistry();
