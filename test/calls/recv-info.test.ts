@@ -78,7 +78,7 @@ describe('XMPP → SIP: our INVITE and re-INVITEs', () => {
     expect(one(h({ kind: 'media-done', purpose: 'reinvite', sdp: held }), 'sip-reinvite').headers).toEqual([
       NONE,
     ]);
-    // Legacy INFO is no package (RFC 6086 §3): DTMF goes on without any Recv-Info.
+    // Legacy INFO is no package (RFC 6086 §5.2.2 keeps it beside the mechanism): DTMF goes on.
     const dtmf = h({ kind: 'sip-info', id: 1, info: { kind: 'dtmf', code: '5', durationMs: 160 } });
     expect(one(dtmf, 'sip-request-answer')).toEqual({ kind: 'sip-request-answer', id: 1, status: 200 });
     expect(one(dtmf, 'send-jingle').jingle.info).toEqual({ kind: 'dtmf', code: '5', duration: 160 });
