@@ -132,9 +132,9 @@ export abstract class CallCore {
     return [recvInfoHeader(this.recvInfo())];
   }
 
-  /** The peer's INVITE (`id` 0, src/calls/sip-call.ts) carried a Recv-Info. */
-  protected peerAskedRecvInfo(id: number): void {
-    this.askedRecvInfo.add(id);
+  /** The peer's INVITE (src/calls/sip-call.ts; `id` 0, as in ./sip-leg-view.ts) carried a Recv-Info. */
+  protected inviteHadRecvInfo(): void {
+    this.askedRecvInfo.add(0);
   }
 
   /**

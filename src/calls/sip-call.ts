@@ -67,7 +67,7 @@ export class SipCall extends Call {
     if ('refusal' in read) return { effects: [read.refusal] };
     const call = new SipCall(sid, header(request, 'Call-ID') ?? sid, ctx, read.parts);
     call.peerAllow = headers(request, 'allow');
-    if (hasRecvInfo(request)) call.peerAskedRecvInfo(0);
+    if (hasRecvInfo(request)) call.inviteHadRecvInfo();
     return { call, effects: call.begin() };
   }
 
