@@ -88,7 +88,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       const body =
         r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
       this.sipLocal = body;
-      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body });
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body, ...this.okHeaders(r.id) });
       this.tellPeerHold(out, isHeld(r.offer));
       this.answeredWithHold(out);
     } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
@@ -172,7 +172,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     }
     if (event.purpose === 'reinvite') {
       r.body = event.sdp;
-      out.push({ kind: 'sip-reinvite', body: event.sdp });
+      out.push({ kind: 'sip-reinvite', body: event.sdp, headers: this.recvInfoHeaders() });
       return;
     }
     this.anchoredReinviteOver(out, true);

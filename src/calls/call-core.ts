@@ -8,7 +8,9 @@
  */
 import type { GatewayConfig } from '../config/config';
 import type { Content, JingleAction, JingleIq, ReasonCondition, Transfer } from '../jingle/types';
+import type { SipHeader } from '../sip/message/types';
 import type { AddressContext } from '../translate/address';
+import { RECV_INFO, recvInfoHeader } from '../translate/info';
 import { muteToSip } from '../translate/mute';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
@@ -53,6 +55,8 @@ export abstract class CallCore {
   protected anchored = false;
   private readonly timers = new Set<TimerName>();
   private done = false;
+  /** The peer's INVITE (0) and re-INVITEs/UPDATEs (their ids) that carried a Recv-Info. */
+  private readonly askedRecvInfo = new Set<number>();
 
   protected constructor(
     readonly sid: string,
@@ -95,6 +99,7 @@ export abstract class CallCore {
     if (event.kind === 'timer') this.timers.delete(event.name);
     const out = this.effects();
     this.sip.heard(event);
+    if (event.kind === 'sip-reoffer' && event.recvInfo !== undefined) this.askedRecvInfo.add(event.id);
     try {
       if (!this.onInDialog(event, out)) this.on(event, out);
     } catch (e) {
@@ -112,6 +117,33 @@ export abstract class CallCore {
 
   /** End both legs now (failure, shutdown, a dropped connection). */
   protected abstract abort(out: Effect[], condition: ReasonCondition, text?: string): void;
+
+  /**
+   * The Info-Packages this call takes (RFC 6086 §5.2.2): `trickle-ice` only when media is end to
+   * end (RFC 8840 §4); anchored, the SIP side's candidates are the anchor's, so none. The value
+   * is the same in every message of the call (§5.2.3: one value for all responses to a request).
+   */
+  protected recvInfo(): string[] {
+    return this.anchored ? [] : RECV_INFO;
+  }
+
+  /** Our Recv-Info, for every INVITE and re-INVITE we send (RFC 6086 §5.2.3: the initial INVITE MUST). */
+  protected recvInfoHeaders(): SipHeader[] {
+    return [recvInfoHeader(this.recvInfo())];
+  }
+
+  /** The peer's INVITE (src/calls/sip-call.ts; `id` 0, as in ./sip-leg-view.ts) carried a Recv-Info. */
+  protected inviteHadRecvInfo(): void {
+    this.askedRecvInfo.add(0);
+  }
+
+  /**
+   * The headers of our 2xx to the peer's INVITE (`id` 0) or re-INVITE/UPDATE `id`: our Recv-Info
+   * if the request had one, none if not (RFC 6086 §5.2.3: MUST, and MUST NOT).
+   */
+  protected okHeaders(id: number): { headers?: SipHeader[] } {
+    return this.askedRecvInfo.has(id) ? { headers: this.recvInfoHeaders() } : {};
+  }
 
   /** After the end, an IQ for this session is out of order; a re-offer is refused; the rest is dropped. */
   private afterEnd(event: CallEvent): Effect[] {

@@ -11,7 +11,7 @@ import type { Content } from '../jingle/types';
 import { parseSdpFrag } from '../sdp';
 import type { SipHeader } from '../sip/message/types';
 import { dtmfRelayBody, DTMF_RELAY } from '../translate/dtmf';
-import { INFO_BODY_TYPES, RECV_INFO } from '../translate/info';
+import { INFO_BODY_TYPES } from '../translate/info';
 import { sdpFragToContents } from '../translate/trickle';
 import { Transfers } from './transfers';
 import type { CallEvent, Effect, SipInfo } from './events';
@@ -75,8 +75,7 @@ export abstract class Call extends Transfers {
         return answer(400);
       case 'other':
         // RFC 6086 §4.2.2: a package we did not say we take → 469 with the ones we do.
-        if (info.infoPackage !== undefined)
-          return answer(469, [{ name: 'Recv-Info', value: this.recvInfo().join(', ') }]);
+        if (info.infoPackage !== undefined) return answer(469, this.recvInfoHeaders());
         return answer(415, [{ name: 'Accept', value: INFO_BODY_TYPES.join(', ') }]);
       case 'dtmf': {
         if (!party) return answer(481);
@@ -94,8 +93,7 @@ export abstract class Call extends Transfers {
       }
       case 'trickle': {
         // Anchored: the SIP side's candidates are the anchor's business, not the client's.
-        if (!party || this.anchored)
-          return answer(469, [{ name: 'Recv-Info', value: this.recvInfo().join(', ') }]);
+        if (!party || this.anchored) return answer(469, this.recvInfoHeaders());
         let contents: Content[];
         try {
           // The sdpfrag names its m-sections by the session's a=mid (RFC 8840 §9), or by position.
@@ -123,11 +121,6 @@ export abstract class Call extends Transfers {
         return answer(200);
       }
     }
-  }
-
-  /** The Info-Packages this call takes (RFC 6086 §5.2.3): trickle-ice only when media is end to end. */
-  private recvInfo(): string[] {
-    return this.anchored ? [] : RECV_INFO;
   }
 
   /**

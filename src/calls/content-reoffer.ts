@@ -216,7 +216,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     keepDtlsRole(reoffer.offer, reoffer.changed);
     const body = writeSdp(this.nextVersion(this.applyHold(reoffer.offer)));
     this.ours = { reoffer, session, body, request: structuredClone(j) };
-    out.push({ kind: 'sip-reinvite', body });
+    out.push({ kind: 'sip-reinvite', body, headers: this.recvInfoHeaders() });
   }
 
   /**
@@ -423,7 +423,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
       side.groups = bundleOf(answer, live, side.groups);
     }
-    out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body });
+    out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body, ...this.okHeaders(t.id) });
     // XEP-0166 §7.2.5: the peer disabled every stream: the session is over.
     if (t.change.terminate) this.abort(out, 'success', 'the SIP peer disabled every stream');
   }

@@ -79,7 +79,13 @@ export type CallEvent =
    * The SIP peer's re-INVITE or UPDATE (`id` names it for the answer; src/gateway/sip-seam.ts);
    * the call answers it with `sip-reoffer-answer`. An empty body asks for our offer (RFC 3261 §14.2).
    */
-  | { kind: 'sip-reoffer'; id: number; body: string }
+  | {
+      kind: 'sip-reoffer';
+      id: number;
+      body: string;
+      /** The request's Recv-Info, when it has one ('' when empty): then our 2xx carries ours (RFC 6086 §5.2.3). */
+      recvInfo?: string;
+    }
   /**
    * The SIP peer's in-dialog requests other than BYE and offers (RFC 3261 §12.2.2): every one is
    * answered by the call with `sip-request-answer` (INFO → by what it carries, 469/415 for what
@@ -151,15 +157,19 @@ export type Effect =
       to: string;
       body: string;
       callId: string;
+      /** Extra headers (our Recv-Info, RFC 6086 §5.2.3). */
+      headers?: SipHeader[];
     }
   | { kind: 'sip-cancel' }
   | { kind: 'sip-bye'; headers: SipHeader[] }
   | { kind: 'sip-provisional'; status: 180 | 183 }
-  | { kind: 'sip-accept'; body: string }
+  /** The 2xx to the peer's INVITE; `headers`: our Recv-Info when its INVITE had one (RFC 6086 §5.2.3). */
+  | { kind: 'sip-accept'; body: string; headers?: SipHeader[] }
   | { kind: 'sip-reject'; status: number; reason: string; headers: SipHeader[] }
-  | { kind: 'sip-reinvite'; body: string }
-  /** The final response to the peer's re-INVITE/UPDATE `id`. */
-  | { kind: 'sip-reoffer-answer'; id: number; status: number; body?: string }
+  /** Our re-INVITE; `headers`: our Recv-Info (RFC 6086 §5.2.2). */
+  | { kind: 'sip-reinvite'; body: string; headers?: SipHeader[] }
+  /** The final response to the peer's re-INVITE/UPDATE `id`; a 2xx's `headers`: as for `sip-accept`. */
+  | { kind: 'sip-reoffer-answer'; id: number; status: number; body?: string; headers?: SipHeader[] }
   /** The final response to the peer's INFO/REFER/NOTIFY `id`. */
   | { kind: 'sip-request-answer'; id: number; status: number; headers?: SipHeader[] }
   /** A NOTIFY in the REFER's dialog (RFC 3515 §2.4.4): Event, Subscription-State, Content-Type, sipfrag. */

@@ -18,6 +18,7 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header, headers } from '../sip/message';
 import type { SipRequest } from '../sip/message/types';
+import { hasRecvInfo } from '../translate/info';
 import { sameJid } from '../translate/jid';
 import { sdpToJingle } from '../translate/description';
 import { sipReasonHeader } from '../translate/reason';
@@ -66,6 +67,7 @@ export class SipCall extends Call {
     if ('refusal' in read) return { effects: [read.refusal] };
     const call = new SipCall(sid, header(request, 'Call-ID') ?? sid, ctx, read.parts);
     call.peerAllow = headers(request, 'allow');
+    if (hasRecvInfo(request)) call.inviteHadRecvInfo();
     return { call, effects: call.begin() };
   }
 
@@ -372,7 +374,7 @@ export class SipCall extends Call {
     this.answerSent = true;
     this.sipLocal = body;
     this.jingle.apply('accept');
-    out.push({ kind: 'sip-accept', body });
+    out.push({ kind: 'sip-accept', body, ...this.okHeaders(0) });
   }
 
   private answerSent = false;

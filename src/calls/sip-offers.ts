@@ -219,7 +219,7 @@ export abstract class SipOffers extends CallCore {
     this.lateCandidates = false;
     this.sdpVersion += 1;
     this.offeredHold = this.localHold;
-    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp) });
+    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp), headers: this.recvInfoHeaders() });
   }
 
   /**
@@ -233,6 +233,7 @@ export abstract class SipOffers extends CallCore {
       id,
       status: 200,
       ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      ...this.okHeaders(id),
     });
     return true;
   }

@@ -205,7 +205,8 @@ export abstract class Transfers extends ContentReoffers {
       from: r.from,
       to: r.uri,
       body,
-      headers: r.headers,
+      // A new dialog's INVITE: our Recv-Info, as in the call's own (RFC 6086 §5.2.3).
+      headers: [...r.headers, ...this.recvInfoHeaders()],
     });
   }
 

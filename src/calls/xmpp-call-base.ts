@@ -103,6 +103,7 @@ export abstract class XmppCallBase extends Call {
       to: uri,
       body,
       callId: this.callId,
+      headers: this.recvInfoHeaders(),
     });
     this.stopTimer(out, 'no-answer');
     this.startTimer(out, 'no-answer', this.ctx.config.calls.noAnswerSeconds * 1000);

@@ -18,9 +18,9 @@ import type { Dialog } from '../sip/dialog/dialog';
 import type { DialogOwner, Respond } from '../sip/dialog/events';
 import type { ServerInvite } from '../sip/dialog/server-invite';
 import { sdpOf } from '../sip/message/body';
-import { header } from '../sip/message/headers';
+import { header, headers } from '../sip/message/headers';
 import type { SipRequest } from '../sip/message/types';
-import { sipInfoOf } from '../translate/info';
+import { hasRecvInfo, sipInfoOf } from '../translate/info';
 
 /** The effects performed on the SIP leg. */
 export type SipEffect = Extract<
@@ -112,7 +112,7 @@ export class SipSeam implements DialogOwner {
         this.server?.provisional(e.status);
         return;
       case 'sip-accept':
-        if (this.server) this.watch(this.server.accept(e.body));
+        if (this.server) this.watch(this.server.accept(e.body, 'application/sdp', e.headers ?? []));
         return;
       case 'sip-reject':
         this.server?.reject(e.status, e.reason, e.headers);
@@ -120,7 +120,7 @@ export class SipSeam implements DialogOwner {
       case 'sip-reinvite':
         if (!this.dialog) return;
         // The call retries after a 491 itself (RFC 3261 §14.1, src/calls/sip-offers.ts).
-        this.dialog.reinvite(e.body, 'application/sdp', [], false).then(
+        this.dialog.reinvite(e.body, 'application/sdp', e.headers ?? [], false).then(
           (response) => this.post({ kind: 'sip-reinvite-done', response }),
           (err: Error) => {
             this.log.warn('re-INVITE failed', { error: err.message });
@@ -129,8 +129,8 @@ export class SipSeam implements DialogOwner {
         );
         return;
       case 'sip-reoffer-answer':
-        if (e.body !== undefined) this.take(e.id)?.(e.status, e.body, 'application/sdp');
-        else this.take(e.id)?.(e.status);
+        if (e.body !== undefined) this.take(e.id)?.(e.status, e.body, 'application/sdp', e.headers ?? []);
+        else this.take(e.id)?.(e.status, '', undefined, e.headers ?? []);
         return;
       case 'sip-request-answer':
         this.take(e.id)?.(e.status, '', undefined, e.headers ?? []);
@@ -252,6 +252,7 @@ export class SipSeam implements DialogOwner {
       to: e.to,
       body: e.body,
       callId: e.callId,
+      headers: e.headers ?? [],
     });
     this.client = ci;
     ci.on('provisional', (response) => this.post({ kind: 'sip-provisional', response }));
@@ -298,7 +299,9 @@ export class SipSeam implements DialogOwner {
   // DialogOwner: each request gets an id, the call answers it by that id.
 
   offer(req: SipRequest, respond: Respond): void {
-    this.ask(respond, (id) => ({ kind: 'sip-reoffer', id, body: sdpOf(req) }));
+    // Its Recv-Info decides whether our 2xx carries ours (RFC 6086 §5.2.3).
+    const recvInfo = hasRecvInfo(req) ? { recvInfo: headers(req, 'recv-info').join(', ') } : {};
+    this.ask(respond, (id) => ({ kind: 'sip-reoffer', id, body: sdpOf(req), ...recvInfo }));
   }
 
   info(req: SipRequest, respond: Respond): void {

@@ -5,7 +5,7 @@
  * legacy INFO with another body 415 (RFC 3261 §21.4.13), an empty one 200.
  */
 import { header, mediaType } from '../sip/message';
-import type { SipRequest } from '../sip/message/types';
+import type { SipHeader, SipMessage, SipRequest } from '../sip/message/types';
 import { DTMF, DTMF_RELAY, parseDtmfBody } from './dtmf';
 
 /**
@@ -27,6 +27,23 @@ export const SDPFRAG = 'application/trickle-ice-sdpfrag';
 
 /** The Info-Packages we receive (the value of our Recv-Info, RFC 6086 §5.2.3). */
 export const RECV_INFO = [TRICKLE_PACKAGE];
+
+/**
+ * Our Recv-Info with `packages` (RFC 6086 §5.2.2): an empty one (`Recv-Info: `) says we take no
+ * package but speak the mechanism — legacy INFO (DTMF) needs no Recv-Info and is not affected.
+ */
+export function recvInfoHeader(packages: readonly string[]): SipHeader {
+  return { name: 'Recv-Info', value: packages.join(', ') };
+}
+
+/**
+ * Whether a request carried a Recv-Info, an empty one included: our reliable 18x/2xx to it must
+ * carry ours, and must not when it did not (RFC 6086 §5.2.3). Recv-Info is not split as a list
+ * header (src/sip/message/headers.ts), so an empty one is still seen.
+ */
+export function hasRecvInfo(msg: Pick<SipMessage, 'headers'>): boolean {
+  return header(msg, 'recv-info') !== undefined;
+}
 
 /** The body types a legacy INFO may carry (our 415's Accept). */
 export const INFO_BODY_TYPES = [DTMF_RELAY, DTMF, SDPFRAG];

@@ -29,6 +29,7 @@ import { bareJid, callerJidToSipFrom, jidToSipUri, type AddressContext } from '.
 import { sameBareJid } from './jid';
 import { jingleToSdpObject } from './description';
 import { writeSdp, writeSdpFrag } from '../sdp';
+import { RECV_INFO, recvInfoHeader } from './info';
 import { transportInfoToSdpFrag } from './trickle';
 import { reasonToSip, sipReasonHeader } from './reason';
 import type { MessageContext } from './message-context';
@@ -172,7 +173,11 @@ function invite(
     contact: contactOf(l),
     userAgent: m.userAgent,
     ...(m.sessionExpires ? { sessionExpires: m.sessionExpires } : {}),
-    headers: m.outboundProxy === undefined ? [] : [outboundRoute(m.outboundProxy)],
+    // Our Recv-Info as the call writes it for media end to end (RFC 6086 §5.2.3, src/calls/call-core.ts).
+    headers: [
+      ...(m.outboundProxy === undefined ? [] : [outboundRoute(m.outboundProxy)]),
+      recvInfoHeader(RECV_INFO),
+    ],
     body: sdp,
   });
   req.headers.unshift({ name: 'Via', value: viaHeader(l, `invite ${iq.jingle.sid}`) });

@@ -128,7 +128,11 @@ describe.each([
     // The number by the gateway's own route (sip.outbound), never target.example.
     expect(inv.uri).toBe(`sip:+15551234567@${context().config.sip.outbound.replace(/^sips?:/, '')}`);
     expect(inv.uri).not.toContain('target.example');
-    expect(inv.headers).toEqual([{ name: 'Referred-By', value: '<sip:transferor@transferor.example>' }]);
+    // The new dialog's INVITE says what we take, as the call's own (RFC 6086 §5.2.3; end to end: trickle-ice).
+    expect(inv.headers).toEqual([
+      { name: 'Referred-By', value: '<sip:transferor@transferor.example>' },
+      { name: 'Recv-Info', value: 'trickle-ice' },
+    ]);
     // The Jingle side's description as an offer: sendrecv, its settled DTLS role (never actpass).
     const offer = parseSdp(inv.body, tables.hashes);
     expect(offer.media[0]!.setup).not.toBe('actpass');
@@ -327,6 +331,7 @@ describe('an attended REFER (RFC 5589 §7.1: Refer-To with Replaces)', () => {
       { name: 'Referred-By', value: '<sip:transferor@transferor.example>' },
       { name: 'Replaces', value: '090459243588173445;to-tag=7553452;from-tag=31431' },
       { name: 'Require', value: 'replaces' },
+      { name: 'Recv-Info', value: 'trickle-ice' },
     ]);
     // A target that cannot replace: 420 → NOTIFY 420, the call goes on.
     const refused = h({ kind: 'sip-transfer-response', response: response(420, 'Bad Extension') });
@@ -367,6 +372,8 @@ describe('an anchored call: the anchor is re-pointed, the client sees nothing', 
     const inv = h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
     const step = one(inv, 'sip-transfer');
     expect(step.step === 'invite' && step.body).toBe(forSip);
+    // Anchored, we take no Info-Package: an empty Recv-Info (RFC 6086 §5.2.2).
+    expect(step.step === 'invite' && step.headers).toContainEqual({ name: 'Recv-Info', value: '' });
     const ok = h({ kind: 'sip-transfer-response', response: okWith(plain) });
     expect(one(ok, 'media')).toMatchObject({
       op: 'answer',

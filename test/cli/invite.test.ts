@@ -97,6 +97,7 @@ test('the CLI prints the INVITE the SIP leg sends for the same session-initiate'
     to: effect.to,
     body: effect.body,
     callId: effect.callId,
+    ...(effect.headers ? { headers: effect.headers } : {}),
   });
   ci.on('failed', () => undefined);
   const wire = parseSipMessage(await got) as SipRequest;
@@ -110,6 +111,8 @@ test('the CLI prints the INVITE the SIP leg sends for the same session-initiate'
   expect(h(cli, 'Allow')).toBe('INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY');
   expect(h(cli, 'Supported')).toBe('timer');
   expect(h(cli, 'Session-Expires')).toBe(String(config.sip.sessionExpires));
+  // Media end to end: we take trickled candidates in INFO (RFC 6086 §5.2.3, RFC 8840 §4).
+  expect(h(cli, 'Recv-Info')).toBe('trickle-ice');
   expect(cli.body).toBe(wire.body);
 }, 20_000);
 

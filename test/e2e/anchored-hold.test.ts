@@ -1,8 +1,9 @@
 /**
  * Issue 14: hold in an anchored call, both ways, against a real rtpengine (plain RTP/AVP on
  * the SIP side, ICE + DTLS toward the client). SIPp holds and unholds (e2e-uac-plain-hold-both.xml
- * checks every SDP the gateway sends it); alice hears XEP-0167 §7 `<hold/>` / `<active/>`, and
- * her own `<hold/>` reaches SIPp as a re-INVITE through rtpengine saying sendonly.
+ * checks every SDP the gateway sends it, and its empty Recv-Info: anchored, no Info-Package);
+ * alice hears XEP-0167 §7 `<hold/>` / `<active/>`, and her own `<hold/>` reaches SIPp as a
+ * re-INVITE through rtpengine saying sendonly.
  */
 import { describeWithPeers, iqOk, jingleAction, jingleOf, proposed, reasonOf, useWorld } from './harness';
 import { dtlsAccept, fingerprint, jingleIq, jmi } from './stanzas';

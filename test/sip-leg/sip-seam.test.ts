@@ -4,15 +4,17 @@
  * request that needs an answer reaches the call as an event with an id, and goes out with the
  * answer the call gives for that id; what is still unanswered when the call ends gets 487.
  */
+import { EventEmitter } from 'node:events';
 import type { CallEvent } from '../../src/calls/events';
 import { SipSeam } from '../../src/gateway/sip-seam';
 import type { Dialog } from '../../src/sip/dialog/dialog';
 import { ServerInvite } from '../../src/sip/dialog/server-invite';
 import { header } from '../../src/sip/message/headers';
-import type { SipResponse } from '../../src/sip/message/types';
-import { FakeCore, fakeTx, request } from './fake-core';
+import type { ClientInvite, InviteOptions } from '../../src/sip/dialog/client-invite';
+import type { SipHeader, SipResponse } from '../../src/sip/message/types';
+import { FakeCore, fakeTx, request, response } from './fake-core';
 
-function established() {
+function established(acceptHeaders?: SipHeader[]) {
   const core = new FakeCore();
   const events: CallEvent[] = [];
   // The call ends when it hears the peer's BYE, as a real one does.
@@ -32,11 +34,16 @@ function established() {
   const tx = fakeTx(request('INVITE', {}, 'v=0\r\n'));
   const si = new ServerInvite(core, tx, undefined, () => undefined);
   seam.attachServer(si);
-  seam.perform({ kind: 'sip-accept', body: 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n' });
-  const to = header(tx.responses[0] as SipResponse, 'to') as string;
+  seam.perform({
+    kind: 'sip-accept',
+    body: 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n',
+    ...(acceptHeaders ? { headers: acceptHeaders } : {}),
+  });
+  const ok = tx.responses[0] as SipResponse;
+  const to = header(ok, 'to') as string;
   const dialog = [...core.dialogs.values()][0] as Dialog;
   dialog.handleAck(request('ACK', { CSeq: '1 ACK' }));
-  return { seam, events, to, dialog };
+  return { seam, events, to, dialog, ok, core };
 }
 
 describe('SipSeam: the call answers the in-dialog requests', () => {
@@ -91,5 +98,69 @@ describe('SipSeam: the call answers the in-dialog requests', () => {
     dialog.handleRequest(bye);
     expect(bye.responses.map((r) => r.status)).toEqual([200]);
     expect(events.at(-1)).toMatchObject({ kind: 'sip-bye' });
+  });
+});
+
+describe('SipSeam: the headers a call adds reach its messages (our Recv-Info, RFC 6086 §5.2.3)', () => {
+  const EMPTY: SipHeader = { name: 'Recv-Info', value: '' };
+  const TRICKLE: SipHeader = { name: 'Recv-Info', value: 'trickle-ice' };
+  const recvInfo = (m: { headers: SipHeader[] }): string[] =>
+    m.headers.filter((h) => h.name.toLowerCase() === 'recv-info').map((h) => h.value);
+
+  test('the INVITE: the effect’s headers go to the user agent with the rest of its options', () => {
+    const asked: InviteOptions[] = [];
+    const seam = new SipSeam(
+      (o) => {
+        asked.push(o);
+        return new EventEmitter() as unknown as ClientInvite;
+      },
+      () => undefined,
+      () => false,
+      new FakeCore().logger,
+      () => undefined,
+    );
+    seam.perform({
+      kind: 'sip-invite',
+      uri: 'sip:+15551234567@192.0.2.7',
+      from: 'sip:romeo@gw.example',
+      to: 'sip:+15551234567@192.0.2.7',
+      body: 'v=0\r\n',
+      callId: 'c1@gw',
+      headers: [EMPTY],
+    });
+    expect(asked.map((o) => o.headers)).toEqual([[EMPTY]]);
+  });
+
+  test('our 200 to the INVITE, our re-INVITE, our 200s to the peer’s re-INVITEs; the peer’s Recv-Info reaches the call', async () => {
+    const { seam, events, to, dialog, ok, core } = established([TRICKLE]);
+    expect(recvInfo(ok)).toEqual(['trickle-ice']);
+    seam.perform({ kind: 'sip-reinvite', body: 'v=0\r\no=- 1 2 IN IP4 192.0.2.1\r\n', headers: [TRICKLE] });
+    expect(recvInfo(core.last('INVITE').req)).toEqual(['trickle-ice']);
+    core.last('INVITE').onResponse(response(core.last('INVITE').req, 200, { To: to }, 'v=0\r\n'));
+    // Our offer/answer is over once the dialog has taken the 2xx (a promise: the next turn).
+    await new Promise((r) => setImmediate(r));
+    expect(events.at(-1)).toMatchObject({ kind: 'sip-reinvite-done', response: { status: 200 } });
+    // The peer's re-INVITE with an empty Recv-Info, then an offerless one with a package.
+    const withEmpty = fakeTx(request('INVITE', { To: to, CSeq: '2 INVITE', 'Recv-Info': '' }, 'v=0\r\n'));
+    dialog.handleRequest(withEmpty);
+    expect(events.at(-1)).toEqual({ kind: 'sip-reoffer', id: 1, body: 'v=0\r\n', recvInfo: '' });
+    seam.perform({
+      kind: 'sip-reoffer-answer',
+      id: 1,
+      status: 200,
+      body: 'v=0\r\na\r\n',
+      headers: [TRICKLE],
+    });
+    expect(recvInfo(withEmpty.responses[0] as SipResponse)).toEqual(['trickle-ice']);
+    const offerless = fakeTx(request('INVITE', { To: to, CSeq: '3 INVITE', 'Recv-Info': 'trickle-ice' }));
+    dialog.handleRequest(offerless);
+    expect(events.at(-1)).toMatchObject({ kind: 'sip-reoffer', id: 2, recvInfo: 'trickle-ice' });
+    // The path without a body passes them too (the call adds Recv-Info to 2xx only).
+    seam.perform({ kind: 'sip-reoffer-answer', id: 2, status: 491, headers: [EMPTY] });
+    expect(recvInfo(offerless.responses[0] as SipResponse)).toEqual(['']);
+    // A re-INVITE without Recv-Info: the event says nothing of one.
+    const plain = fakeTx(request('INVITE', { To: to, CSeq: '4 INVITE' }, 'v=0\r\n'));
+    dialog.handleRequest(plain);
+    expect(events.at(-1)).toEqual({ kind: 'sip-reoffer', id: 3, body: 'v=0\r\n' });
   });
 });

@@ -12,6 +12,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../src/sip/message';
+import { hasRecvInfo } from '../../src/translate/info';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
 
@@ -101,6 +102,18 @@ describe('round trips of realistic messages', () => {
       '"Jürgen Ωmega 日本" <sip:romeo%40montague.lit@sip.example.net>;tag=1928301774',
     );
     expect(msg.body).toBe(INVITE_SDP);
+  });
+
+  it('an empty header value (RFC 6086 §5.2.2: `Recv-Info` without packages) is written "Recv-Info: " and read back empty', () => {
+    const text = response('200 OK', ['Recv-Info: ']);
+    const msg = parseSipMessage(text);
+    expect(msg.headers).toContainEqual({ name: 'Recv-Info', value: '' });
+    expect(serializeSipMessage(msg)).toBe(text);
+    // As a peer may write it, without the SP after the colon: still there, still empty.
+    const bare = parseSipMessage(response('200 OK', ['Recv-Info:']));
+    expect(header(bare, 'recv-info')).toBe('');
+    expect(hasRecvInfo(bare)).toBe(true);
+    expect(hasRecvInfo(parseSipMessage(response('200 OK')))).toBe(false);
   });
 
   it('reads the request line with an IPv6 Request-URI', () => {
