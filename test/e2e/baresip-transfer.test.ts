@@ -117,16 +117,20 @@ maybe('e2e: baresip blind-transfers its call with alice (REFER) to a number; anc
     );
   }
 
-  /** The ports rtpengine sends the SIP side's RTP to (the `sip` tag's endpoints). */
-  async function sipEndpoints(): Promise<number[]> {
+  /**
+   * The SIP side's RTP and RTCP ports as rtpengine was told them in SDP (the `sip` tag's
+   * `advertised endpoint`s), not as it latched them from where packets came from: B's packets
+   * alone would move the latched `endpoint` (no strict-source), without the gateway's answer.
+   */
+  async function sipAdvertised(): Promise<number[]> {
     const [id] = await rtp.control.list();
     if (id === undefined) return [];
     const q = await rtp.control.query(id);
-    const tags = q.tags as Record<
-      string,
-      { medias?: Array<{ streams?: Array<{ endpoint?: { port?: number } }> }> }
-    >;
-    return (tags.sip?.medias ?? []).flatMap((m) => m.streams ?? []).map((s) => s.endpoint?.port ?? 0);
+    type Stream = { 'advertised endpoint'?: { port?: number } };
+    const tags = q.tags as Record<string, { medias?: Array<{ streams?: Stream[] }> }>;
+    return (tags.sip?.medias ?? [])
+      .flatMap((m) => m.streams ?? [])
+      .map((s) => s['advertised endpoint']?.port ?? 0);
   }
 
   /**
@@ -221,14 +225,14 @@ maybe('e2e: baresip blind-transfers its call with alice (REFER) to a number; anc
       );
       expect(hdr(invite, 'Referred-By')).toMatch(/^<?sip:a@127\.0\.0\.1[>;]?/);
       expect(hdr(invite, 'From')).toContain('alice');
-      // The answer B sent: rtpengine's SIP side now sends to B's RTP port, in the same session.
+      // The answer B sent, handed to rtpengine: its SIP side is B's RTP port, in the same session.
       const bOk = sent(b, 'SIP/2.0 200').find((m) => /^CSeq:\s*\d+ INVITE/im.test(m.text));
       const bPort = Number(/^m=audio (\d+) /m.exec(body(bOk!))?.[1]);
       expect(bPort).toBeGreaterThan(0);
       await until(
-        async () => (await sipEndpoints()).includes(bPort),
+        async () => (await sipAdvertised())[0] === bPort,
         5000,
-        () => `rtpengine sending to B's port ${bPort}`,
+        () => `rtpengine told B's port ${bPort}`,
       );
       expect(await rtp.control.list()).toEqual([session]);
 
