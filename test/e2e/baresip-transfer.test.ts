@@ -12,16 +12,22 @@
  * audio flows both ways: counted at rtpengine (each leg), at Chromium (getStats) and at B (its
  * live RTP counts, menu's `audio_debug`), B sending to the anchor.
  *
+ * A's attended REFER (RFC 5589 §7; baresip has no attended transfer, so the Replaces is written
+ * into the URI given to `transfer`), naming A's own call with B: the gateway's INVITE to B carries
+ * Replaces and Require: replaces; baresip 1.0 has no Replaces (RFC 3891) and answers 420 Bad
+ * Extension (Unsupported: replaces), which reaches A as the final NOTIFY; the gateway sends no BYE.
+ *
  * alice's XEP-0251 `<transfer/>` (the gateway is the transferor): a REFER to A, which calls the
  * target, baresip C, itself; A's NOTIFY 200 → session-terminate `<success/><transferred/>` and
  * the gateway's BYE; A and C then talk straight to each other.
  *
  * What baresip 1.0.0 does, as seen here: menu's `transfer <uri>` (ctrl_tcp
- * `{"command":"transfer","params":"sip:…"}`) sends a REFER in the current call's dialog with just
- * `Refer-To: <uri>` (no Referred-By; no attended transfer, so never Replaces), and sends BYE on
- * the final NOTIFY. A REFER it receives gets 202, NOTIFY 100 (`Event: refer;id=<CSeq>` even for
+ * `{"command":"transfer","params":"sip:…"}`) sends a REFER in the current call's dialog (`line <n>`
+ * picks it) with `Refer-To:` the text given, verbatim, and no Referred-By; it builds no attended
+ * transfer of its own. It sends BYE on the final NOTIFY. A REFER it receives gets 202, NOTIFY 100 (`Event: refer;id=<CSeq>` even for
  * the first), a new INVITE to the Refer-To URI (without Referred-By) and NOTIFY 200 once that is
- * answered (no NOTIFY for its 180); it leaves the old dialog for the transferor to end.
+ * answered (no NOTIFY for its 180); it leaves the old dialog for the transferor to end. As the
+ * transferor it hangs up on the final NOTIFY whatever it says: after a failed transfer too.
  */
 import { randomUUID } from 'node:crypto';
 import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
@@ -35,6 +41,7 @@ import {
   jingleAction,
   jingleOf,
   proposed,
+  reasonOf,
   useWorld,
   type Bot,
 } from './harness';
@@ -357,5 +364,75 @@ maybe(
         expect((await phoneRtp(c)).remote).toBe(`127.0.0.1:${aPort}`);
       },
     );
+
+    test("XMPP → SIP, attended: A REFERs alice's call to B with Replaces naming A's own call with B (RFC 5589 §7); our INVITE carries Replaces + Require: replaces, baresip B answers 420; NOTIFY 420 to A, no BYE from us (A then hangs up itself)", async () => {
+      const a = await phoneA();
+      const b = await phoneB();
+      chrome = await WebrtcPeer.start();
+      const { sid } = await aliceCallsA(a, chrome);
+      await audioBothWays(chrome, a);
+      // A's own call with B (line 2), then back to alice's call (line 1) for the transfer.
+      await a.command('dial', `sip:${TARGET}@127.0.0.1:${b.sipPort}`);
+      await until(
+        () => received(a, 'SIP/2.0 200').some((m) => hdr(m, 'To')?.includes(TARGET) ?? false),
+        8000,
+        () => `A's call with B:\n${a.proc.output().slice(-3000)}`,
+      );
+      const ok = received(a, 'SIP/2.0 200').find((m) => hdr(m, 'To')?.includes(TARGET) ?? false)!;
+      const tag = (v: string | undefined): string => /;tag=([^;\s>]+)/.exec(v ?? '')?.[1] ?? '';
+      // RFC 3891 §3: to-tag is B's own tag in that dialog, from-tag A's.
+      const replaces = `${hdr(ok, 'Call-ID')};to-tag=${tag(hdr(ok, 'To'))};from-tag=${tag(hdr(ok, 'From'))}`;
+      await a.command('line', '1');
+      const before = alice.all((s) => jingleOf(s)?.attrs.sid === sid).length;
+      const said = await a.command(
+        'transfer',
+        `<sip:${TARGET}@gw.localhost?Replaces=${encodeURIComponent(replaces)}>`,
+      );
+      expect(JSON.parse(said)).toMatchObject({ ok: true });
+
+      await until(
+        () => received(a, 'NOTIFY ').some((n) => /^Subscription-State:\s*terminated/im.test(n.text)),
+        10_000,
+        () => `the final NOTIFY at A:\n${a.proc.output().slice(-3000)}`,
+      );
+      const [refer] = sent(a, 'REFER ');
+      expect(hdr(refer, 'Call-ID')).not.toBe(hdr(ok, 'Call-ID'));
+      expect(hdr(refer, 'Refer-To')).toContain('?Replaces=');
+      // B: the gateway's INVITE asks to replace A's call and requires it (src/transfer/refer.ts).
+      const invite = received(b, 'INVITE ').find((m) => hdr(m, 'Call-ID') !== hdr(ok, 'Call-ID'));
+      expect(hdr(invite, 'Replaces')).toBe(replaces);
+      expect(hdr(invite, 'Require')).toBe('replaces');
+      const refused = sent(b, 'SIP/2.0 ').find((m) => hdr(m, 'Call-ID') === hdr(invite, 'Call-ID'));
+      expect(refused?.firstLine).toMatch(/^SIP\/2\.0 420 /);
+      expect(hdr(refused, 'Unsupported')).toBe('replaces');
+      // A: NOTIFY 100, then the new call's failure (RFC 3515 §2.4.7), and it keeps the call.
+      expect(received(a, 'NOTIFY ').map((n) => body(n).split('\r\n')[0])).toEqual([
+        'SIP/2.0 100 Trying',
+        'SIP/2.0 420 Bad Extension',
+      ]);
+      // The gateway keeps the call (RFC 5589 §6.2: it sends no BYE), but baresip 1.0 hangs up on a
+      // failed transfer too ("call: transfer failed: 420 Bad Extension", then its BYE): alice's
+      // session ends as an ordinary hang-up, with nothing of the transfer in between.
+      expect(received(a, 'BYE ')).toEqual([]);
+      const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
+      expect(reasonOf(term).condition).toBe('success');
+      const byes = sent(a, 'BYE ');
+      expect(byes.map((m) => hdr(m, 'Call-ID'))).toEqual([hdr(refer, 'Call-ID')]);
+      expect(
+        alice
+          .all((s) => jingleOf(s)?.attrs.sid === sid)
+          .slice(before)
+          .map((s) => jingleOf(s)?.attrs.action),
+      ).toEqual(['session-terminate']);
+      await expectNoLiveCalls(bed.world);
+      // A's own call with B is untouched by all this.
+      expect(received(b, 'BYE ')).toEqual([]);
+      await a.command('hangup');
+      await until(
+        () => received(b, 'BYE ').length > 0,
+        5000,
+        () => `A's BYE at B:\n${b.proc.output().slice(-2000)}`,
+      );
+    });
   },
 );
