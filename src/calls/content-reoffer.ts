@@ -43,10 +43,13 @@ import {
   type ReofferOutcome,
   type ReofferToJingle,
   type Slot,
+  withTransports,
 } from '../translate/content';
 import { offeredNames } from '../translate/session';
+import type { Tables } from '../translate/tables';
 import { AnchoredReoffers } from './anchored-reoffer';
 import type { Effect } from './events';
+import { refusalText } from './sip-offers';
 
 /**
  * How long a SIP peer's re-INVITE adding a stream waits for the client's content-accept or
@@ -64,7 +67,17 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   /** One entry per m-line of the SIP session, once a stream change was asked for. */
   private slots?: (Slot | undefined)[];
   /** Our re-INVITE for the client's content-add/-remove/-modify. */
-  private ours?: { reoffer: Reoffer; session: MidCallSession; body: string; request: Jingle };
+  private ours?: {
+    reoffer: Reoffer;
+    session: MidCallSession;
+    /** The SDP sent; undefined while the change waits for the `glare` timer (RFC 3261 §14.1). */
+    body: string | undefined;
+    request: Jingle;
+    /** The hold state the offer said (RFC 3264 §8.4). */
+    hold: boolean;
+    /** It carried candidates that were waiting for an offer (`lateCandidates`). */
+    late: boolean;
+  };
   /** The SIP peer's re-INVITE adding streams, waiting for the client's content-accept/-reject. */
   private theirs?: {
     id: number;
@@ -102,6 +115,15 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
       this.slots = initialSlots(local, names, 'initiator');
     }
+    // The candidates the client trickled since (and any a refused re-INVITE carried) go in
+    // whatever SDP is written from this session next (docs/midcall.md §Streams).
+    let current: Sdp | undefined;
+    try {
+      current = this.currentOffer(this.sdpVersion + 1);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+    }
+    if (current) withTransports(local, current);
     return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots: this.slots };
   }
 
@@ -200,34 +222,115 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     let reoffer: Reoffer;
     try {
-      if (j.action === 'content-add') reoffer = contentAddToReoffer(session, j, this.ctx.tables);
-      else if (j.action === 'content-remove') reoffer = contentRemoveToReoffer(session, j);
-      else reoffer = contentModifyToReoffer(session, j);
+      reoffer = changeToReoffer(session, j, this.ctx.tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
       return;
     }
     this.result(out, iq);
+    if (this.glareWait) {
+      // A hold's retry is due (RFC 3261 §14.1): the change waits for the same timer and goes
+      // in its place, carrying the hold (contentGlareOver).
+      this.ours = {
+        reoffer,
+        session,
+        body: undefined,
+        request: structuredClone(j),
+        hold: this.localHold,
+        late: false,
+      };
+      return;
+    }
+    this.sendOurs(out, reoffer, session, structuredClone(j));
+  }
+
+  /** Our re-INVITE for the client's change (or, XEP-0166 §7.2.5, the end of the session). */
+  private sendOurs(out: Effect[], reoffer: Reoffer, session: MidCallSession, request: Jingle): void {
     if (reoffer.terminate) {
+      this.ours = undefined;
       // XEP-0166 §7.2.5: removing the last content ends the session.
       return this.abort(out, 'success', 'every content was removed');
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
     const body = writeSdp(this.nextVersion(this.applyHold(reoffer.offer)));
-    this.ours = { reoffer, session, body, request: structuredClone(j) };
+    // It carries every candidate of the client's so far (session(): withTransports); the late
+    // ones get their own re-INVITE again if this one is refused.
+    const late = this.lateCandidates;
+    this.lateCandidates = false;
+    this.ours = { reoffer, session, body, request, hold: this.localHold, late };
     out.push({ kind: 'sip-reinvite', body });
   }
 
   /**
+   * The `glare` timer fired and our stream change waits for it (RFC 3261 §14.1): a new offer
+   * from the session as it is now (the peer's own offer may have been taken meanwhile), the
+   * next o= version. A change that no longer fits the session (its content gone, its name
+   * taken) is refused as the peer's refusal would be; a peer's offer still being answered
+   * counts as another 491. False when no stream change waits.
+   */
+  protected contentGlareOver(out: Effect[]): boolean {
+    const r = this.ours;
+    if (!r || r.body !== undefined) return false;
+    this.glareWait = false;
+    const session = this.session();
+    if (this.sip.dialog !== 'confirmed' || !session) {
+      this.ours = undefined;
+      this.oursRefused(out, r, 'the session changed');
+      return true;
+    }
+    if (this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
+      const late = this.lateCandidates;
+      if (this.glareRetry(out)) this.lateCandidates = late;
+      else this.oursRefused(out, r, 'the SIP peer kept offering');
+      return true;
+    }
+    let reoffer: Reoffer;
+    try {
+      reoffer = changeToReoffer(session, r.request, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ours = undefined;
+      this.oursRefused(out, r, e.message);
+      return true;
+    }
+    this.sendOurs(out, reoffer, session, r.request);
+    return true;
+  }
+
+  /** Our stream change is not carried out: the client hears content-reject (XEP-0166 §7.2.3). */
+  private oursRefused(out: Effect[], r: NonNullable<ContentReoffers['ours']>, why: string): void {
+    this.ours = undefined;
+    this.glareRetries = 0;
+    this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
+    // The candidates it carried that were waiting go in an offer of their own.
+    if (r.late) this.lateCandidates = true;
+    const refused = reofferRefused(r.session, r.reoffer);
+    if (refused.reject) this.tell(out, refused.reject);
+    // What waited for this exchange (a hold, candidates) goes now.
+    this.sendWaiting(out);
+  }
+
+  /**
    * The SIP peer answered our re-INVITE: if it was a stream change of the client's, the client
-   * hears content-accept / content-reject (RFC 3264 §6: port 0 refuses that stream). A refusal
-   * (488, 491, …) leaves the session as it was (RFC 3261 §14.1). True when it was ours.
+   * hears content-accept / content-reject (RFC 3264 §6: port 0 refuses that stream). A 491 is
+   * offered again after the glare wait, up to MAX_GLARE_RETRIES times (./glare.ts); a refusal
+   * (488, the 491s run out, no answer) leaves the session as it was (RFC 3261 §14.1) and the
+   * client hears content-reject. Then what waited goes. True when it was ours.
    */
   protected contentReinviteDone(out: Effect[], response?: SipResponse): boolean {
     const r = this.ours;
-    if (!r) return false;
+    if (!r || r.body === undefined) return false;
+    // RFC 3261 §14.1 glare: the change is offered again after the wait (contentGlareOver), as
+    // a hold is; what else the refused offer carried rides on the retry, nothing more.
+    const late = this.lateCandidates;
+    if (response?.status === 491 && this.glareRetry(out)) {
+      this.lateCandidates = late || r.late;
+      this.ours = { ...r, body: undefined };
+      return true;
+    }
     this.ours = undefined;
+    this.glareRetries = 0;
     const answerText = response && response.status < 300 ? sdpOf(response) : '';
     let answer: Sdp | undefined;
     let outcome: ReofferOutcome | undefined;
@@ -240,11 +343,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       answer = undefined;
     }
     if (!answer || !outcome) {
-      this.ctx.log?.('the SIP peer refused a stream change', { sid: this.sid, status: response?.status });
-      const refused = reofferRefused(r.session, r.reoffer);
-      if (refused.reject) this.tell(out, refused.reject);
+      this.oursRefused(out, r, refusalText(response));
       return true;
     }
+    // The offer said our hold as it stood (RFC 3264 §8.4) and every candidate: the peer has them.
+    this.offerTaken(out, r.hold);
+    this.candidatesRefused = false;
     this.sipLocal = r.body;
     this.sipRemote = answer;
     this.slots = outcome.slots;
@@ -264,6 +368,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
+    // What waited for this exchange (a hold, candidates) goes now.
+    this.sendWaiting(out);
     return true;
   }
 
@@ -290,7 +396,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     const party = this.jingleParty();
     const session = this.session();
     if (!party || !session) return false;
-    if (this.sip.offerOutstanding(id) || this.ours || this.theirs) {
+    // Our change waiting for the glare timer does not block the peer's offer (RFC 3261 §14.1).
+    if (this.sip.offerOutstanding(id) || this.ours?.body !== undefined || this.theirs) {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return true;
     }
@@ -394,16 +501,18 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.theirs = undefined;
     this.stopTimer(out, 'content');
     const tables = this.ctx.tables;
+    // Candidates the client trickled while it decided go in the answer too.
+    const session = this.session() ?? t.session;
     let answer: Sdp;
     try {
-      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+      answer = reanswer(session, t.offer, t.change, t.reply, tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
       // The client's description of a new stream has no SDP form: that stream is declined.
       this.ctx.log?.(`a content-accept we cannot answer with: ${e.message}`, { sid: this.sid });
       const accepted = t.reply.accepted.filter((c) => !t.change.added.some((a) => a.name === c.name));
       t.reply = { accepted, rejected: t.change.added.map((a) => a.name) };
-      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+      answer = reanswer(session, t.offer, t.change, t.reply, tables);
     }
     settleAnswer(answer, t.offer);
     const body = writeSdp(this.nextVersion(this.applyHold(answer)));
@@ -423,6 +532,9 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
       side.groups = bundleOf(answer, live, side.groups);
     }
+    // The answer carries every candidate of the client's so far (session(): withTransports).
+    this.lateCandidates = false;
+    this.candidatesRefused = false;
     out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body });
     // XEP-0166 §7.2.5: the peer disabled every stream: the session is over.
     if (t.change.terminate) this.abort(out, 'success', 'the SIP peer disabled every stream');
@@ -477,6 +589,13 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     const party = this.jingleParty();
     if (party) out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
   }
+}
+
+/** The client's content-add / content-remove / content-modify → the re-offer (src/translate/content.ts). */
+function changeToReoffer(session: MidCallSession, j: Jingle, tables: Tables): Reoffer {
+  if (j.action === 'content-add') return contentAddToReoffer(session, j, tables);
+  if (j.action === 'content-remove') return contentRemoveToReoffer(session, j);
+  return contentModifyToReoffer(session, j);
 }
 
 /**

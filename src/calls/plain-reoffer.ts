@@ -93,6 +93,7 @@ export abstract class PlainReoffers extends SipOffers {
     this.sipLocal = body;
     // The answer carries every candidate of the client's so far.
     this.lateCandidates = false;
+    this.candidatesRefused = false;
     out.push({ kind: 'sip-reoffer-answer', id, status: 200, body });
     this.answeredWithHold(out);
   }

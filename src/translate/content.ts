@@ -119,6 +119,41 @@ export function subsequentSdp(session: Pick<MidCallSession, 'local' | 'remote'>)
   return out;
 }
 
+/**
+ * `sdp` with the ICE transport of `current` (the client's side as it is now: every candidate
+ * trickled so far, new credentials after an ICE restart) in each live m-section both share —
+ * same place, media type and mid. So an SDP written from the last one sent never leaves out a
+ * candidate the client gave since (docs/midcall.md §Streams: no candidate is ever dropped;
+ * RFC 8839 §4.4.1.1: a subsequent offer carries the candidates in use). In place; returns it.
+ */
+export function withTransports(sdp: Sdp, current: Sdp): Sdp {
+  const ice = (m: SdpMedia, s: Sdp): boolean =>
+    (m.iceUfrag ?? s.iceUfrag) !== undefined || (m.candidates?.length ?? 0) > 0;
+  sdp.media.forEach((m, i) => {
+    const c = current.media[i];
+    if (!c || m.port === 0 || c.port === 0 || c.type !== m.type || !ice(c, current)) return;
+    if (m.mid !== undefined && c.mid !== undefined && m.mid !== c.mid) return;
+    m.port = c.port;
+    const connection = c.connection ?? current.connection;
+    if (connection) m.connection = connection;
+    const ufrag = c.iceUfrag ?? current.iceUfrag;
+    const pwd = c.icePwd ?? current.icePwd;
+    if (ufrag !== undefined) m.iceUfrag = ufrag;
+    if (pwd !== undefined) m.icePwd = pwd;
+    if (c.candidates) m.candidates = structuredClone(c.candidates);
+    else delete m.candidates;
+    if (c.endOfCandidates) m.endOfCandidates = c.endOfCandidates;
+    else delete m.endOfCandidates;
+    if (c.rtcp) m.rtcp = c.rtcp;
+  });
+  // Credentials now per m-section: a stale session-level pair would shadow them (RFC 8839 §5.4).
+  if (sdp.media.every((m) => m.port === 0 || m.iceUfrag !== undefined)) {
+    delete sdp.iceUfrag;
+    delete sdp.icePwd;
+  }
+  return sdp;
+}
+
 const BUNDLE = (g: { type: string }): boolean => g.type.toUpperCase() === 'BUNDLE';
 
 /** Sets the BUNDLE group to the live mids of `want` (in m-line order), or drops it when none is left. */
