@@ -37,8 +37,7 @@ export abstract class Call extends Transfers {
         // Our stream change's retry (./content-reoffer.ts), else a hold's or candidates'.
         if (event.name === 'glare') {
           if (!this.contentGlareOver(out)) this.glareOver(out);
-        }
-        else if (event.name === 'content') this.contentTimedOut(out);
+        } else if (event.name === 'content') this.contentTimedOut(out);
         else if (event.name === 'reoffer') this.restartTimedOut(out);
         else return false;
         return true;

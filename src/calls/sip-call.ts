@@ -391,7 +391,8 @@ export class SipCall extends Call {
   protected currentOffer(sessionVersion: number): Sdp | undefined {
     const accept = this.accept;
     return (
-      accept && this.fitSlots(deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, sessionVersion))
+      accept &&
+      this.fitSlots(deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, sessionVersion))
     );
   }
 

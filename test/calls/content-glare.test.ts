@@ -93,9 +93,7 @@ describe("our stream change's 491 (RFC 3261 §14.1)", () => {
     // The peer's own re-offer (audio only, o= 3) crosses ours: answered now (RFC 3261 §14.1).
     const theirs = h({ kind: 'sip-reoffer', id: 9, body: version(audioAnswer, 3) });
     expect(one(theirs, 'sip-reoffer-answer')).toMatchObject({ id: 9, status: 200 });
-    const answered = Number(
-      reinviteSdpOf(one(theirs, 'sip-reoffer-answer').body!).origin.sessionVersion,
-    );
+    const answered = Number(reinviteSdpOf(one(theirs, 'sip-reoffer-answer').body!).origin.sessionVersion);
     const second = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'x2') });
     expect(one(second, 'iq-error')).toMatchObject({ condition: 'conflict', jingleCondition: 'tie-break' });
     const retry = reinviteSdp(h(glare));

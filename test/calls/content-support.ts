@@ -42,7 +42,11 @@ export const iq = (jingle: Jingle, id = 'c1', from = client, to = gw): JingleIq 
   jingle,
 });
 /** Chromium's video content (a=mid 1) as the client speaks it in `action`. */
-export function video(action: 'content-add' | 'content-accept', sdp: string, creator: Content['creator']): Jingle {
+export function video(
+  action: 'content-add' | 'content-accept',
+  sdp: string,
+  creator: Content['creator'],
+): Jingle {
   const j = sdpToJingle(sdp, tables, {
     action: action === 'content-add' ? 'session-initiate' : 'session-accept',
   });
@@ -59,7 +63,10 @@ export const named = (action: Jingle['action'], names: string[], extra: Partial<
   contents: names.map((name) => ({ creator: 'initiator' as const, name, ...extra })),
   groups: [],
 });
-export const reinviteDone = (body: string): CallEvent => ({ kind: 'sip-reinvite-done', response: okWith(body) });
+export const reinviteDone = (body: string): CallEvent => ({
+  kind: 'sip-reinvite-done',
+  response: okWith(body),
+});
 
 /** An XMPP → SIP call: the client offered Chromium's audio, the SIP peer answered with Chromium's answer. */
 export function xmppCall(media: object = {}, random?: () => number) {
