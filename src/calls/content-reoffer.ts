@@ -31,6 +31,7 @@ import {
   contentAddToReoffer,
   contentModifyToReoffer,
   contentRemoveToReoffer,
+  directionChanges,
   disabledMedia,
   initialSlots,
   reanswer,
@@ -434,6 +435,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   private clientReply(out: Effect[], iq: JingleIq): void {
     const t = this.theirs;
     const j = iq.jingle;
+    if (!j.contents.some((c) => t?.waiting.has(c.name)) && this.modifyReply(out, iq)) return;
     if (!t) {
       out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `no content-add to ${j.action}`));
       return;
@@ -524,6 +526,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     });
     this.slots = slots;
     this.sipLocal = body;
+    if (!t.change.terminate) this.peerDirections(out, t.offer);
     this.sipRemote = t.offer;
     const side = this.clientSide();
     if (side) {
@@ -538,6 +541,54 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body });
     // XEP-0166 §7.2.5: the peer disabled every stream: the session is over.
     if (t.change.terminate) this.abort(out, 'success', 'the SIP peer disabled every stream');
+  }
+
+  /** The SIP peer's last SDP before it put the call on hold: what its resume is compared with. */
+  private preHold?: Sdp;
+  /** Contents of our last content-modify to the client: its content-accept/-reject of them is taken. */
+  private modified = new Set<string>();
+
+  /**
+   * The SIP peer's offer, about to be answered with 200, changes the direction of streams the
+   * session has (RFC 3264 §8.3, §8.4) → content-modify to the client with the senders the peer
+   * now proposes (XEP-0166 §7.2). The rule (docs/midcall.md §Streams): an offer in which every
+   * live stream is sendonly or inactive is a hold — said as `<hold/>` (./plain-reoffer.ts), and
+   * no stream's senders change; an offer that is not a hold compares each stream with the
+   * peer's last SDP, or, when it ends a hold, with the peer's last SDP before the hold. The
+   * answer is the client's own direction as RFC 3264 §6.1 allows it, sent at once: the client
+   * may content-reject, but the peer's offer already bounds what the answer can say.
+   */
+  protected peerDirections(out: Effect[], offer: Sdp): void {
+    const before = this.sipRemote;
+    if (!before || this.anchored) return;
+    if (isHeld(offer)) {
+      if (!isHeld(before)) this.preHold = before;
+      return;
+    }
+    const base = isHeld(before) ? this.preHold : before;
+    this.preHold = undefined;
+    const session = this.session();
+    if (!base || !session) return;
+    const contents = directionChanges(session.slots, base, offer, this.sipRole);
+    if (contents.length === 0) return;
+    this.modified = new Set(contents.map((c) => c.name));
+    this.tell(out, { action: 'content-modify', sid: this.sid, contents, groups: [] });
+  }
+
+  /**
+   * The client's content-accept / content-reject of our content-modify (XEP-0166 §7.2): the
+   * 200 went with the peer's offer already, so there is nothing left to answer — a rejection
+   * leaves the client's own direction, which the answer said as far as RFC 3264 §6.1 let it.
+   * True when the IQ named only such contents.
+   */
+  private modifyReply(out: Effect[], iq: JingleIq): boolean {
+    const names = iq.jingle.contents.map((c) => c.name);
+    if (names.length === 0 || !names.every((n) => this.modified.has(n))) return false;
+    for (const n of names) this.modified.delete(n);
+    if (iq.jingle.action === 'content-reject')
+      this.ctx.log?.("the client refused the SIP peer's direction change", { sid: this.sid });
+    this.result(out, iq);
+    return true;
   }
 
   /** Anchored: how many m-lines the anchor's session has (new ones never reach it). */

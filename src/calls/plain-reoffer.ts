@@ -32,6 +32,12 @@ export abstract class PlainReoffers extends SipOffers {
   protected abstract plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined;
 
   /**
+   * The SIP peer's offer about to be answered (200) redirects streams other than by a hold: the
+   * client hears content-modify (./content-reoffer.ts). Before `sipRemote` becomes `offer`.
+   */
+  protected abstract peerDirections(out: Effect[], offer: Sdp): void;
+
+  /**
    * A SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the peers):
    * the answer is the client's description with the directions RFC 3264 §6.1 asks for, and the
    * client hears what changed (hold → `<hold/>`/`<active/>`, a moved transport → transport-info).
@@ -89,6 +95,8 @@ export abstract class PlainReoffers extends SipOffers {
     for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
     this.sdpVersion += 1;
     const body = writeSdp(directed);
+    // A stream redirected (not a hold) is the client's content-modify (./content-reoffer.ts).
+    this.peerDirections(out, offer);
     this.sipRemote = offer;
     this.sipLocal = body;
     // The answer carries every candidate of the client's so far.

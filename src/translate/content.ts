@@ -419,6 +419,30 @@ export function reofferToJingle(session: MidCallSession, offer: Sdp, tables: Tab
   return out;
 }
 
+/**
+ * The streams of `offer` whose direction differs from the one they had in `base` (an earlier SDP
+ * of the SIP peer's), as the contents of a content-modify (XEP-0166 §7.2): each with the senders
+ * the peer now proposes, read from the peer's side (src/translate/roles.ts). Only live streams
+ * the session already has; new and disabled ones are content-add / content-remove.
+ */
+export function directionChanges(
+  slots: ReadonlyArray<Slot | undefined>,
+  base: Sdp,
+  offer: Sdp,
+  sipRole: Creator,
+): Content[] {
+  const out: Content[] = [];
+  offer.media.forEach((m, i) => {
+    const slot = slots[i];
+    const was = base.media[i];
+    if (!slot || !was || m.port === 0 || was.port === 0 || was.type !== m.type) return;
+    const d = directionOf(m, offer);
+    if (d !== directionOf(was, base))
+      out.push({ creator: slot.creator, name: slot.name, senders: directionToSenders(d, sipRole) });
+  });
+  return out;
+}
+
 /** RFC 3264 §6.1: the directions an answer may give a stream offered with each direction. */
 const ALLOWED: Record<Direction, readonly Direction[]> = {
   sendrecv: ['sendrecv', 'sendonly', 'recvonly', 'inactive'],
