@@ -21,9 +21,9 @@
  * the anchor as before.
  */
 import { isInputError } from '../errors';
-import type { Creator, Group, Jingle, JingleIq } from '../jingle/types';
+import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
 import { parseSdp, writeSdp } from '../sdp';
-import { isHeld } from '../sdp/offer-change';
+import { isHeld, offerChange } from '../sdp/offer-change';
 import type { Sdp, SdpMedia } from '../sdp/types';
 import { sdpOf } from '../sip/message/body';
 import type { SipResponse } from '../sip/message/types';
@@ -46,6 +46,7 @@ import {
   type Slot,
   withTransports,
 } from '../translate/content';
+import { mediaToContent } from '../translate/media';
 import { offeredNames } from '../translate/session';
 import type { Tables } from '../translate/tables';
 import { AnchoredReoffers } from './anchored-reoffer';
@@ -88,6 +89,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     reply: ClientReply;
     /** Names of the added contents the client has not answered yet. */
     waiting: Set<string>;
+    /** Contents the offer restarts ICE on, with the client's ufrag then: the 200 waits for new ones. */
+    restarting: Map<string, string> | undefined;
   };
 
   /**
@@ -412,6 +415,18 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return true;
     }
     if (change.remove) this.tell(out, change.remove);
+    // The streams kept may have moved or restarted ICE in the same offer: the client hears it as
+    // for an offer that only does that (./plain-reoffer.ts), and an ICE restart waits for the
+    // client's new credentials before the 200 (RFC 8839 §4.4.1.1.2).
+    let restarting: Map<string, string> | undefined;
+    try {
+      restarting = this.tellMoved(out, session, before, offer);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a re-offer we cannot take: ${e.message}`, { sid: this.sid });
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return true;
+    }
     if (isHeld(offer) !== isHeld(before))
       this.tell(out, {
         action: 'session-info',
@@ -421,13 +436,67 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         info: { kind: isHeld(offer) ? 'hold' : 'active' },
       });
     const waiting = new Set(change.added.map((a) => a.name));
-    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting };
-    if (change.terminate || !change.add) {
+    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting, restarting };
+    if (change.add && !change.terminate) this.tell(out, change.add);
+    if (change.terminate || (!change.add && !restarting)) {
       this.answerTheirs(out);
       return true;
     }
-    this.tell(out, change.add);
     this.startTimer(out, 'content', CONTENT_WAIT_MS);
+    return true;
+  }
+
+  /**
+   * transport-info to the client for the live streams whose transport `offer` changes
+   * (XEP-0176 §2.2: new candidates, or new credentials — an ICE restart). Returns the restarted
+   * contents with the client's credentials (ufrag) then, undefined when none restarted.
+   */
+  private tellMoved(
+    out: Effect[],
+    session: MidCallSession,
+    before: Sdp,
+    offer: Sdp,
+  ): Map<string, string> | undefined {
+    const party = this.jingleParty();
+    if (!party) return undefined;
+    const change = offerChange(before, offer);
+    const kept = (i: number): boolean => session.slots[i] !== undefined && (before.media[i]?.port ?? 0) !== 0;
+    const contents: Content[] = [];
+    const restarting = new Map<string, string>();
+    for (const i of change.moved.filter(kept)) {
+      const slot = session.slots[i] as Slot;
+      const known = party.contents.find((c) => c.name === slot.name);
+      const m = offer.media[i] as SdpMedia;
+      const p = { author: this.sipRole, type: 'offer' as const };
+      const t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
+      if (!known || !t) continue;
+      contents.push({ creator: known.creator, name: known.name, transport: t });
+      const mine = known.transport;
+      if (change.restarted.includes(i) && mine?.kind === 'ice-udp' && mine.ufrag !== undefined)
+        restarting.set(known.name, mine.ufrag);
+    }
+    if (contents.length > 0)
+      this.tell(out, { action: 'transport-info', sid: this.sid, contents, groups: [] });
+    return restarting.size > 0 ? restarting : undefined;
+  }
+
+  /**
+   * The client's transport-info came (its candidates merged): a peer's re-offer adding streams
+   * and restarting ICE is answered once every restarted content has new credentials and every
+   * new one is accepted or rejected. True when it was, else the plain re-offer's restart.
+   */
+  protected override clientTransportChanged(out: Effect[]): boolean {
+    const t = this.theirs;
+    if (!t?.restarting) return super.clientTransportChanged(out);
+    const party = this.jingleParty();
+    const renewed = [...t.restarting].every(([name, old]) => {
+      const tr = party?.contents.find((c) => c.name === name)?.transport;
+      return tr?.kind !== 'ice-udp' || tr.ufrag !== old;
+    });
+    if (!renewed) return false;
+    t.restarting = undefined;
+    if (t.waiting.size > 0) return false;
+    this.answerTheirs(out);
     return true;
   }
 
@@ -464,7 +533,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     } else t.reply.rejected.push(...j.contents.map((c) => c.name));
     for (const c of j.contents) t.waiting.delete(c.name);
     this.result(out, iq);
-    if (t.waiting.size === 0) this.answerTheirs(out);
+    // An ICE restart in the same offer waits for the client's new credentials too.
+    if (t.waiting.size === 0 && !t.restarting) this.answerTheirs(out);
   }
 
   /** The client refused our content-add with an IQ error: every stream it adds is declined. */
@@ -473,7 +543,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (!t) return false;
     t.reply.rejected.push(...t.waiting);
     t.waiting.clear();
-    this.answerTheirs(out);
+    if (!t.restarting) this.answerTheirs(out);
     return true;
   }
 
@@ -481,6 +551,23 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   protected contentTimedOut(out: Effect[]): void {
     const t = this.theirs;
     if (!t) return;
+    if (t.restarting) {
+      // No new ICE credentials: the offer cannot be answered (RFC 8839 §4.4.1.1.2). 488 leaves
+      // the session as it was (RFC 3261 §14.1); the streams the client heard of are gone again.
+      this.theirs = undefined;
+      this.ctx.log?.('the client did not restart ICE for the SIP peer in time', { sid: this.sid });
+      const creator = this.sipRole;
+      if (t.change.added.length > 0)
+        this.tell(out, {
+          action: 'content-remove',
+          sid: this.sid,
+          contents: t.change.added.map((a) => ({ creator, name: a.name })),
+          groups: [],
+          reason: { condition: 'timeout', text: 'the ICE restart did not complete' },
+        });
+      out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 488 });
+      return;
+    }
     if (t.waiting.size > 0) {
       const creator = this.sipRole;
       this.tell(out, {
