@@ -78,6 +78,33 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
     await bed.passed(run);
   });
 
+  test("the client's content-add gets 491 → retried after 2.1–4 s, then content-accept; SIPp's video a=inactive → content-modify senders none", async () => {
+    const alice = bed.device();
+    const { sid, run } = await bed.callOut('e2e-uas-dtls-video-glare.xml');
+    await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    const accepted = alice.waitFor(jingleAction(sid, 'content-accept'), 12000, 'content-accept');
+    const modified = alice.waitFor(jingleAction(sid, 'content-modify'), 16000, 'content-modify');
+    await iqOk(
+      alice,
+      jingleIq(CALLEE, { action: 'content-add', sid }, videoContent('initiator', 'actpass'), bundle01()),
+    );
+    // Nothing is said to the client about the 491: the retry's 200 is the answer.
+    const accept = jingleOf(await accepted) as Element;
+    expect(accept.getChild('content')?.attrs).toMatchObject({ creator: 'initiator', name: '1' });
+    expect(alice.received.some((s) => jingleAction(sid, 'content-reject')(s))).toBe(false);
+    // XEP-0166 §7.2: SIPp (the responder) turned its video off; the client's content is named.
+    const modify = (jingleOf(await modified) as Element).getChild('content');
+    expect(modify?.attrs).toMatchObject({ creator: 'initiator', name: '1', senders: 'none' });
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    const r = await bed.passed(run);
+    // RFC 3261 §14.1: the retry came no sooner than 2.1 s after SIPp's 491 (the gateway owns the Call-ID).
+    const sent491 = r.trace.find((e) => e.direction === 'sent' && e.firstLine.startsWith('SIP/2.0 491'));
+    const invites = r.trace.filter((e) => e.direction === 'received' && e.firstLine.startsWith('INVITE'));
+    expect(sent491).toBeDefined();
+    expect(invites).toHaveLength(3);
+    expect(invites[2]!.at - sent491!.at).toBeGreaterThanOrEqual(2000);
+  });
+
   test("SIPp's re-INVITE adding video → content-add; reject → 200 with m=video 0; offered again and accepted → 200 with video", async () => {
     const alice = bed.device();
     const { sid, run } = await bed.callOut('e2e-uas-dtls-video-in.xml');
