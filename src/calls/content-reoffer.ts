@@ -9,11 +9,15 @@
  *   ◀── content-add ◀──────────────────────────────── re-INVITE adding an m-line
  *   content-accept / content-reject ──▶ 200: every m-line answered, the refused one at port 0
  *   ◀── content-remove ◀───────────────────────────── re-INVITE disabling an m-line (port 0)
+ *   ◀── content-modify ◀───────────────────────────── re-INVITE redirecting a stream (not a hold)
+ *   ◀── transport-info + content-add ◀─────────────── re-INVITE adding a stream, restarting ICE
  * ```
  *
  * One offer at a time (RFC 3261 §14.1): a client's change while another offer is out is refused
  * with `<conflict/>` + `<tie-break/>` (XEP-0166 §7.2, the Jingle form of a 491), a peer's
- * re-offer while one of ours is out gets 491. A peer's new stream never costs it the call: what
+ * re-offer while one of ours is out gets 491; our change's own 491 is offered again after the
+ * glare wait (./glare.ts), content-reject once the retries run out. Every SDP written here takes
+ * the client's current candidates (no candidate is dropped, docs/midcall.md §Streams). A peer's new stream never costs it the call: what
  * the client refuses or does not answer within CONTENT_WAIT_MS is answered with port 0 (RFC 3264
  * §6), never a 488 for the whole re-INVITE. Anchored calls (media through rtpengine) refuse new
  * streams (docs/midcall.md §Streams says why): the client's content-add gets a content-reject and

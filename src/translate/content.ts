@@ -342,7 +342,11 @@ export interface ReofferToJingle {
   add?: Jingle;
   /** content-remove for the m-sections the offer disables. */
   remove?: Jingle;
-  /** content-modify for direction changes that are not a hold (RFC 3264 §8.4 → `<hold/>`). */
+  /**
+   * content-modify for direction changes while the hold state stays (RFC 3264 §8.4 → `<hold/>`);
+   * the call layer applies the full rule, a resume compared with the SDP before the hold
+   * (src/calls/content-reoffer.ts `peerDirections`).
+   */
   modify?: Jingle;
   /** The slots once the client accepts everything. */
   slots: (Slot | undefined)[];
@@ -404,10 +408,8 @@ export function reofferToJingle(session: MidCallSession, offer: Sdp, tables: Tab
     }
     if (was && was.type !== m.type)
       fail(where, `changes the media type of a live stream (was m=${was.type})`);
-    const d = directionOf(m, offer);
-    if (!holdChanged && was && d !== directionOf(was, before))
-      modifies.push({ creator: slot.creator, name: slot.name, senders: directionToSenders(d, sip) });
   });
+  if (!holdChanged) modifies.push(...directionChanges(session.slots, before, offer, sip));
   const out: ReofferToJingle = { slots, added };
   const groups: Group[] = (offer.groups ?? [])
     .filter(BUNDLE)
