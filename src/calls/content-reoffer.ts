@@ -283,8 +283,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.glareWait = false;
     const session = this.session();
     if (this.sip.dialog !== 'confirmed' || !session) {
-      this.ours = undefined;
-      this.oursRefused(out, r, 'the session changed');
+      this.oursRefused(out, r, 'no session to change', false);
       return true;
     }
     if (this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
@@ -298,7 +297,6 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       reoffer = changeToReoffer(session, r.request, this.ctx.tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
-      this.ours = undefined;
       this.oursRefused(out, r, e.message);
       return true;
     }
@@ -307,7 +305,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   }
 
   /** Our stream change is not carried out: the client hears content-reject (XEP-0166 §7.2.3). */
-  private oursRefused(out: Effect[], r: NonNullable<ContentReoffers['ours']>, why: string): void {
+  private oursRefused(
+    out: Effect[],
+    r: NonNullable<ContentReoffers['ours']>,
+    why: string,
+    resume = true,
+  ): void {
     this.ours = undefined;
     this.glareRetries = 0;
     this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
@@ -316,7 +319,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     const refused = reofferRefused(r.session, r.reoffer);
     if (refused.reject) this.tell(out, refused.reject);
     // What waited for this exchange (a hold, candidates) goes now.
-    this.sendWaiting(out);
+    if (resume) this.sendWaiting(out);
   }
 
   /**
@@ -422,15 +425,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     // The streams kept may have moved or restarted ICE in the same offer: the client hears it as
     // for an offer that only does that (./plain-reoffer.ts), and an ICE restart waits for the
     // client's new credentials before the 200 (RFC 8839 §4.4.1.1.2).
-    let restarting: Map<string, string> | undefined;
-    try {
-      restarting = this.tellMoved(out, session, before, offer);
-    } catch (e) {
-      if (!isInputError(e)) throw e;
-      this.ctx.log?.(`a re-offer we cannot take: ${e.message}`, { sid: this.sid });
-      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
-      return true;
-    }
+    const restarting = this.tellMoved(out, session, before, offer);
     if (isHeld(offer) !== isHeld(before))
       this.tell(out, {
         action: 'session-info',
@@ -472,7 +467,15 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       const known = party.contents.find((c) => c.name === slot.name);
       const m = offer.media[i] as SdpMedia;
       const p = { author: this.sipRole, type: 'offer' as const };
-      const t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
+      let t: Content['transport'];
+      try {
+        t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
+      } catch (e) {
+        if (!isInputError(e)) throw e;
+        // Not said to the client; an ICE restart of it then cannot finish (488 after the wait).
+        this.ctx.log?.(`a moved transport we cannot translate: ${e.message}`, { sid: this.sid });
+        continue;
+      }
       if (!known || !t) continue;
       contents.push({ creator: known.creator, name: known.name, transport: t });
       const mine = known.transport;
@@ -482,6 +485,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (contents.length > 0)
       this.tell(out, { action: 'transport-info', sid: this.sid, contents, groups: [] });
     return restarting.size > 0 ? restarting : undefined;
+  }
+
+  protected tellTransports(out: Effect[], offer: Sdp): void {
+    const before = this.sipRemote;
+    const session = this.session();
+    if (before && session) this.tellMoved(out, session, before, offer);
   }
 
   /**

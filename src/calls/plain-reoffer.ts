@@ -5,12 +5,11 @@
  * transport-info), and an ICE restart (RFC 8839 §4.4.1.1.2) answered once the client has sent
  * its new credentials, or refused with 488 after RESTART_WAIT_MS.
  */
-import type { Content, Jingle } from '../jingle/types';
+import type { Content } from '../jingle/types';
 import { offerChange, type OfferChange } from '../sdp/offer-change';
 import { answerDirections } from '../media/direction';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import { sdpToJingle } from '../translate/description';
 import type { Effect } from './events';
 import { SipOffers } from './sip-offers';
 
@@ -61,10 +60,7 @@ export abstract class PlainReoffers extends SipOffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
       return;
     }
-    if (!this.tellClient(out, party, offer, change)) {
-      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
-      return;
-    }
+    this.tellClient(out, party, offer, change);
     if (change.restarted.length > 0) {
       const ufrags = party.contents.map((c) =>
         c.transport?.kind === 'ice-udp' ? c.transport.ufrag : undefined,
@@ -106,35 +102,34 @@ export abstract class PlainReoffers extends SipOffers {
     this.answeredWithHold(out);
   }
 
-  /** The client hears hold/active and the moved transports; false if the offer cannot be said in Jingle. */
+  /** The client hears the moved transports and hold/active. */
   private tellClient(
     out: Effect[],
     party: { from: string; to: string; contents: Content[] },
     offer: Sdp,
     change: OfferChange,
-  ): boolean {
-    const send = (jingle: Jingle): void => {
-      out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
-    };
-    if (change.moved.length > 0) {
-      let translated: Jingle;
-      try {
-        translated = sdpToJingle(offer, this.ctx.tables, { contentNames: party.contents.map((c) => c.name) });
-      } catch {
-        return false;
-      }
-      const contents: Content[] = [];
-      for (const i of change.moved) {
-        const known = party.contents[i];
-        const t = translated.contents[i]?.transport;
-        if (known && t) contents.push({ creator: known.creator, name: known.name, transport: t });
-      }
-      if (contents.length > 0) send({ action: 'transport-info', sid: this.sid, contents, groups: [] });
-    }
+  ): void {
+    if (change.moved.length > 0) this.tellTransports(out, offer);
     if (change.hold)
-      send({ action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: change.hold } });
-    return true;
+      out.push({
+        kind: 'send-jingle',
+        from: party.from,
+        to: party.to,
+        jingle: {
+          action: 'session-info',
+          sid: this.sid,
+          contents: [],
+          groups: [],
+          info: { kind: change.hold },
+        },
+      });
   }
+
+  /**
+   * transport-info to the client for the streams whose transport the peer's new offer changes
+   * (XEP-0176 §2.2), each named by the content its m-line carries (./content-reoffer.ts).
+   */
+  protected abstract tellTransports(out: Effect[], offer: Sdp): void;
 
   /**
    * The client's transport-info came (its candidates are already merged): a waiting ICE

@@ -21,6 +21,7 @@ import {
   peerWithVideo,
   sid,
   video,
+  withVideo,
 } from './content-support';
 
 /** The peer's audio (o= 3) with the BUNDLE credentials of its new video section, and the video. */
@@ -161,5 +162,30 @@ describe("the SIP peer's re-INVITE adds video and restarts ICE", () => {
     expect(one(done, 'sip-reoffer-answer').status).toBe(200);
     // No restart: the client's audio credentials as before.
     expect(answerSdp(done).media[0]!.iceUfrag).toBe('zkx0');
+  });
+});
+
+describe('a moved transport after a stream was disabled', () => {
+  it('the peer disabled the audio; a new candidate on its video → transport-info naming the video content', () => {
+    const { h } = withVideo();
+    const noAudio = (v: number): string => peerWithVideo(avAnswer, v).replace(/^m=audio 9 /m, 'm=audio 0 ');
+    const removed = h({ kind: 'sip-reoffer', id: 8, body: noAudio(4) });
+    expect(jingles(removed).map((j) => [j.action, j.contents.map((c) => c.name)])).toEqual([
+      ['content-remove', ['0']],
+    ]);
+    const moved = noAudio(5).replace(
+      /(m=video[^]*?)a=ice-ufrag:jFFT/,
+      '$1a=candidate:1 1 udp 1694498815 203.0.113.9 40404 typ srflx raddr 0.0.0.0 rport 0\r\na=ice-ufrag:jFFT',
+    );
+    const e = h({ kind: 'sip-reoffer', id: 9, body: moved });
+    const info = jingles(e).find((j) => j.action === 'transport-info');
+    expect(info?.contents.map((c) => [c.creator, c.name])).toEqual([['initiator', '1']]);
+    expect(transportOf(info?.contents[0])?.candidates.map((c) => c.ip)).toContain('203.0.113.9');
+    const ans = one(e, 'sip-reoffer-answer');
+    expect(ans.status).toBe(200);
+    expect(answerSdp(e).media.map((m) => [m.type, m.port === 0])).toEqual([
+      ['audio', true],
+      ['video', false],
+    ]);
   });
 });
