@@ -421,11 +421,21 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return true;
     }
-    if (change.remove) this.tell(out, change.remove);
     // The streams kept may have moved or restarted ICE in the same offer: the client hears it as
     // for an offer that only does that (./plain-reoffer.ts), and an ICE restart waits for the
     // client's new credentials before the 200 (RFC 8839 §4.4.1.1.2).
-    const restarting = this.tellMoved(out, session, before, offer);
+    let restarting: Map<string, string> | undefined;
+    const moved: Effect[] = [];
+    try {
+      restarting = this.tellMoved(moved, session, before, offer);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a re-offer we cannot take: ${e.message}`, { sid: this.sid });
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return true;
+    }
+    if (change.remove) this.tell(out, change.remove);
+    out.push(...moved);
     if (isHeld(offer) !== isHeld(before))
       this.tell(out, {
         action: 'session-info',
@@ -467,15 +477,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       const known = party.contents.find((c) => c.name === slot.name);
       const m = offer.media[i] as SdpMedia;
       const p = { author: this.sipRole, type: 'offer' as const };
-      let t: Content['transport'];
-      try {
-        t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
-      } catch (e) {
-        if (!isInputError(e)) throw e;
-        // Not said to the client; an ICE restart of it then cannot finish (488 after the wait).
-        this.ctx.log?.(`a moved transport we cannot translate: ${e.message}`, { sid: this.sid });
-        continue;
-      }
+      // An InputError (a transport Jingle cannot say) refuses the whole offer: 488.
+      const t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
       if (!known || !t) continue;
       contents.push({ creator: known.creator, name: known.name, transport: t });
       const mine = known.transport;
@@ -487,10 +490,18 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return restarting.size > 0 ? restarting : undefined;
   }
 
-  protected tellTransports(out: Effect[], offer: Sdp): void {
+  protected tellTransports(out: Effect[], offer: Sdp): boolean {
     const before = this.sipRemote;
     const session = this.session();
-    if (before && session) this.tellMoved(out, session, before, offer);
+    if (!before || !session) return true;
+    try {
+      this.tellMoved(out, session, before, offer);
+      return true;
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a moved transport we cannot take: ${e.message}`, { sid: this.sid });
+      return false;
+    }
   }
 
   /**

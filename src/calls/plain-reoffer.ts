@@ -60,7 +60,10 @@ export abstract class PlainReoffers extends SipOffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
       return;
     }
-    this.tellClient(out, party, offer, change);
+    if (!this.tellClient(out, party, offer, change)) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return;
+    }
     if (change.restarted.length > 0) {
       const ufrags = party.contents.map((c) =>
         c.transport?.kind === 'ice-udp' ? c.transport.ufrag : undefined,
@@ -102,14 +105,14 @@ export abstract class PlainReoffers extends SipOffers {
     this.answeredWithHold(out);
   }
 
-  /** The client hears the moved transports and hold/active. */
+  /** The client hears the moved transports and hold/active; false if the offer cannot be said in Jingle. */
   private tellClient(
     out: Effect[],
     party: { from: string; to: string; contents: Content[] },
     offer: Sdp,
     change: OfferChange,
-  ): void {
-    if (change.moved.length > 0) this.tellTransports(out, offer);
+  ): boolean {
+    if (change.moved.length > 0 && !this.tellTransports(out, offer)) return false;
     if (change.hold)
       out.push({
         kind: 'send-jingle',
@@ -123,13 +126,15 @@ export abstract class PlainReoffers extends SipOffers {
           info: { kind: change.hold },
         },
       });
+    return true;
   }
 
   /**
    * transport-info to the client for the streams whose transport the peer's new offer changes
-   * (XEP-0176 §2.2), each named by the content its m-line carries (./content-reoffer.ts).
+   * (XEP-0176 §2.2), each named by the content its m-line carries (./content-reoffer.ts); false
+   * (nothing told) when a transport cannot be said in Jingle.
    */
-  protected abstract tellTransports(out: Effect[], offer: Sdp): void;
+  protected abstract tellTransports(out: Effect[], offer: Sdp): boolean;
 
   /**
    * The client's transport-info came (its candidates are already merged): a waiting ICE
