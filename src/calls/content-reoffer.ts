@@ -17,12 +17,13 @@
  * with `<conflict/>` + `<tie-break/>` (XEP-0166 §7.2, the Jingle form of a 491), a peer's
  * re-offer while one of ours is out gets 491; our change's own 491 is offered again after the
  * glare wait (./glare.ts), content-reject once the retries run out. Every SDP written here takes
- * the client's current candidates (no candidate is dropped, docs/midcall.md §Streams). A peer's new stream never costs it the call: what
- * the client refuses or does not answer within CONTENT_WAIT_MS is answered with port 0 (RFC 3264
- * §6), never a 488 for the whole re-INVITE. Anchored calls (media through rtpengine) refuse new
- * streams (docs/midcall.md §Streams says why): the client's content-add gets a content-reject and
- * nothing goes to SIP; the peer's new m-line is answered with port 0, its other m-lines go through
- * the anchor as before.
+ * the client's current candidates (no candidate is dropped, docs/midcall.md §Streams). A peer's
+ * new stream never costs it the call: what the client refuses or does not answer within
+ * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
+ * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
+ * Anchored calls (media through rtpengine) refuse new streams (docs/midcall.md §Streams says
+ * why): the client's content-add gets a content-reject and nothing goes to SIP; the peer's new
+ * m-line is answered with port 0, its other m-lines go through the anchor as before.
  */
 import { isInputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
@@ -490,6 +491,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return restarting.size > 0 ? restarting : undefined;
   }
 
+  /** The plain re-offer's moved transports (./plain-reoffer.ts), named by the session's slots. */
   protected tellTransports(out: Effect[], offer: Sdp): boolean {
     const before = this.sipRemote;
     const session = this.session();
