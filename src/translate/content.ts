@@ -133,11 +133,14 @@ export function withTransports(sdp: Sdp, current: Sdp): Sdp {
     const c = current.media[i];
     if (!c || m.port === 0 || c.port === 0 || c.type !== m.type || !ice(c, current)) return;
     if (m.mid !== undefined && c.mid !== undefined && m.mid !== c.mid) return;
+    const ufrag = c.iceUfrag ?? current.iceUfrag;
+    const pwd = c.icePwd ?? current.icePwd;
+    const restarted = ufrag !== undefined && ufrag !== (m.iceUfrag ?? sdp.iceUfrag);
+    // Same credentials and no candidates of its own (a bundled section): nothing newer to take.
+    if (!restarted && (c.candidates?.length ?? 0) === 0) return;
     m.port = c.port;
     const connection = c.connection ?? current.connection;
     if (connection) m.connection = connection;
-    const ufrag = c.iceUfrag ?? current.iceUfrag;
-    const pwd = c.icePwd ?? current.icePwd;
     if (ufrag !== undefined) m.iceUfrag = ufrag;
     if (pwd !== undefined) m.icePwd = pwd;
     if (c.candidates) m.candidates = structuredClone(c.candidates);
