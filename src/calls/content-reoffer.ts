@@ -319,8 +319,23 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (r.late) this.lateCandidates = true;
     const refused = reofferRefused(r.session, r.reoffer);
     if (refused.reject) this.tell(out, refused.reject);
+    // XEP-0166 §7.2.5 has no refusal of a content-remove: the client has dropped the stream, so
+    // our side drops it too and our next SDP disables its m-line (port 0, RFC 3264 §8.2); no
+    // offer goes for it alone, as the peer refused one. A peer's offer still carrying it is a
+    // new stream to the client (content-add), which it may reject.
+    if (r.reoffer.action === 'content-remove' && !r.reoffer.terminate) this.dropLocally(r.reoffer);
     // What waited for this exchange (a hold, candidates) goes now.
     if (resume) this.sendWaiting(out);
+  }
+
+  /** The removed contents leave the slots and the client's side (ours, not the SIP session). */
+  private dropLocally(reoffer: Reoffer): void {
+    this.slots = reoffer.slots;
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(reoffer.slots.filter((s) => s !== undefined).map((s) => s.name));
+    side.contents = side.contents.filter((c) => live.has(c.name));
+    side.groups = bundleOf(reoffer.offer, live, side.groups);
   }
 
   /**

@@ -15,6 +15,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { context, kinds, okWith, one, pick, read, sip } from './support';
 import {
+  answerSdp,
   avAnswer,
   avOffer,
   established,
@@ -171,8 +172,34 @@ describe("our stream change's 491 (RFC 3261 §14.1)", () => {
     ]);
     const out = h(refused(488, 'Not Acceptable Here'));
     expect(pick(out, 'timer-start')).toEqual([]);
-    // XEP-0166 §7.2.5 has no refusal of a content-remove: nothing to tell.
+    // XEP-0166 §7.2.5 has no refusal of a content-remove: nothing to tell, and no offer for it alone.
     expect(jingles(out)).toEqual([]);
+    expect(pick(out, 'sip-reinvite')).toEqual([]);
+    // The client has dropped the video: our next offer disables it (RFC 3264 §8.2).
+    const hold = reinviteSdp(h(holdIq('h1')));
+    expect(hold.media.map((m) => [m.type, m.port === 0])).toEqual([
+      ['audio', false],
+      ['video', true],
+    ]);
+    expect(hold.groups).toEqual([{ type: 'BUNDLE', mids: '0' }]);
+  });
+
+  it("a refused content-remove: the peer's next offer still carrying the video is a new stream to the client", () => {
+    const { h } = withVideo();
+    h({ kind: 'jingle', iq: iq(named('content-remove', ['1']), 'r1') });
+    h(refused(488, 'Not Acceptable Here'));
+    const again = h({ kind: 'sip-reoffer', id: 5, body: peerWithVideo(avAnswer, 5) });
+    expect(jingles(again).map((j) => [j.action, j.contents.map((c) => [c.creator, c.name])])).toEqual([
+      ['content-add', [['responder', '1']]],
+    ]);
+    const no = h({
+      kind: 'jingle',
+      iq: iq(
+        { action: 'content-reject', sid, contents: [{ creator: 'responder', name: '1' }], groups: [] },
+        'j1',
+      ),
+    });
+    expect(answerSdp(no).media.map((m) => m.port === 0)).toEqual([false, true]);
   });
 
   it('the call ends during the wait: the glare timer is stopped and the call freed', () => {
