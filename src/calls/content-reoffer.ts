@@ -122,7 +122,11 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       // The first description: content i is m-line i (rejected m-lines have no content).
       const names =
         side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
-      this.slots = initialSlots(local, names, 'initiator');
+      // A stream either side disabled (RFC 3264 §6: the answer's port 0) is not in the session.
+      const remote = this.sipRemote;
+      this.slots = initialSlots(local, names, 'initiator').map((s, i) =>
+        (remote.media[i]?.port ?? 0) === 0 ? undefined : s,
+      );
     }
     // The candidates the client trickled since (and any a refused re-INVITE carried) go in
     // whatever SDP is written from this session next (docs/midcall.md §Streams).

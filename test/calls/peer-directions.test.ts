@@ -6,16 +6,17 @@
  * peer's SDP before the hold (docs/midcall.md §Streams). Sessions from captured Chromium 156
  * traffic (./content-support.ts): the peer's audio and video both start recvonly. Pure.
  */
-import { CallRegistry, SipCall } from '../../src/calls';
+import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import type { CallEvent, Effect } from '../../src/calls/events';
 import type { Jingle } from '../../src/jingle/types';
 import type { SipRequest } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { tables } from '../support/tables';
-import { context, kinds, one, pick, sip } from './support';
+import { context, kinds, okWith, one, pick, read, sip } from './support';
 import {
   audioAnswer,
+  client,
   avAnswer,
   answerSdp,
   established,
@@ -23,10 +24,13 @@ import {
   jingles,
   named,
   peerWithVideo,
+  portZero,
   sid,
   version,
   withVideo,
 } from './content-support';
+
+const avOfferSdp = read('captured/chromium-156.0.8078.79-av-bundle-offer.sdp');
 
 type Dir = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 /** The peer's audio+video SDP (o= `v`) with each m-section's direction attribute replaced. */
@@ -164,5 +168,25 @@ describe('a SIP-originated call (baresip 1.0.0, the session initiator)', () => {
       groups: [],
     });
     expect(directions(e)).toEqual(['sendonly']);
+  });
+});
+
+describe('a stream the first answer refused (RFC 3264 §6: port 0)', () => {
+  it('the client offered audio + video, the peer took audio only: its later offer enabling the video is a content-add', () => {
+    const registry = new CallRegistry();
+    const initiate = sdpToJingle(avOfferSdp, tables, { action: 'session-initiate', sid, initiator: client });
+    const { call } = XmppCall.start(iq(initiate, 'init'), context());
+    registry.add(call);
+    const h = (e: CallEvent): Effect[] => registry.handle(call, e);
+    h({ kind: 'timer', name: 'gather' });
+    h({ kind: 'sip-answered', response: okWith(portZero(peerWithVideo(avAnswer, 2))) });
+    h({ kind: 'sip-ack' });
+    // A direction change first (the slots are laid out then), then the video enabled.
+    h(reoffer(3, portZero(avOffer(3, 'sendrecv', 'recvonly'))));
+    const e = h(reoffer(4, avOffer(4, 'sendrecv', 'sendrecv')));
+    expect(jingles(e).map((j) => [j.action, j.contents.map((c) => [c.creator, c.name])])).toEqual([
+      ['content-add', [['responder', '1']]],
+    ]);
+    expect(pick(e, 'sip-reoffer-answer')).toEqual([]);
   });
 });
