@@ -113,21 +113,30 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return this.origin === 'xmpp' ? 'responder' : 'initiator';
   }
 
+  /**
+   * The session's slots, laid out from the first exchange when first needed: content i is m-line
+   * i, and a stream either side disabled (RFC 3264 §6: the answer's port 0) is not in the session.
+   * Undefined before the first answer.
+   */
+  private ensureSlots(): (Slot | undefined)[] | undefined {
+    if (this.slots) return this.slots;
+    const side = this.clientSide();
+    const remote = this.sipRemote;
+    if (!side || this.sipLocal === undefined || !remote) return undefined;
+    const local = parseSdp(this.sipLocal, this.ctx.tables.hashes);
+    const names =
+      side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
+    this.slots = initialSlots(local, names, 'initiator').map((s, i) =>
+      (remote.media[i]?.port ?? 0) === 0 ? undefined : s,
+    );
+    return this.slots;
+  }
+
   /** The negotiated session the next change starts from; undefined before the first answer. */
   private session(): MidCallSession | undefined {
-    const side = this.clientSide();
-    if (!side || this.sipLocal === undefined || !this.sipRemote) return undefined;
+    const slots = this.ensureSlots();
+    if (!slots || this.sipLocal === undefined || !this.sipRemote) return undefined;
     const local = parseSdp(this.sipLocal, this.ctx.tables.hashes);
-    if (!this.slots) {
-      // The first description: content i is m-line i (rejected m-lines have no content).
-      const names =
-        side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
-      // A stream either side disabled (RFC 3264 §6: the answer's port 0) is not in the session.
-      const remote = this.sipRemote;
-      this.slots = initialSlots(local, names, 'initiator').map((s, i) =>
-        (remote.media[i]?.port ?? 0) === 0 ? undefined : s,
-      );
-    }
     // The candidates the client trickled since (and any a refused re-INVITE carried) go in
     // whatever SDP is written from this session next (docs/midcall.md §Streams).
     let current: Sdp | undefined;
@@ -137,17 +146,18 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       if (!isInputError(e)) throw e;
     }
     if (current) withTransports(local, current);
-    return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots: this.slots };
+    return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots };
   }
 
   /**
    * An SDP of ours written from the client's Jingle (./xmpp-call.ts, ./sip-call.ts), laid out
    * on the session's m-lines: a removed stream keeps its m-line at port 0, since an m-line is
-   * never removed (RFC 3264 §8). Unchanged when no stream has changed.
+   * never removed (RFC 3264 §8), and one the first answer refused stays at port 0.
    */
   protected fitSlots(sdp: Sdp): Sdp {
-    const slots = this.slots;
-    if (!slots || this.anchored) return sdp;
+    if (this.anchored) return sdp;
+    const slots = this.ensureSlots();
+    if (!slots) return sdp;
     const last = this.sipLocal === undefined ? undefined : parseSdp(this.sipLocal, this.ctx.tables.hashes);
     const media = slots.map((s, i): SdpMedia | undefined => {
       const at = sdp.media[i];

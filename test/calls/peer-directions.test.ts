@@ -25,6 +25,7 @@ import {
   named,
   peerWithVideo,
   portZero,
+  reinviteSdp,
   sid,
   version,
   withVideo,
@@ -172,7 +173,8 @@ describe('a SIP-originated call (baresip 1.0.0, the session initiator)', () => {
 });
 
 describe('a stream the first answer refused (RFC 3264 §6: port 0)', () => {
-  it('the client offered audio + video, the peer took audio only: its later offer enabling the video is a content-add', () => {
+  /** The client offered Chromium's audio + video; the peer took the audio only. */
+  function videoRefused() {
     const registry = new CallRegistry();
     const initiate = sdpToJingle(avOfferSdp, tables, { action: 'session-initiate', sid, initiator: client });
     const { call } = XmppCall.start(iq(initiate, 'init'), context());
@@ -181,6 +183,21 @@ describe('a stream the first answer refused (RFC 3264 §6: port 0)', () => {
     h({ kind: 'timer', name: 'gather' });
     h({ kind: 'sip-answered', response: okWith(portZero(peerWithVideo(avAnswer, 2))) });
     h({ kind: 'sip-ack' });
+    return h;
+  }
+
+  it('our hold re-INVITE keeps the refused video at port 0 and out of BUNDLE', () => {
+    const h = videoRefused();
+    const offer = reinviteSdp(h({ kind: 'jingle', iq: iq(info('hold'), 'h1') }));
+    expect(offer.media.map((m) => [m.type, m.port === 0, m.direction])).toEqual([
+      ['audio', false, 'sendonly'],
+      ['video', true, undefined],
+    ]);
+    expect(offer.groups).toEqual([{ type: 'BUNDLE', mids: '0' }]);
+  });
+
+  it('its later offer enabling the video is a content-add', () => {
+    const h = videoRefused();
     // A direction change first (the slots are laid out then), then the video enabled.
     h(reoffer(3, portZero(avOffer(3, 'sendrecv', 'recvonly'))));
     const e = h(reoffer(4, avOffer(4, 'sendrecv', 'sendrecv')));
