@@ -36,7 +36,6 @@ import {
   contentAddToReoffer,
   contentModifyToReoffer,
   contentRemoveToReoffer,
-  directionChanges,
   disabledMedia,
   initialSlots,
   reanswer,
@@ -48,6 +47,7 @@ import {
   type Reoffer,
   type ReofferOutcome,
   type ReofferToJingle,
+  sendersChanges,
   type Slot,
   withTransports,
 } from '../translate/content';
@@ -659,6 +659,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       answer = reanswer(session, t.offer, t.change, t.reply, tables);
     }
     settleAnswer(answer, t.offer);
+    // The directions it agrees before our own hold (RFC 3264 §8.4), for peerDirections.
+    const agreed = structuredClone(answer);
     const body = writeSdp(this.nextVersion(this.applyHold(answer)));
     const live = new Set<string>();
     const slots = t.change.slots.map((s, i) => {
@@ -668,7 +670,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     });
     this.slots = slots;
     this.sipLocal = body;
-    if (!t.change.terminate) this.peerDirections(out, t.offer);
+    if (!t.change.terminate) this.peerDirections(out, t.offer, agreed);
     this.sipRemote = t.offer;
     const side = this.clientSide();
     if (side) {
@@ -691,16 +693,15 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   private modified = new Set<string>();
 
   /**
-   * The SIP peer's offer, about to be answered with 200, changes the direction of streams the
-   * session has (RFC 3264 §8.3, §8.4) → content-modify to the client with the senders the peer
-   * now proposes (XEP-0166 §7.2). The rule (docs/midcall.md §Streams): an offer in which every
-   * live stream is sendonly or inactive is a hold — said as `<hold/>` (./plain-reoffer.ts), and
-   * no stream's senders change; an offer that is not a hold compares each stream with the
-   * peer's last SDP, or, when it ends a hold, with the peer's last SDP before the hold. The
-   * answer is the client's own direction as RFC 3264 §6.1 allows it, sent at once: the client
-   * may content-reject, but the peer's offer already bounds what the answer can say.
+   * The SIP peer's offer, about to be answered with 200 (`answer`, before our own hold), changes
+   * the agreed senders of streams the session has (RFC 3264 §8.3, §6.1) → content-modify to the
+   * client with the senders now agreed (XEP-0166 §7.2). The rule (docs/midcall.md §Streams): an
+   * offer in which every live stream is sendonly or inactive is a hold — said as `<hold/>`
+   * (./plain-reoffer.ts), and no stream's senders change; an offer that is not a hold is compared
+   * with the peer's last SDP, or, when it ends a hold, with the peer's last SDP before the hold.
+   * The answer goes at once: the peer's offer bounds what it can say, the client may content-reject.
    */
-  protected peerDirections(out: Effect[], offer: Sdp): void {
+  protected peerDirections(out: Effect[], offer: Sdp, answer: Sdp): void {
     const before = this.sipRemote;
     if (!before || this.anchored) return;
     if (isHeld(offer)) {
@@ -709,9 +710,11 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     const base = isHeld(before) ? this.preHold : before;
     this.preHold = undefined;
-    const session = this.session();
-    if (!base || !session) return;
-    const contents = directionChanges(session.slots, base, offer, this.sipRole);
+    const slots = this.ensureSlots();
+    const side = this.clientSide();
+    if (!base || !slots || !side) return;
+    const wish = (name: string) => side.contents.find((c) => c.name === name)?.senders;
+    const contents = sendersChanges(slots, base, answer, this.clientRole, wish);
     if (contents.length === 0) return;
     this.modified = new Set(contents.map((c) => c.name));
     this.tell(out, { action: 'content-modify', sid: this.sid, contents, groups: [] });

@@ -31,10 +31,11 @@ export abstract class PlainReoffers extends SipOffers {
   protected abstract plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined;
 
   /**
-   * The SIP peer's offer about to be answered (200) redirects streams other than by a hold: the
-   * client hears content-modify (./content-reoffer.ts). Before `sipRemote` becomes `offer`.
+   * The SIP peer's offer about to be answered (200) with `answer` (before our hold) changes the
+   * agreed senders of streams other than by a hold: the client hears content-modify
+   * (./content-reoffer.ts). Before `sipRemote` becomes `offer`.
    */
-  protected abstract peerDirections(out: Effect[], offer: Sdp): void;
+  protected abstract peerDirections(out: Effect[], offer: Sdp, answer: Sdp): void;
 
   /**
    * A SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the peers):
@@ -89,13 +90,16 @@ export abstract class PlainReoffers extends SipOffers {
     }
     // RFC 3264 §6.1 from the peer's offer, then our own hold (§8.4): a held client answers a
     // sendrecv re-offer with sendonly, a sendonly one with inactive.
-    const directed = this.applyHold(answerDirections(offer, answer));
+    const agreed = answerDirections(offer, answer);
+    // The directions it agrees before our own hold, for the client's content-modify.
+    const unheld = structuredClone(agreed);
+    const directed = this.applyHold(agreed);
     // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
     for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
     this.sdpVersion += 1;
     const body = writeSdp(directed);
     // A stream redirected (not a hold) is the client's content-modify (./content-reoffer.ts).
-    this.peerDirections(out, offer);
+    this.peerDirections(out, offer, unheld);
     this.sipRemote = offer;
     this.sipLocal = body;
     // The answer carries every candidate of the client's so far.

@@ -448,6 +448,38 @@ export function directionChanges(
   return out;
 }
 
+/**
+ * The live streams whose agreed senders (XEP-0166 §7.3) an answer of ours to a SIP re-offer
+ * changes, as the contents of a content-modify for the client: each with the senders the answer
+ * agrees (its direction read from the client's side, src/translate/roles.ts). What was agreed
+ * before is the peer's earlier SDP `before` answered as RFC 3264 §6.1 does it (a sendrecv stream
+ * takes the client's own senders, `wish`; any other direction its counterpart), so a peer's
+ * change that the client's own senders absorb (it offers sendrecv where the client only sends)
+ * changes nothing. Only streams the session already has; new and disabled ones are content-add
+ * / content-remove.
+ */
+export function sendersChanges(
+  slots: ReadonlyArray<Slot | undefined>,
+  before: Sdp,
+  answer: Sdp,
+  clientRole: Creator,
+  wish: (name: string) => Content['senders'],
+): Content[] {
+  const out: Content[] = [];
+  answer.media.forEach((m, i) => {
+    const slot = slots[i];
+    const was = before.media[i];
+    if (!slot || !was || m.port === 0 || was.port === 0 || was.type !== m.type) return;
+    const offered = directionOf(was, before);
+    const agreed =
+      offered === 'sendrecv' ? sendersToDirection(wish(slot.name), clientRole) : DEFAULT_ANSWER[offered];
+    const senders = directionToSenders(directionOf(m, answer), clientRole);
+    if (senders !== directionToSenders(agreed, clientRole))
+      out.push({ creator: slot.creator, name: slot.name, senders });
+  });
+  return out;
+}
+
 /** RFC 3264 §6.1: the directions an answer may give a stream offered with each direction. */
 const ALLOWED: Record<Direction, readonly Direction[]> = {
   sendrecv: ['sendrecv', 'sendonly', 'recvonly', 'inactive'],

@@ -1,10 +1,11 @@
 /**
  * A SIP peer's re-INVITE that redirects streams without holding the call (RFC 3264 §8.3) →
- * XEP-0166 §7.2 content-modify with the senders the peer now proposes (src/translate/roles.ts),
- * the 200 at once with the directions RFC 3264 §6.1 allows; an offer in which every live stream
- * is sendonly or inactive is a hold (§8.4) → `<hold/>` only, and its resume is compared with the
- * peer's SDP before the hold (docs/midcall.md §Streams). Sessions from captured Chromium 156
- * traffic (./content-support.ts): the peer's audio and video both start recvonly. Pure.
+ * XEP-0166 §7.2 content-modify with the senders our answer agrees (src/translate/roles.ts), the
+ * 200 at once with the directions RFC 3264 §6.1 allows from the client's own senders; an offer in
+ * which every live stream is sendonly or inactive is a hold (§8.4) → `<hold/>` only, and its
+ * resume is compared with the peer's SDP before the hold (docs/midcall.md §Streams). Sessions
+ * from captured Chromium 156 traffic (./content-support.ts): the peer's audio and video both
+ * start recvonly; baresip 1.0.0 for the SIP-originated call. Pure.
  */
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
@@ -107,6 +108,34 @@ describe("the SIP peer redirects a stream (XMPP → SIP call, the peer the sessi
     const e = h(reoffer(3, version(audioAnswer, 3).replace('a=recvonly', 'a=sendrecv')));
     expect(jingles(e)).toEqual([modify([{ creator: 'initiator', name: '0', senders: 'both' }])]);
     expect(directions(e)).toEqual(['sendrecv']);
+  });
+});
+
+describe("the client's own senders absorb what they can (RFC 3264 §6.1)", () => {
+  /** withVideo, then the client's content-modify: only it sends video (senders initiator), taken. */
+  function clientSendsVideoOnly() {
+    const c = withVideo();
+    c.h({
+      kind: 'jingle',
+      iq: iq(modify([{ creator: 'initiator', name: '1', senders: 'initiator' }]), 'm1'),
+    });
+    // The peer's answer: video recvonly (it only receives), as Chromium's answer says.
+    c.h({ kind: 'sip-reinvite-done', response: okWith(peerWithVideo(avAnswer, 4)) });
+    return c;
+  }
+
+  it('the peer then offers video sendrecv: the answer keeps sendonly, the agreed senders stay: no content-modify', () => {
+    const { h } = clientSendsVideoOnly();
+    const e = h(reoffer(8, avOffer(5, 'recvonly', 'sendrecv')));
+    expect(jingles(e)).toEqual([]);
+    expect(directions(e)).toEqual(['sendonly', 'sendonly']);
+  });
+
+  it('the peer then offers video inactive: content-modify senders none', () => {
+    const { h } = clientSendsVideoOnly();
+    const e = h(reoffer(8, avOffer(5, 'recvonly', 'inactive')));
+    expect(jingles(e)).toEqual([modify([{ creator: 'initiator', name: '1', senders: 'none' }])]);
+    expect(directions(e)).toEqual(['sendonly', 'inactive']);
   });
 });
 

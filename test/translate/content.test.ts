@@ -23,6 +23,7 @@ import {
   reanswerToJingle,
   reofferRefused,
   reofferToJingle,
+  sendersChanges,
   withTransports,
   type MidCallSession,
 } from '../../src/translate/content';
@@ -519,5 +520,23 @@ describe('directionChanges: the streams a SIP re-offer redirects, as content-mod
     ]);
     offer.media[0]!.port = 0;
     expect(directionChanges(s.slots, s.remote, offer, 'responder')).toEqual([]);
+  });
+});
+
+describe('sendersChanges: the agreed senders an answer to a SIP re-offer changes', () => {
+  it("the peer's sendonly answered recvonly → senders responder; a sendrecv the client's own senders absorb → none listed", () => {
+    const s = webrtcAudioCall();
+    // The peer's last SDP says recvonly: with the client sending both ways, only the client sends.
+    const answer = structuredClone(s.local);
+    answer.media[0]!.direction = 'recvonly';
+    expect(sendersChanges(s.slots, s.remote, answer, 'initiator', () => 'both')).toEqual([
+      { creator: 'initiator', name: '0', senders: 'responder' },
+    ]);
+    answer.media[0]!.direction = 'sendonly';
+    expect(sendersChanges(s.slots, s.remote, answer, 'initiator', () => 'both')).toEqual([]);
+    // The peer offers sendrecv where the client only sends: answered sendonly, nothing changes.
+    const before = structuredClone(s.remote);
+    before.media[0]!.direction = 'sendrecv';
+    expect(sendersChanges(s.slots, before, answer, 'initiator', () => 'initiator')).toEqual([]);
   });
 });
