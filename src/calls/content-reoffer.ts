@@ -132,6 +132,16 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return this.slots;
   }
 
+  /**
+   * The call's SIP session is a new one (a transfer's new dialog, ./transfers.ts): its m-lines
+   * are laid out again from its first exchange, and what the old peer's offers said is forgotten.
+   */
+  protected newSipSession(): void {
+    this.slots = undefined;
+    this.preHold = undefined;
+    this.modified.clear();
+  }
+
   /** The negotiated session the next change starts from; undefined before the first answer. */
   private session(): MidCallSession | undefined {
     const slots = this.ensureSlots();
