@@ -140,6 +140,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.slots = undefined;
     this.preHold = undefined;
     this.modified.clear();
+    // Its offer was the client's whole description: every candidate so far.
+    this.candidatesRefused = false;
   }
 
   /** The negotiated session the next change starts from; undefined before the first answer. */
