@@ -34,8 +34,10 @@ export abstract class Call extends Transfers {
         this.onSipInfo(out, event.id, event.info);
         return true;
       case 'timer':
-        if (event.name === 'glare') this.glareOver(out);
-        else if (event.name === 'content') this.contentTimedOut(out);
+        // Our stream change's retry (./content-reoffer.ts), else a hold's or candidates'.
+        if (event.name === 'glare') {
+          if (!this.contentGlareOver(out)) this.glareOver(out);
+        } else if (event.name === 'content') this.contentTimedOut(out);
         else if (event.name === 'reoffer') this.restartTimedOut(out);
         else return false;
         return true;
@@ -45,7 +47,7 @@ export abstract class Call extends Transfers {
       case 'sip-reinvite-done':
         // Our re-INVITE's answer (RFC 3261 §14.1: 2xx, a refusal, or 491 glare): ./sip-offers.ts.
         // A stream change's answer (./content-reoffer.ts), then what waited goes.
-        if (this.contentReinviteDone(out, event.response)) this.sendWaiting(out);
+        if (this.contentReinviteDone(out, event.response)) return true;
         else if (this.anchorReinviteBusy()) this.onAnchoredReinviteDone(out, event.response);
         else this.ourReinviteDone(out, event.response);
         return true;

@@ -9,21 +9,26 @@
  *   ◀── content-add ◀──────────────────────────────── re-INVITE adding an m-line
  *   content-accept / content-reject ──▶ 200: every m-line answered, the refused one at port 0
  *   ◀── content-remove ◀───────────────────────────── re-INVITE disabling an m-line (port 0)
+ *   ◀── content-modify ◀───────────────────────────── re-INVITE redirecting a stream (not a hold)
+ *   ◀── transport-info + content-add ◀─────────────── re-INVITE adding a stream, restarting ICE
  * ```
  *
  * One offer at a time (RFC 3261 §14.1): a client's change while another offer is out is refused
  * with `<conflict/>` + `<tie-break/>` (XEP-0166 §7.2, the Jingle form of a 491), a peer's
- * re-offer while one of ours is out gets 491. A peer's new stream never costs it the call: what
- * the client refuses or does not answer within CONTENT_WAIT_MS is answered with port 0 (RFC 3264
- * §6), never a 488 for the whole re-INVITE. Anchored calls (media through rtpengine) refuse new
- * streams (docs/midcall.md §Streams says why): the client's content-add gets a content-reject and
- * nothing goes to SIP; the peer's new m-line is answered with port 0, its other m-lines go through
- * the anchor as before.
+ * re-offer while one of ours is out gets 491; our change's own 491 is offered again after the
+ * glare wait (./glare.ts), content-reject once the retries run out. Every SDP written here takes
+ * the client's current candidates (no candidate is dropped, docs/midcall.md §Streams). A peer's
+ * new stream never costs it the call: what the client refuses or does not answer within
+ * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
+ * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
+ * Anchored calls (media through rtpengine) refuse new streams (docs/midcall.md §Streams says
+ * why): the client's content-add gets a content-reject and nothing goes to SIP; the peer's new
+ * m-line is answered with port 0, its other m-lines go through the anchor as before.
  */
 import { isInputError } from '../errors';
-import type { Creator, Group, Jingle, JingleIq } from '../jingle/types';
+import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
 import { parseSdp, writeSdp } from '../sdp';
-import { isHeld } from '../sdp/offer-change';
+import { isHeld, offerChange } from '../sdp/offer-change';
 import type { Sdp, SdpMedia } from '../sdp/types';
 import { sdpOf } from '../sip/message/body';
 import type { SipResponse } from '../sip/message/types';
@@ -42,11 +47,16 @@ import {
   type Reoffer,
   type ReofferOutcome,
   type ReofferToJingle,
+  sendersChanges,
   type Slot,
+  withTransports,
 } from '../translate/content';
+import { mediaToContent } from '../translate/media';
 import { offeredNames } from '../translate/session';
+import type { Tables } from '../translate/tables';
 import { AnchoredReoffers } from './anchored-reoffer';
 import type { Effect } from './events';
+import { refusalText } from './sip-offers';
 
 /**
  * How long a SIP peer's re-INVITE adding a stream waits for the client's content-accept or
@@ -64,7 +74,17 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   /** One entry per m-line of the SIP session, once a stream change was asked for. */
   private slots?: (Slot | undefined)[];
   /** Our re-INVITE for the client's content-add/-remove/-modify. */
-  private ours?: { reoffer: Reoffer; session: MidCallSession; body: string; request: Jingle };
+  private ours?: {
+    reoffer: Reoffer;
+    session: MidCallSession;
+    /** The SDP sent; undefined while the change waits for the `glare` timer (RFC 3261 §14.1). */
+    body: string | undefined;
+    request: Jingle;
+    /** The hold state the offer said (RFC 3264 §8.4). */
+    hold: boolean;
+    /** It carried candidates that were waiting for an offer (`lateCandidates`). */
+    late: boolean;
+  };
   /** The SIP peer's re-INVITE adding streams, waiting for the client's content-accept/-reject. */
   private theirs?: {
     id: number;
@@ -74,6 +94,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     reply: ClientReply;
     /** Names of the added contents the client has not answered yet. */
     waiting: Set<string>;
+    /** Contents the offer restarts ICE on, with the client's ufrag then: the 200 waits for new ones. */
+    restarting: Map<string, string> | undefined;
   };
 
   /**
@@ -91,28 +113,63 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return this.origin === 'xmpp' ? 'responder' : 'initiator';
   }
 
+  /**
+   * The session's slots, laid out from the first exchange when first needed: content i is m-line
+   * i, and a stream either side disabled (RFC 3264 §6: the answer's port 0) is not in the session.
+   * Undefined before the first answer.
+   */
+  private ensureSlots(): (Slot | undefined)[] | undefined {
+    if (this.slots) return this.slots;
+    const side = this.clientSide();
+    const remote = this.sipRemote;
+    if (!side || this.sipLocal === undefined || !remote) return undefined;
+    const local = parseSdp(this.sipLocal, this.ctx.tables.hashes);
+    const names =
+      side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
+    this.slots = initialSlots(local, names, 'initiator').map((s, i) =>
+      (remote.media[i]?.port ?? 0) === 0 ? undefined : s,
+    );
+    return this.slots;
+  }
+
+  /**
+   * The call's SIP session is a new one (a transfer's new dialog, ./transfers.ts): its m-lines
+   * are laid out again from its first exchange, and what the old peer's offers said is forgotten.
+   */
+  protected newSipSession(): void {
+    this.slots = undefined;
+    this.preHold = undefined;
+    this.modified.clear();
+    // Its offer was the client's whole description: every candidate so far.
+    this.candidatesRefused = false;
+  }
+
   /** The negotiated session the next change starts from; undefined before the first answer. */
   private session(): MidCallSession | undefined {
-    const side = this.clientSide();
-    if (!side || this.sipLocal === undefined || !this.sipRemote) return undefined;
+    const slots = this.ensureSlots();
+    if (!slots || this.sipLocal === undefined || !this.sipRemote) return undefined;
     const local = parseSdp(this.sipLocal, this.ctx.tables.hashes);
-    if (!this.slots) {
-      // The first description: content i is m-line i (rejected m-lines have no content).
-      const names =
-        side.contents.length === local.media.length ? side.contents.map((c) => c.name) : offeredNames(local);
-      this.slots = initialSlots(local, names, 'initiator');
+    // The candidates the client trickled since (and any a refused re-INVITE carried) go in
+    // whatever SDP is written from this session next (docs/midcall.md §Streams).
+    let current: Sdp | undefined;
+    try {
+      current = this.currentOffer(this.sdpVersion + 1);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
     }
-    return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots: this.slots };
+    if (current) withTransports(local, current);
+    return { sid: this.sid, clientRole: this.clientRole, local, remote: this.sipRemote, slots };
   }
 
   /**
    * An SDP of ours written from the client's Jingle (./xmpp-call.ts, ./sip-call.ts), laid out
    * on the session's m-lines: a removed stream keeps its m-line at port 0, since an m-line is
-   * never removed (RFC 3264 §8). Unchanged when no stream has changed.
+   * never removed (RFC 3264 §8), and one the first answer refused stays at port 0.
    */
   protected fitSlots(sdp: Sdp): Sdp {
-    const slots = this.slots;
-    if (!slots || this.anchored) return sdp;
+    if (this.anchored) return sdp;
+    const slots = this.ensureSlots();
+    if (!slots) return sdp;
     const last = this.sipLocal === undefined ? undefined : parseSdp(this.sipLocal, this.ctx.tables.hashes);
     const media = slots.map((s, i): SdpMedia | undefined => {
       const at = sdp.media[i];
@@ -200,34 +257,133 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     let reoffer: Reoffer;
     try {
-      if (j.action === 'content-add') reoffer = contentAddToReoffer(session, j, this.ctx.tables);
-      else if (j.action === 'content-remove') reoffer = contentRemoveToReoffer(session, j);
-      else reoffer = contentModifyToReoffer(session, j);
+      reoffer = changeToReoffer(session, j, this.ctx.tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
       return;
     }
     this.result(out, iq);
+    if (this.glareWait) {
+      // A hold's retry is due (RFC 3261 §14.1): the change waits for the same timer and goes
+      // in its place, carrying the hold (contentGlareOver).
+      this.ours = {
+        reoffer,
+        session,
+        body: undefined,
+        request: structuredClone(j),
+        hold: this.localHold,
+        late: false,
+      };
+      return;
+    }
+    this.sendOurs(out, reoffer, session, structuredClone(j));
+  }
+
+  /** Our re-INVITE for the client's change (or, XEP-0166 §7.2.5, the end of the session). */
+  private sendOurs(out: Effect[], reoffer: Reoffer, session: MidCallSession, request: Jingle): void {
     if (reoffer.terminate) {
+      this.ours = undefined;
       // XEP-0166 §7.2.5: removing the last content ends the session.
       return this.abort(out, 'success', 'every content was removed');
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
     const body = writeSdp(this.nextVersion(this.applyHold(reoffer.offer)));
-    this.ours = { reoffer, session, body, request: structuredClone(j) };
+    // It carries every candidate of the client's so far (session(): withTransports); the late
+    // ones get their own re-INVITE again if this one is refused.
+    const late = this.lateCandidates;
+    this.lateCandidates = false;
+    this.ours = { reoffer, session, body, request, hold: this.localHold, late };
     out.push({ kind: 'sip-reinvite', body, headers: this.recvInfoHeaders() });
   }
 
   /**
+   * The `glare` timer fired and our stream change waits for it (RFC 3261 §14.1): a new offer
+   * from the session as it is now (the peer's own offer may have been taken meanwhile), the
+   * next o= version. A change that no longer fits the session (its content gone, its name
+   * taken) is refused as the peer's refusal would be; a peer's offer still being answered
+   * counts as another 491. False when no stream change waits.
+   */
+  protected contentGlareOver(out: Effect[]): boolean {
+    const r = this.ours;
+    if (!r || r.body !== undefined) return false;
+    this.glareWait = false;
+    const session = this.session();
+    if (this.sip.dialog !== 'confirmed' || !session) {
+      this.oursRefused(out, r, 'no session to change', false);
+      return true;
+    }
+    if (this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
+      const late = this.lateCandidates;
+      if (this.glareRetry(out)) this.lateCandidates = late;
+      else this.oursRefused(out, r, 'the SIP peer kept offering');
+      return true;
+    }
+    let reoffer: Reoffer;
+    try {
+      reoffer = changeToReoffer(session, r.request, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.oursRefused(out, r, e.message);
+      return true;
+    }
+    this.sendOurs(out, reoffer, session, r.request);
+    return true;
+  }
+
+  /** Our stream change is not carried out: the client hears content-reject (XEP-0166 §7.2.3). */
+  private oursRefused(
+    out: Effect[],
+    r: NonNullable<ContentReoffers['ours']>,
+    why: string,
+    resume = true,
+  ): void {
+    this.ours = undefined;
+    this.glareRetries = 0;
+    this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
+    // The candidates it carried that were waiting go in an offer of their own.
+    if (r.late) this.lateCandidates = true;
+    const refused = reofferRefused(r.session, r.reoffer);
+    if (refused.reject) this.tell(out, refused.reject);
+    // XEP-0166 §7.2.5 has no refusal of a content-remove: the client has dropped the stream, so
+    // our side drops it too and our next SDP disables its m-line (port 0, RFC 3264 §8.2); no
+    // offer goes for it alone, as the peer refused one. A peer's offer still carrying it is a
+    // new stream to the client (content-add), which it may reject.
+    if (r.reoffer.action === 'content-remove' && !r.reoffer.terminate) this.dropLocally(r.reoffer);
+    // What waited for this exchange (a hold, candidates) goes now.
+    if (resume) this.sendWaiting(out);
+  }
+
+  /** The removed contents leave the slots and the client's side (ours, not the SIP session). */
+  private dropLocally(reoffer: Reoffer): void {
+    this.slots = reoffer.slots;
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(reoffer.slots.filter((s) => s !== undefined).map((s) => s.name));
+    side.contents = side.contents.filter((c) => live.has(c.name));
+    side.groups = bundleOf(reoffer.offer, live, side.groups);
+  }
+
+  /**
    * The SIP peer answered our re-INVITE: if it was a stream change of the client's, the client
-   * hears content-accept / content-reject (RFC 3264 §6: port 0 refuses that stream). A refusal
-   * (488, 491, …) leaves the session as it was (RFC 3261 §14.1). True when it was ours.
+   * hears content-accept / content-reject (RFC 3264 §6: port 0 refuses that stream). A 491 is
+   * offered again after the glare wait, up to MAX_GLARE_RETRIES times (./glare.ts); a refusal
+   * (488, the 491s run out, no answer) leaves the session as it was (RFC 3261 §14.1) and the
+   * client hears content-reject. Then what waited goes. True when it was ours.
    */
   protected contentReinviteDone(out: Effect[], response?: SipResponse): boolean {
     const r = this.ours;
-    if (!r) return false;
+    if (!r || r.body === undefined) return false;
+    // RFC 3261 §14.1 glare: the change is offered again after the wait (contentGlareOver), as
+    // a hold is; what else the refused offer carried rides on the retry, nothing more.
+    const late = this.lateCandidates;
+    if (response?.status === 491 && this.glareRetry(out)) {
+      this.lateCandidates = late || r.late;
+      this.ours = { ...r, body: undefined };
+      return true;
+    }
     this.ours = undefined;
+    this.glareRetries = 0;
     const answerText = response && response.status < 300 ? sdpOf(response) : '';
     let answer: Sdp | undefined;
     let outcome: ReofferOutcome | undefined;
@@ -240,11 +396,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       answer = undefined;
     }
     if (!answer || !outcome) {
-      this.ctx.log?.('the SIP peer refused a stream change', { sid: this.sid, status: response?.status });
-      const refused = reofferRefused(r.session, r.reoffer);
-      if (refused.reject) this.tell(out, refused.reject);
+      this.oursRefused(out, r, refusalText(response));
       return true;
     }
+    // The offer said our hold as it stood (RFC 3264 §8.4) and every candidate: the peer has them.
+    this.offerTaken(out, r.hold);
+    this.candidatesRefused = false;
     this.sipLocal = r.body;
     this.sipRemote = answer;
     this.slots = outcome.slots;
@@ -264,6 +421,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
+    // What waited for this exchange (a hold, candidates) goes now.
+    this.sendWaiting(out);
     return true;
   }
 
@@ -290,7 +449,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     const party = this.jingleParty();
     const session = this.session();
     if (!party || !session) return false;
-    if (this.sip.offerOutstanding(id) || this.ours || this.theirs) {
+    // Our change waiting for the glare timer does not block the peer's offer (RFC 3261 §14.1).
+    if (this.sip.offerOutstanding(id) || this.ours?.body !== undefined || this.theirs) {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return true;
     }
@@ -303,7 +463,21 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return true;
     }
+    // The streams kept may have moved or restarted ICE in the same offer: the client hears it as
+    // for an offer that only does that (./plain-reoffer.ts), and an ICE restart waits for the
+    // client's new credentials before the 200 (RFC 8839 §4.4.1.1.2).
+    let restarting: Map<string, string> | undefined;
+    const moved: Effect[] = [];
+    try {
+      restarting = this.tellMoved(moved, session, before, offer);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a re-offer we cannot take: ${e.message}`, { sid: this.sid });
+      out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
+      return true;
+    }
     if (change.remove) this.tell(out, change.remove);
+    out.push(...moved);
     if (isHeld(offer) !== isHeld(before))
       this.tell(out, {
         action: 'session-info',
@@ -313,13 +487,83 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         info: { kind: isHeld(offer) ? 'hold' : 'active' },
       });
     const waiting = new Set(change.added.map((a) => a.name));
-    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting };
-    if (change.terminate || !change.add) {
+    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting, restarting };
+    if (change.add && !change.terminate) this.tell(out, change.add);
+    if (change.terminate || (!change.add && !restarting)) {
       this.answerTheirs(out);
       return true;
     }
-    this.tell(out, change.add);
     this.startTimer(out, 'content', CONTENT_WAIT_MS);
+    return true;
+  }
+
+  /**
+   * transport-info to the client for the live streams whose transport `offer` changes
+   * (XEP-0176 §2.2: new candidates, or new credentials — an ICE restart). Returns the restarted
+   * contents with the client's credentials (ufrag) then, undefined when none restarted.
+   */
+  private tellMoved(
+    out: Effect[],
+    session: MidCallSession,
+    before: Sdp,
+    offer: Sdp,
+  ): Map<string, string> | undefined {
+    const party = this.jingleParty();
+    if (!party) return undefined;
+    const change = offerChange(before, offer);
+    const kept = (i: number): boolean => session.slots[i] !== undefined && (before.media[i]?.port ?? 0) !== 0;
+    const contents: Content[] = [];
+    const restarting = new Map<string, string>();
+    for (const i of change.moved.filter(kept)) {
+      const slot = session.slots[i] as Slot;
+      const known = party.contents.find((c) => c.name === slot.name);
+      const m = offer.media[i] as SdpMedia;
+      const p = { author: this.sipRole, type: 'offer' as const };
+      // An InputError (a transport Jingle cannot say) refuses the whole offer: 488.
+      const t = mediaToContent(m, offer, p, slot.name, `m-section ${i + 1}`, this.ctx.tables).transport;
+      if (!known || !t) continue;
+      contents.push({ creator: known.creator, name: known.name, transport: t });
+      const mine = known.transport;
+      if (change.restarted.includes(i) && mine?.kind === 'ice-udp' && mine.ufrag !== undefined)
+        restarting.set(known.name, mine.ufrag);
+    }
+    if (contents.length > 0)
+      this.tell(out, { action: 'transport-info', sid: this.sid, contents, groups: [] });
+    return restarting.size > 0 ? restarting : undefined;
+  }
+
+  /** The plain re-offer's moved transports (./plain-reoffer.ts), named by the session's slots. */
+  protected tellTransports(out: Effect[], offer: Sdp): boolean {
+    const before = this.sipRemote;
+    const session = this.session();
+    if (!before || !session) return true;
+    try {
+      this.tellMoved(out, session, before, offer);
+      return true;
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`a moved transport we cannot take: ${e.message}`, { sid: this.sid });
+      return false;
+    }
+  }
+
+  /**
+   * The client's transport-info came (its candidates merged): a peer's re-offer adding streams
+   * and restarting ICE is answered once every restarted content has new credentials and every
+   * new one is accepted or rejected. True when it was, else the plain re-offer's restart.
+   */
+  protected override clientTransportChanged(out: Effect[]): boolean {
+    const t = this.theirs;
+    if (!t?.restarting) return super.clientTransportChanged(out);
+    const party = this.jingleParty();
+    const renewed = [...t.restarting].every(([name, old]) => {
+      const tr = party?.contents.find((c) => c.name === name)?.transport;
+      return tr?.kind !== 'ice-udp' || tr.ufrag !== old;
+    });
+    if (!renewed) return false;
+    t.restarting = undefined;
+    if (t.waiting.size > 0) return false;
+    this.answerTheirs(out);
     return true;
   }
 
@@ -327,6 +571,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   private clientReply(out: Effect[], iq: JingleIq): void {
     const t = this.theirs;
     const j = iq.jingle;
+    if (!j.contents.some((c) => t?.waiting.has(c.name)) && this.modifyReply(out, iq)) return;
     if (!t) {
       out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', `no content-add to ${j.action}`));
       return;
@@ -355,7 +600,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     } else t.reply.rejected.push(...j.contents.map((c) => c.name));
     for (const c of j.contents) t.waiting.delete(c.name);
     this.result(out, iq);
-    if (t.waiting.size === 0) this.answerTheirs(out);
+    // An ICE restart in the same offer waits for the client's new credentials too.
+    if (t.waiting.size === 0 && !t.restarting) this.answerTheirs(out);
   }
 
   /** The client refused our content-add with an IQ error: every stream it adds is declined. */
@@ -364,7 +610,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (!t) return false;
     t.reply.rejected.push(...t.waiting);
     t.waiting.clear();
-    this.answerTheirs(out);
+    if (!t.restarting) this.answerTheirs(out);
     return true;
   }
 
@@ -372,6 +618,23 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   protected contentTimedOut(out: Effect[]): void {
     const t = this.theirs;
     if (!t) return;
+    if (t.restarting) {
+      // No new ICE credentials: the offer cannot be answered (RFC 8839 §4.4.1.1.2). 488 leaves
+      // the session as it was (RFC 3261 §14.1); the streams the client heard of are gone again.
+      this.theirs = undefined;
+      this.ctx.log?.('the client did not restart ICE for the SIP peer in time', { sid: this.sid });
+      const creator = this.sipRole;
+      if (t.change.added.length > 0)
+        this.tell(out, {
+          action: 'content-remove',
+          sid: this.sid,
+          contents: t.change.added.map((a) => ({ creator, name: a.name })),
+          groups: [],
+          reason: { condition: 'timeout', text: 'the ICE restart did not complete' },
+        });
+      out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 488 });
+      return;
+    }
     if (t.waiting.size > 0) {
       const creator = this.sipRole;
       this.tell(out, {
@@ -394,18 +657,22 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.theirs = undefined;
     this.stopTimer(out, 'content');
     const tables = this.ctx.tables;
+    // Candidates the client trickled while it decided go in the answer too.
+    const session = this.session() ?? t.session;
     let answer: Sdp;
     try {
-      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+      answer = reanswer(session, t.offer, t.change, t.reply, tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
       // The client's description of a new stream has no SDP form: that stream is declined.
       this.ctx.log?.(`a content-accept we cannot answer with: ${e.message}`, { sid: this.sid });
       const accepted = t.reply.accepted.filter((c) => !t.change.added.some((a) => a.name === c.name));
       t.reply = { accepted, rejected: t.change.added.map((a) => a.name) };
-      answer = reanswer(t.session, t.offer, t.change, t.reply, tables);
+      answer = reanswer(session, t.offer, t.change, t.reply, tables);
     }
     settleAnswer(answer, t.offer);
+    // The directions it agrees before our own hold (RFC 3264 §8.4), for peerDirections.
+    const agreed = structuredClone(answer);
     const body = writeSdp(this.nextVersion(this.applyHold(answer)));
     const live = new Set<string>();
     const slots = t.change.slots.map((s, i) => {
@@ -415,6 +682,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     });
     this.slots = slots;
     this.sipLocal = body;
+    if (!t.change.terminate) this.peerDirections(out, t.offer, agreed);
     this.sipRemote = t.offer;
     const side = this.clientSide();
     if (side) {
@@ -423,9 +691,61 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
       side.groups = bundleOf(answer, live, side.groups);
     }
+    // The answer carries every candidate of the client's so far (session(): withTransports).
+    this.lateCandidates = false;
+    this.candidatesRefused = false;
     out.push({ kind: 'sip-reoffer-answer', id: t.id, status: 200, body, ...this.okHeaders(t.id) });
     // XEP-0166 §7.2.5: the peer disabled every stream: the session is over.
     if (t.change.terminate) this.abort(out, 'success', 'the SIP peer disabled every stream');
+  }
+
+  /** The SIP peer's last SDP before it put the call on hold: what its resume is compared with. */
+  private preHold?: Sdp;
+  /** Contents of our last content-modify to the client: its content-accept/-reject of them is taken. */
+  private modified = new Set<string>();
+
+  /**
+   * The SIP peer's offer, about to be answered with 200 (`answer`, before our own hold), changes
+   * the agreed senders of streams the session has (RFC 3264 §8.3, §6.1) → content-modify to the
+   * client with the senders now agreed (XEP-0166 §7.2). The rule (docs/midcall.md §Streams): an
+   * offer in which every live stream is sendonly or inactive is a hold — said as `<hold/>`
+   * (./plain-reoffer.ts), and no stream's senders change; an offer that is not a hold is compared
+   * with the peer's last SDP, or, when it ends a hold, with the peer's last SDP before the hold.
+   * The answer goes at once: the peer's offer bounds what it can say, the client may content-reject.
+   */
+  protected peerDirections(out: Effect[], offer: Sdp, answer: Sdp): void {
+    const before = this.sipRemote;
+    if (!before || this.anchored) return;
+    if (isHeld(offer)) {
+      if (!isHeld(before)) this.preHold = before;
+      return;
+    }
+    const base = isHeld(before) ? this.preHold : before;
+    this.preHold = undefined;
+    const slots = this.ensureSlots();
+    const side = this.clientSide();
+    if (!base || !slots || !side) return;
+    const wish = (name: string) => side.contents.find((c) => c.name === name)?.senders;
+    const contents = sendersChanges(slots, base, answer, this.clientRole, wish);
+    if (contents.length === 0) return;
+    this.modified = new Set(contents.map((c) => c.name));
+    this.tell(out, { action: 'content-modify', sid: this.sid, contents, groups: [] });
+  }
+
+  /**
+   * The client's content-accept / content-reject of our content-modify (XEP-0166 §7.2): the
+   * 200 went with the peer's offer already, so there is nothing left to answer — a rejection
+   * leaves the client's own direction, which the answer said as far as RFC 3264 §6.1 let it.
+   * True when the IQ named only such contents.
+   */
+  private modifyReply(out: Effect[], iq: JingleIq): boolean {
+    const names = iq.jingle.contents.map((c) => c.name);
+    if (names.length === 0 || !names.every((n) => this.modified.has(n))) return false;
+    for (const n of names) this.modified.delete(n);
+    if (iq.jingle.action === 'content-reject')
+      this.ctx.log?.("the client refused the SIP peer's direction change", { sid: this.sid });
+    this.result(out, iq);
+    return true;
   }
 
   /** Anchored: how many m-lines the anchor's session has (new ones never reach it). */
@@ -477,6 +797,13 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     const party = this.jingleParty();
     if (party) out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
   }
+}
+
+/** The client's content-add / content-remove / content-modify → the re-offer (src/translate/content.ts). */
+function changeToReoffer(session: MidCallSession, j: Jingle, tables: Tables): Reoffer {
+  if (j.action === 'content-add') return contentAddToReoffer(session, j, tables);
+  if (j.action === 'content-remove') return contentRemoveToReoffer(session, j);
+  return contentModifyToReoffer(session, j);
 }
 
 /**

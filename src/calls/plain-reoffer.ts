@@ -5,12 +5,11 @@
  * transport-info), and an ICE restart (RFC 8839 §4.4.1.1.2) answered once the client has sent
  * its new credentials, or refused with 488 after RESTART_WAIT_MS.
  */
-import type { Content, Jingle } from '../jingle/types';
+import type { Content } from '../jingle/types';
 import { offerChange, type OfferChange } from '../sdp/offer-change';
 import { answerDirections } from '../media/direction';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import { sdpToJingle } from '../translate/description';
 import type { Effect } from './events';
 import { SipOffers } from './sip-offers';
 
@@ -30,6 +29,13 @@ export abstract class PlainReoffers extends SipOffers {
    * settled (RFC 8842 §5.5). Undefined when there is none yet.
    */
   protected abstract plainAnswer(offer: Sdp, sessionVersion: number): Sdp | undefined;
+
+  /**
+   * The SIP peer's offer about to be answered (200) with `answer` (before our hold) changes the
+   * agreed senders of streams other than by a hold: the client hears content-modify
+   * (./content-reoffer.ts). Before `sipRemote` becomes `offer`.
+   */
+  protected abstract peerDirections(out: Effect[], offer: Sdp, answer: Sdp): void;
 
   /**
    * A SIP peer's re-INVITE/UPDATE in a call that is not anchored (media flows between the peers):
@@ -84,48 +90,55 @@ export abstract class PlainReoffers extends SipOffers {
     }
     // RFC 3264 §6.1 from the peer's offer, then our own hold (§8.4): a held client answers a
     // sendrecv re-offer with sendonly, a sendonly one with inactive.
-    const directed = this.applyHold(answerDirections(offer, answer));
+    const agreed = answerDirections(offer, answer);
+    // The directions it agrees before our own hold, for the client's content-modify.
+    const unheld = structuredClone(agreed);
+    const directed = this.applyHold(agreed);
     // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
     for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
     this.sdpVersion += 1;
     const body = writeSdp(directed);
+    // A stream redirected (not a hold) is the client's content-modify (./content-reoffer.ts).
+    this.peerDirections(out, offer, unheld);
     this.sipRemote = offer;
     this.sipLocal = body;
     // The answer carries every candidate of the client's so far.
     this.lateCandidates = false;
+    this.candidatesRefused = false;
     out.push({ kind: 'sip-reoffer-answer', id, status: 200, body, ...this.okHeaders(id) });
     this.answeredWithHold(out);
   }
 
-  /** The client hears hold/active and the moved transports; false if the offer cannot be said in Jingle. */
+  /** The client hears the moved transports and hold/active; false if the offer cannot be said in Jingle. */
   private tellClient(
     out: Effect[],
     party: { from: string; to: string; contents: Content[] },
     offer: Sdp,
     change: OfferChange,
   ): boolean {
-    const send = (jingle: Jingle): void => {
-      out.push({ kind: 'send-jingle', from: party.from, to: party.to, jingle });
-    };
-    if (change.moved.length > 0) {
-      let translated: Jingle;
-      try {
-        translated = sdpToJingle(offer, this.ctx.tables, { contentNames: party.contents.map((c) => c.name) });
-      } catch {
-        return false;
-      }
-      const contents: Content[] = [];
-      for (const i of change.moved) {
-        const known = party.contents[i];
-        const t = translated.contents[i]?.transport;
-        if (known && t) contents.push({ creator: known.creator, name: known.name, transport: t });
-      }
-      if (contents.length > 0) send({ action: 'transport-info', sid: this.sid, contents, groups: [] });
-    }
+    if (change.moved.length > 0 && !this.tellTransports(out, offer)) return false;
     if (change.hold)
-      send({ action: 'session-info', sid: this.sid, contents: [], groups: [], info: { kind: change.hold } });
+      out.push({
+        kind: 'send-jingle',
+        from: party.from,
+        to: party.to,
+        jingle: {
+          action: 'session-info',
+          sid: this.sid,
+          contents: [],
+          groups: [],
+          info: { kind: change.hold },
+        },
+      });
     return true;
   }
+
+  /**
+   * transport-info to the client for the streams whose transport the peer's new offer changes
+   * (XEP-0176 §2.2), each named by the content its m-line carries (./content-reoffer.ts); false
+   * (nothing told) when a transport cannot be said in Jingle.
+   */
+  protected abstract tellTransports(out: Effect[], offer: Sdp): boolean;
 
   /**
    * The client's transport-info came (its candidates are already merged): a waiting ICE

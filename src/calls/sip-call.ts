@@ -386,11 +386,16 @@ export class SipCall extends Call {
    * ./device-answer.ts). One re-INVITE at a time: later candidates wait for it (RFC 3261 §14.1).
    */
   protected reinvite(out: Effect[]): void {
+    if (this.accept) this.reoffer(out, (v) => this.currentOffer(v));
+  }
+
+  /** The device's accept with its candidates so far, as an offer on the session's m-lines. */
+  protected currentOffer(sessionVersion: number): Sdp | undefined {
     const accept = this.accept;
-    if (accept)
-      this.reoffer(out, (v) =>
-        this.fitSlots(deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, v)),
-      );
+    return (
+      accept &&
+      this.fitSlots(deviceReoffer(this.ctx.tables, accept, this.offerSdp, this.sdpHost, sessionVersion))
+    );
   }
 
   /** The device's side of the media: its session-accept, with the streams added and removed since. */

@@ -37,6 +37,8 @@ export abstract class SipOffers extends CallCore {
   protected refusal?: string;
   /** The hold state our re-INVITE in flight carries (a call that is not anchored). */
   private offeredHold?: boolean;
+  /** Its SDP: the peer's 2xx makes it the session's (`sipLocal`). */
+  private offeredBody?: string;
   /** RFC 3261 §14.1: our re-INVITE got 491; the next one waits for the `glare` timer. */
   protected glareWait = false;
   protected glareRetries = 0;
@@ -63,6 +65,13 @@ export abstract class SipOffers extends CallCore {
 
   /** A new offer of ours with the current state (the subclass writes it; ./sip-offers.ts `reoffer`). */
   protected abstract reinvite(out: Effect[]): void;
+
+  /**
+   * The client's side as our next offer would say it (not anchored): every candidate so far,
+   * the m-lines of the session (./content-reoffer.ts `fitSlots`), before our hold. Undefined
+   * when there is none yet.
+   */
+  protected abstract currentOffer(sessionVersion: number): Sdp | undefined;
 
   /**
    * Answers the waiting hold IQs once no re-INVITE of ours is out or waiting: each asked for a
@@ -102,12 +111,19 @@ export abstract class SipOffers extends CallCore {
     if (status === 491 && this.glareRetry(out)) return;
     this.glareRetries = 0;
     const hold = this.offeredHold;
+    const body = this.offeredBody;
     this.offeredHold = undefined;
+    this.offeredBody = undefined;
     if (status !== undefined && status >= 200 && status < 300) {
       if (hold !== undefined) this.sipSideHold = hold;
+      // The peer has this SDP of ours now: later SDPs are written from it (RFC 3264 §8).
+      if (body !== undefined) this.sipLocal = body;
+      this.candidatesRefused = false;
       this.holdTaken(out);
     } else {
       this.refusal = refusalText(response);
+      // The candidates it carried are not the peer's: the next SDP of ours carries them.
+      if (body !== undefined) this.candidatesRefused = true;
       // §14.1: the session is as it was; a hold asked meanwhile still goes.
       if (this.holdAsks.every((a) => a.hold === hold)) this.localHold = this.sipSideHold;
     }
@@ -116,6 +132,8 @@ export abstract class SipOffers extends CallCore {
 
   /** An exchange of ours is over: the candidates or the hold that waited for it go now. */
   protected sendWaiting(out: Effect[]): void {
+    // A retry after 491 is due (RFC 3261 §14.1): what waits goes with it.
+    if (this.glareWait) return;
     if (this.lateCandidates || this.localHold !== this.sipSideHold) this.reinvite(out);
     this.settleHolds(out);
   }
@@ -134,6 +152,12 @@ export abstract class SipOffers extends CallCore {
     for (const a of done) this.result(out, a.iq);
   }
 
+  /** The peer took an offer of ours (a stream change's) that said `hold` (RFC 3264 §8.4). */
+  protected offerTaken(out: Effect[], hold: boolean): void {
+    this.sipSideHold = hold;
+    this.holdTaken(out);
+  }
+
   /** After a 491 (RFC 3261 §14.1): the `glare` timer starts, unless we tried often enough; true if it did. */
   protected glareRetry(out: Effect[]): boolean {
     if (this.glareRetries >= MAX_GLARE_RETRIES) {
@@ -142,6 +166,7 @@ export abstract class SipOffers extends CallCore {
     }
     this.glareRetries += 1;
     this.offeredHold = undefined;
+    this.offeredBody = undefined;
     this.glareWait = true;
     // What the refused offer carried goes in the retry.
     this.lateCandidates = true;
@@ -189,6 +214,12 @@ export abstract class SipOffers extends CallCore {
 
   /** Candidates that came while no new offer could go out; sent in the next re-INVITE. */
   protected lateCandidates = false;
+  /**
+   * A re-INVITE of ours carrying candidates was refused with nothing left to retry: the peer
+   * lacks some of them. No offer goes for them alone (the peer refused one), but the next SDP
+   * of ours carries them, an offerless re-INVITE's offer too (docs/midcall.md §Streams).
+   */
+  protected candidatesRefused = false;
   /** The `o=` version of our last SDP offer or answer (RFC 3264 §8: +1 with each new one). */
   protected sdpVersion = 1;
 
@@ -219,7 +250,8 @@ export abstract class SipOffers extends CallCore {
     this.lateCandidates = false;
     this.sdpVersion += 1;
     this.offeredHold = this.localHold;
-    out.push({ kind: 'sip-reinvite', body: writeSdp(sdp), headers: this.recvInfoHeaders() });
+    this.offeredBody = writeSdp(sdp);
+    out.push({ kind: 'sip-reinvite', body: this.offeredBody, headers: this.recvInfoHeaders() });
   }
 
   /**
@@ -228,11 +260,29 @@ export abstract class SipOffers extends CallCore {
    */
   protected answeredOfferless(out: Effect[], id: number, body: string): boolean {
     if (body.trim() !== '') return false;
+    // Candidates the peer has not taken yet (they waited, or the re-INVITE carrying them was
+    // refused) go in this offer: a new SDP, the next o= version (RFC 3264 §8).
+    let offer = this.sipLocal;
+    if ((this.lateCandidates || this.candidatesRefused) && !this.anchored) {
+      let fresh: Sdp | undefined;
+      try {
+        fresh = this.currentOffer(this.sdpVersion + 1);
+      } catch {
+        fresh = undefined;
+      }
+      if (fresh) {
+        this.sdpVersion += 1;
+        offer = writeSdp(this.applyHold(fresh));
+        this.sipLocal = offer;
+        this.lateCandidates = false;
+        this.candidatesRefused = false;
+      }
+    }
     out.push({
       kind: 'sip-reoffer-answer',
       id,
       status: 200,
-      ...(this.sipLocal ? { body: this.sipLocal } : {}),
+      ...(offer ? { body: offer } : {}),
       ...this.okHeaders(id),
     });
     return true;

@@ -281,6 +281,8 @@ export abstract class Transfers extends ContentReoffers {
     if (!r) return;
     r.phase = 'switched';
     if (r.offer !== undefined) this.sipLocal = r.offer;
+    // The new dialog's m-lines are its own (./content-reoffer.ts).
+    this.newSipSession();
     if (r.sub && !r.referrerGone) out.push(notifyEffect(referNotify(r.sub, 200, 'OK')));
     out.push({ kind: 'sip-transfer', step: 'switch' });
     this.peerAllow = r.allow ?? [];

@@ -306,13 +306,16 @@ export class XmppCall extends XmppCallBase {
 
   /** A new offer with every candidate so far, keeping the origin and the m-lines (RFC 3264 §8). */
   protected reinvite(out: Effect[]): void {
-    this.reoffer(out, (sessionVersion) =>
-      this.fitSlots(
-        jingleToSdpObject(this.offer, this.ctx.tables, {
-          origin: { address: this.sdpHost, sessionVersion },
-          ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
-        }),
-      ),
+    this.reoffer(out, (sessionVersion) => this.currentOffer(sessionVersion));
+  }
+
+  /** The client's offer with its candidates so far, on the session's m-lines, the roles settled. */
+  protected currentOffer(sessionVersion: number): Sdp {
+    return this.fitSlots(
+      jingleToSdpObject(this.offer, this.ctx.tables, {
+        origin: { address: this.sdpHost, sessionVersion },
+        ...(this.reofferSetup ? { setup: this.reofferSetup } : {}),
+      }),
     );
   }
 

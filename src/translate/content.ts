@@ -119,6 +119,44 @@ export function subsequentSdp(session: Pick<MidCallSession, 'local' | 'remote'>)
   return out;
 }
 
+/**
+ * `sdp` with the ICE transport of `current` (the client's side as it is now: every candidate
+ * trickled so far, new credentials after an ICE restart) in each live m-section both share —
+ * same place, media type and mid. So an SDP written from the last one sent never leaves out a
+ * candidate the client gave since (docs/midcall.md §Streams: no candidate is ever dropped;
+ * RFC 8839 §4.4.1.1: a subsequent offer carries the candidates in use). In place; returns it.
+ */
+export function withTransports(sdp: Sdp, current: Sdp): Sdp {
+  const ice = (m: SdpMedia, s: Sdp): boolean =>
+    (m.iceUfrag ?? s.iceUfrag) !== undefined || (m.candidates?.length ?? 0) > 0;
+  sdp.media.forEach((m, i) => {
+    const c = current.media[i];
+    if (!c || m.port === 0 || c.port === 0 || c.type !== m.type || !ice(c, current)) return;
+    if (m.mid !== undefined && c.mid !== undefined && m.mid !== c.mid) return;
+    const ufrag = c.iceUfrag ?? current.iceUfrag;
+    const pwd = c.icePwd ?? current.icePwd;
+    const restarted = ufrag !== undefined && ufrag !== (m.iceUfrag ?? sdp.iceUfrag);
+    // Same credentials and no candidates of its own (a bundled section): nothing newer to take.
+    if (!restarted && (c.candidates?.length ?? 0) === 0) return;
+    m.port = c.port;
+    const connection = c.connection ?? current.connection;
+    if (connection) m.connection = connection;
+    if (ufrag !== undefined) m.iceUfrag = ufrag;
+    if (pwd !== undefined) m.icePwd = pwd;
+    if (c.candidates) m.candidates = structuredClone(c.candidates);
+    else delete m.candidates;
+    if (c.endOfCandidates) m.endOfCandidates = c.endOfCandidates;
+    else delete m.endOfCandidates;
+    if (c.rtcp) m.rtcp = c.rtcp;
+  });
+  // Credentials now per m-section: a stale session-level pair would shadow them (RFC 8839 §5.4).
+  if (sdp.media.every((m) => m.port === 0 || m.iceUfrag !== undefined)) {
+    delete sdp.iceUfrag;
+    delete sdp.icePwd;
+  }
+  return sdp;
+}
+
 const BUNDLE = (g: { type: string }): boolean => g.type.toUpperCase() === 'BUNDLE';
 
 /** Sets the BUNDLE group to the live mids of `want` (in m-line order), or drops it when none is left. */
@@ -307,7 +345,11 @@ export interface ReofferToJingle {
   add?: Jingle;
   /** content-remove for the m-sections the offer disables. */
   remove?: Jingle;
-  /** content-modify for direction changes that are not a hold (RFC 3264 §8.4 → `<hold/>`). */
+  /**
+   * content-modify for direction changes while the hold state stays (RFC 3264 §8.4 → `<hold/>`);
+   * the call layer applies the full rule, a resume compared with the SDP before the hold
+   * (src/calls/content-reoffer.ts `peerDirections`).
+   */
   modify?: Jingle;
   /** The slots once the client accepts everything. */
   slots: (Slot | undefined)[];
@@ -369,10 +411,8 @@ export function reofferToJingle(session: MidCallSession, offer: Sdp, tables: Tab
     }
     if (was && was.type !== m.type)
       fail(where, `changes the media type of a live stream (was m=${was.type})`);
-    const d = directionOf(m, offer);
-    if (!holdChanged && was && d !== directionOf(was, before))
-      modifies.push({ creator: slot.creator, name: slot.name, senders: directionToSenders(d, sip) });
   });
+  if (!holdChanged) modifies.push(...directionChanges(session.slots, before, offer, sip));
   const out: ReofferToJingle = { slots, added };
   const groups: Group[] = (offer.groups ?? [])
     .filter(BUNDLE)
@@ -381,6 +421,62 @@ export function reofferToJingle(session: MidCallSession, offer: Sdp, tables: Tab
   if (removes.length > 0) out.remove = jingle('content-remove', session.sid, removes);
   if (modifies.length > 0) out.modify = jingle('content-modify', session.sid, modifies);
   if (slots.every((s) => s === undefined)) out.terminate = true;
+  return out;
+}
+
+/**
+ * The streams of `offer` whose direction differs from the one they had in `base` (an earlier SDP
+ * of the SIP peer's), as the contents of a content-modify (XEP-0166 §7.2): each with the senders
+ * the peer now proposes, read from the peer's side (src/translate/roles.ts). Only live streams
+ * the session already has; new and disabled ones are content-add / content-remove.
+ */
+export function directionChanges(
+  slots: ReadonlyArray<Slot | undefined>,
+  base: Sdp,
+  offer: Sdp,
+  sipRole: Creator,
+): Content[] {
+  const out: Content[] = [];
+  offer.media.forEach((m, i) => {
+    const slot = slots[i];
+    const was = base.media[i];
+    if (!slot || !was || m.port === 0 || was.port === 0 || was.type !== m.type) return;
+    const d = directionOf(m, offer);
+    if (d !== directionOf(was, base))
+      out.push({ creator: slot.creator, name: slot.name, senders: directionToSenders(d, sipRole) });
+  });
+  return out;
+}
+
+/**
+ * The live streams whose agreed senders (XEP-0166 §7.3) an answer of ours to a SIP re-offer
+ * changes, as the contents of a content-modify for the client: each with the senders the answer
+ * agrees (its direction read from the client's side, src/translate/roles.ts). What was agreed
+ * before is the peer's earlier SDP `before` answered as RFC 3264 §6.1 does it (a sendrecv stream
+ * takes the client's own senders, `wish`; any other direction its counterpart), so a peer's
+ * change that the client's own senders absorb (it offers sendrecv where the client only sends)
+ * changes nothing. Only streams the session already has; new and disabled ones are content-add
+ * / content-remove.
+ */
+export function sendersChanges(
+  slots: ReadonlyArray<Slot | undefined>,
+  before: Sdp,
+  answer: Sdp,
+  clientRole: Creator,
+  wish: (name: string) => Content['senders'],
+): Content[] {
+  const out: Content[] = [];
+  answer.media.forEach((m, i) => {
+    const slot = slots[i];
+    const was = before.media[i];
+    if (!slot || !was || m.port === 0 || was.port === 0 || was.type !== m.type) return;
+    const offered = directionOf(was, before);
+    const agreed =
+      offered === 'sendrecv' ? sendersToDirection(wish(slot.name), clientRole) : DEFAULT_ANSWER[offered];
+    const senders = directionToSenders(directionOf(m, answer), clientRole);
+    if (senders !== directionToSenders(agreed, clientRole))
+      out.push({ creator: slot.creator, name: slot.name, senders });
+  });
   return out;
 }
 

@@ -7,96 +7,38 @@
  * section of its audio+video BUNDLE call) and baresip 1.0.0's video INVITE. Pure: events in,
  * effects out.
  */
-import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import { CallRegistry, SipCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import { CONTENT_WAIT_MS } from '../../src/calls/content-reoffer';
 import type { CallEvent, Effect } from '../../src/calls/events';
-import type { Content, Jingle, JingleIq } from '../../src/jingle/types';
-import { parseSdp } from '../../src/sdp';
-import type { Sdp } from '../../src/sdp/types';
+import type { Jingle } from '../../src/jingle/types';
 import type { SipRequest } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { context, kinds, okWith, one, pick, read, sip } from './support';
-import { tables } from '../support/tables';
-
-const client = 'romeo@montague.lit/orchard';
-const gw = '+15551230000@gw.localhost';
-const sid = 'vsid1';
-const CH = 'captured/chromium-156.0.8078.79-';
-const audioOffer = read(`${CH}audio-offer.sdp`);
-const audioAnswer = read(`${CH}audio-answer.sdp`);
-const avOffer = read(`${CH}av-bundle-offer.sdp`);
-const avAnswer = read(`${CH}av-bundle-answer.sdp`);
-
-const parsed = (s: string): Sdp => parseSdp(s, tables.hashes);
-const videoSection = (s: string): string => s.slice(s.indexOf('m=video'));
-const version = (s: string, v: number): string => s.replace(/^(o=\S+ \S+ )\d+/m, `$1${v}`);
-/**
- * The SIP peer's SDP (Chromium's audio answer) with the video section of Chromium's audio+video
- * call appended and both in the BUNDLE group, o= version `v` — what a peer adding video sends
- * (RFC 3264 §8.1: the new m-line after the old ones).
- */
-const peerWithVideo = (video: string, v: number): string =>
-  version(audioAnswer, v).replace('a=group:BUNDLE 0\r\n', 'a=group:BUNDLE 0 1\r\n') + videoSection(video);
-/** The same with the video m-line's port 0 (RFC 3264 §6 rejects, §8.2 disables a stream). */
-const portZero = (s: string): string => s.replace(/^m=video 9 /m, 'm=video 0 ');
-
-const iq = (jingle: Jingle, id = 'c1', from = client, to = gw): JingleIq => ({
-  id,
-  type: 'set',
-  from,
-  to,
-  jingle,
-});
-/** Chromium's video content (a=mid 1) as the client speaks it in `action`. */
-function video(action: 'content-add' | 'content-accept', sdp: string, creator: Content['creator']): Jingle {
-  const j = sdpToJingle(sdp, tables, {
-    action: action === 'content-add' ? 'session-initiate' : 'session-accept',
-  });
-  return {
-    action,
-    sid,
-    contents: j.contents.filter((c) => c.name === '1').map((c) => ({ ...c, creator })),
-    groups: [{ semantics: 'BUNDLE', contents: ['0', '1'] }],
-  };
-}
-const named = (action: Jingle['action'], names: string[], extra: Partial<Content> = {}): Jingle => ({
-  action,
+import {
+  client,
+  gw,
   sid,
-  contents: names.map((name) => ({ creator: 'initiator' as const, name, ...extra })),
-  groups: [],
-});
-const reinviteDone = (body: string): CallEvent => ({ kind: 'sip-reinvite-done', response: okWith(body) });
-
-/** An XMPP → SIP call: the client offered Chromium's audio, the SIP peer answered with Chromium's answer. */
-function xmppCall(media: object = {}) {
-  const registry = new CallRegistry();
-  const initiate = sdpToJingle(audioOffer, tables, { action: 'session-initiate', sid, initiator: client });
-  const { call } = XmppCall.start(iq(initiate, 'init'), context({}, media));
-  registry.add(call);
-  const h = (e: CallEvent): Effect[] => registry.handle(call, e);
-  return { registry, call, h };
-}
-
-function established() {
-  const c = xmppCall();
-  c.h({ kind: 'timer', name: 'gather' });
-  c.h({ kind: 'sip-answered', response: okWith(audioAnswer) });
-  c.h({ kind: 'sip-ack' });
-  return c;
-}
-
-/** The client added video and the peer took it. */
-function withVideo() {
-  const c = established();
-  c.h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
-  c.h(reinviteDone(peerWithVideo(avAnswer, 3)));
-  return c;
-}
-
-const reinviteSdp = (e: Effect[]): Sdp => parsed(one(e, 'sip-reinvite').body);
-const answerSdp = (e: Effect[]): Sdp => parsed(one(e, 'sip-reoffer-answer').body!);
-const jingles = (e: Effect[]): Jingle[] => pick(e, 'send-jingle').map((s) => s.jingle);
+  audioAnswer,
+  avOffer,
+  avAnswer,
+  parsed,
+  videoSection,
+  version,
+  peerWithVideo,
+  portZero,
+  iq,
+  video,
+  named,
+  reinviteDone,
+  xmppCall,
+  established,
+  withVideo,
+  reinviteSdp,
+  answerSdp,
+  jingles,
+} from './content-support';
+import { tables } from '../support/tables';
 
 describe('the client changes streams (XMPP → SIP, not anchored)', () => {
   it('content-add video → re-INVITE with audio in place and video appended, BUNDLE 0 1, o= +1, no actpass; 200 → content-accept', () => {

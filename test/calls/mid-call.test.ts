@@ -92,7 +92,12 @@ describe('a SIP peer re-INVITE in a call that is not anchored (XMPP → SIP)', (
 
     const r = registry.handle(call, { kind: 'sip-reoffer', id: 2, body: resume });
     expect(parseSdp(one(r, 'sip-reoffer-answer').body!, tables.hashes).media[0]!.direction).toBe('sendrecv');
-    expect(one(r, 'send-jingle').jingle.info).toEqual({ kind: 'active' });
+    // The peer's first answer was recvonly: its resume sendrecv also lets it send, which the
+    // client hears as content-modify senders both (docs/midcall.md §Streams).
+    expect(pick(r, 'send-jingle').map((j) => [j.jingle.action, j.jingle.info ?? j.jingle.contents])).toEqual([
+      ['session-info', { kind: 'active' }],
+      ['content-modify', [{ creator: 'initiator', name: 'voice', senders: 'both' }]],
+    ]);
   });
 
   it('a new candidate → transport-info with it to the client, and a 200 at once', () => {

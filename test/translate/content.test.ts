@@ -17,11 +17,14 @@ import {
   contentAddToReoffer,
   contentModifyToReoffer,
   contentRemoveToReoffer,
+  directionChanges,
   initialSlots,
   reanswer,
   reanswerToJingle,
   reofferRefused,
   reofferToJingle,
+  sendersChanges,
+  withTransports,
   type MidCallSession,
 } from '../../src/translate/content';
 import { jingleToSdpObject, sdpToJingle } from '../../src/translate/description';
@@ -469,5 +472,71 @@ describe('properties', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('withTransports: an SDP from the last one sent takes the client’s current ICE transport', () => {
+  const last = (): Sdp => sdp(`${CHROME}audio-offer.sdp`);
+  it('new candidates and, after an ICE restart, new credentials replace the old; codecs and direction stay', () => {
+    const current = last();
+    current.media[0]!.candidates = [
+      ...(current.media[0]!.candidates ?? []),
+      { ...current.media[0]!.candidates![0]!, foundation: '9', ip: '198.51.100.40', port: 41000 },
+    ];
+    const out = withTransports(last(), current);
+    expect(out.media[0]!.candidates!.map((c) => c.ip)).toContain('198.51.100.40');
+    expect(out.media[0]!.rtp).toEqual(last().media[0]!.rtp);
+    const restarted = last();
+    restarted.media[0]!.iceUfrag = 'N3wU';
+    restarted.media[0]!.icePwd = 'n3wPwdn3wPwdn3wPwdn3wP';
+    restarted.media[0]!.candidates = [];
+    const r = withTransports(last(), restarted);
+    expect([r.media[0]!.iceUfrag, r.media[0]!.icePwd, r.media[0]!.candidates]).toEqual([
+      'N3wU',
+      'n3wPwdn3wPwdn3wPwdn3wP',
+      [],
+    ]);
+  });
+
+  it('a section with no candidates of its own and the same credentials keeps what it had; other media types are left alone', () => {
+    const bare = last();
+    delete bare.media[0]!.candidates;
+    expect(withTransports(last(), bare).media[0]!.candidates).toEqual(last().media[0]!.candidates);
+    const video = last();
+    video.media[0]!.type = 'video';
+    video.media[0]!.iceUfrag = 'N3wU';
+    expect(withTransports(last(), video).media[0]!.iceUfrag).toBe(last().media[0]!.iceUfrag);
+  });
+});
+
+describe('directionChanges: the streams a SIP re-offer redirects, as content-modify contents', () => {
+  it("the peer's recvonly → sendonly is senders=its role; unchanged and disabled streams are not listed", () => {
+    const s = webrtcAudioCall();
+    const offer = structuredClone(s.remote);
+    expect(directionChanges(s.slots, s.remote, offer, 'responder')).toEqual([]);
+    offer.media[0]!.direction = 'sendonly';
+    expect(directionChanges(s.slots, s.remote, offer, 'responder')).toEqual([
+      { creator: 'initiator', name: '0', senders: 'responder' },
+    ]);
+    offer.media[0]!.port = 0;
+    expect(directionChanges(s.slots, s.remote, offer, 'responder')).toEqual([]);
+  });
+});
+
+describe('sendersChanges: the agreed senders an answer to a SIP re-offer changes', () => {
+  it("the peer's sendonly answered recvonly → senders responder; a sendrecv the client's own senders absorb → none listed", () => {
+    const s = webrtcAudioCall();
+    // The peer's last SDP says recvonly: with the client sending both ways, only the client sends.
+    const answer = structuredClone(s.local);
+    answer.media[0]!.direction = 'recvonly';
+    expect(sendersChanges(s.slots, s.remote, answer, 'initiator', () => 'both')).toEqual([
+      { creator: 'initiator', name: '0', senders: 'responder' },
+    ]);
+    answer.media[0]!.direction = 'sendonly';
+    expect(sendersChanges(s.slots, s.remote, answer, 'initiator', () => 'both')).toEqual([]);
+    // The peer offers sendrecv where the client only sends: answered sendonly, nothing changes.
+    const before = structuredClone(s.remote);
+    before.media[0]!.direction = 'sendrecv';
+    expect(sendersChanges(s.slots, before, answer, 'initiator', () => 'initiator')).toEqual([]);
   });
 });
