@@ -178,7 +178,15 @@ export class SipSeam implements DialogOwner {
         this.transferor = this.dialog;
         return;
       case 'invite': {
-        const ci = this.sendInvite({ uri: e.uri, from: e.from, to: e.to, body: e.body, headers: e.headers });
+        // No offer (media end to end): the 2xx brings the target's, our answer goes in the ACK.
+        const ci = this.sendInvite({
+          uri: e.uri,
+          from: e.from,
+          to: e.to,
+          body: e.body,
+          headers: e.headers,
+          answerInAck: e.body === '',
+        });
         this.transferInvite = ci;
         const mine = (): boolean => this.transferInvite === ci;
         ci.on('provisional', (response) => {
@@ -197,6 +205,9 @@ export class SipSeam implements DialogOwner {
         });
         return;
       }
+      case 'ack':
+        this.transferDialog?.ack(e.body);
+        return;
       case 'switch': {
         const next = this.transferDialog;
         this.transferInvite = undefined;

@@ -21,13 +21,22 @@ import {
   expectNoLiveCalls,
   iqOk,
   jingleAction,
+  proposed,
   useWorld,
   type Bot,
   type Element,
 } from './harness';
-import { terminate } from './stanzas';
+import { jmi, terminate } from './stanzas';
 import { body } from './sip-trace';
-import { initiateFrom, restartOfferFrom, sdpOf, transportInfoFrom, ufragOf, until } from './webrtc-jingle';
+import {
+  acceptFrom,
+  initiateFrom,
+  restartOfferFrom,
+  sdpOf,
+  transportInfoFrom,
+  ufragOf,
+  until,
+} from './webrtc-jingle';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -38,6 +47,11 @@ const sent = (p: Baresip, prefix: string): SipTraced[] =>
   p.sipMessages().filter((m) => m.direction === 'sent' && m.firstLine.startsWith(prefix));
 const received = (p: Baresip, prefix: string): SipTraced[] =>
   p.sipMessages().filter((m) => m.direction === 'received' && m.firstLine.startsWith(prefix));
+
+const attr = (sdp: string, name: string): string | undefined =>
+  new RegExp(`^a=${name}:(\\S+)`, 'm').exec(sdp)?.[1];
+const fingerprintOf = (sdp: string): string | undefined =>
+  /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim().toUpperCase();
 
 maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium to A, then to B', () => {
   // As in baresip-midcall-direct: once in a few calls baresip 1.0.0 refuses Chromium's DTLS on a
@@ -123,8 +137,11 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
     o: { sid: string; peer: string; remote: Element },
   ): {
     restarts: () => number;
+    /** The restart offer Chromium was given and its answer, last. */
+    last: () => { offer: string; answer: string } | undefined;
   } {
     let restarts = 0;
+    let last: { offer: string; answer: string } | undefined;
     let handled = alice.received.length;
     let remote = o.remote;
     let busy = Promise.resolve();
@@ -136,7 +153,9 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
         busy = busy.then(async () => {
           const ufrag = ufragOf(s);
           if (ufrag === undefined || ufrag === ufragOf(remote)) return;
-          const answer = await c.answerRestart(restartOfferFrom(remote, s));
+          const offer = restartOfferFrom(remote, s);
+          const answer = await c.answerRestart(offer);
+          last = { offer, answer };
           remote = s;
           restarts += 1;
           await iqOk(
@@ -147,31 +166,54 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
       }
     }, 50);
     stopGlue.push(() => clearInterval(timer));
-    return { restarts: () => restarts };
+    return { restarts: () => restarts, last: () => last };
   }
   const stopGlue: (() => void)[] = [];
   afterEach(() => {
     for (const s of stopGlue.splice(0)) s();
   });
 
-  // FAILS with the INVITE that carries the client's old ICE credentials (the fix follows): B's
-  // ICE and DTLS start with Chromium's old credentials, Chromium restarts ICE on the
-  // transport-info with new ones, the re-INVITE carrying them comes after B's DTLS association
-  // ("dtls_srtp: dtls already accepted"): no audio either way after the transfer.
-  test.failing(
-    'XMPP → SIP: A transfers to a number; B gets our INVITE; the client is moved to B (ICE restart + new DTLS); audio Chromium ⇄ B with A gone',
-    async () => {
+  /** Chromium calls A; the sid, the JID alice talks to, and the IQ A's description came in. */
+  async function aliceCallsA(
+    a: Baresip,
+    c: WebrtcPeer,
+  ): Promise<{ sid: string; peer: string; remote: Element }> {
+    const sid = randomUUID();
+    const peer = `a\\40127.0.0.1\\3a${a.sipPort}@gw.localhost`;
+    const offer = await c.offer();
+    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
+    await c.takeAnswer(sdpOf(accept, offer));
+    return { sid, peer, remote: accept };
+  }
+
+  /** A calls alice, who answers from Chromium. */
+  async function aCallsAlice(
+    a: Baresip,
+    c: WebrtcPeer,
+  ): Promise<{ sid: string; peer: string; remote: Element }> {
+    const seen = new Set(alice.received.map((s) => s.toString()));
+    await a.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
+    const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
+    await alice.send(jmi('proceed', { to: caller, id }));
+    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
+    await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    return { sid: id, peer: caller, remote: initiate };
+  }
+
+  test.each([
+    ['XMPP → SIP (alice called A)', aliceCallsA],
+    ['SIP → XMPP (A called alice)', aCallsAlice],
+  ])(
+    '%s: A transfers to a number; our INVITE to B has no offer (RFC 3725 §4.1); B’s offer reaches Chromium as an ICE restart; Chromium’s new credentials, candidates and DTLS role are our ACK’s answer; audio Chromium ⇄ B with A gone',
+    async (_w, call) => {
       const a = await phoneA();
       const b = await phoneB();
       chrome = await WebrtcPeer.start();
-      const sid = randomUUID();
-      const peer = `a\\40127.0.0.1\\3a${a.sipPort}@gw.localhost`;
-      const offer = await chrome.offer();
-      await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-      const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-      await chrome.takeAnswer(sdpOf(accept, offer));
+      const { sid, peer, remote } = await call(a, chrome);
       await audioBothWays(chrome, a);
-      const glue = clientGlue(chrome, { sid, peer, remote: accept });
+      const before = await chrome.remoteSdp();
+      const glue = clientGlue(chrome, { sid, peer, remote });
 
       const said = await a.command('transfer', `sip:${TARGET}@gw.localhost`);
       expect(JSON.parse(said)).toMatchObject({ ok: true });
@@ -181,17 +223,38 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
         () => `the final NOTIFY at A:\n${a.proc.output().slice(-3000)}`,
       );
       expect(body(received(a, 'NOTIFY ').at(-1)!).split('\r\n')[0]).toBe('SIP/2.0 200 OK');
+
+      // B: our INVITE without an offer; B's 200 offers (actpass, RFC 8842 §5.2); our ACK answers.
       const [invite] = received(b, 'INVITE ');
-      expect(invite).toBeDefined();
+      expect(body(invite!)).toBe('');
+      const ok = sent(b, 'SIP/2.0 200').find((m) => /^CSeq:\s*\d+ INVITE/im.test(m.text))!;
+      const offered = body(ok);
+      expect(attr(offered, 'setup')).toBe('actpass');
       await until(
-        () => glue.restarts() > 0,
+        () => received(b, 'ACK ').length > 0,
         10_000,
-        () => 'the transport-info moving the client to B (a new ufrag: an ICE restart)',
+        () => `our ACK at B:\n${b.proc.output().slice(-2000)}`,
       );
-      // Nobody but B on the SIP side.
+      const ack = body(received(b, 'ACK ')[0]!);
+      // Chromium was told B's transport: B's ufrag, pwd and fingerprint — an ICE restart for it.
+      const restart = glue.last();
+      expect(restart).toBeDefined();
+      expect(attr(restart!.offer, 'ice-ufrag')).toBe(attr(offered, 'ice-ufrag'));
+      expect(attr(restart!.offer, 'ice-pwd')).toBe(attr(offered, 'ice-pwd'));
+      expect(fingerprintOf(restart!.offer)).toBe(fingerprintOf(offered));
+      // Chromium answered with new credentials (RFC 8445 §9), which B got in the ACK, with its
+      // fingerprint and the DTLS role it took (RFC 8842 §5.3: active or passive, never actpass).
+      expect(attr(restart!.answer, 'ice-ufrag')).not.toBe(attr(before, 'ice-ufrag'));
+      expect(attr(ack, 'ice-ufrag')).toBe(attr(restart!.answer, 'ice-ufrag'));
+      expect(attr(ack, 'ice-pwd')).toBe(attr(restart!.answer, 'ice-pwd'));
+      expect(fingerprintOf(ack)).toBe(fingerprintOf(restart!.answer));
+      expect(attr(ack, 'setup')).toBe(attr(restart!.answer, 'setup'));
+      expect(attr(ack, 'setup')).toMatch(/^(active|passive)$/);
+      expect(ack).toMatch(/^a=candidate:.* 127\.0\.0\.1 \d+ typ host/m);
+
+      // Nobody but B on the SIP side: Chromium hears B and B hears Chromium, in a DTLS of B's own.
       await a.proc.stop();
       await audioBothWays(chrome, b);
-      // B's DTLS association is its own (RFC 8842 §5): a handshake at B.
       expect(b.proc.output()).toMatch(/DTLS-SRTP complete/);
 
       await iqOk(alice, terminate({ to: peer, sid }));
@@ -200,7 +263,6 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
         5000,
         () => `the BYE at B:\n${b.proc.output().slice(-2000)}`,
       );
-      expect(sent(b, 'SIP/2.0 200').length).toBeGreaterThan(0);
       await expectNoLiveCalls(bed.world);
     },
   );
