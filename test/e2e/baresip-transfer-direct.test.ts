@@ -119,9 +119,10 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
         `${n} more packets each way (from ${JSON.stringify(from)} to ${JSON.stringify(now)}); ` +
         `the phone:\n${p.proc
           .output()
+          .replace(/\s*\[\d+:\d+:\d+\] audio=\S+ \(bit\/s\)/g, '')
           .split('\n')
-          .filter((l) => /ice|dtls|stream|srtp/i.test(l))
-          .slice(-25)
+          .filter((l) => /ice|dtls|stream|srtp|candidate|setup|fingerprint|^(INVITE|ACK|SIP\/2\.0)/i.test(l))
+          .slice(-60)
           .join('\n')}`,
     );
     expect((await c.stats()).dtlsState).toBe('connected');
