@@ -7,7 +7,8 @@
  * back as a `sip-reoffer-answer` / `sip-request-answer` effect naming the request's id.
  *
  * A SIP peer's REFER carried out (src/calls/transfers.ts) gives the call a second leg: the new
- * INVITE and its dialog. Until the `switch` step the call's dialog stays the transferor's; once
+ * INVITE and its dialog (media end to end: an INVITE without offer, whose 2xx is ACKed with the
+ * call's answer at the `ack` step, RFC 3261 §13.2.2.4). Until the `switch` step the call's dialog stays the transferor's; once
  * the transfer has begun, the transferor's BYE or loss is `sip-referrer-gone` (the call goes on);
  * after the switch the new dialog is the call's and the transferor's gets 481 to anything but BYE.
  */
