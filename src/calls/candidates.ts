@@ -31,9 +31,11 @@ export function mergeCandidates(contents: Content[], update: readonly Content[])
       into.ufrag = from.ufrag;
       if (from.pwd !== undefined) into.pwd = from.pwd;
       into.candidates = [];
-      // A restart's transport is the whole new one: its DTLS role too, when given (XEP-0320; a
-      // restart toward a new peer is a new DTLS association, RFC 8842 §5 — docs/midcall.md §Transfer).
-      if (from.fingerprints.length > 0) into.fingerprints = [...from.fingerprints];
+      // A restart's transport is the whole new one: its DTLS fingerprint and role too, when it
+      // states a role (XEP-0320 setup active/passive; toward a new peer a restart is a new DTLS
+      // association, RFC 8842 §5 — docs/midcall.md §Transfer). An `actpass` says no role: kept.
+      const settled = from.fingerprints.some((f) => f.setup === 'active' || f.setup === 'passive');
+      if (settled) into.fingerprints = [...from.fingerprints];
     }
     const seen = new Set(into.candidates.map(key));
     for (const c of from.candidates) {

@@ -284,6 +284,19 @@ describe.each([
     expect(re.body).toMatch(/^a=sendonly/m);
   });
 
+  it('a renewal whose fingerprint says actpass states no role: the ACK answers with the role the first exchange settled', () => {
+    const { call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const renew = h({ kind: 'jingle', iq: renewed(party, call.sid, { setup: 'actpass' }) });
+    const ack = pick(renew, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error('no ACK');
+    expect(attr(ack.body, 'ice-ufrag')).toBe('NeW1');
+    // XMPP → SIP: Chromium's captured answer is active, so the client is passive; SIP → XMPP: the
+    // device's accept says active.
+    expect(attr(ack.body, 'setup')).toBe(call.origin === 'xmpp' ? 'passive' : 'active');
+  });
+
   it('a 2xx without an offer (RFC 3261 §13.2.1 requires one): that leg is hung up, NOTIFY 488, the client is not moved', () => {
     const { registry, call, h } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
