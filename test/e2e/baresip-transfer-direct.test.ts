@@ -11,6 +11,12 @@
  * transport-info with a new ufrag → setRemoteDescription(offer with that transport) → the answer's
  * transport in a transport-info back. Audio both ways after the transfer, with A's process gone:
  * Chromium's getStats (packets in, DTLS connected) and B's live RTP counts (`audio_debug`).
+ *
+ * The gateway places the INVITE to B without an offer (RFC 3725 §4.1, src/calls/transfers.ts):
+ * B's 200 offers, that offer reaches Chromium as the restart, and Chromium's answer is the ACK's.
+ * As first wired (the INVITE carrying Chromium's current credentials) this test failed: B started
+ * ICE and DTLS with Chromium's old credentials, Chromium restarted with new ones, the re-INVITE
+ * that carried them came after B's DTLS ("dtls_srtp: dtls already accepted"): no audio either way.
  */
 import { randomUUID } from 'node:crypto';
 import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
