@@ -55,6 +55,7 @@ import { ContentReoffers } from './content-reoffer';
 import { answerDirections } from '../media/direction';
 import type { Setup } from '../jingle/types';
 import { RESTART_WAIT_MS } from './plain-reoffer';
+import { keepOfferedFormats } from './offered-formats';
 import type { CallEvent, Effect } from './events';
 import { byeEffect } from './sip-reasons';
 
@@ -276,7 +277,11 @@ export abstract class Transfers extends ContentReoffers {
       return this.transferFailed(out, 488);
     }
     const party = this.jingleParty();
-    if (!party || moved.length === 0) {
+    // The client keeps the codecs it agreed with the transferor (a transport-info carries no
+    // description): an offer without one of them cannot be answered (RFC 3264 §6.1), and the
+    // client is left where it is.
+    if (!party || moved.length === 0 || !this.answerable(offer)) {
+      this.ctx.log?.('the transfer target offers none of the client’s codecs', { sid: this.sid });
       out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
       return this.transferFailed(out, 488);
     }
@@ -290,6 +295,16 @@ export abstract class Transfers extends ContentReoffers {
     });
     r.restart = { offer, ufrags: iceUfrags(party.contents) };
     this.startTimer(out, 'transfer', RESTART_WAIT_MS);
+  }
+
+  /** Whether the client's description can answer `offer`: a media codec in every live stream. */
+  private answerable(offer: Sdp): boolean {
+    try {
+      const answer = this.plainAnswer(offer, this.sdpVersion + 1);
+      return answer !== undefined && keepOfferedFormats(answer, offer, this.ctx.tables) === undefined;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -337,6 +352,8 @@ export abstract class Transfers extends ContentReoffers {
       out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
       return this.transferFailed(out, 488);
     }
+    // RFC 3264 §6.1: the formats of the offer only.
+    keepOfferedFormats(answer, restart.offer, this.ctx.tables);
     const directed = this.applyHold(answerDirections(restart.offer, answer));
     // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
     for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';

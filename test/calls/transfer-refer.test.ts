@@ -43,9 +43,15 @@ const peerSdp = read('captured/chromium-156.0.8078.79-audio-answer.sdp');
 const TARGET_FP = Array(32).fill('5B').join(':');
 /**
  * The transfer target's offer in its 2xx (our INVITE had none): another peer, its own ICE
- * credentials, fingerprint and address, `actpass` (RFC 8842 §5.2: an offer says actpass).
+ * credentials, fingerprint and address, `actpass` (RFC 8842 §5.2: an offer says actpass); and
+ * G729 (static 18) added, a codec the XEP-0320 example's client has (the device has opus).
  */
-const targetSdp = read('captured/chromium-156.0.8078.79-audio-offer.sdp')
+const chromiumOffer = read('captured/chromium-156.0.8078.79-audio-offer.sdp');
+const targetSdp = chromiumOffer
+  .replace(
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 18 13 110 126',
+  )
   .replace('a=ice-ufrag:zkx0', 'a=ice-ufrag:TaRg')
   .replace(
     'a=ice-pwd:cGv6a77Hvfvzz1tH7/nVtQLa',
@@ -295,6 +301,34 @@ describe.each([
     // XMPP → SIP: Chromium's captured answer is active, so the client is passive; SIP → XMPP: the
     // device's accept says active.
     expect(attr(ack.body, 'setup')).toBe(call.origin === 'xmpp' ? 'passive' : 'active');
+  });
+
+  it('a target offering none of the client’s codecs (RFC 3264 §6.1): that leg is hung up, NOTIFY 488, the client is not moved', () => {
+    const { registry, call, h } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    // G.711 A-law and telephone-event only (the telephone-event alone carries no media).
+    const alaw = targetSdp
+      .replace(/^m=audio 9 UDP\/TLS\/RTP\/SAVPF .*$/m, 'm=audio 9 UDP/TLS/RTP/SAVPF 8 126')
+      .replace(/^a=(rtpmap|fmtp|rtcp-fb):(111|63|9|0|13|110) .*\r\n/gm, '');
+    const refused = h({ kind: 'sip-transfer-response', response: response(200, 'OK', alaw) });
+    expect(refused).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(notifies(refused)[0]!.frag).toBe('SIP/2.0 488 Not Acceptable Here');
+    expect(pick(refused, 'send-jingle')).toEqual([]);
+    expect(registry.size).toBe(1);
+  });
+
+  it('the ACK’s answer lists only codecs of the target’s offer, with the client’s payload types (RFC 3264 §6.1)', () => {
+    const { call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const { renew } = answeredAndRenewed(h, party, call.sid);
+    const ack = pick(renew, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error('no ACK');
+    const m = parseSdp(ack.body, tables.hashes).media[0]!;
+    // XMPP → SIP: of speex, G729, L16 and x-ISAC, G729; SIP → XMPP: the device's opus as 96.
+    expect(m.rtp.map((r) => `${r.payload} ${r.codec}`)).toEqual(
+      call.origin === 'xmpp' ? ['18 G729'] : ['96 opus'],
+    );
+    expect(String(m.payloads)).toBe(call.origin === 'xmpp' ? '18' : '96');
   });
 
   it('a 2xx without an offer (RFC 3261 §13.2.1 requires one): that leg is hung up, NOTIFY 488, the client is not moved', () => {
