@@ -11,7 +11,8 @@ function key(c: IceCandidate): string {
 
 /**
  * The contents with the candidates of `update` added, matched by content name. New ICE
- * credentials (an ICE restart, RFC 8445 §9) replace the old ones and their candidates.
+ * credentials (an ICE restart, RFC 8445 §9) replace the old ones and their candidates (and the
+ * fingerprints, when the restart's transport-info carries them).
  * Returns how many candidates were added.
  */
 export function mergeCandidates(contents: Content[], update: readonly Content[]): number {
@@ -30,6 +31,11 @@ export function mergeCandidates(contents: Content[], update: readonly Content[])
       into.ufrag = from.ufrag;
       if (from.pwd !== undefined) into.pwd = from.pwd;
       into.candidates = [];
+      // A restart's transport is the whole new one: its DTLS fingerprint and role too, when it
+      // states a role (XEP-0320 setup active/passive; toward a new peer a restart is a new DTLS
+      // association, RFC 8842 §5 — docs/midcall.md §Transfer). An `actpass` says no role: kept.
+      const settled = from.fingerprints.some((f) => f.setup === 'active' || f.setup === 'passive');
+      if (settled) into.fingerprints = [...from.fingerprints];
     }
     const seen = new Set(into.candidates.map(key));
     for (const c of from.candidates) {

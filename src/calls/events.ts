@@ -181,7 +181,9 @@ export type Effect =
    * dialog as the transferor's (its BYE is then `sip-referrer-gone`, not the call's end);
    * `invite` places the new call (its responses come as `sip-transfer-response`); `switch`
    * makes the new call's dialog the call's own; `abandon` gives the transferor's dialog back
-   * (the new call failed); `hang-up` ends the new leg (CANCEL or BYE) or the transferor's dialog.
+   * (the new call failed); `hang-up` ends the new leg (CANCEL or BYE) or the transferor's dialog;
+   * `ack` answers the offer of the new call's 2xx in its ACK (our INVITE had none: RFC 3261
+   * §13.2.2.4, RFC 3725 §4.1).
    */
   | { kind: 'sip-transfer'; step: 'begin' | 'switch' | 'abandon' }
   | {
@@ -194,6 +196,7 @@ export type Effect =
       headers: SipHeader[];
     }
   | { kind: 'sip-transfer'; step: 'hang-up'; leg: 'new' | 'transferor' }
+  | { kind: 'sip-transfer'; step: 'ack'; body: string }
   /** An INFO to the SIP peer (RFC 6086): DTMF as application/dtmf-relay. */
   | { kind: 'sip-send-info'; contentType: string; body: string; headers: SipHeader[] }
   /** One anchor round trip (ng offer/answer); its outcome comes back as media-done/-failed. */

@@ -6,13 +6,24 @@
  * accepts; accepted: 202, NOTIFY 100 Trying, and a second SIP leg owned by this same call — a new
  * INVITE to the target by the gateway's own routes (never the host the REFER named), with
  * Referred-By and, attended, Replaces + Require: replaces. Its 18x → NOTIFY `active`; its 2xx →
- * the Jingle side is moved onto the new peer's media (not anchored: transport-info with the new
- * peer's transports; anchored: the anchor's SIP side is re-pointed, the client sees nothing),
- * the final NOTIFY 200, the new dialog becomes the call's, and the transferor's dialog is ended
+ * the Jingle side is moved onto the new peer's media (anchored: the anchor's SIP side is
+ * re-pointed, the client sees nothing; not anchored: see below), the final NOTIFY 200, the new dialog becomes the call's, and the transferor's dialog is ended
  * by BYE if the transferor has not ended it within REFERRER_BYE_WAIT_MS (RFC 5589 §6.1: it
  * should, on the NOTIFY 200). A failed new call → the final NOTIFY with its status and the call
  * goes on with the transferor — or, if the transferor has hung up meanwhile, the call ends.
  * Refer-Sub: false → no NOTIFY at all (RFC 4488 §4).
+ *
+ * Not anchored (media end to end), the switch is a new offer/answer between the client and the
+ * new peer, the gateway in the middle as RFC 3725 §4.1 (flow I) has the controller: the INVITE
+ * carries no offer; the new peer's 2xx brings its own (fresh ICE credentials, its fingerprint,
+ * `actpass`); that reaches the client as a transport-info with the new peer's transports — for
+ * the client an ICE restart (XEP-0176 §2.2; RFC 8839 §4.4.1.1.1) with a new DTLS peer (RFC 8842
+ * §5) — which a WebRTC client answers with NEW credentials of its own (RFC 8445 §9, JSEP
+ * §5.3.1) in a transport-info; those, with its candidates and DTLS role, are the answer in our
+ * ACK (RFC 3261 §13.2.2.4). Had the INVITE carried the client's old credentials, the new peer
+ * would never learn the new ones without another restart, which a browser would answer with
+ * newer ones again. A client that does not renew its credentials within RESTART_WAIT_MS gets
+ * its current ones in the ACK.
  *
  * The client's XEP-0251 `<transfer/>`: `transferToRefer` → a REFER in the call's dialog (the
  * client is the transferor); the IQ is acknowledged as XEP-0251 §2 Example 6 does once the
@@ -41,6 +52,10 @@ import {
 } from '../transfer';
 import type { Content, JingleIq, ReasonCondition } from '../jingle/types';
 import { ContentReoffers } from './content-reoffer';
+import { answerDirections } from '../media/direction';
+import type { Setup } from '../jingle/types';
+import { RESTART_WAIT_MS } from './plain-reoffer';
+import { keepOfferedFormats } from './offered-formats';
 import type { CallEvent, Effect } from './events';
 import { byeEffect } from './sip-reasons';
 
@@ -62,10 +77,15 @@ interface PeerRefer {
   phase: 'preparing' | 'calling' | 'answered' | 'switched';
   /** The transferor's dialog has ended (its BYE, or lost): no NOTIFY can go, nobody to go back to. */
   referrerGone: boolean;
-  /** Our offer in the new INVITE. */
+  /** Our SDP in the new dialog: the offer of the INVITE (anchored), the answer in its ACK (not). */
   offer?: string;
   /** The new peer's Allow (from its 2xx), for later transfers. */
   allow?: string[];
+  /**
+   * Not anchored, `answered`: the offer of the new peer's 2xx, answered in the ACK once the
+   * client has renewed its ICE credentials (`ufrags`: the client's before the restart).
+   */
+  restart?: { offer: Sdp; ufrags: (string | undefined)[] };
 }
 
 export abstract class Transfers extends ContentReoffers {
@@ -76,6 +96,12 @@ export abstract class Transfers extends ContentReoffers {
   private refers = 0;
   /** The methods in the SIP peer's Allow (RFC 3261 §20.5): whether it can be sent a REFER. */
   protected peerAllow: string[] = [];
+  /**
+   * The client's DTLS role later offers and answers keep (RFC 8842 §5.5), once an answer settled
+   * it (XMPP-originated calls: src/calls/xmpp-call-base.ts); a transfer's new association may
+   * settle it anew.
+   */
+  protected reofferSetup?: Setup;
 
   /** The events of a transfer; false for any other (and for `sip-answered`, only read here). */
   protected onTransfer(event: CallEvent, out: Effect[]): boolean {
@@ -100,7 +126,8 @@ export abstract class Transfers extends ContentReoffers {
         return true;
       case 'timer':
         if (event.name !== 'transfer') return false;
-        this.referrerTimedOut(out);
+        if (this.peerRefer?.restart) this.answerTransfer(out);
+        else this.referrerTimedOut(out);
         return true;
       case 'media-done':
       case 'media-failed':
@@ -157,9 +184,10 @@ export abstract class Transfers extends ContentReoffers {
     this.peerRefer = r;
     if (decision.notify) out.push(notifyEffect(decision.notify));
     out.push({ kind: 'sip-transfer', step: 'begin' });
+    // Not anchored: no offer (RFC 3725 §4.1); the new peer's 2xx brings one.
+    if (!this.anchored) return this.placeTransfer(out, '');
     const side = this.transferOffer();
     if (!side) return this.transferFailed(out, 488);
-    if (!this.anchored) return this.placeTransfer(out, writeSdp(side));
     // Anchored: the anchor writes the offer toward the new peer from the Jingle side's description.
     out.push({
       kind: 'media',
@@ -173,7 +201,7 @@ export abstract class Transfers extends ContentReoffers {
   }
 
   /**
-   * The new call's offer: the Jingle side's current description (its candidates so far, the
+   * The anchored new call's offer (written by the anchor): the Jingle side's current description (its candidates so far, the
    * DTLS role it settled — RFC 8842 §5.5, never actpass again), every live stream sendrecv
    * unless the client holds (RFC 3264 §8.4), the next o= version.
    */
@@ -221,7 +249,7 @@ export abstract class Transfers extends ContentReoffers {
     }
     if (res.status >= 300) return this.transferFailed(out, res.status, res.reason);
     r.allow = headers(res, 'allow');
-    const answer = sdpOf(res);
+    const body = sdpOf(res);
     r.phase = 'answered';
     if (this.anchored) {
       out.push({
@@ -230,31 +258,112 @@ export abstract class Transfers extends ContentReoffers {
         purpose: 'transfer-answer',
         fromTag: 'jingle',
         toTag: 'sip',
-        sdp: answer,
+        sdp: body,
         flags: forAnswer(),
       });
       return;
     }
     let moved: Content[];
-    let remote: Sdp;
+    let offer: Sdp;
     try {
-      remote = parseSdp(answer, this.ctx.tables.hashes);
-      moved = this.movedTransports(remote);
+      // RFC 3261 §13.2.1: the 2xx to an INVITE without an offer must carry one.
+      if (body === '') throw new Error('no offer in the 2xx to our offerless INVITE');
+      offer = parseSdp(body, this.ctx.tables.hashes);
+      moved = this.movedTransports(offer);
     } catch (e) {
-      // RFC 3264 §5: our INVITE had the offer, its 2xx must answer it; an unusable one ends that leg.
-      this.ctx.log?.(`the transfer target's answer is unusable: ${(e as Error).message}`, { sid: this.sid });
+      // An unusable offer: that leg is ended (its ACK goes empty, then our BYE).
+      this.ctx.log?.(`the transfer target's offer is unusable: ${(e as Error).message}`, { sid: this.sid });
       out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
       return this.transferFailed(out, 488);
     }
     const party = this.jingleParty();
-    if (party && moved.length > 0)
-      out.push({
-        kind: 'send-jingle',
-        from: party.from,
-        to: party.to,
-        jingle: { action: 'transport-info', sid: this.sid, contents: moved, groups: [] },
-      });
-    this.sipRemote = remote;
+    // The client keeps the codecs it agreed with the transferor (a transport-info carries no
+    // description): an offer without one of them cannot be answered (RFC 3264 §6.1), and the
+    // client is left where it is.
+    if (!party || moved.length === 0 || !this.answerable(offer)) {
+      this.ctx.log?.('the transfer target offers none of the client’s codecs', { sid: this.sid });
+      out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+      return this.transferFailed(out, 488);
+    }
+    // The client's ICE restart toward the new peer (XEP-0176 §2.2): its answer comes back as a
+    // transport-info with new credentials, which our ACK carries.
+    out.push({
+      kind: 'send-jingle',
+      from: party.from,
+      to: party.to,
+      jingle: { action: 'transport-info', sid: this.sid, contents: moved, groups: [] },
+    });
+    r.restart = { offer, ufrags: iceUfrags(party.contents) };
+    this.startTimer(out, 'transfer', RESTART_WAIT_MS);
+  }
+
+  /** Whether the client's description can answer `offer`: a media codec in every live stream. */
+  private answerable(offer: Sdp): boolean {
+    try {
+      const answer = this.plainAnswer(offer, this.sdpVersion + 1);
+      return answer !== undefined && keepOfferedFormats(answer, offer, this.ctx.tables) === undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The client's transport-info came (its candidates already merged). While the new peer's offer
+   * waits for the client's answer, this is it once every ICE content has new credentials and a
+   * candidate; anything else the client trickles meanwhile waits for that answer too.
+   */
+  protected override clientTransportChanged(out: Effect[]): boolean {
+    const r = this.peerRefer;
+    if (!r?.restart) return super.clientTransportChanged(out);
+    const party = this.jingleParty();
+    const old = r.restart.ufrags;
+    const renewed = (party?.contents ?? []).every((c, i) => {
+      const t = c.transport;
+      if (t?.kind !== 'ice-udp' || old[i] === undefined) return true;
+      return t.ufrag !== old[i] && t.candidates.length > 0;
+    });
+    if (renewed) this.answerTransfer(out);
+    return true;
+  }
+
+  /**
+   * The ACK with our answer to the new peer's offer (RFC 3261 §13.2.2.4): the client's transport
+   * as it is now (renewed, or as it was when the client did not renew in time), the DTLS role its
+   * restart answer took (XEP-0320 `setup`), the directions of RFC 3264 §6.1 and our hold (§8.4);
+   * then the switch.
+   */
+  private answerTransfer(out: Effect[]): void {
+    const r = this.peerRefer;
+    const restart = r?.restart;
+    if (!r || !restart) return;
+    r.restart = undefined;
+    this.stopTimer(out, 'transfer');
+    const role = this.jingleParty()
+      ?.contents.flatMap((c) => c.transport?.fingerprints ?? [])
+      .find((f) => f.setup === 'active' || f.setup === 'passive')?.setup;
+    if (role === 'active' || role === 'passive') this.reofferSetup = role;
+    let answer: Sdp | undefined;
+    try {
+      answer = this.plainAnswer(restart.offer, this.sdpVersion + 1);
+    } catch {
+      answer = undefined;
+    }
+    if (!answer) {
+      out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+      return this.transferFailed(out, 488);
+    }
+    // RFC 3264 §6.1: the formats of the offer only.
+    keepOfferedFormats(answer, restart.offer, this.ctx.tables);
+    const directed = this.applyHold(answerDirections(restart.offer, answer));
+    // RFC 8842 §5.5 / RFC 5763 §5: an answer never says actpass.
+    for (const m of directed.media) if (m.setup === 'actpass') m.setup = 'active';
+    this.sdpVersion += 1;
+    const body = writeSdp(directed);
+    r.offer = body;
+    this.sipRemote = restart.offer;
+    // The answer carries every candidate of the client's so far.
+    this.lateCandidates = false;
+    out.push({ kind: 'sip-transfer', step: 'ack', body });
     this.transferDone(out);
   }
 
@@ -280,6 +389,7 @@ export abstract class Transfers extends ContentReoffers {
     const r = this.peerRefer;
     if (!r) return;
     r.phase = 'switched';
+    // Our description in the new dialog: the offer of our INVITE (anchored) or our ACK's answer.
     if (r.offer !== undefined) this.sipLocal = r.offer;
     // The new dialog's m-lines are its own (./content-reoffer.ts).
     this.newSipSession();
@@ -456,6 +566,11 @@ export abstract class Transfers extends ContentReoffers {
     out.push(byeEffect('success', this.ctx.tables.reasons));
     this.end(out, 'success');
   }
+}
+
+/** Each content's ICE ufrag (undefined for other transports). */
+function iceUfrags(contents: readonly Content[]): (string | undefined)[] {
+  return contents.map((c) => (c.transport?.kind === 'ice-udp' ? c.transport.ufrag : undefined));
 }
 
 function notifyEffect(n: ReferNotify): Effect {

@@ -14,7 +14,7 @@ import { concreteProfile, forAnswer, towardSip } from '../media/flags';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
-import type { Jingle, JingleIq, Reason, ReasonCondition, Setup } from '../jingle/types';
+import type { Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
 import { header, sdpOf } from '../sip/message';
 import type { SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom, jidToSipUri } from '../translate/address';
@@ -40,8 +40,6 @@ export abstract class XmppCallBase extends Call {
   protected accepted?: Jingle;
   /** The early answer: the 183's SDP and its To tag (docs/media.md §Early media). */
   protected early?: { body: string; tag: string | undefined };
-  /** The DTLS role later offers keep (RFC 8842 §5.5), once the answer settled it. */
-  protected reofferSetup?: Setup;
   protected readonly policy: MediaPolicy;
   /** Why the callee was denied by policy (the call ended at once), for the gateway's metrics. */
   denial?: Denial;

@@ -7,7 +7,8 @@
  * back as a `sip-reoffer-answer` / `sip-request-answer` effect naming the request's id.
  *
  * A SIP peer's REFER carried out (src/calls/transfers.ts) gives the call a second leg: the new
- * INVITE and its dialog. Until the `switch` step the call's dialog stays the transferor's; once
+ * INVITE and its dialog (media end to end: an INVITE without offer, whose 2xx is ACKed with the
+ * call's answer at the `ack` step, RFC 3261 §13.2.2.4). Until the `switch` step the call's dialog stays the transferor's; once
  * the transfer has begun, the transferor's BYE or loss is `sip-referrer-gone` (the call goes on);
  * after the switch the new dialog is the call's and the transferor's gets 481 to anything but BYE.
  */
@@ -178,7 +179,15 @@ export class SipSeam implements DialogOwner {
         this.transferor = this.dialog;
         return;
       case 'invite': {
-        const ci = this.sendInvite({ uri: e.uri, from: e.from, to: e.to, body: e.body, headers: e.headers });
+        // No offer (media end to end): the 2xx brings the target's, our answer goes in the ACK.
+        const ci = this.sendInvite({
+          uri: e.uri,
+          from: e.from,
+          to: e.to,
+          body: e.body,
+          headers: e.headers,
+          answerInAck: e.body === '',
+        });
         this.transferInvite = ci;
         const mine = (): boolean => this.transferInvite === ci;
         ci.on('provisional', (response) => {
@@ -197,6 +206,9 @@ export class SipSeam implements DialogOwner {
         });
         return;
       }
+      case 'ack':
+        this.transferDialog?.ack(e.body);
+        return;
       case 'switch': {
         const next = this.transferDialog;
         this.transferInvite = undefined;

@@ -4,13 +4,16 @@
  * and places the new call on a second leg of the same call (RFC 5589 §6 blind, §7 attended); on
  * its 2xx the client's media moves to the new peer and the new dialog becomes the call's. The
  * REFERs are RFC 5589 §6.1 Figure 2's (blind) and §7.1's (attended, with Replaces), put into the
- * dialogs these calls have; the new peer's answer is Chromium's captured answer with another ICE
- * user and candidate. Pure: events in, effects out; every path must leave no call behind.
+ * dialogs these calls have. Media end to end, the INVITE has no offer (RFC 3725 §4.1): the new
+ * peer's 2xx offers — Chromium's captured offer with another ICE user, fingerprint and candidate —
+ * the client hears it as an ICE restart (transport-info) and its renewed transport is our answer
+ * in the ACK (RFC 3261 §13.2.2.4). Pure: events in, effects out; every path must leave no call behind.
  */
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import type { CallEvent, Effect } from '../../src/calls/events';
 import { REFERRER_BYE_WAIT_MS } from '../../src/calls/transfers';
+import { RESTART_WAIT_MS } from '../../src/calls/plain-reoffer';
 import { parseSdp } from '../../src/sdp';
 import { header } from '../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
@@ -37,15 +40,62 @@ const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replac
   `to='${gw}'`,
 );
 const peerSdp = read('captured/chromium-156.0.8078.79-audio-answer.sdp');
-/** The transfer target's answer: another peer (its own ICE credentials and address). */
-const targetSdp = peerSdp
-  .replace('a=ice-ufrag:OcCS', 'a=ice-ufrag:TaRg')
+const TARGET_FP = Array(32).fill('5B').join(':');
+/**
+ * The transfer target's offer in its 2xx (our INVITE had none): another peer, its own ICE
+ * credentials, fingerprint and address, `actpass` (RFC 8842 §5.2: an offer says actpass); and
+ * G729 (static 18) added, a codec the XEP-0320 example's client has (the device has opus).
+ */
+const chromiumOffer = read('captured/chromium-156.0.8078.79-audio-offer.sdp');
+const targetSdp = chromiumOffer
   .replace(
-    'a=ice-pwd:y44FNSfkhV+rwupRnNIkzoJx',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 18 13 110 126',
+  )
+  .replace('a=ice-ufrag:zkx0', 'a=ice-ufrag:TaRg')
+  .replace(
+    'a=ice-pwd:cGv6a77Hvfvzz1tH7/nVtQLa',
     'a=ice-pwd:targetpwdtargetpwdtarget\r\na=candidate:1 1 udp 2122260223 198.51.100.7 40100 typ host',
-  );
+  )
+  .replace(/^a=fingerprint:sha-256 \S+/m, `a=fingerprint:sha-256 ${TARGET_FP}`);
+const CLIENT_FP = Array(32).fill('AB').join(':');
 
 type Handle = (e: CallEvent) => Effect[];
+type Party = { from: string; to: string; content: string };
+
+/**
+ * The client's answer to the restart (XEP-0176 §2.2; what Chromium does, RFC 8445 §9): a
+ * transport-info with new credentials, a candidate and its DTLS role (XEP-0320 setup).
+ */
+function renewed(
+  party: Party,
+  sid: string,
+  o: { ufrag?: string; candidates?: boolean; setup?: string } = {},
+) {
+  const candidate =
+    o.candidates === false
+      ? ''
+      : "<candidate component='1' foundation='9' generation='1' id='n1' ip='192.0.2.99' port='41000' priority='2130706431' protocol='udp' type='host'/>";
+  return iqOf(`<iq from='${party.to}' to='${party.from}' type='set' id='ti1'>
+    <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='${sid}'>
+      <content creator='initiator' name='${party.content}'>
+        <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='${o.ufrag ?? 'NeW1'}' pwd='newclientpwdnewclientpwd'>
+          <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='${o.setup ?? 'passive'}'>${CLIENT_FP}</fingerprint>
+          ${candidate}
+        </transport>
+      </content>
+    </jingle></iq>`);
+}
+
+/** The target's 2xx and the client's renewed transport: the effects of both. */
+function answeredAndRenewed(h: Handle, party: Party, sid: string): { ok: Effect[]; renew: Effect[] } {
+  const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+  const renew = h({ kind: 'jingle', iq: renewed(party, sid) });
+  return { ok, renew };
+}
+
+const attr = (sdp: string, name: string): string | undefined =>
+  new RegExp(`^a=${name}:(\\S+)`, 'm').exec(sdp)?.[1];
 
 function xmppEstablished(media: object = {}) {
   const registry = new CallRegistry();
@@ -55,7 +105,7 @@ function xmppEstablished(media: object = {}) {
   h({ kind: 'timer', name: 'gather' });
   h({ kind: 'sip-answered', response: okWith(peerSdp) });
   h({ kind: 'sip-ack' });
-  return { registry, call, h, party: { from: gw, to: client } };
+  return { registry, call, h, party: { from: gw, to: client, content: 'voice' } };
 }
 
 function sipEstablished() {
@@ -68,7 +118,7 @@ function sipEstablished() {
   h({ kind: 'jingle', iq: iqOf(acceptXml) });
   one(h({ kind: 'timer', name: 'gather' }), 'sip-accept');
   h({ kind: 'sip-ack' });
-  return { registry, call, h, party: { from: caller, to: device } };
+  return { registry, call, h, party: { from: caller, to: device, content: 'audio' } };
 }
 
 /**
@@ -112,7 +162,7 @@ describe.each([
   ['XMPP → SIP', xmppEstablished],
   ['SIP → XMPP', sipEstablished],
 ])('%s call: a blind REFER (RFC 5589 §6.1)', (_, established) => {
-  it('202, NOTIFY 100, a new INVITE by our routes with Referred-By; 180 → NOTIFY; 200 → transport-info, NOTIFY 200, switch; the transferor’s BYE; later BYE ends the call', () => {
+  it('202, NOTIFY 100, a new INVITE by our routes with Referred-By and no offer; 180 → NOTIFY; 200 (its offer) → transport-info (an ICE restart for the client); the client’s renewed transport → the ACK’s answer, NOTIFY 200, switch; the transferor’s BYE; later BYE ends the call', () => {
     const { registry, call, h, party } = established();
     const accepted = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
     expect(kinds(accepted)).toBe('sip-request-answer, sip-notify, sip-transfer, sip-transfer');
@@ -133,11 +183,8 @@ describe.each([
       { name: 'Referred-By', value: '<sip:transferor@transferor.example>' },
       { name: 'Recv-Info', value: 'trickle-ice' },
     ]);
-    // The Jingle side's description as an offer: sendrecv, its settled DTLS role (never actpass).
-    const offer = parseSdp(inv.body, tables.hashes);
-    expect(offer.media[0]!.setup).not.toBe('actpass');
-    expect(offer.media[0]!.direction).toBe('sendrecv');
-    expect(offer.media[0]!.fingerprints.length).toBeGreaterThan(0);
+    // RFC 3725 §4.1: no offer; the client's credentials would be stale once it restarts ICE.
+    expect(inv.body).toBe('');
 
     const ringing = h({ kind: 'sip-transfer-response', response: response(180, 'Ringing') });
     expect(notifies(ringing)).toEqual([
@@ -146,24 +193,46 @@ describe.each([
     expect(pick(ringing, 'send-jingle')).toEqual([]);
 
     const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
-    expect(kinds(ok)).toBe('send-jingle, sip-notify, sip-transfer, timer-start');
+    // The target's transport to the client; nothing to SIP until the client has answered it.
+    expect(kinds(ok)).toBe('send-jingle, timer-start');
     const ti = one(ok, 'send-jingle');
-    expect(ti).toMatchObject({ ...party, jingle: { action: 'transport-info', sid: call.sid } });
+    expect(ti).toMatchObject({
+      from: party.from,
+      to: party.to,
+      jingle: { action: 'transport-info', sid: call.sid },
+    });
     const t = ti.jingle.contents[0]!.transport!;
-    expect(t.kind === 'ice-udp' && t.ufrag).toBe('TaRg');
-    expect(t.kind === 'ice-udp' && t.candidates.map((c) => `${c.ip} ${c.port}`)).toContain(
-      '198.51.100.7 40100',
-    );
+    if (t.kind !== 'ice-udp') throw new Error('not ICE');
+    expect([t.ufrag, t.pwd]).toEqual(['TaRg', 'targetpwdtargetpwdtarget']);
+    expect(t.candidates.map((c) => `${c.ip} ${c.port}`)).toContain('198.51.100.7 40100');
+    // A new DTLS peer (RFC 8842 §5): its fingerprint, and its offer's actpass.
+    expect(t.fingerprints.map((f) => [f.value.toUpperCase(), f.setup])).toEqual([[TARGET_FP, 'actpass']]);
+    expect(one(ok, 'timer-start')).toEqual({ kind: 'timer-start', name: 'transfer', ms: RESTART_WAIT_MS });
+
+    const renew = h({ kind: 'jingle', iq: renewed(party, call.sid) });
+    expect(kinds(renew)).toBe('iq-result, timer-stop, sip-transfer, sip-notify, sip-transfer, timer-start');
+    const ack = pick(renew, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error(`not the ACK: ${ack.step}`);
+    // The answer (RFC 3264 §6): the client's new credentials, candidate, fingerprint and role.
+    const answer = parseSdp(ack.body, tables.hashes);
+    const m = answer.media[0]!;
+    expect([m.iceUfrag ?? answer.iceUfrag, m.icePwd ?? answer.icePwd]).toEqual([
+      'NeW1',
+      'newclientpwdnewclientpwd',
+    ]);
+    expect(m.candidates?.map((c) => `${c.ip} ${c.port}`)).toEqual(['192.0.2.99 41000']);
+    expect(m.fingerprints.map((f) => f.value.toUpperCase())).toEqual([CLIENT_FP]);
+    expect(m.setup).toBe('passive');
+    expect(m.direction).toBe('sendrecv');
+    expect(m.port).not.toBe(0);
     // RFC 3515 §2.4.7: the final NOTIFY ends the subscription.
-    expect(notifies(ok)).toEqual([
+    expect(notifies(renew)).toEqual([
       { frag: 'SIP/2.0 200 OK', state: 'terminated;reason=noresource', event: 'refer' },
     ]);
-    expect(steps(ok)).toEqual(['switch']);
-    expect(one(ok, 'timer-start')).toEqual({
-      kind: 'timer-start',
-      name: 'transfer',
-      ms: REFERRER_BYE_WAIT_MS,
-    });
+    expect(steps(renew)).toEqual(['ack', 'switch']);
+    expect(pick(renew, 'timer-start')).toEqual([
+      { kind: 'timer-start', name: 'transfer', ms: REFERRER_BYE_WAIT_MS },
+    ]);
 
     // RFC 5589 §6.1: the transferor hangs up on the NOTIFY 200; nothing more to do.
     expect(h({ kind: 'sip-referrer-gone' })).toEqual([{ kind: 'timer-stop', name: 'transfer' }]);
@@ -175,10 +244,124 @@ describe.each([
     expect(registry.size).toBe(0);
   });
 
-  it('the transferor does not hang up: after REFERRER_BYE_WAIT_MS the gateway BYEs its dialog, the call goes on', () => {
-    const { registry, call, h } = established();
+  it('a trickling client: its new credentials without a candidate are not yet the answer; with one they are', () => {
+    const { call, h, party } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
     h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const first = h({ kind: 'jingle', iq: renewed(party, call.sid, { candidates: false }) });
+    expect(kinds(first)).toBe('iq-result');
+    const then = h({ kind: 'jingle', iq: renewed(party, call.sid) });
+    expect(steps(then)).toEqual(['ack', 'switch']);
+    const ack = pick(then, 'sip-transfer')[0]!;
+    expect(ack.step === 'ack' && attr(ack.body, 'ice-ufrag')).toBe('NeW1');
+  });
+
+  it('a client that does not renew its credentials: after RESTART_WAIT_MS the ACK answers with those it has', () => {
+    const { call, h } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const late = h({ kind: 'timer', name: 'transfer' });
+    expect(steps(late)).toEqual(['ack', 'switch']);
+    const ack = pick(late, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error('no ACK');
+    expect(attr(ack.body, 'ice-ufrag')).toBe(call.origin === 'xmpp' ? '8hhy' : 'Yx4f');
+    // An answer never says actpass (RFC 8842 §5.3): the role the first exchange settled.
+    expect(attr(ack.body, 'setup')).toMatch(/^(active|passive)$/);
+    expect(notifies(late)[0]!.frag).toBe('SIP/2.0 200 OK');
+  });
+
+  it('after the transfer, our re-offers keep the DTLS role of the new association (RFC 8842 §5.5)', () => {
+    const { call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    // The role opposite to the one the first exchange settled (XMPP → SIP: the client passive, as
+    // Chromium's captured answer is active; SIP → XMPP: the device's accept says active).
+    const role = call.origin === 'xmpp' ? 'active' : 'passive';
+    h({ kind: 'jingle', iq: renewed(party, call.sid, { setup: role }) });
+    // The client holds (XEP-0167 §7): our re-INVITE to the new peer.
+    const hold = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${party.to}' to='${party.from}' type='set' id='h1'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='${call.sid}'><hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/></jingle></iq>`),
+    });
+    const re = one(hold, 'sip-reinvite');
+    expect(attr(re.body, 'setup')).toBe(role);
+    expect(attr(re.body, 'ice-ufrag')).toBe('NeW1');
+    expect(re.body).toMatch(/^a=sendonly/m);
+  });
+
+  it('a renewal whose fingerprint says actpass states no role: the ACK answers with the role the first exchange settled', () => {
+    const { call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const renew = h({ kind: 'jingle', iq: renewed(party, call.sid, { setup: 'actpass' }) });
+    const ack = pick(renew, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error('no ACK');
+    expect(attr(ack.body, 'ice-ufrag')).toBe('NeW1');
+    // XMPP → SIP: Chromium's captured answer is active, so the client is passive; SIP → XMPP: the
+    // device's accept says active.
+    expect(attr(ack.body, 'setup')).toBe(call.origin === 'xmpp' ? 'passive' : 'active');
+  });
+
+  it('a target offering none of the client’s codecs (RFC 3264 §6.1): that leg is hung up, NOTIFY 488, the client is not moved', () => {
+    const { registry, call, h } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    // G.711 A-law and telephone-event only (the telephone-event alone carries no media).
+    const alaw = targetSdp
+      .replace(/^m=audio 9 UDP\/TLS\/RTP\/SAVPF .*$/m, 'm=audio 9 UDP/TLS/RTP/SAVPF 8 126')
+      .replace(/^a=(rtpmap|fmtp|rtcp-fb):(111|63|9|0|13|110) .*\r\n/gm, '');
+    const refused = h({ kind: 'sip-transfer-response', response: response(200, 'OK', alaw) });
+    expect(refused).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(notifies(refused)[0]!.frag).toBe('SIP/2.0 488 Not Acceptable Here');
+    expect(pick(refused, 'send-jingle')).toEqual([]);
+    expect(registry.size).toBe(1);
+  });
+
+  it('the ACK’s answer lists only codecs of the target’s offer, with the client’s payload types (RFC 3264 §6.1)', () => {
+    const { call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const { renew } = answeredAndRenewed(h, party, call.sid);
+    const ack = pick(renew, 'sip-transfer')[0]!;
+    if (ack.step !== 'ack') throw new Error('no ACK');
+    const m = parseSdp(ack.body, tables.hashes).media[0]!;
+    // XMPP → SIP: of speex, G729, L16 and x-ISAC, G729; SIP → XMPP: the device's opus as 96.
+    expect(m.rtp.map((r) => `${r.payload} ${r.codec}`)).toEqual(
+      call.origin === 'xmpp' ? ['18 G729'] : ['96 opus'],
+    );
+    expect(String(m.payloads)).toBe(call.origin === 'xmpp' ? '18' : '96');
+  });
+
+  it('a 2xx without an offer (RFC 3261 §13.2.1 requires one): that leg is hung up, NOTIFY 488, the client is not moved', () => {
+    const { registry, call, h } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const bad = h({ kind: 'sip-transfer-response', response: response(200, 'OK', '') });
+    expect(bad).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(notifies(bad)[0]!.frag).toBe('SIP/2.0 488 Not Acceptable Here');
+    expect(pick(bad, 'send-jingle')).toEqual([]);
+    expect(registry.size).toBe(1);
+  });
+
+  it('the client hangs up while the target’s offer waits for its answer: the new leg is hung up, the transferor BYEd', () => {
+    const { registry, call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const end = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${party.to}' to='${party.from}' type='set' id='t1'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='${call.sid}'><reason><success/></reason></jingle></iq>`),
+    });
+    expect(end).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(kinds(end)).toContain('sip-bye');
+    expect(steps(end)).not.toContain('ack');
+    expect(registry.size).toBe(0);
+    // The answer timer of a call that ended does nothing.
+    expect(h({ kind: 'timer', name: 'transfer' })).toEqual([]);
+  });
+
+  it('the transferor does not hang up: after REFERRER_BYE_WAIT_MS the gateway BYEs its dialog, the call goes on', () => {
+    const { registry, call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    answeredAndRenewed(h, party, call.sid);
     const t = h({ kind: 'timer', name: 'transfer' });
     expect(t).toEqual([{ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' }]);
     expect(registry.size).toBe(1);
@@ -209,15 +392,16 @@ describe.each([
   });
 
   it('the transferor hangs up mid-transfer (after the 202): the transfer goes on; 200 → no NOTIFY, the new peer is the call’s', () => {
-    const { registry, call, h } = established();
+    const { registry, call, h, party } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
     expect(h({ kind: 'sip-referrer-gone' })).toEqual([]);
     expect(registry.size).toBe(1);
     // No NOTIFY can go in a dialog that has ended.
     expect(notifies(h({ kind: 'sip-transfer-response', response: response(180, 'Ringing') }))).toEqual([]);
-    const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
-    expect(kinds(ok)).toBe('send-jingle, sip-transfer');
-    expect(steps(ok)).toEqual(['switch']);
+    const { ok, renew } = answeredAndRenewed(h, party, call.sid);
+    expect(kinds(ok)).toBe('send-jingle, timer-start');
+    expect(kinds(renew)).toBe('iq-result, timer-stop, sip-transfer, sip-transfer');
+    expect(steps(renew)).toEqual(['ack', 'switch']);
     expect(registry.size).toBe(1);
     const bye = h({ kind: 'sip-bye', request: sip('captured/sipp-3.6.1-uac-bye.sip') as SipRequest });
     expect(kinds(bye)).toContain('ended');
@@ -231,7 +415,7 @@ describe.each([
     const failed = h({ kind: 'sip-transfer-response', response: response(404, 'Not Found') });
     expect(notifies(failed)).toEqual([]);
     const term = one(failed, 'send-jingle');
-    expect(term).toMatchObject({ ...party, jingle: { action: 'session-terminate' } });
+    expect(term).toMatchObject({ from: party.from, to: party.to, jingle: { action: 'session-terminate' } });
     expect(term.jingle.reason?.text).toMatch(/transfer failed: 404 Not Found/);
     // No BYE: the transferor's dialog is gone, the new one never was.
     expect(pick(failed, 'sip-bye')).toEqual([]);
@@ -256,7 +440,7 @@ describe.each([
   });
 
   it('Refer-Sub: false (RFC 4488 §4): 202 with Refer-Sub: false, and no NOTIFY at any step', () => {
-    const { call, h } = established();
+    const { call, h, party } = established();
     const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET, [['Refer-Sub', 'false']]) });
     expect(one(a, 'sip-request-answer')).toMatchObject({
       status: 202,
@@ -266,22 +450,20 @@ describe.each([
     expect(
       pick(h({ kind: 'sip-transfer-response', response: response(180, 'Ringing') }), 'sip-notify'),
     ).toEqual([]);
-    const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
-    expect(pick(ok, 'sip-notify')).toEqual([]);
-    expect(steps(ok)).toEqual(['switch']);
+    const { ok, renew } = answeredAndRenewed(h, party, call.sid);
+    expect(pick([...ok, ...renew], 'sip-notify')).toEqual([]);
+    expect(steps(renew)).toEqual(['ack', 'switch']);
   });
 
   it('a second REFER while one is carried out → 491; the first goes on', () => {
-    const { call, h } = established();
+    const { call, h, party } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
     const second = h({ kind: 'sip-refer', id: 2, request: referOf(call, TARGET, [], 3) });
     expect(second).toEqual([{ kind: 'sip-request-answer', id: 2, status: 491 }]);
-    expect(steps(h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) }))).toEqual([
-      'switch',
-    ]);
+    expect(steps(answeredAndRenewed(h, party, call.sid).renew)).toEqual(['ack', 'switch']);
   });
 
-  it('a 2xx whose answer cannot be used: that leg is hung up, NOTIFY 488, the call goes on', () => {
+  it('a 2xx whose offer cannot be used: that leg is hung up, NOTIFY 488, the call goes on', () => {
     const { registry, call, h } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
     const bad = h({ kind: 'sip-transfer-response', response: response(200, 'OK', 'v=0\r\nnot sdp\r\n') });

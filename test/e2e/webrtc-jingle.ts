@@ -73,3 +73,48 @@ export async function until(
     await sleep(100);
   }
 }
+
+/** The ICE ufrag of the first transport of a Jingle IQ (undefined without one). */
+export function ufragOf(jingleIq: Element): string | undefined {
+  const j = jingleFromElement(jingleOf(jingleIq) as Element, tables.hashes);
+  const t = j.contents[0]?.transport;
+  return t?.kind === 'ice-udp' ? t.ufrag : undefined;
+}
+
+/**
+ * A web client's ICE restart offer from the peer's transport-info (XEP-0176 §2.2, RFC 8839
+ * §4.4.1.1.1: new ufrag/pwd): the session's remote description as Jingle (`remote`, the IQ the
+ * peer's description came in), each content's transport replaced by the transport-info's, as an
+ * SDP offer for Chromium's setRemoteDescription.
+ */
+export function restartOfferFrom(remote: Element, transportInfo: Element): string {
+  const j = jingleFromElement(jingleOf(remote) as Element, tables.hashes);
+  const info = jingleFromElement(jingleOf(transportInfo) as Element, tables.hashes);
+  for (const c of j.contents) {
+    const t = info.contents.find((n) => n.name === c.name)?.transport;
+    if (t) c.transport = t;
+  }
+  return writeSdp(jingleToSdpObject(j, tables, {}));
+}
+
+/** The client's transport-info from its (restart) answer: the transports only (XEP-0176 §2.2). */
+export function transportInfoFrom(
+  sdp: string,
+  o: { from: string; to: string; sid: string; contents: Element },
+): Element {
+  const known = jingleFromElement(jingleOf(o.contents) as Element, tables.hashes).contents;
+  const jingle = sdpToJingle(sdp, tables, {
+    action: 'session-accept',
+    sid: o.sid,
+    contentNames: known.map((c) => c.name),
+  });
+  jingle.action = 'transport-info';
+  delete jingle.responder;
+  jingle.contents = jingle.contents.map((c, i) => ({
+    creator: known[i]?.creator ?? c.creator,
+    name: c.name,
+    ...(c.transport ? { transport: c.transport } : {}),
+  }));
+  jingle.groups = [];
+  return jingleIqToElement({ type: 'set', id: randomUUID(), from: o.from, to: o.to, jingle });
+}

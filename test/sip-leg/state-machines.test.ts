@@ -267,6 +267,93 @@ describe('ClientInvite (UAC)', () => {
     return ci;
   }
 
+  test('answerInAck (RFC 3261 §13.2.2.4): an offerless INVITE’s 2xx is not ACKed until the owner answers; a retransmitted 2xx meanwhile gets nothing, after it the same ACK with the answer; ack() once only', () => {
+    const core = new FakeCore();
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: '', answerInAck: true },
+      () => undefined,
+    );
+    ci.start();
+    const inv = core.last('INVITE');
+    expect(inv.req.body).toBe('');
+    expect(header(inv.req, 'content-type')).toBeUndefined();
+    let dialog: Dialog | undefined;
+    ci.on('accepted', (_r, d: Dialog) => (dialog = d));
+    const ok = response(
+      inv.req,
+      200,
+      {
+        To: '<sip:bob@192.0.2.9>;tag=B',
+        Contact: '<sip:bob@192.0.2.9:5070>',
+        'Content-Type': 'application/sdp',
+      },
+      'v=0\r\n',
+    );
+    inv.onResponse(ok);
+    expect(dialog).toBeDefined();
+    expect(core.acks).toEqual([]);
+    inv.onResponse(ok);
+    expect(core.acks).toEqual([]);
+    dialog!.ack('v=0\r\no=answer\r\n');
+    expect(core.acks).toHaveLength(1);
+    const ack = core.acks[0]!;
+    expect(ack.body).toBe('v=0\r\no=answer\r\n');
+    expect(header(ack, 'content-type')).toBe('application/sdp');
+    expect(header(ack, 'cseq')).toBe(`${header(inv.req, 'cseq')!.split(' ')[0]} ACK`);
+    dialog!.ack('v=0\r\nsecond\r\n');
+    expect(core.acks).toHaveLength(1);
+    inv.onResponse(ok);
+    expect(core.acks).toHaveLength(2);
+    expect(core.acks[1]!.body).toBe('v=0\r\no=answer\r\n');
+  });
+
+  test('answerInAck: a BYE before any answer sends the empty ACK first (§15: the 2xx is ACKed before the BYE)', () => {
+    const core = new FakeCore();
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: '', answerInAck: true },
+      () => undefined,
+    );
+    ci.start();
+    const inv = core.last('INVITE');
+    let dialog: Dialog | undefined;
+    ci.on('accepted', (_r, d: Dialog) => (dialog = d));
+    inv.onResponse(
+      response(
+        inv.req,
+        200,
+        { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.9:5070>' },
+        'v=0\r\n',
+      ),
+    );
+    void dialog!.bye();
+    expect(core.acks).toHaveLength(1);
+    expect(core.acks[0]!.body).toBe('');
+    expect(core.methods()).toEqual(['INVITE', 'BYE']);
+  });
+
+  test('answerInAck on an INVITE that has an offer: ACKed at once (the answer was in the 2xx)', () => {
+    const core = new FakeCore();
+    const ci = new ClientInvite(
+      core,
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n', answerInAck: true },
+      () => undefined,
+    );
+    ci.start();
+    const inv = core.last('INVITE');
+    inv.onResponse(
+      response(
+        inv.req,
+        200,
+        { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.9:5070>' },
+        'v=0\r\n',
+      ),
+    );
+    // answerInAck only with an empty body: an INVITE with an offer has the answer in the 2xx.
+    expect(core.acks).toHaveLength(1);
+  });
+
   test('cancel() before any provisional waits for one (§9.1), then CANCELs', () => {
     const core = new FakeCore();
     const ci = start(core);

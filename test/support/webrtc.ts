@@ -56,6 +56,17 @@ window.answerOffer = async (sdp) => {
   await gathered(window.pc);
   return window.pc.localDescription.sdp;
 };
+// An ICE restart offer (new remote ufrag/pwd): the answer has new credentials of its own (RFC 8839
+// §4.4.1.1.1, JSEP §5.3.1), gathered anew: wait for a candidate of the new generation.
+window.answerRestart = async (sdp) => {
+  await window.pc.setRemoteDescription({ type: 'offer', sdp });
+  await window.pc.setLocalDescription(await window.pc.createAnswer());
+  const end = Date.now() + 3000;
+  while (Date.now() < end && !/a=candidate:/.test(window.pc.localDescription.sdp)) await new Promise((r) => setTimeout(r, 50));
+  await gathered(window.pc);
+  return window.pc.localDescription.sdp;
+};
+window.remoteSdp = () => window.pc.remoteDescription.sdp;
 window.dtmf = (tones) => window.pc.getSenders().find((s) => s.dtmf).dtmf.insertDTMF(tones, 200, 100);
 window.takeAnswer = (sdp) => window.pc.setRemoteDescription({ type: 'answer', sdp });
 window.stats = async () => {
@@ -117,6 +128,16 @@ export class WebrtcPeer {
 
   async answerOffer(sdp: string): Promise<string> {
     return loopbackOnly(await this.page.evaluate<string>(`window.answerOffer(${JSON.stringify(sdp)})`));
+  }
+
+  /** Answers an ICE restart offer (new remote credentials): the answer, loopback candidates only. */
+  async answerRestart(sdp: string): Promise<string> {
+    return loopbackOnly(await this.page.evaluate<string>(`window.answerRestart(${JSON.stringify(sdp)})`));
+  }
+
+  /** The remote description Chromium has now. */
+  remoteSdp(): Promise<string> {
+    return this.page.evaluate<string>('window.remoteSdp()');
   }
 
   async takeAnswer(sdp: string): Promise<void> {

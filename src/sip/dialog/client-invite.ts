@@ -2,7 +2,8 @@
  * An outgoing INVITE (RFC 3261 §13.2) and the dialog it may create. Events (typed,
  * {@link ClientInviteEvents}):
  * - 'provisional' (res): a 101–199;
- * - 'accepted' (res, dialog): the first 2xx; its ACK is already sent;
+ * - 'accepted' (res, dialog): the first 2xx; its ACK is already sent (with `answerInAck`, the
+ *   owner sends it with the answer: `dialog.ack(body)`);
  * - 'failed' (res): a final ≥300, or a local 408 (Timer B) / 503 (transport error), or a 487
  *   made up when our CANCEL crossed a 2xx (that dialog was ACKed and BYEd) or when no final
  *   response came within 64·T1 of cancel() (§9.1), or a local 502 for a 2xx whose Contact gives
@@ -45,6 +46,11 @@ export interface InviteOptions {
   callId?: string;
   /** RFC 4028: ask for a session interval (seconds); 0 or absent: none. */
   sessionExpires?: number;
+  /**
+   * RFC 3261 §13.2.2.4 / RFC 3264 §5: the INVITE has no offer (empty body), so the 2xx carries
+   * one and the ACK our answer: the accepted dialog's ACK is sent by its owner, `dialog.ack(body)`.
+   */
+  answerInAck?: boolean;
 }
 
 export class ClientInvite extends EventEmitter<ClientInviteEvents> {
@@ -58,6 +64,7 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
   private authTried = false;
   private minSeTried = false;
   private dialog?: Dialog;
+  private readonly answerInAck: boolean;
   private readonly forks = new Set<string>();
   /** §9.1: how long a CANCELled INVITE waits for its final response before giving up (64·T1). */
   private cancelTimer?: TimerHandle;
@@ -69,6 +76,7 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
   ) {
     super();
     this.callId = o.callId ?? newCallId('gw');
+    this.answerInAck = o.answerInAck === true && o.body === '';
     this.fsm = new Machine(
       'uac',
       UAC_TABLE,
@@ -215,15 +223,20 @@ export class ClientInvite extends EventEmitter<ClientInviteEvents> {
     // ACK and BYE go to the Request-URI and the call is not taken.
     const target = remoteTargetOf(header(res, 'contact'), this.req.uri);
     const dialog = this.makeDialog(res, toTag, target.uri);
-    const ack = dialog.ackFor(this.req);
-    dialog.rememberAck(ack);
-    this.core.sendAck(ack, this.handle?.flow());
-    if (
-      this.dialog !== undefined ||
-      !target.ok ||
-      this.fsm.state === 'cancelling' ||
-      this.fsm.state === 'terminated'
-    ) {
+    const taken =
+      this.dialog === undefined &&
+      target.ok &&
+      this.fsm.state !== 'cancelling' &&
+      this.fsm.state !== 'terminated';
+    if (taken && this.answerInAck) {
+      // §13.2.2.4: the 2xx has the offer; the owner answers it in the ACK (dialog.ack).
+      dialog.deferAck(this.req);
+    } else {
+      const ack = dialog.ackFor(this.req);
+      dialog.rememberAck(ack);
+      this.core.sendAck(ack, this.handle?.flow());
+    }
+    if (!taken) {
       // §13.2.2.4: a second 2xx (another fork), the 200 that crossed our CANCEL (§9.1), or a 2xx
       // without a usable Contact: confirm it with ACK, then end it with BYE.
       this.core.logger.info('extra or unusable 2xx: ACK and BYE', { callId: this.callId, toTag });

@@ -87,6 +87,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   /** The peer's re-INVITE we have not answered yet, so that a CANCEL can end it (§9.2). */
   private pendingInvite?: { cseq: number; respond: Respond };
   private lastAck?: SipRequest;
+  /** An offerless INVITE's 2xx (it carried the offer): the ACK waits for our answer (§13.2.2.4). */
+  private ackDue?: SipRequest;
   private readonly session: SessionRefresher;
   private readonly probe: DialogProbe;
   private owner: DialogOwner = bareOwner(() => this.d.localBody);
@@ -266,9 +268,35 @@ export class Dialog extends EventEmitter<DialogEvents> {
     return ack;
   }
 
+  /**
+   * §13.2.2.4: "If the 2xx contains an offer …, the ACK MUST carry an answer in its body." Our
+   * INVITE had no offer (`answerInAck`); its ACK goes now, with the answer (RFC 3264 §5; the
+   * session's description from now on, for refreshes). Once only; nothing when none is due.
+   */
+  ack(body: string, contentType = 'application/sdp'): void {
+    const invite = this.ackDue;
+    if (!invite) return;
+    this.ackDue = undefined;
+    let ack = this.ackFor(invite);
+    if (body !== '') {
+      ack = withHeader(ack, 'Content-Type', contentType);
+      ack = { ...ack, body };
+      this.d.localBody = body;
+    }
+    this.rememberAck(ack);
+    this.core.sendAck(ack, this.d.flow);
+  }
+
+  /** Used by the UAC after the first 2xx to an offerless INVITE: its ACK waits for {@link ack}. */
+  deferAck(invite: SipRequest): void {
+    this.ackDue = invite;
+  }
+
   /** Ends the dialog with a BYE; resolves when it is answered (or timed out). */
   async bye(extra: SipHeader[] = []): Promise<void> {
     if (this.over()) return;
+    // §15: a BYE only once the 2xx is ACKed; an answer that never came leaves the ACK empty.
+    this.ack('');
     if (this.role === 'uas' && this.pendingAck?.initial && this.pendingAck.rtx.running) {
       // §15: the callee must not send BYE before the ACK of its 2xx (or the ACK timeout): keep
       // retransmitting the 2xx; the BYE goes out from handleAck or the timeout.
