@@ -5,6 +5,7 @@
  * a 183's SDP, or from the 200), the updates when the 200's answer differs — with the checks that
  * keep a call from being silent or downgraded (docs/design.md §Security, docs/media.md).
  */
+import { clonePlain } from '../jingle/clone';
 import { parseSdp, writeSdp } from '../sdp';
 import { type Denial } from '../policy/callee';
 import type { OfferProfile } from '../config/config';
@@ -56,7 +57,7 @@ export abstract class XmppCallBase extends Call {
     super(iq.jingle.sid, callId ?? callIdForSid(iq.jingle.sid, ctx.config.sip.host), ctx);
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
-    this.offer = structuredClone(iq.jingle);
+    this.offer = clonePlain(iq.jingle);
     let target: string | undefined;
     try {
       target = jidToSipUri(bareJid(this.gatewayJid), ctx.address);
