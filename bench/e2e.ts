@@ -25,6 +25,7 @@
  * Run:   npm run build && npm run bench:e2e            (node dist/bench/e2e.js)
  *        node dist/bench/e2e.js --quick                (a smoke run: two short steps each)
  *        node dist/bench/e2e.js --only sip-xmpp,xmpp-sip --rates 50,100,200 --step 15
+ *        node dist/bench/e2e.js --only sip-xmpp,xmpp-sip --rates 150 --no-latency   (CPU per call, A/B)
  *        node dist/bench/e2e.js --chart-from artifacts/bench-e2e.json   (the SVG again, no run)
  *
  * Not a test: it asserts nothing, and its numbers depend on the machine (2 shared cores here).
@@ -62,6 +63,8 @@ const USERS = Number(arg('users') ?? 8);
 const JSON_OUT = arg('json') ?? path.join(ROOT, 'artifacts', 'bench-e2e.json');
 /** The offered rate of the step with a capture (added latency); default half the top rate. */
 const LATENCY_RATE = arg('latency-rate');
+/** `--no-latency`: skip the capture step (e.g. for A/B runs of CPU per call, or with --cpu-prof). */
+const NO_LATENCY = argv.includes('--no-latency');
 const ONLY = (arg('only') ?? 'sipp-sipp,sipp-kamailio,xmpp-prosody,sip-xmpp,xmpp-sip').split(',');
 const list = (s: string | undefined, d: number[]): number[] => (s ? s.split(',').map(Number) : d);
 const REF_RATES = list(arg('ref-rates') ?? arg('rates'), QUICK ? [50, 100] : [100, 200, 400, 600, 800]);
@@ -290,6 +293,7 @@ async function latencyStep(
   steps: Step[],
   gatewayPid: number,
 ): Promise<void> {
+  if (NO_LATENCY) return;
   if (!commandAvailable('tcpdump')) {
     console.log('  (no tcpdump: added latency not measured)');
     return;

@@ -4,6 +4,11 @@
  * Run:   npm run build && npm run bench:ops        (node dist/bench/ops.js)
  *
  * Prints:
+ * - per call: one SIP → XMPP call's 7 SIP messages (the captured SIPp 3.6.1 INVITE, 180, 200,
+ *   ACK, BYE, 200) and 9 stanzas (JMI propose/proceed, session-initiate/accept/terminate and their
+ *   results) through `Ops.observer`, the seam the gateway calls, a new Call-ID and sid per call, CPU
+ *   µs from process.cpuUsage after a warm-up. Many calls of varied messages, as under load: a
+ *   loop over one message stays monomorphic and hid a slow object spread (issue 12);
  * - per SIP message on the wire: the observer's work (metrics, correlation, the ladder's entry;
  *   its text, serialize + mask, is made when the ladder is read) in µs, for a message of a kept
  *   call and one of no call (an OPTIONS ping);
@@ -25,6 +30,7 @@ import type { CallInfo } from '../src/gateway/observer';
 import { correlateSip, correlateStanza } from '../src/ops/correlate';
 import type { GatewayStatus } from '../src/ops/health';
 import { LadderRecorder } from '../src/ops/ladder';
+import { Ops } from '../src/ops/ops';
 import { GatewayMetrics } from '../src/ops/metrics';
 import { parseSipMessage, serializeSipMessage } from '../src/sip/message/message';
 import type { SipMessage } from '../src/sip/message/types';
@@ -133,6 +139,10 @@ async function main(): Promise<void> {
     `per stanza of a kept call (XEP-0320 session-initiate, ${initiateXml.length} B): ${perStanza.toFixed(1)} µs`,
   );
 
+  console.log(
+    `per call (SIP → XMPP, 7 SIP messages + 9 stanzas through Ops.observer): ${(await perCall()).toFixed(1)} µs of CPU`,
+  );
+
   // ── memory of a full recorder ──
   global.gc?.();
   const before = process.memoryUsage().heapUsed;
@@ -184,6 +194,93 @@ async function main(): Promise<void> {
   console.log(
     `/ladders/<sid> of 200 messages: ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms, ${(json.length / 1e3).toFixed(0)} kB`,
   );
+}
+
+/** CPU µs of Ops.observer per SIP → XMPP call (the messages are made outside the measure). */
+async function perCall(): Promise<number> {
+  const ops = await Ops.start({
+    listen: '127.0.0.1:0',
+    recentCalls: 50,
+    messagesPerCall: 200,
+    messageBytes: 8192,
+  });
+  const sip = (f: string): SipMessage => parseSipMessage(read(`captured/sipp-3.6.1-${f}.sip`));
+  const [invite, ringing, ok, ack, bye, okBye] = [
+    'uac-invite',
+    'uas-180-ringing',
+    'uas-200ok-invite',
+    'uac-ack',
+    'uac-bye',
+    'uas-200ok-bye',
+  ].map(sip) as SipMessage[];
+  const gw = '+15551230000@gw.localhost/gateway';
+  const user = 'alice0@localhost/bot';
+  const jingle = (action: string, sid: string, inner = ''): string =>
+    `<jingle xmlns="urn:xmpp:jingle:1" action="${action}" sid="${sid}"><content creator="initiator" name="0"/>${inner}</jingle>`;
+  const call = (i: number): Array<(o: typeof ops.observer) => void> => {
+    const sid = `sid${i}`;
+    const callId = `cid${i}@127.0.0.1`;
+    const m = (x: SipMessage): SipMessage => ({
+      ...x,
+      headers: x.headers.map((h) =>
+        h.name.toLowerCase() === 'call-id' ? { name: h.name, value: callId } : h,
+      ),
+    });
+    const [mInvite, mRinging, mOk, mAck, mBye, mOkBye] = [invite, ringing, ok, ack, bye, okBye].map(
+      m,
+    ) as SipMessage[];
+    const st = (x: string): ReturnType<typeof parse> => parse(x);
+    const el = {
+      propose: st(
+        `<message from="${gw}" to="alice0@localhost" id="${sid}"><propose xmlns="urn:xmpp:jingle-message:0" id="${sid}"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"/></propose></message>`,
+      ),
+      proceed: st(
+        `<message from="${user}" to="${gw}"><proceed xmlns="urn:xmpp:jingle-message:0" id="${sid}"/></message>`,
+      ),
+      initiate: st(
+        `<iq from="${gw}" to="${user}" id="i${i}" type="set">${jingle('session-initiate', sid)}</iq>`,
+      ),
+      initiated: st(`<iq from="${user}" to="${gw}" id="i${i}" type="result"/>`),
+      accept: st(`<iq from="${user}" to="${gw}" id="a${i}" type="set">${jingle('session-accept', sid)}</iq>`),
+      accepted: st(`<iq from="${gw}" to="${user}" id="a${i}" type="result"/>`),
+      terminate: st(
+        `<iq from="${gw}" to="${user}" id="t${i}" type="set">${jingle('session-terminate', sid, '<reason><success/></reason>')}</iq>`,
+      ),
+      terminated: st(`<iq from="${user}" to="${gw}" id="t${i}" type="result"/>`),
+    };
+    const peer = 'UDP|127.0.0.1|5070';
+    const at = i * 10;
+    return [
+      (o) => o.sipMessage?.('in', mInvite, peer, at),
+      (o) => o.callStarted?.({ ...info(sid, callId), at }),
+      (o) => o.sipMessage?.('out', mRinging, peer, at),
+      (o) => o.stanza?.('out', el.propose, at),
+      (o) => o.stanza?.('in', el.proceed, at),
+      (o) => o.stanza?.('out', el.initiate, at),
+      (o) => o.stanza?.('in', el.initiated, at),
+      (o) => o.stanza?.('in', el.accept, at),
+      (o) => o.stanza?.('out', el.accepted, at),
+      (o) => o.sipMessage?.('out', mOk, peer, at),
+      (o) => o.callAnswered?.(sid, at + 1),
+      (o) => o.sipMessage?.('in', mAck, peer, at),
+      (o) => o.sipMessage?.('in', mBye, peer, at),
+      (o) => o.sipMessage?.('out', mOkBye, peer, at),
+      (o) => o.stanza?.('out', el.terminate, at),
+      (o) => o.stanza?.('in', el.terminated, at),
+      (o) => o.callEnded?.(sid, 'success', at + 2),
+    ];
+  };
+  const run = (from: number, n: number): number => {
+    const steps = Array.from({ length: n }, (_, k) => call(from + k));
+    const t0 = process.cpuUsage();
+    for (const s of steps) for (const f of s) f(ops.observer);
+    const t = process.cpuUsage(t0);
+    return (t.user + t.system) / n;
+  };
+  run(0, 3000);
+  const us = run(3000, 10_000);
+  await ops.close();
+  return us;
 }
 
 void main();

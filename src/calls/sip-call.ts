@@ -13,6 +13,7 @@
  *   BYE ⇄ session-terminate after the answer
  * ```
  */
+import { clonePlain } from '../jingle/clone';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, Reason, ReasonCondition } from '../jingle/types';
@@ -284,7 +285,7 @@ export class SipCall extends Call {
         return;
       }
       case 'session-accept': {
-        this.accept = structuredClone(j);
+        this.accept = clonePlain(j);
         mergeCandidates(this.accept.contents, this.pendingInfo);
         this.stopTimer(out, 'no-answer');
         const window = this.ctx.config.calls.gatherWindowMs;

@@ -23,8 +23,11 @@ const STANZA_ERRORS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 /** The IQ key: the id and the two addresses in a fixed order (a request and its answer share it). */
 function iqKey(el: XmlElement): string {
-  const pair = [el.attrs.from ?? '', el.attrs.to ?? ''].map((j: string) => normalJid(j)).sort();
-  return `iq:${String(el.attrs.id ?? '')} ${pair.join(' ')}`;
+  const a = normalJid(String(el.attrs.from ?? ''));
+  const b = normalJid(String(el.attrs.to ?? ''));
+  const id = String(el.attrs.id ?? '');
+  // The order of Array.prototype.sort's default (UTF-16 code units), without the arrays.
+  return a <= b ? `iq:${id} ${a} ${b}` : `iq:${id} ${b} ${a}`;
 }
 
 function childElements(el: XmlElement): XmlElement[] {
@@ -69,7 +72,12 @@ export function correlateStanza(el: XmlElement): Correlated | undefined {
     return undefined;
   }
   if (el.name === 'message') {
-    const jmi = childElements(el).find((c) => c.getNS() === NS_JMI && JMI_KINDS.includes(c.name));
+    let jmi: XmlElement | undefined;
+    for (const c of el.children) {
+      if (typeof c === 'string' || !JMI_KINDS.includes(c.name) || c.getNS() !== NS_JMI) continue;
+      jmi = c;
+      break;
+    }
     if (!jmi || jmi.attrs.id === undefined) return undefined;
     const label =
       el.attrs.type === 'error' ? `${jmi.name} error ${errorCondition(el) ?? ''}`.trim() : jmi.name;

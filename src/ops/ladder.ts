@@ -99,8 +99,10 @@ export class LadderRecorder {
     }
     // The messages that came before the call existed, in their order.
     const own = (o: { r: Recorded }): boolean => o.r.keys.some((k) => this.index.get(k) === entry);
-    const mine = this.orphans.filter(own);
-    this.orphans = this.orphans.filter((o) => !own(o));
+    const mine: Array<{ seq: number; r: Recorded }> = [];
+    const rest: Array<{ seq: number; r: Recorded }> = [];
+    for (const o of this.orphans) (own(o) ? mine : rest).push(o);
+    this.orphans = rest;
     for (const o of mine) {
       this.learn(entry, o.r.keys);
       this.append(entry, this.message(o.r, o.seq));
@@ -121,7 +123,8 @@ export class LadderRecorder {
 
   /** A message on the wire; kept in the ladder of the call one of its keys names. */
   record(r: Recorded): void {
-    const entry = r.keys.map((k) => this.index.get(k)).find((e) => e !== undefined);
+    let entry: Entry | undefined;
+    for (const k of r.keys) if ((entry = this.index.get(k)) !== undefined) break;
     if (entry === undefined) {
       this.orphan(r);
       return;
@@ -147,7 +150,8 @@ export class LadderRecorder {
     // Only what could start a call waits: its keys name a sid or a Call-ID.
     if (!r.keys.some((k) => k.startsWith('sid:') || k.startsWith('call-id:'))) return;
     const old = r.at - ORPHAN_MS;
-    this.orphans = this.orphans.filter((o) => o.r.at >= old);
+    // A new array only when one has expired (most calls' first messages join a call at once).
+    if (this.orphans.some((o) => o.r.at < old)) this.orphans = this.orphans.filter((o) => o.r.at >= old);
     if (this.orphans.length >= ORPHANS) this.orphans.shift();
     this.orphans.push({ seq: ++this.seq, r });
   }
@@ -174,8 +178,15 @@ export class LadderRecorder {
 
   /** Forgets the oldest ended call, or the oldest call when none has ended. */
   private evict(): void {
-    const all = [...this.entries.values()];
-    const victim = all.find((e) => e.call.endedAt !== undefined) ?? all[0];
+    // In insertion order, without copying the entries (this runs for every new call once full).
+    let victim: Entry | undefined;
+    for (const e of this.entries.values()) {
+      victim ??= e;
+      if (e.call.endedAt !== undefined) {
+        victim = e;
+        break;
+      }
+    }
     if (!victim) return;
     this.entries.delete(victim.call.info.sid);
     for (const k of victim.keys) if (this.index.get(k) === victim) this.index.delete(k);

@@ -104,22 +104,40 @@ export class Ops {
     sipMessage: (direction: WireDirection, m: SipMessage, peer: string, at: number) => {
       this.metrics.observer.sipMessage?.(direction, m, peer, at);
       const c = correlateSip(m);
+      // One literal of one shape for every message (no spread: issue 12's profile).
       if (c)
-        this.ladders.record({ ...c, at, leg: 'sip', direction, peer, text: () => serializeSipMessage(m) });
+        this.ladders.record({
+          keys: c.keys,
+          label: c.label,
+          at,
+          leg: 'sip',
+          direction,
+          peer,
+          text: () => serializeSipMessage(m),
+        });
     },
     stanza: (direction: WireDirection, el: XmlElement, at: number) => {
       this.metrics.observer.stanza?.(direction, el, at);
       const c = correlateStanza(el);
+      if (c === undefined) return;
       const peer = String((direction === 'in' ? el.attrs.from : el.attrs.to) ?? '');
-      if (c) this.ladders.record({ ...c, at, leg: 'xmpp', direction, peer, text: () => el.toString() });
+      this.ladders.record({
+        keys: c.keys,
+        label: c.label,
+        at,
+        leg: 'xmpp',
+        direction,
+        peer,
+        text: () => el.toString(),
+      });
     },
     media: (sid, direction, label, text, at) => {
       this.ladders.record({
         keys: [`sid:${sid}`],
+        label,
         at,
         leg: 'media',
         direction,
-        label,
         peer: 'rtpengine',
         text: () => text,
       });

@@ -1,4 +1,6 @@
 /** The message codec: round trips, Content-Length, compact forms, helpers, bad input. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isInputError } from '../../src/errors';
 import {
   header,
@@ -6,6 +8,7 @@ import {
   MAX_SIP_BYTES,
   parseSipMessage,
   serializeSipMessage,
+  serializedSize,
   withAddedHeader,
   withHeader,
   withoutHeader,
@@ -425,5 +428,38 @@ describe('bad input → InputError naming what', () => {
     expect(
       header(parseSipMessage('\r\n\r\n' + req(OPT, ['Max-Forwards', null])), 'Max-Forwards'),
     ).toBeUndefined();
+  });
+});
+
+describe('serializedSize', () => {
+  const captured = path.join(__dirname, '..', 'fixtures', 'captured');
+  const files = fs.readdirSync(captured).filter((f) => f.endsWith('.sip'));
+
+  it.each(files)('is the byte length serializeSipMessage writes: captured %s', (f) => {
+    const msg = parseSipMessage(fs.readFileSync(path.join(captured, f)));
+    expect(serializedSize(msg)).toBe(Buffer.byteLength(serializeSipMessage(msg), 'utf8'));
+    // The router's sizing: its own Via first, others dropped (src/sip/ua/router.ts).
+    const ours = withAddedHeader(
+      withoutHeader(msg, 'via'),
+      'Via',
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-x;rport',
+      'first',
+    );
+    expect(serializedSize(ours)).toBe(Buffer.byteLength(serializeSipMessage(ours), 'utf8'));
+  });
+
+  it('counts UTF-8 bytes, a compact or stale Content-Length dropped, and a response start line', () => {
+    const res: SipResponse = {
+      kind: 'response',
+      status: 486,
+      reason: 'Occupé',
+      headers: [
+        { name: 'l', value: '999' },
+        { name: 'Subject', value: 'ça va' },
+      ],
+      body: 'héllo',
+    };
+    expect(serializedSize(res)).toBe(Buffer.byteLength(serializeSipMessage(res), 'utf8'));
+    expect(serializeSipMessage(res)).toContain('Content-Length: 6');
   });
 });

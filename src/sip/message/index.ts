@@ -4,7 +4,13 @@
  * ../common (and src/errors); no sockets, no npm `sip`.
  */
 export * from './types';
-export { MAX_SIP_BYTES, MAX_SIP_HEADERS, parseSipMessage, serializeSipMessage } from './message';
+export {
+  MAX_SIP_BYTES,
+  MAX_SIP_HEADERS,
+  parseSipMessage,
+  serializedSize,
+  serializeSipMessage,
+} from './message';
 export { isValidCallId, validateMessage } from './message-rules';
 export {
   canonicalHeaderName,

@@ -207,6 +207,27 @@ function checkLine(text: string, where: string): void {
 }
 
 /**
+ * The length in bytes of what {@link serializeSipMessage} writes for `msg` (same start line,
+ * headers, recomputed Content-Length), counted without writing it: the router sizes every request
+ * for RFC 3261 §18.1.1 before the bridge writes it, and writing it twice was ≈ 1.5 % of a call
+ * (issue 12). It does not check the values: writing the message does, and refuses it then.
+ */
+export function serializedSize(msg: SipMessage): number {
+  if (msg.binaryBody) throw new InputError('sip', 'body', 'a binary body cannot be written as text');
+  const start =
+    msg.kind === 'request'
+      ? Buffer.byteLength(msg.method) + Buffer.byteLength(msg.uri, 'utf8') + 2
+      : String(msg.status).length + Buffer.byteLength(msg.reason, 'utf8') + 2;
+  let bytes = start + SIP_VERSION.length + 2; // CRLF
+  for (const h of msg.headers) {
+    if (headerKey(h.name) === 'content-length') continue;
+    bytes += Buffer.byteLength(h.name, 'utf8') + 2 + Buffer.byteLength(h.value, 'utf8') + 2;
+  }
+  const body = Buffer.byteLength(msg.body, 'utf8');
+  return bytes + 'Content-Length: '.length + String(body).length + 4 + body;
+}
+
+/**
  * Writes a message: CRLF line ends, headers in order, Content-Length recomputed in bytes and put
  * last (any existing one, compact or not, is dropped), an empty line, then the body. Values that
  * would break the framing (CR, LF, control characters) are refused, so a header cannot be injected.

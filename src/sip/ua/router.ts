@@ -11,7 +11,7 @@ import { targetIsSips, uriOf, type SendOptions } from '../dialog/core';
 import type { DigestCredentials } from '../message/digest';
 import { header, withAddedHeader, withHeader, withoutHeader } from '../message/headers';
 import { planForSize, type SizePlan } from '../transport/large-requests';
-import { serializeSipMessage } from '../message/message';
+import { serializedSize } from '../message/message';
 import { resolveUri, type DnsResolver } from '../transport/resolver';
 import type { Flow, TransportName, TransportSet } from '../transport/transport';
 import type { SipRequest, SipResponse } from '../message/types';
@@ -130,7 +130,7 @@ export class Router {
     let bytes: number;
     try {
       const withVia = withAddedHeader(withoutHeader(req, 'via'), 'Via', this.bridge.viaFor(udp), 'first');
-      bytes = Buffer.byteLength(serializeSipMessage(withVia), 'utf8');
+      bytes = serializedSize(withVia);
     } catch {
       return { ok: true, flows: targets }; // unserializable: the bridge reports it
     }
