@@ -9,7 +9,7 @@
  * its chunk), ownString's copy, and for comparison `` ` ${s}`.slice(1) `` (a slice of a flat
  * copy one character longer) and a UTF-8 round trip; and the time of one copy.
  *
- * Run:   npm run build && node --expose-gc dist/bench/own-string.js
+ * Run:   npm run build && npm run bench:strings     (node --expose-gc dist/bench/own-string.js)
  * Not a test: it prints numbers that depend on the machine and the V8 version.
  */
 import { parse } from 'ltx';
