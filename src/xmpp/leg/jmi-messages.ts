@@ -214,7 +214,8 @@ export class JmiMessages {
           id,
         });
         if (extra !== undefined) stanza.cnode(extra);
-        this.sent.set(id, ownString(e.message.id));
+        // The proposal's own id string where there is one (a refused propose has none).
+        this.sent.set(id, this.table.get(e.message.id)?.id ?? ownString(e.message.id));
         if (this.sent.size > 10_000) this.sent.delete(this.sent.keys().next().value as string);
         try {
           await this.c.conn.send(stanza);
