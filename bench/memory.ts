@@ -15,6 +15,8 @@
  *
  * Run:   npm run build && npm run bench:memory          (node dist/bench/memory.js)
  *        node dist/bench/memory.js --counts 1000 --rate 200
+ *        --settle S: one more reading S s after "ended + 33 s" (e.g. 300: past the 5 minutes
+ *        that ended XEP-0353 proposals linger, src/xmpp/jmi/table.ts; docs/performance.md)
  *        --snapshots DIR: heap snapshots at the baseline, with the first count held and after
  *        the last count ended; the differences by constructor (what each call keeps, what is
  *        left after), printed. (Writing a snapshot grows the RSS: RSS figures of such a run
@@ -44,6 +46,7 @@ const COUNTS = (arg('counts') ?? '1000,10000').split(',').map(Number);
 const RATE = Number(arg('rate') ?? 250);
 const USERS = Number(arg('users') ?? 8);
 const SNAPSHOTS = arg('snapshots');
+const SETTLE_S = Number(arg('settle') ?? 0);
 const TARGET_KB = 20;
 
 const mb = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1048576).toFixed(1)} MB`);
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
       rssPerCall: number;
       after: number;
       settled: number;
+      late?: number;
     }> = [];
     for (const n of COUNTS) {
       const rampS = n / RATE;
@@ -248,6 +252,11 @@ async function main(): Promise<void> {
       const after = await read(`${n} calls ended`);
       await sleep(33_000);
       const settled = await read(`${n} calls ended + 33 s`);
+      let late: Reading | undefined;
+      if (SETTLE_S > 0) {
+        await sleep(SETTLE_S * 1000);
+        late = await read(`${n} calls ended + ${33 + SETTLE_S} s`);
+      }
       if (baseSnap !== undefined && n === COUNTS[COUNTS.length - 1]) {
         const file = await g.snapshot(path.resolve(SNAPSHOTS as string, `ended-${n}.heapsnapshot`));
         console.log(`  (after ${n} calls ended, growth over the baseline in all, not per call:)`);
@@ -259,6 +268,7 @@ async function main(): Promise<void> {
         rssPerCall: (live.rss - base.rss) / Math.max(1, live.liveCalls),
         after: after.heap - base.heap,
         settled: settled.heap - base.heap,
+        ...(late ? { late: late.heap - base.heap } : {}),
       });
     }
     console.log(
@@ -267,7 +277,8 @@ async function main(): Promise<void> {
     for (const p of perCall)
       console.log(
         `${String(p.n).padStart(10)}   ${(p.heapPerCall / 1024).toFixed(1).padStart(6)} KB   ${(p.rssPerCall / 1024).toFixed(1).padStart(5)} KB` +
-          `   ${mb(p.after).padStart(28)}   ${mb(p.settled).padStart(7)}   ${p.heapPerCall / 1024 <= TARGET_KB ? 'met' : 'OVER'}`,
+          `   ${mb(p.after).padStart(28)}   ${mb(p.settled).padStart(7)}` +
+          `${p.late === undefined ? '' : `   + ${33 + SETTLE_S} s: ${mb(p.late)}`}   ${p.heapPerCall / 1024 <= TARGET_KB ? 'met' : 'OVER'}`,
       );
     const out = arg('json') ?? path.join(os.tmpdir(), 'bench-memory.json');
     fs.writeFileSync(

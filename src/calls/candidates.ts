@@ -17,7 +17,9 @@ function key(c: IceCandidate): string {
  */
 export function mergeCandidates(contents: Content[], update: readonly Content[]): number {
   let added = 0;
-  for (const u of update) {
+  // Copies: the contents are kept for the call's life, and the parsed stanza's strings are
+  // slices of the socket chunk it came in, which they would keep alive (docs/performance.md).
+  for (const u of structuredClone(update)) {
     const target = contents.find((c) => c.name === u.name);
     const from = u.transport;
     const into = target?.transport;

@@ -20,8 +20,10 @@ import { xmppOptions } from '../../src/xmpp/connection/options';
 import { PresenceTracker, presenceReplies } from '../../src/xmpp/presence/presence';
 import { answerIq, type RouterContext } from '../../src/xmpp/routing/router';
 import { maskWire } from '../../src/xmpp/connection/wire';
-import { treeSize, xml, type XmlElement } from '../../src/xmpp/stanza/xml';
+import { ownString, treeSize, xml, type XmlElement } from '../../src/xmpp/stanza/xml';
 import { parseJingleXml } from '../../src/jingle';
+import * as fc from 'fast-check';
+import { parse } from 'ltx';
 
 describe('backoff with jitter', () => {
   const o = { initialDelayMs: 200, maxDelayMs: 30_000 };
@@ -121,6 +123,39 @@ describe('stanza errors', () => {
       text: 'not now',
     });
     expect(parseErrorElement(undefined)).toEqual({ condition: 'undefined-condition', type: 'cancel' });
+  });
+});
+
+describe('ownString (a kept value copied out of its socket chunk)', () => {
+  it('returns an equal string for any UTF-16 text, lone surrogates and astral characters too', () => {
+    for (const s of [
+      '',
+      'short',
+      'juliet@capulet.lit/balcony',
+      'ромео@montague.lit/сад',
+      'a\uD800b-lone-surrogate',
+    ])
+      expect(ownString(s)).toBe(s);
+    // Any UTF-16 code unit, lone surrogates included (a UTF-8 round trip fails this).
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    fc.assert(fc.property(fc.string({ unit, maxLength: 300, size: 'max' }), (s) => ownString(s) === s));
+  });
+
+  it('copies attribute values and text as ltx parses them, entities and all', () => {
+    // A proceed addressed as in XEP-0353's examples, with a XEP-0172 nick holding entities
+    // (ltx refuses a character reference to a lone surrogate, so none comes from a stanza).
+    const el = parse(
+      "<message from='juliet@capulet.example/phone' to='romeo@montague.example/orchard' type='chat'>" +
+        "<proceed xmlns='urn:xmpp:jingle-message:0' id='ca3cf894-5325-482f-a412-a6e9f832298d'/>" +
+        "<nick xmlns='http://jabber.org/protocol/nick'>Juliet &amp; &#x1F339;</nick></message>",
+    );
+    expect(ownString(el.attrs.from as string)).toBe('juliet@capulet.example/phone');
+    expect(ownString(el.getChildElements()[0]?.attrs.id as string)).toBe(
+      'ca3cf894-5325-482f-a412-a6e9f832298d',
+    );
+    expect(ownString(el.getChildText('nick', 'http://jabber.org/protocol/nick') ?? '')).toBe(
+      'Juliet & \u{1F339}',
+    );
   });
 });
 

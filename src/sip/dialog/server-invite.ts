@@ -37,14 +37,21 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
   readonly localTag = newTag();
   private readonly fsm: Machine<UasState, UasEvent, UasEffect>;
   private dialog?: Dialog;
+  /**
+   * The INVITE server transaction, until the ACK confirms the dialog: nothing is sent in it
+   * after that (§13.3.1.4: the 2xx retransmissions stop; the transaction layer alone absorbs a
+   * retransmitted INVITE), and a held call would keep it (≈ 2.5 kB; docs/performance.md).
+   */
+  private tx: ServerTransaction | undefined;
 
   constructor(
     private readonly core: UaCore,
-    private readonly tx: ServerTransaction,
+    tx: ServerTransaction,
     private readonly sessionTimer: { timer: SessionTimer; require: boolean } | undefined,
     private readonly onDone: (si: ServerInvite) => void,
   ) {
     super();
+    this.tx = tx;
     this.request = tx.request;
     this.source = tx.source;
     this.callId = callIdOf(tx.request);
@@ -53,6 +60,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
       UAS_TABLE,
       'proceeding',
       logTransitions(core.logger.child({ callId: this.callId }), (s) => {
+        if (s === 'confirmed') this.tx = undefined;
         if (s === 'terminated' || s === 'confirmed') this.onDone(this);
       }),
     );
@@ -84,7 +92,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
 
   provisional(status: 180 | 183, body = '', contentType?: string): void {
     if (!this.fsm.apply('provisional').ok) return;
-    this.tx.respond(
+    this.tx?.respond(
       makeResponse(this.request, status, {
         toTag: this.localTag,
         headers: this.dialogHeaders(),
@@ -133,10 +141,10 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
       sessionTimer: st?.timer,
     });
     this.dialog = dialog;
-    this.tx.respond(res);
+    this.tx?.respond(res);
     const rtx = new Retransmit2xx(
       this.core.clock,
-      () => this.tx.resend(res),
+      () => this.tx?.resend(res),
       () => {
         // §13.3.1.4: no ACK → end the dialog with BYE.
         this.core.logger.info('no ACK for 2xx; sending BYE', { callId: this.callId });
@@ -158,7 +166,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
   reject(status: number, reason?: string, extra: SipHeader[] = []): void {
     if (status < 300 || status > 699) throw new Error(`not a failure status: ${status}`);
     if (!this.fsm.apply('reject').ok) return;
-    this.tx.respond(makeResponse(this.request, status, { reason, toTag: this.localTag, headers: extra }));
+    this.tx?.respond(makeResponse(this.request, status, { reason, toTag: this.localTag, headers: extra }));
   }
 
   /** A CANCEL matched this INVITE (by Call-ID and branch, §9.2). */
@@ -173,7 +181,7 @@ export class ServerInvite extends EventEmitter<ServerInviteEvents> {
     for (const x of effects) {
       switch (x) {
         case '487':
-          this.tx.respond(makeResponse(this.request, 487, { toTag: this.localTag }));
+          this.tx?.respond(makeResponse(this.request, 487, { toTag: this.localTag }));
           break;
         case 'bye':
           void this.dialog?.bye().catch(() => undefined);

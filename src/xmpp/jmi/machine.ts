@@ -175,7 +175,14 @@ export const TRANSITIONS: Record<JmiDirection, TransitionTable<JmiState, JmiEven
   },
 };
 
-/** One proposal: its addresses and its machine (the state is the machine's). */
+/** The machines' names, one string each (a name made per proposal would be kept per proposal). */
+const MACHINE_NAMES: Record<JmiDirection, string> = { out: 'jmi-out', in: 'jmi-in' };
+
+/**
+ * One proposal: its addresses and its machine (the state is the machine's). It lingers after
+ * the call (./table `lingerMs`): only what late messages are checked against is kept (the media
+ * of a propose are in its message, not here).
+ */
 export class JmiProposal {
   readonly machine: JmiMachine;
   /** Incoming: the initiator's full JID. Outgoing: the device that proceeded. */
@@ -190,11 +197,10 @@ export class JmiProposal {
     readonly local: string,
     /** The other party's bare JID. */
     readonly peer: string,
-    readonly media: string[],
     readonly createdAt: number,
     initial: JmiState = JmiState.Proposed,
   ) {
-    this.machine = new Machine(`jmi-${direction}`, TRANSITIONS[direction], initial);
+    this.machine = new Machine(MACHINE_NAMES[direction], TRANSITIONS[direction], initial);
   }
 
   get state(): JmiState {

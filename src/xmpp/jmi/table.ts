@@ -14,16 +14,13 @@ import {
   type JmiMessage,
 } from './machine';
 import { normalBareJid } from '../../translate/jid';
+import { ownString } from '../stanza';
 
 /**
- * A copy of `s` that refers to no larger string. V8 keeps a substring as a slice of its parent,
- * and xmpp.js's attribute values are slices of the socket chunk they arrived in: records that
- * linger for minutes kept whole chunks (tens of kB each) alive (found by bench/soak.ts).
+ * The bare JID's normal form (RFC 7622), in a string of its own (docs/performance.md §Strings
+ * kept): records are keyed and compared by it, and linger for minutes after the call.
  */
-const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-
-/** The bare JID's normal form (RFC 7622), in a string of its own: records are keyed and compared by it. */
-const bare = (jid: string): string => own(normalBareJid(jid));
+const bare = (jid: string): string => ownString(normalBareJid(jid));
 
 export interface JmiTableOptions {
   /** Terminal records are kept this long to recognise late messages. Default 5 minutes. */
@@ -66,7 +63,7 @@ export class JmiTable {
         effects: [{ type: 'ignore', why: 'id in use' }],
         accepted: false,
       };
-    const rec = new JmiProposal(own(o.id), 'out', bare(o.local), bare(o.peer), o.media.map(own), this.now());
+    const rec = new JmiProposal(ownString(o.id), 'out', bare(o.local), bare(o.peer), this.now());
     this.records.set(rec.id, rec);
     const message: JmiMessage = { kind: 'propose', id: o.id, media: o.media };
     return {
@@ -86,15 +83,8 @@ export class JmiTable {
         accepted: false,
       };
     }
-    const rec = new JmiProposal(
-      own(message.id),
-      'in',
-      bare(to),
-      bare(from),
-      (message.media ?? []).map(own),
-      this.now(),
-    );
-    rec.peerFull = own(from);
+    const rec = new JmiProposal(ownString(message.id), 'in', bare(to), bare(from), this.now());
+    rec.peerFull = ownString(from);
     this.records.set(rec.id, rec);
     return {
       next: rec.state,
@@ -116,7 +106,7 @@ export class JmiTable {
     const result = applyJmi(rec, ev);
     if (result.accepted) {
       if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed')
-        rec.peerFull = own(ev.from);
+        rec.peerFull = ownString(ev.from);
       if (result.next !== before && TERMINAL.has(result.next)) rec.endedAt = this.now();
     }
     return result;

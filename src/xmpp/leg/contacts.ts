@@ -8,7 +8,7 @@ import { normalBareJid } from '../../translate/jid';
 import type { ComponentConnection } from '../connection';
 import { capsOf, PresenceTracker, presenceReplies } from '../presence';
 import { capsVer, featuresOf, identitiesOf } from '../routing';
-import { NS_DISCO_INFO, xml, type XmlElement } from '../stanza';
+import { NS_DISCO_INFO, ownString, xml, type XmlElement } from '../stanza';
 
 const bare = normalBareJid;
 
@@ -34,7 +34,9 @@ export class Contacts {
     if (from === undefined) return;
     const type = s.attrs.type ?? 'available';
     if (type === 'available') {
-      this.contacts.set(bare(from), bare(to));
+      // Kept until the user goes: copies, not slices of the socket chunk (ownString).
+      const user = bare(from);
+      if (this.contacts.get(user) !== bare(to)) this.contacts.set(ownString(user), ownString(bare(to)));
       const caps = capsOf(s);
       if (this.tracker.available(from, caps) && caps !== undefined)
         void this.learnCaps(from, caps.node, caps.ver, caps.hash);

@@ -25,6 +25,7 @@ import { availablePresence } from '../presence';
 import {
   errorElement,
   NS_NICK,
+  ownString,
   parseErrorElement,
   xml,
   type StanzaCondition,
@@ -117,16 +118,23 @@ export class JmiMessages {
     return this.decide('finish', id, { condition });
   }
 
-  /** Expires proposals left open too long and forgets old ones. */
+  /**
+   * Expires proposals left open too long and forgets old ones, and the ids of the messages sent
+   * for proposals forgotten (a bounce of one has no proposal to tell): the gateway's memory
+   * comes back to what it was once calls are over (issue 12).
+   */
   sweep(): void {
     void this.run(this.table.sweep());
+    for (const [stanzaId, id] of this.sent) if (this.table.get(id) === undefined) this.sent.delete(stanzaId);
   }
 
   /** A `<message>` to the component. */
   onMessage(s: XmlElement): void {
-    const from = s.attrs.from;
+    if (s.attrs.from === undefined) return;
+    // The sender's JID goes into the notices, and a call keeps it (the device that proceeded):
+    // a string of its own, not a slice of the socket chunk (ownString, src/xmpp/stanza/xml.ts).
+    const from = ownString(s.attrs.from);
     const to = s.attrs.to ?? this.c.domain;
-    if (from === undefined) return;
     if (s.attrs.type === 'error') return this.onBounce(s, from);
     let message;
     try {
@@ -161,7 +169,8 @@ export class JmiMessages {
       }
       const effects = this.table.proposeIn(from, local, message).effects;
       const nick = s.getChildText('nick', NS_NICK)?.trim();
-      if (nick) for (const e of effects) if (e.type === 'emit') e.notice.nick = nick;
+      // Kept by the gateway until the session-initiate (src/gateway/xmpp-intake.ts).
+      if (nick) for (const e of effects) if (e.type === 'emit') e.notice.nick = ownString(nick);
       void this.run(effects);
       return;
     }
@@ -205,7 +214,8 @@ export class JmiMessages {
           id,
         });
         if (extra !== undefined) stanza.cnode(extra);
-        this.sent.set(id, e.message.id);
+        // The proposal's own id string where there is one (a refused propose has none).
+        this.sent.set(id, this.table.get(e.message.id)?.id ?? ownString(e.message.id));
         if (this.sent.size > 10_000) this.sent.delete(this.sent.keys().next().value as string);
         try {
           await this.c.conn.send(stanza);

@@ -15,7 +15,7 @@ import { NS_JINGLE, NS_JMI, NS_RTP } from '../../jingle/namespaces';
 import { normalBareJid, normalJid } from '../../translate/jid';
 import { capsElement } from '../routing';
 import { NS_CAPS } from '../stanza';
-import { xml, type XmlElement } from '../stanza';
+import { ownString, xml, type XmlElement } from '../stanza';
 
 export interface Caps {
   node: string;
@@ -43,9 +43,14 @@ export function capsOf(presence: XmlElement): Caps | undefined {
   const c = presence.getChildElements().find((e) => e.name === 'c' && e.getNS() === NS_CAPS);
   const { node, ver, hash } = c?.attrs ?? {};
   if (typeof node !== 'string' || typeof ver !== 'string' || typeof hash !== 'string') return undefined;
-  return { node, ver, hash };
+  // Kept as long as the device is online (ownString: not slices of the socket chunk).
+  return { node: ownString(node), ver: ownString(ver), hash: ownString(hash) };
 }
 
+/**
+ * What users' devices announce, kept while they are online. Every string kept is a copy of its
+ * own ({@link ownString}): a slice of the presence's socket chunk would keep the chunk alive.
+ */
 export class PresenceTracker {
   private readonly devices = new Map<string, Map<string, DeviceInfo>>();
   private readonly featuresByVer = new Map<string, readonly string[]>();
@@ -53,7 +58,8 @@ export class PresenceTracker {
   private readonly featuresByJid = new Map<string, readonly string[]>();
 
   /** Records an available presence from a full JID. True when its caps `ver` is not yet known. */
-  available(jid: string, caps?: Caps): boolean {
+  available(from: string, caps?: Caps): boolean {
+    const jid = ownString(from);
     const bare = bareOf(jid);
     let m = this.devices.get(bare);
     if (m === undefined) this.devices.set(bare, (m = new Map()));
@@ -83,13 +89,13 @@ export class PresenceTracker {
 
   /** Features for everyone advertising `ver` (only when the answer was verified against it). */
   learnFeatures(ver: string, features: readonly string[]): void {
-    this.featuresByVer.set(ver, [...features]);
+    this.featuresByVer.set(ownString(ver), features.map(ownString));
   }
 
   /** Features of one device (its answer did not match its `ver`: not shared with others). */
   learnDeviceFeatures(jid: string, features: readonly string[]): void {
     if (this.featuresByJid.size > 10_000) this.featuresByJid.clear();
-    this.featuresByJid.set(normalJid(jid), [...features]);
+    this.featuresByJid.set(ownString(normalJid(jid)), features.map(ownString));
   }
 
   featuresOf(device: DeviceInfo): readonly string[] | undefined {

@@ -16,7 +16,7 @@ import { discoInfoQuery } from './disco';
 import type { StanzaErrorSpec } from '../stanza';
 import { gatewayJidQuery, gatewayPromptQuery, promptToJid } from './gateway';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_GATEWAY, NS_PING, NS_VERSION } from '../stanza';
-import { xml, type XmlElement } from '../stanza';
+import { ownString, xml, type XmlElement } from '../stanza';
 
 /** A Jingle IQ set that reached the gateway: `from` and `to` are always there. */
 export type IncomingJingleIq = JingleIq & { from: string; to: string };
@@ -154,7 +154,18 @@ async function answerJingle(
     }
   }
   if (ctx.handler === undefined) return err({ condition: 'service-unavailable', text: 'no call handler' });
-  const iq: IncomingJingleIq = { id: stanza.attrs.id ?? '', type: 'set', from, to, jingle };
+  // What a call keeps for its life (its sid, the parties' JIDs) is copied out of the socket
+  // chunk the stanza came in (ownString); the contents a call keeps it clones (src/calls).
+  jingle.sid = ownString(jingle.sid);
+  if (jingle.initiator !== undefined) jingle.initiator = ownString(jingle.initiator);
+  if (jingle.responder !== undefined) jingle.responder = ownString(jingle.responder);
+  const iq: IncomingJingleIq = {
+    id: ownString(stanza.attrs.id ?? ''),
+    type: 'set',
+    from: ownString(from),
+    to: ownString(to),
+    jingle,
+  };
   const answer = await ctx.handler.onJingle(iq);
   return answer === 'ok' ? true : err(answer);
 }

@@ -24,6 +24,21 @@ export function xml(
   return el;
 }
 
+/**
+ * A copy of `s` that refers to no other string, for a value kept beyond the stanza it came in.
+ * ltx (under xmpp.js) cuts attribute values and text out of the socket chunk they arrived in,
+ * and V8 keeps such a substring as a slice that holds its whole parent alive: one JID kept for
+ * a call's life (the device that answered, the caller, the sid) kept a chunk of up to 64 kB
+ * (issue 12, docs/performance.md §Strings kept). The JSON round trip makes a flat string of the
+ * exact length and keeps every UTF-16 code unit, a lone surrogate too (a UTF-8 round trip would
+ * not: the copy must equal what it stands for, a key). Below 13 characters V8 copies substrings
+ * anyway (SlicedString::kMinLength), so short values come back as they are. Costs ≈ 0.5 µs
+ * per string: use it where a value is kept, not on every attribute.
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 /** The first child element with this name and namespace (the namespace as written on it). */
 export function childNs(el: Element, name: string, ns: string): Element | undefined {
   for (const c of el.children) {
