@@ -1,0 +1,239 @@
+/**
+ * Issue 14, transfer, with linphone 5.1 (Debian `linphone-cli`, `linphone-daemon` on stdin).
+ */
+import { randomUUID } from 'node:crypto';
+import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
+import { startBaresip, type Baresip, type SipTraced } from '../support/baresip';
+import { freePort } from '../support/processes';
+import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
+import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import {
+  describeWithPeers,
+  expectNoLiveCalls,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  proposed,
+  useWorld,
+  type Bot,
+} from './harness';
+import { jmi, terminate } from './stanzas';
+import { body } from './sip-trace';
+import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
+
+const maybe =
+  linphoneAvailable() && rtpengineAvailable() && chromiumAvailable()
+    ? describeWithPeers('baresip')
+    : describe.skip;
+
+/** The number linphone transfers to: a number, so the gateway's own route takes it (`sip.outbound`). */
+const TARGET = '+15551239999';
+
+type Traced = { sipMessages(): SipTraced[] };
+const sent = (p: Traced, prefix: string): SipTraced[] =>
+  p.sipMessages().filter((m) => m.direction === 'sent' && m.firstLine.startsWith(prefix));
+const received = (p: Traced, prefix: string): SipTraced[] =>
+  p.sipMessages().filter((m) => m.direction === 'received' && m.firstLine.startsWith(prefix));
+const hdr = (m: SipTraced | undefined, name: string): string | undefined =>
+  m === undefined ? undefined : new RegExp(`^${name}:\\s*(.*?)\\s*$`, 'im').exec(m.text)?.[1];
+/** The URI of a name-addr or addr-spec header value (RFC 3261 §20.10). */
+const uriOf = (v: string | undefined): string | undefined => /<?(sips?:[^>;\s]+)/.exec(v ?? '')?.[1];
+
+maybe(
+  'e2e: transfer with linphone — its REFER carried out, and the client’s <transfer/> to it; anchored',
+  () => {
+    let rtp: Rtpengine;
+    let chrome: WebrtcPeer | undefined;
+    const phones: Array<Linphone | Baresip> = [];
+    // Before useWorld's hooks, so it runs first: the phones hang up before the no-call check.
+    afterEach(async () => {
+      await chrome?.stop();
+      chrome = undefined;
+      for (const p of phones.splice(0)) await p.proc.stop();
+    });
+    const bed = useWorld({
+      late: async () => {
+        rtp = await startRtpengine();
+        return {
+          outboundPort: await freePort(),
+          mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
+          gatherWindowMs: 100,
+        };
+      },
+    });
+    let alice: Bot;
+    beforeAll(() => {
+      alice = bed.device();
+    });
+    afterAll(() => rtp?.stop());
+
+    async function linphone(autoAnswer = false): Promise<Linphone> {
+      const p = await startLinphone(await freePort(), { autoAnswer });
+      phones.push(p);
+      return p;
+    }
+
+    /** The target, baresip on the gateway's `sip.outbound` port. */
+    async function phoneB(dtls: boolean): Promise<Baresip> {
+      const p = await startBaresip(bed.world.outboundPort, await freePort(), {
+        user: TARGET,
+        sipTrace: true,
+        dtls,
+      });
+      phones.push(p);
+      return p;
+    }
+
+    async function streamsRunning(lp: Linphone): Promise<void> {
+      await until(
+        () => /LinphoneCallStreamsRunning/.test(lp.proc.output()),
+        8000,
+        () => `linphone's call up:\n${lp.proc.output().slice(-2000)}`,
+      );
+    }
+
+    /** Chromium calls linphone (which answers by itself); the sid and the JID alice talks to. */
+    async function aliceCallsLinphone(lp: Linphone, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
+      const sid = randomUUID();
+      const peer = `linphone\\40127.0.0.1\\3a${lp.sipPort}@gw.localhost`;
+      const offer = await c.offer();
+      await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
+      const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
+      await c.takeAnswer(sdpOf(accept, offer));
+      await streamsRunning(lp);
+      return { sid, peer };
+    }
+
+    /** linphone calls alice, who answers from Chromium. */
+    async function linphoneCallsAlice(lp: Linphone, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
+      const seen = new Set(alice.received.map((s) => s.toString()));
+      lp.command(`call sip:alice@127.0.0.1:${bed.world.sipPort}`);
+      const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
+      await alice.send(jmi('proceed', { to: caller, id }));
+      const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
+      await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+      await streamsRunning(lp);
+      return { sid: id, peer: caller };
+    }
+
+    /** Packets from each leg at rtpengine, into Chromium, and sent and received by baresip, now. */
+    async function counts(c: WebrtcPeer, p: Baresip): Promise<Record<string, number>> {
+      const legs = await anchorPackets(rtp);
+      const phone = await phoneRtp(p);
+      return {
+        sip: legs.sip ?? 0,
+        jingle: legs.jingle ?? 0,
+        chrome: (await c.stats()).packetsReceived,
+        phoneSent: phone.sent,
+        phoneReceived: phone.received,
+      };
+    }
+
+    /** baresip's live RTP counts (menu's `audio_debug`: `TX: packets=…`, per source `rcvd=…`). */
+    async function phoneRtp(p: Baresip): Promise<{ sent: number; received: number }> {
+      const said = JSON.parse(await p.command('audio_debug')) as { data?: string };
+      const text = said.data ?? '';
+      return {
+        sent: Number(/TX: packets=(\d+)/.exec(text)?.[1] ?? 0),
+        received: [...text.matchAll(/ rcvd=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
+      };
+    }
+
+    /** Audio both ways Chromium ⇄ baresip `p`: each of {@link counts} grows by `n` packets. */
+    async function audioBothWays(c: WebrtcPeer, p: Baresip, n = 100): Promise<void> {
+      const from = await counts(c, p);
+      let now = from;
+      await until(
+        async () => {
+          now = await counts(c, p);
+          return Object.keys(from).every((k) => (now[k] ?? 0) - (from[k] ?? 0) >= n);
+        },
+        15_000,
+        () => `${n} more packets each way (from ${JSON.stringify(from)} to ${JSON.stringify(now)})`,
+      );
+    }
+
+    test.each([
+      ['XMPP → SIP (alice called linphone)', aliceCallsLinphone, true],
+      ['SIP → XMPP (linphone called alice)', linphoneCallsAlice, false],
+    ])(
+      '%s: linphone blind-transfers to a number → 202, NOTIFY 100, 180, 200 at linphone, which hangs up; B gets our INVITE with Referred-By; audio alice ⇄ B with linphone gone',
+      async (_w, call, xmppToSip) => {
+        const lp = await linphone(xmppToSip);
+        // The INVITE to B keeps the SIP side's profile: DTLS-SRTP where linphone took alice's
+        // (as-offered), plain RTP where linphone offered it.
+        const b = await phoneB(xmppToSip);
+        chrome = await WebrtcPeer.start();
+        const { sid, peer } = await call(lp, chrome);
+        const before = alice.all((s) => jingleOf(s)?.attrs.sid === sid).length;
+
+        lp.command(`call-transfer ${lp.callId() ?? ''} sip:${TARGET}@gw.localhost`);
+        // linphone's side (RFC 5589 §6.1 Figure 2): its REFER, our 202 and NOTIFYs, its BYE.
+        await until(
+          () => received(lp, 'SIP/2.0 200').some((m) => /^CSeq:\s*\d+ BYE/im.test(m.text)),
+          15_000,
+          () => `linphone's BYE answered:\n${lp.proc.output().slice(-3000)}`,
+        );
+        const [refer] = sent(lp, 'REFER ');
+        expect(hdr(refer, 'Refer-To')).toBe(`sip:${TARGET}@gw.localhost`);
+        const referCseq = hdr(refer, 'CSeq');
+        expect(received(lp, 'SIP/2.0 ').find((m) => hdr(m, 'CSeq') === referCseq)?.firstLine).toMatch(
+          /^SIP\/2\.0 202 /,
+        );
+        const notifies = received(lp, 'NOTIFY ');
+        // RFC 3515 §2.4.5: 100 at once, then each response of the new call (B rings, then answers).
+        expect(notifies.map((n) => body(n).split('\r\n')[0])).toEqual([
+          'SIP/2.0 100 Trying',
+          'SIP/2.0 180 Ringing',
+          'SIP/2.0 200 OK',
+        ]);
+        for (const n of notifies) {
+          expect(hdr(n, 'Event')).toMatch(/^refer\b/);
+          expect(hdr(n, 'Content-Type')).toMatch(/^message\/sipfrag/);
+          // linphone takes each (200), within the REFER's dialog.
+          expect(sent(lp, 'SIP/2.0 ').find((m) => hdr(m, 'CSeq') === hdr(n, 'CSeq'))?.firstLine).toMatch(
+            /^SIP\/2\.0 200 /,
+          );
+        }
+        expect(notifies.map((n) => hdr(n, 'Subscription-State')?.split(';')[0])).toEqual([
+          'active',
+          'active',
+          'terminated',
+        ]);
+        // linphone ended its dialog with us itself (liblinphone: on the NOTIFY 200), not our BYE.
+        expect(sent(lp, 'BYE ').map((m) => hdr(m, 'Call-ID'))).toEqual([hdr(refer, 'Call-ID')]);
+        expect(received(lp, 'BYE ')).toEqual([]);
+        await until(
+          () => /LinphoneCallReleased/.test(lp.proc.output()),
+          5000,
+          () => `linphone's call released:\n${lp.proc.output().slice(-2000)}`,
+        );
+
+        // B's side: the gateway's INVITE to the number, by its own route, naming the transferor.
+        const [invite] = received(b, 'INVITE ');
+        expect(invite?.firstLine).toMatch(
+          new RegExp(`^INVITE sip:\\${TARGET}@127\\.0\\.0\\.1:${b.sipPort}[ ;]`),
+        );
+        // RFC 3892 §3: the Referred-By linphone sent (its own address: its Contact's or its From's).
+        const referrer = uriOf(hdr(refer, 'Referred-By'));
+        expect(referrer).toMatch(/^sip:linphone@/);
+        expect(uriOf(hdr(invite, 'Referred-By'))).toBe(referrer);
+        expect(hdr(invite, 'From')).toContain('alice');
+
+        // Nobody left but B on the SIP side: alice hears B and B hears alice, through the anchor.
+        await lp.proc.stop();
+        await audioBothWays(chrome, b);
+        // Anchored: the client saw nothing of the transfer (no new Jingle action in its session).
+        expect(alice.all((s) => jingleOf(s)?.attrs.sid === sid).slice(before)).toEqual([]);
+
+        await iqOk(alice, terminate({ to: peer, sid }));
+        await until(
+          () => received(b, 'BYE ').length > 0,
+          5000,
+          () => `the BYE at B:\n${b.proc.output().slice(-2000)}`,
+        );
+        await expectNoLiveCalls(bed.world);
+      },
+    );
+  },
+);
