@@ -36,7 +36,7 @@ import type { Transfer } from '../jingle/types';
 import { forAnswer } from '../media/flags';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import { header, headers, parseEvent, parseSubscriptionState, sdpOf, statusText } from '../sip/message';
+import { header, headers, parseEvent, parseSubstate, sdpOf, statusText } from '../sip/message';
 import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom } from '../translate/address';
 import { sipToReason } from '../translate/reason';
@@ -536,7 +536,8 @@ export abstract class Transfers extends ContentReoffers {
     try {
       event = parseEvent(header(request, 'Event') ?? '');
       const state = header(request, 'Subscription-State');
-      if (state !== undefined) terminated = parseSubscriptionState(state).state === 'terminated';
+      // Only the state matters here (src/sip/message/subscription.ts: linphone's malformed reason).
+      if (state !== undefined) terminated = parseSubstate(state) === 'terminated';
     } catch {
       return answer(400);
     }

@@ -63,6 +63,7 @@ export {
   formatSubscriptionState,
   parseEvent,
   parseSubscriptionState,
+  parseSubstate,
   type EventHeader,
   type SubscriptionState,
 } from './subscription';
