@@ -64,12 +64,18 @@ export async function startLinphone(sipPort: number, o: { autoAnswer?: boolean }
       'sip_tls_port=-1',
       'use_ipv6=0',
       'contact=sip:linphone@127.0.0.1',
+      // Keep that contact's host in its From (otherwise liblinphone puts the address of its
+      // default route there, an IPv6 one on some machines).
+      'guess_hostname=0',
       'default_proxy=-1',
       // DTMF as SIP INFO application/dtmf-relay, not RFC 4733 (what baresip cannot do).
       'use_info=1',
       'use_rfc2833=0',
       '[rtp]',
       `audio_rtp_port=${rtp}`,
+      // Its SDP's address, not that of the default route: a peer on 127.0.0.1 only (baresip) refuses
+      // an IPv6 c= with 488.
+      'bind_address=127.0.0.1',
       '[net]',
       'firewall_policy=0',
       '[sound]',

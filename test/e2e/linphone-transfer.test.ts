@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
-import { startBaresip, type Baresip, type SipTraced } from '../support/baresip';
+import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { freePort } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
@@ -17,8 +17,10 @@ import {
   useWorld,
   type Bot,
 } from './harness';
-import { jmi, terminate } from './stanzas';
-import { body } from './sip-trace';
+import { jingleIq, jmi, terminate } from './stanzas';
+import { xml } from '../../src/xmpp/stanza/xml';
+import { NS_TRANSFER } from '../../src/jingle/namespaces';
+import { body, direction } from './sip-trace';
 import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
 
 const maybe =
@@ -130,12 +132,14 @@ maybe(
     }
 
     /** baresip's live RTP counts (menu's `audio_debug`: `TX: packets=…`, per source `rcvd=…`). */
-    async function phoneRtp(p: Baresip): Promise<{ sent: number; received: number }> {
+    async function phoneRtp(p: Baresip): Promise<{ sent: number; received: number; remote?: string }> {
       const said = JSON.parse(await p.command('audio_debug')) as { data?: string };
       const text = said.data ?? '';
+      const remote = /^\s*local: \S+, remote: ([^/\s]+)/m.exec(text)?.[1];
       return {
         sent: Number(/TX: packets=(\d+)/.exec(text)?.[1] ?? 0),
         received: [...text.matchAll(/ rcvd=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
+        ...(remote === undefined ? {} : { remote }),
       };
     }
 
@@ -233,6 +237,95 @@ maybe(
           () => `the BYE at B:\n${b.proc.output().slice(-2000)}`,
         );
         await expectNoLiveCalls(bed.world);
+      },
+    );
+
+    /** A transfer target the client names by address (XEP-0106), baresip on free ports. */
+    async function phoneC(): Promise<Baresip> {
+      const p = await startBaresipOnFreePorts({ user: 'c', sipTrace: true });
+      phones.push(p);
+      return p;
+    }
+
+    test.each([
+      ['XMPP → SIP (alice called linphone)', aliceCallsLinphone, true],
+      ['SIP → XMPP (linphone called alice)', linphoneCallsAlice, false],
+    ])(
+      "%s: alice's XEP-0251 <transfer/> to baresip C → REFER to linphone, which calls C itself",
+      async (_w, call, xmppToSip) => {
+        const lp = await linphone(xmppToSip);
+        const c = await phoneC();
+        chrome = await WebrtcPeer.start();
+        const { sid, peer } = await call(lp, chrome);
+        const ended = alice.waitFor(jingleAction(sid, 'session-terminate'), 15_000, 'session-terminate');
+        const target = `c\\40127.0.0.1\\3a${c.sipPort}@gw.localhost`;
+        await iqOk(
+          alice,
+          jingleIq(
+            peer,
+            { action: 'session-info', sid },
+            xml('transfer', { xmlns: NS_TRANSFER, to: target }),
+          ),
+        );
+        const term = await ended;
+        // XEP-0251 §2 Example 10.
+        expect(jingleOf(term)?.getChild('reason')?.getChild('success')).toBeDefined();
+        expect(jingleOf(term)?.getChild('reason')?.getChild('transferred', NS_TRANSFER)).toBeDefined();
+
+        // linphone, the transferee: the gateway's REFER, its 202 and NOTIFYs, the gateway's BYE.
+        await until(
+          () => received(lp, 'BYE ').length > 0,
+          5000,
+          () => `the gateway's BYE at linphone:\n${lp.proc.output().slice(-3000)}`,
+        );
+        const [refer] = received(lp, 'REFER ');
+        expect(hdr(refer, 'Refer-To')).toBe(`<sip:c@127.0.0.1:${c.sipPort}>`);
+        expect(hdr(refer, 'Referred-By')).toContain('alice');
+        expect(hdr(received(lp, 'BYE ')[0], 'Call-ID')).toBe(hdr(refer, 'Call-ID'));
+        const referCseq = hdr(refer, 'CSeq');
+        expect(sent(lp, 'SIP/2.0 ').find((m) => hdr(m, 'CSeq') === referCseq)?.firstLine).toMatch(
+          /^SIP\/2\.0 202 /,
+        );
+        // linphone holds us first (a re-INVITE sendonly in our dialog, alice hears <hold/>) ...
+        const held = sent(lp, 'INVITE ').filter((m) => hdr(m, 'Call-ID') === hdr(refer, 'Call-ID'));
+        expect(held.map((m) => direction(body(m)))).toContain('sendonly');
+        // ... notifies 100 at once and the final response (not C's 180), each answered 200 ...
+        const notifies = sent(lp, 'NOTIFY ');
+        expect(notifies.map((n) => body(n).split('\r\n')[0])).toEqual([
+          'SIP/2.0 100 Trying',
+          'SIP/2.0 200 Ok',
+        ]);
+        expect(notifies.map((n) => hdr(n, 'Subscription-State'))).toEqual([
+          'active',
+          // Not RFC 6665 §8.2.3 (reason=noresource): read for its state alone (parseSubstate).
+          'terminated;reason=reason=noresource',
+        ]);
+        for (const n of notifies) {
+          expect(hdr(n, 'Event')).toBe('refer');
+          expect(received(lp, 'SIP/2.0 ').find((m) => hdr(m, 'CSeq') === hdr(n, 'CSeq'))?.firstLine).toMatch(
+            /^SIP\/2\.0 200 /,
+          );
+        }
+        // ... and calls C itself, naming alice in Referred-By (RFC 3892 §3; baresip does not).
+        const [invite] = received(c, 'INVITE ');
+        expect(hdr(invite, 'From')).toMatch(/sip:linphone@127\.0\.0\.1/);
+        expect(hdr(invite, 'Via')).toContain(`:${lp.sipPort}`);
+        expect(hdr(invite, 'Referred-By')).toBe(uriOf(hdr(refer, 'Referred-By')));
+        await expectNoLiveCalls(bed.world);
+        await until(
+          async () => (await rtp.control.list()).length === 0,
+          3000,
+          () => 'rtpengine session deleted',
+        );
+        // linphone ⇄ C without us: C sends its audio to the port linphone offered it.
+        const lpPort = Number(/^m=audio (\d+) /m.exec(body(invite!))?.[1]);
+        const from = await phoneRtp(c);
+        await until(
+          async () => (await phoneRtp(c)).sent - from.sent >= 100,
+          10_000,
+          () => `C's audio to linphone (from ${JSON.stringify(from)})`,
+        );
+        expect((await phoneRtp(c)).remote).toBe(`127.0.0.1:${lpPort}`);
       },
     );
   },
