@@ -20,7 +20,7 @@ import {
 import { jingleIq, jmi, terminate } from './stanzas';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { NS_TRANSFER } from '../../src/jingle/namespaces';
-import { body, direction } from './sip-trace';
+import { body, direction, sessionInfo } from './sip-trace';
 import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
 
 const maybe =
@@ -326,6 +326,120 @@ maybe(
           () => `C's audio to linphone (from ${JSON.stringify(from)})`,
         );
         expect((await phoneRtp(c)).remote).toBe(`127.0.0.1:${lpPort}`);
+      },
+    );
+
+    /**
+     * The SIP side's RTP port as rtpengine was told it in SDP (the `sip` tag's `advertised
+     * endpoint`), not as it latched it from where packets came from.
+     */
+    async function sipAdvertised(): Promise<number | undefined> {
+      const [id] = await rtp.control.list();
+      if (id === undefined) return undefined;
+      const q = await rtp.control.query(id);
+      type Stream = { 'advertised endpoint'?: { port?: number } };
+      const tags = q.tags as Record<string, { medias?: Array<{ streams?: Stream[] }> }>;
+      return tags.sip?.medias?.[0]?.streams?.[0]?.['advertised endpoint']?.port;
+    }
+
+    test.each([
+      ['XMPP → SIP (alice called linphone)', aliceCallsLinphone, true],
+      ['SIP → XMPP (linphone called alice)', linphoneCallsAlice, false],
+    ])(
+      '%s, attended (RFC 5589 §7.1): linphone holds alice, calls linphone B, transfers alice’s call to that one; our INVITE with Replaces + Require: replaces; B replaces its call with ours (its BYE to linphone); NOTIFY 200; alice hears <hold/>, then <active/>, never a terminate',
+      async (_w, call, xmppToSip) => {
+        const lp = await linphone(xmppToSip);
+        // B, linphone too (RFC 3891 Replaces, which baresip 1.0 lacks), on the `sip.outbound` port.
+        const b = await startLinphone(bed.world.outboundPort, { autoAnswer: true });
+        phones.push(b);
+        chrome = await WebrtcPeer.start();
+        const { sid, peer } = await call(lp, chrome);
+        const before = alice.all((s) => jingleOf(s)?.attrs.sid === sid).length;
+        const first = lp.callId();
+        // linphone pauses alice's call by itself before it places the second (its re-INVITE sendonly).
+        lp.command(`call sip:${TARGET}@127.0.0.1:${b.sipPort}`);
+        await alice.waitFor(sessionInfo(sid, 'hold'), 8000, 'session-info <hold/>');
+        await until(
+          () => (lp.proc.output().match(/LinphoneCallStreamsRunning/g) ?? []).length >= 2,
+          8000,
+          () => `linphone's call with B up:\n${lp.proc.output().slice(-2000)}`,
+        );
+        const second = lp.callId();
+        expect(second).not.toBe(first);
+        const ok = sent(b, 'SIP/2.0 200').find((m) => /^CSeq:\s*\d+ INVITE/im.test(m.text))!;
+        const tag = (v: string | undefined): string => /;tag=([^;\s>]+)/.exec(v ?? '')?.[1] ?? '';
+        // RFC 3891 §3: that dialog's Call-ID, to-tag B's own, from-tag linphone's.
+        const replaces = `${hdr(ok, 'Call-ID')};to-tag=${tag(hdr(ok, 'To'))};from-tag=${tag(hdr(ok, 'From'))}`;
+
+        lp.command(`call-transfer ${first ?? ''} ${second ?? ''}`);
+        await alice.waitFor(sessionInfo(sid, 'active'), 10_000, 'session-info <active/>');
+        await until(
+          () => received(lp, 'SIP/2.0 200').some((m) => /^CSeq:\s*\d+ BYE/im.test(m.text)),
+          10_000,
+          () => `linphone's BYE to us answered:\n${lp.proc.output().slice(-3000)}`,
+        );
+        const [refer] = sent(lp, 'REFER ');
+        expect(hdr(refer, 'Call-ID')).not.toBe(hdr(ok, 'Call-ID'));
+        // Refer-To: B's address as linphone called it, without the port, and the Replaces.
+        expect(hdr(refer, 'Refer-To')).toBe(
+          `<sip:${TARGET}@127.0.0.1?Replaces=${encodeURIComponent(hdr(ok, 'Call-ID')!)}%3bfrom-tag%3d${tag(hdr(ok, 'From'))}%3bto-tag%3d${tag(hdr(ok, 'To'))}>`,
+        );
+        const notifies = received(lp, 'NOTIFY ');
+        // B answers a replacing INVITE at once: no 180 (RFC 3891 §3).
+        expect(notifies.map((n) => body(n).split('\r\n')[0])).toEqual([
+          'SIP/2.0 100 Trying',
+          'SIP/2.0 200 OK',
+        ]);
+        expect(hdr(notifies.at(-1), 'Subscription-State')).toBe('terminated;reason=noresource');
+
+        // B: our INVITE by the number's route, replacing its call with linphone.
+        const invite = received(b, 'INVITE ').find((m) => hdr(m, 'Call-ID') !== hdr(ok, 'Call-ID'));
+        expect(invite?.firstLine).toMatch(
+          new RegExp(`^INVITE sip:\\${TARGET}@127\\.0\\.0\\.1:${b.sipPort}[ ;]`),
+        );
+        expect(hdr(invite, 'Replaces')).toBe(replaces);
+        expect(hdr(invite, 'Require')).toBe('replaces');
+        expect(uriOf(hdr(invite, 'Referred-By'))).toBe(uriOf(hdr(refer, 'Referred-By')));
+        expect(
+          sent(b, 'SIP/2.0 ').find(
+            (m) =>
+              hdr(m, 'Call-ID') === hdr(invite, 'Call-ID') &&
+              /INVITE/.test(hdr(m, 'CSeq') ?? '') &&
+              !/^SIP\/2\.0 1/.test(m.firstLine),
+          )?.firstLine,
+        ).toMatch(/^SIP\/2\.0 200 /);
+        // B ended its own call with linphone (RFC 3891 §3: the replaced dialog is terminated).
+        expect(sent(b, 'BYE ').map((m) => hdr(m, 'Call-ID'))).toEqual([hdr(ok, 'Call-ID')]);
+        // linphone hung up on alice's call itself on the NOTIFY 200; we sent it no BYE.
+        expect(sent(lp, 'BYE ').map((m) => hdr(m, 'Call-ID'))).toEqual([hdr(refer, 'Call-ID')]);
+        expect(received(lp, 'BYE ').filter((m) => hdr(m, 'Call-ID') === hdr(refer, 'Call-ID'))).toEqual([]);
+
+        // Anchored: rtpengine's SIP side is B's port now; the client saw hold, active and nothing more.
+        const bOk = sent(b, 'SIP/2.0 200').find((m) => hdr(m, 'Call-ID') === hdr(invite, 'Call-ID'))!;
+        const bPort = Number(/^m=audio (\d+) /m.exec(body(bOk))?.[1]);
+        await until(
+          async () => (await sipAdvertised()) === bPort,
+          5000,
+          () => `rtpengine told B's port ${bPort}`,
+        );
+        expect(
+          alice
+            .all((s) => jingleOf(s)?.attrs.sid === sid)
+            .slice(before)
+            .filter((s) => s.attrs.type === 'set')
+            .map(
+              (s) =>
+                `${jingleOf(s)?.attrs.action} ${jingleOf(s)?.getChild('hold') ? 'hold' : jingleOf(s)?.getChild('active') ? 'active' : ''}`,
+            ),
+        ).toEqual(['session-info hold', 'session-info active']);
+
+        await iqOk(alice, terminate({ to: peer, sid }));
+        await until(
+          () => received(b, 'BYE ').some((m) => hdr(m, 'Call-ID') === hdr(invite, 'Call-ID')),
+          5000,
+          () => `our BYE at B:\n${b.proc.output().slice(-2000)}`,
+        );
+        await expectNoLiveCalls(bed.world);
       },
     );
   },
