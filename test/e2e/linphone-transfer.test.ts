@@ -442,5 +442,51 @@ maybe(
         await expectNoLiveCalls(bed.world);
       },
     );
+
+    test('XMPP → SIP: linphone blind-transfers to B, which declines: NOTIFY 100, 180, then the decline; linphone keeps the call (RFC 5589 §6.2), which alice then ends', async () => {
+      const lp = await linphone(true);
+      // B: linphone on the `sip.outbound` port, not answering by itself.
+      const b = await startLinphone(bed.world.outboundPort);
+      phones.push(b);
+      chrome = await WebrtcPeer.start();
+      const { sid, peer } = await aliceCallsLinphone(lp, chrome);
+      lp.command(`call-transfer ${lp.callId() ?? ''} sip:${TARGET}@gw.localhost`);
+      await until(
+        () => /LinphoneCallIncomingReceived/.test(b.proc.output()),
+        8000,
+        () => `our INVITE at B:\n${b.proc.output().slice(-2000)}`,
+      );
+      b.command('terminate');
+      await until(
+        () => received(lp, 'NOTIFY ').some((n) => /^Subscription-State:\s*terminated/im.test(n.text)),
+        8000,
+        () => `the final NOTIFY at linphone:\n${lp.proc.output().slice(-3000)}`,
+      );
+      const [invite] = received(b, 'INVITE ');
+      const refused = sent(b, 'SIP/2.0 ').find(
+        (m) => hdr(m, 'Call-ID') === hdr(invite, 'Call-ID') && !/^SIP\/2\.0 1/.test(m.firstLine),
+      );
+      // liblinphone's `terminate` of a ringing call: 603 Decline.
+      expect(refused?.firstLine).toBe('SIP/2.0 603 Decline');
+      // RFC 3515 §2.4.7: the final NOTIFY carries the new call's failure.
+      expect(received(lp, 'NOTIFY ').map((n) => body(n).split('\r\n')[0])).toEqual([
+        'SIP/2.0 100 Trying',
+        'SIP/2.0 180 Ringing',
+        refused!.firstLine,
+      ]);
+      // linphone keeps the call (unlike baresip 1.0, which hangs up on any final NOTIFY); so do we.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(sent(lp, 'BYE ')).toEqual([]);
+      expect(received(lp, 'BYE ')).toEqual([]);
+      expect(alice.all(jingleAction(sid, 'session-terminate'))).toEqual([]);
+      expect(bed.world.gateway.liveCalls()).toBe(1);
+      await iqOk(alice, terminate({ to: peer, sid }));
+      await until(
+        () => received(lp, 'BYE ').length > 0,
+        5000,
+        () => `our BYE at linphone:\n${lp.proc.output().slice(-2000)}`,
+      );
+      await expectNoLiveCalls(bed.world);
+    });
   },
 );
