@@ -1,8 +1,9 @@
 /**
  * linphone (Debian `linphone-cli` 5.1, liblinphone 5.1) as a second real SIP UA: `linphone-daemon`
- * reading its commands (`call`, `call-pause`, `call-resume`, `dtmf`, `terminate`) on stdin, its
- * own linphonerc (UDP on `sipPort` at 127.0.0.1 only, no proxy, no STUN/ICE), its log in its own
- * folder (liblinphone logs every SIP message it sends and receives). Stopped by PID.
+ * reading its commands (`call`, `call-pause`, `call-resume`, `call-transfer`, `dtmf`,
+ * `terminate`) on stdin, its own linphonerc (UDP on `sipPort` at 127.0.0.1 only, no proxy, no
+ * STUN/ICE), its log in its own folder (liblinphone logs every SIP message it sends and
+ * receives). Stopped by PID.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,5 +1,33 @@
 /**
- * Issue 14, transfer, with linphone 5.1 (Debian `linphone-cli`, `linphone-daemon` on stdin).
+ * Issue 14, transfer, with linphone 5.1 (Debian `linphone-cli`: `linphone-daemon` on stdin, its
+ * SIP read from liblinphone's log; src/peers/linphone.ts) through the gateway, real Prosody and
+ * rtpengine (anchor: auto), headless Chromium as the client (docs/midcall.md §Transfer, as wired).
+ *
+ * linphone as the transferor. Blind (RFC 5589 §6.1): `call-transfer <id> <uri>` sends a REFER in
+ * the call's dialog at once (no hold first), `Refer-To:` the URI as given, `Referred-By:` its own
+ * address. The gateway's INVITE goes by its own route (`sip.outbound`) to baresip B; linphone gets
+ * 202 and NOTIFY 100, 180, 200 and hangs up itself on the 200; with linphone's process gone,
+ * audio alice ⇄ B through the anchor (counted at rtpengine, Chromium and B). A B that declines
+ * (linphone, `terminate`: 603): NOTIFY 603, and linphone keeps the call (RFC 5589 §6.2), unlike
+ * baresip 1.0. Attended (§7.1): placing a second call pauses the first (a re-INVITE sendonly:
+ * alice hears `<hold/>`); `call-transfer <id1> <id2>` sends `Refer-To: <sip:<the address it
+ * called, without its port>?Replaces=…>`; the target, linphone B (which has RFC 3891 Replaces),
+ * takes our INVITE with Replaces + Require: replaces at once (no 180), BYEs its own call with
+ * linphone; linphone hangs up on the NOTIFY 200 and alice hears `<active/>` (the new dialog is
+ * not on hold). Media after these: linphone sends next to no RTP without a sound card (see
+ * linphone-midcall), so where B is linphone the anchor's re-pointing is checked, not the audio.
+ *
+ * linphone as the transferee (the client's XEP-0251 `<transfer/>` → our REFER): 202, a re-INVITE
+ * sendonly holding us, its own INVITE to the target (baresip C) with `Referred-By` (baresip leaves
+ * it out), NOTIFY 100 and NOTIFY 200 (not C's 180), `Event: refer` without id, the last with
+ * `Subscription-State: terminated;reason=reason=noresource` — not RFC 6665 §8.2.3 grammar, which
+ * the gateway once answered 400, so the client never heard `<transferred/>` (now read for its
+ * state alone: parseSubstate). Then session-terminate `<success/><transferred/>`, our BYE, C's
+ * audio to the port linphone offered it.
+ *
+ * The INVITE to the new peer keeps the profile the SIP side settled on with the transferor
+ * (as-offered, i.e. DTLS-SRTP, which linphone takes from Chromium's offer): a target without it
+ * refuses 488 (the `media.offer` list is not tried again), so XMPP → SIP here B runs dtls_srtp.
  */
 import { randomUUID } from 'node:crypto';
 import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
