@@ -104,7 +104,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    * hears it as XEP-0167 §7 `<hold/>` / `<active/>` — the offer's direction decides, as in a
    * call that is not anchored (src/sdp/offer-change.ts).
    */
-  private tellPeerHold(out: Effect[], held: boolean): void {
+  protected tellPeerHold(out: Effect[], held: boolean): void {
     if (held === this.peerHeld) return;
     this.peerHeld = held;
     const party = this.jingleParty();

@@ -36,7 +36,7 @@ import type { Transfer } from '../jingle/types';
 import { forAnswer } from '../media/flags';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
-import { header, headers, parseEvent, parseSubscriptionState, sdpOf, statusText } from '../sip/message';
+import { header, headers, parseEvent, parseSubstate, sdpOf, statusText } from '../sip/message';
 import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom } from '../translate/address';
 import { sipToReason } from '../translate/reason';
@@ -56,6 +56,7 @@ import { answerDirections } from '../media/direction';
 import type { Setup } from '../jingle/types';
 import { RESTART_WAIT_MS } from './plain-reoffer';
 import { keepOfferedFormats } from './offered-formats';
+import { isHeld } from '../sdp/offer-change';
 import type { CallEvent, Effect } from './events';
 import { byeEffect } from './sip-reasons';
 
@@ -86,6 +87,8 @@ interface PeerRefer {
    * client has renewed its ICE credentials (`ufrags`: the client's before the restart).
    */
   restart?: { offer: Sdp; ufrags: (string | undefined)[] };
+  /** Not anchored: the transferor's last offer held the call (the client was told `<hold/>`). */
+  heldBefore: boolean;
 }
 
 export abstract class Transfers extends ContentReoffers {
@@ -179,6 +182,7 @@ export abstract class Transfers extends ContentReoffers {
       headers: decision.invite.headers,
       phase: 'preparing',
       referrerGone: false,
+      heldBefore: !this.anchored && this.sipRemote !== undefined && isHeld(this.sipRemote),
     };
     if (decision.subscription) r.sub = decision.subscription;
     this.peerRefer = r;
@@ -393,6 +397,7 @@ export abstract class Transfers extends ContentReoffers {
     if (r.offer !== undefined) this.sipLocal = r.offer;
     // The new dialog's m-lines are its own (./content-reoffer.ts).
     this.newSipSession();
+    this.newPeerHold(out, r);
     if (r.sub && !r.referrerGone) out.push(notifyEffect(referNotify(r.sub, 200, 'OK')));
     out.push({ kind: 'sip-transfer', step: 'switch' });
     this.peerAllow = r.allow ?? [];
@@ -402,6 +407,31 @@ export abstract class Transfers extends ContentReoffers {
       return;
     }
     this.startTimer(out, 'transfer', REFERRER_BYE_WAIT_MS);
+  }
+
+  /**
+   * RFC 3264 §8.4: the new dialog is on hold only if the new peer's offer says so (anchored, the
+   * offer was ours: not held). A transferor that held the call before its REFER (linphone 5.1
+   * does, always for an attended transfer) takes its hold away with its dialog: the client,
+   * told `<hold/>` then, now hears `<active/>` (XEP-0167 §7).
+   */
+  private newPeerHold(out: Effect[], r: PeerRefer): void {
+    if (this.anchored) return this.tellPeerHold(out, false);
+    const held = this.sipRemote !== undefined && isHeld(this.sipRemote);
+    const party = this.jingleParty();
+    if (held === r.heldBefore || !party) return;
+    out.push({
+      kind: 'send-jingle',
+      from: party.from,
+      to: party.to,
+      jingle: {
+        action: 'session-info',
+        sid: this.sid,
+        contents: [],
+        groups: [],
+        info: { kind: held ? 'hold' : 'active' },
+      },
+    });
   }
 
   /** The new call failed: the final NOTIFY says how; the call goes on with the transferor, if it is still there. */
@@ -536,7 +566,8 @@ export abstract class Transfers extends ContentReoffers {
     try {
       event = parseEvent(header(request, 'Event') ?? '');
       const state = header(request, 'Subscription-State');
-      if (state !== undefined) terminated = parseSubscriptionState(state).state === 'terminated';
+      // Only the state matters here (src/sip/message/subscription.ts: linphone's malformed reason).
+      if (state !== undefined) terminated = parseSubstate(state) === 'terminated';
     } catch {
       return answer(400);
     }

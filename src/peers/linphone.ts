@@ -1,8 +1,9 @@
 /**
  * linphone (Debian `linphone-cli` 5.1, liblinphone 5.1) as a second real SIP UA: `linphone-daemon`
- * reading its commands (`call`, `call-pause`, `call-resume`, `dtmf`, `terminate`) on stdin, its
- * own linphonerc (UDP on `sipPort` at 127.0.0.1 only, no proxy, no STUN/ICE), its log in its own
- * folder (liblinphone logs every SIP message it sends and receives). Stopped by PID.
+ * reading its commands (`call`, `call-pause`, `call-resume`, `call-transfer`, `dtmf`,
+ * `terminate`) on stdin, its own linphonerc (UDP on `sipPort` at 127.0.0.1 only, no proxy, no
+ * STUN/ICE), its log in its own folder (liblinphone logs every SIP message it sends and
+ * receives). Stopped by PID.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -64,12 +65,18 @@ export async function startLinphone(sipPort: number, o: { autoAnswer?: boolean }
       'sip_tls_port=-1',
       'use_ipv6=0',
       'contact=sip:linphone@127.0.0.1',
+      // Keep that contact's host in its From (otherwise liblinphone puts the address of its
+      // default route there, an IPv6 one on some machines).
+      'guess_hostname=0',
       'default_proxy=-1',
       // DTMF as SIP INFO application/dtmf-relay, not RFC 4733 (what baresip cannot do).
       'use_info=1',
       'use_rfc2833=0',
       '[rtp]',
       `audio_rtp_port=${rtp}`,
+      // Its SDP's address, not that of the default route: a peer on 127.0.0.1 only (baresip) refuses
+      // an IPv6 c= with 488.
+      'bind_address=127.0.0.1',
       '[net]',
       'firewall_policy=0',
       '[sound]',

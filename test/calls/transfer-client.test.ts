@@ -95,6 +95,40 @@ describe('XEP-0251 <transfer/> from the client → REFER to the SIP peer', () =>
     expect(registry.size).toBe(0);
   });
 
+  it("linphone 5.1's final NOTIFY (Subscription-State: terminated;reason=reason=noresource, its params not RFC 6665 §8.2.3's) → 200, session-terminate <transferred/>, BYE", () => {
+    // liblinphone 5.1.65's final NOTIFY as the transferee, seen in test/e2e/linphone-transfer.test.ts.
+    const { registry, h, transfer } = established();
+    transfer('+15551234567@gw.localhost');
+    h({ kind: 'sip-refer-done', response: accepted202 });
+    expect(h({ kind: 'sip-notify', id: 1, request: notify('SIP/2.0 100 Trying', 'active') })).toEqual([
+      { kind: 'sip-request-answer', id: 1, status: 200 },
+    ]);
+    const done = h({
+      kind: 'sip-notify',
+      id: 2,
+      request: notify('SIP/2.0 200 Ok', 'terminated;reason=reason=noresource'),
+    });
+    expect(kinds(done)).toBe('sip-request-answer, send-jingle, sip-bye, ended');
+    expect(one(done, 'sip-request-answer').status).toBe(200);
+    expect(one(done, 'send-jingle').jingle).toMatchObject({
+      reason: { condition: 'success', transferred: true },
+    });
+    expect(registry.size).toBe(0);
+  });
+
+  it('a Subscription-State whose state is not a token → 400; the subscription stays', () => {
+    const { registry, h, transfer } = established();
+    transfer('+15551234567@gw.localhost');
+    h({ kind: 'sip-refer-done', response: accepted202 });
+    expect(
+      h({ kind: 'sip-notify', id: 1, request: notify('SIP/2.0 200 OK', 'termi nated;reason=x') }),
+    ).toEqual([{ kind: 'sip-request-answer', id: 1, status: 400 }]);
+    expect(registry.size).toBe(1);
+    expect(
+      kinds(h({ kind: 'sip-notify', id: 2, request: notify('SIP/2.0 200 OK', 'terminated') })),
+    ).toContain('ended');
+  });
+
   it('the peer refuses the REFER (603): the call goes on; a later NOTIFY → 481; a new transfer may be asked', () => {
     const { registry, h, transfer } = established();
     transfer('+15551234567@gw.localhost');

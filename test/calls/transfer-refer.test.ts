@@ -244,6 +244,28 @@ describe.each([
     expect(registry.size).toBe(0);
   });
 
+  it('a transferor that held the call before its REFER (linphone 5.1): the client heard <hold/>; once the new peer (not holding) is the call’s, <active/> (RFC 3264 §8.4, XEP-0167 §7)', () => {
+    const { call, h, party } = established();
+    // The transferor's own SDP again, its streams sendonly, the next o= version (RFC 3264 §8.4).
+    const hold =
+      established === xmppEstablished
+        ? peerSdp.replace('a=recvonly', 'a=sendonly').replace(' 2 IN IP4', ' 3 IN IP4')
+        : invite.body.replace('a=sendrecv', 'a=sendonly').replace(' 1222357035 IN', ' 1222357036 IN');
+    const held = h({ kind: 'sip-reoffer', id: 7, body: hold });
+    expect(pick(held, 'send-jingle').map((j) => j.jingle.info)).toEqual([{ kind: 'hold' }]);
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const { renew } = answeredAndRenewed(h, party, call.sid);
+    expect(steps(renew)).toEqual(['ack', 'switch']);
+    expect(pick(renew, 'send-jingle')).toEqual([
+      {
+        kind: 'send-jingle',
+        from: party.from,
+        to: party.to,
+        jingle: { action: 'session-info', sid: call.sid, contents: [], groups: [], info: { kind: 'active' } },
+      },
+    ]);
+  });
+
   it('a trickling client: its new credentials without a candidate are not yet the answer; with one they are', () => {
     const { call, h, party } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
@@ -572,6 +594,26 @@ describe('an anchored call: the anchor is re-pointed, the client sees nothing', 
     expect(kinds(end)).toContain('media-delete');
     expect(end).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
     expect(registry.size).toBe(0);
+  });
+
+  it('a transferor that held the call before its REFER (linphone 5.1): the client heard <hold/>; once the new peer is the call’s, <active/>', () => {
+    const { call, h } = anchored();
+    const hold = body('captured/baresip-1.0.0-invite-plain.sip').replace('a=sendrecv', 'a=sendonly');
+    h({ kind: 'sip-reoffer', id: 7, body: hold });
+    h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp });
+    const held = h({ kind: 'media-done', purpose: 'reanswer', sdp: forSip });
+    expect(pick(held, 'send-jingle').map((j) => j.jingle.info)).toEqual([{ kind: 'hold' }]);
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    // Our offer to the new peer is sendrecv: the hold was the transferor's, not the client's.
+    const inv = one(h({ kind: 'media-done', purpose: 'transfer', sdp: forSip }), 'sip-transfer');
+    expect(inv.step).toBe('invite');
+    h({ kind: 'sip-transfer-response', response: okWith(plain) });
+    const done = h({ kind: 'media-done', purpose: 'transfer-answer', sdp: forSip });
+    expect(kinds(done)).toBe('send-jingle, sip-notify, sip-transfer, timer-start');
+    expect(one(done, 'send-jingle').jingle).toMatchObject({
+      action: 'session-info',
+      info: { kind: 'active' },
+    });
   });
 
   it('the anchor failing on the transfer: NOTIFY 500, the call goes on as it was', () => {

@@ -19,6 +19,7 @@ import {
   parseReplaces,
   parseSipFrag,
   parseSubscriptionState,
+  parseSubstate,
   unescapeHvalue,
   type Replaces,
 } from '../../src/sip/message';
@@ -206,6 +207,17 @@ describe('Event and Subscription-State (RFC 3265 §7.2, RFC 3515 §2.4.6)', () =
     expect(inputError(() => parseSubscriptionState('active;expires=99999999999')).detail).toMatch(
       /delta-seconds/,
     );
+  });
+
+  it("the state alone (parseSubstate): liblinphone 5.1's terminated;reason=reason=noresource, which the full parse refuses", () => {
+    expect(inputError(() => parseSubscriptionState('terminated;reason=reason=noresource')).where).toBe(
+      'header Subscription-State',
+    );
+    expect(parseSubstate('terminated;reason=reason=noresource')).toBe('terminated');
+    expect(parseSubstate(' Active ;expires=60')).toBe('active');
+    expect(parseSubstate('pending')).toBe('pending');
+    expect(inputError(() => parseSubstate('termi nated')).detail).toMatch(/invalid state/);
+    expect(inputError(() => parseSubstate(';reason=x')).detail).toMatch(/invalid state/);
   });
 
   it('property: Subscription-State round trip', () => {

@@ -69,6 +69,7 @@ export {
   formatSubscriptionState,
   parseEvent,
   parseSubscriptionState,
+  parseSubstate,
   type EventHeader,
   type SubscriptionState,
 } from './subscription';

@@ -90,6 +90,21 @@ export function parseSubscriptionState(
   return out;
 }
 
+/**
+ * The substate-value alone (`active`, `terminated`, …, lower-cased), for a reader that needs no
+ * more of the header: its parameters are not read, so a peer's malformed ones do not hide the
+ * state. liblinphone 5.1 ends a REFER's subscription with `terminated;reason=reason=noresource`
+ * (not a gen-value, RFC 3261 §25.1); answering that NOTIFY 400 would lose a transfer that worked.
+ * Throws on a state that is not a token.
+ */
+export function parseSubstate(value: string, where = 'header Subscription-State'): string {
+  const text = trimLws(value);
+  const semi = text.indexOf(';');
+  const head = trimLws(semi < 0 ? text : text.slice(0, semi));
+  if (!isToken(head)) fail(where, `invalid state "${head.slice(0, 40)}"`);
+  return head.toLowerCase();
+}
+
 export function formatSubscriptionState(s: SubscriptionState): string {
   let out = s.state;
   if (s.reason !== undefined) out += `;reason=${s.reason}`;
