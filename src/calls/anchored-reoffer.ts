@@ -107,20 +107,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   protected tellPeerHold(out: Effect[], held: boolean): void {
     if (held === this.peerHeld) return;
     this.peerHeld = held;
-    const party = this.jingleParty();
-    if (!party) return;
-    out.push({
-      kind: 'send-jingle',
-      from: party.from,
-      to: party.to,
-      jingle: {
-        action: 'session-info',
-        sid: this.sid,
-        contents: [],
-        groups: [],
-        info: { kind: held ? 'hold' : 'active' },
-      },
-    });
+    this.sessionInfo(out, { kind: held ? 'hold' : 'active' });
   }
 
   /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */

@@ -7,7 +7,14 @@
  * offer/answer (owned by the leg, derived from its events: ./sip-leg-view.ts), and the IQ answers.
  */
 import type { GatewayConfig } from '../config/config';
-import type { Content, JingleAction, JingleIq, ReasonCondition, Transfer } from '../jingle/types';
+import type {
+  Content,
+  JingleAction,
+  JingleIq,
+  ReasonCondition,
+  SessionInfo,
+  Transfer,
+} from '../jingle/types';
 import type { SipHeader } from '../sip/message/types';
 import type { AddressContext } from '../translate/address';
 import { RECV_INFO, recvInfoHeader } from '../translate/info';
@@ -159,6 +166,18 @@ export abstract class CallCore {
 
   /** Who the call's Jingle messages go from and to, and its contents (their names and creators). */
   protected abstract jingleParty(): { from: string; to: string; contents: Content[] } | undefined;
+  /** A session-info to the client (XEP-0167 §7 hold/active/ringing, XEP-0181 dtmf), once it has a session. */
+  protected sessionInfo(out: Effect[], info: SessionInfo): void {
+    const party = this.jingleParty();
+    if (!party) return;
+    out.push({
+      kind: 'send-jingle',
+      from: party.from,
+      to: party.to,
+      jingle: { action: 'session-info', sid: this.sid, contents: [], groups: [], info },
+    });
+  }
+
   protected startTimer(out: Effect[], name: TimerName, ms: number): void {
     this.timers.add(name);
     out.push({ kind: 'timer-start', name, ms });

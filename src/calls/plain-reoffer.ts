@@ -5,7 +5,6 @@
  * transport-info), and an ICE restart (RFC 8839 §4.4.1.1.2) answered once the client has sent
  * its new credentials, or refused with 488 after RESTART_WAIT_MS.
  */
-import type { Content } from '../jingle/types';
 import { offerChange, type OfferChange } from '../sdp/offer-change';
 import { answerDirections } from '../media/direction';
 import { parseSdp, writeSdp } from '../sdp';
@@ -61,7 +60,7 @@ export abstract class PlainReoffers extends SipOffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: party ? 491 : 488 });
       return;
     }
-    if (!this.tellClient(out, party, offer, change)) {
+    if (!this.tellClient(out, offer, change)) {
       out.push({ kind: 'sip-reoffer-answer', id, status: 488 });
       return;
     }
@@ -110,26 +109,9 @@ export abstract class PlainReoffers extends SipOffers {
   }
 
   /** The client hears the moved transports and hold/active; false if the offer cannot be said in Jingle. */
-  private tellClient(
-    out: Effect[],
-    party: { from: string; to: string; contents: Content[] },
-    offer: Sdp,
-    change: OfferChange,
-  ): boolean {
+  private tellClient(out: Effect[], offer: Sdp, change: OfferChange): boolean {
     if (change.moved.length > 0 && !this.tellTransports(out, offer)) return false;
-    if (change.hold)
-      out.push({
-        kind: 'send-jingle',
-        from: party.from,
-        to: party.to,
-        jingle: {
-          action: 'session-info',
-          sid: this.sid,
-          contents: [],
-          groups: [],
-          info: { kind: change.hold },
-        },
-      });
+    if (change.hold) this.sessionInfo(out, { kind: change.hold });
     return true;
   }
 

@@ -418,20 +418,7 @@ export abstract class Transfers extends ContentReoffers {
   private newPeerHold(out: Effect[], r: PeerRefer): void {
     if (this.anchored) return this.tellPeerHold(out, false);
     const held = this.sipRemote !== undefined && isHeld(this.sipRemote);
-    const party = this.jingleParty();
-    if (held === r.heldBefore || !party) return;
-    out.push({
-      kind: 'send-jingle',
-      from: party.from,
-      to: party.to,
-      jingle: {
-        action: 'session-info',
-        sid: this.sid,
-        contents: [],
-        groups: [],
-        info: { kind: held ? 'hold' : 'active' },
-      },
-    });
+    if (held !== r.heldBefore) this.sessionInfo(out, { kind: held ? 'hold' : 'active' });
   }
 
   /** The new call failed: the final NOTIFY says how; the call goes on with the transferor, if it is still there. */
