@@ -13,6 +13,11 @@
  * goes on with the transferor — or, if the transferor has hung up meanwhile, the call ends.
  * Refer-Sub: false → no NOTIFY at all (RFC 4488 §4).
  *
+ * Anchored, the target is offered as a new call to it would be: its route's `media.offer`
+ * profiles in turn (./offer-profiles.ts, the walk of the call's own INVITE), each refusal of the
+ * offer's media (488/415/606) a new anchor offer and INVITE in the next, not the profile the
+ * transferor settled on, which the target may lack (issue 14; docs/media.md §Profiles).
+ *
  * Not anchored (media end to end), the switch is a new offer/answer between the client and the
  * new peer, the gateway in the middle as RFC 3725 §4.1 (flow I) has the controller: the INVITE
  * carries no offer; the new peer's 2xx brings its own (fresh ICE credentials, its fingerprint,
