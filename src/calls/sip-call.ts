@@ -344,7 +344,12 @@ export class SipCall extends Call {
 
   /** Toward the SIP peer in the profile of its own offer (RTP/AVP stays RTP/AVP, DTLS stays DTLS). */
   protected sipSideFlags(): NgFlags {
-    return towardSip(concreteProfile('as-offered', sdpShape(this.offerSdp)));
+    // After a transfer (./transfers.ts), in the profile of the new peer's answer to our offer.
+    const sipSide =
+      this.transferredAnswer === undefined
+        ? this.offerSdp
+        : parseSdp(this.transferredAnswer, this.ctx.tables.hashes);
+    return towardSip(concreteProfile('as-offered', sdpShape(sipSide)));
   }
 
   /** The device's answer to the SIP peer's new offer (its DTLS role as it first answered). */

@@ -13,6 +13,11 @@
  * goes on with the transferor — or, if the transferor has hung up meanwhile, the call ends.
  * Refer-Sub: false → no NOTIFY at all (RFC 4488 §4).
  *
+ * Anchored, the target is offered as a new call to it would be: its route's `media.offer`
+ * profiles in turn (./offer-profiles.ts, the walk of the call's own INVITE), each refusal of the
+ * offer's media (488/415/606) a new anchor offer and INVITE in the next, not the profile the
+ * transferor settled on, which the target may lack (issue 14; docs/media.md §Profiles).
+ *
  * Not anchored (media end to end), the switch is a new offer/answer between the client and the
  * new peer, the gateway in the middle as RFC 3725 §4.1 (flow I) has the controller: the INVITE
  * carries no offer; the new peer's 2xx brings its own (fresh ICE credentials, its fingerprint,
@@ -33,7 +38,10 @@
  * §4.1.3, no such subscription). Pure.
  */
 import type { Transfer } from '../jingle/types';
+import { answerProblem } from '../media/decide';
 import { forAnswer } from '../media/flags';
+import { mediaPolicy } from '../media/policy';
+import { jingleShape, sdpShape } from '../media/shape';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
 import { header, headers, parseEvent, parseSubstate, sdpOf, statusText } from '../sip/message';
@@ -59,6 +67,10 @@ import { keepOfferedFormats } from './offered-formats';
 import { isHeld } from '../sdp/offer-change';
 import type { CallEvent, Effect } from './events';
 import { byeEffect } from './sip-reasons';
+import { OfferProfiles } from './offer-profiles';
+
+/** Why nothing bridges a target the client cannot reach end to end (docs/midcall.md §Transfer, as wired). */
+const UNANCHORED = 'the call’s media is end to end and a transfer does not anchor it';
 
 /** How long the transferor may take to send its BYE after the NOTIFY 200 before we send ours. */
 export const REFERRER_BYE_WAIT_MS = 2000;
@@ -80,6 +92,11 @@ interface PeerRefer {
   referrerGone: boolean;
   /** Our SDP in the new dialog: the offer of the INVITE (anchored), the answer in its ACK (not). */
   offer?: string;
+  /**
+   * Anchored: the Jingle side's description handed to the anchor, and the target route's offer
+   * profiles it is rewritten in, one after another as a new call's INVITE (./offer-profiles.ts).
+   */
+  anchored?: { side: string; profiles: OfferProfiles };
   /** The new peer's Allow (from its 2xx), for later transfers. */
   allow?: string[];
   /**
@@ -87,6 +104,8 @@ interface PeerRefer {
    * client has renewed its ICE credentials (`ufrags`: the client's before the restart).
    */
   restart?: { offer: Sdp; ufrags: (string | undefined)[] };
+  /** Anchored, `answered`: the new peer's SDP answer, the SIP side's from the switch on. */
+  answer?: string;
   /** Not anchored: the transferor's last offer held the call (the client was told `<hold/>`). */
   heldBefore: boolean;
 }
@@ -105,6 +124,11 @@ export abstract class Transfers extends ContentReoffers {
    * settle it anew.
    */
   protected reofferSetup?: Setup;
+  /**
+   * Anchored: the SDP answer of the peer a transfer moved the call to; later offers toward the
+   * SIP side take its profile (`sipSideFlags`), not the transferor's.
+   */
+  protected transferredAnswer?: string;
 
   /** The events of a transfer; false for any other (and for `sip-answered`, only read here). */
   protected onTransfer(event: CallEvent, out: Effect[]): boolean {
@@ -192,15 +216,26 @@ export abstract class Transfers extends ContentReoffers {
     if (!this.anchored) return this.placeTransfer(out, '');
     const side = this.transferOffer();
     if (!side) return this.transferFailed(out, 488);
-    // Anchored: the anchor writes the offer toward the new peer from the Jingle side's description.
+    // Anchored: the target is offered what a new call to it would be (docs/media.md §Profiles):
+    // its route's `media.offer`, `as-offered` being the Jingle side's form — not the profile the
+    // transferor settled on, which the target may not do.
+    const profiles = OfferProfiles.of(mediaPolicy(this.ctx.config, r.uri).offer, sdpShape(side));
+    r.anchored = { side: writeSdp(side), profiles };
+    this.transferAnchorOffer(out);
+  }
+
+  /** The anchor writes the offer toward the new peer from the Jingle side's description, in the current profile. */
+  private transferAnchorOffer(out: Effect[]): void {
+    const a = this.peerRefer?.anchored;
+    if (!a) return;
     out.push({
       kind: 'media',
       op: 'offer',
       purpose: 'transfer',
       fromTag: 'jingle',
       toTag: 'sip',
-      sdp: writeSdp(side),
-      flags: this.sipSideFlags(),
+      sdp: a.side,
+      flags: a.profiles.flags(),
     });
   }
 
@@ -251,11 +286,24 @@ export abstract class Transfers extends ContentReoffers {
         out.push(notifyEffect(referNotify(r.sub, res.status, res.reason)));
       return;
     }
-    if (res.status >= 300) return this.transferFailed(out, res.status, res.reason);
+    if (res.status >= 300) {
+      // A refusal of the offer's media: the next profile, a new offer through the anchor and a
+      // new INVITE, as the call's own INVITE does (./xmpp-call-base.ts `retryProfile`).
+      if (r.anchored?.profiles.next(res.status)) {
+        this.ctx.log?.(
+          `the transfer target refused the offer (${res.status}); offering ${r.anchored.profiles.current}`,
+          { sid: this.sid },
+        );
+        r.phase = 'preparing';
+        return this.transferAnchorOffer(out);
+      }
+      return this.transferFailed(out, res.status, res.reason);
+    }
     r.allow = headers(res, 'allow');
     const body = sdpOf(res);
     r.phase = 'answered';
     if (this.anchored) {
+      r.answer = body;
       out.push({
         kind: 'media',
         op: 'answer',
@@ -273,6 +321,12 @@ export abstract class Transfers extends ContentReoffers {
       // RFC 3261 §13.2.1: the 2xx to an INVITE without an offer must carry one.
       if (body === '') throw new Error('no offer in the 2xx to our offerless INVITE');
       offer = parseSdp(body, this.ctx.tables.hashes);
+      // The client's transport needs (DTLS-SRTP, ICE) the target's offer must meet: end to end
+      // there is no anchor to bridge a plain-RTP target (docs/midcall.md §Transfer, as wired).
+      const contents = this.jingleParty()?.contents ?? [];
+      const client = jingleShape({ action: 'session-info', sid: this.sid, contents, groups: [] });
+      const problem = answerProblem(client, sdpShape(offer), UNANCHORED);
+      if (problem) throw new Error(problem.text);
       moved = this.movedTransports(offer);
     } catch (e) {
       // An unusable offer: that leg is ended (its ACK goes empty, then our BYE).
@@ -395,6 +449,7 @@ export abstract class Transfers extends ContentReoffers {
     r.phase = 'switched';
     // Our description in the new dialog: the offer of our INVITE (anchored) or our ACK's answer.
     if (r.offer !== undefined) this.sipLocal = r.offer;
+    if (r.answer !== undefined) this.transferredAnswer = r.answer;
     // The new dialog's m-lines are its own (./content-reoffer.ts).
     this.newSipSession();
     this.newPeerHold(out, r);
@@ -461,7 +516,11 @@ export abstract class Transfers extends ContentReoffers {
       if (r.phase === 'answered') out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
       return this.transferFailed(out, 500);
     }
-    if (event.purpose === 'transfer' && r.phase === 'preparing') return this.placeTransfer(out, event.sdp);
+    if (event.purpose === 'transfer' && r.phase === 'preparing')
+      return this.placeTransfer(
+        out,
+        r.anchored?.profiles.body(event.sdp, this.ctx.tables.hashes) ?? event.sdp,
+      );
     if (event.purpose === 'transfer-answer' && r.phase === 'answered') this.transferDone(out);
   }
 

@@ -8,10 +8,8 @@
 import { clonePlain } from '../jingle/clone';
 import { parseSdp, writeSdp } from '../sdp';
 import { type Denial } from '../policy/callee';
-import type { OfferProfile } from '../config/config';
-import { toCapNegOffer } from '../media/capneg-offer';
-import { answerProblem, anchorHint, decideXmppToSip, RETRY_STATUSES } from '../media/decide';
-import { concreteProfile, forAnswer, towardSip } from '../media/flags';
+import { answerProblem, anchorHint, decideXmppToSip } from '../media/decide';
+import { forAnswer } from '../media/flags';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
@@ -25,6 +23,7 @@ import { byeEffect } from './sip-reasons';
 import { Call, type CallContext } from './call';
 import type { CallEvent, Effect } from './events';
 import { answerUpdates, sameSdp } from './early-media';
+import { OfferProfiles } from './offer-profiles';
 
 /** What ./xmpp-call builds on: the call's state, its INVITE and the answers to it. */
 export abstract class XmppCallBase extends Call {
@@ -45,7 +44,7 @@ export abstract class XmppCallBase extends Call {
   /** Why the callee was denied by policy (the call ended at once), for the gateway's metrics. */
   denial?: Denial;
   /** Anchored calls: the offer profiles toward the SIP peer, the one in use, the peer's answer. */
-  protected media?: { profiles: Exclude<OfferProfile, 'as-offered'>[]; index: number; sipAnswer?: string };
+  protected media?: { profiles: OfferProfiles; sipAnswer?: string };
 
   /**
    * `callId`: the gateway's own, unique and random (docs/policy.md §Sizes: never the client's
@@ -72,8 +71,7 @@ export abstract class XmppCallBase extends Call {
     if (!decision.anchor) return this.inviteWith(out, writeSdp(this.offerSdp));
     this.ctx.log?.(`media anchored: ${decision.why}`, { sid: this.sid });
     this.anchored = true;
-    const profiles = [...new Set(this.policy.offer.map((p) => concreteProfile(p, shape)))];
-    this.media = { profiles, index: 0 };
+    this.media = { profiles: OfferProfiles.of(this.policy.offer, shape) };
     this.anchorOffer(out, 'invite');
   }
 
@@ -87,7 +85,7 @@ export abstract class XmppCallBase extends Call {
       purpose,
       fromTag: 'jingle',
       sdp: writeSdp(this.offerSdp),
-      flags: towardSip(m.profiles[m.index] ?? 'rtp'),
+      flags: m.profiles.flags(),
     });
   }
 
@@ -115,11 +113,7 @@ export abstract class XmppCallBase extends Call {
       return this.abort(out, 'media-error', `the media anchor failed: ${event.text}`);
     }
     if (event.purpose === 'invite') {
-      const profile = this.media?.profiles[this.media.index];
-      const body =
-        profile === 'capneg'
-          ? writeSdp(toCapNegOffer(parseSdp(event.sdp, this.ctx.tables.hashes)))
-          : event.sdp;
+      const body = this.media ? this.media.profiles.body(event.sdp, this.ctx.tables.hashes) : event.sdp;
       return this.inviteWith(out, body);
     }
     if (event.purpose === 'accept' || event.purpose === 'early') this.acceptWith(out, event.sdp, false);
@@ -131,9 +125,8 @@ export abstract class XmppCallBase extends Call {
    */
   protected retryProfile(out: Effect[], status: number): boolean {
     const m = this.media;
-    if (!m || !RETRY_STATUSES.has(status) || m.index + 1 >= m.profiles.length) return false;
-    m.index += 1;
-    this.ctx.log?.(`SIP peer refused the offer (${status}); offering ${m.profiles[m.index]}`, {
+    if (!m?.profiles.next(status)) return false;
+    this.ctx.log?.(`SIP peer refused the offer (${status}); offering ${m.profiles.current}`, {
       sid: this.sid,
     });
     this.anchorOffer(out, 'invite');

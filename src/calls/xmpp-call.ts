@@ -249,10 +249,11 @@ export class XmppCall extends XmppCallBase {
 
   /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
   protected sipSideFlags(): NgFlags {
-    const answer = this.media?.sipAnswer;
+    // After a transfer (./transfers.ts), the new peer's answer is the SIP side's.
+    const answer = this.transferredAnswer ?? this.media?.sipAnswer;
     if (answer !== undefined)
       return towardSip(concreteProfile('as-offered', sdpShape(parseSdp(answer, this.ctx.tables.hashes))));
-    return towardSip(this.media?.profiles[this.media.index] ?? 'rtp');
+    return this.media?.profiles.flags() ?? towardSip('rtp');
   }
 
   /** The client's offer as an answer to the SIP peer's new one, in the roles the first answer set. */

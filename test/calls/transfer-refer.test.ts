@@ -15,6 +15,9 @@ import type { CallEvent, Effect } from '../../src/calls/events';
 import { REFERRER_BYE_WAIT_MS } from '../../src/calls/transfers';
 import { RESTART_WAIT_MS } from '../../src/calls/plain-reoffer';
 import { parseSdp } from '../../src/sdp';
+import { towardSip } from '../../src/media/flags';
+import { addressContext } from '../../src/config/address-context';
+import type { GatewayConfig } from '../../src/config/config';
 import { header } from '../../src/sip/message';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { tables } from '../support/tables';
@@ -485,6 +488,27 @@ describe.each([
     expect(steps(answeredAndRenewed(h, party, call.sid).renew)).toEqual(['ack', 'switch']);
   });
 
+  it('media end to end, a plain-RTP target (baresip’s offer: RTP/AVP, no ICE, no fingerprint) the client cannot take: that leg is hung up, NOTIFY 488, the client is not moved, the call goes on', () => {
+    const { registry, call, h } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const plainOffer = read('captured/baresip-1.0.0-invite-plain.sip')
+      .split('\r\n\r\n')
+      .slice(1)
+      .join('\r\n\r\n');
+    const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', plainOffer) });
+    expect(steps(ok)).toEqual(['hang-up', 'abandon']);
+    expect(ok).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(notifies(ok)).toEqual([
+      { frag: 'SIP/2.0 488 Not Acceptable Here', state: 'terminated;reason=noresource', event: 'refer' },
+    ]);
+    expect(pick(ok, 'send-jingle')).toEqual([]);
+    expect(registry.size).toBe(1);
+    expect(
+      one(h({ kind: 'sip-refer', id: 2, request: referOf(call, TARGET, [], 7) }), 'sip-request-answer')
+        .status,
+    ).toBe(202);
+  });
+
   it('a 2xx whose offer cannot be used: that leg is hung up, NOTIFY 488, the call goes on', () => {
     const { registry, call, h } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
@@ -614,6 +638,154 @@ describe('an anchored call: the anchor is re-pointed, the client sees nothing', 
       action: 'session-info',
       info: { kind: 'active' },
     });
+  });
+
+  /**
+   * Issue 14: the transferor (as linphone does with Chromium's offer) took DTLS-SRTP; the target
+   * is offered what a new call to it would be, the route's `media.offer` (default
+   * `[as-offered, sdes, rtp]`), one profile after another on 488/415/606 (src/calls/offer-profiles.ts).
+   */
+  function anchoredDtls(media: object = {}, outbound: GatewayConfig['routing']['outbound'] = []) {
+    const registry = new CallRegistry();
+    const ctx = context({}, { ...RTPENGINE, ...media });
+    ctx.config.routing.outbound = outbound;
+    ctx.address = addressContext(ctx.config, tables);
+    const { call } = XmppCall.start(iqOf(offerXml), ctx);
+    registry.add(call);
+    const h: Handle = (e) => registry.handle(call, e);
+    h({ kind: 'timer', name: 'gather' });
+    expect(one(h({ kind: 'media-done', purpose: 'invite', sdp: forSip }), 'sip-invite')).toBeDefined();
+    h({ kind: 'sip-answered', response: okWith(body('captured/baresip-1.0.0-200ok-dtls_srtp.sip')) });
+    h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+    h({ kind: 'sip-ack' });
+    return { registry, call, h };
+  }
+  const offerFlags = (e: Effect[]) => {
+    const m = one(e, 'media');
+    expect(m).toMatchObject({ op: 'offer', purpose: 'transfer', fromTag: 'jingle', toTag: 'sip' });
+    return m.flags;
+  };
+
+  it('the transferor took DTLS-SRTP, the target refuses it 488: the next profile of media.offer (sdes), a new anchor offer and INVITE; its 200 → the anchor takes the answer, NOTIFY 200, switch; later offers in the target’s profile', () => {
+    const { registry, call, h } = anchoredDtls();
+    const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    // as-offered: the Jingle side's DTLS-SRTP, as the call's own first INVITE.
+    expect(offerFlags(a)).toEqual(towardSip('dtls'));
+    const firstSide = one(a, 'media').sdp;
+    const inv1 = one(h({ kind: 'media-done', purpose: 'transfer', sdp: forSip }), 'sip-transfer');
+    expect(inv1.step).toBe('invite');
+    const refused = h({ kind: 'sip-transfer-response', response: response(488, 'Not Acceptable Here') });
+    // No NOTIFY yet, no abandon: the transfer goes on with the next profile.
+    expect(kinds(refused)).toBe('media');
+    expect(offerFlags(refused)).toEqual(towardSip('sdes'));
+    expect(one(refused, 'media').sdp).toBe(firstSide);
+    const inv2 = one(h({ kind: 'media-done', purpose: 'transfer', sdp: forSip }), 'sip-transfer');
+    expect(inv2.step === 'invite' && inv2.body).toBe(forSip);
+    const ok = h({ kind: 'sip-transfer-response', response: okWith(plain) });
+    expect(one(ok, 'media')).toMatchObject({ op: 'answer', purpose: 'transfer-answer', sdp: plain });
+    const done = h({ kind: 'media-done', purpose: 'transfer-answer', sdp: forSip });
+    expect(notifies(done)).toEqual([
+      { frag: 'SIP/2.0 200 OK', state: 'terminated;reason=noresource', event: 'refer' },
+    ]);
+    expect(steps(done)).toEqual(['switch']);
+    h({ kind: 'sip-referrer-gone' });
+    // The client holds: the re-INVITE goes in the new peer's profile (its plain answer), not DTLS.
+    const hold = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${client}' to='${gw}' type='set' id='h1'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='${call.sid}'><hold xmlns='urn:xmpp:jingle:apps:rtp:info:1'/></jingle></iq>`),
+    });
+    expect(one(hold, 'media')).toMatchObject({ purpose: 'reinvite', flags: towardSip('rtp') });
+    expect(registry.size).toBe(1);
+  });
+
+  it('every profile refused (488, 415, 606): the final NOTIFY carries the last status, the call goes on with the transferor, nothing of the transfer is left', () => {
+    const { registry, call, h } = anchoredDtls();
+    const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    const seen = [offerFlags(a)];
+    let last: Effect[] = [];
+    for (const [status, reason] of [
+      [488, 'Not Acceptable Here'],
+      [415, 'Unsupported Media Type'],
+      [606, 'Not Acceptable'],
+    ] as const) {
+      h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+      last = h({ kind: 'sip-transfer-response', response: response(status, reason) });
+      if (status !== 606) seen.push(offerFlags(last));
+    }
+    expect(seen).toEqual([towardSip('dtls'), towardSip('sdes'), towardSip('rtp')]);
+    expect(notifies(last)).toEqual([
+      { frag: 'SIP/2.0 606 Not Acceptable', state: 'terminated;reason=noresource', event: 'refer' },
+    ]);
+    expect(steps(last)).toEqual(['abandon']);
+    expect(pick(last, 'media')).toEqual([]);
+    expect(pick(last, 'send-jingle')).toEqual([]);
+    expect(registry.size).toBe(1);
+    expect(call.dialog.state).toBe('confirmed');
+    // The transfer's state is gone: a new REFER is taken (not 491), its first offer DTLS again.
+    const again = h({ kind: 'sip-refer', id: 2, request: referOf(call, TARGET, [], 7) });
+    expect(one(again, 'sip-request-answer').status).toBe(202);
+    expect(offerFlags(again)).toEqual(towardSip('dtls'));
+    const bye = h({ kind: 'sip-bye', request: sip('captured/sipp-3.6.1-uac-bye.sip') as SipRequest });
+    expect(kinds(bye)).toContain('media-delete');
+    expect(registry.size).toBe(0);
+  });
+
+  it('a refusal that is not about media (486) is final: NOTIFY 486, no other profile tried', () => {
+    const { registry, call, h } = anchoredDtls();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+    const busy = h({ kind: 'sip-transfer-response', response: response(486, 'Busy Here') });
+    expect(pick(busy, 'media')).toEqual([]);
+    expect(notifies(busy)[0]!.frag).toBe('SIP/2.0 486 Busy Here');
+    expect(registry.size).toBe(1);
+  });
+
+  it('the list is the target route’s: a route for the target with media.offer [rtp] → plain RTP at once, though the transferor (another route) took DTLS-SRTP', () => {
+    const route = { match: /^\+1555123456/, trunk: 'sip:trunk.example.net', strip: 0, prepend: '' };
+    const { call, h } = anchoredDtls({}, [{ ...route, media: { offer: ['rtp'] } }]);
+    const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    expect(offerFlags(a)).toEqual(towardSip('rtp'));
+    const inv = one(h({ kind: 'media-done', purpose: 'transfer', sdp: forSip }), 'sip-transfer');
+    expect(inv.step === 'invite' && inv.uri).toBe('sip:+15551234567@trunk.example.net');
+    // Its list has nothing after rtp: a 488 is final.
+    const refused = h({ kind: 'sip-transfer-response', response: response(488, 'Not Acceptable Here') });
+    expect(notifies(refused)[0]!.frag).toBe('SIP/2.0 488 Not Acceptable Here');
+  });
+
+  it('SIP → XMPP: the transferor offered DTLS-SRTP (anchored for its lack of ICE); the target gets media.offer in turn too — DTLS-SRTP refused 488 → SDES', () => {
+    const registry = new CallRegistry();
+    const { call } = SipCall.start(invite, 'sid1', context({ gatherWindowMs: 0 }, RTPENGINE));
+    if (!call) throw new Error('refused');
+    registry.add(call);
+    const h: Handle = (e) => registry.handle(call, e);
+    const proposed = h({
+      kind: 'media-done',
+      purpose: 'propose',
+      sdp: read('captured/rtpengine-10.5.3-offer-webrtc-for-xmpp.sdp'),
+    });
+    const initiate = one(h({ kind: 'jmi', jmi: 'proceed', from: device }), 'send-jingle').jingle;
+    const name = initiate.contents[0]!.name;
+    h({
+      kind: 'jingle',
+      iq: iqOf(
+        acceptXml
+          .replace("to='" + caller + "'", `to='${one(proposed, 'send-jmi').from}'`)
+          .replace("name='audio'", `name='${name}'`),
+      ),
+    });
+    one(h({ kind: 'media-done', purpose: 'answer', sdp: forSip }), 'sip-accept');
+    h({ kind: 'sip-ack' });
+    const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    expect(offerFlags(a)).toEqual(towardSip('dtls'));
+    h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+    const refused = h({ kind: 'sip-transfer-response', response: response(488, 'Not Acceptable Here') });
+    expect(offerFlags(refused)).toEqual(towardSip('sdes'));
+    h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+    h({ kind: 'sip-transfer-response', response: okWith(plain) });
+    const done = h({ kind: 'media-done', purpose: 'transfer-answer', sdp: forSip });
+    expect(notifies(done)[0]!.frag).toBe('SIP/2.0 200 OK');
+    expect(registry.size).toBe(1);
   });
 
   it('the anchor failing on the transfer: NOTIFY 500, the call goes on as it was', () => {

@@ -25,9 +25,11 @@
  * state alone: parseSubstate). Then session-terminate `<success/><transferred/>`, our BYE, C's
  * audio to the port linphone offered it.
  *
- * The INVITE to the new peer keeps the profile the SIP side settled on with the transferor
- * (as-offered, i.e. DTLS-SRTP, which linphone takes from Chromium's offer): a target without it
- * refuses 488 (the `media.offer` list is not tried again), so XMPP → SIP here B runs dtls_srtp.
+ * The INVITE to the new peer is offered as a new call to it would be (issue 14): the route's
+ * `media.offer` (here `[as-offered, rtp]`), not the profile the SIP side settled on with the
+ * transferor (DTLS-SRTP, which linphone takes from Chromium's offer). B runs plain RTP: it refuses
+ * the first, DTLS-SRTP offer 488 and takes the second, RTP/AVP — linphone hears neither the 488
+ * nor anything but 100, 180, 200.
  */
 import { randomUUID } from 'node:crypto';
 import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
@@ -192,9 +194,8 @@ maybe(
       '%s: linphone blind-transfers to a number → 202, NOTIFY 100, 180, 200 at linphone, which hangs up; B gets our INVITE with Referred-By; audio alice ⇄ B with linphone gone',
       async (_w, call, xmppToSip) => {
         const lp = await linphone(xmppToSip);
-        // The INVITE to B keeps the SIP side's profile: DTLS-SRTP where linphone took alice's
-        // (as-offered), plain RTP where linphone offered it.
-        const b = await phoneB(xmppToSip);
+        // B without DTLS-SRTP, whatever linphone and alice agreed (media.offer walked, issue 14).
+        const b = await phoneB(false);
         chrome = await WebrtcPeer.start();
         const { sid, peer } = await call(lp, chrome);
         const before = alice.all((s) => jingleOf(s)?.attrs.sid === sid).length;
@@ -241,8 +242,26 @@ maybe(
           () => `linphone's call released:\n${lp.proc.output().slice(-2000)}`,
         );
 
-        // B's side: the gateway's INVITE to the number, by its own route, naming the transferor.
-        const [invite] = received(b, 'INVITE ');
+        // B's side: the gateway's INVITE to the number, by its own route, naming the transferor;
+        // first as-offered (the Jingle side's DTLS-SRTP), refused 488, then rtp, taken.
+        const invites = received(b, 'INVITE ');
+        expect(invites.map((m) => /^m=audio \d+ (\S+)/m.exec(body(m))?.[1])).toEqual([
+          'UDP/TLS/RTP/SAVP',
+          'RTP/AVP',
+        ]);
+        expect(
+          invites.map((m) =>
+            sent(b, 'SIP/2.0 ')
+              .find(
+                (r) =>
+                  hdr(r, 'CSeq') === hdr(m, 'CSeq') &&
+                  hdr(r, 'Call-ID') === hdr(m, 'Call-ID') &&
+                  !/^SIP\/2\.0 1/.test(r.firstLine),
+              )
+              ?.firstLine.slice(8, 11),
+          ),
+        ).toEqual(['488', '200']);
+        const invite = invites[0];
         expect(invite?.firstLine).toMatch(
           new RegExp(`^INVITE sip:\\${TARGET}@127\\.0\\.0\\.1:${b.sipPort}[ ;]`),
         );
