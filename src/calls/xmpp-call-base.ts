@@ -10,6 +10,7 @@ import { parseSdp, writeSdp } from '../sdp';
 import { type Denial } from '../policy/callee';
 import { answerProblem, anchorHint, decideXmppToSip } from '../media/decide';
 import { forAnswer } from '../media/flags';
+import type { NgFlags } from '../media/ng-client';
 import { mediaPolicy, type MediaPolicy } from '../media/policy';
 import { jingleShape, sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
@@ -76,7 +77,7 @@ export abstract class XmppCallBase extends Call {
   }
 
   /** The Jingle offer handed to the anchor, rewritten for the SIP peer in the current profile. */
-  protected anchorOffer(out: Effect[], purpose: 'invite' | 'refresh'): void {
+  protected anchorOffer(out: Effect[], purpose: 'invite' | 'refresh', flags?: NgFlags): void {
     const m = this.media;
     if (!m || !this.offerSdp) return;
     out.push({
@@ -85,7 +86,7 @@ export abstract class XmppCallBase extends Call {
       purpose,
       fromTag: 'jingle',
       sdp: writeSdp(this.offerSdp),
-      flags: m.profiles.flags(),
+      flags: flags ?? m.profiles.flags(),
     });
   }
 

@@ -225,8 +225,11 @@ export class XmppCall extends XmppCallBase {
   private refreshAnchor(out: Effect[]): void {
     if (!this.offerSdp) return; // the gather window is still open: the first offer takes them
     this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
-    this.anchorOffer(out, 'refresh');
-    const answer = this.media?.sipAnswer;
+    // After a transfer (./transfers.ts) the SIP side is the new peer's: its profile and its
+    // answer, or the anchor would be pointed back at the transferor.
+    const moved = this.transferredAnswer;
+    this.anchorOffer(out, 'refresh', moved === undefined ? undefined : this.sipSideFlags());
+    const answer = moved ?? this.media?.sipAnswer;
     if (answer !== undefined)
       out.push({
         kind: 'media',

@@ -699,6 +699,32 @@ describe('an anchored call: the anchor is re-pointed, the client sees nothing', 
     expect(registry.size).toBe(1);
   });
 
+  it('after the switch, the client’s trickled candidate refreshes the anchor toward the new peer: its profile and its answer, not the transferor’s', () => {
+    const { call, h } = anchoredDtls();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+    h({ kind: 'sip-transfer-response', response: response(488, 'Not Acceptable Here') });
+    h({ kind: 'media-done', purpose: 'transfer', sdp: forSip });
+    h({ kind: 'sip-transfer-response', response: okWith(plain) });
+    expect(steps(h({ kind: 'media-done', purpose: 'transfer-answer', sdp: forSip }))).toEqual(['switch']);
+    h({ kind: 'sip-referrer-gone' });
+    const trickled = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${client}' to='${gw}' type='set' id='t9'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='${call.sid}'>
+          <content creator='initiator' name='voice'>
+            <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1'>
+              <candidate component='1' foundation='7' generation='0' id='late1' ip='192.0.2.77' port='42000' priority='2130706431' protocol='udp' type='host'/>
+            </transport>
+          </content>
+        </jingle></iq>`),
+    });
+    const media = pick(trickled, 'media');
+    expect(media.map((m) => `${m.op} ${m.purpose}`)).toEqual(['offer refresh', 'answer refresh']);
+    expect(media[0]?.flags).toEqual(towardSip('rtp'));
+    expect(media[1]?.sdp).toBe(plain);
+  });
+
   it('every profile refused (488, 415, 606): the final NOTIFY carries the last status, the call goes on with the transferor, nothing of the transfer is left', () => {
     const { registry, call, h } = anchoredDtls();
     const a = h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
