@@ -3,7 +3,11 @@
  * the SIP peer's re-INVITE/UPDATE (its offer to the anchor, the Jingle side's description as the
  * answer, the 200 with what the anchor wrote; hold heard by the client as `<hold/>`/`<active/>`),
  * and the client's hold/active as our re-INVITE (an offer from the Jingle side through the
- * anchor, the peer's answer back through it). One offer at a time (RFC 3261 §14.1).
+ * anchor, the peer's answer back through it). The client's new stream rides on the same path
+ * (`anchoredStreamOffer`, ./content-reoffer.ts): the Jingle side's new description as an offer,
+ * the re-INVITE with the anchor's rewrite, the peer's answer back through the anchor, whose
+ * rewrite toward the client carries the new stream's transport. One offer at a time (RFC 3261
+ * §14.1).
  */
 import { isHeld } from '../sdp/offer-change';
 import type { NgFlags } from '../media/ng-client';
@@ -123,8 +127,11 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
-  /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */
-  private anchoredReinvite?: { hold: boolean; body?: string };
+  /**
+   * Our re-INVITE through the anchor (client hold/active, or a stream change of the client's):
+   * its SDP once the anchor wrote it.
+   */
+  private anchoredReinvite?: { hold: boolean; body?: string; stream?: true };
 
   /**
    * The ng flags of an offer toward the SIP peer from the Jingle side: the profile the SIP
@@ -157,6 +164,40 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
+  /**
+   * Anchored: the client's stream change (./content-reoffer.ts) → the Jingle side's new
+   * description `sdp` (every m-line of the session in place, the new one added, RFC 3264 §8) as
+   * an offer from the Jingle side, as a hold goes; rtpengine adds the stream to the call it has
+   * (its ng `offer` takes the whole new SDP for the same call-id and tags). False when another
+   * offer is out (RFC 3261 §14.1): the caller refuses the change.
+   */
+  protected anchoredStreamOffer(out: Effect[], sdp: Sdp): boolean {
+    if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
+    if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return false;
+    this.anchoredReinvite = { hold: this.localHold, stream: true };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reinvite',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.nextVersion(this.applyHold(sdp))),
+      flags: this.sipSideFlags(),
+    });
+    return true;
+  }
+
+  /**
+   * The outcome of `anchoredStreamOffer`: the anchor's answer toward the client (its rewrite of
+   * the peer's answer), or undefined with why the change was not carried out.
+   */
+  protected abstract anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void;
+
+  /** Whether a peer's re-offer is being answered through the anchor. */
+  protected anchorPeerOfferBusy(): boolean {
+    return this.peerOffer !== undefined;
+  }
+
   /** The anchor wrote our re-INVITE's SDP (→ the re-INVITE), or took the peer's answer (→ done). */
   protected onAnchoredReinviteMedia(
     out: Effect[],
@@ -166,7 +207,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (!r) return;
     if (event.kind === 'media-failed') {
       // The session stays as it was; the client's request is not carried out.
-      this.ctx.log?.(`the anchor failed on a hold re-INVITE: ${event.text}`, { sid: this.sid });
+      this.ctx.log?.(`the anchor failed on a re-INVITE: ${event.text}`, { sid: this.sid });
       this.refusal = 'the media anchor failed';
       return this.anchoredReinviteOver(out, false);
     }
@@ -175,15 +216,16 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reinvite', body: event.sdp, headers: this.recvInfoHeaders() });
       return;
     }
-    this.anchoredReinviteOver(out, true);
+    this.anchoredReinviteOver(out, true, event.sdp);
   }
 
   /** The peer answered our anchored re-INVITE: its SDP answer goes to the anchor. */
   protected onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
     const r = this.anchoredReinvite;
     if (!r || r.body === undefined) return;
-    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor.
-    if (response?.status === 491 && this.glareRetry(out)) {
+    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor. A
+    // stream change is not (the client hears content-reject and may ask again).
+    if (response?.status === 491 && !r.stream && this.glareRetry(out)) {
       this.anchoredReinvite = undefined;
       return;
     }
@@ -191,7 +233,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (answer.trim() === '') {
       this.refusal = !response || response.status >= 300 ? refusalText(response) : 'no SDP answer';
       // A refusal (or a 2xx without an answer) leaves the session as it was (RFC 3261 §14.1).
-      this.ctx.log?.('the SIP peer refused the hold re-INVITE', { sid: this.sid, status: response?.status });
+      this.ctx.log?.('the SIP peer refused our re-INVITE', { sid: this.sid, status: response?.status });
       return this.anchoredReinviteOver(out, false);
     }
     out.push({
@@ -205,18 +247,21 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
-  private anchoredReinviteOver(out: Effect[], ok: boolean): void {
+  /** `answer`: the anchor's rewrite of the peer's answer toward the client. */
+  private anchoredReinviteOver(out: Effect[], ok: boolean, answer?: string): void {
     const r = this.anchoredReinvite;
     if (!r) return;
     this.anchoredReinvite = undefined;
     this.glareRetries = 0;
+    if (r.stream) this.anchoredStreamDone(out, ok ? answer : undefined, this.refusal ?? 'refused');
     if (ok) {
       this.sipSideHold = r.hold;
       this.holdTaken(out);
       if (r.body !== undefined) this.sipLocal = r.body;
       // The client may have changed its mind meanwhile.
       this.anchoredHoldToSip(out);
-    } else this.localHold = this.sipSideHold;
+    } else if (r.stream) this.anchoredHoldToSip(out);
+    else this.localHold = this.sipSideHold;
     this.settleHolds(out);
   }
 

@@ -218,33 +218,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   private clientChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
     const party = this.jingleParty();
-    if (this.anchored) {
-      if (j.action !== 'content-add') {
-        out.push(
-          this.iqErrorEffect(
-            iq,
-            'feature-not-implemented',
-            undefined,
-            `${j.action} is not supported while media goes through the anchor`,
-          ),
-        );
-        return;
-      }
-      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
-      this.result(out, iq);
-      if (party)
-        this.tell(out, {
-          action: 'content-reject',
-          sid: this.sid,
-          contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
-          groups: [],
-          reason: {
-            condition: 'failed-application',
-            text: 'adding a stream is not supported while media goes through the anchor',
-          },
-        });
-      return;
-    }
+    if (this.anchored) return this.anchoredChange(out, iq);
     // RFC 3261 §14.1: one offer at a time; XEP-0166 §7.2 answers a crossing request with tie-break.
     if (this.ours || this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
@@ -790,6 +764,119 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     });
     this.onPeerReoffer(out, id, writeSdp(toAnchor), offer.media.slice(keep).map(disabledMedia));
     return true;
+  }
+
+  /** The client's content-add carried through the anchor, until the peer's answer is back. */
+  private anchoredAdd?: { reoffer: Reoffer; session: MidCallSession; request: Jingle };
+
+  /**
+   * The Jingle side of the anchor's session as a stream change's starting point: the client's
+   * description as the anchor last had it (`local`, DTLS role settled) and its contents as the
+   * slots. The pure functions of src/translate/content.ts then write the new description as
+   * they write a re-offer to a SIP peer (the anchor stands where the peer stood); `remote` is
+   * only read for roles, so `local` stands in for it. Undefined before the answer, or when the
+   * description and the contents do not line up (a stream was dropped: not supported yet).
+   */
+  private anchorSession(): MidCallSession | undefined {
+    const side = this.clientSide();
+    const local = this.jingleSideAnswer();
+    if (!side || !local || side.contents.length !== local.media.length) return undefined;
+    const slots = side.contents.map((c): Slot => ({ name: c.name, creator: c.creator }));
+    return { sid: this.sid, clientRole: this.clientRole, local, remote: local, slots };
+  }
+
+  /**
+   * Anchored: the client's content-add → the Jingle side's new description through the anchor
+   * (./anchored-reoffer.ts `anchoredStreamOffer`) → the re-INVITE with the anchor's SIP-side SDP;
+   * the peer's answer goes back through the anchor and the content-accept carries the anchor's
+   * transport for the new content (anchoredStreamDone). Removing or redirecting a stream is not
+   * carried through the anchor yet (docs/midcall.md §Streams), nor is a stream added to a call
+   * the SIP peer placed.
+   */
+  private anchoredChange(out: Effect[], iq: JingleIq): void {
+    const j = iq.jingle;
+    if (j.action !== 'content-add' || this.origin !== 'xmpp') {
+      out.push(
+        this.iqErrorEffect(
+          iq,
+          'feature-not-implemented',
+          undefined,
+          `${j.action} is not supported while media goes through the anchor`,
+        ),
+      );
+      return;
+    }
+    if (this.anchoredAdd || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+      out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
+      return;
+    }
+    const session = this.anchorSession();
+    if (!session || this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable' || this.glareWait) {
+      out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
+      return;
+    }
+    let reoffer: Reoffer;
+    try {
+      reoffer = contentAddToReoffer(session, j, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
+      return;
+    }
+    keepDtlsRole(reoffer.offer, reoffer.changed);
+    this.result(out, iq);
+    this.anchoredAdd = { reoffer, session, request: structuredClone(j) };
+    this.anchoredStreamOffer(out, reoffer.offer);
+  }
+
+  /**
+   * The anchored content-add's outcome: the anchor's answer toward the client (`answer`) → the
+   * content-accept with the anchor's ICE credentials, candidates, fingerprint and setup for the
+   * new content, its BUNDLE group (or content-reject where the peer answered port 0, RFC 3264
+   * §6: the anchor's answer says port 0 as well, so the anchor knows the stream is refused);
+   * no answer (the peer refused the re-INVITE, 491 included, or the anchor failed) →
+   * content-reject, and the anchor is given the Jingle side's description without the stream
+   * again (a `refresh` offer), so its session is the one the SIP peer still has.
+   */
+  protected anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void {
+    const r = this.anchoredAdd;
+    if (!r) return;
+    this.anchoredAdd = undefined;
+    let outcome: ReofferOutcome | undefined;
+    try {
+      outcome =
+        answer === undefined
+          ? undefined
+          : reanswerToJingle(r.session, r.reoffer, parseSdp(answer, this.ctx.tables.hashes), this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`unusable anchor answer to a stream change: ${e.message}`, { sid: this.sid });
+    }
+    if (!outcome) {
+      this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
+      const refused = reofferRefused(r.session, r.reoffer);
+      if (refused.reject) this.tell(out, refused.reject);
+      out.push({
+        kind: 'media',
+        op: 'offer',
+        purpose: 'refresh',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: writeSdp(this.nextVersion(this.applyHold(r.session.local))),
+        flags: this.sipSideFlags(),
+      });
+      return;
+    }
+    const live = new Set(outcome.slots.filter((s) => s !== undefined).map((s) => s.name));
+    const side = this.clientSide();
+    if (side) {
+      for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
+      side.groups = bundleOf(r.reoffer.offer, live, side.groups);
+    }
+    // The SIP side's m-lines are the anchor's new SDP's (./anchored-reoffer.ts set sipLocal).
+    this.anchorLines = undefined;
+    if (outcome.accept) this.tell(out, outcome.accept);
+    if (outcome.reject) this.tell(out, outcome.reject);
   }
 
   /** The client hears a Jingle message from the gateway (for the SIP peer). */

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Captures what rtpengine (Debian rtpengine-daemon) writes when a client adds video to an
+// anchored XMPP → SIP call (docs/midcall.md §Streams): the pure call (dist/) is driven with the
+// inputs of test/calls/anchored-content.test.ts and every `media` effect it asks for is sent to
+// the real rtpengine; its answers are saved and fed back to the call. Needs `npm run build` and
+// rtpengine listening on 127.0.0.1:$NG_PORT (capture-rtpengine.sh starts it in a private
+// network namespace and runs this script after rtpengine-sdp.js).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { RtpengineAnchor } = require('../../dist/src/media/anchor');
+const { CallRegistry, XmppCall } = require('../../dist/src/calls');
+const { addressContext } = require('../../dist/src/config/address-context');
+const { defaultConfig } = require('../../dist/src/config/config');
+const { loadMappings } = require('../../dist/src/config/mappings');
+const { sdpToJingle } = require('../../dist/src/translate/description');
+const { parseSipMessage } = require('../../dist/src/sip/message');
+
+const dir = path.join(__dirname, '..', '..', 'test', 'fixtures', 'captured');
+const read = (f) => fs.readFileSync(path.join(dir, f), 'utf8');
+const body = (f) => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
+const save = (f, sdp) => fs.writeFileSync(path.join(dir, f), sdp);
+const CH = 'chromium-156.0.8078.79-';
+
+(async () => {
+  const a = new RtpengineAnchor({ host: '127.0.0.1', port: Number(process.env.NG_PORT || 22222) });
+  const P = 'rtpengine-10.5.3-video-add-';
+  await videoAdd(a, 'video-add', false, [
+    `${P}1-invite-for-sip.sdp`,
+    `${P}2-accept-for-xmpp.sdp`,
+    `${P}3-reinvite-for-sip.sdp`,
+    `${P}4-reinvite-answer-for-xmpp.sdp`,
+  ]);
+  // The same, the peer answering the video with port 0 (RFC 3264 §6): only the last is saved.
+  await videoAdd(a, 'video-add-port0', true, [
+    undefined,
+    undefined,
+    undefined,
+    `${P}4-port0-answer-for-xmpp.sdp`,
+  ]);
+  a.close();
+})().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});
+
+/** One anchored call and the client's content-add; `files`: where each rtpengine answer goes. */
+async function videoAdd(a, id, port0, files) {
+  const tables = loadMappings();
+  const config = defaultConfig();
+  config.media = { ...config.media, rtpengine: 'udp://127.0.0.1:22222', offer: ['rtp'] };
+  const ctx = { config, tables, address: addressContext(config, tables) };
+  const client = 'romeo@montague.lit/orchard';
+  const gw = '+15551230000@gw.localhost';
+  const iq = (jingle, id) => ({ id, type: 'set', from: client, to: gw, jingle });
+  const initiate = sdpToJingle(read(`${CH}audio-rawip-offer.sdp`), tables, {
+    action: 'session-initiate',
+    sid: 'vsid1',
+    initiator: client,
+  });
+  const registry = new CallRegistry();
+  const { call } = XmppCall.start(iq(initiate, 'init'), ctx);
+  registry.add(call);
+  // Every media effect of `effects` to rtpengine; its SDP back to the call, saved as `names[i]`.
+  const run = async (effects, names) => {
+    const media = effects.filter((e) => e.kind === 'media');
+    let out = [];
+    for (const [i, m] of media.entries()) {
+      const r = { id, fromTag: m.fromTag, toTag: m.toTag, sdp: m.sdp, flags: m.flags };
+      const sdp = m.op === 'offer' ? await a.offer(r) : await a.answer(r);
+      if (names[i]) save(names[i], sdp);
+      out = out.concat(registry.handle(call, { kind: 'media-done', purpose: m.purpose, sdp }));
+    }
+    return out;
+  };
+  await run(registry.handle(call, { kind: 'timer', name: 'gather' }), [files[0]]);
+  const plain = body('baresip-1.0.0-200ok-plain.sip');
+  await run(registry.handle(call, { kind: 'sip-answered', response: ok(plain) }), [files[1]]);
+  registry.handle(call, { kind: 'sip-ack' });
+  const av = sdpToJingle(read(`${CH}av-bundle-offer.sdp`), tables, { action: 'session-initiate' });
+  const add = {
+    action: 'content-add',
+    sid: 'vsid1',
+    // Bundled with the audio (RFC 8843 §4): the video content on the audio's transport.
+    contents: av.contents
+      .filter((c) => c.name === '1')
+      .map((c) => ({ ...c, creator: 'initiator', transport: initiate.contents[0].transport })),
+    groups: [{ semantics: 'BUNDLE', contents: ['0', '1'] }],
+  };
+  const reinvite = await run(registry.handle(call, { kind: 'jingle', iq: iq(add, 'c1') }), [files[2]]);
+  const offer = reinvite.find((e) => e.kind === 'sip-reinvite');
+  if (!offer) throw new Error('no re-INVITE');
+  // The SIP peer's answer: baresip's plain audio answer, o= +1, with the video section of
+  // baresip's video 200 OK on the port rtpengine offered video on (RFC 3264 §6).
+  const answer = peerVideoAnswer(plain, body('baresip-1.0.0-200ok-video.sip'), port0);
+  const done = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok(answer) }), [
+    files[3],
+  ]);
+  const want = port0 ? 'content-reject' : 'content-accept';
+  if (!done.some((e) => e.kind === 'send-jingle' && e.jingle.action === want)) throw new Error(`no ${want}`);
+  await a.delete(id);
+}
+
+/** SIPp's captured 200 OK with `sdp` as its body (test/calls/support.ts `okWith`). */
+function ok(sdp) {
+  const head = read('sipp-3.6.1-uas-200ok-invite.sip')
+    .split('\r\n\r\n')[0]
+    .replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(sdp)}`);
+  return parseSipMessage(`${head}\r\n\r\n${sdp}`);
+}
+
+/** Also in test/calls/anchored-content.test.ts. */
+function peerVideoAnswer(audio, video, port0) {
+  const bumped = audio.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p, v) => `${p}${Number(v) + 1}`);
+  const v = video.slice(video.indexOf('m=video'));
+  return bumped + (port0 ? v.replace(/^m=video \d+/, 'm=video 0') : v);
+}

@@ -1,0 +1,191 @@
+/**
+ * The client adds video to an anchored XMPP → SIP call (src/calls/content-reoffer.ts
+ * `anchoredChange`, docs/midcall.md §Streams): content-add → the Jingle side's new description
+ * as an ng offer from the Jingle side → the re-INVITE with rtpengine's SDP → the peer's answer
+ * as an ng answer → content-accept with rtpengine's transport for the new content. Every SDP
+ * of rtpengine's here is what rtpengine 10.5.3 (Debian) wrote when this very call was driven
+ * against it by scripts/capture/rtpengine-video-sdp.js (test/fixtures/captured/
+ * rtpengine-10.5.3-video-add-*.sdp); the client is Chromium 156 (its raw-IP audio offer, then
+ * the video section of its audio+video BUNDLE offer on the audio's transport), the SIP peer
+ * baresip 1.0.0 (its plain audio 200 OK with the video section of its video 200 OK). Pure.
+ */
+import { CallRegistry, XmppCall } from '../../src/calls';
+import type { CallEvent, Effect } from '../../src/calls/events';
+import type { Jingle } from '../../src/jingle/types';
+import { sdpToJingle } from '../../src/translate/description';
+import { CH, client, gw, iq, named, parsed, sid } from './content-support';
+import { context, kinds, okWith, one, pick, read } from './support';
+import { tables } from '../support/tables';
+
+const V = 'captured/rtpengine-10.5.3-video-add-';
+const forSip = read(`${V}1-invite-for-sip.sdp`);
+const forXmpp = read(`${V}2-accept-for-xmpp.sdp`);
+const reinviteForSip = read(`${V}3-reinvite-for-sip.sdp`);
+const answerForXmpp = read(`${V}4-reinvite-answer-for-xmpp.sdp`);
+const port0ForXmpp = read(`${V}4-port0-answer-for-xmpp.sdp`);
+const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
+const plain = body('captured/baresip-1.0.0-200ok-plain.sip');
+
+/** baresip's audio answer, o= +1, with its video section (as scripts/capture/rtpengine-video-sdp.js). */
+function peerVideoAnswer(port0 = false): string {
+  const bumped = plain.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p: string, v: string) => `${p}${Number(v) + 1}`);
+  const video = body('captured/baresip-1.0.0-200ok-video.sip');
+  const v = video.slice(video.indexOf('m=video'));
+  return bumped + (port0 ? v.replace(/^m=video \d+/, 'm=video 0') : v);
+}
+
+const initiate = sdpToJingle(read(`${CH}audio-rawip-offer.sdp`), tables, {
+  action: 'session-initiate',
+  sid,
+  initiator: client,
+});
+const av = sdpToJingle(read(`${CH}av-bundle-offer.sdp`), tables, { action: 'session-initiate' });
+/** Chromium's video content, bundled with the audio (RFC 8843 §4: on the audio's transport). */
+const addVideo: Jingle = {
+  action: 'content-add',
+  sid,
+  contents: av.contents
+    .filter((c) => c.name === '1')
+    .map((c) => ({ ...c, creator: 'initiator' as const, transport: initiate.contents[0]!.transport! })),
+  groups: [{ semantics: 'BUNDLE', contents: ['0', '1'] }],
+};
+
+function anchored() {
+  const registry = new CallRegistry();
+  const ctx = context({}, { rtpengine: 'udp://127.0.0.1:22222', offer: ['rtp'] });
+  const { call } = XmppCall.start(iq(initiate, 'init'), ctx);
+  registry.add(call);
+  const h = (e: CallEvent): Effect[] => registry.handle(call, e);
+  h({ kind: 'timer', name: 'gather' });
+  h({ kind: 'media-done', purpose: 'invite', sdp: forSip });
+  h({ kind: 'sip-answered', response: okWith(plain) });
+  h({ kind: 'media-done', purpose: 'accept', sdp: forXmpp });
+  h({ kind: 'sip-ack' });
+  return { call, h };
+}
+
+/** content-add → the anchor's offer → the re-INVITE; returns the effects of each step. */
+function addThroughAnchor(h: (e: CallEvent) => Effect[]) {
+  const added = h({ kind: 'jingle', iq: iq(addVideo) });
+  const reinvite = h({ kind: 'media-done', purpose: 'reinvite', sdp: reinviteForSip });
+  return { added, reinvite };
+}
+
+describe('anchored: the client adds video through rtpengine', () => {
+  it('content-add → IQ result and an ng offer from the Jingle side with audio and video in place, BUNDLE 0 1, the settled DTLS role, the SIP side’s RTP/AVP flags', () => {
+    const { h } = anchored();
+    const { added } = addThroughAnchor(h);
+    expect(kinds(added)).toBe('iq-result, media');
+    const offer = one(added, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle', toTag: 'sip' });
+    expect(offer.flags).toMatchObject({ ICE: 'remove', 'transport-protocol': 'RTP/AVP' });
+    const sdp = parsed(offer.sdp);
+    expect(sdp.media.map((m) => [m.type, m.mid])).toEqual([
+      ['audio', '0'],
+      ['video', '1'],
+    ]);
+    expect(sdp.groups).toEqual([{ type: 'BUNDLE', mids: '0 1' }]);
+    // rtpengine answered the first offer `active`: the Jingle side is passive, the new m-line too (RFC 8842 §5.5).
+    expect(sdp.media.map((m) => m.setup ?? sdp.setup)).toEqual(['passive', 'passive']);
+    expect(pick(added, 'send-jingle')).toEqual([]);
+  });
+
+  it('rtpengine’s SDP → re-INVITE; the peer’s 200 → ng answer; rtpengine’s answer → content-accept with its ICE, candidate, fingerprint and setup for the video', () => {
+    const { h, call } = anchored();
+    const { reinvite } = addThroughAnchor(h);
+    expect(one(reinvite, 'sip-reinvite').body).toBe(reinviteForSip);
+    const peer = peerVideoAnswer();
+    const done = h({ kind: 'sip-reinvite-done', response: okWith(peer) });
+    expect(kinds(done)).toBe('media');
+    expect(one(done, 'media')).toMatchObject({
+      op: 'answer',
+      purpose: 'reinvite-answer',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: peer,
+    });
+    const accepted = h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const accept = one(accepted, 'send-jingle');
+    expect(accept.to).toBe(client);
+    expect(accept.from).toBe(gw);
+    expect(accept.jingle.action).toBe('content-accept');
+    expect(accept.jingle.contents.map((c) => [c.creator, c.name])).toEqual([['initiator', '1']]);
+    const video = parsed(answerForXmpp).media[1]!;
+    const t = accept.jingle.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    expect([t.ufrag, t.pwd]).toEqual([video.iceUfrag, video.icePwd]);
+    expect(t.candidates.map((c) => [c.ip, c.port])).toEqual([['127.0.0.1', video.port]]);
+    expect(t.fingerprints[0]).toMatchObject({ setup: 'active', value: video.fingerprints[0]!.value });
+    expect(accept.jingle.contents[0]!.description?.media).toBe('video');
+    expect(call.ended).toBe(false);
+  });
+
+  it('after the add, the client’s <hold/> goes through the anchor with both m-lines', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    h({ kind: 'sip-reinvite-done', response: okWith(peerVideoAnswer()) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const hold = iq({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'hold' } }, 'h1');
+    const held = h({ kind: 'jingle', iq: hold });
+    const sdp = parsed(one(held, 'media').sdp);
+    expect(sdp.media.map((m) => [m.type, m.port !== 0, m.direction])).toEqual([
+      ['audio', true, 'sendonly'],
+      ['video', true, 'sendonly'],
+    ]);
+  });
+
+  it('the peer answers the video with port 0 → rtpengine’s answer says port 0 too → content-reject', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    const done = h({ kind: 'sip-reinvite-done', response: okWith(peerVideoAnswer(true)) });
+    expect(parsed(one(done, 'media').sdp).media[1]!.port).toBe(0);
+    const out = h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: port0ForXmpp });
+    const reject = one(out, 'send-jingle').jingle;
+    expect(reject.action).toBe('content-reject');
+    expect(reject.contents).toEqual([{ creator: 'initiator', name: '1' }]);
+  });
+
+  it('the peer refuses the re-INVITE (488) → content-reject, and the anchor gets the audio-only description again', () => {
+    const { h, call } = anchored();
+    addThroughAnchor(h);
+    const refused = h({
+      kind: 'sip-reinvite-done',
+      response: { ...okWith(''), status: 488, reason: 'Not Acceptable Here' },
+    });
+    expect(one(refused, 'send-jingle').jingle).toMatchObject({
+      action: 'content-reject',
+      contents: [{ creator: 'initiator', name: '1' }],
+    });
+    const restore = one(refused, 'media');
+    expect(restore).toMatchObject({ op: 'offer', purpose: 'refresh', fromTag: 'jingle', toTag: 'sip' });
+    expect(parsed(restore.sdp).media.map((m) => m.type)).toEqual(['audio']);
+    expect(pick(refused, 'sip-reinvite')).toEqual([]);
+    expect(call.ended).toBe(false);
+  });
+
+  it('the anchor failing on the offer → content-reject, nothing to SIP', () => {
+    const { h } = anchored();
+    h({ kind: 'jingle', iq: iq(addVideo) });
+    const out = h({ kind: 'media-failed', purpose: 'reinvite', text: 'rtpengine did not answer offer' });
+    expect(one(out, 'send-jingle').jingle.action).toBe('content-reject');
+    expect(pick(out, 'sip-reinvite')).toEqual([]);
+  });
+
+  it('one offer at a time: a second content-add while ours is out → tie-break; the peer’s re-INVITE → 491', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    const again = h({
+      kind: 'jingle',
+      iq: iq({ ...addVideo, contents: [{ ...addVideo.contents[0]!, name: 'v2' }] }, 'c2'),
+    });
+    expect(one(again, 'iq-error')).toMatchObject({ condition: 'conflict', jingleCondition: 'tie-break' });
+    const peer = h({ kind: 'sip-reoffer', id: 7, body: plain });
+    expect(one(peer, 'sip-reoffer-answer').status).toBe(491);
+  });
+
+  it('content-remove and content-modify are not carried through the anchor yet: feature-not-implemented', () => {
+    const { h } = anchored();
+    const remove = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'r1') });
+    expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
+  });
+});
