@@ -824,6 +824,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return;
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
+    onBundleTransport(reoffer.offer, reoffer.changed);
     this.result(out, iq);
     this.anchoredAdd = { reoffer, session, request: structuredClone(j) };
     this.anchoredStreamOffer(out, reoffer.offer);
@@ -903,6 +904,31 @@ function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): vo
   for (const { index } of changed) {
     const m = offer.media[index];
     if (m?.setup === 'actpass') m.setup = settled;
+  }
+}
+
+/**
+ * RFC 8843 §7.1: bundled m-lines share the transport of the group's tagged (first live) m-line.
+ * A client bundling its new content may send it without candidates; written as it is, that
+ * m-line says port 9 and c=0.0.0.0, which the anchor takes for a hold (RFC 3264 §8.4's old
+ * form) and offers sendonly. So a new bundled m-line without candidates takes the tagged
+ * m-line's address and candidates.
+ */
+function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>): void {
+  const group = (offer.groups ?? []).find((g) => BUNDLE(g.type));
+  if (!group) return;
+  const mids = group.mids.split(' ');
+  const isNew = (i: number): boolean => changed.some((c) => c.index === i);
+  const tag = offer.media.find(
+    (m, i) => !isNew(i) && m.port !== 0 && m.mid !== undefined && mids.includes(m.mid),
+  );
+  if (!tag || (tag.candidates?.length ?? 0) === 0) return;
+  for (const { index } of changed) {
+    const m = offer.media[index];
+    if (!m || m.mid === undefined || !mids.includes(m.mid) || (m.candidates?.length ?? 0) > 0) continue;
+    m.port = tag.port;
+    if (tag.connection) m.connection = structuredClone(tag.connection);
+    m.candidates = structuredClone(tag.candidates);
   }
 }
 

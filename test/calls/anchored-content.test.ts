@@ -90,6 +90,22 @@ describe('anchored: the client adds video through rtpengine', () => {
     expect(pick(added, 'send-jingle')).toEqual([]);
   });
 
+  it('a bundled content-add without candidates takes the audio’s address and candidates (RFC 8843 §7.1), else rtpengine reads c=0.0.0.0 as a hold', () => {
+    const { h } = anchored();
+    const bare = structuredClone(addVideo);
+    const t = bare.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    t.candidates = [];
+    const sdp = parsed(one(h({ kind: 'jingle', iq: iq(bare) }), 'media').sdp);
+    const [audio, video] = sdp.media;
+    expect(video!.port).toBe(audio!.port);
+    expect(video!.port).not.toBe(9);
+    expect(video!.connection?.ip).toBe(audio!.connection?.ip);
+    expect(video!.candidates?.map((c) => [c.ip, c.port])).toEqual(
+      audio!.candidates?.map((c) => [c.ip, c.port]),
+    );
+  });
+
   it('rtpengine’s SDP → re-INVITE; the peer’s 200 → ng answer; rtpengine’s answer → content-accept with its ICE, candidate, fingerprint and setup for the video', () => {
     const { h, call } = anchored();
     const { reinvite } = addThroughAnchor(h);
