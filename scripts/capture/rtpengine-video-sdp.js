@@ -21,6 +21,8 @@ const read = (f) => fs.readFileSync(path.join(dir, f), 'utf8');
 const body = (f) => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
 const save = (f, sdp) => fs.writeFileSync(path.join(dir, f), sdp);
 const CH = 'chromium-156.0.8078.79-';
+const CLIENT = 'romeo@montague.lit/orchard';
+const GW = '+15551230000@gw.localhost';
 
 (async () => {
   const a = new RtpengineAnchor({ host: '127.0.0.1', port: Number(process.env.NG_PORT || 22222) });
@@ -38,14 +40,18 @@ const CH = 'chromium-156.0.8078.79-';
     undefined,
     `${P}4-port0-answer-for-xmpp.sdp`,
   ]);
+  // The SIP peer adds video: its re-offer through rtpengine, the client's content-accept back.
+  const Q = 'rtpengine-10.5.3-peer-video-';
+  await peerAdd(a, 'peer-video', true, [`${Q}1-reoffer-for-xmpp.sdp`, `${Q}2-reanswer-for-sip.sdp`]);
+  await peerAdd(a, 'peer-video-rejected', false, [undefined, `${Q}2-port0-for-sip.sdp`]);
   a.close();
 })().catch((e) => {
   console.error(e.message);
   process.exit(1);
 });
 
-/** One anchored call and the client's content-add; `files`: where each rtpengine answer goes. */
-async function videoAdd(a, id, port0, files) {
+/** The anchored call of test/calls/anchored-content.test.ts, up to the ACK; `run` talks to rtpengine. */
+async function established(a, id, files) {
   const tables = loadMappings();
   const config = defaultConfig();
   config.media = { ...config.media, rtpengine: 'udp://127.0.0.1:22222', offer: ['rtp'] };
@@ -77,6 +83,12 @@ async function videoAdd(a, id, port0, files) {
   const plain = body('baresip-1.0.0-200ok-plain.sip');
   await run(registry.handle(call, { kind: 'sip-answered', response: ok(plain) }), [files[1]]);
   registry.handle(call, { kind: 'sip-ack' });
+  return { call, registry, run, iq, initiate, plain, tables };
+}
+
+/** One anchored call and the client's content-add; `files`: where each rtpengine answer goes. */
+async function videoAdd(a, id, port0, files) {
+  const { registry, call, run, iq, initiate, plain, tables } = await established(a, id, files);
   const av = sdpToJingle(read(`${CH}av-bundle-offer.sdp`), tables, { action: 'session-initiate' });
   const add = {
     action: 'content-add',
@@ -98,6 +110,47 @@ async function videoAdd(a, id, port0, files) {
   ]);
   const want = port0 ? 'content-reject' : 'content-accept';
   if (!done.some((e) => e.kind === 'send-jingle' && e.jingle.action === want)) throw new Error(`no ${want}`);
+  await a.delete(id);
+}
+
+/** One anchored call, then the SIP peer's re-INVITE adding video; the client accepts or rejects it. */
+async function peerAdd(a, id, accept, files) {
+  const { registry, call, run, plain, tables } = await established(a, id, []);
+  // baresip's plain audio SDP, o= +1, with the video section of baresip's video INVITE.
+  const bumped = plain.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p, v) => `${p}${Number(v) + 1}`);
+  const video = body('baresip-1.0.0-invite-video.sip');
+  const offer = bumped + video.slice(video.indexOf('m=video'));
+  const added = await run(registry.handle(call, { kind: 'sip-reoffer', id: 5, body: offer }), [files[0]]);
+  const add = added.find((e) => e.kind === 'send-jingle' && e.jingle.action === 'content-add');
+  if (!add) throw new Error('no content-add');
+  const name = add.jingle.contents[0].name;
+  const iq = (jingle, i) => ({ id: i, type: 'set', from: CLIENT, to: GW, jingle });
+  let reply;
+  if (accept) {
+    // Chromium's video answer cut to the offered VP8 (96), on the audio's transport, DTLS active.
+    const av = sdpToJingle(read(`${CH}av-bundle-answer.sdp`), tables, { action: 'session-accept' });
+    const c = av.contents.find((k) => k.description && k.description.media === 'video');
+    const description = {
+      ...c.description,
+      payloadTypes: c.description.payloadTypes.filter((p) => p.id === 96),
+    };
+    const t = sdpToJingle(read(`${CH}audio-rawip-answer.sdp`), tables, { action: 'session-accept' })
+      .contents[0].transport;
+    reply = {
+      action: 'content-accept',
+      sid: 'vsid1',
+      groups: [],
+      contents: [{ creator: 'responder', name, description, transport: t }],
+    };
+  } else
+    reply = {
+      action: 'content-reject',
+      sid: 'vsid1',
+      groups: [],
+      contents: [{ creator: 'responder', name }],
+    };
+  const done = await run(registry.handle(call, { kind: 'jingle', iq: iq(reply, 'r1') }), [files[1]]);
+  if (!done.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200)) throw new Error('no 200');
   await a.delete(id);
 }
 

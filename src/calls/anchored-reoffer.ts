@@ -23,7 +23,7 @@ import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
-  private peerOffer?: { id: number; offer: Sdp; refused: SdpMedia[] };
+  private peerOffer?: { id: number; offer: Sdp; refused: SdpMedia[]; stream?: true };
 
   /**
    * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
@@ -65,6 +65,50 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
+  /**
+   * A SIP peer's re-offer adding streams (./content-reoffer.ts): the whole offer goes to the
+   * anchor as any re-offer does, and the anchor's rewrite toward the client (ICE, DTLS-SRTP for
+   * the new m-line too) goes to `anchoredPeerStreams`, which asks the client; its answer comes
+   * back through `anchoredPeerAnswer`. False when another offer is out (RFC 3261 §14.1: 491).
+   */
+  protected anchoredPeerStreamOffer(out: Effect[], id: number, body: string, offer: Sdp): boolean {
+    if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
+    this.peerOffer = { id, offer, refused: [], stream: true };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reoffer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: body,
+      flags: towardXmpp(),
+    });
+    return true;
+  }
+
+  /**
+   * The anchor's rewrite toward the client of a peer's offer adding streams; false when it
+   * cannot be put to the client (the offer is then refused with 488).
+   */
+  protected abstract anchoredPeerStreams(out: Effect[], sdp: string): boolean;
+
+  /**
+   * The Jingle side's answer to the anchor's offer (the client's reply to the new streams, RFC
+   * 3264 §6), handed to the anchor; its rewrite is the 200 (onReofferMedia `reanswer`).
+   */
+  protected anchoredPeerAnswer(out: Effect[], answer: Sdp): void {
+    if (!this.peerOffer?.stream) return;
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'reanswer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: writeSdp(this.nextVersion(this.applyHold(answer))),
+      flags: forAnswer(),
+    });
+  }
+
   /** The anchor's part of a peer's re-offer; a failure leaves the session as it was (488). */
   protected onReofferMedia(
     out: Effect[],
@@ -72,6 +116,13 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   ): void {
     const r = this.peerOffer;
     if (!r) return;
+    // New streams: the client decides (./content-reoffer.ts), then anchoredPeerAnswer.
+    if (r.stream && event.kind === 'media-done' && event.purpose === 'reoffer') {
+      if (this.anchoredPeerStreams(out, event.sdp)) return;
+      this.peerOffer = undefined;
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+      return;
+    }
     const answer =
       event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSideAnswer() : undefined;
     if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {

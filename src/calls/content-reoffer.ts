@@ -412,7 +412,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     } catch {
       return false; // the other layers answer 488
     }
-    if (this.anchored) return this.anchoredAddRefused(out, id, offer);
+    if (this.anchored) return this.anchoredPeerContent(out, id, body, offer);
     const before = this.sipRemote;
     if (!before) return false;
     const isNew = (m: SdpMedia, i: number): boolean =>
@@ -632,7 +632,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.stopTimer(out, 'content');
     const tables = this.ctx.tables;
     // Candidates the client trickled while it decided go in the answer too.
-    const session = this.session() ?? t.session;
+    const session = (this.anchored ? this.anchorSession() : this.session()) ?? t.session;
     let answer: Sdp;
     try {
       answer = reanswer(session, t.offer, t.change, t.reply, tables);
@@ -645,6 +645,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       answer = reanswer(session, t.offer, t.change, t.reply, tables);
     }
     settleAnswer(answer, t.offer);
+    if (this.anchored) return this.anchoredAnswered(out, t, answer);
     // The directions it agrees before our own hold (RFC 3264 §8.4), for peerDirections.
     const agreed = structuredClone(answer);
     const body = writeSdp(this.nextVersion(this.applyHold(answer)));
@@ -878,6 +879,92 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.anchorLines = undefined;
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
+  }
+
+  /** The SIP peer's re-offer adding streams, at the anchor until its rewrite comes back. */
+  private anchoredPending?: { id: number; session: MidCallSession };
+
+  /**
+   * Anchored: the SIP peer's re-INVITE adding streams (m-lines after the session's) → the whole
+   * offer to the anchor (from the SIP side, flags toward the client), whose rewrite becomes the
+   * client's content-add (anchoredPeerStreams); the client's reply is answered as on a call
+   * that is not anchored (`theirs`, answerTheirs) and goes back through the anchor
+   * (anchoredAnswered). What this does not carry — a call the SIP peer placed, a stream in a
+   * disabled m-line, an offer also disabling one, a session whose two sides no longer have the
+   * same m-lines — is answered as before: the new m-lines at port 0 next to the anchor's answer.
+   */
+  private anchoredPeerContent(out: Effect[], id: number, body: string, offer: Sdp): boolean {
+    const session = this.origin === 'xmpp' ? this.anchorSession() : undefined;
+    const lines = session?.local.media.length ?? 0;
+    const sipLines =
+      this.sipLocal === undefined ? -1 : parseSdp(this.sipLocal, this.ctx.tables.hashes).media.length;
+    const plain =
+      session !== undefined &&
+      lines === sipLines &&
+      offer.media.length > lines &&
+      offer.media.slice(0, lines).every((m) => m.port !== 0);
+    if (!plain) return this.anchoredAddRefused(out, id, offer);
+    // RFC 3261 §14.1: one offer at a time.
+    if (
+      this.theirs ||
+      this.anchoredAdd ||
+      this.sip.offerOutstanding(id) ||
+      !this.anchoredPeerStreamOffer(out, id, body, offer)
+    ) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return true;
+    }
+    this.anchoredPending = { id, session };
+    return true;
+  }
+
+  /**
+   * The anchor's rewrite of the peer's offer toward the client (ICE, DTLS-SRTP, its own
+   * candidates for the new m-lines) → content-add with the new contents (XEP-0166 §7.2.1), the
+   * gateway speaking for the SIP peer; CONTENT_WAIT_MS for the client's reply. False when the
+   * rewrite cannot be put in Jingle (the peer gets 488).
+   */
+  protected anchoredPeerStreams(out: Effect[], sdp: string): boolean {
+    const p = this.anchoredPending;
+    this.anchoredPending = undefined;
+    if (!p) return false;
+    let offer: Sdp;
+    let change: ReofferToJingle;
+    try {
+      offer = parseSdp(sdp, this.ctx.tables.hashes);
+      change = reofferToJingle(p.session, offer, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`the anchor's offer of new streams we cannot take: ${e.message}`, { sid: this.sid });
+      return false;
+    }
+    if (!change.add || change.remove || change.terminate) return false;
+    const waiting = new Set(change.added.map((a) => a.name));
+    const reply: ClientReply = { accepted: [], rejected: [] };
+    this.theirs = { id: p.id, offer, change, session: p.session, reply, waiting, restarting: undefined };
+    this.tell(out, change.add);
+    this.startTimer(out, 'content', CONTENT_WAIT_MS);
+    return true;
+  }
+
+  /**
+   * Anchored: the Jingle side's answer to the anchor's offer (`answer`, every m-line in place,
+   * a declined stream at port 0) → the anchor, whose rewrite is the 200 (./anchored-reoffer.ts);
+   * the streams the client took join its side.
+   */
+  private anchoredAnswered(out: Effect[], t: NonNullable<ContentReoffers['theirs']>, answer: Sdp): void {
+    const live = new Set<string>();
+    t.change.slots.forEach((s, i) => {
+      if (s !== undefined && (answer.media[i]?.port ?? 0) !== 0) live.add(s.name);
+    });
+    const side = this.clientSide();
+    if (side) {
+      for (const c of t.reply.accepted)
+        if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
+      side.groups = bundleOf(answer, live, side.groups);
+    }
+    this.anchorLines = undefined;
+    this.anchoredPeerAnswer(out, answer);
   }
 
   /** The client hears a Jingle message from the gateway (for the SIP peer). */

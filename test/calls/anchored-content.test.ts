@@ -205,3 +205,134 @@ describe('anchored: the client adds video through rtpengine', () => {
     expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
   });
 });
+
+const Q = 'captured/rtpengine-10.5.3-peer-video-';
+const reofferForXmpp = read(`${Q}1-reoffer-for-xmpp.sdp`);
+const reanswerForSip = read(`${Q}2-reanswer-for-sip.sdp`);
+const port0ForSip = read(`${Q}2-port0-for-sip.sdp`);
+/** baresip's plain audio SDP, o= +1, with the video section of its video INVITE (as the capture script). */
+function peerVideoOffer(): string {
+  const bumped = plain.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p: string, v: string) => `${p}${Number(v) + 1}`);
+  const video = body('captured/baresip-1.0.0-invite-video.sip');
+  return bumped + video.slice(video.indexOf('m=video'));
+}
+/** Chromium's video answer cut to the offered VP8 (96), on the audio's transport (as the capture script). */
+function acceptVideo(name: string): Jingle {
+  const answer = sdpToJingle(read(`${CH}av-bundle-answer.sdp`), tables, { action: 'session-accept' });
+  const c = answer.contents.find((k) => k.description?.media === 'video')!;
+  const description = {
+    ...c.description!,
+    payloadTypes: c.description!.payloadTypes.filter((p) => p.id === 96),
+  };
+  const transport = sdpToJingle(read(`${CH}audio-rawip-answer.sdp`), tables, { action: 'session-accept' })
+    .contents[0]!.transport!;
+  return {
+    action: 'content-accept',
+    sid,
+    groups: [],
+    contents: [{ creator: 'responder', name, description, transport }],
+  };
+}
+
+describe('anchored: the SIP peer adds video through rtpengine', () => {
+  /** The peer's re-INVITE → the anchor → content-add; returns it. */
+  function peerAdds(h: (e: CallEvent) => Effect[]) {
+    const offered = h({ kind: 'sip-reoffer', id: 5, body: peerVideoOffer() });
+    const add = h({ kind: 'media-done', purpose: 'reoffer', sdp: reofferForXmpp });
+    return { offered, add };
+  }
+
+  it('re-INVITE adding video → the whole offer to rtpengine from the SIP side (flags toward the client); rtpengine’s rewrite → content-add with its ICE, candidate and fingerprint', () => {
+    const { h } = anchored();
+    const { offered, add } = peerAdds(h);
+    const toAnchor = one(offered, 'media');
+    expect(toAnchor).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip', toTag: 'jingle' });
+    expect(toAnchor.flags).toMatchObject({ ICE: 'force', 'transport-protocol': 'UDP/TLS/RTP/SAVPF' });
+    expect(toAnchor.sdp).toBe(peerVideoOffer());
+    expect(pick(offered, 'sip-reoffer-answer')).toEqual([]);
+    expect(kinds(add)).toBe('send-jingle, timer-start');
+    const j = one(add, 'send-jingle').jingle;
+    expect(j.action).toBe('content-add');
+    // The gateway speaks for the SIP peer, the session's responder; baresip's m=video has no a=mid.
+    expect(j.contents.map((c) => [c.creator, c.name, c.description?.media])).toEqual([
+      ['responder', 'video', 'video'],
+    ]);
+    const m = parsed(reofferForXmpp).media[1]!;
+    const t = j.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    expect([t.ufrag, t.pwd]).toEqual([m.iceUfrag, m.icePwd]);
+    expect(t.candidates.map((c) => [c.ip, c.port])).toEqual([['127.0.0.1', m.port]]);
+    expect(t.fingerprints[0]).toMatchObject({ setup: 'actpass', value: m.fingerprints[0]!.value });
+  });
+
+  it('content-accept → the Jingle side’s answer (audio in place, the client’s video, DTLS active) as an ng answer → 200 with rtpengine’s SIP-side SDP', () => {
+    const { h, call } = anchored();
+    peerAdds(h);
+    const accepted = h({ kind: 'jingle', iq: iq(acceptVideo('video'), 'a1') });
+    expect(kinds(accepted)).toBe('iq-result, timer-stop, media');
+    const answer = one(accepted, 'media');
+    expect(answer).toMatchObject({ op: 'answer', purpose: 'reanswer', fromTag: 'sip', toTag: 'jingle' });
+    const sdp = parsed(answer.sdp);
+    expect(sdp.media.map((m) => [m.type, m.port !== 0])).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+    expect(sdp.media[1]!.setup ?? sdp.setup).toBe('active');
+    expect(sdp.media[1]!.rtp.map((r) => r.codec)).toEqual(['VP8']);
+    const ok = h({ kind: 'media-done', purpose: 'reanswer', sdp: reanswerForSip });
+    expect(one(ok, 'sip-reoffer-answer')).toMatchObject({ id: 5, status: 200, body: reanswerForSip });
+    expect(call.ended).toBe(false);
+    // The client's side has the video now: its <hold/> goes through the anchor with both m-lines.
+    const held = h({
+      kind: 'jingle',
+      iq: iq({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'hold' } }, 'h1'),
+    });
+    expect(parsed(one(held, 'media').sdp).media.map((m) => m.type)).toEqual(['audio', 'video']);
+  });
+
+  it('content-reject → the answer has the video at port 0 → 200 with rtpengine’s port-0 video', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const rejected = h({
+      kind: 'jingle',
+      iq: iq(
+        { action: 'content-reject', sid, groups: [], contents: [{ creator: 'responder', name: 'video' }] },
+        'r1',
+      ),
+    });
+    const sdp = parsed(one(rejected, 'media').sdp);
+    expect(sdp.media.map((m) => [m.type, m.port === 0])).toEqual([
+      ['audio', false],
+      ['video', true],
+    ]);
+    const ok = h({ kind: 'media-done', purpose: 'reanswer', sdp: port0ForSip });
+    const body200 = parsed(one(ok, 'sip-reoffer-answer').body!);
+    expect(body200.media.map((m) => m.port === 0)).toEqual([false, true]);
+  });
+
+  it('no answer within CONTENT_WAIT_MS → content-remove to the client and the video at port 0 through the anchor', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const out = h({ kind: 'timer', name: 'content' });
+    expect(one(out, 'send-jingle').jingle).toMatchObject({ action: 'content-remove' });
+    expect(parsed(one(out, 'media').sdp).media.map((m) => m.port === 0)).toEqual([false, true]);
+  });
+
+  it('while the client decides: its own content-add → tie-break, the peer’s next re-INVITE → 491', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const mine = h({ kind: 'jingle', iq: iq(addVideo, 'c9') });
+    expect(one(mine, 'iq-error')).toMatchObject({ condition: 'conflict', jingleCondition: 'tie-break' });
+    expect(one(h({ kind: 'sip-reoffer', id: 6, body: peerVideoOffer() }), 'sip-reoffer-answer').status).toBe(
+      491,
+    );
+  });
+
+  it('the anchor failing on the offer → 488, nothing to the client', () => {
+    const { h } = anchored();
+    h({ kind: 'sip-reoffer', id: 5, body: peerVideoOffer() });
+    const out = h({ kind: 'media-failed', purpose: 'reoffer', text: 'rtpengine did not answer offer' });
+    expect(one(out, 'sip-reoffer-answer').status).toBe(488);
+    expect(pick(out, 'send-jingle')).toEqual([]);
+  });
+});

@@ -390,7 +390,7 @@ describe('a SIP-originated call (baresip), not anchored', () => {
   });
 });
 
-describe('anchored calls: content-add through the anchor, the peer’s new streams refused, audio untouched', () => {
+describe('anchored calls: content-add through the anchor; a SIP-placed call’s new streams refused, audio untouched', () => {
   const RTPENGINE = { rtpengine: 'udp://127.0.0.1:22222' };
   const forSip = read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp');
   const forXmpp = read('captured/rtpengine-10.5.3-answer-webrtc-for-xmpp.sdp');
@@ -416,9 +416,46 @@ describe('anchored calls: content-add through the anchor, the peer’s new strea
     expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
   });
 
-  it("the peer's re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0", () => {
-    const { h, call } = anchored();
-    const withVideo = version(plain, 2) + videoSection(body('captured/baresip-1.0.0-invite-video.sip'));
+  it('a call the SIP peer placed: its re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0', () => {
+    const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+    const device = 'bob@localhost/phone';
+    const registry = new CallRegistry();
+    const started = SipCall.start(invite, 'sid1', context({ gatherWindowMs: 0 }, RTPENGINE));
+    const call = started.call!;
+    registry.add(call);
+    const h = (e: CallEvent): Effect[] => registry.handle(call, e);
+    const proposed = h({
+      kind: 'media-done',
+      purpose: 'propose',
+      sdp: read('captured/rtpengine-10.5.3-offer-webrtc-for-xmpp.sdp'),
+    });
+    const from = one(proposed, 'send-jmi').from;
+    const initiate = one(h({ kind: 'jmi', jmi: 'proceed', from: device }), 'send-jingle').jingle;
+    const accept: Jingle = {
+      action: 'session-accept',
+      sid: 'sid1',
+      responder: device,
+      groups: [],
+      contents: initiate.contents.map((c) => ({
+        ...c,
+        transport:
+          c.transport?.kind === 'ice-udp'
+            ? {
+                ...c.transport,
+                fingerprints: c.transport.fingerprints.map((f) => ({ ...f, setup: 'active' })),
+              }
+            : c.transport,
+      })),
+    };
+    h({ kind: 'jingle', iq: iq(accept, 'acc', device, from) });
+    h({
+      kind: 'media-done',
+      purpose: 'answer',
+      sdp: read('captured/rtpengine-10.5.3-answer-rtp-for-sip.sdp'),
+    });
+    h({ kind: 'sip-ack' });
+    const offer = body('captured/baresip-1.0.0-invite-plain.sip');
+    const withVideo = version(offer, 2) + videoSection(body('captured/baresip-1.0.0-invite-video.sip'));
     const e = h({ kind: 'sip-reoffer', id: 4, body: withVideo });
     const toAnchor = one(e, 'media');
     expect(toAnchor).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip' });
