@@ -1,12 +1,17 @@
 /**
- * Issue 14, streams in an anchored call (docs/midcall.md §Streams): the XMPP client (ICE +
- * DTLS-SRTP) adds video to an audio call that goes through a real rtpengine to SIPp (plain
- * RTP/AVP). SIPp (e2e-uas-plain-video-anchored.xml) checks that the re-INVITE is rtpengine's
- * rewrite with the new video m-line; the bot checks that its content-accept carries
- * rtpengine's transport for the video — the ICE credentials, candidate and fingerprint of
- * rtpengine's new stream toward the client, read back with ng `query` — and RTP sent to
- * rtpengine's SIP-side video port (where the re-INVITE told SIPp to send) is counted by
- * rtpengine on that new stream.
+ * Issue 14, streams in an anchored call (docs/midcall.md §Streams), both ways, through a real
+ * rtpengine between the XMPP client (ICE + DTLS-SRTP) and SIPp (plain RTP/AVP, no ICE):
+ * - the client adds video: SIPp (e2e-uas-plain-video-anchored.xml) checks that the re-INVITE
+ *   is rtpengine's rewrite with the new video m-line; the bot checks that its content-accept
+ *   carries rtpengine's transport for the video — the ICE credentials, candidate and
+ *   fingerprint of rtpengine's new stream toward the client, read back with ng `query`;
+ * - SIPp adds video (e2e-uas-plain-video-anchored-in-accept/-reject.xml): the bot gets
+ *   content-add with rtpengine's transport; its content-accept → SIPp's 200 has rtpengine's
+ *   live video m-line, its content-reject → the video at port 0.
+ * When video is accepted, RTP sent to rtpengine's SIP-side video port (the one its SDP gave
+ * SIPp) is counted by rtpengine on that new stream. The test sends it, not SIPp (SIPp 3.6
+ * sends video only from a pcap with `play_pcap_video`, and no VP8 capture is at hand); the
+ * client side's counters stay at 0, as the bot does no ICE or DTLS.
  */
 import * as dgram from 'node:dgram';
 import { describeWithPeers, iqOk, jingleAction, jingleOf, useWorld, type Element } from './harness';
@@ -18,11 +23,11 @@ import { xml } from '../../src/xmpp/stanza/xml';
 const GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;
 
-/** The client's video content '1' (VP8), bundled with the audio: its ICE credentials, no candidates. */
-function videoContent(): Element {
+/** The client's video content (VP8), bundled with the audio: its ICE credentials, no candidates. */
+function videoContent(creator = 'initiator', name = '1', setup = 'actpass'): Element {
   return xml(
     'content',
-    { creator: 'initiator', name: '1', senders: 'both' },
+    { creator, name, senders: 'both' },
     xml(
       'description',
       { xmlns: NS_RTP, media: 'video' },
@@ -32,7 +37,7 @@ function videoContent(): Element {
     xml(
       'transport',
       { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
-      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'actpass' }, CLIENT_FP),
+      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup }, CLIENT_FP),
     ),
   );
 }
@@ -84,6 +89,27 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
   });
   afterAll(() => rtp?.stop());
 
+  /** SIPp's re-INVITE adding video → content-add to alice with rtpengine's transport; returns it. */
+  async function peerAdds(scenario: string) {
+    const r = rtp as Rtpengine;
+    const alice = bed.device();
+    const { sid, run } = await bed.callOut(scenario);
+    await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    const add = jingleOf(
+      await alice.waitFor(jingleAction(sid, 'content-add'), 8000, 'content-add'),
+    ) as Element;
+    const content = add.getChild('content');
+    // The gateway speaks for SIPp, the session's responder; SIPp's m=video has no a=mid.
+    expect(content?.attrs).toMatchObject({ creator: 'responder', name: 'video' });
+    expect(content?.getChild('description', NS_RTP)?.attrs.media).toBe('video');
+    const t = content?.getChild('transport', NS_ICE);
+    expect(t?.attrs.ufrag).toEqual(expect.any(String));
+    expect(t?.getChild('fingerprint', NS_DTLS)?.attrs.setup).toBe('actpass');
+    const toClient = await videoStream(r, 'jingle');
+    expect(t?.getChildren('candidate').map((c) => Number(c.attrs.port))).toContain(toClient?.['local port']);
+    return { alice, sid, run };
+  }
+
   test("the client's content-add → re-INVITE with rtpengine's video m-line; SIPp's 200 → content-accept with rtpengine's transport; RTP reaches the new stream", async () => {
     const r = rtp as Rtpengine;
     const alice = bed.device();
@@ -125,5 +151,47 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       (e) => e.direction === 'received' && e.firstLine.startsWith('INVITE'),
     )[1];
     expect(reinvite?.text).toMatch(new RegExp(`m=video ${port} RTP/AVP 96`));
+  });
+
+  test("SIPp's re-INVITE adding video → content-add with rtpengine's transport; content-accept → 200 with rtpengine's video m-line; RTP reaches the new stream", async () => {
+    const r = rtp as Rtpengine;
+    const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
+    await iqOk(
+      alice,
+      jingleIq(CALLEE, { action: 'content-accept', sid }, videoContent('responder', 'video', 'active')),
+    );
+    // rtpengine's SIP-side video stream, once the 200 is out: RTP sent to it is counted there.
+    let port = 0;
+    for (let i = 0; i < 30 && port === 0; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      port = (await videoStream(r, 'sip'))?.['local port'] ?? 0;
+    }
+    await sendRtp(port, 25);
+    let packets = 0;
+    for (let i = 0; i < 30 && packets < 25; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      packets = (await videoStream(r, 'sip'))?.stats?.packets ?? 0;
+    }
+    expect(packets).toBeGreaterThanOrEqual(25);
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 10000, 'session-terminate');
+    const result = await bed.passed(run);
+    const ok = result.trace.filter(
+      (e) => e.direction === 'received' && e.firstLine.startsWith('SIP/2.0 200'),
+    )[0];
+    expect(ok?.text).toMatch(new RegExp(`m=video ${port} RTP/AVP 96`));
+  });
+
+  test("SIPp's re-INVITE adding video → content-add; content-reject → 200 with the video at port 0", async () => {
+    const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-reject.xml');
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-reject', sid },
+        xml('content', { creator: 'responder', name: 'video' }),
+      ),
+    );
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 10000, 'session-terminate');
+    await bed.passed(run);
   });
 });
