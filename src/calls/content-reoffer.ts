@@ -21,9 +21,13 @@
  * new stream never costs it the call: what the client refuses or does not answer within
  * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
  * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
- * Anchored calls (media through rtpengine) refuse new streams (docs/midcall.md §Streams says
- * why): the client's content-add gets a content-reject and nothing goes to SIP; the peer's new
- * m-line is answered with port 0, its other m-lines go through the anchor as before.
+ * Anchored calls (media through rtpengine, XMPP-placed): a new stream goes through the anchor
+ * both ways with the whole new SDP (./anchored-reoffer.ts carries the ng offer/answer; the
+ * Jingle side is written by the same src/translate/content.ts functions, the anchor standing
+ * where the SIP peer stood): the client's content-add → content-accept with the anchor's
+ * transport, the peer's new m-line → content-add with the anchor's transport. What is not
+ * carried yet (docs/midcall.md §Streams) keeps the old answers: feature-not-implemented, or
+ * the peer's new m-line at port 0 next to the anchor's answer.
  */
 import { isInputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
