@@ -32,6 +32,8 @@ const GW = '+15551230000@gw.localhost';
     `${P}2-accept-for-xmpp.sdp`,
     `${P}3-reinvite-for-sip.sdp`,
     `${P}4-reinvite-answer-for-xmpp.sdp`,
+    `${P}5-remove-for-sip.sdp`,
+    `${P}6-remove-answer-for-xmpp.sdp`,
   ]);
   // The same, the peer answering the video with port 0 (RFC 3264 §6): only the last is saved.
   await videoAdd(a, 'video-add-port0', true, [
@@ -42,7 +44,12 @@ const GW = '+15551230000@gw.localhost';
   ]);
   // The SIP peer adds video: its re-offer through rtpengine, the client's content-accept back.
   const Q = 'rtpengine-10.5.3-peer-video-';
-  await peerAdd(a, 'peer-video', true, [`${Q}1-reoffer-for-xmpp.sdp`, `${Q}2-reanswer-for-sip.sdp`]);
+  await peerAdd(a, 'peer-video', true, [
+    `${Q}1-reoffer-for-xmpp.sdp`,
+    `${Q}2-reanswer-for-sip.sdp`,
+    `${Q}3-remove-for-xmpp.sdp`,
+    `${Q}4-remove-answer-for-sip.sdp`,
+  ]);
   await peerAdd(a, 'peer-video-rejected', false, [undefined, `${Q}2-port0-for-sip.sdp`]);
   a.close();
 })().catch((e) => {
@@ -67,15 +74,23 @@ async function established(a, id, files) {
   const registry = new CallRegistry();
   const { call } = XmppCall.start(iq(initiate, 'init'), ctx);
   registry.add(call);
-  // Every media effect of `effects` to rtpengine; its SDP back to the call, saved as `names[i]`.
+  // Every media effect of `effects` (and of what their results lead to) to rtpengine, in turn;
+  // its SDP back to the call, the i-th saved as `names[i]`. Returns the call's other effects.
   const run = async (effects, names) => {
-    const media = effects.filter((e) => e.kind === 'media');
-    let out = [];
-    for (const [i, m] of media.entries()) {
+    const queue = [...effects];
+    const out = [];
+    let i = 0;
+    while (queue.length > 0) {
+      const m = queue.shift();
+      if (m.kind !== 'media') {
+        out.push(m);
+        continue;
+      }
       const r = { id, fromTag: m.fromTag, toTag: m.toTag, sdp: m.sdp, flags: m.flags };
       const sdp = m.op === 'offer' ? await a.offer(r) : await a.answer(r);
       if (names[i]) save(names[i], sdp);
-      out = out.concat(registry.handle(call, { kind: 'media-done', purpose: m.purpose, sdp }));
+      i += 1;
+      queue.push(...registry.handle(call, { kind: 'media-done', purpose: m.purpose, sdp }));
     }
     return out;
   };
@@ -110,6 +125,19 @@ async function videoAdd(a, id, port0, files) {
   ]);
   const want = port0 ? 'content-reject' : 'content-accept';
   if (!done.some((e) => e.kind === 'send-jingle' && e.jingle.action === want)) throw new Error(`no ${want}`);
+  if (files[4]) {
+    // The client removes the video again; the peer answers it with port 0 (RFC 3264 §8.2).
+    const remove = {
+      action: 'content-remove',
+      sid: 'vsid1',
+      groups: [],
+      contents: [{ creator: 'initiator', name: '1' }],
+    };
+    const removed = await run(registry.handle(call, { kind: 'jingle', iq: iq(remove, 'c2') }), [files[4]]);
+    if (!removed.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE for the removal');
+    const again = portZero(bump(answer));
+    await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok(again) }), [files[5]]);
+  }
   await a.delete(id);
 }
 
@@ -151,6 +179,16 @@ async function peerAdd(a, id, accept, files) {
     };
   const done = await run(registry.handle(call, { kind: 'jingle', iq: iq(reply, 'r1') }), [files[1]]);
   if (!done.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200)) throw new Error('no 200');
+  if (files[2]) {
+    // The peer disables its video again (RFC 3264 §8.2): o= +1, m=video 0.
+    const again = portZero(bump(offer));
+    const gone = await run(registry.handle(call, { kind: 'sip-reoffer', id: 6, body: again }), [
+      files[2],
+      files[3],
+    ]);
+    if (!gone.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200))
+      throw new Error('no 200 to the removal');
+  }
   await a.delete(id);
 }
 
@@ -160,6 +198,16 @@ function ok(sdp) {
     .split('\r\n\r\n')[0]
     .replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(sdp)}`);
   return parseSipMessage(`${head}\r\n\r\n${sdp}`);
+}
+
+/** `sdp` with its o= version one up (RFC 3264 §8). */
+function bump(sdp) {
+  return sdp.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p, v) => `${p}${Number(v) + 1}`);
+}
+
+/** The video m-line at port 0. */
+function portZero(sdp) {
+  return sdp.replace(/^m=video \d+/m, 'm=video 0');
 }
 
 /** Also in test/calls/anchored-content.test.ts. */

@@ -32,6 +32,21 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   protected abstract jingleSideAnswer(): Sdp | undefined;
 
   /**
+   * The Jingle side's description as the anchor's session lays it out: `jingleSideAnswer` with
+   * the m-lines of removed or refused streams kept in place at port 0 (RFC 3264 §8: an m-line
+   * is never removed; ./content-reoffer.ts keeps the layout).
+   */
+  protected jingleSide(): Sdp | undefined {
+    const side = this.jingleSideAnswer();
+    return side && this.onAnchorLayout(side);
+  }
+
+  /** `sdp` laid out on the anchor's m-lines (./content-reoffer.ts); as it is by default. */
+  protected onAnchorLayout(sdp: Sdp): Sdp {
+    return sdp;
+  }
+
+  /**
    * A SIP peer's re-INVITE/UPDATE in an anchored call (docs/media.md §Call flows): its offer goes
    * to the anchor (so a new address, codec or hold reaches rtpengine), then the Jingle side's
    * description answers it, with the directions RFC 3264 §6.1 asks for; the 200 carries what
@@ -124,7 +139,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       return;
     }
     const answer =
-      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSideAnswer() : undefined;
+      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSide() : undefined;
     if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
       out.push({
         kind: 'media',
@@ -201,7 +216,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer || this.glareWait)
       return;
     if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return;
-    const side = this.jingleSideAnswer();
+    const side = this.jingleSide();
     if (!side) return;
     this.anchoredReinvite = { hold: this.localHold };
     out.push({

@@ -142,6 +142,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   protected newSipSession(): void {
     this.slots = undefined;
+    this.anchorLayout = undefined;
     this.preHold = undefined;
     this.modified.clear();
     // Its offer was the client's whole description: every candidate so far.
@@ -184,21 +185,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return sdp.media.find((m) => m.mid === s.name) ?? at;
     });
     if (media.some((m) => m === undefined)) return sdp;
-    const out = { ...sdp, media: media as SdpMedia[] };
-    const live = new Set(out.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid));
-    if (out.groups)
-      out.groups = out.groups.map((g) =>
-        BUNDLE(g.type)
-          ? {
-              ...g,
-              mids: g.mids
-                .split(' ')
-                .filter((mid) => live.has(mid))
-                .join(' '),
-            }
-          : g,
-      );
-    return out;
+    return keepBundled({ ...sdp, media: media as SdpMedia[] });
   }
 
   /**
@@ -751,28 +738,15 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         .slice(0, keep)
         .map((m, i) => (m.port !== 0 && (known.media[i]?.port ?? 0) === 0 ? disabledMedia(m) : m)),
     };
-    const mids = new Set(toAnchor.media.filter((m) => m.port !== 0).map((m) => m.mid));
-    if (toAnchor.groups)
-      toAnchor.groups = toAnchor.groups.map((g) =>
-        BUNDLE(g.type)
-          ? {
-              ...g,
-              mids: g.mids
-                .split(' ')
-                .filter((mid) => mids.has(mid))
-                .join(' '),
-            }
-          : g,
-      );
     this.ctx.log?.('anchored call: a new stream from the SIP peer is answered with port 0', {
       sid: this.sid,
     });
-    this.onPeerReoffer(out, id, writeSdp(toAnchor), offer.media.slice(keep).map(disabledMedia));
+    this.onPeerReoffer(out, id, writeSdp(keepBundled(toAnchor)), offer.media.slice(keep).map(disabledMedia));
     return true;
   }
 
   /** The client's content-add carried through the anchor, until the peer's answer is back. */
-  private anchoredAdd?: { reoffer: Reoffer; session: MidCallSession; request: Jingle };
+  private anchoredOurs?: { reoffer: Reoffer; session: MidCallSession; request: Jingle };
 
   /**
    * The Jingle side of the anchor's session as a stream change's starting point: the client's
@@ -784,23 +758,59 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   private anchorSession(): MidCallSession | undefined {
     const side = this.clientSide();
-    const local = this.jingleSideAnswer();
-    if (!side || !local || side.contents.length !== local.media.length) return undefined;
-    const slots = side.contents.map((c): Slot => ({ name: c.name, creator: c.creator }));
+    const local = this.jingleSide();
+    if (!side || !local) return undefined;
+    const slots = this.anchorLayout
+      ? this.anchorLayout.map((l) => ('disabled' in l ? undefined : { name: l.name, creator: l.creator }))
+      : side.contents.map((c): Slot => ({ name: c.name, creator: c.creator }));
+    if (slots.length !== local.media.length) return undefined;
     return { sid: this.sid, clientRole: this.clientRole, local, remote: local, slots };
+  }
+
+  /**
+   * Anchored: the Jingle side's m-lines as the anchor has them — the live contents, and the
+   * disabled m-line (port 0, RFC 3264 §8.2) of a stream removed or refused, kept in its place;
+   * undefined while they are the client's contents one to one.
+   */
+  private anchorLayout?: Array<Slot | { disabled: SdpMedia }>;
+
+  /** The Jingle side's description on the anchor's m-lines (./anchored-reoffer.ts `jingleSide`). */
+  protected override onAnchorLayout(sdp: Sdp): Sdp {
+    const layout = this.anchorLayout;
+    if (!layout) return sdp;
+    const media = layout.map((l) => ('disabled' in l ? l.disabled : sdp.media.find((m) => m.mid === l.name)));
+    if (media.some((m) => m === undefined)) return sdp;
+    return keepBundled({ ...sdp, media: media as SdpMedia[] });
+  }
+
+  /** The anchor's m-lines after an exchange: `slots` over `sdp`, the empty ones disabled. */
+  private setAnchorLayout(slots: ReadonlyArray<Slot | undefined>, sdp: Sdp): void {
+    this.anchorLayout = slots.map((s, i) => s ?? { disabled: disabledMedia(sdp.media[i] as SdpMedia) });
+    // The SIP side's m-lines follow (anchoredAddRefused counts them again).
+    this.anchorLines = undefined;
+  }
+
+  /** The contents the layout no longer has leave the client's side, and its BUNDLE group. */
+  private dropFromSide(slots: ReadonlyArray<Slot | undefined>, sdp: Sdp): void {
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(slots.filter((s) => s !== undefined).map((s) => s.name));
+    side.contents = side.contents.filter((c) => live.has(c.name));
+    side.groups = bundleOf(sdp, live, side.groups);
   }
 
   /**
    * Anchored: the client's content-add → the Jingle side's new description through the anchor
    * (./anchored-reoffer.ts `anchoredStreamOffer`) → the re-INVITE with the anchor's SIP-side SDP;
    * the peer's answer goes back through the anchor and the content-accept carries the anchor's
-   * transport for the new content (anchoredStreamDone). Removing or redirecting a stream is not
-   * carried through the anchor yet (docs/midcall.md §Streams), nor is a stream added to a call
-   * the SIP peer placed.
+   * transport for the new content (anchoredStreamDone). content-remove goes the same way with
+   * the m-line at port 0 (RFC 3264 §8.2). Redirecting a stream (content-modify) is not carried
+   * through the anchor yet (docs/midcall.md §Streams), nor is any change to a call the SIP peer
+   * placed.
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
-    if (j.action !== 'content-add' || this.origin !== 'xmpp') {
+    if ((j.action !== 'content-add' && j.action !== 'content-remove') || this.origin !== 'xmpp') {
       out.push(
         this.iqErrorEffect(
           iq,
@@ -811,7 +821,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       );
       return;
     }
-    if (this.anchoredAdd || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+    if (this.anchoredOurs || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
       return;
     }
@@ -822,16 +832,21 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     let reoffer: Reoffer;
     try {
-      reoffer = contentAddToReoffer(session, j, this.ctx.tables);
+      reoffer = changeToReoffer(session, j, this.ctx.tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
       return;
     }
+    if (reoffer.terminate) {
+      // XEP-0166 §7.2.5: removing the last content ends the session.
+      this.result(out, iq);
+      return this.abort(out, 'success', 'every content was removed');
+    }
     keepDtlsRole(reoffer.offer, reoffer.changed);
     onBundleTransport(reoffer.offer, reoffer.changed);
     this.result(out, iq);
-    this.anchoredAdd = { reoffer, session, request: structuredClone(j) };
+    this.anchoredOurs = { reoffer, session, request: structuredClone(j) };
     this.anchoredStreamOffer(out, reoffer.offer);
   }
 
@@ -845,9 +860,19 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * again (a `refresh` offer), so its session is the one the SIP peer still has.
    */
   protected anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void {
-    const r = this.anchoredAdd;
+    const r = this.anchoredOurs;
     if (!r) return;
-    this.anchoredAdd = undefined;
+    this.anchoredOurs = undefined;
+    if (r.reoffer.action === 'content-remove') {
+      // XEP-0166 §7.2.5 has no reply to a content-remove: refused or not, the stream is gone on
+      // our side (as on a call that is not anchored, oursRefused), and the anchor already has
+      // its m-line at port 0 from our offer.
+      if (answer === undefined)
+        this.ctx.log?.(`the SIP peer refused a stream removal: ${why}`, { sid: this.sid });
+      this.setAnchorLayout(r.reoffer.slots, r.reoffer.offer);
+      this.dropFromSide(r.reoffer.slots, r.reoffer.offer);
+      return;
+    }
     let outcome: ReofferOutcome | undefined;
     try {
       outcome =
@@ -879,8 +904,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
       side.groups = bundleOf(r.reoffer.offer, live, side.groups);
     }
-    // The SIP side's m-lines are the anchor's new SDP's (./anchored-reoffer.ts set sipLocal).
-    this.anchorLines = undefined;
+    // A refused stream keeps its m-line at port 0 on the Jingle side, as the SIP side does.
+    this.setAnchorLayout(outcome.slots, r.reoffer.offer);
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
   }
@@ -899,19 +924,25 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   private anchoredPeerContent(out: Effect[], id: number, body: string, offer: Sdp): boolean {
     const session = this.origin === 'xmpp' ? this.anchorSession() : undefined;
-    const lines = session?.local.media.length ?? 0;
+    const lines = session?.slots.length ?? 0;
     const sipLines =
       this.sipLocal === undefined ? -1 : parseSdp(this.sipLocal, this.ctx.tables.hashes).media.length;
-    const plain =
-      session !== undefined &&
-      lines === sipLines &&
-      offer.media.length > lines &&
-      offer.media.slice(0, lines).every((m) => m.port !== 0);
-    if (!plain) return this.anchoredAddRefused(out, id, offer);
+    if (!session || lines !== sipLines) return this.anchoredAddRefused(out, id, offer);
+    const live = (i: number): boolean => session.slots[i] !== undefined;
+    const kept = offer.media.slice(0, lines);
+    const reused = kept.some((m, i) => !live(i) && m.port !== 0);
+    const removed = kept.flatMap((m, i) => (live(i) && m.port === 0 ? [i] : []));
+    const adds = offer.media.length > lines;
+    if (reused || (adds && removed.length > 0)) return this.anchoredAddRefused(out, id, offer);
+    if (!adds) {
+      // Every stream disabled, or none: the anchored re-offer as it is (./anchored-reoffer.ts).
+      if (removed.length === 0 || removed.length === session.slots.filter((s) => s).length) return false;
+      return this.anchoredPeerRemoved(out, id, body, session, removed);
+    }
     // RFC 3261 §14.1: one offer at a time.
     if (
       this.theirs ||
-      this.anchoredAdd ||
+      this.anchoredOurs ||
       this.sip.offerOutstanding(id) ||
       !this.anchoredPeerStreamOffer(out, id, body, offer)
     ) {
@@ -919,6 +950,37 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return true;
     }
     this.anchoredPending = { id, session };
+    return true;
+  }
+
+  /**
+   * Anchored: the SIP peer's re-offer disabling streams (RFC 3264 §8.2) → content-remove to the
+   * client (XEP-0166 §7.2.5), the streams leave the Jingle side (their m-lines kept at port 0),
+   * and the offer goes through the anchor as any re-offer does, answered from the Jingle side
+   * as it is now.
+   */
+  private anchoredPeerRemoved(
+    out: Effect[],
+    id: number,
+    body: string,
+    session: MidCallSession,
+    removed: number[],
+  ): boolean {
+    if (this.theirs || this.anchoredOurs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return true;
+    }
+    const gone = removed.map((i) => session.slots[i] as Slot);
+    this.tell(out, {
+      action: 'content-remove',
+      sid: this.sid,
+      contents: gone.map((s) => ({ creator: s.creator, name: s.name })),
+      groups: [],
+    });
+    const slots = session.slots.map((s, i) => (removed.includes(i) ? undefined : s));
+    this.setAnchorLayout(slots, session.local);
+    this.dropFromSide(slots, session.local);
+    this.onPeerReoffer(out, id, body);
     return true;
   }
 
@@ -967,7 +1029,10 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
       side.groups = bundleOf(answer, live, side.groups);
     }
-    this.anchorLines = undefined;
+    this.setAnchorLayout(
+      t.change.slots.map((s) => (s !== undefined && live.has(s.name) ? s : undefined)),
+      answer,
+    );
     this.anchoredPeerAnswer(out, answer);
   }
 
@@ -1031,6 +1096,24 @@ function settleAnswer(answer: Sdp, offer: Sdp): void {
     const offered = offer.media[i]?.setup ?? offer.setup;
     m.setup = offered === 'active' ? 'passive' : 'active';
   });
+}
+
+/** `sdp` with its BUNDLE group kept to the live m-lines (RFC 8843 §7.5.3: a disabled one leaves it). */
+function keepBundled(sdp: Sdp): Sdp {
+  const live = new Set(sdp.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid));
+  if (!sdp.groups) return sdp;
+  const groups = sdp.groups.map((g) =>
+    BUNDLE(g.type)
+      ? {
+          ...g,
+          mids: g.mids
+            .split(' ')
+            .filter((mid) => live.has(mid))
+            .join(' '),
+        }
+      : g,
+  );
+  return { ...sdp, groups };
 }
 
 /** The Jingle BUNDLE group (XEP-0338) of an SDP's a=group, kept to the live contents. */

@@ -1,13 +1,17 @@
 /**
- * The client adds video to an anchored XMPP → SIP call (src/calls/content-reoffer.ts
- * `anchoredChange`, docs/midcall.md §Streams): content-add → the Jingle side's new description
- * as an ng offer from the Jingle side → the re-INVITE with rtpengine's SDP → the peer's answer
- * as an ng answer → content-accept with rtpengine's transport for the new content. Every SDP
- * of rtpengine's here is what rtpengine 10.5.3 (Debian) wrote when this very call was driven
- * against it by scripts/capture/rtpengine-video-sdp.js (test/fixtures/captured/
- * rtpengine-10.5.3-video-add-*.sdp); the client is Chromium 156 (its raw-IP audio offer, then
- * the video section of its audio+video BUNDLE offer on the audio's transport), the SIP peer
- * baresip 1.0.0 (its plain audio 200 OK with the video section of its video 200 OK). Pure.
+ * Streams in an anchored XMPP → SIP call (src/calls/content-reoffer.ts, docs/midcall.md
+ * §Streams), both ways through the anchor: the client's content-add → the Jingle side's new
+ * description as an ng offer from the Jingle side → the re-INVITE with rtpengine's SDP → the
+ * peer's answer as an ng answer → content-accept with rtpengine's transport for the new
+ * content; the SIP peer's re-INVITE adding video → ng offer from the SIP side → content-add with
+ * rtpengine's transport → the client's reply as an ng answer → 200 with rtpengine's SDP; and the
+ * video removed again, each way. Every SDP of rtpengine's here is what rtpengine 10.5.3
+ * (Debian) wrote when this very call was driven against it by
+ * scripts/capture/rtpengine-video-sdp.js (test/fixtures/captured/rtpengine-10.5.3-video-add-*.sdp
+ * and -peer-video-*.sdp); the client is Chromium 156 (its raw-IP audio offer, then the video
+ * section of its audio+video BUNDLE offer on the audio's transport, or of its answer cut to
+ * VP8), the SIP peer baresip 1.0.0 (its plain audio SDP with the video section of its video 200
+ * OK or INVITE). Pure.
  */
 import { CallRegistry, XmppCall } from '../../src/calls';
 import type { CallEvent, Effect } from '../../src/calls/events';
@@ -23,6 +27,11 @@ const forXmpp = read(`${V}2-accept-for-xmpp.sdp`);
 const reinviteForSip = read(`${V}3-reinvite-for-sip.sdp`);
 const answerForXmpp = read(`${V}4-reinvite-answer-for-xmpp.sdp`);
 const port0ForXmpp = read(`${V}4-port0-answer-for-xmpp.sdp`);
+const removeForSip = read(`${V}5-remove-for-sip.sdp`);
+const removeAnswerForXmpp = read(`${V}6-remove-answer-for-xmpp.sdp`);
+/** `sdp` with its o= version one up (RFC 3264 §8). */
+const bump = (sdp: string): string =>
+  sdp.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p: string, v: string) => `${p}${Number(v) + 1}`);
 const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
 const plain = body('captured/baresip-1.0.0-200ok-plain.sip');
 
@@ -199,10 +208,72 @@ describe('anchored: the client adds video through rtpengine', () => {
     expect(one(peer, 'sip-reoffer-answer').status).toBe(491);
   });
 
-  it('content-remove and content-modify are not carried through the anchor yet: feature-not-implemented', () => {
+  it('content-modify is not carried through the anchor yet: feature-not-implemented', () => {
     const { h } = anchored();
-    const remove = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'r1') });
-    expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
+    const modify = h({
+      kind: 'jingle',
+      iq: iq(named('content-modify', ['0'], { senders: 'initiator' }), 'm1'),
+    });
+    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
+  });
+
+  it('after the peer refused the video (port 0), the Jingle side keeps that m-line at port 0: a <hold/> offers both m-lines', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    h({ kind: 'sip-reinvite-done', response: okWith(peerVideoAnswer(true)) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: port0ForXmpp });
+    const held = h({
+      kind: 'jingle',
+      iq: iq({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'hold' } }, 'h1'),
+    });
+    expect(parsed(one(held, 'media').sdp).media.map((m) => [m.type, m.port === 0])).toEqual([
+      ['audio', false],
+      ['video', true],
+    ]);
+  });
+
+  it('content-remove of the added video → ng offer with m=video 0 in place, BUNDLE 0 → re-INVITE with rtpengine’s SDP; the peer’s answer → the anchor; nothing to the client', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    const answer = peerVideoAnswer();
+    h({ kind: 'sip-reinvite-done', response: okWith(answer) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const removed = h({ kind: 'jingle', iq: iq(named('content-remove', ['1']), 'r1') });
+    expect(kinds(removed)).toBe('iq-result, media');
+    const offer = one(removed, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle', toTag: 'sip' });
+    const sdp = parsed(offer.sdp);
+    expect(sdp.media.map((m) => [m.type, m.port === 0, m.mid])).toEqual([
+      ['audio', false, '0'],
+      ['video', true, '1'],
+    ]);
+    expect(sdp.groups).toEqual([{ type: 'BUNDLE', mids: '0' }]);
+    const reinvite = h({ kind: 'media-done', purpose: 'reinvite', sdp: removeForSip });
+    expect(one(reinvite, 'sip-reinvite').body).toBe(removeForSip);
+    const peer = bump(answer).replace(/^m=video \d+/m, 'm=video 0');
+    expect(one(h({ kind: 'sip-reinvite-done', response: okWith(peer) }), 'media')).toMatchObject({
+      op: 'answer',
+      purpose: 'reinvite-answer',
+      sdp: peer,
+    });
+    expect(
+      pick(h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: removeAnswerForXmpp }), 'send-jingle'),
+    ).toEqual([]);
+    // The stream is gone from the Jingle side, its m-line kept: a <hold/> offers it at port 0.
+    const held = h({
+      kind: 'jingle',
+      iq: iq({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'hold' } }, 'h1'),
+    });
+    expect(parsed(one(held, 'media').sdp).media.map((m) => m.port === 0)).toEqual([false, true]);
+  });
+
+  it('content-remove of the last content → session-terminate and BYE, nothing to the anchor but its delete', () => {
+    const { h, call } = anchored();
+    const out = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'r1') });
+    expect(kinds(out)).toContain('iq-result');
+    expect(pick(out, 'media')).toEqual([]);
+    expect(kinds(out)).toContain('media-delete');
+    expect(call.ended).toBe(true);
   });
 });
 
@@ -210,6 +281,8 @@ const Q = 'captured/rtpengine-10.5.3-peer-video-';
 const reofferForXmpp = read(`${Q}1-reoffer-for-xmpp.sdp`);
 const reanswerForSip = read(`${Q}2-reanswer-for-sip.sdp`);
 const port0ForSip = read(`${Q}2-port0-for-sip.sdp`);
+const peerRemoveForXmpp = read(`${Q}3-remove-for-xmpp.sdp`);
+const peerRemoveAnswerForSip = read(`${Q}4-remove-answer-for-sip.sdp`);
 /** baresip's plain audio SDP, o= +1, with the video section of its video INVITE (as the capture script). */
 function peerVideoOffer(): string {
   const bumped = plain.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p: string, v: string) => `${p}${Number(v) + 1}`);
@@ -334,5 +407,27 @@ describe('anchored: the SIP peer adds video through rtpengine', () => {
     const out = h({ kind: 'media-failed', purpose: 'reoffer', text: 'rtpengine did not answer offer' });
     expect(one(out, 'sip-reoffer-answer').status).toBe(488);
     expect(pick(out, 'send-jingle')).toEqual([]);
+  });
+
+  it('the peer disables the video it added (m=video 0) → content-remove to the client; the offer through the anchor, answered with the video at port 0 → 200 with rtpengine’s SDP', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    h({ kind: 'jingle', iq: iq(acceptVideo('video'), 'a1') });
+    h({ kind: 'media-done', purpose: 'reanswer', sdp: reanswerForSip });
+    const off = bump(peerVideoOffer()).replace(/^m=video \d+/m, 'm=video 0');
+    const e = h({ kind: 'sip-reoffer', id: 6, body: off });
+    expect(kinds(e)).toBe('send-jingle, media');
+    expect(one(e, 'send-jingle').jingle).toMatchObject({
+      action: 'content-remove',
+      contents: [{ creator: 'responder', name: 'video' }],
+    });
+    expect(one(e, 'media')).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip', sdp: off });
+    const answer = one(h({ kind: 'media-done', purpose: 'reoffer', sdp: peerRemoveForXmpp }), 'media');
+    expect(parsed(answer.sdp).media.map((m) => [m.type, m.port === 0])).toEqual([
+      ['audio', false],
+      ['video', true],
+    ]);
+    const ok = h({ kind: 'media-done', purpose: 'reanswer', sdp: peerRemoveAnswerForSip });
+    expect(one(ok, 'sip-reoffer-answer')).toMatchObject({ id: 6, status: 200, body: peerRemoveAnswerForSip });
   });
 });

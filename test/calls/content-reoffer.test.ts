@@ -407,13 +407,16 @@ describe('anchored calls: content-add through the anchor; a SIP-placed call’s 
     return c;
   }
 
-  it("the client's content-add goes to the anchor, not to SIP (test/calls/anchored-content.test.ts has the exchange); its remove → feature-not-implemented", () => {
+  it("the client's content-add goes to the anchor, not to SIP (test/calls/anchored-content.test.ts has the exchange); its modify → feature-not-implemented", () => {
     const { h } = anchored();
     const e = h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
     expect(kinds(e)).toBe('iq-result, media');
     expect(one(e, 'media')).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle' });
-    const remove = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'r1') });
-    expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
+    const modify = h({
+      kind: 'jingle',
+      iq: iq(named('content-modify', ['0'], { senders: 'initiator' }), 'r1'),
+    });
+    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
   });
 
   it('a call the SIP peer placed: its re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0', () => {

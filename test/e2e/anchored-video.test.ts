@@ -7,7 +7,9 @@
  *   fingerprint of rtpengine's new stream toward the client, read back with ng `query`;
  * - SIPp adds video (e2e-uas-plain-video-anchored-in-accept/-reject.xml): the bot gets
  *   content-add with rtpengine's transport; its content-accept → SIPp's 200 has rtpengine's
- *   live video m-line, its content-reject → the video at port 0.
+ *   live video m-line, its content-reject → the video at port 0;
+ * - the video removed again, each way: the client's content-remove → SIPp's re-INVITE has
+ *   m=video 0; SIPp's m=video 0 → content-remove to the client, the 200 has port 0.
  * When video is accepted, RTP sent to rtpengine's SIP-side video port (the one its SDP gave
  * SIPp) is counted by rtpengine on that new stream. The test sends it, not SIPp (SIPp 3.6
  * sends video only from a pcap with `play_pcap_video`, and no VP8 capture is at hand); the
@@ -110,7 +112,7 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     return { alice, sid, run };
   }
 
-  test("the client's content-add → re-INVITE with rtpengine's video m-line; SIPp's 200 → content-accept with rtpengine's transport; RTP reaches the new stream", async () => {
+  test("the client's content-add → re-INVITE with rtpengine's video m-line; SIPp's 200 → content-accept with rtpengine's transport; RTP reaches the new stream; content-remove → m=video 0", async () => {
     const r = rtp as Rtpengine;
     const alice = bed.device();
     const { sid, run } = await bed.callOut('e2e-uas-plain-video-anchored.xml');
@@ -144,6 +146,16 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       packets = (await videoStream(r, 'sip'))?.stats?.packets ?? 0;
     }
     expect(packets).toBeGreaterThanOrEqual(25);
+    // content-remove → SIPp checks the re-INVITE has m=video 0; nothing more to the client.
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-remove', sid },
+        xml('content', { creator: 'initiator', name: '1' }),
+      ),
+    );
+    await new Promise((res) => setTimeout(res, 1500));
     await iqOk(alice, terminate({ to: CALLEE, sid }));
     const result = await bed.passed(run);
     // The port the test sent to is the one rtpengine put in the re-INVITE's video m-line.
@@ -153,7 +165,7 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     expect(reinvite?.text).toMatch(new RegExp(`m=video ${port} RTP/AVP 96`));
   });
 
-  test("SIPp's re-INVITE adding video → content-add with rtpengine's transport; content-accept → 200 with rtpengine's video m-line; RTP reaches the new stream", async () => {
+  test("SIPp's re-INVITE adding video → content-add with rtpengine's transport; content-accept → 200 with rtpengine's video m-line; RTP reaches the new stream; SIPp's m=video 0 → content-remove", async () => {
     const r = rtp as Rtpengine;
     const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
     await iqOk(
@@ -173,6 +185,12 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       packets = (await videoStream(r, 'sip'))?.stats?.packets ?? 0;
     }
     expect(packets).toBeGreaterThanOrEqual(25);
+    // SIPp disables its video: the client hears content-remove (SIPp checks the 200's port 0).
+    const removed = await alice.waitFor(jingleAction(sid, 'content-remove'), 10000, 'content-remove');
+    expect(jingleOf(removed)?.getChild('content')?.attrs).toMatchObject({
+      creator: 'responder',
+      name: 'video',
+    });
     await alice.waitFor(jingleAction(sid, 'session-terminate'), 10000, 'session-terminate');
     const result = await bed.passed(run);
     const ok = result.trace.filter(
