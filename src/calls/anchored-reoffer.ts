@@ -138,8 +138,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
       return;
     }
-    const answer =
-      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSide() : undefined;
+    const answer = event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSide() : undefined;
     if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
       out.push({
         kind: 'media',

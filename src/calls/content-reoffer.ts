@@ -810,6 +810,21 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
+    if (j.action === 'content-add' && this.origin !== 'xmpp') {
+      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
+      this.result(out, iq);
+      this.tell(out, {
+        action: 'content-reject',
+        sid: this.sid,
+        contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
+        groups: [],
+        reason: {
+          condition: 'failed-application',
+          text: 'adding a stream to this call is not supported while media goes through the anchor',
+        },
+      });
+      return;
+    }
     if ((j.action !== 'content-add' && j.action !== 'content-remove') || this.origin !== 'xmpp') {
       out.push(
         this.iqErrorEffect(

@@ -474,5 +474,12 @@ describe('anchored calls: content-add through the anchor; a SIP-placed call’s 
     ]);
     expect(sdp.media[0]!.port).toBe(parsed(forSip).media[0]!.port);
     expect(call.ended).toBe(false);
+    // The device's own content-add: refused, nothing to SIP or the anchor.
+    const add = h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'responder'), 'c5', device, from) });
+    expect(kinds(add)).toBe('iq-result, send-jingle');
+    expect(one(add, 'send-jingle').jingle).toMatchObject({
+      action: 'content-reject',
+      reason: { condition: 'failed-application' },
+    });
   });
 });
