@@ -35,6 +35,13 @@ const GW = '+15551230000@gw.localhost';
     `${P}5-remove-for-sip.sdp`,
     `${P}6-remove-answer-for-xmpp.sdp`,
   ]);
+  // Another call: after the add, the client only sends video (content-modify).
+  const none = [undefined, undefined, undefined, undefined, undefined, undefined];
+  await videoAdd(a, 'video-modify', false, [
+    ...none,
+    `${P}7-modify-for-sip.sdp`,
+    `${P}8-modify-answer-for-xmpp.sdp`,
+  ]);
   // The same, the peer answering the video with port 0 (RFC 3264 §6): only the last is saved.
   await videoAdd(a, 'video-add-port0', true, [
     undefined,
@@ -96,7 +103,7 @@ async function established(a, id, files) {
   };
   await run(registry.handle(call, { kind: 'timer', name: 'gather' }), [files[0]]);
   const plain = body('baresip-1.0.0-200ok-plain.sip');
-  await run(registry.handle(call, { kind: 'sip-answered', response: ok(plain) }), [files[1]]);
+  await run(registry.handle(call, { kind: 'sip-answered', response: ok200(plain) }), [files[1]]);
   registry.handle(call, { kind: 'sip-ack' });
   return { call, registry, run, iq, initiate, plain, tables };
 }
@@ -120,11 +127,30 @@ async function videoAdd(a, id, port0, files) {
   // The SIP peer's answer: baresip's plain audio answer, o= +1, with the video section of
   // baresip's video 200 OK on the port rtpengine offered video on (RFC 3264 §6).
   const answer = peerVideoAnswer(plain, body('baresip-1.0.0-200ok-video.sip'), port0);
-  const done = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok(answer) }), [
+  const done = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(answer) }), [
     files[3],
   ]);
   const want = port0 ? 'content-reject' : 'content-accept';
   if (!done.some((e) => e.kind === 'send-jingle' && e.jingle.action === want)) throw new Error(`no ${want}`);
+  let last = answer;
+  if (files[6]) {
+    // The client only sends video from now on (content-modify senders='initiator'); the peer's
+    // answer says a=recvonly for it (RFC 3264 §6.1).
+    const modify = {
+      action: 'content-modify',
+      sid: 'vsid1',
+      groups: [],
+      contents: [{ creator: 'initiator', name: '1', senders: 'initiator' }],
+    };
+    const modified = await run(registry.handle(call, { kind: 'jingle', iq: iq(modify, 'm1') }), [files[6]]);
+    if (!modified.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE for the modify');
+    last = bump(answer).replace(/(m=video[^]*?)a=sendrecv/, '$1a=recvonly');
+    const ok = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(last) }), [
+      files[7],
+    ]);
+    if (!ok.some((e) => e.kind === 'send-jingle' && e.jingle.action === 'content-accept'))
+      throw new Error('no content-accept for the modify');
+  }
   if (files[4]) {
     // The client removes the video again; the peer answers it with port 0 (RFC 3264 §8.2).
     const remove = {
@@ -135,8 +161,8 @@ async function videoAdd(a, id, port0, files) {
     };
     const removed = await run(registry.handle(call, { kind: 'jingle', iq: iq(remove, 'c2') }), [files[4]]);
     if (!removed.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE for the removal');
-    const again = portZero(bump(answer));
-    await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok(again) }), [files[5]]);
+    const again = portZero(bump(last));
+    await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(again) }), [files[5]]);
   }
   await a.delete(id);
 }
@@ -193,7 +219,7 @@ async function peerAdd(a, id, accept, files) {
 }
 
 /** SIPp's captured 200 OK with `sdp` as its body (test/calls/support.ts `okWith`). */
-function ok(sdp) {
+function ok200(sdp) {
   const head = read('sipp-3.6.1-uas-200ok-invite.sip')
     .split('\r\n\r\n')[0]
     .replace(/Content-Length: *\d+/, `Content-Length: ${Buffer.byteLength(sdp)}`);

@@ -319,6 +319,25 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (resume) this.sendWaiting(out);
   }
 
+  /**
+   * The client's change as the SIP peer took it (its answer's `slots`), on the client's side:
+   * the contents added, removed or redirected; the BUNDLE group that of `sdp`, our offer.
+   */
+  private sideTakes(r: { reoffer: Reoffer; request: Jingle }, slots: (Slot | undefined)[], sdp: Sdp): void {
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(slots.filter((s) => s !== undefined).map((s) => s.name));
+    if (r.reoffer.action === 'content-add')
+      for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
+    if (r.reoffer.action === 'content-remove') side.contents = side.contents.filter((c) => live.has(c.name));
+    if (r.reoffer.action === 'content-modify')
+      for (const c of r.request.contents) {
+        const known = side.contents.find((k) => k.name === c.name);
+        if (known && c.senders !== undefined) known.senders = c.senders;
+      }
+    side.groups = bundleOf(sdp, live, side.groups);
+  }
+
   /** The removed contents leave the slots and the client's side (ours, not the SIP session). */
   private dropLocally(reoffer: Reoffer): void {
     this.slots = reoffer.slots;
@@ -370,20 +389,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.sipLocal = r.body;
     this.sipRemote = answer;
     this.slots = outcome.slots;
-    const side = this.clientSide();
-    if (side) {
-      const live = new Set(outcome.slots.filter((s) => s !== undefined).map((s) => s.name));
-      if (r.reoffer.action === 'content-add')
-        for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
-      if (r.reoffer.action === 'content-remove')
-        side.contents = side.contents.filter((c) => live.has(c.name));
-      if (r.reoffer.action === 'content-modify')
-        for (const c of r.request.contents) {
-          const known = side.contents.find((k) => k.name === c.name);
-          if (known && c.senders !== undefined) known.senders = c.senders;
-        }
-      side.groups = bundleOf(parseSdp(r.body, this.ctx.tables.hashes), live, side.groups);
-    }
+    this.sideTakes(r, outcome.slots, parseSdp(r.body, this.ctx.tables.hashes));
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
     // What waited for this exchange (a hold, candidates) goes now.
@@ -804,9 +810,10 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * (./anchored-reoffer.ts `anchoredStreamOffer`) → the re-INVITE with the anchor's SIP-side SDP;
    * the peer's answer goes back through the anchor and the content-accept carries the anchor's
    * transport for the new content (anchoredStreamDone). content-remove goes the same way with
-   * the m-line at port 0 (RFC 3264 §8.2). Redirecting a stream (content-modify) is not carried
-   * through the anchor yet (docs/midcall.md §Streams), nor is any change to a call the SIP peer
-   * placed.
+   * the m-line at port 0 (RFC 3264 §8.2), content-modify with its direction (§8.3; rtpengine
+   * passes direction attributes through), answered by content-accept with the senders the
+   * peer's answer agreed. No change to a call the SIP peer placed is carried through the anchor
+   * yet (docs/midcall.md §Streams).
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
@@ -825,7 +832,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       });
       return;
     }
-    if ((j.action !== 'content-add' && j.action !== 'content-remove') || this.origin !== 'xmpp') {
+    if (this.origin !== 'xmpp') {
       out.push(
         this.iqErrorEffect(
           iq,
@@ -885,7 +892,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       if (answer === undefined)
         this.ctx.log?.(`the SIP peer refused a stream removal: ${why}`, { sid: this.sid });
       this.setAnchorLayout(r.reoffer.slots, r.reoffer.offer);
-      this.dropFromSide(r.reoffer.slots, r.reoffer.offer);
+      this.sideTakes(r, r.reoffer.slots, r.reoffer.offer);
       return;
     }
     let outcome: ReofferOutcome | undefined;
@@ -913,12 +920,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       });
       return;
     }
-    const live = new Set(outcome.slots.filter((s) => s !== undefined).map((s) => s.name));
-    const side = this.clientSide();
-    if (side) {
-      for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
-      side.groups = bundleOf(r.reoffer.offer, live, side.groups);
-    }
+    this.sideTakes(r, outcome.slots, r.reoffer.offer);
     // A refused stream keeps its m-line at port 0 on the Jingle side, as the SIP side does.
     this.setAnchorLayout(outcome.slots, r.reoffer.offer);
     if (outcome.accept) this.tell(out, outcome.accept);

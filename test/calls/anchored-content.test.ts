@@ -29,6 +29,8 @@ const answerForXmpp = read(`${V}4-reinvite-answer-for-xmpp.sdp`);
 const port0ForXmpp = read(`${V}4-port0-answer-for-xmpp.sdp`);
 const removeForSip = read(`${V}5-remove-for-sip.sdp`);
 const removeAnswerForXmpp = read(`${V}6-remove-answer-for-xmpp.sdp`);
+const modifyForSip = read(`${V}7-modify-for-sip.sdp`);
+const modifyAnswerForXmpp = read(`${V}8-modify-answer-for-xmpp.sdp`);
 /** `sdp` with its o= version one up (RFC 3264 §8). */
 const bump = (sdp: string): string =>
   sdp.replace(/^(o=\S+ \S+ )(\d+)/m, (_, p: string, v: string) => `${p}${Number(v) + 1}`);
@@ -208,13 +210,36 @@ describe('anchored: the client adds video through rtpengine', () => {
     expect(one(peer, 'sip-reoffer-answer').status).toBe(491);
   });
 
-  it('content-modify is not carried through the anchor yet: feature-not-implemented', () => {
+  it('content-modify (the client only sends video) → ng offer with the video a=sendonly → re-INVITE; the peer’s recvonly → content-accept senders=initiator', () => {
     const { h } = anchored();
-    const modify = h({
+    addThroughAnchor(h);
+    const answer = peerVideoAnswer();
+    h({ kind: 'sip-reinvite-done', response: okWith(answer) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const modified = h({
       kind: 'jingle',
-      iq: iq(named('content-modify', ['0'], { senders: 'initiator' }), 'm1'),
+      iq: iq(named('content-modify', ['1'], { senders: 'initiator' }), 'm1'),
     });
-    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
+    expect(kinds(modified)).toBe('iq-result, media');
+    const sdp = parsed(one(modified, 'media').sdp);
+    expect(sdp.media.map((m) => m.direction ?? sdp.direction)).toEqual(['sendrecv', 'sendonly']);
+    expect(one(h({ kind: 'media-done', purpose: 'reinvite', sdp: modifyForSip }), 'sip-reinvite').body).toBe(
+      modifyForSip,
+    );
+    const peer = bump(answer).replace(/(m=video[^]*?)a=sendrecv/, '$1a=recvonly');
+    h({ kind: 'sip-reinvite-done', response: okWith(peer) });
+    const accepted = h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: modifyAnswerForXmpp });
+    expect(one(accepted, 'send-jingle').jingle).toMatchObject({
+      action: 'content-accept',
+      contents: [{ creator: 'initiator', name: '1', senders: 'initiator' }],
+    });
+    // The client's side says it from now on: a <hold/> keeps the video sendonly.
+    const held = h({
+      kind: 'jingle',
+      iq: iq({ action: 'session-info', sid, contents: [], groups: [], info: { kind: 'hold' } }, 'h1'),
+    });
+    const h2 = parsed(one(held, 'media').sdp);
+    expect(h2.media.map((m) => m.direction ?? h2.direction)).toEqual(['sendonly', 'sendonly']);
   });
 
   it('after the peer refused the video (port 0), the Jingle side keeps that m-line at port 0: a <hold/> offers both m-lines', () => {

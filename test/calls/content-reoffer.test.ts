@@ -407,19 +407,20 @@ describe('anchored calls: content-add through the anchor; a SIP-placed call’s 
     return c;
   }
 
-  it("the client's content-add goes to the anchor, not to SIP (test/calls/anchored-content.test.ts has the exchange); its modify → feature-not-implemented", () => {
+  it("the client's content-add goes to the anchor, not to SIP (test/calls/anchored-content.test.ts has the exchange); a change while it is out → tie-break", () => {
     const { h } = anchored();
     const e = h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
     expect(kinds(e)).toBe('iq-result, media');
     expect(one(e, 'media')).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle' });
+    // One offer at a time (RFC 3261 §14.1): a change while it is out → tie-break.
     const modify = h({
       kind: 'jingle',
       iq: iq(named('content-modify', ['0'], { senders: 'initiator' }), 'r1'),
     });
-    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
+    expect(one(modify, 'iq-error')).toMatchObject({ condition: 'conflict', jingleCondition: 'tie-break' });
   });
 
-  it('a call the SIP peer placed: its re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0', () => {
+  it("a call the SIP peer placed: its re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0; the device's content-add → content-reject, its content-modify → feature-not-implemented", () => {
     const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
     const device = 'bob@localhost/phone';
     const registry = new CallRegistry();
@@ -481,5 +482,15 @@ describe('anchored calls: content-add through the anchor; a SIP-placed call’s 
       action: 'content-reject',
       reason: { condition: 'failed-application' },
     });
+    const modify = h({
+      kind: 'jingle',
+      iq: iq(
+        named('content-modify', ['0'], { creator: 'initiator', senders: 'responder' }),
+        'c6',
+        device,
+        from,
+      ),
+    });
+    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
   });
 });
