@@ -23,7 +23,48 @@ import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
-  private peerOffer?: { id: number; offer: Sdp; refused: SdpMedia[]; stream?: true };
+  private peerOffer?: { id: number; offer: Sdp; body: string; refused: SdpMedia[]; stream?: true };
+
+  /**
+   * The SIP peer's SDP of the last exchange through the anchor after the first (its re-offer
+   * or its answer to ours); undefined while the first exchange is the session's.
+   */
+  private peerLast?: string;
+
+  /**
+   * Anchored: candidates the client trickled once a later exchange went through the anchor
+   * (a hold, a stream change): the Jingle side's description as it is now (every m-line of the
+   * session, the hold) as an offer from the Jingle side and the peer's last SDP as the answer,
+   * so rtpengine's session stays the one both sides have; no re-INVITE (docs/media.md §Call
+   * flows). False while the first exchange is the session's (the caller's own refresh goes).
+   * The caller has merged them into the client's contents, which `jingleSide` writes from.
+   */
+  protected anchorRefreshed(out: Effect[]): boolean {
+    // An exchange through the anchor is under way: its description was written before these
+    // candidates, which go with the next one (a refresh now would undo it at rtpengine).
+    if (this.peerOffer || this.anchoredReinvite) return true;
+    const side = this.peerLast === undefined ? undefined : this.jingleSide();
+    if (!side || this.peerLast === undefined) return false;
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'refresh',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.applyHold(side)),
+      flags: this.sipSideFlags(),
+    });
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'refresh',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: this.peerLast,
+      flags: forAnswer(),
+    });
+    return true;
+  }
 
   /**
    * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
@@ -68,7 +109,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return;
     }
-    this.peerOffer = { id, offer, refused };
+    this.peerOffer = { id, offer, body, refused };
     out.push({
       kind: 'media',
       op: 'offer',
@@ -88,7 +129,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    */
   protected anchoredPeerStreamOffer(out: Effect[], id: number, body: string, offer: Sdp): boolean {
     if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
-    this.peerOffer = { id, offer, refused: [], stream: true };
+    this.peerOffer = { id, offer, body, refused: [], stream: true };
     out.push({
       kind: 'media',
       op: 'offer',
@@ -157,6 +198,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       const body =
         r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
       this.sipLocal = body;
+      this.peerLast = r.body;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body, ...this.okHeaders(r.id) });
       this.tellPeerHold(out, isHeld(r.offer));
       this.answeredWithHold(out);
@@ -196,7 +238,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    * Our re-INVITE through the anchor (client hold/active, or a stream change of the client's):
    * its SDP once the anchor wrote it.
    */
-  private anchoredReinvite?: { hold: boolean; body?: string; stream?: true };
+  private anchoredReinvite?: { hold: boolean; body?: string; stream?: true; answer?: string };
 
   /**
    * The ng flags of an offer toward the SIP peer from the Jingle side: the profile the SIP
@@ -258,6 +300,11 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    */
   protected abstract anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void;
 
+  /** A new SIP session (a transfer's, ./transfers.ts): its first exchange is the session's again. */
+  protected forgetPeerLast(): void {
+    this.peerLast = undefined;
+  }
+
   /** Whether a peer's re-offer is being answered through the anchor. */
   protected anchorPeerOfferBusy(): boolean {
     return this.peerOffer !== undefined;
@@ -301,6 +348,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       this.ctx.log?.('the SIP peer refused our re-INVITE', { sid: this.sid, status: response?.status });
       return this.anchoredReinviteOver(out, false);
     }
+    r.answer = answer;
     out.push({
       kind: 'media',
       op: 'answer',
@@ -323,6 +371,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       this.sipSideHold = r.hold;
       this.holdTaken(out);
       if (r.body !== undefined) this.sipLocal = r.body;
+      if (r.answer !== undefined) this.peerLast = r.answer;
       // The client may have changed its mind meanwhile.
       this.anchoredHoldToSip(out);
     } else if (r.stream) this.anchoredHoldToSip(out);

@@ -143,6 +143,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   protected newSipSession(): void {
     this.slots = undefined;
     this.anchorLayout = undefined;
+    this.forgetPeerLast();
     this.preHold = undefined;
     this.modified.clear();
     // Its offer was the client's whole description: every candidate so far.

@@ -161,6 +161,36 @@ describe('anchored: the client adds video through rtpengine', () => {
     ]);
   });
 
+  it('a candidate trickled after the add → refresh: the Jingle side now (audio + video, the new candidate) as the offer, the peer’s last answer (with video) as the answer; no re-INVITE', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    const answer = peerVideoAnswer();
+    h({ kind: 'sip-reinvite-done', response: okWith(answer) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const t = initiate.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    const late = { ...t.candidates[0]!, id: 'late1', foundation: '9', ip: '192.0.2.77', port: 50999 };
+    const trickled = h({
+      kind: 'jingle',
+      iq: iq(
+        {
+          action: 'transport-info',
+          sid,
+          groups: [],
+          contents: [{ creator: 'initiator', name: '0', transport: { ...t, candidates: [late] } }],
+        },
+        't1',
+      ),
+    });
+    expect(pick(trickled, 'sip-reinvite')).toEqual([]);
+    const [offer, again] = pick(trickled, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'refresh', fromTag: 'jingle', toTag: 'sip' });
+    const sdp = parsed(offer!.sdp);
+    expect(sdp.media.map((m) => m.type)).toEqual(['audio', 'video']);
+    expect(sdp.media[0]!.candidates?.map((c) => c.ip)).toContain('192.0.2.77');
+    expect(again).toMatchObject({ op: 'answer', purpose: 'refresh', sdp: answer });
+  });
+
   it('the peer answers the video with port 0 → rtpengine’s answer says port 0 too → content-reject', () => {
     const { h } = anchored();
     addThroughAnchor(h);
