@@ -15,4 +15,5 @@ exec unshare -n bash -c '
   trap "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf $tmp" EXIT
   sleep 0.3
   NG_PORT=22222 node scripts/capture/rtpengine-sdp.js
+  NG_PORT=22222 node scripts/capture/rtpengine-video-sdp.js
 '

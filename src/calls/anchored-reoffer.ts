@@ -3,7 +3,11 @@
  * the SIP peer's re-INVITE/UPDATE (its offer to the anchor, the Jingle side's description as the
  * answer, the 200 with what the anchor wrote; hold heard by the client as `<hold/>`/`<active/>`),
  * and the client's hold/active as our re-INVITE (an offer from the Jingle side through the
- * anchor, the peer's answer back through it). One offer at a time (RFC 3261 §14.1).
+ * anchor, the peer's answer back through it). The client's new stream rides on the same path
+ * (`anchoredStreamOffer`, ./content-reoffer.ts): the Jingle side's new description as an offer,
+ * the re-INVITE with the anchor's rewrite, the peer's answer back through the anchor, whose
+ * rewrite toward the client carries the new stream's transport. One offer at a time (RFC 3261
+ * §14.1).
  */
 import { isHeld } from '../sdp/offer-change';
 import type { NgFlags } from '../media/ng-client';
@@ -19,13 +23,69 @@ import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
-  private peerOffer?: { id: number; offer: Sdp; refused: SdpMedia[] };
+  private peerOffer?: { id: number; offer: Sdp; body: string; refused: SdpMedia[]; stream?: true };
+
+  /**
+   * The SIP peer's SDP of the last exchange through the anchor after the first (its re-offer
+   * or its answer to ours); undefined while the first exchange is the session's.
+   */
+  private peerLast?: string;
+
+  /**
+   * Anchored: candidates the client trickled once a later exchange went through the anchor
+   * (a hold, a stream change): the Jingle side's description as it is now (every m-line of the
+   * session, the hold) as an offer from the Jingle side and the peer's last SDP as the answer,
+   * so rtpengine's session stays the one both sides have; no re-INVITE (docs/media.md §Call
+   * flows). False while the first exchange is the session's (the caller's own refresh goes).
+   * The caller has merged them into the client's contents, which `jingleSide` writes from.
+   */
+  protected anchorRefreshed(out: Effect[]): boolean {
+    // An exchange through the anchor is under way: its description was written before these
+    // candidates, which go with the next one (a refresh now would undo it at rtpengine).
+    if (this.peerOffer || this.anchoredReinvite) return true;
+    const side = this.peerLast === undefined ? undefined : this.jingleSide();
+    if (!side || this.peerLast === undefined) return false;
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'refresh',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.applyHold(side)),
+      flags: this.sipSideFlags(),
+    });
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'refresh',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: this.peerLast,
+      flags: forAnswer(),
+    });
+    return true;
+  }
 
   /**
    * The Jingle side's current description as an SDP answer (DTLS role settled, not actpass),
    * for the anchor to answer a SIP peer's new offer with.
    */
   protected abstract jingleSideAnswer(): Sdp | undefined;
+
+  /**
+   * The Jingle side's description as the anchor's session lays it out: `jingleSideAnswer` with
+   * the m-lines of removed or refused streams kept in place at port 0 (RFC 3264 §8: an m-line
+   * is never removed; ./content-reoffer.ts keeps the layout).
+   */
+  protected jingleSide(): Sdp | undefined {
+    const side = this.jingleSideAnswer();
+    return side && this.onAnchorLayout(side);
+  }
+
+  /** `sdp` laid out on the anchor's m-lines (./content-reoffer.ts); as it is by default. */
+  protected onAnchorLayout(sdp: Sdp): Sdp {
+    return sdp;
+  }
 
   /**
    * A SIP peer's re-INVITE/UPDATE in an anchored call (docs/media.md §Call flows): its offer goes
@@ -49,7 +109,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return;
     }
-    this.peerOffer = { id, offer, refused };
+    this.peerOffer = { id, offer, body, refused };
     out.push({
       kind: 'media',
       op: 'offer',
@@ -61,6 +121,50 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
+  /**
+   * A SIP peer's re-offer adding streams (./content-reoffer.ts): the whole offer goes to the
+   * anchor as any re-offer does, and the anchor's rewrite toward the client (ICE, DTLS-SRTP for
+   * the new m-line too) goes to `anchoredPeerStreams`, which asks the client; its answer comes
+   * back through `anchoredPeerAnswer`. False when another offer is out (RFC 3261 §14.1: 491).
+   */
+  protected anchoredPeerStreamOffer(out: Effect[], id: number, body: string, offer: Sdp): boolean {
+    if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
+    this.peerOffer = { id, offer, body, refused: [], stream: true };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reoffer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: body,
+      flags: towardXmpp(),
+    });
+    return true;
+  }
+
+  /**
+   * The anchor's rewrite toward the client of a peer's offer adding streams; false when it
+   * cannot be put to the client (the offer is then refused with 488).
+   */
+  protected abstract anchoredPeerStreams(out: Effect[], sdp: string): boolean;
+
+  /**
+   * The Jingle side's answer to the anchor's offer (the client's reply to the new streams, RFC
+   * 3264 §6), handed to the anchor; its rewrite is the 200 (onReofferMedia `reanswer`).
+   */
+  protected anchoredPeerAnswer(out: Effect[], answer: Sdp): void {
+    if (!this.peerOffer?.stream) return;
+    out.push({
+      kind: 'media',
+      op: 'answer',
+      purpose: 'reanswer',
+      fromTag: 'sip',
+      toTag: 'jingle',
+      sdp: writeSdp(this.nextVersion(this.applyHold(answer))),
+      flags: forAnswer(),
+    });
+  }
+
   /** The anchor's part of a peer's re-offer; a failure leaves the session as it was (488). */
   protected onReofferMedia(
     out: Effect[],
@@ -68,8 +172,14 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   ): void {
     const r = this.peerOffer;
     if (!r) return;
-    const answer =
-      event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSideAnswer() : undefined;
+    // New streams: the client decides (./content-reoffer.ts), then anchoredPeerAnswer.
+    if (r.stream && event.kind === 'media-done' && event.purpose === 'reoffer') {
+      if (this.anchoredPeerStreams(out, event.sdp)) return;
+      this.peerOffer = undefined;
+      out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
+      return;
+    }
+    const answer = event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSide() : undefined;
     if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
       out.push({
         kind: 'media',
@@ -88,6 +198,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       const body =
         r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
       this.sipLocal = body;
+      this.peerLast = r.body;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body, ...this.okHeaders(r.id) });
       this.tellPeerHold(out, isHeld(r.offer));
       this.answeredWithHold(out);
@@ -110,8 +221,11 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     this.sessionInfo(out, { kind: held ? 'hold' : 'active' });
   }
 
-  /** Our re-INVITE through the anchor (client hold/active): its SDP once the anchor wrote it. */
-  private anchoredReinvite?: { hold: boolean; body?: string };
+  /**
+   * Our re-INVITE through the anchor (client hold/active, or a stream change of the client's):
+   * its SDP once the anchor wrote it.
+   */
+  private anchoredReinvite?: { hold: boolean; body?: string; stream?: true; answer?: string };
 
   /**
    * The ng flags of an offer toward the SIP peer from the Jingle side: the profile the SIP
@@ -130,7 +244,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (this.localHold === this.sipSideHold || this.anchoredReinvite || this.peerOffer || this.glareWait)
       return;
     if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return;
-    const side = this.jingleSideAnswer();
+    const side = this.jingleSide();
     if (!side) return;
     this.anchoredReinvite = { hold: this.localHold };
     out.push({
@@ -144,6 +258,45 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
+  /**
+   * Anchored: the client's stream change (./content-reoffer.ts) → the Jingle side's new
+   * description `sdp` (every m-line of the session in place, the new one added, RFC 3264 §8) as
+   * an offer from the Jingle side, as a hold goes; rtpengine adds the stream to the call it has
+   * (its ng `offer` takes the whole new SDP for the same call-id and tags). False when another
+   * offer is out (RFC 3261 §14.1): the caller refuses the change.
+   */
+  protected anchoredStreamOffer(out: Effect[], sdp: Sdp): boolean {
+    if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
+    if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return false;
+    this.anchoredReinvite = { hold: this.localHold, stream: true };
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'reinvite',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.nextVersion(this.applyHold(sdp))),
+      flags: this.sipSideFlags(),
+    });
+    return true;
+  }
+
+  /**
+   * The outcome of `anchoredStreamOffer`: the anchor's answer toward the client (its rewrite of
+   * the peer's answer), or undefined with why the change was not carried out.
+   */
+  protected abstract anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void;
+
+  /** A new SIP session (a transfer's, ./transfers.ts): its first exchange is the session's again. */
+  protected forgetPeerLast(): void {
+    this.peerLast = undefined;
+  }
+
+  /** Whether a peer's re-offer is being answered through the anchor. */
+  protected anchorPeerOfferBusy(): boolean {
+    return this.peerOffer !== undefined;
+  }
+
   /** The anchor wrote our re-INVITE's SDP (→ the re-INVITE), or took the peer's answer (→ done). */
   protected onAnchoredReinviteMedia(
     out: Effect[],
@@ -153,7 +306,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (!r) return;
     if (event.kind === 'media-failed') {
       // The session stays as it was; the client's request is not carried out.
-      this.ctx.log?.(`the anchor failed on a hold re-INVITE: ${event.text}`, { sid: this.sid });
+      this.ctx.log?.(`the anchor failed on a re-INVITE: ${event.text}`, { sid: this.sid });
       this.refusal = 'the media anchor failed';
       return this.anchoredReinviteOver(out, false);
     }
@@ -162,15 +315,16 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reinvite', body: event.sdp, headers: this.recvInfoHeaders() });
       return;
     }
-    this.anchoredReinviteOver(out, true);
+    this.anchoredReinviteOver(out, true, event.sdp);
   }
 
   /** The peer answered our anchored re-INVITE: its SDP answer goes to the anchor. */
   protected onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
     const r = this.anchoredReinvite;
     if (!r || r.body === undefined) return;
-    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor.
-    if (response?.status === 491 && this.glareRetry(out)) {
+    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor. A
+    // stream change is not (the client hears content-reject and may ask again).
+    if (response?.status === 491 && !r.stream && this.glareRetry(out)) {
       this.anchoredReinvite = undefined;
       return;
     }
@@ -178,9 +332,10 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (answer.trim() === '') {
       this.refusal = !response || response.status >= 300 ? refusalText(response) : 'no SDP answer';
       // A refusal (or a 2xx without an answer) leaves the session as it was (RFC 3261 §14.1).
-      this.ctx.log?.('the SIP peer refused the hold re-INVITE', { sid: this.sid, status: response?.status });
+      this.ctx.log?.('the SIP peer refused our re-INVITE', { sid: this.sid, status: response?.status });
       return this.anchoredReinviteOver(out, false);
     }
+    r.answer = answer;
     out.push({
       kind: 'media',
       op: 'answer',
@@ -192,18 +347,22 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     });
   }
 
-  private anchoredReinviteOver(out: Effect[], ok: boolean): void {
+  /** `answer`: the anchor's rewrite of the peer's answer toward the client. */
+  private anchoredReinviteOver(out: Effect[], ok: boolean, answer?: string): void {
     const r = this.anchoredReinvite;
     if (!r) return;
     this.anchoredReinvite = undefined;
     this.glareRetries = 0;
+    if (r.stream) this.anchoredStreamDone(out, ok ? answer : undefined, this.refusal ?? 'refused');
     if (ok) {
       this.sipSideHold = r.hold;
       this.holdTaken(out);
       if (r.body !== undefined) this.sipLocal = r.body;
+      if (r.answer !== undefined) this.peerLast = r.answer;
       // The client may have changed its mind meanwhile.
       this.anchoredHoldToSip(out);
-    } else this.localHold = this.sipSideHold;
+    } else if (r.stream) this.anchoredHoldToSip(out);
+    else this.localHold = this.sipSideHold;
     this.settleHolds(out);
   }
 

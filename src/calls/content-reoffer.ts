@@ -21,9 +21,13 @@
  * new stream never costs it the call: what the client refuses or does not answer within
  * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
  * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
- * Anchored calls (media through rtpengine) refuse new streams (docs/midcall.md §Streams says
- * why): the client's content-add gets a content-reject and nothing goes to SIP; the peer's new
- * m-line is answered with port 0, its other m-lines go through the anchor as before.
+ * Anchored calls (media through rtpengine, XMPP-placed): a new stream goes through the anchor
+ * both ways with the whole new SDP (./anchored-reoffer.ts carries the ng offer/answer; the
+ * Jingle side is written by the same src/translate/content.ts functions, the anchor standing
+ * where the SIP peer stood): the client's content-add → content-accept with the anchor's
+ * transport, the peer's new m-line → content-add with the anchor's transport. What is not
+ * carried yet (docs/midcall.md §Streams) keeps the old answers: feature-not-implemented, or
+ * the peer's new m-line at port 0 next to the anchor's answer.
  */
 import { isInputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
@@ -138,6 +142,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   protected newSipSession(): void {
     this.slots = undefined;
+    this.anchorLayout = undefined;
+    this.forgetPeerLast();
     this.preHold = undefined;
     this.modified.clear();
     // Its offer was the client's whole description: every candidate so far.
@@ -180,21 +186,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return sdp.media.find((m) => m.mid === s.name) ?? at;
     });
     if (media.some((m) => m === undefined)) return sdp;
-    const out = { ...sdp, media: media as SdpMedia[] };
-    const live = new Set(out.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid));
-    if (out.groups)
-      out.groups = out.groups.map((g) =>
-        BUNDLE(g.type)
-          ? {
-              ...g,
-              mids: g.mids
-                .split(' ')
-                .filter((mid) => live.has(mid))
-                .join(' '),
-            }
-          : g,
-      );
-    return out;
+    return keepBundled({ ...sdp, media: media as SdpMedia[] });
   }
 
   /**
@@ -218,33 +210,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   private clientChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
     const party = this.jingleParty();
-    if (this.anchored) {
-      if (j.action !== 'content-add') {
-        out.push(
-          this.iqErrorEffect(
-            iq,
-            'feature-not-implemented',
-            undefined,
-            `${j.action} is not supported while media goes through the anchor`,
-          ),
-        );
-        return;
-      }
-      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
-      this.result(out, iq);
-      if (party)
-        this.tell(out, {
-          action: 'content-reject',
-          sid: this.sid,
-          contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
-          groups: [],
-          reason: {
-            condition: 'failed-application',
-            text: 'adding a stream is not supported while media goes through the anchor',
-          },
-        });
-      return;
-    }
+    if (this.anchored) return this.anchoredChange(out, iq);
     // RFC 3261 §14.1: one offer at a time; XEP-0166 §7.2 answers a crossing request with tie-break.
     if (this.ours || this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
@@ -354,6 +320,25 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (resume) this.sendWaiting(out);
   }
 
+  /**
+   * The client's change as the SIP peer took it (its answer's `slots`), on the client's side:
+   * the contents added, removed or redirected; the BUNDLE group that of `sdp`, our offer.
+   */
+  private sideTakes(r: { reoffer: Reoffer; request: Jingle }, slots: (Slot | undefined)[], sdp: Sdp): void {
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(slots.filter((s) => s !== undefined).map((s) => s.name));
+    if (r.reoffer.action === 'content-add')
+      for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
+    if (r.reoffer.action === 'content-remove') side.contents = side.contents.filter((c) => live.has(c.name));
+    if (r.reoffer.action === 'content-modify')
+      for (const c of r.request.contents) {
+        const known = side.contents.find((k) => k.name === c.name);
+        if (known && c.senders !== undefined) known.senders = c.senders;
+      }
+    side.groups = bundleOf(sdp, live, side.groups);
+  }
+
   /** The removed contents leave the slots and the client's side (ours, not the SIP session). */
   private dropLocally(reoffer: Reoffer): void {
     this.slots = reoffer.slots;
@@ -405,20 +390,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.sipLocal = r.body;
     this.sipRemote = answer;
     this.slots = outcome.slots;
-    const side = this.clientSide();
-    if (side) {
-      const live = new Set(outcome.slots.filter((s) => s !== undefined).map((s) => s.name));
-      if (r.reoffer.action === 'content-add')
-        for (const c of r.request.contents) if (live.has(c.name)) side.contents.push(structuredClone(c));
-      if (r.reoffer.action === 'content-remove')
-        side.contents = side.contents.filter((c) => live.has(c.name));
-      if (r.reoffer.action === 'content-modify')
-        for (const c of r.request.contents) {
-          const known = side.contents.find((k) => k.name === c.name);
-          if (known && c.senders !== undefined) known.senders = c.senders;
-        }
-      side.groups = bundleOf(parseSdp(r.body, this.ctx.tables.hashes), live, side.groups);
-    }
+    this.sideTakes(r, outcome.slots, parseSdp(r.body, this.ctx.tables.hashes));
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
     // What waited for this exchange (a hold, candidates) goes now.
@@ -438,7 +410,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     } catch {
       return false; // the other layers answer 488
     }
-    if (this.anchored) return this.anchoredAddRefused(out, id, offer);
+    if (this.anchored) return this.anchoredPeerContent(out, id, body, offer);
     const before = this.sipRemote;
     if (!before) return false;
     const isNew = (m: SdpMedia, i: number): boolean =>
@@ -658,7 +630,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     this.stopTimer(out, 'content');
     const tables = this.ctx.tables;
     // Candidates the client trickled while it decided go in the answer too.
-    const session = this.session() ?? t.session;
+    const session = (this.anchored ? this.anchorSession() : this.session()) ?? t.session;
     let answer: Sdp;
     try {
       answer = reanswer(session, t.offer, t.change, t.reply, tables);
@@ -671,6 +643,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       answer = reanswer(session, t.offer, t.change, t.reply, tables);
     }
     settleAnswer(answer, t.offer);
+    if (this.anchored) return this.anchoredAnswered(out, t, answer);
     // The directions it agrees before our own hold (RFC 3264 §8.4), for peerDirections.
     const agreed = structuredClone(answer);
     const body = writeSdp(this.nextVersion(this.applyHold(answer)));
@@ -772,24 +745,313 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         .slice(0, keep)
         .map((m, i) => (m.port !== 0 && (known.media[i]?.port ?? 0) === 0 ? disabledMedia(m) : m)),
     };
-    const mids = new Set(toAnchor.media.filter((m) => m.port !== 0).map((m) => m.mid));
-    if (toAnchor.groups)
-      toAnchor.groups = toAnchor.groups.map((g) =>
-        BUNDLE(g.type)
-          ? {
-              ...g,
-              mids: g.mids
-                .split(' ')
-                .filter((mid) => mids.has(mid))
-                .join(' '),
-            }
-          : g,
-      );
     this.ctx.log?.('anchored call: a new stream from the SIP peer is answered with port 0', {
       sid: this.sid,
     });
-    this.onPeerReoffer(out, id, writeSdp(toAnchor), offer.media.slice(keep).map(disabledMedia));
+    this.onPeerReoffer(out, id, writeSdp(keepBundled(toAnchor)), offer.media.slice(keep).map(disabledMedia));
     return true;
+  }
+
+  /** The client's content-add carried through the anchor, until the peer's answer is back. */
+  private anchoredOurs?: { reoffer: Reoffer; session: MidCallSession; request: Jingle };
+
+  /**
+   * The Jingle side of the anchor's session as a stream change's starting point: the client's
+   * description as the anchor last had it (`local`, DTLS role settled) and its contents as the
+   * slots. The pure functions of src/translate/content.ts then write the new description as
+   * they write a re-offer to a SIP peer (the anchor stands where the peer stood); `remote` is
+   * only read for roles, so `local` stands in for it. Undefined before the answer, or when the
+   * description and the contents do not line up (a stream was dropped: not supported yet).
+   */
+  private anchorSession(): MidCallSession | undefined {
+    const side = this.clientSide();
+    const local = this.jingleSide();
+    if (!side || !local) return undefined;
+    const slots = this.anchorLayout
+      ? this.anchorLayout.map((l) => ('disabled' in l ? undefined : { name: l.name, creator: l.creator }))
+      : side.contents.map((c): Slot => ({ name: c.name, creator: c.creator }));
+    if (slots.length !== local.media.length) return undefined;
+    return { sid: this.sid, clientRole: this.clientRole, local, remote: local, slots };
+  }
+
+  /**
+   * Anchored: the Jingle side's m-lines as the anchor has them — the live contents, and the
+   * disabled m-line (port 0, RFC 3264 §8.2) of a stream removed or refused, kept in its place;
+   * undefined while they are the client's contents one to one.
+   */
+  private anchorLayout?: Array<Slot | { disabled: SdpMedia }>;
+
+  /** The Jingle side's description on the anchor's m-lines (./anchored-reoffer.ts `jingleSide`). */
+  protected override onAnchorLayout(sdp: Sdp): Sdp {
+    const layout = this.anchorLayout;
+    if (!layout) return sdp;
+    const media = layout.map((l) => ('disabled' in l ? l.disabled : sdp.media.find((m) => m.mid === l.name)));
+    if (media.some((m) => m === undefined)) return sdp;
+    return keepBundled({ ...sdp, media: media as SdpMedia[] });
+  }
+
+  /** The anchor's m-lines after an exchange: `slots` over `sdp`, the empty ones disabled. */
+  private setAnchorLayout(slots: ReadonlyArray<Slot | undefined>, sdp: Sdp): void {
+    this.anchorLayout = slots.map((s, i) => s ?? { disabled: disabledMedia(sdp.media[i] as SdpMedia) });
+    // The SIP side's m-lines follow (anchoredAddRefused counts them again).
+    this.anchorLines = undefined;
+  }
+
+  /** The contents the layout no longer has leave the client's side, and its BUNDLE group. */
+  private dropFromSide(slots: ReadonlyArray<Slot | undefined>, sdp: Sdp): void {
+    const side = this.clientSide();
+    if (!side) return;
+    const live = new Set(slots.filter((s) => s !== undefined).map((s) => s.name));
+    side.contents = side.contents.filter((c) => live.has(c.name));
+    side.groups = bundleOf(sdp, live, side.groups);
+  }
+
+  /**
+   * Anchored: the client's content-add → the Jingle side's new description through the anchor
+   * (./anchored-reoffer.ts `anchoredStreamOffer`) → the re-INVITE with the anchor's SIP-side SDP;
+   * the peer's answer goes back through the anchor and the content-accept carries the anchor's
+   * transport for the new content (anchoredStreamDone). content-remove goes the same way with
+   * the m-line at port 0 (RFC 3264 §8.2), content-modify with its direction (§8.3; rtpengine
+   * passes direction attributes through), answered by content-accept with the senders the
+   * peer's answer agreed. No change to a call the SIP peer placed is carried through the anchor
+   * yet (docs/midcall.md §Streams).
+   */
+  private anchoredChange(out: Effect[], iq: JingleIq): void {
+    const j = iq.jingle;
+    if (j.action === 'content-add' && this.origin !== 'xmpp') {
+      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
+      this.result(out, iq);
+      this.tell(out, {
+        action: 'content-reject',
+        sid: this.sid,
+        contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
+        groups: [],
+        reason: {
+          condition: 'failed-application',
+          text: 'adding a stream to this call is not supported while media goes through the anchor',
+        },
+      });
+      return;
+    }
+    if (this.origin !== 'xmpp') {
+      out.push(
+        this.iqErrorEffect(
+          iq,
+          'feature-not-implemented',
+          undefined,
+          `${j.action} is not supported while media goes through the anchor`,
+        ),
+      );
+      return;
+    }
+    if (this.anchoredOurs || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+      out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
+      return;
+    }
+    const session = this.anchorSession();
+    if (!session || this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable' || this.glareWait) {
+      out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
+      return;
+    }
+    let reoffer: Reoffer;
+    try {
+      reoffer = changeToReoffer(session, j, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
+      return;
+    }
+    if (reoffer.terminate) {
+      // XEP-0166 §7.2.5: removing the last content ends the session.
+      this.result(out, iq);
+      return this.abort(out, 'success', 'every content was removed');
+    }
+    keepDtlsRole(reoffer.offer, reoffer.changed);
+    onBundleTransport(reoffer.offer, reoffer.changed);
+    this.result(out, iq);
+    this.anchoredOurs = { reoffer, session, request: structuredClone(j) };
+    this.anchoredStreamOffer(out, reoffer.offer);
+  }
+
+  /**
+   * The anchored content-add's outcome: the anchor's answer toward the client (`answer`) → the
+   * content-accept with the anchor's ICE credentials, candidates, fingerprint and setup for the
+   * new content, its BUNDLE group (or content-reject where the peer answered port 0, RFC 3264
+   * §6: the anchor's answer says port 0 as well, so the anchor knows the stream is refused);
+   * no answer (the peer refused the re-INVITE, 491 included, or the anchor failed) →
+   * content-reject, and the anchor is given the Jingle side's description without the stream
+   * again (a `refresh` offer), so its session is the one the SIP peer still has.
+   */
+  protected anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void {
+    const r = this.anchoredOurs;
+    if (!r) return;
+    this.anchoredOurs = undefined;
+    if (r.reoffer.action === 'content-remove') {
+      // XEP-0166 §7.2.5 has no reply to a content-remove: refused or not, the stream is gone on
+      // our side (as on a call that is not anchored, oursRefused), and the anchor already has
+      // its m-line at port 0 from our offer.
+      if (answer === undefined)
+        this.ctx.log?.(`the SIP peer refused a stream removal: ${why}`, { sid: this.sid });
+      this.setAnchorLayout(r.reoffer.slots, r.reoffer.offer);
+      this.sideTakes(r, r.reoffer.slots, r.reoffer.offer);
+      return;
+    }
+    let outcome: ReofferOutcome | undefined;
+    try {
+      outcome =
+        answer === undefined
+          ? undefined
+          : reanswerToJingle(r.session, r.reoffer, parseSdp(answer, this.ctx.tables.hashes), this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`unusable anchor answer to a stream change: ${e.message}`, { sid: this.sid });
+    }
+    if (!outcome) {
+      this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
+      const refused = reofferRefused(r.session, r.reoffer);
+      if (refused.reject) this.tell(out, refused.reject);
+      out.push({
+        kind: 'media',
+        op: 'offer',
+        purpose: 'refresh',
+        fromTag: 'jingle',
+        toTag: 'sip',
+        sdp: writeSdp(this.nextVersion(this.applyHold(r.session.local))),
+        flags: this.sipSideFlags(),
+      });
+      return;
+    }
+    this.sideTakes(r, outcome.slots, r.reoffer.offer);
+    // A refused stream keeps its m-line at port 0 on the Jingle side, as the SIP side does.
+    this.setAnchorLayout(outcome.slots, r.reoffer.offer);
+    if (outcome.accept) this.tell(out, outcome.accept);
+    if (outcome.reject) this.tell(out, outcome.reject);
+  }
+
+  /** The SIP peer's re-offer adding streams, at the anchor until its rewrite comes back. */
+  private anchoredPending?: { id: number; session: MidCallSession };
+
+  /**
+   * Anchored: the SIP peer's re-INVITE adding streams (m-lines after the session's) → the whole
+   * offer to the anchor (from the SIP side, flags toward the client), whose rewrite becomes the
+   * client's content-add (anchoredPeerStreams); the client's reply is answered as on a call
+   * that is not anchored (`theirs`, answerTheirs) and goes back through the anchor
+   * (anchoredAnswered). What this does not carry — a call the SIP peer placed, a stream in a
+   * disabled m-line, an offer also disabling one, a session whose two sides no longer have the
+   * same m-lines — is answered as before: the new m-lines at port 0 next to the anchor's answer.
+   */
+  private anchoredPeerContent(out: Effect[], id: number, body: string, offer: Sdp): boolean {
+    const session = this.origin === 'xmpp' ? this.anchorSession() : undefined;
+    const lines = session?.slots.length ?? 0;
+    const sipLines =
+      this.sipLocal === undefined ? -1 : parseSdp(this.sipLocal, this.ctx.tables.hashes).media.length;
+    if (!session || lines !== sipLines) return this.anchoredAddRefused(out, id, offer);
+    const live = (i: number): boolean => session.slots[i] !== undefined;
+    const kept = offer.media.slice(0, lines);
+    const reused = kept.some((m, i) => !live(i) && m.port !== 0);
+    const removed = kept.flatMap((m, i) => (live(i) && m.port === 0 ? [i] : []));
+    const adds = offer.media.length > lines;
+    if (reused || (adds && removed.length > 0)) return this.anchoredAddRefused(out, id, offer);
+    if (!adds) {
+      // Every stream disabled, or none: the anchored re-offer as it is (./anchored-reoffer.ts).
+      if (removed.length === 0 || removed.length === session.slots.filter((s) => s).length) return false;
+      return this.anchoredPeerRemoved(out, id, body, session, removed);
+    }
+    // RFC 3261 §14.1: one offer at a time.
+    if (
+      this.theirs ||
+      this.anchoredOurs ||
+      this.sip.offerOutstanding(id) ||
+      !this.anchoredPeerStreamOffer(out, id, body, offer)
+    ) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return true;
+    }
+    this.anchoredPending = { id, session };
+    return true;
+  }
+
+  /**
+   * Anchored: the SIP peer's re-offer disabling streams (RFC 3264 §8.2) → content-remove to the
+   * client (XEP-0166 §7.2.5), the streams leave the Jingle side (their m-lines kept at port 0),
+   * and the offer goes through the anchor as any re-offer does, answered from the Jingle side
+   * as it is now.
+   */
+  private anchoredPeerRemoved(
+    out: Effect[],
+    id: number,
+    body: string,
+    session: MidCallSession,
+    removed: number[],
+  ): boolean {
+    if (this.theirs || this.anchoredOurs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+      out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
+      return true;
+    }
+    const gone = removed.map((i) => session.slots[i] as Slot);
+    this.tell(out, {
+      action: 'content-remove',
+      sid: this.sid,
+      contents: gone.map((s) => ({ creator: s.creator, name: s.name })),
+      groups: [],
+    });
+    const slots = session.slots.map((s, i) => (removed.includes(i) ? undefined : s));
+    this.setAnchorLayout(slots, session.local);
+    this.dropFromSide(slots, session.local);
+    this.onPeerReoffer(out, id, body);
+    return true;
+  }
+
+  /**
+   * The anchor's rewrite of the peer's offer toward the client (ICE, DTLS-SRTP, its own
+   * candidates for the new m-lines) → content-add with the new contents (XEP-0166 §7.2.1), the
+   * gateway speaking for the SIP peer; CONTENT_WAIT_MS for the client's reply. False when the
+   * rewrite cannot be put in Jingle (the peer gets 488).
+   */
+  protected anchoredPeerStreams(out: Effect[], sdp: string): boolean {
+    const p = this.anchoredPending;
+    this.anchoredPending = undefined;
+    if (!p) return false;
+    let offer: Sdp;
+    let change: ReofferToJingle;
+    try {
+      offer = parseSdp(sdp, this.ctx.tables.hashes);
+      change = reofferToJingle(p.session, offer, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      this.ctx.log?.(`the anchor's offer of new streams we cannot take: ${e.message}`, { sid: this.sid });
+      return false;
+    }
+    if (!change.add || change.remove || change.terminate) return false;
+    const waiting = new Set(change.added.map((a) => a.name));
+    const reply: ClientReply = { accepted: [], rejected: [] };
+    this.theirs = { id: p.id, offer, change, session: p.session, reply, waiting, restarting: undefined };
+    this.tell(out, change.add);
+    this.startTimer(out, 'content', CONTENT_WAIT_MS);
+    return true;
+  }
+
+  /**
+   * Anchored: the Jingle side's answer to the anchor's offer (`answer`, every m-line in place,
+   * a declined stream at port 0) → the anchor, whose rewrite is the 200 (./anchored-reoffer.ts);
+   * the streams the client took join its side.
+   */
+  private anchoredAnswered(out: Effect[], t: NonNullable<ContentReoffers['theirs']>, answer: Sdp): void {
+    const live = new Set<string>();
+    t.change.slots.forEach((s, i) => {
+      if (s !== undefined && (answer.media[i]?.port ?? 0) !== 0) live.add(s.name);
+    });
+    const side = this.clientSide();
+    if (side) {
+      for (const c of t.reply.accepted)
+        if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
+      side.groups = bundleOf(answer, live, side.groups);
+    }
+    this.setAnchorLayout(
+      t.change.slots.map((s) => (s !== undefined && live.has(s.name) ? s : undefined)),
+      answer,
+    );
+    this.anchoredPeerAnswer(out, answer);
   }
 
   /** The client hears a Jingle message from the gateway (for the SIP peer). */
@@ -819,6 +1081,31 @@ function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): vo
   }
 }
 
+/**
+ * RFC 8843 §7.1: bundled m-lines share the transport of the group's tagged (first live) m-line.
+ * A client bundling its new content may send it without candidates; written as it is, that
+ * m-line says port 9 and c=0.0.0.0, which the anchor takes for a hold (RFC 3264 §8.4's old
+ * form) and offers sendonly. So a new bundled m-line without candidates takes the tagged
+ * m-line's address and candidates.
+ */
+function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>): void {
+  const group = (offer.groups ?? []).find((g) => BUNDLE(g.type));
+  if (!group) return;
+  const mids = group.mids.split(' ');
+  const isNew = (i: number): boolean => changed.some((c) => c.index === i);
+  const tag = offer.media.find(
+    (m, i) => !isNew(i) && m.port !== 0 && m.mid !== undefined && mids.includes(m.mid),
+  );
+  if (!tag || (tag.candidates?.length ?? 0) === 0) return;
+  for (const { index } of changed) {
+    const m = offer.media[index];
+    if (!m || m.mid === undefined || !mids.includes(m.mid) || (m.candidates?.length ?? 0) > 0) continue;
+    m.port = tag.port;
+    if (tag.connection) m.connection = structuredClone(tag.connection);
+    m.candidates = structuredClone(tag.candidates);
+  }
+}
+
 /** RFC 5763 §5, RFC 8842 §5.5: an answer never says actpass; it takes the role the offer left. */
 function settleAnswer(answer: Sdp, offer: Sdp): void {
   if (answer.setup === 'actpass') answer.setup = 'active';
@@ -827,6 +1114,24 @@ function settleAnswer(answer: Sdp, offer: Sdp): void {
     const offered = offer.media[i]?.setup ?? offer.setup;
     m.setup = offered === 'active' ? 'passive' : 'active';
   });
+}
+
+/** `sdp` with its BUNDLE group kept to the live m-lines (RFC 8843 §7.5.3: a disabled one leaves it). */
+function keepBundled(sdp: Sdp): Sdp {
+  const live = new Set(sdp.media.filter((m) => m.port !== 0 && m.mid !== undefined).map((m) => m.mid));
+  if (!sdp.groups) return sdp;
+  const groups = sdp.groups.map((g) =>
+    BUNDLE(g.type)
+      ? {
+          ...g,
+          mids: g.mids
+            .split(' ')
+            .filter((mid) => live.has(mid))
+            .join(' '),
+        }
+      : g,
+  );
+  return { ...sdp, groups };
 }
 
 /** The Jingle BUNDLE group (XEP-0338) of an SDP's a=group, kept to the live contents. */

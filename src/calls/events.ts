@@ -18,8 +18,10 @@ import type { SipInfo } from '../translate/info';
  * - `refresh`: trickled candidates handed to the anchor; nothing to send on either leg;
  * - `reoffer`, `reanswer`: a SIP peer's new offer in a re-INVITE/UPDATE, then the Jingle side's
  *   answer to it, both through the anchor; the 200 carries the anchor's answer;
- * - `reinvite`, `reinvite-answer`: our re-INVITE for the client's hold/active, an offer from the
- *   Jingle side through the anchor, then the SIP peer's answer to it through the anchor.
+ * - `reinvite`, `reinvite-answer`: our re-INVITE for the client's hold/active or stream change,
+ *   an offer from the Jingle side through the anchor, then the SIP peer's answer to it through
+ *   the anchor (a peer's re-offer adding streams is `reoffer`/`reanswer`, the client's reply
+ *   between them).
  */
 export type MediaPurpose =
   | 'invite'

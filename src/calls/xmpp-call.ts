@@ -224,6 +224,8 @@ export class XmppCall extends XmppCallBase {
    */
   private refreshAnchor(out: Effect[]): void {
     if (!this.offerSdp) return; // the gather window is still open: the first offer takes them
+    // After a later exchange (hold, stream change) the session is that one's (./anchored-reoffer.ts).
+    if (this.anchorRefreshed(out)) return;
     this.offerSdp = jingleToSdpObject(this.offer, this.ctx.tables, { origin: { address: this.sdpHost } });
     // After a transfer (./transfers.ts) the SIP side is the new peer's: its profile and its
     // answer, or the anchor would be pointed back at the transferor.

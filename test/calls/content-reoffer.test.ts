@@ -390,7 +390,7 @@ describe('a SIP-originated call (baresip), not anchored', () => {
   });
 });
 
-describe('anchored calls refuse new streams, audio untouched', () => {
+describe('anchored calls: content-add through the anchor; a SIP-placed call’s new streams refused, audio untouched', () => {
   const RTPENGINE = { rtpengine: 'udp://127.0.0.1:22222' };
   const forSip = read('captured/rtpengine-10.5.3-offer-rtp-for-sip.sdp');
   const forXmpp = read('captured/rtpengine-10.5.3-answer-webrtc-for-xmpp.sdp');
@@ -407,21 +407,59 @@ describe('anchored calls refuse new streams, audio untouched', () => {
     return c;
   }
 
-  it("the client's content-add → IQ result and content-reject; nothing to SIP or the anchor", () => {
+  it("the client's content-add goes to the anchor, not to SIP (test/calls/anchored-content.test.ts has the exchange); a change while it is out → tie-break", () => {
     const { h } = anchored();
     const e = h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
-    expect(kinds(e)).toBe('iq-result, send-jingle');
-    const reject = one(e, 'send-jingle').jingle;
-    expect(reject.action).toBe('content-reject');
-    expect(reject.contents).toEqual([{ creator: 'initiator', name: '1' }]);
-    expect(reject.reason?.condition).toBe('failed-application');
-    const remove = h({ kind: 'jingle', iq: iq(named('content-remove', ['0']), 'r1') });
-    expect(one(remove, 'iq-error').condition).toBe('feature-not-implemented');
+    expect(kinds(e)).toBe('iq-result, media');
+    expect(one(e, 'media')).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle' });
+    // One offer at a time (RFC 3261 §14.1): a change while it is out → tie-break.
+    const modify = h({
+      kind: 'jingle',
+      iq: iq(named('content-modify', ['0'], { senders: 'initiator' }), 'r1'),
+    });
+    expect(one(modify, 'iq-error')).toMatchObject({ condition: 'conflict', jingleCondition: 'tie-break' });
   });
 
-  it("the peer's re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0", () => {
-    const { h, call } = anchored();
-    const withVideo = version(plain, 2) + videoSection(body('captured/baresip-1.0.0-invite-video.sip'));
+  it("a call the SIP peer placed: its re-INVITE adding video → the anchor sees audio only; 200 with the video at port 0; the device's content-add → content-reject, its content-modify → feature-not-implemented", () => {
+    const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+    const device = 'bob@localhost/phone';
+    const registry = new CallRegistry();
+    const started = SipCall.start(invite, 'sid1', context({ gatherWindowMs: 0 }, RTPENGINE));
+    const call = started.call!;
+    registry.add(call);
+    const h = (e: CallEvent): Effect[] => registry.handle(call, e);
+    const proposed = h({
+      kind: 'media-done',
+      purpose: 'propose',
+      sdp: read('captured/rtpengine-10.5.3-offer-webrtc-for-xmpp.sdp'),
+    });
+    const from = one(proposed, 'send-jmi').from;
+    const initiate = one(h({ kind: 'jmi', jmi: 'proceed', from: device }), 'send-jingle').jingle;
+    const accept: Jingle = {
+      action: 'session-accept',
+      sid: 'sid1',
+      responder: device,
+      groups: [],
+      contents: initiate.contents.map((c) => ({
+        ...c,
+        transport:
+          c.transport?.kind === 'ice-udp'
+            ? {
+                ...c.transport,
+                fingerprints: c.transport.fingerprints.map((f) => ({ ...f, setup: 'active' })),
+              }
+            : c.transport,
+      })),
+    };
+    h({ kind: 'jingle', iq: iq(accept, 'acc', device, from) });
+    h({
+      kind: 'media-done',
+      purpose: 'answer',
+      sdp: read('captured/rtpengine-10.5.3-answer-rtp-for-sip.sdp'),
+    });
+    h({ kind: 'sip-ack' });
+    const offer = body('captured/baresip-1.0.0-invite-plain.sip');
+    const withVideo = version(offer, 2) + videoSection(body('captured/baresip-1.0.0-invite-video.sip'));
     const e = h({ kind: 'sip-reoffer', id: 4, body: withVideo });
     const toAnchor = one(e, 'media');
     expect(toAnchor).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip' });
@@ -437,5 +475,22 @@ describe('anchored calls refuse new streams, audio untouched', () => {
     ]);
     expect(sdp.media[0]!.port).toBe(parsed(forSip).media[0]!.port);
     expect(call.ended).toBe(false);
+    // The device's own content-add: refused, nothing to SIP or the anchor.
+    const add = h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'responder'), 'c5', device, from) });
+    expect(kinds(add)).toBe('iq-result, send-jingle');
+    expect(one(add, 'send-jingle').jingle).toMatchObject({
+      action: 'content-reject',
+      reason: { condition: 'failed-application' },
+    });
+    const modify = h({
+      kind: 'jingle',
+      iq: iq(
+        named('content-modify', ['0'], { creator: 'initiator', senders: 'responder' }),
+        'c6',
+        device,
+        from,
+      ),
+    });
+    expect(one(modify, 'iq-error').condition).toBe('feature-not-implemented');
   });
 });
