@@ -10,7 +10,6 @@
  * (never SIP INFO); an INFO `application/dtmf-relay` it receives is logged
  * `call: received DTMF: '<digit>'`.
  */
-import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { sleep } from '../support/processes';
@@ -23,12 +22,11 @@ import {
   iqOk,
   jingleAction,
   jingleOf,
-  proposed,
   reasonOf,
   useWorld,
   type Bot,
 } from './harness';
-import { jingleIq, jmi, terminate } from './stanzas';
+import { jingleIq, terminate } from './stanzas';
 import {
   body,
   direction,
@@ -40,7 +38,8 @@ import {
   reinvites,
   sessionInfo,
 } from './sip-trace';
-import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
+import { anchorPackets, sdpOf, until } from './webrtc-jingle';
+import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid, rtpengineEmpty } from './phones';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -72,10 +71,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
         dtmfLog.bind(0, '127.0.0.1', () => r(dtmfLog.address().port)),
       );
       rtp = await startRtpengine(undefined, { dtmfLogPort });
-      return {
-        mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
-        gatherWindowMs: 100,
-      };
+      return anchoredMedia(rtp);
     },
   });
   let alice: Bot;
@@ -94,27 +90,11 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
   }
 
   /** baresip calls alice, who answers from Chromium; returns the sid (the JMI id). */
-  async function sipCallsAlice(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id }));
-    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
-    return { sid: id, peer: caller };
-  }
+  const sipCallsAlice = (bob: Baresip, c: WebrtcPeer) =>
+    phoneCallsAlice(alice, () => bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`), c);
 
   /** Chromium calls baresip; returns the sid and the JID alice talks to. */
-  async function aliceCallsSip(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
-    const sid = randomUUID();
-    // XEP-0106: bob@127.0.0.1:<port>, baresip's own address.
-    const peer = `bob\\40127.0.0.1\\3a${bob.sipPort}@gw.localhost`;
-    const offer = await c.offer();
-    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-    await c.takeAnswer(sdpOf(accept, offer));
-    return { sid, peer };
-  }
+  const aliceCallsSip = (bob: Baresip, c: WebrtcPeer) => aliceCalls(alice, phoneJid('bob', bob.sipPort), c);
 
   /** Packets from each leg at rtpengine and into Chromium, now. */
   async function counts(c: WebrtcPeer): Promise<{ sip: number; jingle: number; chrome: number }> {
@@ -211,11 +191,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
       const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
       expect(reasonOf(term).condition).toBe('success');
       await expectNoLiveCalls(bed.world);
-      await until(
-        async () => (await rtp.control.list()).length === 0,
-        3000,
-        () => 'rtpengine session deleted',
-      );
+      await rtpengineEmpty(rtp);
     },
   );
 
@@ -253,17 +229,9 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     await audioBothWays(chrome);
 
     await iqOk(alice, terminate({ to: peer, sid }));
-    await until(
-      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
-      5000,
-      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
-    );
+    await byeReached(bob);
     await expectNoLiveCalls(bed.world);
-    await until(
-      async () => (await rtp.control.list()).length === 0,
-      3000,
-      () => 'rtpengine session deleted',
-    );
+    await rtpengineEmpty(rtp);
   });
 
   test('both hold, anchored: alice holds, then baresip holds too — the answer via rtpengine says inactive; baresip resumes — sendonly; alice resumes — sendrecv, audio both ways again', async () => {
@@ -315,11 +283,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     await bob.command('hangup');
     await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
     await expectNoLiveCalls(bed.world);
-    await until(
-      async () => (await rtp.control.list()).length === 0,
-      3000,
-      () => 'rtpengine session deleted',
-    );
+    await rtpengineEmpty(rtp);
   });
 
   test("DTMF both ways: baresip's RFC 4733 events stay in RTP (telephone-event in both SDPs, relayed by rtpengine, no XEP-0181 copy); alice's XEP-0181 <dtmf/> reaches baresip as INFO", async () => {
