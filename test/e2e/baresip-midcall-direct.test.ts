@@ -12,7 +12,7 @@
  */
 import { startBaresipOnFreePorts, type Baresip } from '../support/baresip';
 import { sleep } from '../support/processes';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -22,7 +22,6 @@ import {
   jingleOf,
   proposed,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
 import { jingleIq, jmi, terminate } from './stanzas';
@@ -38,7 +37,7 @@ import {
   sessionInfo,
 } from './sip-trace';
 import { acceptFrom, sdpOf, until } from './webrtc-jingle';
-import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid } from './phones';
+import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -57,25 +56,15 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
   // baresip 1.0.0 refuses the second source ("dtls already accepted"): the call never gets media,
   // before anything mid-call happens. Such a test runs once more; a gateway fault fails twice.
   jest.retryTimes(1, { logErrorsBeforeRetry: true });
-  let chrome: WebrtcPeer | undefined;
-  const phones: Baresip[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({});
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const { bed, phones, phone: keep, chromium } = usePhoneWorld<Baresip>();
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
   });
 
   async function phone(): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts(ICE_BARESIP);
-    phones.push(p);
-    return p;
+    return keep(startBaresipOnFreePorts(ICE_BARESIP));
   }
 
   /** baresip calls alice, who answers from Chromium. */
@@ -144,7 +133,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('SIP → XMPP: baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv with the first answer’s DTLS role, fingerprint and ufrag; audio stops while held and comes back; baresip hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid } = await bobCallsAlice(bob, chrome);
     await hearing(chrome);
     await until(
@@ -193,7 +182,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv, the DTLS role and fingerprint of the first exchange kept; its audio stops while held and comes back; baresip hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await aliceCalls(alice, phoneJid('bob', bob.sipPort), chrome);
     await hearing(chrome);
     const invite = body(firstInvite(bob, 'received')!);
@@ -233,7 +222,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('both hold: alice holds, then baresip holds too — the answer says inactive (RFC 3264 §6.1, alice still holds); baresip resumes — sendonly; alice resumes — sendrecv, audio again', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer: caller } = await bobCallsAlice(bob, chrome);
     await hearing(chrome);
     const first = body(firstOk(bob, 'received')!);
@@ -277,7 +266,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('DTMF: telephone-event in both SDPs; alice’s XEP-0181 <dtmf/> reaches baresip as INFO; Chromium’s RFC 4733 tones reach baresip in RTP; baresip’s RTP tones make no XEP-0181; alice hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const seen = new Set(alice.received.map((s) => s.toString()));
     await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
     const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));

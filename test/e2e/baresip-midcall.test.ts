@@ -14,7 +14,7 @@ import * as dgram from 'node:dgram';
 import { startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -23,7 +23,6 @@ import {
   jingleAction,
   jingleOf,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
 import { jingleIq, terminate } from './stanzas';
@@ -39,25 +38,25 @@ import {
   sessionInfo,
 } from './sip-trace';
 import { anchorPackets, sdpOf, until } from './webrtc-jingle';
-import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid, rtpengineEmpty } from './phones';
+import {
+  aliceCalls,
+  anchoredMedia,
+  byeReached,
+  phoneCallsAlice,
+  phoneJid,
+  rtpengineEmpty,
+  usePhoneWorld,
+} from './phones';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
 maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtpengine', () => {
   let rtp: Rtpengine;
-  let chrome: WebrtcPeer | undefined;
   let dtmfLog: dgram.Socket;
   /** What rtpengine reported on `--dtmf-log-dest` (one JSON object per event). */
   const dtmfEvents: Array<Record<string, unknown>> = [];
-  const phones: Baresip[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const phones = usePhoneWorld<Baresip>({
     late: async () => {
       dtmfLog = dgram.createSocket('udp4');
       dtmfLog.on('message', (m) => {
@@ -74,6 +73,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
       return anchoredMedia(rtp);
     },
   });
+  const { bed, chromium } = phones;
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
@@ -84,9 +84,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
   });
 
   async function phone(dtls = false): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts({ sipTrace: true, dtls });
-    phones.push(p);
-    return p;
+    return phones.phone(startBaresipOnFreePorts({ sipTrace: true, dtls }));
   }
 
   /** baresip calls alice, who answers from Chromium; returns the sid (the JMI id). */
@@ -131,7 +129,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     'SIP → XMPP (%s): baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv; audio stops while held and comes back; baresip hangs up',
     async (_w, dtls) => {
       const bob = await phone(dtls);
-      chrome = await WebrtcPeer.start();
+      const chrome = await chromium();
       const { sid } = await sipCallsAlice(bob, chrome);
       await audioBothWays(chrome);
       // baresip logs one per DTLS association (RTP, and RTCP without rtcp-mux): none may be added.
@@ -197,7 +195,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
 
   test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv and answers; audio from baresip stops while held and comes back; alice hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await aliceCallsSip(bob, chrome);
     await audioBothWays(chrome);
 
@@ -236,7 +234,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
 
   test('both hold, anchored: alice holds, then baresip holds too — the answer via rtpengine says inactive; baresip resumes — sendonly; alice resumes — sendrecv, audio both ways again', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await sipCallsAlice(bob, chrome);
     await audioBothWays(chrome);
 
@@ -288,7 +286,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
 
   test("DTMF both ways: baresip's RFC 4733 events stay in RTP (telephone-event in both SDPs, relayed by rtpengine, no XEP-0181 copy); alice's XEP-0181 <dtmf/> reaches baresip as INFO", async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await sipCallsAlice(bob, chrome);
     const initiate = alice.all(jingleAction(sid, 'session-initiate'))[0]!;
     // The telephone-event payload type of baresip's offer reaches alice, and comes back in the answer.

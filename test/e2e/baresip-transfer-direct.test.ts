@@ -20,20 +20,12 @@
  */
 import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { freePort } from '../support/processes';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
-import {
-  describeWithPeers,
-  expectNoLiveCalls,
-  iqOk,
-  jingleAction,
-  useWorld,
-  type Bot,
-  type Element,
-} from './harness';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
+import { describeWithPeers, expectNoLiveCalls, iqOk, jingleAction, type Bot, type Element } from './harness';
 import { terminate } from './stanzas';
 import { body } from './sip-trace';
 import { restartOfferFrom, transportInfoFrom, ufragOf, until } from './webrtc-jingle';
-import { aliceCalls, ICE_BARESIP, phoneCallsAlice, phoneJid } from './phones';
+import { aliceCalls, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -54,29 +46,19 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
   // As in baresip-midcall-direct: once in a few calls baresip 1.0.0 refuses Chromium's DTLS on a
   // second candidate pair ("dtls already accepted") before anything of the test happens.
   jest.retryTimes(1, { logErrorsBeforeRetry: true });
-  let chrome: WebrtcPeer | undefined;
-  const phones: Baresip[] = [];
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({});
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const { bed, phone: keep, chromium } = usePhoneWorld<Baresip>();
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
   });
 
   async function phoneA(): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts({ ...ICE_BARESIP, user: 'a' });
-    phones.push(p);
-    return p;
+    return keep(startBaresipOnFreePorts({ ...ICE_BARESIP, user: 'a' }));
   }
 
   async function phoneB(): Promise<Baresip> {
-    const p = await startBaresip(bed.world.outboundPort, await freePort(), { ...ICE_BARESIP, user: TARGET });
-    phones.push(p);
-    return p;
+    return keep(startBaresip(bed.world.outboundPort, await freePort(), { ...ICE_BARESIP, user: TARGET }));
   }
 
   /** baresip's live RTP counts (menu's `audio_debug`: `TX: packets=…`, per source `rcvd=…`). */
@@ -184,7 +166,7 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
     async (_w, call) => {
       const a = await phoneA();
       const b = await phoneB();
-      chrome = await WebrtcPeer.start();
+      const chrome = await chromium();
       const { sid, peer, remote } = await call(a, chrome);
       await audioBothWays(chrome, a);
       const before = await chrome.remoteSdp();

@@ -9,7 +9,7 @@
 import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
 import { freePort } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -18,13 +18,12 @@ import {
   jingleAction,
   jingleOf,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
 import { jingleIq, terminate } from './stanzas';
 import { body, direction, expectVersions, NS_DTMF, NS_INFO, sessionInfo } from './sip-trace';
 import { until } from './webrtc-jingle';
-import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid } from './phones';
+import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 import type { SipTraced } from '../../src/peers/baresip';
 
 const maybe =
@@ -47,21 +46,14 @@ function reinvites(p: Linphone, dir: 'sent' | 'received'): Array<{ offer: SipTra
 
 maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   let rtp: Rtpengine;
-  let chrome: WebrtcPeer | undefined;
-  const phones: Linphone[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const phones = usePhoneWorld<Linphone>({
     late: async () => {
       rtp = await startRtpengine();
       return anchoredMedia(rtp);
     },
   });
+  const { bed, chromium } = phones;
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
@@ -69,9 +61,7 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   afterAll(() => rtp?.stop());
 
   async function phone(autoAnswer = false): Promise<Linphone> {
-    const p = await startLinphone(await freePort(), { autoAnswer });
-    phones.push(p);
-    return p;
+    return phones.phone(startLinphone(await freePort(), { autoAnswer }));
   }
 
   async function answered(p: Linphone, dir: 'sent' | 'received', n: number) {
@@ -85,7 +75,7 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
 
   test('SIP → XMPP: linphone pauses and resumes (alice hears <hold/>, <active/>; answers recvonly, sendrecv); its INFO DTMF reaches alice as XEP-0181; linphone hangs up', async () => {
     const lp = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const dial = () => lp.command(`call sip:alice@127.0.0.1:${bed.world.sipPort}`);
     const { sid } = await phoneCallsAlice(alice, dial, chrome);
     await until(
@@ -144,7 +134,7 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
 
   test('XMPP → SIP: alice holds and resumes (linphone gets re-INVITEs sendonly, sendrecv and answers recvonly, sendrecv); her XEP-0181 <dtmf/> reaches linphone as INFO; alice hangs up', async () => {
     const lp = await phone(true);
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await aliceCalls(alice, phoneJid('linphone', lp.sipPort), chrome);
     await until(
       () => /LinphoneCallStreamsRunning/.test(lp.proc.output()),

@@ -6,8 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import type { SipTraced } from '../../src/peers/baresip';
 import type { Rtpengine } from '../support/rtpengine';
-import type { WebrtcPeer } from '../support/webrtc';
-import { iqOk, jingleAction, proposed, type Bot, type Element, type WorldOptions } from './harness';
+import { WebrtcPeer } from '../support/webrtc';
+import {
+  iqOk,
+  jingleAction,
+  proposed,
+  useWorld,
+  type Bed,
+  type BedOptions,
+  type Bot,
+  type Element,
+  type WorldOptions,
+} from './harness';
 import { jmi } from './stanzas';
 import { acceptFrom, initiateFrom, sdpOf, until } from './webrtc-jingle';
 
@@ -15,6 +25,49 @@ import { acceptFrom, initiateFrom, sdpOf, until } from './webrtc-jingle';
 export interface TracedPhone {
   proc: { output(): string };
   sipMessages(): SipTraced[];
+}
+
+/** What a test stops after it: a phone's process. */
+export interface Stoppable {
+  proc: { stop(): Promise<unknown> };
+}
+
+/**
+ * {@link useWorld} for tests with real phones and Chromium, with an afterEach declared before
+ * useWorld's hooks so that it runs first: Chromium and the phones of the test stop before the
+ * check that no call is left (also after a failure).
+ */
+export function usePhoneWorld<P extends Stoppable>(
+  o: BedOptions = {},
+): {
+  bed: Bed;
+  /** The phones of the running test, in the order they started. */
+  phones: readonly P[];
+  /** Keeps the phone `started` to stop after the test. */
+  phone<Q extends P>(started: Promise<Q>): Promise<Q>;
+  /** Starts headless Chromium, stopped after the test. */
+  chromium(): Promise<WebrtcPeer>;
+} {
+  let chrome: WebrtcPeer | undefined;
+  const phones: P[] = [];
+  afterEach(async () => {
+    await chrome?.stop();
+    chrome = undefined;
+    for (const p of phones.splice(0)) await p.proc.stop();
+  });
+  return {
+    bed: useWorld(o),
+    phones,
+    async phone(started) {
+      const p = await started;
+      phones.push(p);
+      return p;
+    },
+    async chromium() {
+      chrome = await WebrtcPeer.start();
+      return chrome;
+    },
+  };
 }
 
 /** baresip with ICE, DTLS-SRTP and rtcp-mux, for media straight to Chromium (no anchor). */
