@@ -8,8 +8,8 @@
  */
 import type { CallEvent } from '../../src/calls/events';
 import { MAX_GLARE_RETRIES } from '../../src/calls/glare';
-import type { SipRequest, SipResponse } from '../../src/sip/message/types';
-import { CALLER, DEVICE, kinds, okWith, one, pick, sip } from './support';
+import type { SipRequest } from '../../src/sip/message/types';
+import { CALLER, DEVICE, kinds, one, pick, sip } from './support';
 import {
   answerSdp,
   avAnswer,
@@ -24,6 +24,7 @@ import {
   peerWithVideo,
   portZero,
   reinviteDone,
+  refused,
   reinviteSdp,
   sid,
   version,
@@ -32,11 +33,6 @@ import {
 } from './content-support';
 import { video } from './content-support';
 
-/** A final response to our re-INVITE: the captured SIPp 200 with its status replaced, no body. */
-const refused = (status: number, reason: string): CallEvent => ({
-  kind: 'sip-reinvite-done',
-  response: { ...okWith(''), status, reason, body: '' } as SipResponse,
-});
 const pending = refused(491, 'Request Pending');
 const glare: CallEvent = { kind: 'timer', name: 'glare' };
 const addVideo = (): CallEvent => ({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });

@@ -6,10 +6,10 @@
 import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import type { CallEvent, Effect } from '../../src/calls/events';
-import type { Content, Jingle, JingleIq } from '../../src/jingle/types';
+import type { Content, IceCandidate, Jingle, JingleIq } from '../../src/jingle/types';
 import { parseSdp } from '../../src/sdp';
 import type { Sdp } from '../../src/sdp/types';
-import type { SipRequest } from '../../src/sip/message/types';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { CALLER, context, DEVICE, okWith, one, pick, read, sip } from './support';
 import { tables } from '../support/tables';
@@ -68,6 +68,43 @@ export const named = (action: Jingle['action'], names: string[], extra: Partial<
 export const reinviteDone = (body: string): CallEvent => ({
   kind: 'sip-reinvite-done',
   response: okWith(body),
+});
+/** A final response to our re-INVITE: the captured SIPp 200 with its status replaced, no body. */
+export const refused = (status: number, reason: string): CallEvent => ({
+  kind: 'sip-reinvite-done',
+  response: { ...okWith(''), status, reason, body: '' } as SipResponse,
+});
+/**
+ * The client's XEP-0176 transport-info (IQ `id`) for its audio content '0' with `ufrag`/`pwd`
+ * (Chromium's audio offer's: candidates only; others: an ICE restart, RFC 8839 §4.4.1.1.1) and
+ * `candidates`.
+ */
+export const audioTransportInfo = (
+  o: { ufrag: string; pwd: string; candidates: IceCandidate[] },
+  id: string,
+): CallEvent => ({
+  kind: 'jingle',
+  iq: iq(
+    {
+      action: 'transport-info',
+      sid,
+      contents: [
+        {
+          creator: 'initiator',
+          name: '0',
+          transport: {
+            kind: 'ice-udp',
+            ufrag: o.ufrag,
+            pwd: o.pwd,
+            fingerprints: [],
+            candidates: o.candidates,
+          },
+        },
+      ],
+      groups: [],
+    },
+    id,
+  ),
 });
 
 /** An XMPP → SIP call: the client offered Chromium's audio, the SIP peer answered with Chromium's answer. */
