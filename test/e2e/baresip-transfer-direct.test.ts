@@ -25,7 +25,7 @@ import { describeWithPeers, expectNoLiveCalls, iqOk, jingleAction, type Bot, typ
 import { terminate } from './stanzas';
 import { body } from './sip-trace';
 import { restartOfferFrom, transportInfoFrom, ufragOf, until } from './webrtc-jingle';
-import { aliceCalls, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
+import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -215,11 +215,7 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
       expect(b.proc.output()).toMatch(/DTLS-SRTP complete/);
 
       await iqOk(alice, terminate({ to: peer, sid }));
-      await until(
-        () => received(b, 'BYE ').length > 0,
-        5000,
-        () => `the BYE at B:\n${b.proc.output().slice(-2000)}`,
-      );
+      await byeReached(b);
       await expectNoLiveCalls(bed.world);
     },
   );
