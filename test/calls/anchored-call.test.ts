@@ -7,7 +7,7 @@ import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
 import type { Call } from '../../src/calls/call';
 import type { Effect } from '../../src/calls/events';
 import type { SipRequest } from '../../src/sip/message/types';
-import { context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
+import { anchoredAcceptXml, context, iqOf, kinds, okWith, one, pick, read, sip } from './support';
 
 const RTPENGINE = { rtpengine: 'udp://127.0.0.1:22222' };
 const body = (f: string): string => read(f).split('\r\n\r\n').slice(1).join('\r\n\r\n');
@@ -173,15 +173,7 @@ describe('SIP → XMPP, anchored', () => {
     expect(t.kind).toBe('ice-udp');
     expect(t.fingerprints[0]!.setup).toBe('actpass');
     const from = one(proposed, 'send-jmi').from;
-    const accept = iqOf(`<iq from='${device}' to='${from}' type='set' id='acc'>
-      <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${device}'>
-        <content creator='initiator' name='${initiate.contents[0]!.name}' senders='both'>
-          <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='0' name='PCMU' clockrate='8000'/><rtcp-mux/></description>
-          <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
-            <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
-            <candidate component='1' foundation='1' generation='0' id='c1' ip='127.0.0.1' port='40000' priority='2130706431' protocol='udp' type='host'/>
-          </transport>
-        </content></jingle></iq>`);
+    const accept = iqOf(anchoredAcceptXml(from, initiate.contents[0]!.name));
     const answered = h({ kind: 'jingle', iq: accept });
     expect(one(answered, 'media')).toMatchObject({
       op: 'answer',

@@ -6,18 +6,17 @@
  * content-reject, as for any refusal. Sessions from captured Chromium 156 traffic
  * (./content-support.ts), baresip 1.0.0 for the SIP-originated call. Pure.
  */
-import { CallRegistry, SipCall } from '../../src/calls';
-import type { Call } from '../../src/calls/call';
-import type { CallEvent, Effect } from '../../src/calls/events';
+import type { CallEvent } from '../../src/calls/events';
 import { MAX_GLARE_RETRIES } from '../../src/calls/glare';
-import type { Jingle } from '../../src/jingle/types';
-import type { SipRequest, SipResponse } from '../../src/sip/message/types';
-import { sdpToJingle } from '../../src/translate/description';
-import { context, kinds, okWith, one, pick, read, sip } from './support';
+import type { SipRequest } from '../../src/sip/message/types';
+import { CALLER, DEVICE, kinds, one, pick, sip } from './support';
 import {
   answerSdp,
   avAnswer,
   avOffer,
+  baresipCall,
+  baresipVideoAnswer,
+  deviceAddsVideo,
   established,
   iq,
   jingles,
@@ -25,20 +24,15 @@ import {
   peerWithVideo,
   portZero,
   reinviteDone,
+  refused,
   reinviteSdp,
   sid,
   version,
   audioAnswer,
   withVideo,
 } from './content-support';
-import { tables } from '../support/tables';
 import { video } from './content-support';
 
-/** A final response to our re-INVITE: the captured SIPp 200 with its status replaced, no body. */
-const refused = (status: number, reason: string): CallEvent => ({
-  kind: 'sip-reinvite-done',
-  response: { ...okWith(''), status, reason, body: '' } as SipResponse,
-});
 const pending = refused(491, 'Request Pending');
 const glare: CallEvent = { kind: 'timer', name: 'glare' };
 const addVideo = (): CallEvent => ({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
@@ -213,32 +207,12 @@ describe("our stream change's 491 (RFC 3261 §14.1)", () => {
   });
 
   it('SIP → XMPP (baresip chose the Call-ID): the wait is 0–2 s', () => {
-    const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
-    const videoInvite = sip('captured/baresip-1.0.0-invite-video.sip') as SipRequest;
-    const device = 'bob@localhost/phone';
-    const caller = 'alice@gw.localhost/sip';
-    const registry = new CallRegistry();
-    const { call } = SipCall.start(invite, 'sid2', { ...context(), random: () => 0.999999 });
-    if (!call) throw new Error('refused');
-    registry.add(call);
-    const h = (e: CallEvent): Effect[] => registry.handle(call as Call, e);
-    h({ kind: 'jmi', jmi: 'proceed', from: device });
-    const accept = sdpToJingle(invite.body, tables, { action: 'session-accept', sid: 'sid2' });
-    h({ kind: 'jingle', iq: iq(accept, 'acc', device, caller) });
-    h({ kind: 'timer', name: 'gather' });
-    h({ kind: 'sip-ack' });
-    const add = sdpToJingle(videoInvite.body, tables, { action: 'session-initiate', sid: 'sid2' });
-    const j: Jingle = {
-      action: 'content-add',
-      sid: 'sid2',
-      contents: add.contents.filter((c) => c.name === 'video').map((c) => ({ ...c, creator: 'responder' })),
-      groups: [],
-    };
-    expect(kinds(h({ kind: 'jingle', iq: iq(j, 'da', device, caller) }))).toBe('iq-result, sip-reinvite');
+    const { h } = baresipCall(() => 0.999999);
+    const add = iq(deviceAddsVideo(), 'da', DEVICE, CALLER);
+    expect(kinds(h({ kind: 'jingle', iq: add }))).toBe('iq-result, sip-reinvite');
     expect(h(pending)).toEqual([{ kind: 'timer-start', name: 'glare', ms: 2000 }]);
     expect(reinviteSdp(h(glare)).media.map((m) => m.type)).toEqual(['audio', 'video']);
-    const answer = read('captured/baresip-1.0.0-200ok-video.sip').split('\r\n\r\n').slice(1).join('\r\n\r\n');
-    expect(jingles(h(reinviteDone(answer))).map((x) => x.action)).toEqual(['content-accept']);
+    expect(jingles(h(reinviteDone(baresipVideoAnswer))).map((x) => x.action)).toEqual(['content-accept']);
   });
 });
 

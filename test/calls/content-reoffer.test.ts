@@ -7,14 +7,11 @@
  * section of its audio+video BUNDLE call) and baresip 1.0.0's video INVITE. Pure: events in,
  * effects out.
  */
-import { CallRegistry, SipCall } from '../../src/calls';
-import type { Call } from '../../src/calls/call';
 import { CONTENT_WAIT_MS } from '../../src/calls/content-reoffer';
-import type { CallEvent, Effect } from '../../src/calls/events';
+import type { CallEvent } from '../../src/calls/events';
 import type { Jingle } from '../../src/jingle/types';
 import type { SipRequest } from '../../src/sip/message/types';
-import { sdpToJingle } from '../../src/translate/description';
-import { context, kinds, okWith, one, pick, read, sip } from './support';
+import { CALLER, DEVICE, kinds, okWith, one, pick, read, sip } from './support';
 import {
   client,
   gw,
@@ -37,8 +34,12 @@ import {
   reinviteSdp,
   answerSdp,
   jingles,
+  baresipCall,
+  baresipInvite,
+  baresipVideoAnswer,
+  baresipVideoInvite,
+  deviceAddsVideo,
 } from './content-support';
-import { tables } from '../support/tables';
 
 describe('the client changes streams (XMPP → SIP, not anchored)', () => {
   it('content-add video → re-INVITE with audio in place and video appended, BUNDLE 0 1, o= +1, no actpass; 200 → content-accept', () => {
@@ -330,29 +331,15 @@ describe('the SIP peer changes streams (XMPP → SIP call, not anchored)', () =>
 });
 
 describe('a SIP-originated call (baresip), not anchored', () => {
-  const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
-  const videoInvite = sip('captured/baresip-1.0.0-invite-video.sip') as SipRequest;
-  const device = 'bob@localhost/phone';
-  const caller = 'alice@gw.localhost/sip';
-
-  function sipCall() {
-    const registry = new CallRegistry();
-    const { call } = SipCall.start(invite, 'sid2', context());
-    if (!call) throw new Error('refused');
-    registry.add(call);
-    const h = (e: CallEvent): Effect[] => registry.handle(call as Call, e);
-    h({ kind: 'jmi', jmi: 'proceed', from: device });
-    const accept = sdpToJingle(invite.body, tables, { action: 'session-accept', sid: 'sid2' });
-    h({ kind: 'jingle', iq: iq(accept, 'acc', device, caller) });
-    h({ kind: 'timer', name: 'gather' });
-    h({ kind: 'sip-ack' });
-    return { h, call };
-  }
+  const invite = baresipInvite;
+  const device = DEVICE;
+  const caller = CALLER;
+  const sipCall = () => baresipCall();
 
   /** baresip's audio INVITE with the video m-line of its own video INVITE appended, o= +1. */
   const addVideo = (): string =>
     invite.body.replace(/^(o=\S+ \S+ )(\d+)/m, (_, a: string, v: string) => `${a}${Number(v) + 1}`) +
-    videoSection(videoInvite.body);
+    videoSection(baresipVideoInvite.body);
 
   it("baresip's re-INVITE adding video → content-add (creator initiator) to the device; its accept → 200 with video", () => {
     const { h } = sipCall();
@@ -372,18 +359,10 @@ describe('a SIP-originated call (baresip), not anchored', () => {
 
   it("the device's content-add → re-INVITE to baresip with the new m-line; 200 → content-accept", () => {
     const { h } = sipCall();
-    const add = sdpToJingle(videoInvite.body, tables, { action: 'session-initiate', sid: 'sid2' });
-    const j: Jingle = {
-      action: 'content-add',
-      sid: 'sid2',
-      contents: add.contents.filter((c) => c.name === 'video').map((c) => ({ ...c, creator: 'responder' })),
-      groups: [],
-    };
-    const e = h({ kind: 'jingle', iq: iq(j, 'da', device, caller) });
+    const e = h({ kind: 'jingle', iq: iq(deviceAddsVideo(), 'da', device, caller) });
     expect(kinds(e)).toBe('iq-result, sip-reinvite');
     expect(reinviteSdp(e).media.map((m) => m.type)).toEqual(['audio', 'video']);
-    const answer = read('captured/baresip-1.0.0-200ok-video.sip').split('\r\n\r\n').slice(1).join('\r\n\r\n');
-    const done = h(reinviteDone(answer));
+    const done = h(reinviteDone(baresipVideoAnswer));
     expect(jingles(done).map((x) => [x.action, x.contents.map((c) => [c.creator, c.name])])).toEqual([
       ['content-accept', [['responder', 'video']]],
     ]);

@@ -3,13 +3,15 @@
  * traffic (the audio call, then the video section of its audio+video BUNDLE call) as the
  * client's and the SIP peer's sides, and the calls built from them. Pure.
  */
-import { CallRegistry, XmppCall } from '../../src/calls';
+import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import type { Call } from '../../src/calls/call';
 import type { CallEvent, Effect } from '../../src/calls/events';
-import type { Content, Jingle, JingleIq } from '../../src/jingle/types';
+import type { Content, IceCandidate, Jingle, JingleIq } from '../../src/jingle/types';
 import { parseSdp } from '../../src/sdp';
 import type { Sdp } from '../../src/sdp/types';
+import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
-import { context, okWith, one, pick, read } from './support';
+import { CALLER, context, DEVICE, okWith, one, pick, read, sip } from './support';
 import { tables } from '../support/tables';
 
 export const client = 'romeo@montague.lit/orchard';
@@ -67,6 +69,43 @@ export const reinviteDone = (body: string): CallEvent => ({
   kind: 'sip-reinvite-done',
   response: okWith(body),
 });
+/** A final response to our re-INVITE: the captured SIPp 200 with its status replaced, no body. */
+export const refused = (status: number, reason: string): CallEvent => ({
+  kind: 'sip-reinvite-done',
+  response: { ...okWith(''), status, reason, body: '' } as SipResponse,
+});
+/**
+ * The client's XEP-0176 transport-info (IQ `id`) for its audio content '0' with `ufrag`/`pwd`
+ * (Chromium's audio offer's: candidates only; others: an ICE restart, RFC 8839 §4.4.1.1.1) and
+ * `candidates`.
+ */
+export const audioTransportInfo = (
+  o: { ufrag: string; pwd: string; candidates: IceCandidate[] },
+  id: string,
+): CallEvent => ({
+  kind: 'jingle',
+  iq: iq(
+    {
+      action: 'transport-info',
+      sid,
+      contents: [
+        {
+          creator: 'initiator',
+          name: '0',
+          transport: {
+            kind: 'ice-udp',
+            ufrag: o.ufrag,
+            pwd: o.pwd,
+            fingerprints: [],
+            candidates: o.candidates,
+          },
+        },
+      ],
+      groups: [],
+    },
+    id,
+  ),
+});
 
 /** An XMPP → SIP call: the client offered Chromium's audio, the SIP peer answered with Chromium's answer. */
 export function xmppCall(media: object = {}, random?: () => number) {
@@ -93,6 +132,45 @@ export function withVideo(random?: () => number) {
   c.h({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
   c.h(reinviteDone(peerWithVideo(avAnswer, 3)));
   return c;
+}
+
+/** baresip 1.0.0's INVITE with plain RTP audio (captured), the SIP side of {@link baresipCall}. */
+export const baresipInvite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
+
+/**
+ * A SIP → XMPP call (sid `sid2`) from {@link baresipInvite}, not anchored, set up: the device
+ * (DEVICE) proceeded and accepted with the INVITE's own SDP, the gather window closed, baresip ACKed.
+ */
+export function baresipCall(random?: () => number) {
+  const registry = new CallRegistry();
+  const { call } = SipCall.start(baresipInvite, 'sid2', random ? { ...context(), random } : context());
+  if (!call) throw new Error('refused');
+  registry.add(call);
+  const h = (e: CallEvent): Effect[] => registry.handle(call as Call, e);
+  h({ kind: 'jmi', jmi: 'proceed', from: DEVICE });
+  const accept = sdpToJingle(baresipInvite.body, tables, { action: 'session-accept', sid: 'sid2' });
+  h({ kind: 'jingle', iq: iq(accept, 'acc', DEVICE, CALLER) });
+  h({ kind: 'timer', name: 'gather' });
+  h({ kind: 'sip-ack' });
+  return { registry, call, h };
+}
+
+/** baresip 1.0.0's audio+video INVITE and the body of its 200 to a re-INVITE adding video (captured). */
+export const baresipVideoInvite = sip('captured/baresip-1.0.0-invite-video.sip') as SipRequest;
+export const baresipVideoAnswer = read('captured/baresip-1.0.0-200ok-video.sip')
+  .split('\r\n\r\n')
+  .slice(1)
+  .join('\r\n\r\n');
+
+/** The device's content-add (creator responder) of the video of {@link baresipVideoInvite}, in `sid2`. */
+export function deviceAddsVideo(): Jingle {
+  const add = sdpToJingle(baresipVideoInvite.body, tables, { action: 'session-initiate', sid: 'sid2' });
+  return {
+    action: 'content-add',
+    sid: 'sid2',
+    contents: add.contents.filter((c) => c.name === 'video').map((c) => ({ ...c, creator: 'responder' })),
+    groups: [],
+  };
 }
 
 export const reinviteSdp = (e: Effect[]): Sdp => parsed(one(e, 'sip-reinvite').body);

@@ -7,10 +7,11 @@
  * 156 traffic (./content-support.ts); the candidate is a documentation address (RFC 5737). Pure.
  */
 import type { CallEvent } from '../../src/calls/events';
-import type { SipResponse } from '../../src/sip/message/types';
-import { kinds, okWith, one, pick } from './support';
+import { kinds, one, pick } from './support';
 import {
   audioAnswer,
+  audioTransportInfo,
+  refused,
   avAnswer,
   avOffer,
   established,
@@ -28,46 +29,26 @@ import {
 
 const LATE_IP = '198.51.100.40';
 /** Chromium's audio content '0' (ufrag zkx0) with one more host candidate. */
-const trickle: CallEvent = {
-  kind: 'jingle',
-  iq: iq(
-    {
-      action: 'transport-info',
-      sid,
-      contents: [
-        {
-          creator: 'initiator',
-          name: '0',
-          transport: {
-            kind: 'ice-udp',
-            ufrag: 'zkx0',
-            pwd: 'cGv6a77Hvfvzz1tH7/nVtQLa',
-            fingerprints: [],
-            candidates: [
-              {
-                component: 1,
-                foundation: '3',
-                generation: 0,
-                id: 'late1',
-                ip: LATE_IP,
-                port: 41000,
-                priority: 1518280447,
-                protocol: 'udp',
-                type: 'host',
-              },
-            ],
-          },
-        },
-      ],
-      groups: [],
-    },
-    't1',
-  ),
-};
-const refused = (status: number, reason: string): CallEvent => ({
-  kind: 'sip-reinvite-done',
-  response: { ...okWith(''), status, reason, body: '' } as SipResponse,
-});
+const trickle = audioTransportInfo(
+  {
+    ufrag: 'zkx0',
+    pwd: 'cGv6a77Hvfvzz1tH7/nVtQLa',
+    candidates: [
+      {
+        component: 1,
+        foundation: '3',
+        generation: 0,
+        id: 'late1',
+        ip: LATE_IP,
+        port: 41000,
+        priority: 1518280447,
+        protocol: 'udp',
+        type: 'host',
+      },
+    ],
+  },
+  't1',
+);
 const addVideo = (): CallEvent => ({ kind: 'jingle', iq: iq(video('content-add', avOffer, 'initiator')) });
 const audioCandidates = (body: string): string[] =>
   (parsed(body).media[0]!.candidates ?? []).map((c) => c.ip);

@@ -13,6 +13,7 @@ import type { Content } from '../../src/jingle/types';
 import { kinds, one, pick } from './support';
 import {
   answerSdp,
+  audioTransportInfo,
   avAnswer,
   avOffer,
   established,
@@ -35,42 +36,26 @@ const moveAndAdd = peerWithVideo(avOffer, 3).replace(
 );
 const offer = (body: string): CallEvent => ({ kind: 'sip-reoffer', id: 7, body });
 /** The client's ICE restart of its audio (content '0'), with the credentials of Chromium's answer. */
-const clientRestart: CallEvent = {
-  kind: 'jingle',
-  iq: iq(
-    {
-      action: 'transport-info',
-      sid,
-      contents: [
-        {
-          creator: 'initiator',
-          name: '0',
-          transport: {
-            kind: 'ice-udp',
-            ufrag: 'jFFT',
-            pwd: 'kVmoVT+YxMziyL5TegkpfT4p',
-            fingerprints: [],
-            candidates: [
-              {
-                component: 1,
-                foundation: '9',
-                generation: 0,
-                id: 'r1',
-                ip: '198.51.100.41',
-                port: 42000,
-                priority: 2122260223,
-                protocol: 'udp',
-                type: 'host',
-              },
-            ],
-          },
-        },
-      ],
-      groups: [],
-    },
-    't9',
-  ),
-};
+const clientRestart = audioTransportInfo(
+  {
+    ufrag: 'jFFT',
+    pwd: 'kVmoVT+YxMziyL5TegkpfT4p',
+    candidates: [
+      {
+        component: 1,
+        foundation: '9',
+        generation: 0,
+        id: 'r1',
+        ip: '198.51.100.41',
+        port: 42000,
+        priority: 2122260223,
+        protocol: 'udp',
+        type: 'host',
+      },
+    ],
+  },
+  't9',
+);
 const accept = (): CallEvent => ({
   kind: 'jingle',
   iq: iq(video('content-accept', avAnswer, 'responder'), 'a1'),

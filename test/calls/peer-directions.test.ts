@@ -7,19 +7,19 @@
  * from captured Chromium 156 traffic (./content-support.ts): the peer's audio and video both
  * start recvonly; baresip 1.0.0 for the SIP-originated call. Pure.
  */
-import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
-import type { Call } from '../../src/calls/call';
+import { CallRegistry, XmppCall } from '../../src/calls';
 import type { CallEvent, Effect } from '../../src/calls/events';
 import type { Jingle } from '../../src/jingle/types';
-import type { SipRequest } from '../../src/sip/message/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { tables } from '../support/tables';
-import { context, kinds, okWith, one, pick, read, sip } from './support';
+import { CALLER, context, DEVICE, kinds, okWith, one, pick, read } from './support';
 import {
   audioAnswer,
   client,
   avAnswer,
   answerSdp,
+  baresipCall,
+  baresipInvite,
   established,
   iq,
   jingles,
@@ -174,23 +174,12 @@ describe('hold is not a senders change (RFC 3264 §8.4: every live stream sendon
 
 describe('a SIP-originated call (baresip 1.0.0, the session initiator)', () => {
   it("baresip's audio sendrecv → recvonly (it stops sending) → content-modify senders responder to the device, 200 sendonly", () => {
-    const invite = sip('captured/baresip-1.0.0-invite-plain.sip') as SipRequest;
-    const device = 'bob@localhost/phone';
-    const caller = 'alice@gw.localhost/sip';
-    const registry = new CallRegistry();
-    const { call } = SipCall.start(invite, 'sid2', context());
-    if (!call) throw new Error('refused');
-    registry.add(call);
-    const h = (e: CallEvent): Effect[] => registry.handle(call as Call, e);
-    h({ kind: 'jmi', jmi: 'proceed', from: device });
-    const accept = sdpToJingle(invite.body, tables, { action: 'session-accept', sid: 'sid2' });
-    h({ kind: 'jingle', iq: iq(accept, 'acc', device, caller) });
-    h({ kind: 'timer', name: 'gather' });
-    h({ kind: 'sip-ack' });
+    const invite = baresipInvite;
+    const { h } = baresipCall();
     const body = invite.body.replace('2002187394', '2002187395').replace('a=sendrecv', 'a=recvonly');
     const e = h(reoffer(2, body));
     const sent = one(e, 'send-jingle');
-    expect(sent).toMatchObject({ from: caller, to: device });
+    expect(sent).toMatchObject({ from: CALLER, to: DEVICE });
     expect(sent.jingle).toEqual({
       action: 'content-modify',
       sid: 'sid2',

@@ -10,6 +10,7 @@ import type { Call } from '../../src/calls/call';
 import type { Effect } from '../../src/calls/events';
 import type { SipHeader, SipRequest } from '../../src/sip/message/types';
 import {
+  anchoredAcceptXml,
   BARESIP_INVITE,
   context,
   DEVICE,
@@ -136,19 +137,7 @@ describe('our 2xx to the peer’s requests (RFC 6086 §5.2.3)', () => {
     });
     const from = one(proposed, 'send-jmi').from;
     const initiate = one(h({ kind: 'jmi', jmi: 'proceed', from: DEVICE }), 'send-jingle').jingle;
-    // The device's accept of anchored-call.test.ts (ICE + DTLS, setup active).
-    h({
-      kind: 'jingle',
-      iq: iqOf(`<iq from='${DEVICE}' to='${from}' type='set' id='acc'>
-      <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${DEVICE}'>
-        <content creator='initiator' name='${initiate.contents[0]!.name}' senders='both'>
-          <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='0' name='PCMU' clockrate='8000'/><rtcp-mux/></description>
-          <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
-            <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
-            <candidate component='1' foundation='1' generation='0' id='c1' ip='127.0.0.1' port='40000' priority='2130706431' protocol='udp' type='host'/>
-          </transport>
-        </content></jingle></iq>`),
-    });
+    h({ kind: 'jingle', iq: iqOf(anchoredAcceptXml(from, initiate.contents[0]!.name)) });
     const sdp = read('captured/rtpengine-10.5.3-answer-rtp-for-sip.sdp');
     expect(one(h({ kind: 'media-done', purpose: 'answer', sdp }), 'sip-accept').headers).toEqual([NONE]);
   });

@@ -64,6 +64,20 @@ export function okWith(body: string): SipResponse {
 export const BARESIP_INVITE = sip('captured/baresip-1.0.0-invite-dtls_srtp.sip') as SipRequest;
 export const DEVICE = 'bob@localhost/phone';
 export const CALLER = 'alice@gw.localhost/sip';
+/**
+ * DEVICE's session-accept (PCMU, ICE + DTLS, setup active: the DTLS client) of the anchored
+ * session-initiate `from` sent it, for its content `content`.
+ */
+export const anchoredAcceptXml = (from: string, content: string): string =>
+  `<iq from='${DEVICE}' to='${from}' type='set' id='acc'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${DEVICE}'>
+        <content creator='initiator' name='${content}' senders='both'>
+          <description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'><payload-type id='0' name='PCMU' clockrate='8000'/><rtcp-mux/></description>
+          <transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='Yx4f' pwd='oZ3pZ1p9LZ7Gf5yZ0nH6R2'>
+            <fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='active'>${Array(32).fill('AB').join(':')}</fingerprint>
+            <candidate component='1' foundation='1' generation='0' id='c1' ip='127.0.0.1' port='40000' priority='2130706431' protocol='udp' type='host'/>
+          </transport>
+        </content></jingle></iq>`;
 export const DEVICE_ACCEPT_XML = `<iq from='${DEVICE}' to='${CALLER}' type='set' id='acc'>
   <jingle xmlns='urn:xmpp:jingle:1' action='session-accept' sid='sid1' responder='${DEVICE}'>
     <content creator='initiator' name='audio' senders='both'>

@@ -10,10 +10,9 @@
  * What baresip does here besides: once ICE completes it re-INVITEs with its chosen candidates
  * (RFC 8445 §8.1.2 lets the controlling agent do so), which must change nothing for the client.
  */
-import { randomUUID } from 'node:crypto';
 import { startBaresipOnFreePorts, type Baresip } from '../support/baresip';
 import { sleep } from '../support/processes';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -23,7 +22,6 @@ import {
   jingleOf,
   proposed,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
 import { jingleIq, jmi, terminate } from './stanzas';
@@ -38,7 +36,8 @@ import {
   reinvites,
   sessionInfo,
 } from './sip-trace';
-import { acceptFrom, initiateFrom, sdpOf, until } from './webrtc-jingle';
+import { acceptFrom, sdpOf, until } from './webrtc-jingle';
+import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -57,33 +56,20 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
   // baresip 1.0.0 refuses the second source ("dtls already accepted"): the call never gets media,
   // before anything mid-call happens. Such a test runs once more; a gateway fault fails twice.
   jest.retryTimes(1, { logErrorsBeforeRetry: true });
-  let chrome: WebrtcPeer | undefined;
-  const phones: Baresip[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({});
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const { bed, phones, phone: keep, chromium } = usePhoneWorld<Baresip>();
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
   });
 
   async function phone(): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts({
-      sipTrace: true,
-      dtls: true,
-      modules: ['ice.so', 'rtcpsummary.so'],
-      accountParams: ';medianat=ice',
-      // Chromium requires rtcp-mux (RFC 8843 bundles aside, JSEP §5.1.3).
-      config: ['rtcp_mux\t\tyes'],
-    });
-    phones.push(p);
-    return p;
+    return keep(startBaresipOnFreePorts(ICE_BARESIP));
   }
+
+  /** baresip calls alice, who answers from Chromium. */
+  const bobCallsAlice = (bob: Baresip, c: WebrtcPeer) =>
+    phoneCallsAlice(alice, () => bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`), c);
 
   /** Chromium's inbound packets grow by `n` (baresip → Chromium, 50/s) and DTLS is up. */
   async function hearing(c: WebrtcPeer, n = 50): Promise<void> {
@@ -147,13 +133,8 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('SIP → XMPP: baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv with the first answer’s DTLS role, fingerprint and ufrag; audio stops while held and comes back; baresip hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id: sid }));
-    const initiate = await alice.waitFor(jingleAction(sid, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await chrome.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    const chrome = await chromium();
+    const { sid } = await bobCallsAlice(bob, chrome);
     await hearing(chrome);
     await until(
       () => firstOk(bob, 'received') !== undefined,
@@ -201,13 +182,8 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv, the DTLS role and fingerprint of the first exchange kept; its audio stops while held and comes back; baresip hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
-    const sid = randomUUID();
-    const peer = `bob\\40127.0.0.1\\3a${bob.sipPort}@gw.localhost`;
-    const offer = await chrome.offer();
-    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-    await chrome.takeAnswer(sdpOf(accept, offer));
+    const chrome = await chromium();
+    const { sid, peer } = await aliceCalls(alice, phoneJid('bob', bob.sipPort), chrome);
     await hearing(chrome);
     const invite = body(firstInvite(bob, 'received')!);
     const answered = body(firstOk(bob, 'sent')!);
@@ -246,13 +222,8 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('both hold: alice holds, then baresip holds too — the answer says inactive (RFC 3264 §6.1, alice still holds); baresip resumes — sendonly; alice resumes — sendrecv, audio again', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id: sid }));
-    const initiate = await alice.waitFor(jingleAction(sid, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await chrome.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    const chrome = await chromium();
+    const { sid, peer: caller } = await bobCallsAlice(bob, chrome);
     await hearing(chrome);
     const first = body(firstOk(bob, 'received')!);
 
@@ -295,7 +266,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
   test('DTMF: telephone-event in both SDPs; alice’s XEP-0181 <dtmf/> reaches baresip as INFO; Chromium’s RFC 4733 tones reach baresip in RTP; baresip’s RTP tones make no XEP-0181; alice hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const seen = new Set(alice.received.map((s) => s.toString()));
     await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
     const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
@@ -343,11 +314,7 @@ maybe('e2e: mid-call with baresip, no anchor — ICE + DTLS-SRTP straight to Chr
 
     // alice (the callee) hangs up: baresip hears the BYE.
     await iqOk(alice, terminate({ to: caller, sid }));
-    await until(
-      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
-      5000,
-      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
-    );
+    await byeReached(bob);
     await expectNoLiveCalls(bed.world);
   });
 });

@@ -10,12 +10,11 @@
  * (never SIP INFO); an INFO `application/dtmf-relay` it receives is logged
  * `call: received DTMF: '<digit>'`.
  */
-import { randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -23,12 +22,10 @@ import {
   iqOk,
   jingleAction,
   jingleOf,
-  proposed,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
-import { jingleIq, jmi, terminate } from './stanzas';
+import { jingleIq, terminate } from './stanzas';
 import {
   body,
   direction,
@@ -40,25 +37,26 @@ import {
   reinvites,
   sessionInfo,
 } from './sip-trace';
-import { acceptFrom, anchorPackets, initiateFrom, sdpOf, until } from './webrtc-jingle';
+import { anchorPackets, sdpOf, until } from './webrtc-jingle';
+import {
+  aliceCalls,
+  anchoredMedia,
+  byeReached,
+  phoneCallsAlice,
+  phoneJid,
+  rtpengineEmpty,
+  usePhoneWorld,
+} from './phones';
 
 const maybe = rtpengineAvailable() && chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
 maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtpengine', () => {
   let rtp: Rtpengine;
-  let chrome: WebrtcPeer | undefined;
   let dtmfLog: dgram.Socket;
   /** What rtpengine reported on `--dtmf-log-dest` (one JSON object per event). */
   const dtmfEvents: Array<Record<string, unknown>> = [];
-  const phones: Baresip[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const phones = usePhoneWorld<Baresip>({
     late: async () => {
       dtmfLog = dgram.createSocket('udp4');
       dtmfLog.on('message', (m) => {
@@ -72,12 +70,10 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
         dtmfLog.bind(0, '127.0.0.1', () => r(dtmfLog.address().port)),
       );
       rtp = await startRtpengine(undefined, { dtmfLogPort });
-      return {
-        mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
-        gatherWindowMs: 100,
-      };
+      return anchoredMedia(rtp);
     },
   });
+  const { bed, chromium } = phones;
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
@@ -88,33 +84,15 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
   });
 
   async function phone(dtls = false): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts({ sipTrace: true, dtls });
-    phones.push(p);
-    return p;
+    return phones.phone(startBaresipOnFreePorts({ sipTrace: true, dtls }));
   }
 
   /** baresip calls alice, who answers from Chromium; returns the sid (the JMI id). */
-  async function sipCallsAlice(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    await bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id }));
-    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
-    return { sid: id, peer: caller };
-  }
+  const sipCallsAlice = (bob: Baresip, c: WebrtcPeer) =>
+    phoneCallsAlice(alice, () => bob.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`), c);
 
   /** Chromium calls baresip; returns the sid and the JID alice talks to. */
-  async function aliceCallsSip(bob: Baresip, c: WebrtcPeer): Promise<{ sid: string; peer: string }> {
-    const sid = randomUUID();
-    // XEP-0106: bob@127.0.0.1:<port>, baresip's own address.
-    const peer = `bob\\40127.0.0.1\\3a${bob.sipPort}@gw.localhost`;
-    const offer = await c.offer();
-    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-    await c.takeAnswer(sdpOf(accept, offer));
-    return { sid, peer };
-  }
+  const aliceCallsSip = (bob: Baresip, c: WebrtcPeer) => aliceCalls(alice, phoneJid('bob', bob.sipPort), c);
 
   /** Packets from each leg at rtpengine and into Chromium, now. */
   async function counts(c: WebrtcPeer): Promise<{ sip: number; jingle: number; chrome: number }> {
@@ -151,7 +129,7 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     'SIP → XMPP (%s): baresip holds and resumes; alice hears <hold/> then <active/>; the answers say recvonly then sendrecv; audio stops while held and comes back; baresip hangs up',
     async (_w, dtls) => {
       const bob = await phone(dtls);
-      chrome = await WebrtcPeer.start();
+      const chrome = await chromium();
       const { sid } = await sipCallsAlice(bob, chrome);
       await audioBothWays(chrome);
       // baresip logs one per DTLS association (RTP, and RTCP without rtcp-mux): none may be added.
@@ -211,17 +189,13 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
       const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
       expect(reasonOf(term).condition).toBe('success');
       await expectNoLiveCalls(bed.world);
-      await until(
-        async () => (await rtp.control.list()).length === 0,
-        3000,
-        () => 'rtpengine session deleted',
-      );
+      await rtpengineEmpty(rtp);
     },
   );
 
   test('XMPP → SIP: alice holds and resumes; baresip gets re-INVITEs saying sendonly then sendrecv and answers; audio from baresip stops while held and comes back; alice hangs up', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await aliceCallsSip(bob, chrome);
     await audioBothWays(chrome);
 
@@ -253,22 +227,14 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     await audioBothWays(chrome);
 
     await iqOk(alice, terminate({ to: peer, sid }));
-    await until(
-      () => bob.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
-      5000,
-      () => `the BYE at baresip:\n${bob.proc.output().slice(-2000)}`,
-    );
+    await byeReached(bob);
     await expectNoLiveCalls(bed.world);
-    await until(
-      async () => (await rtp.control.list()).length === 0,
-      3000,
-      () => 'rtpengine session deleted',
-    );
+    await rtpengineEmpty(rtp);
   });
 
   test('both hold, anchored: alice holds, then baresip holds too — the answer via rtpengine says inactive; baresip resumes — sendonly; alice resumes — sendrecv, audio both ways again', async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await sipCallsAlice(bob, chrome);
     await audioBothWays(chrome);
 
@@ -315,16 +281,12 @@ maybe('e2e: mid-call with baresip — hold, resume, DTMF; real audio through rtp
     await bob.command('hangup');
     await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
     await expectNoLiveCalls(bed.world);
-    await until(
-      async () => (await rtp.control.list()).length === 0,
-      3000,
-      () => 'rtpengine session deleted',
-    );
+    await rtpengineEmpty(rtp);
   });
 
   test("DTMF both ways: baresip's RFC 4733 events stay in RTP (telephone-event in both SDPs, relayed by rtpengine, no XEP-0181 copy); alice's XEP-0181 <dtmf/> reaches baresip as INFO", async () => {
     const bob = await phone();
-    chrome = await WebrtcPeer.start();
+    const chrome = await chromium();
     const { sid, peer } = await sipCallsAlice(bob, chrome);
     const initiate = alice.all(jingleAction(sid, 'session-initiate'))[0]!;
     // The telephone-event payload type of baresip's offer reaches alice, and comes back in the answer.

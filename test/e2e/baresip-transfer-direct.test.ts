@@ -18,31 +18,14 @@
  * ICE and DTLS with Chromium's old credentials, Chromium restarted with new ones, the re-INVITE
  * that carried them came after B's DTLS ("dtls_srtp: dtls already accepted"): no audio either way.
  */
-import { randomUUID } from 'node:crypto';
 import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
 import { freePort } from '../support/processes';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
-import {
-  describeWithPeers,
-  expectNoLiveCalls,
-  iqOk,
-  jingleAction,
-  proposed,
-  useWorld,
-  type Bot,
-  type Element,
-} from './harness';
-import { jmi, terminate } from './stanzas';
+import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
+import { describeWithPeers, expectNoLiveCalls, iqOk, jingleAction, type Bot, type Element } from './harness';
+import { terminate } from './stanzas';
 import { body } from './sip-trace';
-import {
-  acceptFrom,
-  initiateFrom,
-  restartOfferFrom,
-  sdpOf,
-  transportInfoFrom,
-  ufragOf,
-  until,
-} from './webrtc-jingle';
+import { restartOfferFrom, transportInfoFrom, ufragOf, until } from './webrtc-jingle';
+import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
 
@@ -63,37 +46,19 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
   // As in baresip-midcall-direct: once in a few calls baresip 1.0.0 refuses Chromium's DTLS on a
   // second candidate pair ("dtls already accepted") before anything of the test happens.
   jest.retryTimes(1, { logErrorsBeforeRetry: true });
-  let chrome: WebrtcPeer | undefined;
-  const phones: Baresip[] = [];
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({});
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const { bed, phone: keep, chromium } = usePhoneWorld<Baresip>();
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
   });
 
-  const ice = {
-    sipTrace: true,
-    dtls: true,
-    modules: ['ice.so', 'rtcpsummary.so'],
-    accountParams: ';medianat=ice',
-    config: ['rtcp_mux\t\tyes'],
-  };
-
   async function phoneA(): Promise<Baresip> {
-    const p = await startBaresipOnFreePorts({ ...ice, user: 'a' });
-    phones.push(p);
-    return p;
+    return keep(startBaresipOnFreePorts({ ...ICE_BARESIP, user: 'a' }));
   }
 
   async function phoneB(): Promise<Baresip> {
-    const p = await startBaresip(bed.world.outboundPort, await freePort(), { ...ice, user: TARGET });
-    phones.push(p);
-    return p;
+    return keep(startBaresip(bed.world.outboundPort, await freePort(), { ...ICE_BARESIP, user: TARGET }));
   }
 
   /** baresip's live RTP counts (menu's `audio_debug`: `TX: packets=…`, per source `rcvd=…`). */
@@ -181,31 +146,16 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
   });
 
   /** Chromium calls A; the sid, the JID alice talks to, and the IQ A's description came in. */
-  async function aliceCallsA(
-    a: Baresip,
-    c: WebrtcPeer,
-  ): Promise<{ sid: string; peer: string; remote: Element }> {
-    const sid = randomUUID();
-    const peer = `a\\40127.0.0.1\\3a${a.sipPort}@gw.localhost`;
-    const offer = await c.offer();
-    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-    await c.takeAnswer(sdpOf(accept, offer));
+  async function aliceCallsA(a: Baresip, c: WebrtcPeer) {
+    const { sid, peer, accept } = await aliceCalls(alice, phoneJid('a', a.sipPort), c);
     return { sid, peer, remote: accept };
   }
 
   /** A calls alice, who answers from Chromium. */
-  async function aCallsAlice(
-    a: Baresip,
-    c: WebrtcPeer,
-  ): Promise<{ sid: string; peer: string; remote: Element }> {
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    await a.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id }));
-    const initiate = await alice.waitFor(jingleAction(id, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await c.answerOffer(sdpOf(initiate)), initiate, alice.jid));
-    return { sid: id, peer: caller, remote: initiate };
+  async function aCallsAlice(a: Baresip, c: WebrtcPeer) {
+    const dial = () => a.command('dial', `sip:alice@127.0.0.1:${bed.world.sipPort}`);
+    const { sid, peer, initiate } = await phoneCallsAlice(alice, dial, c);
+    return { sid, peer, remote: initiate };
   }
 
   test.each([
@@ -216,7 +166,7 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
     async (_w, call) => {
       const a = await phoneA();
       const b = await phoneB();
-      chrome = await WebrtcPeer.start();
+      const chrome = await chromium();
       const { sid, peer, remote } = await call(a, chrome);
       await audioBothWays(chrome, a);
       const before = await chrome.remoteSdp();
@@ -265,11 +215,7 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
       expect(b.proc.output()).toMatch(/DTLS-SRTP complete/);
 
       await iqOk(alice, terminate({ to: peer, sid }));
-      await until(
-        () => received(b, 'BYE ').length > 0,
-        5000,
-        () => `the BYE at B:\n${b.proc.output().slice(-2000)}`,
-      );
+      await byeReached(b);
       await expectNoLiveCalls(bed.world);
     },
   );

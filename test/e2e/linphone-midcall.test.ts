@@ -6,11 +6,10 @@
  * read from liblinphone's log. This machine has no sound card, so linphone sends next to no RTP:
  * these tests check the signalling, not the audio (test/e2e/baresip-midcall*.test.ts do).
  */
-import { randomUUID } from 'node:crypto';
 import { linphoneAvailable, startLinphone, type Linphone } from '../../src/peers/linphone';
 import { freePort } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { chromiumAvailable, WebrtcPeer } from '../support/webrtc';
+import { chromiumAvailable } from '../support/webrtc';
 import { xml } from '../../src/xmpp/stanza/xml';
 import {
   describeWithPeers,
@@ -18,14 +17,13 @@ import {
   iqOk,
   jingleAction,
   jingleOf,
-  proposed,
   reasonOf,
-  useWorld,
   type Bot,
 } from './harness';
-import { jingleIq, jmi, terminate } from './stanzas';
+import { jingleIq, terminate } from './stanzas';
 import { body, direction, expectVersions, NS_DTMF, NS_INFO, sessionInfo } from './sip-trace';
-import { acceptFrom, initiateFrom, sdpOf, until } from './webrtc-jingle';
+import { until } from './webrtc-jingle';
+import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
 import type { SipTraced } from '../../src/peers/baresip';
 
 const maybe =
@@ -48,24 +46,14 @@ function reinvites(p: Linphone, dir: 'sent' | 'received'): Array<{ offer: SipTra
 
 maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   let rtp: Rtpengine;
-  let chrome: WebrtcPeer | undefined;
-  const phones: Linphone[] = [];
-  // Declared before useWorld's hooks so it runs first: the phones hang up before the check that
-  // no call is left (also after a failure).
-  afterEach(async () => {
-    await chrome?.stop();
-    chrome = undefined;
-    for (const p of phones.splice(0)) await p.proc.stop();
-  });
-  const bed = useWorld({
+  // The phones hang up before the check that no call is left (usePhoneWorld).
+  const phones = usePhoneWorld<Linphone>({
     late: async () => {
       rtp = await startRtpengine();
-      return {
-        mediaYaml: [`rtpengine: ${rtp.uri}`, 'anchor: auto', 'offer: [as-offered, rtp]'],
-        gatherWindowMs: 100,
-      };
+      return anchoredMedia(rtp);
     },
   });
+  const { bed, chromium } = phones;
   let alice: Bot;
   beforeAll(() => {
     alice = bed.device();
@@ -73,9 +61,7 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   afterAll(() => rtp?.stop());
 
   async function phone(autoAnswer = false): Promise<Linphone> {
-    const p = await startLinphone(await freePort(), { autoAnswer });
-    phones.push(p);
-    return p;
+    return phones.phone(startLinphone(await freePort(), { autoAnswer }));
   }
 
   async function answered(p: Linphone, dir: 'sent' | 'received', n: number) {
@@ -89,13 +75,9 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
 
   test('SIP → XMPP: linphone pauses and resumes (alice hears <hold/>, <active/>; answers recvonly, sendrecv); its INFO DTMF reaches alice as XEP-0181; linphone hangs up', async () => {
     const lp = await phone();
-    chrome = await WebrtcPeer.start();
-    const seen = new Set(alice.received.map((s) => s.toString()));
-    lp.command(`call sip:alice@127.0.0.1:${bed.world.sipPort}`);
-    const { id: sid, caller } = await proposed(alice, (s) => !seen.has(s.toString()));
-    await alice.send(jmi('proceed', { to: caller, id: sid }));
-    const initiate = await alice.waitFor(jingleAction(sid, 'session-initiate'), 8000, 'session-initiate');
-    await iqOk(alice, acceptFrom(await chrome.answerOffer(sdpOf(initiate)), initiate, alice.jid));
+    const chrome = await chromium();
+    const dial = () => lp.command(`call sip:alice@127.0.0.1:${bed.world.sipPort}`);
+    const { sid } = await phoneCallsAlice(alice, dial, chrome);
     await until(
       () => /LinphoneCallStreamsRunning/.test(lp.proc.output()),
       8000,
@@ -152,13 +134,8 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
 
   test('XMPP → SIP: alice holds and resumes (linphone gets re-INVITEs sendonly, sendrecv and answers recvonly, sendrecv); her XEP-0181 <dtmf/> reaches linphone as INFO; alice hangs up', async () => {
     const lp = await phone(true);
-    chrome = await WebrtcPeer.start();
-    const sid = randomUUID();
-    const peer = `linphone\\40127.0.0.1\\3a${lp.sipPort}@gw.localhost`;
-    const offer = await chrome.offer();
-    await iqOk(alice, initiateFrom(offer, { from: alice.jid, to: peer, sid }));
-    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 10_000, 'session-accept');
-    await chrome.takeAnswer(sdpOf(accept, offer));
+    const chrome = await chromium();
+    const { sid, peer } = await aliceCalls(alice, phoneJid('linphone', lp.sipPort), chrome);
     await until(
       () => /LinphoneCallStreamsRunning/.test(lp.proc.output()),
       8000,
@@ -203,11 +180,7 @@ maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
     );
 
     await iqOk(alice, terminate({ to: peer, sid }));
-    await until(
-      () => lp.sipMessages().some((m) => m.direction === 'received' && m.firstLine.startsWith('BYE ')),
-      5000,
-      () => `the BYE at linphone:\n${lp.proc.output().slice(-2000)}`,
-    );
+    await byeReached(lp);
     await expectNoLiveCalls(bed.world);
   });
 });

@@ -2,7 +2,7 @@
  * The dialog layer without sockets: transition tables, and the UAS/UAC INVITE sessions and
  * dialogs driven through a fake core on a fake clock.
  */
-import { ClientInvite } from '../../src/sip/dialog/client-invite';
+import { ClientInvite, type InviteOptions } from '../../src/sip/dialog/client-invite';
 import { header } from '../../src/sip/message/headers';
 import { DIALOG_TABLE, OFFER_TABLE, UAC_TABLE, UAS_TABLE } from '../../src/sip/dialog/dialog-fsm';
 import { Machine, nextOf, type TransitionTable } from '../../src/fsm';
@@ -257,10 +257,14 @@ describe('Dialog', () => {
 });
 
 describe('ClientInvite (UAC)', () => {
-  function start(core: FakeCore) {
+  /** bob's 200 with an answer (To tag B), to `req`. */
+  const okFromB = (req: SipRequest): SipResponse =>
+    response(req, 200, { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.9:5070>' }, 'v=0\r\n');
+  /** A ClientInvite to bob with an offer, started; `o` overrides the options. */
+  function start(core: FakeCore, o: Partial<InviteOptions> = {}) {
     const ci = new ClientInvite(
       core,
-      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n' },
+      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n', ...o },
       () => undefined,
     );
     ci.start();
@@ -269,12 +273,7 @@ describe('ClientInvite (UAC)', () => {
 
   test('answerInAck (RFC 3261 §13.2.2.4): an offerless INVITE’s 2xx is not ACKed until the owner answers; a retransmitted 2xx meanwhile gets nothing, after it the same ACK with the answer; ack() once only', () => {
     const core = new FakeCore();
-    const ci = new ClientInvite(
-      core,
-      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: '', answerInAck: true },
-      () => undefined,
-    );
-    ci.start();
+    const ci = start(core, { body: '', answerInAck: true });
     const inv = core.last('INVITE');
     expect(inv.req.body).toBe('');
     expect(header(inv.req, 'content-type')).toBeUndefined();
@@ -310,23 +309,11 @@ describe('ClientInvite (UAC)', () => {
 
   test('answerInAck: a BYE before any answer sends the empty ACK first (§15: the 2xx is ACKed before the BYE)', () => {
     const core = new FakeCore();
-    const ci = new ClientInvite(
-      core,
-      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: '', answerInAck: true },
-      () => undefined,
-    );
-    ci.start();
+    const ci = start(core, { body: '', answerInAck: true });
     const inv = core.last('INVITE');
     let dialog: Dialog | undefined;
     ci.on('accepted', (_r, d: Dialog) => (dialog = d));
-    inv.onResponse(
-      response(
-        inv.req,
-        200,
-        { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.9:5070>' },
-        'v=0\r\n',
-      ),
-    );
+    inv.onResponse(okFromB(inv.req));
     void dialog!.bye();
     expect(core.acks).toHaveLength(1);
     expect(core.acks[0]!.body).toBe('');
@@ -335,21 +322,9 @@ describe('ClientInvite (UAC)', () => {
 
   test('answerInAck on an INVITE that has an offer: ACKed at once (the answer was in the 2xx)', () => {
     const core = new FakeCore();
-    const ci = new ClientInvite(
-      core,
-      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n', answerInAck: true },
-      () => undefined,
-    );
-    ci.start();
+    start(core, { answerInAck: true });
     const inv = core.last('INVITE');
-    inv.onResponse(
-      response(
-        inv.req,
-        200,
-        { To: '<sip:bob@192.0.2.9>;tag=B', Contact: '<sip:bob@192.0.2.9:5070>' },
-        'v=0\r\n',
-      ),
-    );
+    inv.onResponse(okFromB(inv.req));
     // answerInAck only with an empty body: an INVITE with an offer has the answer in the 2xx.
     expect(core.acks).toHaveLength(1);
   });
@@ -437,12 +412,7 @@ describe('ClientInvite (UAC)', () => {
 
   test('a 422 is retried once with Session-Expires raised to Min-SE (RFC 4028 §7.4)', () => {
     const core = new FakeCore();
-    const ci = new ClientInvite(
-      core,
-      { uri: 'sip:bob@192.0.2.9', from: 'sip:alice@gw.test', body: 'v=0\r\n', sessionExpires: 90 },
-      () => undefined,
-    );
-    ci.start();
+    const ci = start(core, { sessionExpires: 90 });
     const inv = core.last('INVITE');
     expect(header(inv.req, 'session-expires')).toBe('90');
     inv.onResponse(response(inv.req, 422, { 'Min-SE': '600' }));
