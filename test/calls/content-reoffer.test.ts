@@ -7,11 +7,12 @@
  * section of its audio+video BUNDLE call) and baresip 1.0.0's video INVITE. Pure: events in,
  * effects out.
  */
+import { CallRegistry, SipCall } from '../../src/calls';
 import { CONTENT_WAIT_MS } from '../../src/calls/content-reoffer';
-import type { CallEvent } from '../../src/calls/events';
+import type { CallEvent, Effect } from '../../src/calls/events';
 import type { Jingle } from '../../src/jingle/types';
 import type { SipRequest } from '../../src/sip/message/types';
-import { CALLER, DEVICE, kinds, okWith, one, pick, read, sip } from './support';
+import { CALLER, DEVICE, context, kinds, okWith, one, pick, read, sip } from './support';
 import {
   client,
   gw,
