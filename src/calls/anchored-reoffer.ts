@@ -23,7 +23,15 @@ import { refusalText } from './sip-offers';
 
 export abstract class AnchoredReoffers extends PlainReoffers {
   /** The peer's re-INVITE/UPDATE being answered through the anchor (one at a time, RFC 3261 §14). */
-  private peerOffer?: { id: number; offer: Sdp; body: string; refused: SdpMedia[]; stream?: true };
+  private peerOffer?: {
+    id: number;
+    offer: Sdp;
+    body: string;
+    refused: SdpMedia[];
+    stream?: true;
+    /** The Jingle side's answer with the directions RFC 3264 §6.1 agrees, before our own hold. */
+    agreed?: Sdp;
+  };
 
   /**
    * The SIP peer's SDP of the last exchange through the anchor after the first (its re-offer
@@ -181,6 +189,9 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     }
     const answer = event.kind === 'media-done' && event.purpose === 'reoffer' ? this.jingleSide() : undefined;
     if (event.kind === 'media-done' && event.purpose === 'reoffer' && answer) {
+      const agreed = answerDirections(r.offer, answer);
+      // The directions it agrees before our own hold, for the client's content-modify.
+      r.agreed = structuredClone(agreed);
       out.push({
         kind: 'media',
         op: 'answer',
@@ -188,7 +199,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
         fromTag: 'sip',
         toTag: 'jingle',
         // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
-        sdp: writeSdp(this.nextVersion(this.applyHold(answerDirections(r.offer, answer)))),
+        sdp: writeSdp(this.nextVersion(this.applyHold(agreed))),
         flags: forAnswer(),
       });
       return;
@@ -197,6 +208,9 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (event.kind === 'media-done' && event.purpose === 'reanswer') {
       const body =
         r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
+      // A stream redirected (not a hold) is the client's content-modify, as end to end
+      // (./content-reoffer.ts `peerDirections`, against `anchorPeerSdp` before it moves on).
+      if (r.agreed) this.peerDirections(out, r.offer, r.agreed);
       this.sipLocal = body;
       this.peerLast = r.body;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body, ...this.okHeaders(r.id) });
@@ -206,6 +220,23 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     // A hold the client asked for meanwhile goes now (RFC 3261 §14.1: one offer at a time).
     this.anchoredHoldToSip(out);
   }
+
+  /**
+   * Anchored: the SIP peer's SDP of the session as it stands (its last re-offer or answer through
+   * the anchor, else its first SDP): what a new re-offer's directions are compared with.
+   */
+  protected anchorPeerSdp(): Sdp | undefined {
+    const sdp = this.peerLast ?? this.sipSideFirst();
+    if (sdp === undefined) return undefined;
+    try {
+      return parseSdp(sdp, this.ctx.tables.hashes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The SIP peer's SDP of the first exchange (its answer or offer), as the anchor took it. */
+  protected abstract sipSideFirst(): string | undefined;
 
   /** Whether the SIP peer holds the call: what its last accepted offer said (RFC 3264 §8.4). */
   private peerHeld = false;
@@ -287,6 +318,9 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    */
   protected abstract anchoredStreamDone(out: Effect[], answer: string | undefined, why: string): void;
 
+  /** Our stream change through the anchor got 491 and waits for the `glare` timer. */
+  protected abstract anchoredStreamGlare(out: Effect[]): void;
+
   /** A new SIP session (a transfer's, ./transfers.ts): its first exchange is the session's again. */
   protected forgetPeerLast(): void {
     this.peerLast = undefined;
@@ -322,10 +356,11 @@ export abstract class AnchoredReoffers extends PlainReoffers {
   protected onAnchoredReinviteDone(out: Effect[], response?: SipResponse): void {
     const r = this.anchoredReinvite;
     if (!r || r.body === undefined) return;
-    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor. A
-    // stream change is not (the client hears content-reject and may ask again).
-    if (response?.status === 491 && !r.stream && this.glareRetry(out)) {
+    // RFC 3261 §14.1 glare: tried again after the wait, with a new offer through the anchor; a
+    // stream change as end to end (./content-reoffer.ts `anchoredStreamGlare`).
+    if (response?.status === 491 && this.glareRetry(out)) {
       this.anchoredReinvite = undefined;
+      if (r.stream) this.anchoredStreamGlare(out);
       return;
     }
     const answer = response && response.status >= 200 && response.status < 300 ? sdpOf(response) : '';

@@ -271,30 +271,52 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * counts as another 491. False when no stream change waits.
    */
   protected contentGlareOver(out: Effect[]): boolean {
+    if (this.anchoredOurs?.waiting) {
+      this.anchoredGlareOver(out, this.anchoredOurs);
+      return true;
+    }
     const r = this.ours;
     if (!r || r.body !== undefined) return false;
-    this.glareWait = false;
     const session = this.session();
+    const busy = this.theirs !== undefined || this.sip.offer !== 'stable' || this.anchorReinviteBusy();
+    const reoffer = this.retried(out, session, busy, r.request, (why, resume) =>
+      this.oursRefused(out, r, why, resume),
+    );
+    if (reoffer && session) this.sendOurs(out, reoffer, session, r.request);
+    return true;
+  }
+
+  /**
+   * The `glare` timer for a stream change that waits (RFC 3261 §14.1), end to end or anchored:
+   * the change recomputed from `session`, the session as it is now; undefined when it is
+   * refused (`refuse`, with whether what waited goes now) or waits again (`busy`: a peer's
+   * offer is still being answered, which counts as another 491).
+   */
+  private retried(
+    out: Effect[],
+    session: MidCallSession | undefined,
+    busy: boolean,
+    request: Jingle,
+    refuse: (why: string, resume: boolean) => void,
+  ): Reoffer | undefined {
+    this.glareWait = false;
     if (this.sip.dialog !== 'confirmed' || !session) {
-      this.oursRefused(out, r, 'no session to change', false);
-      return true;
+      refuse('no session to change', false);
+      return undefined;
     }
-    if (this.theirs || this.sip.offer !== 'stable' || this.anchorReinviteBusy()) {
+    if (busy) {
       const late = this.lateCandidates;
       if (this.glareRetry(out)) this.lateCandidates = late;
-      else this.oursRefused(out, r, 'the SIP peer kept offering');
-      return true;
+      else refuse('the SIP peer kept offering', true);
+      return undefined;
     }
-    let reoffer: Reoffer;
     try {
-      reoffer = changeToReoffer(session, r.request, this.ctx.tables);
+      return changeToReoffer(session, request, this.ctx.tables);
     } catch (e) {
       if (!isInputError(e)) throw e;
-      this.oursRefused(out, r, e.message);
-      return true;
+      refuse(e.message, true);
+      return undefined;
     }
-    this.sendOurs(out, reoffer, session, r.request);
-    return true;
   }
 
   /** Our stream change is not carried out: the client hears content-reject (XEP-0166 §7.2.3). */
@@ -687,15 +709,17 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * The answer goes at once: the peer's offer bounds what it can say, the client may content-reject.
    */
   protected peerDirections(out: Effect[], offer: Sdp, answer: Sdp): void {
-    const before = this.sipRemote;
-    if (!before || this.anchored) return;
+    // Anchored (./anchored-reoffer.ts): the peer's SDPs pass through rtpengine with their
+    // directions, and its m-lines are the Jingle side's in the anchor's layout.
+    const before = this.anchored ? this.anchorPeerSdp() : this.sipRemote;
+    if (!before) return;
     if (isHeld(offer)) {
       if (!isHeld(before)) this.preHold = before;
       return;
     }
     const base = isHeld(before) ? this.preHold : before;
     this.preHold = undefined;
-    const slots = this.ensureSlots();
+    const slots = this.anchored ? this.anchorSession()?.slots : this.ensureSlots();
     const side = this.clientSide();
     if (!base || !slots || !side) return;
     const wish = (name: string) => side.contents.find((c) => c.name === name)?.senders;
@@ -753,7 +777,13 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   }
 
   /** The client's content-add carried through the anchor, until the peer's answer is back. */
-  private anchoredOurs?: { reoffer: Reoffer; session: MidCallSession; request: Jingle };
+  private anchoredOurs?: {
+    reoffer: Reoffer;
+    session: MidCallSession;
+    request: Jingle;
+    /** It got 491 and waits for the `glare` timer (RFC 3261 §14.1); the anchor has it undone. */
+    waiting?: true;
+  };
 
   /**
    * The Jingle side of the anchor's session as a stream change's starting point: the client's
@@ -861,16 +891,73 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
       return;
     }
+    this.result(out, iq);
+    this.anchoredSend(out, reoffer, session, structuredClone(j));
+  }
+
+  /** The anchored change's offer through the anchor (or, XEP-0166 §7.2.5, the end of the session). */
+  private anchoredSend(out: Effect[], reoffer: Reoffer, session: MidCallSession, request: Jingle): void {
     if (reoffer.terminate) {
+      this.anchoredOurs = undefined;
       // XEP-0166 §7.2.5: removing the last content ends the session.
-      this.result(out, iq);
       return this.abort(out, 'success', 'every content was removed');
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
     onBundleTransport(reoffer.offer, reoffer.changed);
-    this.result(out, iq);
-    this.anchoredOurs = { reoffer, session, request: structuredClone(j) };
-    this.anchoredStreamOffer(out, reoffer.offer);
+    const r = { reoffer, session, request };
+    this.anchoredOurs = r;
+    if (!this.anchoredStreamOffer(out, reoffer.offer)) this.anchoredRefused(out, r, 'another offer is out');
+  }
+
+  /**
+   * Our anchored stream change got 491 (RFC 3261 §14.1): it is offered again after the glare
+   * wait, as end to end (contentGlareOver). Meanwhile rtpengine is given the Jingle side's
+   * description without the change (a `refresh` offer, as for a refusal) rather than left on
+   * our unanswered offer: the peer's own offer, the one that crossed ours, goes through the
+   * anchor in the wait and is answered from the Jingle side as it is, and trickled candidates
+   * refresh the anchor from that same description (anchorRefreshed), so an anchor still holding
+   * our offer would carry a stream neither side has. The retry is a new ng offer of the whole
+   * description (as every ng offer is), recomputed from the session as it is then.
+   */
+  protected anchoredStreamGlare(out: Effect[]): void {
+    const r = this.anchoredOurs;
+    if (!r) return;
+    r.waiting = true;
+    this.anchorRestore(out, r.session.local);
+  }
+
+  /** The `glare` timer for our anchored change: offered again, or refused (retried). */
+  private anchoredGlareOver(out: Effect[], r: NonNullable<ContentReoffers['anchoredOurs']>): void {
+    const session = this.anchorSession();
+    const busy = this.theirs !== undefined || this.sip.offer !== 'stable' || this.anchorPeerOfferBusy();
+    const reoffer = this.retried(out, session, busy, r.request, (why, resume) => {
+      this.anchoredRefused(out, r, why);
+      // What waited for this exchange (a hold) goes now.
+      if (resume) this.anchoredHoldToSip(out);
+      this.settleHolds(out);
+    });
+    if (reoffer && session) this.anchoredSend(out, reoffer, session, r.request);
+  }
+
+  /**
+   * Our anchored change is out (RFC 3261 §14.1: the peer's offer gets 491); one waiting for the
+   * glare timer does not block the peer's offer, as end to end (peerContentReoffer).
+   */
+  private anchoredOut(): boolean {
+    return this.anchoredOurs !== undefined && !this.anchoredOurs.waiting;
+  }
+
+  /** The anchor is given `sdp`, the Jingle side's description, again (nothing goes to SIP). */
+  private anchorRestore(out: Effect[], sdp: Sdp): void {
+    out.push({
+      kind: 'media',
+      op: 'offer',
+      purpose: 'refresh',
+      fromTag: 'jingle',
+      toTag: 'sip',
+      sdp: writeSdp(this.nextVersion(this.applyHold(sdp))),
+      flags: this.sipSideFlags(),
+    });
   }
 
   /**
@@ -887,11 +974,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (!r) return;
     this.anchoredOurs = undefined;
     if (r.reoffer.action === 'content-remove') {
-      // XEP-0166 §7.2.5 has no reply to a content-remove: refused or not, the stream is gone on
-      // our side (as on a call that is not anchored, oursRefused), and the anchor already has
-      // its m-line at port 0 from our offer.
-      if (answer === undefined)
-        this.ctx.log?.(`the SIP peer refused a stream removal: ${why}`, { sid: this.sid });
+      if (answer === undefined) return this.anchoredRefused(out, r, why);
       this.setAnchorLayout(r.reoffer.slots, r.reoffer.offer);
       this.sideTakes(r, r.reoffer.slots, r.reoffer.offer);
       return;
@@ -906,26 +989,36 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       if (!isInputError(e)) throw e;
       this.ctx.log?.(`unusable anchor answer to a stream change: ${e.message}`, { sid: this.sid });
     }
-    if (!outcome) {
-      this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
-      const refused = reofferRefused(r.session, r.reoffer);
-      if (refused.reject) this.tell(out, refused.reject);
-      out.push({
-        kind: 'media',
-        op: 'offer',
-        purpose: 'refresh',
-        fromTag: 'jingle',
-        toTag: 'sip',
-        sdp: writeSdp(this.nextVersion(this.applyHold(r.session.local))),
-        flags: this.sipSideFlags(),
-      });
-      return;
-    }
+    if (!outcome) return this.anchoredRefused(out, r, why);
     this.sideTakes(r, outcome.slots, r.reoffer.offer);
     // A refused stream keeps its m-line at port 0 on the Jingle side, as the SIP side does.
     this.setAnchorLayout(outcome.slots, r.reoffer.offer);
     if (outcome.accept) this.tell(out, outcome.accept);
     if (outcome.reject) this.tell(out, outcome.reject);
+  }
+
+  /**
+   * Our anchored change is not carried out (a refusal, the 491s run out): the client hears
+   * content-reject (XEP-0166 §7.2.3) and the anchor is given the Jingle side's description
+   * without the change again, so its session is the one the SIP peer still has. XEP-0166
+   * §7.2.5 has no reply to a content-remove: refused or not, the stream is gone on our side (as
+   * on a call that is not anchored, oursRefused); the anchor has its m-line at port 0 from our
+   * offer, or, when the change waited after a 491 (anchoredStreamGlare undid it), again now.
+   */
+  private anchoredRefused(out: Effect[], r: NonNullable<ContentReoffers['anchoredOurs']>, why: string): void {
+    this.anchoredOurs = undefined;
+    this.glareRetries = 0;
+    if (r.reoffer.action === 'content-remove') {
+      this.ctx.log?.(`the SIP peer refused a stream removal: ${why}`, { sid: this.sid });
+      this.setAnchorLayout(r.reoffer.slots, r.reoffer.offer);
+      this.sideTakes(r, r.reoffer.slots, r.reoffer.offer);
+      if (r.waiting) this.anchorRestore(out, r.reoffer.offer);
+      return;
+    }
+    this.ctx.log?.(`the SIP peer refused a stream change: ${why}`, { sid: this.sid });
+    const refused = reofferRefused(r.session, r.reoffer);
+    if (refused.reject) this.tell(out, refused.reject);
+    this.anchorRestore(out, r.session.local);
   }
 
   /** The SIP peer's re-offer adding streams, at the anchor until its rewrite comes back. */
@@ -960,7 +1053,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     // RFC 3261 §14.1: one offer at a time.
     if (
       this.theirs ||
-      this.anchoredOurs ||
+      this.anchoredOut() ||
       this.sip.offerOutstanding(id) ||
       !this.anchoredPeerStreamOffer(out, id, body, offer)
     ) {
@@ -984,7 +1077,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     session: MidCallSession,
     removed: number[],
   ): boolean {
-    if (this.theirs || this.anchoredOurs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
+    if (this.theirs || this.anchoredOut() || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return true;
     }

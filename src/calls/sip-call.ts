@@ -342,6 +342,11 @@ export class SipCall extends Call {
     return this.accept ? this.deviceAnswer() : undefined;
   }
 
+  /** The SIP peer's offer as the anchor took it (after a transfer, the new peer's answer). */
+  protected sipSideFirst(): string | undefined {
+    return this.transferredAnswer ?? writeSdp(this.offerSdp);
+  }
+
   /** Toward the SIP peer in the profile of its own offer (RTP/AVP stays RTP/AVP, DTLS stays DTLS). */
   protected sipSideFlags(): NgFlags {
     // After a transfer (./transfers.ts), in the profile of the new peer's answer to our offer.

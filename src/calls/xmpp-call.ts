@@ -252,6 +252,11 @@ export class XmppCall extends XmppCallBase {
     });
   }
 
+  /** The SIP peer's answer as the anchor took it (after a transfer, the new peer's). */
+  protected sipSideFirst(): string | undefined {
+    return this.transferredAnswer ?? this.media?.sipAnswer;
+  }
+
   /** Toward the SIP peer in the form its answer took (RTP/AVP, SDES or DTLS), else the profile offered. */
   protected sipSideFlags(): NgFlags {
     // After a transfer (./transfers.ts), the new peer's answer is the SIP side's.
