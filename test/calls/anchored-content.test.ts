@@ -15,6 +15,7 @@
  */
 import { CallRegistry, XmppCall } from '../../src/calls';
 import type { CallEvent, Effect } from '../../src/calls/events';
+import { MAX_GLARE_RETRIES } from '../../src/calls/glare';
 import type { Jingle } from '../../src/jingle/types';
 import { sdpToJingle } from '../../src/translate/description';
 import { CH, client, gw, iq, named, parsed, sid } from './content-support';
@@ -61,9 +62,9 @@ const addVideo: Jingle = {
   groups: [{ semantics: 'BUNDLE', contents: ['0', '1'] }],
 };
 
-function anchored() {
+function anchored(random?: () => number) {
   const registry = new CallRegistry();
-  const ctx = context({}, { rtpengine: 'udp://127.0.0.1:22222', offer: ['rtp'] });
+  const ctx = { ...context({}, { rtpengine: 'udp://127.0.0.1:22222', offer: ['rtp'] }), random };
   const { call } = XmppCall.start(iq(initiate, 'init'), ctx);
   registry.add(call);
   const h = (e: CallEvent): Effect[] => registry.handle(call, e);
@@ -484,5 +485,189 @@ describe('anchored: the SIP peer adds video through rtpengine', () => {
     ]);
     const ok = h({ kind: 'media-done', purpose: 'reanswer', sdp: peerRemoveAnswerForSip });
     expect(one(ok, 'sip-reoffer-answer')).toMatchObject({ id: 6, status: 200, body: peerRemoveAnswerForSip });
+  });
+});
+
+const pending: CallEvent = {
+  kind: 'sip-reinvite-done',
+  response: { ...okWith(''), status: 491, reason: 'Request Pending' },
+};
+const glare: CallEvent = { kind: 'timer', name: 'glare' };
+const media = (sdp: string) => parsed(sdp).media.map((m) => [m.type, m.port !== 0]);
+
+describe("anchored: our stream change's 491 (RFC 3261 §14.1), as end to end (./content-glare.test.ts)", () => {
+  it('content-add → 491 → the glare wait (2.1 s: we chose the Call-ID) and the anchor gets the audio-only description back, nothing to the client; the timer → a new ng offer with audio and video (o= +1) → re-INVITE; 200 → content-accept', () => {
+    const { h, call } = anchored(() => 0);
+    const { added } = addThroughAnchor(h);
+    const first = parsed(one(added, 'media').sdp);
+    const wait = h(pending);
+    expect(kinds(wait)).toBe('timer-start, media');
+    expect(one(wait, 'timer-start')).toEqual({ kind: 'timer-start', name: 'glare', ms: 2100 });
+    const restore = one(wait, 'media');
+    expect(restore).toMatchObject({ op: 'offer', purpose: 'refresh', fromTag: 'jingle', toTag: 'sip' });
+    expect(media(restore.sdp)).toEqual([['audio', true]]);
+    const retry = h(glare);
+    expect(kinds(retry)).toBe('media');
+    const offer = one(retry, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'reinvite', fromTag: 'jingle', toTag: 'sip' });
+    const sdp = parsed(offer.sdp);
+    expect(sdp.media.map((m) => [m.type, m.mid, m.port !== 0])).toEqual([
+      ['audio', '0', true],
+      ['video', '1', true],
+    ]);
+    expect(sdp.groups).toEqual([{ type: 'BUNDLE', mids: '0 1' }]);
+    expect(sdp.origin.sessionVersion).toBeGreaterThan(Number(first.origin.sessionVersion));
+    expect(
+      one(h({ kind: 'media-done', purpose: 'reinvite', sdp: reinviteForSip }), 'sip-reinvite').body,
+    ).toBe(reinviteForSip);
+    h({ kind: 'sip-reinvite-done', response: okWith(peerVideoAnswer()) });
+    const accepted = h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    expect(one(accepted, 'send-jingle').jingle).toMatchObject({
+      action: 'content-accept',
+      contents: [{ creator: 'initiator', name: '1' }],
+    });
+    expect(call.ended).toBe(false);
+  });
+
+  it(`491 each time: tried again ${MAX_GLARE_RETRIES} times, then content-reject and the anchor gets the audio-only description again`, () => {
+    const { h } = anchored(() => 0.5);
+    addThroughAnchor(h);
+    for (let i = 0; i < MAX_GLARE_RETRIES; i += 1) {
+      const wait = h(pending);
+      expect(one(wait, 'timer-start').name).toBe('glare');
+      expect(pick(wait, 'send-jingle')).toEqual([]);
+      expect(one(h(glare), 'media').purpose).toBe('reinvite');
+      h({ kind: 'media-done', purpose: 'reinvite', sdp: reinviteForSip });
+    }
+    const out = h(pending);
+    expect(pick(out, 'timer-start')).toEqual([]);
+    expect(one(out, 'send-jingle').jingle).toMatchObject({
+      action: 'content-reject',
+      contents: [{ creator: 'initiator', name: '1' }],
+    });
+    const restore = one(out, 'media');
+    expect(restore).toMatchObject({ op: 'offer', purpose: 'refresh' });
+    expect(media(restore.sdp)).toEqual([['audio', true]]);
+  });
+
+  it('in the wait the peer’s own re-INVITE goes through the anchor (no 491) and gets its 200; the timer then sends our change again', () => {
+    const { h } = anchored(() => 0);
+    addThroughAnchor(h);
+    h(pending);
+    const theirs = h({ kind: 'sip-reoffer', id: 7, body: bump(plain) });
+    expect(one(theirs, 'media')).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip' });
+    expect(pick(theirs, 'sip-reoffer-answer')).toEqual([]);
+    // The glare timer while the peer's offer is at the anchor: another wait (RFC 3261 §14.1).
+    expect(kinds(h(glare))).toBe('timer-start');
+    // forXmpp/forSip stand for rtpengine's rewrites of this audio-only exchange (their shape).
+    const answer = one(h({ kind: 'media-done', purpose: 'reoffer', sdp: forXmpp }), 'media');
+    expect(media(answer.sdp)).toEqual([['audio', true]]);
+    expect(
+      one(h({ kind: 'media-done', purpose: 'reanswer', sdp: forSip }), 'sip-reoffer-answer'),
+    ).toMatchObject({
+      id: 7,
+      status: 200,
+    });
+    const retry = one(h(glare), 'media');
+    expect(retry.purpose).toBe('reinvite');
+    expect(media(retry.sdp)).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+  });
+
+  it('content-remove → 491 → the anchor gets the video back (the peer still has it); the timer → m=video 0 again → re-INVITE', () => {
+    const { h } = anchored(() => 0);
+    addThroughAnchor(h);
+    h({ kind: 'sip-reinvite-done', response: okWith(peerVideoAnswer()) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    h({ kind: 'jingle', iq: iq(named('content-remove', ['1']), 'r1') });
+    h({ kind: 'media-done', purpose: 'reinvite', sdp: removeForSip });
+    const wait = h(pending);
+    expect(one(wait, 'timer-start').name).toBe('glare');
+    expect(media(one(wait, 'media').sdp)).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+    const retry = one(h(glare), 'media');
+    expect(retry).toMatchObject({ op: 'offer', purpose: 'reinvite' });
+    expect(media(retry.sdp)).toEqual([
+      ['audio', true],
+      ['video', false],
+    ]);
+    expect(one(h({ kind: 'media-done', purpose: 'reinvite', sdp: removeForSip }), 'sip-reinvite').body).toBe(
+      removeForSip,
+    );
+  });
+});
+
+type Dir = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+/** `sdp` with the direction attribute of the m-section at `index` replaced. */
+function direct(sdp: string, index: number, d: Dir): string {
+  const parts = sdp.split(/(?=^m=)/m);
+  parts[index + 1] = parts[index + 1]!.replace(/^a=(sendrecv|sendonly|recvonly|inactive)$/m, `a=${d}`);
+  return parts.join('');
+}
+
+describe('anchored: the SIP peer redirects a stream (not a hold) → content-modify, as end to end (./peer-directions.test.ts)', () => {
+  /** The peer's re-offer through the anchor: its offer, then rtpengine's rewrites (their shape). */
+  function reoffer(
+    h: (e: CallEvent) => Effect[],
+    id: number,
+    body: string,
+    forJingle: string,
+    forSipSide: string,
+  ) {
+    const offered = h({ kind: 'sip-reoffer', id, body });
+    expect(one(offered, 'media')).toMatchObject({ op: 'offer', purpose: 'reoffer', fromTag: 'sip' });
+    const answer = one(h({ kind: 'media-done', purpose: 'reoffer', sdp: forJingle }), 'media');
+    return { answer, done: h({ kind: 'media-done', purpose: 'reanswer', sdp: forSipSide }) };
+  }
+
+  it('audio sendrecv → recvonly (the peer only receives): content-modify senders initiator, the 200 with rtpengine’s SDP at once', () => {
+    const { h } = anchored();
+    const { answer, done } = reoffer(h, 7, direct(bump(plain), 0, 'recvonly'), forXmpp, forSip);
+    const a = parsed(answer.sdp);
+    expect(a.media.map((m) => m.direction ?? a.direction)).toEqual(['sendonly']);
+    expect(kinds(done)).toBe('send-jingle, sip-reoffer-answer');
+    expect(one(done, 'send-jingle').jingle).toEqual({
+      action: 'content-modify',
+      sid,
+      contents: [{ creator: 'initiator', name: '0', senders: 'initiator' }],
+      groups: [],
+    });
+    expect(one(done, 'sip-reoffer-answer')).toMatchObject({ id: 7, status: 200, body: forSip });
+  });
+
+  it('the same offer again (a session refresh) changes nothing: no content-modify', () => {
+    const { h } = anchored();
+    const { done } = reoffer(h, 7, bump(plain), forXmpp, forSip);
+    expect(kinds(done)).toBe('sip-reoffer-answer');
+  });
+
+  it('after video was added through the anchor, the peer makes the video sendonly → content-modify of the video alone, senders responder', () => {
+    const { h } = anchored();
+    addThroughAnchor(h);
+    const answer = peerVideoAnswer();
+    h({ kind: 'sip-reinvite-done', response: okWith(answer) });
+    h({ kind: 'media-done', purpose: 'reinvite-answer', sdp: answerForXmpp });
+    const { done } = reoffer(h, 8, direct(bump(answer), 1, 'sendonly'), answerForXmpp, reinviteForSip);
+    expect(one(done, 'send-jingle').jingle).toMatchObject({
+      action: 'content-modify',
+      contents: [{ creator: 'initiator', name: '1', senders: 'responder' }],
+    });
+    expect(one(done, 'sip-reoffer-answer').status).toBe(200);
+  });
+
+  it('a hold (audio sendonly) is <hold/> alone; its resume (sendrecv again, as before the hold) is <active/> alone', () => {
+    const { h } = anchored();
+    const held = reoffer(h, 7, direct(bump(plain), 0, 'sendonly'), forXmpp, forSip).done;
+    expect(pick(held, 'send-jingle').map((s) => [s.jingle.action, s.jingle.info?.kind])).toEqual([
+      ['session-info', 'hold'],
+    ]);
+    const resumed = reoffer(h, 8, bump(bump(plain)), forXmpp, forSip).done;
+    expect(pick(resumed, 'send-jingle').map((s) => [s.jingle.action, s.jingle.info?.kind])).toEqual([
+      ['session-info', 'active'],
+    ]);
   });
 });
