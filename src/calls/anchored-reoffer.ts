@@ -209,12 +209,15 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       const body =
         r.refused.length === 0 ? event.sdp : withMedia(event.sdp, r.refused, this.ctx.tables.hashes);
       // A stream redirected (not a hold) is the client's content-modify, as end to end
-      // (./content-reoffer.ts `peerDirections`, against `anchorPeerSdp` before it moves on).
-      if (r.agreed) this.peerDirections(out, r.offer, r.agreed);
+      // (./content-reoffer.ts `peerDirections`, against `anchorPeerSdp` before it moves on to
+      // this offer); the client hears it after the hold or its end.
+      const modify: Effect[] = [];
+      if (r.agreed) this.peerDirections(modify, r.offer, r.agreed);
       this.sipLocal = body;
       this.peerLast = r.body;
       out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 200, body, ...this.okHeaders(r.id) });
       this.tellPeerHold(out, isHeld(r.offer));
+      out.push(...modify);
       this.answeredWithHold(out);
     } else out.push({ kind: 'sip-reoffer-answer', id: r.id, status: 488 });
     // A hold the client asked for meanwhile goes now (RFC 3261 §14.1: one offer at a time).

@@ -624,12 +624,12 @@ describe('anchored: the SIP peer redirects a stream (not a hold) → content-mod
     return { answer, done: h({ kind: 'media-done', purpose: 'reanswer', sdp: forSipSide }) };
   }
 
-  it('audio sendrecv → recvonly (the peer only receives): content-modify senders initiator, the 200 with rtpengine’s SDP at once', () => {
+  it('audio sendrecv → recvonly (the peer only receives): the 200 with rtpengine’s SDP at once, then content-modify senders initiator', () => {
     const { h } = anchored();
     const { answer, done } = reoffer(h, 7, direct(bump(plain), 0, 'recvonly'), forXmpp, forSip);
     const a = parsed(answer.sdp);
     expect(a.media.map((m) => m.direction ?? a.direction)).toEqual(['sendonly']);
-    expect(kinds(done)).toBe('send-jingle, sip-reoffer-answer');
+    expect(kinds(done)).toBe('sip-reoffer-answer, send-jingle');
     expect(one(done, 'send-jingle').jingle).toEqual({
       action: 'content-modify',
       sid,
@@ -639,10 +639,11 @@ describe('anchored: the SIP peer redirects a stream (not a hold) → content-mod
     expect(one(done, 'sip-reoffer-answer')).toMatchObject({ id: 7, status: 200, body: forSip });
   });
 
-  it('the same offer again (a session refresh) changes nothing: no content-modify', () => {
+  it('the same offer again (a session refresh) changes nothing more: one content-modify, then none', () => {
     const { h } = anchored();
-    const { done } = reoffer(h, 7, bump(plain), forXmpp, forSip);
-    expect(kinds(done)).toBe('sip-reoffer-answer');
+    const recvonly = direct(bump(plain), 0, 'recvonly');
+    expect(kinds(reoffer(h, 7, recvonly, forXmpp, forSip).done)).toBe('sip-reoffer-answer, send-jingle');
+    expect(kinds(reoffer(h, 8, bump(recvonly), forXmpp, forSip).done)).toBe('sip-reoffer-answer');
   });
 
   it('after video was added through the anchor, the peer makes the video sendonly → content-modify of the video alone, senders responder', () => {
@@ -659,15 +660,16 @@ describe('anchored: the SIP peer redirects a stream (not a hold) → content-mod
     expect(one(done, 'sip-reoffer-answer').status).toBe(200);
   });
 
-  it('a hold (audio sendonly) is <hold/> alone; its resume (sendrecv again, as before the hold) is <active/> alone', () => {
+  it('a hold (audio sendonly) is <hold/> alone; a resume that also redirects (recvonly, against the SDP before the hold) is <active/> and content-modify', () => {
     const { h } = anchored();
     const held = reoffer(h, 7, direct(bump(plain), 0, 'sendonly'), forXmpp, forSip).done;
     expect(pick(held, 'send-jingle').map((s) => [s.jingle.action, s.jingle.info?.kind])).toEqual([
       ['session-info', 'hold'],
     ]);
-    const resumed = reoffer(h, 8, bump(bump(plain)), forXmpp, forSip).done;
+    const resumed = reoffer(h, 8, direct(bump(bump(plain)), 0, 'recvonly'), forXmpp, forSip).done;
     expect(pick(resumed, 'send-jingle').map((s) => [s.jingle.action, s.jingle.info?.kind])).toEqual([
       ['session-info', 'active'],
+      ['content-modify', undefined],
     ]);
   });
 });
