@@ -965,7 +965,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * content-accept with the anchor's ICE credentials, candidates, fingerprint and setup for the
    * new content, its BUNDLE group (or content-reject where the peer answered port 0, RFC 3264
    * §6: the anchor's answer says port 0 as well, so the anchor knows the stream is refused);
-   * no answer (the peer refused the re-INVITE, 491 included, or the anchor failed) →
+   * no answer (the peer refused the re-INVITE, the 491s run out, or the anchor failed) →
    * content-reject, and the anchor is given the Jingle side's description without the stream
    * again (a `refresh` offer), so its session is the one the SIP peer still has.
    */
