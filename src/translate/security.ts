@@ -285,6 +285,9 @@ export function readSecurity(
       methods,
     };
   } else if (dtlsProto) {
+    // A disabled m-section (port 0, RFC 3264 §6) carries no media: rtpengine 10.5.3 writes one
+    // with the DTLS proto and no fingerprint of its own when a stream is refused or removed.
+    if (fingerprints.length === 0 && m.port === 0) return out;
     if (fingerprints.length === 0) {
       throw new InputError('sdp', where, `proto ${m.protocol} needs a=fingerprint (RFC 8842 §5)`);
     }
