@@ -18,24 +18,25 @@
  * ICE and DTLS with Chromium's old credentials, Chromium restarted with new ones, the re-INVITE
  * that carried them came after B's DTLS ("dtls_srtp: dtls already accepted"): no audio either way.
  */
-import { startBaresip, startBaresipOnFreePorts, type Baresip, type SipTraced } from '../support/baresip';
-import { freePort } from '../support/processes';
+import { startBaresipOnFreePorts, type Baresip } from '../support/baresip';
 import { chromiumAvailable, type WebrtcPeer } from '../support/webrtc';
 import { describeWithPeers, expectNoLiveCalls, iqOk, jingleAction, type Bot, type Element } from './harness';
 import { terminate } from './stanzas';
-import { body } from './sip-trace';
+import { body, received, sent } from './sip-trace';
 import { restartOfferFrom, transportInfoFrom, ufragOf, until } from './webrtc-jingle';
-import { aliceCalls, byeReached, ICE_BARESIP, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
+import {
+  aliceCalls,
+  baresipRtp,
+  byeReached,
+  ICE_BARESIP,
+  phoneCallsAlice,
+  phoneJid,
+  startTarget,
+  TARGET,
+  usePhoneWorld,
+} from './phones';
 
 const maybe = chromiumAvailable() ? describeWithPeers('baresip') : describe.skip;
-
-/** The number A transfers to: the gateway's own route takes it to B (`sip.outbound`). */
-const TARGET = '+15551239999';
-
-const sent = (p: Baresip, prefix: string): SipTraced[] =>
-  p.sipMessages().filter((m) => m.direction === 'sent' && m.firstLine.startsWith(prefix));
-const received = (p: Baresip, prefix: string): SipTraced[] =>
-  p.sipMessages().filter((m) => m.direction === 'received' && m.firstLine.startsWith(prefix));
 
 const attr = (sdp: string, name: string): string | undefined =>
   new RegExp(`^a=${name}:(\\S+)`, 'm').exec(sdp)?.[1];
@@ -58,24 +59,14 @@ maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium t
   }
 
   async function phoneB(): Promise<Baresip> {
-    return keep(startBaresip(bed.world.outboundPort, await freePort(), { ...ICE_BARESIP, user: TARGET }));
-  }
-
-  /** baresip's live RTP counts (menu's `audio_debug`: `TX: packets=…`, per source `rcvd=…`). */
-  async function phoneRtp(p: Baresip): Promise<{ sent: number; received: number }> {
-    const said = JSON.parse(await p.command('audio_debug')) as { data?: string };
-    const text = said.data ?? '';
-    return {
-      sent: Number(/TX: packets=(\d+)/.exec(text)?.[1] ?? 0),
-      received: [...text.matchAll(/ rcvd=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
-    };
+    return keep(startTarget(bed, ICE_BARESIP));
   }
 
   /** Audio both ways Chromium ⇄ `p`: Chromium's packets in and `p`'s in and out each grow by `n`. */
   async function audioBothWays(c: WebrtcPeer, p: Baresip, n = 100): Promise<void> {
     const counts = async (): Promise<Record<string, number>> => {
       const s = await c.stats();
-      const r = await phoneRtp(p);
+      const r = await baresipRtp(p);
       return { chrome: s.packetsReceived, phoneSent: r.sent, phoneReceived: r.received };
     };
     const from = await counts();

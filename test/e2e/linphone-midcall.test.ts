@@ -21,28 +21,12 @@ import {
   type Bot,
 } from './harness';
 import { jingleIq, terminate } from './stanzas';
-import { body, direction, expectVersions, NS_DTMF, NS_INFO, sessionInfo } from './sip-trace';
+import { body, cseq, direction, expectVersions, NS_DTMF, NS_INFO, reinvites, sessionInfo } from './sip-trace';
 import { until } from './webrtc-jingle';
 import { aliceCalls, anchoredMedia, byeReached, phoneCallsAlice, phoneJid, usePhoneWorld } from './phones';
-import type { SipTraced } from '../../src/peers/baresip';
 
 const maybe =
   linphoneAvailable() && rtpengineAvailable() && chromiumAvailable() ? describeWithPeers() : describe.skip;
-
-const cseq = (m: SipTraced): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
-
-/** linphone's re-INVITEs (`dir`: it sent them or got them), each with its 200. */
-function reinvites(p: Linphone, dir: 'sent' | 'received'): Array<{ offer: SipTraced; answer?: SipTraced }> {
-  const msgs = p.sipMessages();
-  return msgs
-    .filter((m) => m.direction === dir && m.firstLine.startsWith('INVITE ') && /^To:.*;tag=/im.test(m.text))
-    .map((offer) => ({
-      offer,
-      answer: msgs.find(
-        (m) => m.direction !== dir && m.firstLine.startsWith('SIP/2.0 200') && cseq(m) === cseq(offer),
-      ),
-    }));
-}
 
 maybe('e2e: mid-call with linphone — hold, resume, DTMF as SIP INFO', () => {
   let rtp: Rtpengine;

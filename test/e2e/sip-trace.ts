@@ -1,8 +1,8 @@
 /**
- * What the mid-call e2e tests with baresip read back: the re-INVITEs in its `-s` SIP trace with
- * their 200s, the direction and o= line of an SDP (RFC 3264 §5.1, §8), and session-info matchers.
+ * What the mid-call e2e tests with a SIP phone read back: the re-INVITEs in its SIP trace (baresip's
+ * `-s`, liblinphone's log) with their 200s, the direction and o= line of an SDP (RFC 3264 §5.1, §8), and session-info matchers.
  */
-import type { Baresip, SipTraced } from '../support/baresip';
+import type { SipTraced } from '../support/baresip';
 import { jingleAction, jingleOf, type Element } from './harness';
 
 export const NS_INFO = 'urn:xmpp:jingle:apps:rtp:info:1';
@@ -47,9 +47,43 @@ export function expectVersions(sdps: string[]): void {
 export const body = (m: SipTraced): string => m.text.split('\r\n\r\n').slice(1).join('\r\n\r\n');
 export const cseq = (m: SipTraced): string => /^CSeq:\s*(.+)$/im.exec(m.text)?.[1]?.trim() ?? '';
 
-/** The re-INVITEs of baresip's dialog, each with its 200 (matched by CSeq). */
+/** A phone whose SIP trace is read: baresip (`-s`) or linphone (its log). */
+export interface Traced {
+  sipMessages(): SipTraced[];
+}
+
+/** The messages `p` sent whose first line starts with `prefix` (a method, or `SIP/2.0 <code>`). */
+export const sent = (p: Traced, prefix: string): SipTraced[] =>
+  p.sipMessages().filter((m) => m.direction === 'sent' && m.firstLine.startsWith(prefix));
+/** The messages `p` received whose first line starts with `prefix`. */
+export const received = (p: Traced, prefix: string): SipTraced[] =>
+  p.sipMessages().filter((m) => m.direction === 'received' && m.firstLine.startsWith(prefix));
+/** The value of header `name` in `m` (the first of that name). */
+export const hdr = (m: SipTraced | undefined, name: string): string | undefined =>
+  m === undefined ? undefined : new RegExp(`^${name}:\\s*(.*?)\\s*$`, 'im').exec(m.text)?.[1];
+
+/** The status line of the first response in `p`'s trace to request `req` (its CSeq, the other way). */
+export function responseTo(p: Traced, req: SipTraced | undefined): string | undefined {
+  const back = req?.direction === 'sent' ? 'received' : 'sent';
+  return p
+    .sipMessages()
+    .find(
+      (m) =>
+        m.direction === back && m.firstLine.startsWith('SIP/2.0 ') && hdr(m, 'CSeq') === hdr(req, 'CSeq'),
+    )?.firstLine;
+}
+
+/** The status line each NOTIFY's message/sipfrag body carries (RFC 3515 §2.4.5). */
+export const sipfrags = (notifies: SipTraced[]): Array<string | undefined> =>
+  notifies.map((n) => body(n).split('\r\n')[0]);
+
+/** The audio port of the SDP in `m`'s body (`m=audio <port>`, RFC 4566 §5.14). */
+export const audioPort = (m: SipTraced | undefined): number =>
+  Number(/^m=audio (\d+) /m.exec(m === undefined ? '' : body(m))?.[1]);
+
+/** The re-INVITEs of the phone's dialog (`direction`: it sent them or got them), each with its 200 (matched by CSeq). */
 export function reinvites(
-  phone: Baresip,
+  phone: Traced,
   direction: 'sent' | 'received',
 ): Array<{ offer: SipTraced; answer?: SipTraced }> {
   const msgs = phone.sipMessages();
@@ -69,7 +103,7 @@ export function reinvites(
  * The INVITE that set baresip's call up: the last one outside a dialog (no To tag) before the
  * first 200 (the gateway retries with another offer after a 488, RFC 3261 §8.1.3.5).
  */
-export function firstInvite(phone: Baresip, direction: 'sent' | 'received'): SipTraced | undefined {
+export function firstInvite(phone: Traced, direction: 'sent' | 'received'): SipTraced | undefined {
   const msgs = phone.sipMessages();
   const ok = msgs.findIndex((m) => m.direction !== direction && m.firstLine.startsWith('SIP/2.0 200'));
   return msgs
@@ -81,7 +115,7 @@ export function firstInvite(phone: Baresip, direction: 'sent' | 'received'): Sip
 }
 
 /** The first 200 to an INVITE in baresip's trace, `received` (it called) or `sent` (it answered). */
-export function firstOk(phone: Baresip, direction: 'sent' | 'received'): SipTraced | undefined {
+export function firstOk(phone: Traced, direction: 'sent' | 'received'): SipTraced | undefined {
   return phone
     .sipMessages()
     .find(
