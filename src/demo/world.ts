@@ -9,7 +9,7 @@ import { parseConfig } from '../config/config';
 import { Gateway } from '../gateway/gateway';
 import { createLogger } from '../log';
 import { startBaresip, type Baresip } from '../peers/baresip';
-import { freePort, stopAll } from '../peers/processes';
+import { freePort, freePortPair, stopAll } from '../peers/processes';
 import { ProsodyServer } from '../peers/prosody';
 import { startRtpengine, type Rtpengine } from '../peers/rtpengine';
 
@@ -40,7 +40,7 @@ export async function startDemoWorld(o: { rtpengine: boolean; logLevel?: string 
     const prosody = await ProsodyServer.start({ secret, users: [[DEMO_USER, password]] });
     started.prosody = prosody;
     const rtpengine = o.rtpengine ? await startRtpengine() : undefined;
-    const phonePort = await freePort();
+    const phonePort = await freePortPair();
     const phone = await startBaresip(phonePort, await freePort(), {
       user: DEMO_NUMBER,
       opus: true,

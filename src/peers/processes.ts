@@ -127,6 +127,41 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   throw new Error('no free port');
 }
 
+/** Whether `port` is free for both TCP and UDP on `host` right now. */
+async function bindable(port: number, host: string): Promise<boolean> {
+  const tcp = await new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+  if (!tcp) return false;
+  return new Promise<boolean>((resolve) => {
+    const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    u.once('error', () => resolve(false));
+    u.bind(port, host, () => u.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port `p` with `p + 1` free too (TCP and UDP), both handed out: for a peer that binds the next
+ * port itself (baresip opens SIP over TLS on its SIP port + 1) on a port fixed in advance, e.g.
+ * in the gateway's config. Taken below the kernel's ephemeral range (Linux: 32768–60999), where
+ * no outgoing connection of another process is given `p + 1` between now and the peer's start,
+ * and above the rtpengine test ranges (20000–29999, ./rtpengine.ts).
+ */
+export async function freePortPair(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 30000 + 2 * Math.floor(Math.random() * 1383);
+    if (handedOut.has(port) || handedOut.has(port + 1)) continue;
+    if ((await bindable(port, host)) && (await bindable(port + 1, host))) {
+      handedOut.add(port);
+      handedOut.add(port + 1);
+      return port;
+    }
+  }
+  throw new Error('no free pair of ports');
+}
+
 /** Resolves when a TCP port accepts connections, or rejects after `ms`. */
 export async function waitForTcp(host: string, port: number, ms = 5000): Promise<void> {
   const until = Date.now() + ms;

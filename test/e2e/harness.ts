@@ -13,7 +13,7 @@ import winston from 'winston';
 import { parseConfig } from '../../src/config/config';
 import { Gateway } from '../../src/gateway/gateway';
 import { prosodyAvailable, ProsodyServer } from '../support/prosody';
-import { freePort, stopAll, waitFor } from '../support/processes';
+import { freePort, freePortPair, stopAll, waitFor } from '../support/processes';
 import { startSipp, type Sipp, type SippOptions, type SippResult } from '../support/sipp';
 import { Bot, jmiChild, type Element } from '../xmpp/bots';
 import { conversationsOffer, NS_JINGLE, transportInfo, TRICKLED } from './stanzas';
@@ -100,7 +100,8 @@ function captureLogger(lines: Array<Record<string, unknown>>): winston.Logger {
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const prosody = await ProsodyServer.start({ secret: SECRET, users: o.users ?? [] });
   const sipPort = await freePort();
-  const outboundPort = o.outboundPort ?? (await freePort());
+  // The peer started there may be baresip, which binds the next port too (freePortPair).
+  const outboundPort = o.outboundPort ?? (await freePortPair());
   const config = parseConfig(
     `
 xmpp:

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startBaresip, type Baresip } from '../support/baresip';
-import { freePort, sleep } from '../support/processes';
+import { freePort, freePortPair, sleep } from '../support/processes';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { chromiumAvailable, WebrtcPeer, type AudioStats } from '../support/webrtc';
 import {
@@ -155,7 +155,7 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
     ['plain RTP', false],
     ['DTLS-SRTP without ICE', true],
   ])('XMPP → SIP: Chromium calls baresip (%s); audio both ways; the client hangs up', async (_w, dtls) => {
-    const port = await freePort();
+    const port = await freePortPair();
     const bob = await phone(dtls, port);
     chrome = await WebrtcPeer.start();
     const sid = randomUUID();
@@ -274,7 +274,7 @@ maybe('e2e: real audio through rtpengine, Chromium ⇄ baresip', () => {
 
   test('gateway shutdown with an anchored call up deletes its session', async () => {
     rtp = await startRtpengine(rtp.ngPort);
-    const port = await freePort();
+    const port = await freePortPair();
     // Opus: the Conversations-style offer has no G.711.
     const bob = await phone(false, port, true);
     const sid = randomUUID();
@@ -296,7 +296,7 @@ describeWithPeers('baresip')('e2e: no bridge, no call — refusals with anchor: 
   });
 
   async function callPlainPhone(dtls: boolean): Promise<{ condition?: string; text?: string }> {
-    const port = await freePort();
+    const port = await freePortPair();
     const bob = await startBaresip(port, await freePort(), { opus: true });
     const sid = randomUUID();
     const to = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;

@@ -10,7 +10,7 @@ import type { SipTraced } from '../../src/peers/baresip';
 import { NS_TRANSFER } from '../../src/jingle/namespaces';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { startBaresip, type Baresip, type BaresipOptions } from '../support/baresip';
-import { freePort } from '../support/processes';
+import { freePort, freePortPair } from '../support/processes';
 import { startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { WebrtcPeer } from '../support/webrtc';
 import {
@@ -162,7 +162,7 @@ export function useTransferWorld<P extends Stoppable>(): ReturnType<typeof usePh
   const world = usePhoneWorld<P>({
     late: async () => {
       rtp = await startRtpengine();
-      return { outboundPort: await freePort(), ...anchoredMedia(rtp) };
+      return { outboundPort: await freePortPair(), ...anchoredMedia(rtp) };
     },
   });
   afterAll(() => rtp?.stop());

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { startBaresip } from '../support/baresip';
 import { kamailioReady, startKamailio } from '../support/kamailio';
-import { freePort, waitFor } from '../support/processes';
+import { freePort, freePortPair, waitFor } from '../support/processes';
 import {
   CALLEE,
   describeWithPeers,
@@ -96,7 +96,7 @@ maybe('e2e: through Kamailio, and to baresip', () => {
   ])(
     'XMPP client (ICE) → gateway → baresip, %s, no anchor: BYE and <unsupported-transports/>',
     async (_what, dtls) => {
-      const bport = await freePort();
+      const bport = await freePortPair();
       // baresip as the callee: auto-answer, opus + G.711, DTLS-SRTP when `dtls`.
       const phone = await startBaresip(bport, await freePort(), { opus: true, dtls });
       dirs.push(phone.dir);
