@@ -117,14 +117,19 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       out.push({ kind: 'sip-reoffer-answer', id, status: 491 });
       return;
     }
-    this.peerOffer = { id, offer, body, refused };
+    this.peerToAnchor(out, { id, offer, body, refused });
+  }
+
+  /** The peer's re-offer, whole, to the anchor from the SIP side; its rewrite comes back as `media-done`. */
+  private peerToAnchor(out: Effect[], offer: NonNullable<AnchoredReoffers['peerOffer']>): void {
+    this.peerOffer = offer;
     out.push({
       kind: 'media',
       op: 'offer',
       purpose: 'reoffer',
       fromTag: 'sip',
       toTag: 'jingle',
-      sdp: body,
+      sdp: offer.body,
       flags: towardXmpp(),
     });
   }
@@ -137,16 +142,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    */
   protected anchoredPeerStreamOffer(out: Effect[], id: number, body: string, offer: Sdp): boolean {
     if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
-    this.peerOffer = { id, offer, body, refused: [], stream: true };
-    out.push({
-      kind: 'media',
-      op: 'offer',
-      purpose: 'reoffer',
-      fromTag: 'sip',
-      toTag: 'jingle',
-      sdp: body,
-      flags: towardXmpp(),
-    });
+    this.peerToAnchor(out, { id, offer, body, refused: [], stream: true });
     return true;
   }
 

@@ -207,6 +207,17 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     return true;
   }
 
+  /** The client's content-* as a re-offer of `session`; undefined (IQ bad-request sent) when it cannot be one. */
+  private readChange(out: Effect[], iq: JingleIq, session: MidCallSession, j: Jingle): Reoffer | undefined {
+    try {
+      return changeToReoffer(session, j, this.ctx.tables);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
+      return undefined;
+    }
+  }
+
   private clientChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
     const party = this.jingleParty();
@@ -221,14 +232,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       out.push(this.iqErrorEffect(iq, 'unexpected-request', 'out-of-order', 'no negotiated session yet'));
       return;
     }
-    let reoffer: Reoffer;
-    try {
-      reoffer = changeToReoffer(session, j, this.ctx.tables);
-    } catch (e) {
-      if (!isInputError(e)) throw e;
-      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
-      return;
-    }
+    const reoffer = this.readChange(out, iq, session, j);
+    if (!reoffer) return;
     this.result(out, iq);
     if (this.glareWait) {
       // A hold's retry is due (RFC 3261 §14.1): the change waits for the same timer and goes
@@ -883,14 +888,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
       return;
     }
-    let reoffer: Reoffer;
-    try {
-      reoffer = changeToReoffer(session, j, this.ctx.tables);
-    } catch (e) {
-      if (!isInputError(e)) throw e;
-      out.push(this.iqErrorEffect(iq, 'bad-request', undefined, e.message));
-      return;
-    }
+    const reoffer = this.readChange(out, iq, session, j);
+    if (!reoffer) return;
     this.result(out, iq);
     this.anchoredSend(out, reoffer, session, structuredClone(j));
   }
