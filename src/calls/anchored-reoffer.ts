@@ -158,6 +158,14 @@ export abstract class AnchoredReoffers extends PlainReoffers {
    */
   protected anchoredPeerAnswer(out: Effect[], answer: Sdp): void {
     if (!this.peerOffer?.stream) return;
+    this.reanswer(out, answer);
+  }
+
+  /**
+   * The Jingle side's answer to the peer's re-offer, to the anchor: the next o= version (RFC
+   * 3264 §8), and while the client holds the answer says so too (§6.1, §8.4).
+   */
+  private reanswer(out: Effect[], answer: Sdp): void {
     out.push({
       kind: 'media',
       op: 'answer',
@@ -188,16 +196,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
       const agreed = answerDirections(r.offer, answer);
       // The directions it agrees before our own hold, for the client's content-modify.
       r.agreed = structuredClone(agreed);
-      out.push({
-        kind: 'media',
-        op: 'answer',
-        purpose: 'reanswer',
-        fromTag: 'sip',
-        toTag: 'jingle',
-        // While the client holds, the answer says so too (RFC 3264 §6.1, §8.4).
-        sdp: writeSdp(this.nextVersion(this.applyHold(agreed))),
-        flags: forAnswer(),
-      });
+      this.reanswer(out, agreed);
       return;
     }
     this.peerOffer = undefined;

@@ -17,39 +17,22 @@
  */
 import * as dgram from 'node:dgram';
 import { describeWithPeers, iqOk, jingleAction, jingleOf, useWorld, type Element } from './harness';
-import { CLIENT_FP, CLIENT_PWD, CLIENT_UFRAG, jingleIq, NS_DTLS, NS_ICE, NS_RTP, terminate } from './stanzas';
+import {
+  bundle01,
+  CLIENT_FP,
+  CLIENT_UFRAG,
+  jingleIq,
+  NS_DTLS,
+  NS_ICE,
+  NS_RTP,
+  terminate,
+  videoContent,
+} from './stanzas';
 import { CALLEE } from './harness';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
 import { xml } from '../../src/xmpp/stanza/xml';
 
-const GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;
-
-/** The client's video content (VP8), bundled with the audio: its ICE credentials, no candidates. */
-function videoContent(creator = 'initiator', name = '1', setup = 'actpass'): Element {
-  return xml(
-    'content',
-    { creator, name, senders: 'both' },
-    xml(
-      'description',
-      { xmlns: NS_RTP, media: 'video' },
-      xml('payload-type', { id: '96', name: 'VP8', clockrate: '90000' }),
-      xml('rtcp-mux'),
-    ),
-    xml(
-      'transport',
-      { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
-      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup }, CLIENT_FP),
-    ),
-  );
-}
-const bundle01 = (): Element =>
-  xml(
-    'group',
-    { xmlns: GROUPING, semantics: 'BUNDLE' },
-    xml('content', { name: '0' }),
-    xml('content', { name: '1' }),
-  );
 
 interface Stream {
   'local port'?: number;
@@ -170,7 +153,11 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
     await iqOk(
       alice,
-      jingleIq(CALLEE, { action: 'content-accept', sid }, videoContent('responder', 'video', 'active')),
+      jingleIq(
+        CALLEE,
+        { action: 'content-accept', sid },
+        videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
+      ),
     );
     // rtpengine's SIP-side video stream, once the 200 is out: RTP sent to it is counted there.
     let port = 0;

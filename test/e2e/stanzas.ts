@@ -336,3 +336,38 @@ export function jmiPropose(o: { to: string; id: string }): Element {
     xml('store', { xmlns: 'urn:xmpp:hints' }),
   );
 }
+
+export const NS_GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
+
+/**
+ * The client's video content (VP8, XEP-0167) added mid-call, bundled with the audio (RFC 8843):
+ * its ICE credentials and DTLS role, no candidates of its own.
+ */
+export function videoContent(
+  o: { creator?: string; name?: string; setup?: string; ufrag?: string; pwd?: string } = {},
+): Element {
+  return xml(
+    'content',
+    { creator: o.creator ?? 'initiator', name: o.name ?? '1', senders: 'both' },
+    xml(
+      'description',
+      { xmlns: NS_RTP, media: 'video' },
+      xml('payload-type', { id: '96', name: 'VP8', clockrate: '90000' }),
+      xml('rtcp-mux'),
+    ),
+    xml(
+      'transport',
+      { xmlns: NS_ICE, ufrag: o.ufrag ?? CLIENT_UFRAG, pwd: o.pwd ?? CLIENT_PWD },
+      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: o.setup ?? 'actpass' }, CLIENT_FP),
+    ),
+  );
+}
+
+/** The BUNDLE group of contents '0' (audio) and '1' (the video added), XEP-0338. */
+export const bundle01 = (): Element =>
+  xml(
+    'group',
+    { xmlns: NS_GROUPING, semantics: 'BUNDLE' },
+    xml('content', { name: '0' }),
+    xml('content', { name: '1' }),
+  );

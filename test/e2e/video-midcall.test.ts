@@ -9,45 +9,18 @@
  */
 import { CALLEE, describeE2e, iqOk, jingleAction, jingleOf, reasonOf, type Element } from './harness';
 import {
+  bundle01,
   candidateEl,
   CLIENT_FP,
-  CLIENT_PWD,
-  CLIENT_UFRAG,
   jingleIq,
   NS_DTLS,
+  NS_GROUPING,
   NS_ICE,
   NS_RTP,
   terminate,
+  videoContent,
 } from './stanzas';
 import { xml } from '../../src/xmpp/stanza/xml';
-
-const GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
-
-/** The client's video content '1' (VP8, XEP-0167), on the audio's ICE transport (BUNDLE). */
-function videoContent(creator: string, setup: string, ufrag = CLIENT_UFRAG, pwd = CLIENT_PWD): Element {
-  return xml(
-    'content',
-    { creator, name: '1', senders: 'both' },
-    xml(
-      'description',
-      { xmlns: NS_RTP, media: 'video' },
-      xml('payload-type', { id: '96', name: 'VP8', clockrate: '90000' }),
-      xml('rtcp-mux'),
-    ),
-    xml(
-      'transport',
-      { xmlns: NS_ICE, ufrag, pwd },
-      xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup }, CLIENT_FP),
-    ),
-  );
-}
-const bundle01 = (): Element =>
-  xml(
-    'group',
-    { xmlns: GROUPING, semantics: 'BUNDLE' },
-    xml('content', { name: '0' }),
-    xml('content', { name: '1' }),
-  );
 
 describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (bed) => {
   test("the client's content-add → re-INVITE with audio + video, SIPp's 200 → content-accept; content-remove → m=video 0", async () => {
@@ -56,10 +29,7 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
     await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
     const accepted = alice.waitFor(jingleAction(sid, 'content-accept'), 8000, 'content-accept');
     // A WebRTC client offers actpass for a new m-line; the gateway keeps the settled role.
-    await iqOk(
-      alice,
-      jingleIq(CALLEE, { action: 'content-add', sid }, videoContent('initiator', 'actpass'), bundle01()),
-    );
+    await iqOk(alice, jingleIq(CALLEE, { action: 'content-add', sid }, videoContent(), bundle01()));
     const accept = jingleOf(await accepted) as Element;
     const content = accept.getChild('content');
     expect(content?.attrs).toMatchObject({ creator: 'initiator', name: '1' });
@@ -72,7 +42,7 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
     );
     expect(
       accept
-        .getChild('group', GROUPING)
+        .getChild('group', NS_GROUPING)
         ?.getChildren('content')
         .map((c) => c.attrs.name),
     ).toEqual(['0', '1']);
@@ -97,10 +67,7 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
     await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
     const accepted = alice.waitFor(jingleAction(sid, 'content-accept'), 12000, 'content-accept');
     const modified = alice.waitFor(jingleAction(sid, 'content-modify'), 16000, 'content-modify');
-    await iqOk(
-      alice,
-      jingleIq(CALLEE, { action: 'content-add', sid }, videoContent('initiator', 'actpass'), bundle01()),
-    );
+    await iqOk(alice, jingleIq(CALLEE, { action: 'content-add', sid }, videoContent(), bundle01()));
     // Nothing is said to the client about the 491: the retry's 200 is the answer.
     const accept = jingleOf(await accepted) as Element;
     expect(accept.getChild('content')?.attrs).toMatchObject({ creator: 'initiator', name: '1' });
@@ -141,7 +108,12 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
     // SIPp is active (RFC 8842 §5.5): the client answers passive.
     await iqOk(
       alice,
-      jingleIq(CALLEE, { action: 'content-accept', sid }, videoContent('responder', 'passive'), bundle01()),
+      jingleIq(
+        CALLEE,
+        { action: 'content-accept', sid },
+        videoContent({ creator: 'responder', setup: 'passive' }),
+        bundle01(),
+      ),
     );
     const term = await alice.waitFor(jingleAction(sid, 'session-terminate'), 8000, 'session-terminate');
     expect(reasonOf(term).condition).toBe('success');
@@ -168,7 +140,7 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
       jingleIq(
         CALLEE,
         { action: 'content-accept', sid },
-        videoContent('responder', 'passive', ufrag, pwd),
+        videoContent({ creator: 'responder', setup: 'passive', ufrag, pwd }),
         bundle01(),
       ),
     );
