@@ -53,25 +53,27 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (this.peerOffer || this.anchoredReinvite) return true;
     const side = this.peerLast === undefined ? undefined : this.jingleSide();
     if (!side || this.peerLast === undefined) return false;
-    out.push({
-      kind: 'media',
-      op: 'offer',
-      purpose: 'refresh',
-      fromTag: 'jingle',
-      toTag: 'sip',
-      sdp: writeSdp(this.applyHold(side)),
-      flags: this.sipSideFlags(),
-    });
+    this.refreshOffer(out, writeSdp(this.applyHold(side)));
+    this.refreshAnswer(out, this.peerLast);
+    return true;
+  }
+
+  /** The anchor's session restated from the Jingle side (no re-INVITE): this offer… */
+  protected refreshOffer(out: Effect[], sdp: string, flags: NgFlags = this.sipSideFlags()): void {
+    out.push({ kind: 'media', op: 'offer', purpose: 'refresh', fromTag: 'jingle', toTag: 'sip', sdp, flags });
+  }
+
+  /** …and the SIP peer's SDP as its answer, so rtpengine's offer/answer state stays complete. */
+  protected refreshAnswer(out: Effect[], sdp: string): void {
     out.push({
       kind: 'media',
       op: 'answer',
       purpose: 'refresh',
       fromTag: 'jingle',
       toTag: 'sip',
-      sdp: this.peerLast,
+      sdp,
       flags: forAnswer(),
     });
-    return true;
   }
 
   /**

@@ -948,15 +948,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
 
   /** The anchor is given `sdp`, the Jingle side's description, again (nothing goes to SIP). */
   private anchorRestore(out: Effect[], sdp: Sdp): void {
-    out.push({
-      kind: 'media',
-      op: 'offer',
-      purpose: 'refresh',
-      fromTag: 'jingle',
-      toTag: 'sip',
-      sdp: writeSdp(this.nextVersion(this.applyHold(sdp))),
-      flags: this.sipSideFlags(),
-    });
+    this.refreshOffer(out, writeSdp(this.nextVersion(this.applyHold(sdp))));
   }
 
   /**

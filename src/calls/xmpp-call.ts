@@ -13,7 +13,7 @@
  */
 import { parseSdp } from '../sdp';
 import { calleeDenial } from '../policy/callee';
-import { concreteProfile, forAnswer, towardSip } from '../media/flags';
+import { concreteProfile, towardSip } from '../media/flags';
 import type { NgFlags } from '../media/ng-client';
 import { sdpShape } from '../media/shape';
 import type { Sdp } from '../sdp/types';
@@ -232,16 +232,7 @@ export class XmppCall extends XmppCallBase {
     const moved = this.transferredAnswer;
     this.anchorOffer(out, 'refresh', moved === undefined ? undefined : this.sipSideFlags());
     const answer = moved ?? this.media?.sipAnswer;
-    if (answer !== undefined)
-      out.push({
-        kind: 'media',
-        op: 'answer',
-        purpose: 'refresh',
-        fromTag: 'jingle',
-        toTag: 'sip',
-        sdp: answer,
-        flags: forAnswer(),
-      });
+    if (answer !== undefined) this.refreshAnswer(out, answer);
   }
 
   /** The client's offer as the answer its role settled (rtpengine active → the client passive). */
