@@ -278,15 +278,7 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     const side = this.jingleSide();
     if (!side) return;
     this.anchoredReinvite = { hold: this.localHold };
-    out.push({
-      kind: 'media',
-      op: 'offer',
-      purpose: 'reinvite',
-      fromTag: 'jingle',
-      toTag: 'sip',
-      sdp: writeSdp(this.nextVersion(this.applyHold(side))),
-      flags: this.sipSideFlags(),
-    });
+    this.reinviteThroughAnchor(out, side);
   }
 
   /**
@@ -300,16 +292,21 @@ export abstract class AnchoredReoffers extends PlainReoffers {
     if (this.anchoredReinvite || this.peerOffer || this.glareWait) return false;
     if (this.sip.dialog !== 'confirmed' || this.sip.offer !== 'stable') return false;
     this.anchoredReinvite = { hold: this.localHold, stream: true };
+    this.reinviteThroughAnchor(out, sdp);
+    return true;
+  }
+
+  /** The Jingle side's new description to the anchor; its rewrite is our re-INVITE (RFC 3264 §8: o= +1). */
+  private reinviteThroughAnchor(out: Effect[], side: Sdp): void {
     out.push({
       kind: 'media',
       op: 'offer',
       purpose: 'reinvite',
       fromTag: 'jingle',
       toTag: 'sip',
-      sdp: writeSdp(this.nextVersion(this.applyHold(sdp))),
+      sdp: writeSdp(this.nextVersion(this.applyHold(side))),
       flags: this.sipSideFlags(),
     });
-    return true;
   }
 
   /**
