@@ -154,3 +154,14 @@ describe('spec fixtures', () => {
     expect(writeSdp(sdp)).toContain('\r\na=x-unknown-thing:kept verbatim\r\n');
   });
 });
+
+describe('captured fixtures', () => {
+  it('every file is named in test/fixtures/README.md, with its source', () => {
+    const fixtures = path.join(__dirname, '..', 'fixtures');
+    const readme = fs.readFileSync(path.join(fixtures, 'README.md'), 'utf8');
+    const unnamed = fs
+      .readdirSync(path.join(fixtures, 'captured'))
+      .filter((f) => !readme.includes(`\`${f}\``));
+    expect(unnamed).toEqual([]);
+  });
+});
