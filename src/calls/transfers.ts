@@ -63,7 +63,7 @@ import { ContentReoffers } from './content-reoffer';
 import { answerDirections } from '../media/direction';
 import type { Setup } from '../jingle/types';
 import { RESTART_WAIT_MS } from './plain-reoffer';
-import { keepOfferedFormats } from './offered-formats';
+import { keepOfferedFormats } from '../translate/offered-formats';
 import { isHeld } from '../sdp/offer-change';
 import type { CallEvent, Effect } from './events';
 import { byeEffect } from './sip-reasons';

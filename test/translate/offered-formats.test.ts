@@ -1,13 +1,13 @@
 /**
- * src/calls/offered-formats.ts: an answer cut down to the formats of the offer (RFC 3264 §6.1),
+ * src/translate/offered-formats.ts: an answer cut down to the formats of the offer (RFC 3264 §6.1),
  * codecs matched by name, clock rate and channels (rtpmap, or RFC 3551 §6 for a static payload
  * type without one); the answer's payload type numbers kept. Captured SDP: Chromium 156's audio
  * answer, baresip 1.0.0's plain INVITE.
  */
-import { keepOfferedFormats } from '../../src/calls/offered-formats';
+import { keepOfferedFormats } from '../../src/translate/offered-formats';
 import { parseSdp } from '../../src/sdp';
 import { tables } from '../support/tables';
-import { read } from './support';
+import { read } from '../calls/support';
 
 const chromium = (): ReturnType<typeof parseSdp> =>
   parseSdp(read('captured/chromium-156.0.8078.79-audio-answer.sdp'), tables.hashes);

@@ -6,7 +6,7 @@
  * payload type numbers are kept: they are what it receives (§6.1). Pure.
  */
 import type { Sdp, SdpMedia } from '../sdp/types';
-import { staticPayloadType, type Tables } from '../translate/tables';
+import { staticPayloadType, type Tables } from './tables';
 
 /** Formats that carry no media of their own (RFC 4733 events, RFC 3389 CN, RFC 2198 RED, RFC 4588 RTX, FEC). */
 const AUXILIARY = new Set(['telephone-event', 'cn', 'red', 'rtx', 'ulpfec', 'flexfec-03']);
