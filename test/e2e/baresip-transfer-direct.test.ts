@@ -46,7 +46,7 @@ const fingerprintOf = (sdp: string): string | undefined =>
 maybe('e2e: transfer with baresip, no anchor — ICE + DTLS-SRTP from Chromium to A, then to B', () => {
   // As in baresip-midcall-direct: once in a few calls baresip 1.0.0 refuses Chromium's DTLS on a
   // second candidate pair ("dtls already accepted") before anything of the test happens.
-  jest.retryTimes(1, { logErrorsBeforeRetry: true });
+  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   // The phones hang up before the check that no call is left (usePhoneWorld).
   const { bed, phone: keep, chromium } = usePhoneWorld<Baresip>();
   let alice: Bot;
