@@ -50,6 +50,24 @@ const TARGETS = [
 ];
 const BAD_SIDS = ['', ' ', 'fuzz-sid', 'a73sjjvkla37jfea', '\u{1f600}', 'x'.repeat(3000), '<&>', 'sid\ttab'];
 
+/**
+ * The tree as the gateway will read it: ltx writes `\r`, `\n` and `\t` in attribute values as they
+ * are, and every XML parser on the way (Prosody's expat, then ours) normalises them. Line ends
+ * become `\n` (XML 1.0 §2.11), then each white-space character in an attribute value a space
+ * (§3.3.3). A 2000-character attribute of `\r\n` pairs arrives 1000 spaces long: within limits.
+ */
+function asParsed(el: Element): Element {
+  const copy = new Element(el.name, {});
+  for (const [k, v] of Object.entries(el.attrs))
+    copy.attrs[k] = typeof v === 'string' ? v.replace(/\r\n?/g, '\n').replace(/[\t\n\r]/g, ' ') : v;
+  for (const c of el.children) {
+    const child = typeof c === 'string' ? c.replace(/\r\n?/g, '\n') : asParsed(c as Element);
+    copy.children.push(child);
+    if (typeof child !== 'string') child.parent = copy;
+  }
+  return copy;
+}
+
 /** The XEP names use no prefixes; a prefixed name would be an unbound prefix to Prosody's parser. */
 function wireVocabulary(v: Vocabulary): Vocabulary {
   const plain = (xs: string[]) => xs.filter((x) => !x.includes(':'));
@@ -116,7 +134,7 @@ function stanzaOf(x: FuzzInput, id: string, v: Vocabulary): { el: Element; sent:
     if (size.elements > MAX_XML_ELEMENTS || size.depth > MAX_XML_DEPTH) badJingle = true;
     else {
       try {
-        jingleFromElement(only, tables.hashes);
+        jingleFromElement(asParsed(only), tables.hashes);
       } catch (e) {
         if (!isInputError(e)) throw e;
         badJingle = true;
