@@ -343,6 +343,7 @@ export abstract class Transfers extends ContentReoffers {
       out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
       return this.transferFailed(out, 488);
     }
+    this.releaseTransferor(out, r);
     // The client's ICE restart toward the new peer (XEP-0176 §2.2): its answer comes back as a
     // transport-info with new credentials, which our ACK carries.
     out.push({
@@ -353,6 +354,22 @@ export abstract class Transfers extends ContentReoffers {
     });
     r.restart = { offer, ufrags: iceUfrags(party.contents) };
     this.startTimer(out, 'transfer', RESTART_WAIT_MS);
+  }
+
+  /**
+   * Media end to end: the transferor's media stops before the client restarts ICE toward the new
+   * peer. The final NOTIFY goes now (the new call is answered, RFC 3515 §2.4.5), then our BYE
+   * (RFC 5589 §6.1 has the transferor hang up on it; we do not wait). Why not after the switch:
+   * Chromium restarts DTLS the moment it takes the new remote fingerprint, over the candidate
+   * pair it still has, the transferor's; a transferor that answers that ClientHello gets it
+   * refused ("mismatched digest") and the DTLS transport fails for good — no audio after the
+   * transfer (docs/midcall.md §Transfer). From here a failure of the new call ends the call.
+   */
+  private releaseTransferor(out: Effect[], r: PeerRefer): void {
+    if (r.referrerGone) return;
+    if (r.sub) out.push(notifyEffect(referNotify(r.sub, 200, 'OK')));
+    out.push({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
+    r.referrerGone = true;
   }
 
   /** Whether the client's description can answer `offer`: a media codec in every live stream. */

@@ -196,8 +196,14 @@ describe.each([
     expect(pick(ringing, 'send-jingle')).toEqual([]);
 
     const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
-    // The target's transport to the client; nothing to SIP until the client has answered it.
-    expect(kinds(ok)).toBe('send-jingle, timer-start');
+    // The transferor's media ends first (the final NOTIFY, our BYE: Chromium restarts DTLS over
+    // the pair it has), then the target's transport to the client; the ACK waits for its answer.
+    expect(kinds(ok)).toBe('sip-notify, sip-transfer, send-jingle, timer-start');
+    // RFC 3515 §2.4.7: the final NOTIFY ends the subscription.
+    expect(notifies(ok)).toEqual([
+      { frag: 'SIP/2.0 200 OK', state: 'terminated;reason=noresource', event: 'refer' },
+    ]);
+    expect(one(ok, 'sip-transfer')).toEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
     const ti = one(ok, 'send-jingle');
     expect(ti).toMatchObject({
       from: party.from,
@@ -213,7 +219,7 @@ describe.each([
     expect(one(ok, 'timer-start')).toEqual({ kind: 'timer-start', name: 'transfer', ms: RESTART_WAIT_MS });
 
     const renew = h({ kind: 'jingle', iq: renewed(party, call.sid) });
-    expect(kinds(renew)).toBe('iq-result, timer-stop, sip-transfer, sip-notify, sip-transfer, timer-start');
+    expect(kinds(renew)).toBe('iq-result, timer-stop, sip-transfer, sip-transfer');
     const ack = pick(renew, 'sip-transfer')[0]!;
     if (ack.step !== 'ack') throw new Error(`not the ACK: ${ack.step}`);
     // The answer (RFC 3264 §6): the client's new credentials, candidate, fingerprint and role.
@@ -228,17 +234,10 @@ describe.each([
     expect(m.setup).toBe('passive');
     expect(m.direction).toBe('sendrecv');
     expect(m.port).not.toBe(0);
-    // RFC 3515 §2.4.7: the final NOTIFY ends the subscription.
-    expect(notifies(renew)).toEqual([
-      { frag: 'SIP/2.0 200 OK', state: 'terminated;reason=noresource', event: 'refer' },
-    ]);
     expect(steps(renew)).toEqual(['ack', 'switch']);
-    expect(pick(renew, 'timer-start')).toEqual([
-      { kind: 'timer-start', name: 'transfer', ms: REFERRER_BYE_WAIT_MS },
-    ]);
-
-    // RFC 5589 §6.1: the transferor hangs up on the NOTIFY 200; nothing more to do.
-    expect(h({ kind: 'sip-referrer-gone' })).toEqual([{ kind: 'timer-stop', name: 'transfer' }]);
+    // The transferor is gone already: no wait for its BYE.
+    expect(pick(renew, 'timer-start')).toEqual([]);
+    expect(h({ kind: 'sip-referrer-gone' })).toEqual([]);
     expect(registry.size).toBe(1);
     expect(call.dialog.state).toBe('confirmed');
     // The new peer's BYE is the call's.
@@ -292,7 +291,8 @@ describe.each([
     expect(attr(ack.body, 'ice-ufrag')).toBe(call.origin === 'xmpp' ? '8hhy' : 'Yx4f');
     // An answer never says actpass (RFC 8842 §5.3): the role the first exchange settled.
     expect(attr(ack.body, 'setup')).toMatch(/^(active|passive)$/);
-    expect(notifies(late)[0]!.frag).toBe('SIP/2.0 200 OK');
+    // The final NOTIFY went when the target answered.
+    expect(notifies(late)).toEqual([]);
   });
 
   it('after the transfer, our re-offers keep the DTLS role of the new association (RFC 8842 §5.5)', () => {
@@ -383,16 +383,32 @@ describe.each([
     expect(h({ kind: 'timer', name: 'transfer' })).toEqual([]);
   });
 
-  it('the transferor does not hang up: after REFERRER_BYE_WAIT_MS the gateway BYEs its dialog, the call goes on', () => {
+  it('media end to end, the transferor is BYEd when the target answers, before the client restarts ICE; its BYE crossing ours changes nothing; no later timer BYEs it again', () => {
     const { registry, call, h, party } = established();
     h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
-    answeredAndRenewed(h, party, call.sid);
-    const t = h({ kind: 'timer', name: 'transfer' });
-    expect(t).toEqual([{ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' }]);
-    expect(registry.size).toBe(1);
-    // Its BYE crossing ours changes nothing.
+    const ok = h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const order = ok.map((e) => (e.kind === 'sip-transfer' ? `${e.kind}:${e.step}` : e.kind));
+    expect(order.indexOf('sip-transfer:hang-up')).toBeLessThan(order.indexOf('send-jingle'));
     expect(h({ kind: 'sip-referrer-gone' })).toEqual([]);
+    const renew = h({ kind: 'jingle', iq: renewed(party, call.sid) });
+    expect(steps(renew)).toEqual(['ack', 'switch']);
+    expect(h({ kind: 'timer', name: 'transfer' })).toEqual([]);
     expect(registry.size).toBe(1);
+    expect(call.dialog.state).toBe('confirmed');
+  });
+
+  it('media end to end, the transferor released: the client hanging up then ends the new leg only (the transferor’s was ended already)', () => {
+    const { registry, call, h, party } = established();
+    h({ kind: 'sip-refer', id: 1, request: referOf(call, TARGET) });
+    h({ kind: 'sip-transfer-response', response: response(200, 'OK', targetSdp) });
+    const gone = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${party.to}' to='${party.from}' type='set' id='t2'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='${call.sid}'><reason><success/></reason></jingle></iq>`),
+    });
+    expect(gone).toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'new' });
+    expect(gone).not.toContainEqual({ kind: 'sip-transfer', step: 'hang-up', leg: 'transferor' });
+    expect(registry.size).toBe(0);
   });
 
   it('the new call fails (486): NOTIFY 486 terminated, the transferor’s dialog is the call’s again', () => {
@@ -613,6 +629,12 @@ describe('an anchored call: the anchor is re-pointed, the client sees nothing', 
     const done = h({ kind: 'media-done', purpose: 'transfer-answer', sdp: forSip });
     expect(kinds(done)).toBe('sip-notify, sip-transfer, timer-start');
     expect(pick(done, 'send-jingle')).toEqual([]);
+    // Anchored, the client sees nothing: the transferor has REFERRER_BYE_WAIT_MS to hang up itself.
+    expect(one(done, 'timer-start')).toEqual({
+      kind: 'timer-start',
+      name: 'transfer',
+      ms: REFERRER_BYE_WAIT_MS,
+    });
     // Every way out still deletes the anchor session and ends the transferor's dialog.
     const end = h({ kind: 'shutdown' });
     expect(kinds(end)).toContain('media-delete');
