@@ -204,4 +204,34 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     await iqOk(alice, terminate({ to: CALLEE, sid }));
     await bed.passed(run);
   });
+
+  test('trickle ICE in INFO both ways (RFC 8840 §4) with a peer whose 200 says trickle-ice: the client’s later candidate goes in an INFO sdpfrag, not a re-INVITE; the peer’s INFO sdpfrag reaches the client as a transport-info', async () => {
+    const run = await bed.uas('e2e-uas-dtls-trickle-info.xml');
+    const sid = randomUUID();
+    const peerCandidate = alice.waitFor(
+      (s) =>
+        jingleAction(sid, 'transport-info')(s) &&
+        (jingleOf(s)
+          ?.getChild('content')
+          ?.getChild('transport', NS_ICE)
+          ?.getChildren('candidate')
+          .some((c) => c.attrs.port === '49172' && c.attrs.ip === '127.0.0.1') ??
+          false),
+      10_000,
+      'the peer’s trickled candidate',
+    );
+    await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    expectSippAnswer(accept);
+    await iqOk(alice, transportInfo({ to: CALLEE, from: alice.jid, sid, name: '0', candidate: TRICKLED }));
+    const info = jingleOf(await peerCandidate);
+    // The peer's credentials came with its candidate (RFC 8840 §4.2): the same, so no restart.
+    expect(info?.getChild('content')?.getChild('transport', NS_ICE)?.attrs.ufrag).toBe('SiPp');
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    const result = await bed.passed(run);
+    // No re-INVITE: SIPp's scenario would have failed on it; and exactly one INFO from us.
+    expect(
+      result.trace.filter((e) => e.direction === 'received' && e.firstLine.startsWith('INFO')),
+    ).toHaveLength(1);
+  });
 });
