@@ -205,7 +205,7 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     await bed.passed(run);
   });
 
-  test('trickle ICE in INFO both ways (RFC 8840 §4) with a peer whose 200 says trickle-ice: the client’s later candidate goes in an INFO sdpfrag, not a re-INVITE; the peer’s INFO sdpfrag reaches the client as a transport-info', async () => {
+  test('trickle ICE in INFO both ways (RFC 8840 §4) with a peer whose 200 says trickle-ice: the client’s later candidate goes in an INFO sdpfrag, not a re-INVITE; the peer’s INFO sdpfrag reaches the client as a transport-info; its in-dialog OPTIONS gets 200 with Allow', async () => {
     const run = await bed.uas('e2e-uas-dtls-trickle-info.xml');
     const sid = randomUUID();
     const peerCandidate = alice.waitFor(
@@ -227,6 +227,8 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     const info = jingleOf(await peerCandidate);
     // The peer's credentials came with its candidate (RFC 8840 §4.2): the same, so no restart.
     expect(info?.getChild('content')?.getChild('transport', NS_ICE)?.attrs.ufrag).toBe('SiPp');
+    // SIPp's in-dialog OPTIONS is answered before the client hangs up.
+    await new Promise((r) => setTimeout(r, 500));
     await iqOk(alice, terminate({ to: CALLEE, sid }));
     const result = await bed.passed(run);
     // No re-INVITE: SIPp's scenario would have failed on it; and exactly one INFO from us.
