@@ -820,7 +820,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   protected override onAnchorLayout(sdp: Sdp): Sdp {
     const layout = this.anchorLayout;
     if (!layout) return sdp;
-    const media = layout.map((l) => ('disabled' in l ? l.disabled : sdp.media.find((m) => m.mid === l.name)));
+    // An m-line without a=mid (the device's answer to an offer that had none, a call the SIP
+    // peer placed) is its content by the name sdpToJingle gave it: the media type.
+    const names = offeredNames(sdp);
+    const media = layout.map((l) =>
+      'disabled' in l ? l.disabled : sdp.media.find((m, i) => (m.mid ?? names[i]) === l.name),
+    );
     if (media.some((m) => m === undefined)) return sdp;
     return keepBundled({ ...sdp, media: media as SdpMedia[] });
   }
@@ -853,32 +858,6 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
-    if (j.action === 'content-add' && this.origin !== 'xmpp') {
-      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
-      this.result(out, iq);
-      this.tell(out, {
-        action: 'content-reject',
-        sid: this.sid,
-        contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
-        groups: [],
-        reason: {
-          condition: 'failed-application',
-          text: 'adding a stream to this call is not supported while media goes through the anchor',
-        },
-      });
-      return;
-    }
-    if (this.origin !== 'xmpp') {
-      out.push(
-        this.iqErrorEffect(
-          iq,
-          'feature-not-implemented',
-          undefined,
-          `${j.action} is not supported while media goes through the anchor`,
-        ),
-      );
-      return;
-    }
     if (this.anchoredOurs || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
       return;
@@ -1025,7 +1004,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * same m-lines — is answered as before: the new m-lines at port 0 next to the anchor's answer.
    */
   private anchoredPeerContent(out: Effect[], id: number, body: string, offer: Sdp): boolean {
-    const session = this.origin === 'xmpp' ? this.anchorSession() : undefined;
+    const session = this.anchorSession();
     const lines = session?.slots.length ?? 0;
     const sipLines =
       this.sipLocal === undefined ? -1 : parseSdp(this.sipLocal, this.ctx.tables.hashes).media.length;
