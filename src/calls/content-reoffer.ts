@@ -881,7 +881,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return this.abort(out, 'success', 'every content was removed');
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
-    onBundleTransport(reoffer.offer, reoffer.changed);
+    onBundleTransport(reoffer.offer, reoffer.changed, request);
     const r = { reoffer, session, request };
     this.anchoredOurs = r;
     if (!this.anchoredStreamOffer(out, reoffer.offer)) this.anchoredRefused(out, r, 'another offer is out');
@@ -1149,20 +1149,28 @@ function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): vo
  * A client bundling its new content may send it without candidates; written as it is, that
  * m-line says port 9 and c=0.0.0.0, which the anchor takes for a hold (RFC 3264 §8.4's old
  * form) and offers sendonly. So a new bundled m-line without candidates takes the tagged
- * m-line's address and candidates.
+ * m-line's address and candidates. The group is the SDP's and the content-add's (XEP-0338,
+ * by content name): on a call the SIP peer placed, the Jingle side's first m-lines answer an
+ * offer without a=mid, so their contents are named by media type (`offeredNames`), not by mid.
  */
-function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>): void {
-  const group = (offer.groups ?? []).find((g) => BUNDLE(g.type));
-  if (!group) return;
-  const mids = group.mids.split(' ');
+function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>, request: Jingle): void {
+  const names = offeredNames(offer);
+  const nameOf = (i: number): string | undefined => offer.media[i]?.mid ?? names[i];
+  const members = new Set<string>();
+  for (const g of offer.groups ?? [])
+    if (BUNDLE(g.type)) for (const mid of g.mids.split(' ')) members.add(mid);
+  for (const g of request.groups) if (BUNDLE(g.semantics)) for (const n of g.contents) members.add(n);
+  if (members.size === 0) return;
   const isNew = (i: number): boolean => changed.some((c) => c.index === i);
-  const tag = offer.media.find(
-    (m, i) => !isNew(i) && m.port !== 0 && m.mid !== undefined && mids.includes(m.mid),
-  );
+  const inGroup = (i: number): boolean => {
+    const n = nameOf(i);
+    return n !== undefined && members.has(n);
+  };
+  const tag = offer.media.find((m, i) => !isNew(i) && m.port !== 0 && inGroup(i));
   if (!tag || (tag.candidates?.length ?? 0) === 0) return;
   for (const { index } of changed) {
     const m = offer.media[index];
-    if (!m || m.mid === undefined || !mids.includes(m.mid) || (m.candidates?.length ?? 0) > 0) continue;
+    if (!m || !inGroup(index) || (m.candidates?.length ?? 0) > 0) continue;
     m.port = tag.port;
     if (tag.connection) m.connection = structuredClone(tag.connection);
     m.candidates = structuredClone(tag.candidates);

@@ -174,6 +174,28 @@ describe('anchored SIP → XMPP: the device adds video through rtpengine', () =>
     expect(pick(out, 'send-jingle')).toEqual([]);
   });
 
+  it('a bundled content-add without candidates takes the audio’s address and candidates (RFC 8843 §7.1), the audio named by its media type (no a=mid), else rtpengine reads c=0.0.0.0 as a hold', () => {
+    const c = anchored();
+    const bare = addVideo(c);
+    const t = bare.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    bare.contents[0]!.transport = { ...t, candidates: [] };
+    const sdp = parsed(one(c.h({ kind: 'jingle', iq: c.iq(bare) }), 'media').sdp);
+    const [audio, video] = sdp.media;
+    expect(video!.port).toBe(audio!.port);
+    expect(video!.port).not.toBe(9);
+    expect(video!.connection?.ip ?? sdp.connection?.ip).not.toBe('0.0.0.0');
+    expect(video!.candidates?.map((k) => [k.ip, k.port])).toEqual(
+      audio!.candidates?.map((k) => [k.ip, k.port]),
+    );
+    // Not bundled (no group in the content-add): it keeps its own (empty) transport.
+    const alone = anchored();
+    const own = { ...addVideo(alone), groups: [] };
+    own.contents = own.contents.map((k) => ({ ...k, transport: { ...t, candidates: [] } }));
+    const v2 = parsed(one(alone.h({ kind: 'jingle', iq: alone.iq(own) }), 'media').sdp).media[1]!;
+    expect(v2.candidates ?? []).toEqual([]);
+  });
+
   it('rtpengine’s SDP → re-INVITE; the peer’s 200 → ng answer; rtpengine’s answer → content-accept to the device, creator responder, with rtpengine’s ICE, candidate, fingerprint and setup for the video', () => {
     const c = anchored();
     const { reinvite } = addThroughAnchor(c);
