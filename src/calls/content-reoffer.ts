@@ -21,13 +21,16 @@
  * new stream never costs it the call: what the client refuses or does not answer within
  * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
  * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
- * Anchored calls (media through rtpengine, XMPP-placed): a new stream goes through the anchor
- * both ways with the whole new SDP (./anchored-reoffer.ts carries the ng offer/answer; the
- * Jingle side is written by the same src/translate/content.ts functions, the anchor standing
- * where the SIP peer stood): the client's content-add → content-accept with the anchor's
- * transport, the peer's new m-line → content-add with the anchor's transport. What is not
- * carried yet (docs/midcall.md §Streams) keeps the old answers: feature-not-implemented, or
- * the peer's new m-line at port 0 next to the anchor's answer.
+ * Anchored calls (media through rtpengine, placed by either side): a new stream goes through
+ * the anchor both ways with the whole new SDP (./anchored-reoffer.ts carries the ng
+ * offer/answer; the Jingle side is written by the same src/translate/content.ts functions, the
+ * anchor standing where the SIP peer stood): the client's content-add → content-accept with
+ * the anchor's transport, the peer's new m-line → content-add with the anchor's transport. The
+ * Jingle side's description is the client's own (`clientSide`: the XMPP caller's
+ * session-initiate, or the device's session-accept answering the anchor's first offer, with
+ * the contents added since after its m-lines), laid out on the anchor's m-lines (`anchorLayout`).
+ * What is not carried yet (docs/midcall.md §Streams) keeps the old answer: the peer's new
+ * m-line at port 0 next to the anchor's answer.
  */
 import { isInputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
@@ -853,8 +856,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * transport for the new content (anchoredStreamDone). content-remove goes the same way with
    * the m-line at port 0 (RFC 3264 §8.2), content-modify with its direction (§8.3; rtpengine
    * passes direction attributes through), answered by content-accept with the senders the
-   * peer's answer agreed. No change to a call the SIP peer placed is carried through the anchor
-   * yet (docs/midcall.md §Streams).
+   * peer's answer agreed. On a call either side placed: on one the SIP peer placed the client
+   * is the Jingle responder (`clientRole`), its description the device's session-accept.
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
@@ -999,7 +1002,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * offer to the anchor (from the SIP side, flags toward the client), whose rewrite becomes the
    * client's content-add (anchoredPeerStreams); the client's reply is answered as on a call
    * that is not anchored (`theirs`, answerTheirs) and goes back through the anchor
-   * (anchoredAnswered). What this does not carry — a call the SIP peer placed, a stream in a
+   * (anchoredAnswered), on calls either side placed. What this does not carry — a stream in a
    * disabled m-line, an offer also disabling one, a session whose two sides no longer have the
    * same m-lines — is answered as before: the new m-lines at port 0 next to the anchor's answer.
    */
