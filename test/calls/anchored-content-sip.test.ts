@@ -567,3 +567,50 @@ describe('anchored SIP → XMPP: the SIP peer adds video through rtpengine', () 
     expect(pick(removed, 'send-jingle')).toEqual([]);
   });
 });
+
+/** baresip's REFER in the call's dialog (RFC 3515 §2.4.1), to a number our routes reach. */
+function referOf(callId: string): SipRequest {
+  return {
+    kind: 'request',
+    method: 'REFER',
+    uri: 'sip:gw@192.0.2.10',
+    headers: [
+      { name: 'Via', value: 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKrefer1' },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'To', value: '<sip:bob@127.0.0.1:5090>;tag=gw1' },
+      { name: 'From', value: '<sip:alice@127.0.0.1>;tag=bd321bdc0442baf9' },
+      { name: 'Call-ID', value: callId },
+      { name: 'CSeq', value: '1906 REFER' },
+      { name: 'Refer-To', value: '<sip:+15551234567@target.example>' },
+      { name: 'Referred-By', value: '<sip:alice@127.0.0.1>' },
+      { name: 'Contact', value: '<sip:alice@127.0.0.1:5070>' },
+    ],
+    body: '',
+  };
+}
+
+describe('anchored SIP → XMPP: a transfer after the device added video', () => {
+  it('baresip’s REFER → the anchor’s offer for the target is the Jingle side now: audio and video live, the DTLS role settled (never actpass); after the switch a <hold/> offers both m-lines', () => {
+    const c = anchored();
+    added(c);
+    const refer = c.h({ kind: 'sip-refer', id: 1, request: referOf(c.call.callId) });
+    const offer = one(refer, 'media');
+    expect(offer).toMatchObject({ op: 'offer', purpose: 'transfer', fromTag: 'jingle', toTag: 'sip' });
+    const sdp = parsed(offer.sdp);
+    expect(sdp.media.map((m) => [m.type, m.port !== 0, m.setup, m.direction])).toEqual([
+      ['audio', true, 'active', 'sendrecv'],
+      ['video', true, 'active', 'sendrecv'],
+    ]);
+    // rtpengine's SDP for the target (its re-INVITE SDP of the add stands in: audio and video).
+    const invite = pick(c.h({ kind: 'media-done', purpose: 'transfer', sdp: addForSip }), 'sip-transfer');
+    expect(invite.map((e) => e.step)).toContain('invite');
+    c.h({ kind: 'sip-transfer-response', response: okWith(peerVideoAnswer()) });
+    const done = c.h({ kind: 'media-done', purpose: 'transfer-answer', sdp: addAnswerForXmpp });
+    expect(pick(done, 'sip-transfer').map((e) => e.step)).toContain('switch');
+    expect(c.call.ended).toBe(false);
+    expect(flow(one(hold(c), 'media').sdp)).toEqual([
+      ['audio', true],
+      ['video', true],
+    ]);
+  });
+});
