@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Captures what rtpengine (Debian rtpengine-daemon) writes when a client adds video to an
-// anchored XMPP → SIP call (docs/midcall.md §Streams): the pure call (dist/) is driven with the
-// inputs of test/calls/anchored-content.test.ts and every `media` effect it asks for is sent to
+// Captures what rtpengine (Debian rtpengine-daemon) writes when video is added to an anchored
+// call (docs/midcall.md §Streams), XMPP → SIP and SIP → XMPP: the pure call (dist/) is driven
+// with the inputs of test/calls/anchored-content.test.ts (and, for the call the SIP peer placed,
+// of test/calls/anchored-content-sip.test.ts) and every `media` effect it asks for is sent to
 // the real rtpengine; its answers are saved and fed back to the call. Needs `npm run build` and
 // rtpengine listening on 127.0.0.1:$NG_PORT (capture-rtpengine.sh starts it in a private
-// network namespace and runs this script after rtpengine-sdp.js).
+// network namespace and runs this script after rtpengine-sdp.js). `node rtpengine-video-sdp.js
+// sip` captures only the SIP-placed calls (the others' files are left as they are).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { RtpengineAnchor } = require('../../dist/src/media/anchor');
-const { CallRegistry, XmppCall } = require('../../dist/src/calls');
+const { CallRegistry, SipCall, XmppCall } = require('../../dist/src/calls');
 const { addressContext } = require('../../dist/src/config/address-context');
 const { defaultConfig } = require('../../dist/src/config/config');
 const { loadMappings } = require('../../dist/src/config/mappings');
@@ -26,6 +28,8 @@ const GW = '+15551230000@gw.localhost';
 
 (async () => {
   const a = new RtpengineAnchor({ host: '127.0.0.1', port: Number(process.env.NG_PORT || 22222) });
+  await sipPlaced(a);
+  if (process.argv[2] === 'sip') return a.close();
   const P = 'rtpengine-10.5.3-video-add-';
   await videoAdd(a, 'video-add', false, [
     `${P}1-invite-for-sip.sdp`,
@@ -212,6 +216,218 @@ async function peerAdd(a, id, accept, files) {
       files[2],
       files[3],
     ]);
+    if (!gone.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200))
+      throw new Error('no 200 to the removal');
+  }
+  await a.delete(id);
+}
+
+/**
+ * The calls baresip places (SIP → XMPP, anchored) and the client's device answers (Chromium's
+ * audio answer's transport, DTLS active, PCMU as offered): video added by the device
+ * (content-add, then content-modify or content-remove) and by baresip (its re-INVITE).
+ */
+async function sipPlaced(a) {
+  const S = 'rtpengine-10.5.3-sip-video-';
+  const none = [undefined, undefined];
+  await sipClientAdd(a, 'sip-video-add', false, [
+    `${S}1-propose-for-xmpp.sdp`,
+    `${S}2-answer-for-sip.sdp`,
+    `${S}3-add-for-sip.sdp`,
+    `${S}4-add-answer-for-xmpp.sdp`,
+    `${S}5-remove-for-sip.sdp`,
+    `${S}6-remove-answer-for-xmpp.sdp`,
+  ]);
+  await sipClientAdd(a, 'sip-video-modify', false, [
+    ...none,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    `${S}7-modify-for-sip.sdp`,
+    `${S}8-modify-answer-for-xmpp.sdp`,
+  ]);
+  await sipClientAdd(a, 'sip-video-add-port0', true, [...none, undefined, `${S}4-port0-answer-for-xmpp.sdp`]);
+  const T = 'rtpengine-10.5.3-sip-peer-video-';
+  await sipPeerAdd(a, 'sip-peer-video', true, [
+    `${T}1-reoffer-for-xmpp.sdp`,
+    `${T}2-reanswer-for-sip.sdp`,
+    `${T}3-remove-for-xmpp.sdp`,
+    `${T}4-remove-answer-for-sip.sdp`,
+  ]);
+  await sipPeerAdd(a, 'sip-peer-video-rejected', false, [undefined, `${T}2-port0-for-sip.sdp`]);
+}
+
+/** The device's session-accept of test/calls/anchored-content-sip.test.ts `deviceAccept`. */
+function deviceAccept(tables, initiate, device) {
+  const chromium = sdpToJingle(read(`${CH}audio-rawip-answer.sdp`), tables, { action: 'session-accept' });
+  const offered = initiate.contents[0];
+  const description = {
+    ...offered.description,
+    payloadTypes: offered.description.payloadTypes.filter((p) => p.id === 0),
+  };
+  return {
+    action: 'session-accept',
+    sid: 'ssid1',
+    responder: device,
+    groups: [],
+    contents: [
+      {
+        creator: 'initiator',
+        name: offered.name,
+        senders: 'both',
+        description,
+        transport: chromium.contents[0].transport,
+      },
+    ],
+  };
+}
+
+/** baresip's anchored call to the client's device, up to the ACK; `run` as in `established`. */
+async function sipEstablished(a, id, files) {
+  const tables = loadMappings();
+  const config = defaultConfig();
+  config.media = { ...config.media, rtpengine: 'udp://127.0.0.1:22222' };
+  config.calls = { ...config.calls, gatherWindowMs: 0 };
+  const ctx = { config, tables, address: addressContext(config, tables) };
+  const device = 'bob@localhost/phone';
+  const invite = parseSipMessage(read('baresip-1.0.0-invite-plain.sip'));
+  const registry = new CallRegistry();
+  const started = SipCall.start(invite, 'ssid1', ctx);
+  const call = started.call;
+  registry.add(call);
+  const run = async (effects, names) => {
+    const queue = [...effects];
+    const out = [];
+    let i = 0;
+    while (queue.length > 0) {
+      const m = queue.shift();
+      if (m.kind !== 'media') {
+        out.push(m);
+        continue;
+      }
+      const r = { id, fromTag: m.fromTag, toTag: m.toTag, sdp: m.sdp, flags: m.flags };
+      const sdp = m.op === 'offer' ? await a.offer(r) : await a.answer(r);
+      if (names[i]) save(names[i], sdp);
+      i += 1;
+      queue.push(...registry.handle(call, { kind: 'media-done', purpose: m.purpose, sdp }));
+    }
+    return out;
+  };
+  const proposed = await run(started.effects, [files[0]]);
+  const from = proposed.find((e) => e.kind === 'send-jmi').from;
+  const initiate = registry
+    .handle(call, { kind: 'jmi', jmi: 'proceed', from: device })
+    .find((e) => e.kind === 'send-jingle').jingle;
+  const iq = (jingle, i) => ({ id: i, type: 'set', from: device, to: from, jingle });
+  const accept = deviceAccept(tables, initiate, device);
+  const ok = await run(registry.handle(call, { kind: 'jingle', iq: iq(accept, 'acc') }), [files[1]]);
+  if (!ok.some((e) => e.kind === 'sip-accept')) throw new Error('no 200 OK');
+  registry.handle(call, { kind: 'sip-ack' });
+  return { call, registry, run, iq, accept, tables };
+}
+
+/** The device adds video to baresip's anchored call; `files`: where each rtpengine answer goes. */
+async function sipClientAdd(a, id, port0, files) {
+  const { registry, call, run, iq, accept, tables } = await sipEstablished(a, id, files);
+  const audio = accept.contents[0];
+  const av = sdpToJingle(read(`${CH}av-bundle-offer.sdp`), tables, { action: 'session-initiate' });
+  const add = {
+    action: 'content-add',
+    sid: 'ssid1',
+    // Bundled with the audio (RFC 8843 §4): the video content on the audio's transport.
+    contents: av.contents
+      .filter((c) => c.name === '1')
+      .map((c) => ({ ...c, creator: 'responder', transport: audio.transport })),
+    groups: [{ semantics: 'BUNDLE', contents: [audio.name, '1'] }],
+  };
+  const reinvite = await run(registry.handle(call, { kind: 'jingle', iq: iq(add, 'c1') }), [files[2]]);
+  if (!reinvite.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE');
+  // baresip's answer: its INVITE's plain audio SDP, o= +1, with the video section of its video
+  // 200 OK (RFC 3264 §6).
+  const invite = body('baresip-1.0.0-invite-plain.sip');
+  const answer = peerVideoAnswer(invite, body('baresip-1.0.0-200ok-video.sip'), port0);
+  const done = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(answer) }), [
+    files[3],
+  ]);
+  const want = port0 ? 'content-reject' : 'content-accept';
+  if (!done.some((e) => e.kind === 'send-jingle' && e.jingle.action === want)) throw new Error(`no ${want}`);
+  let last = answer;
+  if (files[6]) {
+    // The device only sends video from now on (content-modify senders='responder'); baresip's
+    // answer says a=recvonly for it (RFC 3264 §6.1).
+    const modify = {
+      action: 'content-modify',
+      sid: 'ssid1',
+      groups: [],
+      contents: [{ creator: 'responder', name: '1', senders: 'responder' }],
+    };
+    const modified = await run(registry.handle(call, { kind: 'jingle', iq: iq(modify, 'm1') }), [files[6]]);
+    if (!modified.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE for the modify');
+    last = bump(answer).replace(/(m=video[^]*?)a=sendrecv/, '$1a=recvonly');
+    const ok = await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(last) }), [
+      files[7],
+    ]);
+    if (!ok.some((e) => e.kind === 'send-jingle' && e.jingle.action === 'content-accept'))
+      throw new Error('no content-accept for the modify');
+  }
+  if (files[4]) {
+    const remove = {
+      action: 'content-remove',
+      sid: 'ssid1',
+      groups: [],
+      contents: [{ creator: 'responder', name: '1' }],
+    };
+    const removed = await run(registry.handle(call, { kind: 'jingle', iq: iq(remove, 'c2') }), [files[4]]);
+    if (!removed.some((e) => e.kind === 'sip-reinvite')) throw new Error('no re-INVITE for the removal');
+    await run(registry.handle(call, { kind: 'sip-reinvite-done', response: ok200(portZero(bump(last))) }), [
+      files[5],
+    ]);
+  }
+  await a.delete(id);
+}
+
+/** baresip re-INVITEs adding video to its anchored call; the device accepts or rejects it. */
+async function sipPeerAdd(a, id, accept, files) {
+  const { registry, call, run, iq, tables } = await sipEstablished(a, id, []);
+  const invite = body('baresip-1.0.0-invite-plain.sip');
+  const video = body('baresip-1.0.0-invite-video.sip');
+  const offer = bump(invite) + video.slice(video.indexOf('m=video'));
+  const added = await run(registry.handle(call, { kind: 'sip-reoffer', id: 5, body: offer }), [files[0]]);
+  const add = added.find((e) => e.kind === 'send-jingle' && e.jingle.action === 'content-add');
+  if (!add) throw new Error('no content-add');
+  const name = add.jingle.contents[0].name;
+  let reply;
+  if (accept) {
+    // Chromium's video answer cut to the offered VP8 (96), on the audio's transport, DTLS active.
+    const av = sdpToJingle(read(`${CH}av-bundle-answer.sdp`), tables, { action: 'session-accept' });
+    const c = av.contents.find((k) => k.description && k.description.media === 'video');
+    const description = {
+      ...c.description,
+      payloadTypes: c.description.payloadTypes.filter((p) => p.id === 96),
+    };
+    const t = sdpToJingle(read(`${CH}audio-rawip-answer.sdp`), tables, { action: 'session-accept' })
+      .contents[0].transport;
+    reply = {
+      action: 'content-accept',
+      sid: 'ssid1',
+      groups: [],
+      contents: [{ creator: 'initiator', name, description, transport: t }],
+    };
+  } else
+    reply = {
+      action: 'content-reject',
+      sid: 'ssid1',
+      groups: [],
+      contents: [{ creator: 'initiator', name }],
+    };
+  const done = await run(registry.handle(call, { kind: 'jingle', iq: iq(reply, 'r1') }), [files[1]]);
+  if (!done.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200)) throw new Error('no 200');
+  if (files[2]) {
+    const gone = await run(
+      registry.handle(call, { kind: 'sip-reoffer', id: 6, body: portZero(bump(offer)) }),
+      [files[2], files[3]],
+    );
     if (!gone.some((e) => e.kind === 'sip-reoffer-answer' && e.status === 200))
       throw new Error('no 200 to the removal');
   }

@@ -21,13 +21,16 @@
  * new stream never costs it the call: what the client refuses or does not answer within
  * CONTENT_WAIT_MS is answered with port 0 (RFC 3264 §6), never a 488 for the whole re-INVITE; a
  * peer's direction change that is not a hold is content-modify, answered at once (§6.1).
- * Anchored calls (media through rtpengine, XMPP-placed): a new stream goes through the anchor
- * both ways with the whole new SDP (./anchored-reoffer.ts carries the ng offer/answer; the
- * Jingle side is written by the same src/translate/content.ts functions, the anchor standing
- * where the SIP peer stood): the client's content-add → content-accept with the anchor's
- * transport, the peer's new m-line → content-add with the anchor's transport. What is not
- * carried yet (docs/midcall.md §Streams) keeps the old answers: feature-not-implemented, or
- * the peer's new m-line at port 0 next to the anchor's answer.
+ * Anchored calls (media through rtpengine, placed by either side): a new stream goes through
+ * the anchor both ways with the whole new SDP (./anchored-reoffer.ts carries the ng
+ * offer/answer; the Jingle side is written by the same src/translate/content.ts functions, the
+ * anchor standing where the SIP peer stood): the client's content-add → content-accept with
+ * the anchor's transport, the peer's new m-line → content-add with the anchor's transport. The
+ * Jingle side's description is the client's own (`clientSide`: the XMPP caller's
+ * session-initiate, or the device's session-accept answering the anchor's first offer, with
+ * the contents added since after its m-lines), laid out on the anchor's m-lines (`anchorLayout`).
+ * What is not carried yet (docs/midcall.md §Streams) keeps the old answer: the peer's new
+ * m-line at port 0 next to the anchor's answer.
  */
 import { isInputError } from '../errors';
 import type { Content, Creator, Group, Jingle, JingleIq } from '../jingle/types';
@@ -820,7 +823,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
   protected override onAnchorLayout(sdp: Sdp): Sdp {
     const layout = this.anchorLayout;
     if (!layout) return sdp;
-    const media = layout.map((l) => ('disabled' in l ? l.disabled : sdp.media.find((m) => m.mid === l.name)));
+    // An m-line without a=mid (the device's answer to an offer that had none, a call the SIP
+    // peer placed) is its content by the name sdpToJingle gave it: the media type.
+    const names = offeredNames(sdp);
+    const media = layout.map((l) =>
+      'disabled' in l ? l.disabled : sdp.media.find((m, i) => (m.mid ?? names[i]) === l.name),
+    );
     if (media.some((m) => m === undefined)) return sdp;
     return keepBundled({ ...sdp, media: media as SdpMedia[] });
   }
@@ -848,37 +856,11 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * transport for the new content (anchoredStreamDone). content-remove goes the same way with
    * the m-line at port 0 (RFC 3264 §8.2), content-modify with its direction (§8.3; rtpengine
    * passes direction attributes through), answered by content-accept with the senders the
-   * peer's answer agreed. No change to a call the SIP peer placed is carried through the anchor
-   * yet (docs/midcall.md §Streams).
+   * peer's answer agreed. On a call either side placed: on one the SIP peer placed the client
+   * is the Jingle responder (`clientRole`), its description the device's session-accept.
    */
   private anchoredChange(out: Effect[], iq: JingleIq): void {
     const j = iq.jingle;
-    if (j.action === 'content-add' && this.origin !== 'xmpp') {
-      // Nothing goes to SIP: the stream is refused as XEP-0166 §7.2.3 refuses one.
-      this.result(out, iq);
-      this.tell(out, {
-        action: 'content-reject',
-        sid: this.sid,
-        contents: j.contents.map((c) => ({ creator: c.creator, name: c.name })),
-        groups: [],
-        reason: {
-          condition: 'failed-application',
-          text: 'adding a stream to this call is not supported while media goes through the anchor',
-        },
-      });
-      return;
-    }
-    if (this.origin !== 'xmpp') {
-      out.push(
-        this.iqErrorEffect(
-          iq,
-          'feature-not-implemented',
-          undefined,
-          `${j.action} is not supported while media goes through the anchor`,
-        ),
-      );
-      return;
-    }
     if (this.anchoredOurs || this.theirs || this.anchorReinviteBusy() || this.anchorPeerOfferBusy()) {
       out.push(this.iqErrorEffect(iq, 'conflict', 'tie-break', 'another offer/answer exchange is under way'));
       return;
@@ -902,7 +884,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       return this.abort(out, 'success', 'every content was removed');
     }
     keepDtlsRole(reoffer.offer, reoffer.changed);
-    onBundleTransport(reoffer.offer, reoffer.changed);
+    onBundleTransport(reoffer.offer, reoffer.changed, request);
     const r = { reoffer, session, request };
     this.anchoredOurs = r;
     if (!this.anchoredStreamOffer(out, reoffer.offer)) this.anchoredRefused(out, r, 'another offer is out');
@@ -1020,12 +1002,12 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * offer to the anchor (from the SIP side, flags toward the client), whose rewrite becomes the
    * client's content-add (anchoredPeerStreams); the client's reply is answered as on a call
    * that is not anchored (`theirs`, answerTheirs) and goes back through the anchor
-   * (anchoredAnswered). What this does not carry — a call the SIP peer placed, a stream in a
+   * (anchoredAnswered), on calls either side placed. What this does not carry — a stream in a
    * disabled m-line, an offer also disabling one, a session whose two sides no longer have the
    * same m-lines — is answered as before: the new m-lines at port 0 next to the anchor's answer.
    */
   private anchoredPeerContent(out: Effect[], id: number, body: string, offer: Sdp): boolean {
-    const session = this.origin === 'xmpp' ? this.anchorSession() : undefined;
+    const session = this.anchorSession();
     const lines = session?.slots.length ?? 0;
     const sipLines =
       this.sipLocal === undefined ? -1 : parseSdp(this.sipLocal, this.ctx.tables.hashes).media.length;
@@ -1170,20 +1152,28 @@ function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): vo
  * A client bundling its new content may send it without candidates; written as it is, that
  * m-line says port 9 and c=0.0.0.0, which the anchor takes for a hold (RFC 3264 §8.4's old
  * form) and offers sendonly. So a new bundled m-line without candidates takes the tagged
- * m-line's address and candidates.
+ * m-line's address and candidates. The group is the SDP's and the content-add's (XEP-0338,
+ * by content name): on a call the SIP peer placed, the Jingle side's first m-lines answer an
+ * offer without a=mid, so their contents are named by media type (`offeredNames`), not by mid.
  */
-function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>): void {
-  const group = (offer.groups ?? []).find((g) => BUNDLE(g.type));
-  if (!group) return;
-  const mids = group.mids.split(' ');
+function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>, request: Jingle): void {
+  const names = offeredNames(offer);
+  const nameOf = (i: number): string | undefined => offer.media[i]?.mid ?? names[i];
+  const members = new Set<string>();
+  for (const g of offer.groups ?? [])
+    if (BUNDLE(g.type)) for (const mid of g.mids.split(' ')) members.add(mid);
+  for (const g of request.groups) if (BUNDLE(g.semantics)) for (const n of g.contents) members.add(n);
+  if (members.size === 0) return;
   const isNew = (i: number): boolean => changed.some((c) => c.index === i);
-  const tag = offer.media.find(
-    (m, i) => !isNew(i) && m.port !== 0 && m.mid !== undefined && mids.includes(m.mid),
-  );
+  const inGroup = (i: number): boolean => {
+    const n = nameOf(i);
+    return n !== undefined && members.has(n);
+  };
+  const tag = offer.media.find((m, i) => !isNew(i) && m.port !== 0 && inGroup(i));
   if (!tag || (tag.candidates?.length ?? 0) === 0) return;
   for (const { index } of changed) {
     const m = offer.media[index];
-    if (!m || m.mid === undefined || !mids.includes(m.mid) || (m.candidates?.length ?? 0) > 0) continue;
+    if (!m || !inGroup(index) || (m.candidates?.length ?? 0) > 0) continue;
     m.port = tag.port;
     if (tag.connection) m.connection = structuredClone(tag.connection);
     m.candidates = structuredClone(tag.candidates);

@@ -275,7 +275,12 @@ export class SipCall extends Call {
         // A SIP peer's ICE restart may be waiting for these credentials: its 200 carries them.
         if (!this.anchored && this.clientTransportChanged(out)) return;
         // Anchored: the candidates go to the anchor; the SIP side keeps the anchor's address.
-        if (added > 0 && this.anchored && this.answerSent) return this.anchorAnswer(out, 'refresh');
+        // After a later exchange (hold, stream change) the session is that one's
+        // (./anchored-reoffer.ts `anchorRefreshed`), not the anchor's first offer.
+        if (added > 0 && this.anchored && this.answerSent) {
+          if (this.anchorRefreshed(out)) return;
+          return this.anchorAnswer(out, 'refresh');
+        }
         // After the 200 they go in a re-INVITE (docs/design.md §Transport: never drop candidates),
         // once the ACK has closed the INVITE transaction (RFC 3261 §14.1).
         if (added > 0 && this.sip.dialog === 'confirmed') {
@@ -337,9 +342,20 @@ export class SipCall extends Call {
     return deviceAnswer(this.ctx.tables, this.accept as Jingle, this.xmppOffer, this.sdpHost);
   }
 
-  /** The device's answer, as it answered the anchor's offer (its DTLS role settled). */
+  /**
+   * The device's answer, as it answered the anchor's offer (its DTLS role settled), with the
+   * streams added since (./content-reoffer.ts) after the offer's m-lines. A content the device
+   * added offered `actpass`; its offer through the anchor took the role of the streams already
+   * settled (RFC 8842 §5.5, `keepDtlsRole`), so that is its role now: never actpass again.
+   */
   protected jingleSideAnswer(): Sdp | undefined {
-    return this.accept ? this.deviceAnswer() : undefined;
+    if (!this.accept) return undefined;
+    const sdp = this.deviceAnswer();
+    const settled = sdp.media.find(
+      (m) => m.port !== 0 && m.setup !== undefined && m.setup !== 'actpass',
+    )?.setup;
+    if (settled !== undefined) for (const m of sdp.media) if (m.setup === 'actpass') m.setup = settled;
+    return sdp;
   }
 
   /** The SIP peer's offer as the anchor took it (after a transfer, the new peer's answer). */
