@@ -103,6 +103,8 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     waiting: Set<string>;
     /** Contents the offer restarts ICE on, with the client's ufrag then: the 200 waits for new ones. */
     restarting: Map<string, string> | undefined;
+    /** The BUNDLE groups of the client's content-accepts (XEP-0338): which new streams are bundled. */
+    acceptGroups: Group[];
   };
 
   /**
@@ -489,7 +491,16 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         info: { kind: isHeld(offer) ? 'hold' : 'active' },
       });
     const waiting = new Set(change.added.map((a) => a.name));
-    this.theirs = { id, offer, change, session, reply: { accepted: [], rejected: [] }, waiting, restarting };
+    this.theirs = {
+      id,
+      offer,
+      change,
+      session,
+      reply: { accepted: [], rejected: [] },
+      waiting,
+      restarting,
+      acceptGroups: [],
+    };
     if (change.add && !change.terminate) this.tell(out, change.add);
     if (change.terminate || (!change.add && !restarting)) {
       this.answerTheirs(out);
@@ -599,6 +610,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         return;
       }
       t.reply.accepted.push(...j.contents.map((c) => ({ ...structuredClone(c), creator: this.sipRole })));
+      t.acceptGroups.push(...structuredClone(j.groups));
     } else t.reply.rejected.push(...j.contents.map((c) => c.name));
     for (const c of j.contents) t.waiting.delete(c.name);
     this.result(out, iq);
@@ -1091,7 +1103,16 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     if (!change.add || change.remove || change.terminate) return false;
     const waiting = new Set(change.added.map((a) => a.name));
     const reply: ClientReply = { accepted: [], rejected: [] };
-    this.theirs = { id: p.id, offer, change, session: p.session, reply, waiting, restarting: undefined };
+    this.theirs = {
+      id: p.id,
+      offer,
+      change,
+      session: p.session,
+      reply,
+      waiting,
+      restarting: undefined,
+      acceptGroups: [],
+    };
     this.tell(out, change.add);
     this.startTimer(out, 'content', CONTENT_WAIT_MS);
     return true;
@@ -1113,6 +1134,10 @@ export abstract class ContentReoffers extends AnchoredReoffers {
         if (live.has(c.name) && !side.contents.some((k) => k.name === c.name)) side.contents.push(c);
       side.groups = bundleOf(answer, live, side.groups);
     }
+    // A bundled stream the client accepted without candidates is on its tag's transport (RFC 8843
+    // §7.1), as for our own content-add: written port 9 / c=0.0.0.0, rtpengine would read it as a
+    // hold and offer the peer a=sendonly at 0.0.0.0 for the new stream.
+    onBundleTransport(answer, t.change.added, { groups: [...(side?.groups ?? []), ...t.acceptGroups] });
     this.setAnchorLayout(
       t.change.slots.map((s) => (s !== undefined && live.has(s.name) ? s : undefined)),
       answer,
@@ -1152,11 +1177,16 @@ function keepDtlsRole(offer: Sdp, changed: ReadonlyArray<{ index: number }>): vo
  * A client bundling its new content may send it without candidates; written as it is, that
  * m-line says port 9 and c=0.0.0.0, which the anchor takes for a hold (RFC 3264 §8.4's old
  * form) and offers sendonly. So a new bundled m-line without candidates takes the tagged
- * m-line's address and candidates. The group is the SDP's and the content-add's (XEP-0338,
- * by content name): on a call the SIP peer placed, the Jingle side's first m-lines answer an
+ * m-line's address and candidates — in our offer (the client's content-add) and in our answer
+ * (its content-accept of the peer's new stream). The group is the SDP's and the Jingle
+ * side's (XEP-0338, by content name): on a call the SIP peer placed, the Jingle side's first m-lines answer an
  * offer without a=mid, so their contents are named by media type (`offeredNames`), not by mid.
  */
-function onBundleTransport(offer: Sdp, changed: ReadonlyArray<{ index: number }>, request: Jingle): void {
+function onBundleTransport(
+  offer: Sdp,
+  changed: ReadonlyArray<{ index: number }>,
+  request: Pick<Jingle, 'groups'>,
+): void {
   const names = offeredNames(offer);
   const nameOf = (i: number): string | undefined => offer.media[i]?.mid ?? names[i];
   const members = new Set<string>();

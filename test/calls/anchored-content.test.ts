@@ -419,6 +419,26 @@ describe('anchored: the SIP peer adds video through rtpengine', () => {
     expect(parsed(one(held, 'media').sdp).media.map((m) => m.type)).toEqual(['audio', 'video']);
   });
 
+  it('a bundled content-accept without candidates: the video answers on the audio’s address and candidates (RFC 8843 §7.1), not port 9 / c=0.0.0.0 (a hold to rtpengine)', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const accept = acceptVideo('video');
+    const t = accept.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    t.candidates = [];
+    const audio = initiate.contents[0]!.name;
+    accept.groups = [{ semantics: 'BUNDLE', contents: [audio, 'video'] }];
+    const sdp = parsed(one(h({ kind: 'jingle', iq: iq(accept, 'a2') }), 'media').sdp);
+    const [a, v] = sdp.media;
+    expect(v!.port).toBe(a!.port);
+    expect(v!.port).not.toBe(9);
+    expect((v!.connection ?? sdp.connection)?.ip).not.toBe('0.0.0.0');
+    expect(v!.candidates?.map((c) => `${c.ip} ${c.port}`)).toEqual(
+      a!.candidates?.map((c) => `${c.ip} ${c.port}`),
+    );
+    expect(v!.candidates?.length).toBeGreaterThan(0);
+  });
+
   it('content-reject → the answer has the video at port 0 → 200 with rtpengine’s port-0 video', () => {
     const { h } = anchored();
     peerAdds(h);

@@ -19,6 +19,7 @@ import * as dgram from 'node:dgram';
 import { describeWithPeers, iqOk, jingleAction, jingleOf, useWorld, type Element } from './harness';
 import {
   bundle01,
+  bundleGroup,
   CLIENT_FP,
   CLIENT_UFRAG,
   jingleIq,
@@ -156,6 +157,9 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       jingleIq(
         CALLEE,
         { action: 'content-accept', sid },
+        // Bundled with the audio, without candidates of its own (RFC 8843 §7.1), as WebRTC
+        // clients accept: the 200 must not be a hold (SIPp checks: no sendonly, no c=0.0.0.0).
+        bundleGroup(['0', 'video']),
         videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
       ),
     );

@@ -363,11 +363,9 @@ export function videoContent(
   );
 }
 
-/** The BUNDLE group of contents '0' (audio) and '1' (the video added), XEP-0338. */
-export const bundle01 = (): Element =>
-  xml(
-    'group',
-    { xmlns: NS_GROUPING, semantics: 'BUNDLE' },
-    xml('content', { name: '0' }),
-    xml('content', { name: '1' }),
-  );
+/** A BUNDLE group of these contents, XEP-0338. */
+export const bundleGroup = (names: string[]): Element =>
+  xml('group', { xmlns: NS_GROUPING, semantics: 'BUNDLE' }, ...names.map((name) => xml('content', { name })));
+
+/** The BUNDLE group of contents '0' (audio) and '1' (the video added). */
+export const bundle01 = (): Element => bundleGroup(['0', '1']);
