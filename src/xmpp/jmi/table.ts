@@ -14,6 +14,7 @@ import {
   type JmiMessage,
 } from './machine';
 import { normalBareJid } from '../../translate/jid';
+import { overrules } from './tie-break';
 import { ownString } from '../stanza';
 
 /**
@@ -73,24 +74,70 @@ export class JmiTable {
     };
   }
 
-  /** A `<propose>` received from `from` (a full JID) to `to` (our JID). */
+  /**
+   * A `<propose>` received from `from` (a full JID) to `to` (our JID). If we have proposals of
+   * our own from `to` to `from`'s bare JID that nobody answered yet, the two cross: XEP-0353
+   * §Tie Breaking, "No existing session" (./tie-break.ts). Theirs overrules ours only if its id
+   * is lower than every one of ours: ours are then retracted (the calls hear a `tie-break`
+   * notice) and theirs is taken as usual; otherwise theirs is rejected, and the gateway never
+   * hears of it. A proposal of ours already proceeded is no tie: that is the "Existing session"
+   * case, left to the normal handling.
+   */
   proposeIn(from: string, to: string, message: JmiMessage): ApplyResult {
+    const local = bare(to);
+    const peer = bare(from);
+    const crossing = this.crossing(local, peer);
     const existing = this.records.get(message.id);
-    if (existing !== undefined) {
+    if (existing !== undefined && !crossing.includes(existing)) {
       return {
         next: existing.state,
         effects: [{ type: 'ignore', why: 'repeated propose' }],
         accepted: false,
       };
     }
-    const rec = new JmiProposal(ownString(message.id), 'in', bare(to), bare(from), this.now());
+    const theirs = { id: message.id, jid: peer };
+    const won = crossing.every((ours) => overrules(theirs, { id: ours.id, jid: ours.local }));
+    const effects: JmiEffect[] = [];
+    if (won) {
+      for (const ours of crossing) effects.push(...this.apply(ours.id, { by: 'tie-break', from }).effects);
+      // Equal ids (the client took ours): ours is over, and the id names theirs from now on.
+      if (existing !== undefined) this.records.delete(existing.id);
+    }
+    if (!won && existing !== undefined) {
+      // Equal ids and ours wins: theirs cannot have a record beside ours; it is rejected at once.
+      const reject: JmiMessage = {
+        kind: 'reject',
+        id: message.id,
+        reason: { condition: 'expired', text: 'Tie-Break' },
+        tieBreak: true,
+      };
+      return {
+        next: existing.state,
+        accepted: false,
+        effects: [{ type: 'send', to: from, from: local, message: reject }],
+      };
+    }
+    const rec = new JmiProposal(ownString(message.id), 'in', local, peer, this.now());
     rec.peerFull = ownString(from);
     this.records.set(rec.id, rec);
-    return {
-      next: rec.state,
-      accepted: true,
-      effects: [{ type: 'emit', notice: notice(rec, rec.state, from, rec.local, message) }],
-    };
+    if (!won) return this.apply(rec.id, { by: 'tie-break', from });
+    effects.push({ type: 'emit', notice: notice(rec, rec.state, from, rec.local, message) });
+    return { next: rec.state, accepted: true, effects };
+  }
+
+  /** Our proposals from `local` to `peer` (bare, normal form) that nobody answered yet. */
+  private crossing(local: string, peer: string): JmiProposal[] {
+    // A scan: a propose arrives once per call, and the table holds the last minutes' calls.
+    const found: JmiProposal[] = [];
+    for (const rec of this.records.values())
+      if (
+        rec.direction === 'out' &&
+        rec.state === JmiState.Proposed &&
+        rec.local === local &&
+        rec.peer === peer
+      )
+        found.push(rec);
+    return found;
   }
 
   /** Applies an event to proposal `id` and records the outcome. Unknown ids are ignored. */
