@@ -31,6 +31,12 @@
  *                           │ remote retract ─► retracted   │ expire ─► finished
  *                           │ expire ─► rejected
  *
+ * Tie-breaking (§Tie Breaking, "No existing session": the two parties proposed to each other
+ * at once, ./tie-break.ts decides, ./table.ts finds the pair): the proposal overruled takes
+ * `tie-break:overruled` from `proposed` only — ours to retracted (a `<retract>` with
+ * `<tie-break/>`, the call told), theirs to rejected (a `<reject>` with `<tie-break/>`). A
+ * proposal already answered is the "Existing session" case, which the gateway leaves alone.
+ *
  * A terminal record lingers (`lingerMs`) so that late messages are recognised: a `<proceed>`
  * that arrives after the call was retracted, rejected or answered elsewhere is answered with a
  * private `<finish>` to that device, so it stops waiting for a session-initiate that will never

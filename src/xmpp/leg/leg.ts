@@ -242,7 +242,8 @@ export class XmppLeg extends EventEmitter<XmppLegEvents> {
   /**
    * The Jingle session `sid` ended with `condition`. If it began with a proposal (either way:
    * the proposal id is the sid) that is still open, the JMI machine ends it as its state
-   * requires (XEP-0353 §3.5 `<finish>`); resolves whether anything was sent.
+   * requires (XEP-0353 §3.5 `<finish>`); resolves whether anything was sent. `direction`: the
+   * call's own side of the proposal (`out` for a SIP-originated call), so that only its own is ended.
    */
   endSession(sid: string, condition: ReasonCondition, direction?: JmiDirection): Promise<boolean> {
     return this.jmiSide.endSession(sid, condition, direction);
