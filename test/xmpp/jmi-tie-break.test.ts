@@ -191,6 +191,18 @@ describe('no tie: the normal handling', () => {
     plain(t, ALICE_PHONE, GW, LOWER);
   });
 
+  it('ours rejected by the callee, or expired unanswered', () => {
+    const t = proposedOut(HIGHER);
+    t.apply(HIGHER, { by: 'remote', from: ALICE_PHONE, message: { kind: 'reject', id: HIGHER } });
+    plain(t, ALICE_PHONE, GW, LOWER);
+    let now = 0;
+    const u = new JmiTable(() => now, { maxProposedMs: 1000 });
+    u.proposeOut({ id: HIGHER, local: GW, peer: ALICE, media: ['audio'] });
+    now = 1000;
+    expect(sends(u.sweep()).map((e) => e.message.kind)).toEqual(['retract']);
+    plain(u, ALICE_PHONE, GW, LOWER);
+  });
+
   it('a repeated propose of an id we answered is still ignored', () => {
     const t = new JmiTable(() => 0);
     plain(t, ALICE_PHONE, GW, LOWER);

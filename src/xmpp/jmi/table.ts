@@ -32,9 +32,18 @@ export interface JmiTableOptions {
   maxProposedMs?: number;
 }
 
+/** The key of {@link JmiTable}'s open proposals from `local` to `peer`. */
+const pairKey = (local: string, peer: string): string => `${local} ${peer}`;
+
 /** All proposals by id, with the clock injected. Not a socket in sight. */
 export class JmiTable {
   private readonly records = new Map<string, JmiProposal>();
+  /**
+   * Our proposals nobody answered yet (state proposed), by `local peer` (two bare JIDs, normal
+   * form; a space is in neither): where a crossing `<propose>` finds them without a scan of
+   * every record (bench/jmi-crossing.ts). Each leaves it when it leaves `proposed`.
+   */
+  private readonly unanswered = new Map<string, Set<JmiProposal>>();
   private readonly lingerMs: number;
   private readonly maxAgeMs: number;
   private readonly maxProposedMs: number;
@@ -66,6 +75,10 @@ export class JmiTable {
       };
     const rec = new JmiProposal(ownString(o.id), 'out', bare(o.local), bare(o.peer), this.now());
     this.records.set(rec.id, rec);
+    const key = pairKey(rec.local, rec.peer);
+    const open = this.unanswered.get(key);
+    if (open === undefined) this.unanswered.set(key, new Set([rec]));
+    else open.add(rec);
     const message: JmiMessage = { kind: 'propose', id: o.id, media: o.media };
     return {
       next: rec.state,
@@ -86,7 +99,7 @@ export class JmiTable {
   proposeIn(from: string, to: string, message: JmiMessage): ApplyResult {
     const local = bare(to);
     const peer = bare(from);
-    const crossing = this.crossing(local, peer);
+    const crossing = [...(this.unanswered.get(pairKey(local, peer)) ?? [])];
     const existing = this.records.get(message.id);
     if (existing !== undefined && !crossing.includes(existing)) {
       return {
@@ -125,19 +138,11 @@ export class JmiTable {
     return { next: rec.state, accepted: true, effects };
   }
 
-  /** Our proposals from `local` to `peer` (bare, normal form) that nobody answered yet. */
-  private crossing(local: string, peer: string): JmiProposal[] {
-    // A scan: a propose arrives once per call, and the table holds the last minutes' calls.
-    const found: JmiProposal[] = [];
-    for (const rec of this.records.values())
-      if (
-        rec.direction === 'out' &&
-        rec.state === JmiState.Proposed &&
-        rec.local === local &&
-        rec.peer === peer
-      )
-        found.push(rec);
-    return found;
+  /** Proposal `rec` of ours was answered or ended: no crossing propose can meet it any more. */
+  private answered(rec: JmiProposal): void {
+    const key = pairKey(rec.local, rec.peer);
+    const open = this.unanswered.get(key);
+    if (open?.delete(rec) && open.size === 0) this.unanswered.delete(key);
   }
 
   /** Applies an event to proposal `id` and records the outcome. Unknown ids are ignored. */
@@ -155,6 +160,8 @@ export class JmiTable {
       if (rec.direction === 'out' && ev.by === 'remote' && ev.message.kind === 'proceed')
         rec.peerFull = ownString(ev.from);
       if (result.next !== before && TERMINAL.has(result.next)) rec.endedAt = this.now();
+      if (rec.direction === 'out' && before === JmiState.Proposed && result.next !== before)
+        this.answered(rec);
     }
     return result;
   }
