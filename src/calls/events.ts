@@ -57,7 +57,11 @@ export type CallEvent =
   | { kind: 'jingle'; iq: JingleIq }
   | { kind: 'jingle-result'; action: JingleAction }
   | { kind: 'jingle-error'; action: JingleAction; text: string }
-  | { kind: 'jmi'; jmi: JmiKind; from: string; reason?: Reason }
+  /**
+   * `tie-break`: the callee proposed a call to our caller at the same moment, its proposal won
+   * (XEP-0353 §Tie Breaking) and the XMPP leg has retracted ours; `from` is the callee's device.
+   */
+  | { kind: 'jmi'; jmi: JmiKind | 'tie-break'; from: string; reason?: Reason }
   /** A JMI message of ours bounced or the proposal expired: no device will answer it. */
   | { kind: 'jmi-bounced' }
   | { kind: 'xmpp-down' }

@@ -226,6 +226,13 @@ export class SipCall extends Call {
       out.push({ kind: 'send-jingle', from: this.caller, to: from, jingle: initiate });
       return;
     }
+    if (kind === 'tie-break' && this.device === undefined) {
+      // XEP-0353 §Tie Breaking: the callee is calling this caller, and that call goes on (the leg
+      // retracted our propose). RFC 3261 §21.4.24 486 Busy Here: the callee's end system was
+      // contacted but "is currently not willing or able to take additional calls" — it is busy
+      // calling the caller, whose phone is about to ring with that call.
+      return this.refuse(out, 'busy', reason?.text ?? 'Tie-Break', false);
+    }
     if (kind === 'reject' && this.device === undefined) {
       return this.refuse(out, reason?.condition ?? 'decline', reason?.text);
     }

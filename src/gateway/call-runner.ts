@@ -230,7 +230,7 @@ export class CallRunner {
    */
   private finishJmi(condition: ReasonCondition): void {
     this.legs.xmpp
-      .endSession(this.call.sid, condition)
+      .endSession(this.call.sid, condition, this.call.origin === 'sip' ? 'out' : 'in')
       .catch((err: Error) => this.log.debug('JMI finish not sent', { error: err.message }));
   }
 }

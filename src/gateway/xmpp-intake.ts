@@ -153,6 +153,7 @@ function callEventOf(n: JmiNotice): CallEvent | undefined {
     case 'reject':
     case 'ringing':
     case 'finish':
+    case 'tie-break':
       return n.reason
         ? { kind: 'jmi', jmi: n.kind, from: n.from, reason: n.reason }
         : { kind: 'jmi', jmi: n.kind, from: n.from };

@@ -31,6 +31,12 @@
  *                           │ remote retract ─► retracted   │ expire ─► finished
  *                           │ expire ─► rejected
  *
+ * Tie-breaking (§Tie Breaking, "No existing session": the two parties proposed to each other
+ * at once, ./tie-break.ts decides, ./table.ts finds the pair): the proposal overruled takes
+ * `tie-break:overruled` from `proposed` only — ours to retracted (a `<retract>` with
+ * `<tie-break/>`, the call told), theirs to rejected (a `<reject>` with `<tie-break/>`). A
+ * proposal already answered is the "Existing session" case, which the gateway leaves alone.
+ *
  * A terminal record lingers (`lingerMs`) so that late messages are recognised: a `<proceed>`
  * that arrives after the call was retracted, rejected or answered elsewhere is answered with a
  * private `<finish>` to that device, so it stops waiting for a session-initiate that will never
@@ -81,7 +87,8 @@ export interface JmiMessage {
 
 /** What the call layer hears (the leg's `'jmi'` event). */
 export interface JmiNotice {
-  kind: JmiKind | 'expired';
+  /** `tie-break`: our proposal was overruled by a crossing `<propose>` (./tie-break.ts) and retracted. */
+  kind: JmiKind | 'expired' | 'tie-break';
   id: string;
   direction: JmiDirection;
   /** The sender: a full JID for remote messages. */
@@ -106,10 +113,16 @@ export type JmiEffect =
 export type JmiEvent =
   | { by: 'remote'; from: string; message: JmiMessage }
   | { by: 'local'; kind: LocalJmiDecision; reason?: Reason }
-  | { by: 'timer'; kind: 'expire' };
+  | { by: 'timer'; kind: 'expire' }
+  /**
+   * XEP-0353 §Tie Breaking (no existing session): a `<propose>` from `from` crossed this one and
+   * the lower id won (./tie-break.ts); this proposal is the one overruled.
+   */
+  | { by: 'tie-break'; from: string };
 
 /** The machine's events: who spoke and which element (or the expiry). */
-export type JmiEventKey = `remote:${JmiKind}` | `local:${LocalJmiDecision}` | 'timer:expire';
+export type JmiEventKey =
+  `remote:${JmiKind}` | `local:${LocalJmiDecision}` | 'timer:expire' | 'tie-break:overruled';
 
 /**
  * What a transition does: `send` the other party the element the state calls for (a local
@@ -135,6 +148,9 @@ export const TRANSITIONS: Record<JmiDirection, TransitionTable<JmiState, JmiEven
       'local:retract': send(JmiState.Retracted),
       'local:finish': send(JmiState.Retracted),
       'timer:expire': expire(JmiState.Retracted),
+      // §Tie Breaking: the callee proposed to us with a lower id: we <retract> ours, and the
+      // call hears that its callee is calling its caller.
+      'tie-break:overruled': expire(JmiState.Retracted),
     },
     [JmiState.Proceeding]: {
       'remote:ringing': notify(JmiState.Proceeding),
@@ -160,6 +176,8 @@ export const TRANSITIONS: Record<JmiDirection, TransitionTable<JmiState, JmiEven
       'remote:retract': notify(JmiState.Retracted),
       'remote:finish': notify(JmiState.Retracted),
       'timer:expire': expire(JmiState.Rejected),
+      // §Tie Breaking: ours has the lower id: we <reject> theirs. The gateway never hears of it.
+      'tie-break:overruled': send(JmiState.Rejected),
     },
     [JmiState.Proceeding]: {
       'local:finish': send(JmiState.Finished),
@@ -212,6 +230,16 @@ export class JmiProposal {
 const bare = normalBareJid;
 
 const reason = (condition: Reason['condition'], text: string): Reason => ({ condition, text });
+
+/**
+ * §Tie Breaking: the overruled proposal's end, "with a <tie-break/> child element alongside of a
+ * <reason/> element carrying the condition <expired/>" (the text as the XEP's example has it):
+ * the initiator `<retract>`s its own, the responder `<reject>`s the other's.
+ */
+function tieBreakMessage(rec: JmiProposal): JmiMessage {
+  const kind = rec.direction === 'out' ? 'retract' : 'reject';
+  return { kind, id: rec.id, reason: reason('expired', 'Tie-Break'), tieBreak: true };
+}
 
 /** What a local decision sends, per direction and state: the element kind and default reason. */
 function localMessage(rec: JmiProposal, kind: LocalJmiDecision, given: Reason | undefined): JmiMessage {
@@ -304,22 +332,28 @@ export function applyJmi(rec: JmiProposal, ev: JmiEvent): ApplyResult {
       ? `remote:${ev.message.kind}`
       : ev.by === 'local'
         ? `local:${ev.kind}`
-        : 'timer:expire';
+        : ev.by === 'tie-break'
+          ? 'tie-break:overruled'
+          : 'timer:expire';
   // Chosen before the step: the element depends on the state it is sent from.
   const outgoing =
     ev.by === 'remote'
       ? undefined
       : ev.by === 'local'
         ? localMessage(rec, ev.kind, ev.reason)
-        : localMessage(rec, 'finish', reason('expired', 'Expired'));
+        : ev.by === 'tie-break'
+          ? tieBreakMessage(rec)
+          : localMessage(rec, 'finish', reason('expired', 'Expired'));
   const step = rec.machine.apply(key);
   if (!step.ok) {
     const why =
       ev.by === 'timer'
         ? 'already ended'
-        : ev.by === 'local'
-          ? `local ${ev.kind} not allowed in state ${step.from}`
-          : `${ev.message.kind} not allowed in state ${step.from}`;
+        : ev.by === 'tie-break'
+          ? `no tie-break in state ${step.from}`
+          : ev.by === 'local'
+            ? `local ${ev.kind} not allowed in state ${step.from}`
+            : `${ev.message.kind} not allowed in state ${step.from}`;
     return { next: step.from, effects: [{ type: 'ignore', why }], accepted: false };
   }
   const effects: JmiEffect[] = [];
@@ -328,14 +362,23 @@ export function applyJmi(rec: JmiProposal, ev: JmiEvent): ApplyResult {
       // An incoming proposal is answered (ringing, proceed, reject) at the full JID that sent it,
       // as XEP-0353's examples (§3.2–§3.4) do and clients act on: Dino takes a <proceed> only
       // when it is addressed to its own full JID. Our own proposals go to the callee's bare JID
-      // (every device); so does the expiry's element.
-      const to = rec.direction === 'in' && ev.by === 'local' ? (rec.peerFull ?? rec.peer) : rec.peer;
+      // (every device); so does the expiry's element. A tie-break's <reject> goes to the device
+      // whose <propose> lost, like any answer to it (the XEP's example sends it to the bare JID,
+      // the user's server gives it to that device the same way).
+      const answer = ev.by === 'local' || ev.by === 'tie-break';
+      const to = rec.direction === 'in' && answer ? (rec.peerFull ?? rec.peer) : rec.peer;
       effects.push({ type: 'send', to, from: rec.local, message: outgoing });
     } else if (action === 'notify') {
       const n =
         ev.by === 'remote'
           ? notice(rec, step.next, ev.from, rec.local, ev.message)
-          : notice(rec, step.next, rec.local, rec.peer, { kind: 'expired', reason: outgoing?.reason });
+          : ev.by === 'tie-break'
+            ? notice(rec, step.next, ev.from, rec.local, {
+                kind: 'tie-break',
+                reason: outgoing?.reason,
+                tieBreak: true,
+              })
+            : notice(rec, step.next, rec.local, rec.peer, { kind: 'expired', reason: outgoing?.reason });
       effects.push({ type: 'emit', notice: n });
     }
   }

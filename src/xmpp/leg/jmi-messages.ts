@@ -16,6 +16,7 @@ import {
   JmiTable,
   parseJmi,
   TERMINAL,
+  type JmiDirection,
   type JmiEffect,
   type JmiNotice,
   type JmiTableOptions,
@@ -110,11 +111,14 @@ export class JmiMessages {
    * XEP-0353 §3.5: the session of proposal `id` (its sid) is over. A proposal still open ends
    * with the element its state calls for (`<finish>` once a device proceeded), so that every
    * device of the user, not only the one in the call, knows; one already over, or none, sends
-   * nothing.
+   * nothing. `direction`: the call's own (a SIP-originated call's proposal is `out`): once a
+   * tie-break gave its id to the other party's proposal (equal ids, ../jmi/tie-break.ts), the
+   * record under that id is not the call's.
    */
-  async endSession(id: string, condition: ReasonCondition): Promise<boolean> {
+  async endSession(id: string, condition: ReasonCondition, direction?: JmiDirection): Promise<boolean> {
     const rec = this.table.get(id);
     if (rec === undefined || TERMINAL.has(rec.state)) return false;
+    if (direction !== undefined && rec.direction !== direction) return false;
     return this.decide('finish', id, { condition });
   }
 
@@ -170,7 +174,9 @@ export class JmiMessages {
       const effects = this.table.proposeIn(from, local, message).effects;
       const nick = s.getChildText('nick', NS_NICK)?.trim();
       // Kept by the gateway until the session-initiate (src/gateway/xmpp-intake.ts).
-      if (nick) for (const e of effects) if (e.type === 'emit') e.notice.nick = ownString(nick);
+      if (nick)
+        for (const e of effects)
+          if (e.type === 'emit' && e.notice.kind === 'propose') e.notice.nick = ownString(nick);
       void this.run(effects);
       return;
     }

@@ -27,7 +27,7 @@ import { jingleToElement } from '../../jingle';
 import type { Jingle, Reason, ReasonCondition } from '../../jingle/types';
 import { normalBareJid } from '../../translate/jid';
 import { ComponentConnection, xmppOptions, type XmppOptions } from '../connection';
-import type { JmiProposal, JmiTable, JmiTableOptions, LocalJmiDecision, Media } from '../jmi';
+import type { JmiDirection, JmiProposal, JmiTable, JmiTableOptions, LocalJmiDecision, Media } from '../jmi';
 import type { CallRoute, PresenceTracker } from '../presence';
 import { answerIq, mayPlaceCalls, type JingleHandler, type RouterContext } from '../routing';
 import { NotConnectedError, xml, type XmlElement } from '../stanza';
@@ -242,10 +242,11 @@ export class XmppLeg extends EventEmitter<XmppLegEvents> {
   /**
    * The Jingle session `sid` ended with `condition`. If it began with a proposal (either way:
    * the proposal id is the sid) that is still open, the JMI machine ends it as its state
-   * requires (XEP-0353 §3.5 `<finish>`); resolves whether anything was sent.
+   * requires (XEP-0353 §3.5 `<finish>`); resolves whether anything was sent. `direction`: the
+   * call's own side of the proposal (`out` for a SIP-originated call), so that only its own is ended.
    */
-  endSession(sid: string, condition: ReasonCondition): Promise<boolean> {
-    return this.jmiSide.endSession(sid, condition);
+  endSession(sid: string, condition: ReasonCondition, direction?: JmiDirection): Promise<boolean> {
+    return this.jmiSide.endSession(sid, condition, direction);
   }
 
   private onStanza(s: XmlElement): void {
