@@ -9,6 +9,8 @@ import { offerChange, type OfferChange } from '../sdp/offer-change';
 import { answerDirections } from '../media/direction';
 import { parseSdp, writeSdp } from '../sdp';
 import type { Sdp } from '../sdp/types';
+import { sdpOf } from '../sip/message/body';
+import type { SipResponse } from '../sip/message/types';
 import type { Effect } from './events';
 import { SipOffers } from './sip-offers';
 
@@ -106,6 +108,36 @@ export abstract class PlainReoffers extends SipOffers {
     this.candidatesRefused = false;
     out.push({ kind: 'sip-reoffer-answer', id, status: 200, body, ...this.okHeaders(id) });
     this.answeredWithHold(out);
+  }
+
+  /**
+   * The peer's 2xx to our re-INVITE (hold, later candidates, the client's ICE restart): its
+   * answer is its description from now on (RFC 3264 §8). New ICE credentials or candidates in it
+   * — the answer to a restart must have new ones (RFC 8839 §4.4.1.1.2) — reach the client as a
+   * transport-info (XEP-0176 §2.2), or its restart never completes: no media after it.
+   */
+  protected override ourReinviteDone(out: Effect[], response?: SipResponse): void {
+    const status = response?.status ?? 0;
+    if (response && status >= 200 && status < 300 && !this.anchored) this.peerAnswered(out, sdpOf(response));
+    super.ourReinviteDone(out, response);
+  }
+
+  private peerAnswered(out: Effect[], body: string): void {
+    if (body.trim() === '') return;
+    let answer: Sdp;
+    let change: OfferChange;
+    try {
+      answer = parseSdp(body, this.ctx.tables.hashes);
+      change = offerChange(this.sipRemote, answer);
+    } catch (e) {
+      // Not ours to refuse (the exchange is over): logged, the peer's last description kept.
+      this.ctx.log?.(`the peer's answer to our re-INVITE cannot be read: ${(e as Error).message}`, {
+        sid: this.sid,
+      });
+      return;
+    }
+    if (change.moved.length > 0) this.tellTransports(out, answer);
+    this.sipRemote = answer;
   }
 
   /** The client hears the moved transports and hold/active; false if the offer cannot be said in Jingle. */

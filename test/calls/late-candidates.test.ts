@@ -120,3 +120,55 @@ describe('late candidates to a peer without trickle', () => {
     expect(parsed(own).media.map((m) => [m.type, m.direction])).toEqual([['audio', 'sendonly']]);
   });
 });
+
+describe('the peer’s answer to our re-INVITE (RFC 3264 §8)', () => {
+  /** The client's ICE restart: new credentials and a candidate (XEP-0176 §2.2). */
+  const restart = audioTransportInfo(
+    {
+      ufrag: 'nEw1',
+      pwd: 'newclientpasswordnewclient',
+      candidates: [
+        {
+          component: 1,
+          foundation: '9',
+          generation: 1,
+          id: 'r1',
+          ip: LATE_IP,
+          port: 41002,
+          priority: 2122260223,
+          protocol: 'udp',
+          type: 'host',
+        },
+      ],
+    },
+    't9',
+  );
+
+  it('an ICE restart answered with the peer’s new credentials (RFC 8839 §4.4.1.1.2) → transport-info to the client with them', () => {
+    const { h } = established();
+    const out = h(restart);
+    expect(kinds(out)).toBe('iq-result, sip-reinvite');
+    expect(
+      parsed(one(out, 'sip-reinvite').body).media[0]!.iceUfrag ??
+        parsed(one(out, 'sip-reinvite').body).iceUfrag,
+    ).toBe('nEw1');
+    // The peer (Chromium's captured answer) restarts too: new ufrag/pwd, o= +1.
+    const answer = version(audioAnswer, 3)
+      .replace('a=ice-ufrag:OcCS', 'a=ice-ufrag:PeR2')
+      .replace('a=ice-pwd:y44FNSfkhV+rwupRnNIkzoJx', 'a=ice-pwd:peerrestartpasswordpeerre');
+    const done = h(reinviteDone(answer));
+    const [ti] = jingles(done);
+    expect(ti?.action).toBe('transport-info');
+    const t = ti!.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    expect([t.ufrag, t.pwd]).toEqual(['PeR2', 'peerrestartpasswordpeerre']);
+    expect(t.candidates.length).toBeGreaterThan(0);
+  });
+
+  it('an answer with the transport the client already has (later candidates taken) tells the client nothing', () => {
+    const { h } = established();
+    h(trickle);
+    const done = h(reinviteDone(version(audioAnswer, 3)));
+    expect(jingles(done)).toEqual([]);
+  });
+});

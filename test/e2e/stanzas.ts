@@ -184,6 +184,9 @@ export function transportInfo(o: {
   sid: string;
   name: string;
   candidate: Cand;
+  /** New credentials: an ICE restart (XEP-0176 §2.2). */
+  ufrag?: string;
+  pwd?: string;
 }): Element {
   return jingleIq(
     o.to,
@@ -193,7 +196,7 @@ export function transportInfo(o: {
       { creator: 'initiator', name: o.name },
       xml(
         'transport',
-        { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
+        { xmlns: NS_ICE, ufrag: o.ufrag ?? CLIENT_UFRAG, pwd: o.pwd ?? CLIENT_PWD },
         candidateEl(o.candidate, 'trickled'),
       ),
     ),

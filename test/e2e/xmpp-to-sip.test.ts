@@ -205,6 +205,47 @@ describeE2e('e2e: XMPP client → gateway → SIPp (ICE + DTLS)', {}, (bed) => {
     await bed.passed(run);
   });
 
+  test('the client restarts ICE (new ufrag/pwd in a transport-info, XEP-0176 §2.2): a re-INVITE with its new credentials and candidate, the settled DTLS role; the peer’s new credentials come back in a transport-info', async () => {
+    const run = await bed.uas('e2e-uas-dtls-client-restart.xml');
+    const sid = randomUUID();
+    await iqOk(alice, conversationsOffer({ to: CALLEE, from: alice.jid, sid }));
+    const accept = await alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept');
+    expectSippAnswer(accept);
+    const peerRestart = alice.waitFor(
+      (s) =>
+        jingleAction(sid, 'transport-info')(s) &&
+        jingleOf(s)?.getChild('content')?.getChild('transport', NS_ICE)?.attrs.ufrag === 'SiP2',
+      10_000,
+      'the peer’s new credentials',
+    );
+    await iqOk(
+      alice,
+      transportInfo({
+        to: CALLEE,
+        from: alice.jid,
+        sid,
+        name: '0',
+        ufrag: 'ReSt',
+        pwd: 'restartpasswordrestartpass',
+        candidate: {
+          foundation: '9',
+          component: 1,
+          protocol: 'udp',
+          priority: 2122260223,
+          ip: '127.0.0.1',
+          port: 40020,
+          type: 'host',
+        },
+      }),
+    );
+    const t = jingleOf(await peerRestart)
+      ?.getChild('content')
+      ?.getChild('transport', NS_ICE);
+    expect(t?.attrs.pwd).toBe('sipprestartpwdsipprestartpw');
+    await iqOk(alice, terminate({ to: CALLEE, sid }));
+    await bed.passed(run);
+  });
+
   test('trickle ICE in INFO both ways (RFC 8840 §4) with a peer whose 200 says trickle-ice: the client’s later candidate goes in an INFO sdpfrag, not a re-INVITE; the peer’s INFO sdpfrag reaches the client as a transport-info; its in-dialog OPTIONS gets 200 with Allow', async () => {
     const run = await bed.uas('e2e-uas-dtls-trickle-info.xml');
     const sid = randomUUID();
