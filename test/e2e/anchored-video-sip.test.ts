@@ -14,7 +14,6 @@
  * The test sends the RTP, not SIPp (SIPp 3.6 sends video only from a pcap), and the client
  * side's counters stay at 0, as the bot does no ICE or DTLS.
  */
-import * as dgram from 'node:dgram';
 import { describeWithPeers, iqOk, jingleAction, jingleOf, proposed, useWorld, type Element } from './harness';
 import {
   candidateEl,
@@ -33,40 +32,11 @@ import {
   videoContent,
 } from './stanzas';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
+import { sendRtp, videoStream } from './video-rtp';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { jmiChild } from '../xmpp/bots';
 
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;
-
-interface Stream {
-  'local port'?: number;
-  stats?: { packets?: number };
-}
-type Tags = Record<string, { medias?: Array<{ type?: string; streams?: Stream[] }> }>;
-
-/** The first stream of `tag`'s video media in the call's one rtpengine session. */
-async function videoStream(rtp: Rtpengine, tag: 'jingle' | 'sip'): Promise<Stream | undefined> {
-  const [id] = await rtp.control.list();
-  if (id === undefined) return undefined;
-  const tags = (await rtp.control.query(id)).tags as Tags;
-  return tags[tag]?.medias?.find((m) => m.type === 'video')?.streams?.[0];
-}
-
-/** `n` RTP packets (RFC 3550 §5.1 header, VP8 payload type 96) to 127.0.0.1:`port`. */
-async function sendRtp(port: number, n: number): Promise<void> {
-  const s = dgram.createSocket('udp4');
-  for (let i = 0; i < n; i++) {
-    const p = Buffer.alloc(12 + 20);
-    p[0] = 0x80;
-    p[1] = 96;
-    p.writeUInt16BE(i, 2);
-    p.writeUInt32BE(i * 3000, 4);
-    p.writeUInt32BE(0x5eed5eed, 8);
-    await new Promise<void>((r) => s.send(p, port, '127.0.0.1', () => r()));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  s.close();
-}
 
 /** Polls rtpengine until `f` gives a value that `done` accepts (or 3 s pass); returns the last. */
 async function poll<T>(f: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
