@@ -5,8 +5,26 @@
  * Referred-By present; RFC 3515, RFC 3892). SIPp's final NOTIFY (RFC 3515 §2.4.5 sipfrag):
  * 200 → session-terminate `<success/><transferred/>` (Example 10) and the gateway's BYE
  * (RFC 5589 §6.1); 486 → the call goes on (RFC 5589 §6.2) until the client hangs up.
+ *
+ * Attended (XEP-0251 §3 Example 17): the client has two calls, with SIPp A and SIPp C, and on
+ * the one with A sends `<transfer sid=…/>` naming the one with C; the gateway finds that call
+ * (the same user's, answered: src/gateway/other-call.ts) and A's REFER has Refer-To C's URI with
+ * the Replaces of the gateway's dialog with C (RFC 3891 §3), compared here with C's own trace.
+ * C then hangs up as a replaced target does, and the client's second session ends.
  */
-import { CALLEE, describeE2e, iqOk, jingleAction, jingleOf, reasonOf, type Element } from './harness';
+import {
+  CALLEE,
+  describeE2e,
+  iqOk,
+  jingleAction,
+  jingleOf,
+  offerCall,
+  reasonOf,
+  traced,
+  type Element,
+} from './harness';
+import { randomUUID } from 'node:crypto';
+import { freePort } from '../support/processes';
 import { jingleIq, terminate } from './stanzas';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { NS_TRANSFER } from '../../src/jingle/namespaces';
@@ -16,6 +34,18 @@ const TARGET = '+15551239999@gw.localhost';
 
 const transfer = (sid: string): Element =>
   jingleIq(CALLEE, { action: 'session-info', sid }, xml('transfer', { xmlns: NS_TRANSFER, to: TARGET }));
+
+/** XEP-0251 §3 (Example 17): on session `sid`, transfer the peer to the client's session `other`. */
+const attended = (sid: string, other: string): Element =>
+  jingleIq(CALLEE, { action: 'session-info', sid }, xml('transfer', { xmlns: NS_TRANSFER, sid: other }));
+
+/** A header's value in a SIPp trace entry (its first line of that name). */
+function headerOf(text: string | undefined, name: string): string {
+  const m = new RegExp(`^${name}:[ \t]*(.*?)\r?$`, 'im').exec(text ?? '');
+  if (!m?.[1]) throw new Error(`no ${name} in ${text ?? '(no message)'}`);
+  return m[1];
+}
+const tagOf = (value: string): string => /;\s*tag=([^;\s>]+)/i.exec(value)?.[1] ?? '';
 
 describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ SIPp)', {}, (bed) => {
   test("<transfer/> → IQ result + REFER; SIPp's NOTIFY 200 → session-terminate <success/><transferred/> and BYE", async () => {
@@ -43,5 +73,40 @@ describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ S
     expect(early).toBe(false);
     await iqOk(alice, terminate({ to: CALLEE, sid }));
     await bed.passed(run);
+  });
+
+  test("attended <transfer sid=…/> → A's REFER: Refer-To C's URI ?Replaces=<C dialog's Call-ID, to-tag C's, from-tag ours>; NOTIFY 200 → <transferred/>; C's BYE ends the second session", async () => {
+    const alice = bed.device();
+    const a = await bed.callOut('e2e-uas-refer-xep0251-attended.xml');
+    await alice.waitFor(jingleAction(a.sid, 'session-accept'), 8000, 'session-accept (A)');
+    // C: SIPp at its own address, reached by XEP-0106 escape (bob@127.0.0.1:<port>).
+    const port = await freePort();
+    const c = { run: await bed.uas('e2e-uas-attended-target.xml', port), sid: randomUUID() };
+    const toC = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+    const acceptedC = alice.waitFor(jingleAction(c.sid, 'session-accept'), 8000, 'session-accept (C)');
+    await offerCall(alice, toC, c.sid);
+    await acceptedC;
+    const endedA = alice.waitFor(jingleAction(a.sid, 'session-terminate'), 10000, 'session-terminate (A)');
+    const endedC = alice.waitFor(jingleAction(c.sid, 'session-terminate'), 10000, 'session-terminate (C)');
+    expect(bed.world.gateway.liveCalls()).toBe(2);
+    await iqOk(alice, attended(a.sid, c.sid));
+    const term = await endedA;
+    expect(reasonOf(term).condition).toBe('success');
+    expect(jingleOf(term)?.getChild('reason')?.getChild('transferred', NS_TRANSFER)).toBeDefined();
+    // The replaced dialog's BYE (C's) ends the client's session with C.
+    await endedC;
+    const [ra, rc] = await Promise.all([bed.passed(a.run), bed.passed(c.run)]);
+    // The Replaces names the gateway's dialog with C as C has it (RFC 3891 §3): its Call-ID,
+    // to-tag C's own (in C's 200), from-tag the gateway's (in the INVITE's From).
+    const inviteC = traced(rc, 'received', 'INVITE');
+    const okC = traced(rc, 'sent', 'SIP/2.0 200');
+    // Escaped as a header in a URI (RFC 3261 §19.1.1): the Call-ID's `@` is `%40`.
+    const esc = encodeURIComponent;
+    const replaces =
+      `${esc(headerOf(inviteC, 'Call-ID'))}%3Bto-tag%3D${esc(tagOf(headerOf(okC, 'To')))}` +
+      `%3Bfrom-tag%3D${esc(tagOf(headerOf(inviteC, 'From')))}`;
+    const referTo = headerOf(traced(ra, 'received', 'REFER'), 'Refer-To');
+    expect(referTo).toBe(`<sip:bob@127.0.0.1:${port}?Replaces=${replaces}>`);
+    expect(headerOf(traced(ra, 'received', 'REFER'), 'Referred-By')).toMatch(/^<sip:/);
   });
 });
