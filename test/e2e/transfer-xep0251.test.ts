@@ -20,12 +20,16 @@ import {
   jingleOf,
   offerCall,
   reasonOf,
+  proposed,
   traced,
+  type Bot,
   type Element,
+  type Sipp,
 } from './harness';
+import { jmiChild } from '../xmpp/bots';
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../support/processes';
-import { jingleIq, terminate } from './stanzas';
+import { freePort, waitFor } from '../support/processes';
+import { dtlsAccept, fingerprint, jingleIq, jmi, terminate } from './stanzas';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { NS_TRANSFER } from '../../src/jingle/namespaces';
 
@@ -75,38 +79,79 @@ describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ S
     await bed.passed(run);
   });
 
-  test("attended <transfer sid=…/> → A's REFER: Refer-To C's URI ?Replaces=<C dialog's Call-ID, to-tag C's, from-tag ours>; NOTIFY 200 → <transferred/>; C's BYE ends the second session", async () => {
-    const alice = bed.device();
-    const a = await bed.callOut('e2e-uas-refer-xep0251-attended.xml');
-    await alice.waitFor(jingleAction(a.sid, 'session-accept'), 8000, 'session-accept (A)');
-    // C: SIPp at its own address, reached by XEP-0106 escape (bob@127.0.0.1:<port>).
-    const port = await freePort();
-    const c = { run: await bed.uas('e2e-uas-attended-target.xml', port), sid: randomUUID() };
-    const toC = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
-    const acceptedC = alice.waitFor(jingleAction(c.sid, 'session-accept'), 8000, 'session-accept (C)');
-    await offerCall(alice, toC, c.sid);
-    await acceptedC;
-    const endedA = alice.waitFor(jingleAction(a.sid, 'session-terminate'), 10000, 'session-terminate (A)');
-    const endedC = alice.waitFor(jingleAction(c.sid, 'session-terminate'), 10000, 'session-terminate (C)');
-    expect(bed.world.gateway.liveCalls()).toBe(2);
-    await iqOk(alice, attended(a.sid, c.sid));
-    const term = await endedA;
-    expect(reasonOf(term).condition).toBe('success');
-    expect(jingleOf(term)?.getChild('reason')?.getChild('transferred', NS_TRANSFER)).toBeDefined();
-    // The replaced dialog's BYE (C's) ends the client's session with C.
-    await endedC;
-    const [ra, rc] = await Promise.all([bed.passed(a.run), bed.passed(c.run)]);
-    // The Replaces names the gateway's dialog with C as C has it (RFC 3891 §3): its Call-ID,
-    // to-tag C's own (in C's 200), from-tag the gateway's (in the INVITE's From).
-    const inviteC = traced(rc, 'received', 'INVITE');
-    const okC = traced(rc, 'sent', 'SIP/2.0 200');
-    // Escaped as a header in a URI (RFC 3261 §19.1.1): the Call-ID's `@` is `%40`.
-    const esc = encodeURIComponent;
-    const replaces =
-      `${esc(headerOf(inviteC, 'Call-ID'))}%3Bto-tag%3D${esc(tagOf(headerOf(okC, 'To')))}` +
-      `%3Bfrom-tag%3D${esc(tagOf(headerOf(inviteC, 'From')))}`;
-    const referTo = headerOf(traced(ra, 'received', 'REFER'), 'Refer-To');
-    expect(referTo).toBe(`<sip:bob@127.0.0.1:${port}?Replaces=${replaces}>`);
-    expect(headerOf(traced(ra, 'received', 'REFER'), 'Referred-By')).toMatch(/^<sip:/);
-  });
+  /**
+   * The client's session with C: C a SIPp UAS at its own address, reached by XEP-0106 escape
+   * (bob@127.0.0.1:<port>), or a SIPp UAC calling alice, whose device answers. Resolves once the
+   * gateway's dialog with C is confirmed (the attended transfer names only an answered call).
+   */
+  async function callWithC(alice: Bot, direction: 'XMPP → SIP' | 'SIP → XMPP') {
+    const gw = bed.world.gateway;
+    let run: Sipp;
+    let sid: string;
+    let jid: string;
+    if (direction === 'XMPP → SIP') {
+      const port = await freePort();
+      run = await bed.uas('e2e-uas-attended-target.xml', port);
+      sid = randomUUID();
+      jid = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+      const accepted = alice.waitFor(jingleAction(sid, 'session-accept'), 8000, 'session-accept (C)');
+      await offerCall(alice, jid, sid);
+      await accepted;
+    } else {
+      const seen = new Set(alice.all((st) => jmiChild(st, 'propose') !== undefined));
+      run = await bed.uac('e2e-uac-attended-target.xml');
+      const p = await proposed(alice, (st) => !seen.has(st));
+      sid = p.id;
+      jid = p.caller;
+      await alice.send(jmi('proceed', { to: jid, id: sid }));
+      const initiate = await alice.waitFor(
+        jingleAction(sid, 'session-initiate'),
+        8000,
+        'session-initiate (C)',
+      );
+      await iqOk(alice, dtlsAccept({ initiate, to: jid, from: alice.jid, fp: fingerprint('A1') }));
+    }
+    await waitFor(
+      () => gw.calls.sid(sid)?.dialog.state === 'confirmed',
+      5000,
+      "the gateway's dialog with C confirmed",
+    );
+    return { run, sid, jid };
+  }
+
+  test.each(['XMPP → SIP', 'SIP → XMPP'] as const)(
+    "attended <transfer sid=…/>, the client's call with C %s → A's REFER: Refer-To C's URI ?Replaces=<C dialog's Call-ID, to-tag C's, from-tag ours>; NOTIFY 200 → <transferred/>; C's BYE ends the second session",
+    async (direction) => {
+      const alice = bed.device();
+      const a = await bed.callOut('e2e-uas-refer-xep0251-attended.xml');
+      await alice.waitFor(jingleAction(a.sid, 'session-accept'), 8000, 'session-accept (A)');
+      const c = await callWithC(alice, direction);
+      const endedA = alice.waitFor(jingleAction(a.sid, 'session-terminate'), 10000, 'session-terminate (A)');
+      const endedC = alice.waitFor(jingleAction(c.sid, 'session-terminate'), 10000, 'session-terminate (C)');
+      expect(bed.world.gateway.liveCalls()).toBe(2);
+      await iqOk(alice, attended(a.sid, c.sid));
+      const term = await endedA;
+      expect(reasonOf(term).condition).toBe('success');
+      expect(jingleOf(term)?.getChild('reason')?.getChild('transferred', NS_TRANSFER)).toBeDefined();
+      // The replaced dialog's BYE (C's) ends the client's session with C.
+      await endedC;
+      const [ra, rc] = await Promise.all([bed.passed(a.run), bed.passed(c.run)]);
+      // The Replaces names the gateway's dialog with C as C has it (RFC 3891 §3): its Call-ID,
+      // to-tag C's own, from-tag the gateway's; the URI is C's in that dialog (To or From).
+      const cInvites = direction === 'SIP → XMPP';
+      const invite = traced(rc, cInvites ? 'sent' : 'received', 'INVITE');
+      const ok = traced(rc, cInvites ? 'received' : 'sent', 'SIP/2.0 200');
+      const cTag = tagOf(headerOf(cInvites ? invite : ok, cInvites ? 'From' : 'To'));
+      const ourTag = tagOf(headerOf(cInvites ? ok : invite, cInvites ? 'To' : 'From'));
+      const cUri = /<([^>]+)>/.exec(headerOf(invite, cInvites ? 'From' : 'To'))?.[1];
+      // Escaped as a header in a URI (RFC 3261 §19.1.1): the Call-ID's `@` is `%40`.
+      const esc = encodeURIComponent;
+      const replaces = `${esc(headerOf(invite, 'Call-ID'))}%3Bto-tag%3D${esc(cTag)}%3Bfrom-tag%3D${esc(ourTag)}`;
+      const refer = traced(ra, 'received', 'REFER');
+      expect(cTag).not.toBe('');
+      expect(ourTag).not.toBe('');
+      expect(headerOf(refer, 'Refer-To')).toBe(`<${cUri}?Replaces=${replaces}>`);
+      expect(headerOf(refer, 'Referred-By')).toMatch(/^<sip:/);
+    },
+  );
 });
