@@ -10,10 +10,13 @@
  * the one with A sends `<transfer sid=…/>` naming the one with C; the gateway finds that call
  * (the same user's, answered: src/gateway/other-call.ts) and A's REFER has Refer-To C's URI with
  * the Replaces of the gateway's dialog with C (RFC 3891 §3), compared here with C's own trace.
- * C then hangs up as a replaced target does, and the client's second session ends.
+ * C then hangs up as a replaced target does, and the client's second session ends. Both
+ * directions of the call with C; and a sid of another user's call (carol's) names nothing.
  */
 import {
+  ALICE,
   CALLEE,
+  connectBot,
   describeE2e,
   iqOk,
   jingleAction,
@@ -51,7 +54,12 @@ function headerOf(text: string | undefined, name: string): string {
 }
 const tagOf = (value: string): string => /;\s*tag=([^;\s>]+)/i.exec(value)?.[1] ?? '';
 
-describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ SIPp)', {}, (bed) => {
+/** A second user of the same server: the attended transfer never names another user's call. */
+const CAROL: [string, string] = ['carol', 'carolpass'];
+
+const users = { users: [ALICE, CAROL] };
+
+describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ SIPp)', users, (bed) => {
   test("<transfer/> → IQ result + REFER; SIPp's NOTIFY 200 → session-terminate <success/><transferred/> and BYE", async () => {
     const alice = bed.device();
     const { sid, run } = await bed.callOut('e2e-uas-refer-xep0251.xml');
@@ -154,4 +162,31 @@ describeE2e('e2e: XEP-0251 transfer by the client (XMPP client ⇄ gateway ⇄ S
       expect(headerOf(refer, 'Referred-By')).toMatch(/^<sip:/);
     },
   );
+
+  test("attended <transfer sid=…/> naming another user's call (its sid known) → item-not-found; no REFER; both calls go on", async () => {
+    const alice = bed.device();
+    const carol = await connectBot(bed.world, ...CAROL, 'phone');
+    const a = await bed.callOut('e2e-uas-refer-allowed-bye-in.xml');
+    await alice.waitFor(jingleAction(a.sid, 'session-accept'), 8000, 'session-accept (A)');
+    const port = await freePort();
+    const c = { run: await bed.uas('e2e-uas-dtls-bye-in.xml', port), sid: randomUUID() };
+    const toC = `bob\\40127.0.0.1\\3a${port}@gw.localhost`;
+    const acceptedC = carol.waitFor(jingleAction(c.sid, 'session-accept'), 8000, 'session-accept (carol)');
+    await offerCall(carol, toC, c.sid);
+    await acceptedC;
+    const gw = bed.world.gateway;
+    await waitFor(() => gw.calls.sid(c.sid)?.dialog.state === 'confirmed', 5000, "carol's dialog confirmed");
+    let answer: Element;
+    try {
+      answer = await alice.iq(attended(a.sid, c.sid));
+      // Nothing reached A (its scenario takes no REFER) and both calls are up.
+      expect(gw.liveCalls()).toBe(2);
+    } finally {
+      await iqOk(alice, terminate({ to: CALLEE, sid: a.sid }));
+      await iqOk(carol, terminate({ to: toC, sid: c.sid }));
+    }
+    expect(answer.attrs.type).toBe('error');
+    expect(answer.getChild('error')?.getChild('item-not-found')).toBeDefined();
+    await Promise.all([bed.passed(a.run), bed.passed(c.run)]);
+  });
 });
