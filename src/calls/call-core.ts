@@ -17,6 +17,7 @@ import type {
 } from '../jingle/types';
 import type { SipHeader } from '../sip/message/types';
 import type { AddressContext } from '../translate/address';
+import type { OtherCall } from '../transfer';
 import { RECV_INFO, recvInfoHeader } from '../translate/info';
 import { muteToSip } from '../translate/mute';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
@@ -33,6 +34,12 @@ export interface CallContext {
   log?: (message: string, meta?: Record<string, unknown>) => void;
   /** Random numbers in [0, 1) (the RFC 3261 §14.1 glare wait); default Math.random. */
   random?: () => number;
+  /**
+   * XEP-0251 §3 attended transfer: the SIP dialog of the live call with Jingle sid `sid`, if that
+   * call is `client`'s (its bare JID) and answered (its dialog confirmed); supplied by the gateway
+   * (src/gateway/other-call.ts), which holds the dialogs. Absent: no attended transfer.
+   */
+  otherCall?: (sid: string, client: string) => OtherCall | undefined;
 }
 
 /** The Jingle machine event an incoming action stands for (XEP-0166 §6), if the call handles it. */

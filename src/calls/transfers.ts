@@ -35,7 +35,10 @@
  * request is understood. The peer's NOTIFYs of that subscription → `referNotifyToJingle`: 2xx →
  * session-terminate `<success/><transferred/>` (XEP-0251 Example 10) and our BYE (RFC 5589 §6.1:
  * the transferor ends its dialog); ≥300 → the call goes on. Any other NOTIFY: 481 (RFC 6665
- * §4.1.3, no such subscription). Pure.
+ * §4.1.3, no such subscription). Attended (XEP-0251 §3, `sid` names the client's other session):
+ * the context's `otherCall` (the gateway's lookup, src/gateway/other-call.ts) gives that call's
+ * SIP dialog, only if it is the same user's and answered, and the Refer-To carries its Replaces
+ * (RFC 3891 §3); the same NOTIFYs follow. Pure.
  */
 import type { Transfer } from '../jingle/types';
 import { answerProblem } from '../media/decide';
@@ -47,6 +50,7 @@ import type { Sdp } from '../sdp/types';
 import { header, headers, parseEvent, parseSubstate, sdpOf, statusText } from '../sip/message';
 import type { SipHeader, SipRequest, SipResponse } from '../sip/message/types';
 import { bareJid, callerJidToSipFrom } from '../translate/address';
+import { sameBareJid } from '../translate/jid';
 import { sipToReason } from '../translate/reason';
 import { sdpToJingle } from '../translate/description';
 import {
@@ -575,6 +579,19 @@ export abstract class Transfers extends ContentReoffers {
 
   // ── The client's XEP-0251 transfer: the gateway REFERs the SIP peer ─────────────────────
 
+  /**
+   * Whether this call may be the one an attended transfer of `client`'s other call replaces
+   * (XEP-0251 §3, RFC 3891): its session is `client`'s (bare JIDs compared in their normal form,
+   * RFC 7622), answered (the SIP dialog confirmed, the Jingle session active), not ended, and no
+   * transfer of its own under way (its dialog may be about to change).
+   */
+  replaceableBy(client: string): boolean {
+    const party = this.jingleParty();
+    if (this.ended || !party || this.sip.dialog !== 'confirmed') return false;
+    if (this.peerRefer || this.ownRefer) return false;
+    return sameBareJid(party.to, client);
+  }
+
   /** The client's session-info `<transfer/>` → a REFER, or the IQ error (XEP-0251 §2, §3). */
   protected clientTransfer(out: Effect[], iq: JingleIq, t: Transfer): void {
     const party = this.jingleParty();
@@ -586,12 +603,16 @@ export abstract class Transfers extends ContentReoffers {
       out.push(this.iqErrorEffect(iq, 'unexpected-request', undefined, 'a transfer is under way'));
       return;
     }
+    const transferor = bareJid(party.to);
     const d = transferToRefer(t, {
-      transferor: bareJid(party.to),
+      transferor,
       address: this.ctx.address,
       policy: this.ctx.config.policy,
       denyNumbers: this.ctx.tables.denyNumbers,
       peerAllow: this.peerAllow,
+      // XEP-0251 §3: the client's other session, found by the gateway among this client's
+      // answered calls only (one user never names another's); this call cannot replace itself.
+      otherCall: (sid) => (sid === this.sid ? undefined : this.ctx.otherCall?.(sid, transferor)),
     });
     if (d.kind === 'refuse') {
       const jingleCondition = d.condition === 'feature-not-implemented' ? 'unsupported-info' : undefined;

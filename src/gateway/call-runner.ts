@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import type { MediaAnchor } from '../media/anchor';
 import type { ServerInvite } from '../sip/dialog/server-invite';
 import type { SipUserAgent } from '../sip/ua/user-agent';
+import type { OtherCall } from '../transfer';
 import type { JingleAnswer } from '../xmpp';
 import type { XmppLeg } from '../xmpp';
 import { MediaRunner } from './media-runner';
@@ -57,6 +58,11 @@ export class CallRunner {
       log,
       () => this.media.watch(),
     );
+  }
+
+  /** The call's SIP dialog for an attended transfer's Replaces (./sip-seam.ts), if it has one. */
+  replaceable(): OtherCall | undefined {
+    return this.sip.replaceable();
   }
 
   /** Hands over the INVITE of a SIP-originated call, so responses and CANCEL reach the call. */

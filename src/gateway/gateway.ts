@@ -27,6 +27,7 @@ import { Ops } from '../ops/ops';
 import { loadMappings, type Mappings } from '../config/mappings';
 import { onInvite, type SipIntakeHost } from './sip-intake';
 import { XmppIntake, type IntakeHost } from './xmpp-intake';
+import { otherCallLookup } from './other-call';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -188,6 +189,7 @@ export class Gateway {
       tables: this.tables,
       address: addressContext(config, this.tables),
       log: (message, meta) => this.log.debug(message, meta),
+      otherCall: otherCallLookup((sid) => this.runners.get(sid)),
     };
   }
 

@@ -22,6 +22,7 @@ import { sdpOf } from '../sip/message/body';
 import { header, headers } from '../sip/message/headers';
 import type { SipRequest } from '../sip/message/types';
 import { hasRecvInfo, sipInfoOf } from '../translate/info';
+import type { OtherCall } from '../transfer';
 
 /** The effects performed on the SIP leg. */
 export type SipEffect = Extract<
@@ -241,6 +242,25 @@ export class SipSeam implements DialogOwner {
         this.transferDialog = undefined;
         return;
     }
+  }
+
+  /**
+   * The call's SIP dialog as an attended transfer's Replaces names it (RFC 3891 §3; XEP-0251 §3,
+   * src/transfer/transfer.ts) and its peer's address of record, the Refer-To's target (RFC 5589
+   * §7.2: the remote target may not be reachable from the transferee); none while there is no
+   * dialog, it has ended, or a transfer is moving the call to another.
+   */
+  replaceable(): OtherCall | undefined {
+    const d = this.dialog;
+    if (!d || d.state !== 'confirmed' || this.transferor || this.transferInvite || this.transferDialog)
+      return undefined;
+    let peerUri: string;
+    try {
+      peerUri = d.remoteUri;
+    } catch {
+      return undefined;
+    }
+    return { dialog: { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag }, peerUri };
   }
 
   /** The call ended: RFC 3261 §15.1.2, a re-INVITE still unanswered when the BYE goes gets 487. */

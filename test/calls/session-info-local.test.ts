@@ -1,10 +1,12 @@
 /**
  * The client's session-info payloads answered by CallCore.localSessionInfo: XEP-0251 `<transfer/>`
  * refused when the SIP peer's Allow lacks REFER (XEP-0251 §2; docs/midcall.md §Transfer; the
- * REFER itself: test/calls/transfer-client.test.ts), XEP-0167 §7.3 `<mute/>`/`<unmute/>` acknowledged. Payloads are the XEPs' examples (fixtures named below),
+ * REFER itself: test/calls/transfer-client.test.ts); the attended one (Example 17) a REFER with
+ * Replaces only when the context's lookup knows the sid as another call of the same user's, XEP-0167 §7.3 `<mute/>`/`<unmute/>` acknowledged. Payloads are the XEPs' examples (fixtures named below),
  * put into the sessions these calls have. Pure: events in, effects out.
  */
-import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import { CallRegistry, SipCall, XmppCall, type CallContext } from '../../src/calls';
+import type { OtherCall } from '../../src/transfer';
 import {
   BARESIP_INVITE as invite,
   CALLER as caller,
@@ -40,9 +42,9 @@ const offerXml = read('jingle-xep/xep0320-ex01-initiate-fingerprint.xml').replac
 );
 const peerSdp = read('captured/chromium-156.0.8078.79-audio-answer.sdp');
 
-function xmppEstablished() {
+function xmppEstablished(ctx: CallContext = context()) {
   const registry = new CallRegistry();
-  const { call } = XmppCall.start(iqOf(offerXml), context());
+  const { call } = XmppCall.start(iqOf(offerXml), ctx);
   registry.add(call);
   registry.handle(call, { kind: 'timer', name: 'gather' });
   registry.handle(call, { kind: 'sip-answered', response: okWith(peerSdp) });
@@ -56,9 +58,9 @@ function xmppEstablished() {
   return { registry, call, info };
 }
 
-function sipEstablished() {
+function sipEstablished(ctx: CallContext = context()) {
   const registry = new CallRegistry();
-  const { call } = SipCall.start(invite, 'sid1', context());
+  const { call } = SipCall.start(invite, 'sid1', ctx);
   if (!call) throw new Error('refused');
   registry.add(call);
   registry.handle(call, { kind: 'jmi', jmi: 'proceed', from: device });
@@ -83,7 +85,7 @@ describe.each([
     ['unattended (XEP-0251 Example 5)', unattended, 'iq-result, sip-send-refer'],
     ['attended (XEP-0251 Example 17)', attended, 'iq-error'],
   ])(
-    "<transfer/> %s: without REFER in the peer's Allow → feature-not-implemented + <unsupported-info/>; the call goes on",
+    "<transfer/> %s, no other call known: without REFER in the peer's Allow → feature-not-implemented + <unsupported-info/>; the call goes on",
     (_k, transfer, withRefer) => {
       const { registry, call, info } = established();
       const e = info(transfer, 'tr');
@@ -106,6 +108,39 @@ describe.each([
       expect(call.dialog.state).toBe('confirmed');
     },
   );
+
+  // XEP-0251 §3: the context's lookup (the gateway's is src/gateway/other-call.ts) answers for
+  // `owner`'s calls only. The REFER needs a peer that allows it: the SIPp 200 does not.
+  const dialog: OtherCall = {
+    dialog: { callId: 'other-call-id', localTag: 'ours', remoteTag: 'theirs' },
+    peerUri: 'sip:boss@192.0.2.7',
+  };
+  const knowing = (owner: string): CallContext => ({
+    ...context(),
+    otherCall: (_sid, asker) => (asker === owner ? dialog : undefined),
+  });
+  const ownSid = allowsRefer ? 'sid1' : 'a73sjjvkla37jfea';
+  const user = (allowsRefer ? device : client).replace(/\/.*/, '');
+  const unlessNoRefer = (c: string): string => (allowsRefer ? c : 'feature-not-implemented');
+  it.each([
+    ["the client's other call (its bare JID asked)", unlessNoRefer('refer'), '663e9f', user],
+    ["another user's call", unlessNoRefer('item-not-found'), '663e9f', 'mallory@evil.example'],
+    // The call never offers itself, whatever the lookup would say.
+    ['the same call', unlessNoRefer('item-not-found'), ownSid, user],
+  ])('<transfer sid=…/> (Example 17) naming %s → %s', (_k, outcome, sid, owner) => {
+    const { registry, info } = established(knowing(owner));
+    const e = info(attended.replace("sid='663e9f'", `sid='${sid}'`), 'at');
+    if (outcome === 'refer') {
+      expect(kinds(e)).toBe('iq-result, sip-send-refer');
+      expect(one(e, 'sip-send-refer').headers.find((h) => h.name === 'Refer-To')?.value).toBe(
+        '<sip:boss@192.0.2.7?Replaces=other-call-id%3Bto-tag%3Dtheirs%3Bfrom-tag%3Dours>',
+      );
+    } else {
+      expect(kinds(e)).toBe('iq-error');
+      expect(one(e, 'iq-error')).toMatchObject({ id: 'at', condition: outcome });
+    }
+    expect(registry.size).toBe(1);
+  });
 
   it('<mute/> and <unmute/> (XEP-0167 Examples 11, 12) → IQ result, nothing to SIP', () => {
     const { registry, info } = established();

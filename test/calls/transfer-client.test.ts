@@ -5,7 +5,8 @@
  * §2.4.5 sipfrags, RFC 5589 §6.1 Figure 2 F4/F6) → 2xx: session-terminate `<success/>` +
  * `<transferred/>` (XEP-0251 Example 10) and our BYE; ≥300: the call goes on. Pure.
  */
-import { CallRegistry, SipCall, XmppCall } from '../../src/calls';
+import { CallRegistry, SipCall, XmppCall, type CallContext } from '../../src/calls';
+import type { OtherCall } from '../../src/transfer';
 import type { CallEvent, Effect } from '../../src/calls/events';
 import type { SipRequest, SipResponse } from '../../src/sip/message/types';
 import {
@@ -206,5 +207,144 @@ describe('XEP-0251 <transfer/> from the client → REFER to the SIP peer', () =>
       if (allow) expect(kinds(e)).toBe('iq-result, sip-send-refer');
       else expect(pick(e, 'iq-error')[0]?.condition).toBe('feature-not-implemented');
     }
+  });
+});
+
+/**
+ * XEP-0251 §3 attended transfer: the client's `<transfer sid=…/>` (Example 17) names its other
+ * session; the context's `otherCall` (the gateway's lookup, src/gateway/other-call.ts, here with
+ * the same rule over a registry of pure calls and a dialog per call) gives that call's SIP
+ * dialog, and the Refer-To carries its Replaces (RFC 3891 §3, RFC 5589 §7.2).
+ */
+describe('XEP-0251 attended <transfer sid=…/> → REFER with Replaces of the other call', () => {
+  /** baresip's INVITE as a second call: another Call-ID and From tag, as a second peer's would be. */
+  const secondInvite: SipRequest = {
+    ...invite,
+    headers: invite.headers.map((h) =>
+      h.name === 'Call-ID'
+        ? { ...h, value: 'c-second-call' }
+        : h.name === 'From'
+          ? { ...h, value: '<sip:carol@127.0.0.1>;tag=c-peer-tag' }
+          : h,
+    ),
+  };
+  /** The gateway's dialog of each call by sid (our To tag chosen here, the peer's From tag its own). */
+  const dialogs: Record<string, OtherCall> = {
+    sid2: {
+      dialog: { callId: 'c-second-call', localTag: 'gw-tag-2', remoteTag: 'c-peer-tag' },
+      peerUri: 'sip:carol@127.0.0.1',
+    },
+  };
+  const attended = (sid: string): string =>
+    read('jingle-xep/xep0251-ex17-attended-transfer.xml')
+      .match(/<transfer\b[^>]*\/>/)![0]
+      .replace(/sid='[^']*'/, `sid='${sid}'`);
+
+  /** Two SIP → XMPP calls, sid1 answered by device, sid2 by `secondDevice` (answered unless told). */
+  function twoCalls(secondDevice = device, answerSecond = true) {
+    const registry = new CallRegistry();
+    const asked: Array<[string, string]> = [];
+    const ctx: CallContext = {
+      ...context(),
+      otherCall: (sid, client) => {
+        asked.push([sid, client]);
+        return registry.sid(sid)?.replaceableBy(client) ? dialogs[sid] : undefined;
+      },
+    };
+    const start = (inv: SipRequest, sid: string, dev: string, answer: boolean) => {
+      const { call } = SipCall.start(inv, sid, ctx);
+      if (!call) throw new Error('refused');
+      registry.add(call);
+      const h = (e: CallEvent): Effect[] => registry.handle(call, e);
+      h({ kind: 'jmi', jmi: 'proceed', from: dev });
+      if (!answer) return { call, h };
+      h({
+        kind: 'jingle',
+        iq: iqOf(acceptXml.replace(/sid='sid1'/, `sid='${sid}'`).replaceAll(device, dev)),
+      });
+      one(h({ kind: 'timer', name: 'gather' }), 'sip-accept');
+      h({ kind: 'sip-ack' });
+      return { call, h };
+    };
+    const a = start(invite, 'sid1', device, true);
+    const c = start(secondInvite, 'sid2', secondDevice, answerSecond);
+    const transfer = (sid: string, id = 'at'): Effect[] =>
+      a.h({
+        kind: 'jingle',
+        iq: iqOf(`<iq from='${device}' to='${caller}' type='set' id='${id}'>
+          <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='sid1'>${attended(sid)}</jingle></iq>`),
+      });
+    return { registry, a, c, transfer, asked };
+  }
+
+  it("→ IQ result + REFER: Refer-To the other peer's URI with Replaces (its Call-ID, to-tag its tag, from-tag ours); NOTIFY 200 → <transferred/> + BYE; the replaced call's BYE ends the second session", () => {
+    const { registry, a, c, transfer, asked } = twoCalls();
+    const t = transfer('sid2');
+    expect(kinds(t)).toBe('iq-result, sip-send-refer');
+    // Asked with the transferor's bare JID: the lookup compares users, not devices.
+    expect(asked).toEqual([['sid2', 'bob@localhost']]);
+    const refer = one(t, 'sip-send-refer').headers;
+    expect(refer.find((x) => x.name === 'Refer-To')?.value).toBe(
+      '<sip:carol@127.0.0.1?Replaces=c-second-call%3Bto-tag%3Dc-peer-tag%3Bfrom-tag%3Dgw-tag-2>',
+    );
+    expect(refer.find((x) => x.name === 'Referred-By')?.value).toMatch(/^<sip:bob/);
+    expect(a.h({ kind: 'sip-refer-done', response: accepted202 })).toEqual([]);
+    const done = a.h({
+      kind: 'sip-notify',
+      id: 1,
+      request: notify('SIP/2.0 200 OK', 'terminated;reason=noresource'),
+    });
+    expect(kinds(done)).toBe('sip-request-answer, send-jingle, sip-bye, ended');
+    expect(one(done, 'send-jingle').jingle).toMatchObject({
+      sid: 'sid1',
+      reason: { condition: 'success', transferred: true },
+    });
+    expect(registry.size).toBe(1);
+    // RFC 3891 §3: the transferee's INVITE with Replaces reached the target, which ends its
+    // dialog with us: the client's second session ends.
+    const bye: SipRequest = {
+      kind: 'request',
+      method: 'BYE',
+      uri: 'sip:gw@127.0.0.1',
+      headers: [],
+      body: '',
+    };
+    const ended = c.h({ kind: 'sip-bye', request: bye });
+    expect(kinds(ended)).toContain('ended');
+    expect(pick(ended, 'send-jingle')[0]).toMatchObject({
+      to: device,
+      jingle: { action: 'session-terminate', sid: 'sid2' },
+    });
+    expect(registry.size).toBe(0);
+  });
+
+  it('the same user on another device, its JID spelt otherwise (RFC 7622 normal form) → the REFER', () => {
+    const { transfer } = twoCalls('Bob@LocalHost/laptop');
+    expect(kinds(transfer('sid2'))).toBe('iq-result, sip-send-refer');
+  });
+
+  it.each([
+    ["another user's call", () => twoCalls('carol@localhost/phone'), 'sid2'],
+    ['an unanswered call', () => twoCalls(device, false), 'sid2'],
+    ['no such call', () => twoCalls(), 'nope'],
+    ['the same call', () => twoCalls(), 'sid1'],
+  ])('%s → item-not-found, nothing to SIP, both calls go on', (_k, make, sid) => {
+    const { registry, transfer, asked } = make();
+    const e = transfer(sid);
+    expect(kinds(e)).toBe('iq-error');
+    expect(one(e, 'iq-error')).toMatchObject({ id: 'at', condition: 'item-not-found' });
+    // The call never asks the gateway for itself.
+    if (sid === 'sid1') expect(asked).toEqual([]);
+    expect(registry.size).toBe(2);
+  });
+
+  it('without a lookup in the context (no gateway) → item-not-found', () => {
+    const { h } = established();
+    const a = h({
+      kind: 'jingle',
+      iq: iqOf(`<iq from='${device}' to='${caller}' type='set' id='x'>
+        <jingle xmlns='urn:xmpp:jingle:1' action='session-info' sid='sid1'>${attended('sid2')}</jingle></iq>`),
+    });
+    expect(one(a, 'iq-error').condition).toBe('item-not-found');
   });
 });

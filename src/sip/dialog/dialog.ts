@@ -163,6 +163,11 @@ export class Dialog extends EventEmitter<DialogEvents> {
     return this.d.remoteTarget;
   }
 
+  /** The remote URI (§12.1.1, §12.1.2): the peer's To (UAC) or From (UAS) URI, its address of record. */
+  get remoteUri(): string {
+    return uriOf(this.d.remote);
+  }
+
   get flow(): Flow | undefined {
     return this.d.flow;
   }
