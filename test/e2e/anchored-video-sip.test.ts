@@ -32,21 +32,11 @@ import {
   videoContent,
 } from './stanzas';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { sendRtp, videoStream } from './video-rtp';
+import { expectAnchorContentAdd, packetsCounted, sipVideoPort, videoStream } from './video-rtp';
 import { xml } from '../../src/xmpp/stanza/xml';
 import { jmiChild } from '../xmpp/bots';
 
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;
-
-/** Polls rtpengine until `f` gives a value that `done` accepts (or 3 s pass); returns the last. */
-async function poll<T>(f: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  let v = await f();
-  for (let i = 0; i < 30 && !done(v); i++) {
-    await new Promise((res) => setTimeout(res, 100));
-    v = await f();
-  }
-  return v;
-}
 
 withRtpengine('e2e: video added to an anchored call SIPp placed (rtpengine)', () => {
   let rtp: Rtpengine | undefined;
@@ -79,15 +69,8 @@ withRtpengine('e2e: video added to an anchored call SIPp placed (rtpengine)', ()
     const add = jingleOf(
       await alice.waitFor(jingleAction(sid, 'content-add'), 10000, 'content-add'),
     ) as Element;
-    const content = add.getChild('content');
-    // The gateway speaks for SIPp, the session's initiator; SIPp's m=video has no a=mid.
-    expect(content?.attrs).toMatchObject({ creator: 'initiator', name: 'video' });
-    expect(content?.getChild('description', NS_RTP)?.attrs.media).toBe('video');
-    const t = content?.getChild('transport', NS_ICE);
-    expect(t?.attrs.ufrag).toEqual(expect.any(String));
-    expect(t?.getChild('fingerprint', NS_DTLS)?.attrs.setup).toBe('actpass');
-    const toClient = await videoStream(r, 'jingle');
-    expect(t?.getChildren('candidate').map((c) => Number(c.attrs.port))).toContain(toClient?.['local port']);
+    // The gateway speaks for SIPp, the session's initiator.
+    await expectAnchorContentAdd(add, r, 'initiator');
     // Her video on a host candidate of its own (not bundled): a content-accept without
     // candidates is written port 9 / c=0.0.0.0, which rtpengine reads as a hold (sendonly).
     const accepted = xml(
@@ -119,17 +102,9 @@ withRtpengine('e2e: video added to an anchored call SIPp placed (rtpengine)', ()
     );
     await iqOk(alice, jingleIq(caller, { action: 'content-accept', sid }, accepted));
     // rtpengine's SIP-side video stream, once the 200 is out: RTP sent to it is counted there.
-    const port = (await poll(
-      async () => (await videoStream(r, 'sip'))?.['local port'] ?? 0,
-      (p) => p > 0,
-    )) as number;
+    const port = await sipVideoPort(r);
     expect(port).toBeGreaterThan(0);
-    await sendRtp(port, 25);
-    const packets = await poll(
-      async () => (await videoStream(r, 'sip'))?.stats?.packets ?? 0,
-      (n) => n >= 25,
-    );
-    expect(packets).toBeGreaterThanOrEqual(25);
+    expect(await packetsCounted(r, port, 25)).toBeGreaterThanOrEqual(25);
     await alice.waitFor(jingleAction(sid, 'session-terminate'), 15000, 'session-terminate');
     const result = await bed.passed(run);
     // The 200 to SIPp's re-INVITE is rtpengine's: its video m-line is the port RTP was counted on.

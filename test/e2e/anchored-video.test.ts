@@ -30,7 +30,7 @@ import {
 } from './stanzas';
 import { CALLEE } from './harness';
 import { rtpengineAvailable, startRtpengine, type Rtpengine } from '../support/rtpengine';
-import { sendRtp, videoStream } from './video-rtp';
+import { expectAnchorContentAdd, packetsCounted, sipVideoPort, videoStream } from './video-rtp';
 import { xml } from '../../src/xmpp/stanza/xml';
 
 const withRtpengine = rtpengineAvailable() ? describeWithPeers() : describe.skip;
@@ -54,15 +54,8 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     const add = jingleOf(
       await alice.waitFor(jingleAction(sid, 'content-add'), 8000, 'content-add'),
     ) as Element;
-    const content = add.getChild('content');
-    // The gateway speaks for SIPp, the session's responder; SIPp's m=video has no a=mid.
-    expect(content?.attrs).toMatchObject({ creator: 'responder', name: 'video' });
-    expect(content?.getChild('description', NS_RTP)?.attrs.media).toBe('video');
-    const t = content?.getChild('transport', NS_ICE);
-    expect(t?.attrs.ufrag).toEqual(expect.any(String));
-    expect(t?.getChild('fingerprint', NS_DTLS)?.attrs.setup).toBe('actpass');
-    const toClient = await videoStream(r, 'jingle');
-    expect(t?.getChildren('candidate').map((c) => Number(c.attrs.port))).toContain(toClient?.['local port']);
+    // The gateway speaks for SIPp, the session's responder.
+    await expectAnchorContentAdd(add, r, 'responder');
     return { alice, sid, run };
   }
 
@@ -93,13 +86,7 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     const fromSip = await videoStream(r, 'sip');
     const port = fromSip?.['local port'] as number;
     expect(port).toBeGreaterThan(0);
-    await sendRtp(port, 25);
-    let packets = 0;
-    for (let i = 0; i < 30 && packets < 25; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      packets = (await videoStream(r, 'sip'))?.stats?.packets ?? 0;
-    }
-    expect(packets).toBeGreaterThanOrEqual(25);
+    expect(await packetsCounted(r, port, 25)).toBeGreaterThanOrEqual(25);
     // content-remove → SIPp checks the re-INVITE has m=video 0; nothing more to the client.
     await iqOk(
       alice,
@@ -134,18 +121,8 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       ),
     );
     // rtpengine's SIP-side video stream, once the 200 is out: RTP sent to it is counted there.
-    let port = 0;
-    for (let i = 0; i < 30 && port === 0; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      port = (await videoStream(r, 'sip'))?.['local port'] ?? 0;
-    }
-    await sendRtp(port, 25);
-    let packets = 0;
-    for (let i = 0; i < 30 && packets < 25; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      packets = (await videoStream(r, 'sip'))?.stats?.packets ?? 0;
-    }
-    expect(packets).toBeGreaterThanOrEqual(25);
+    const port = await sipVideoPort(r);
+    expect(await packetsCounted(r, port, 25)).toBeGreaterThanOrEqual(25);
     // SIPp disables its video: the client hears content-remove (SIPp checks the 200's port 0).
     const removed = await alice.waitFor(jingleAction(sid, 'content-remove'), 10000, 'content-remove');
     expect(jingleOf(removed)?.getChild('content')?.attrs).toMatchObject({

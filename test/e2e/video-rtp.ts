@@ -5,6 +5,8 @@
  */
 import * as dgram from 'node:dgram';
 import type { Rtpengine } from '../support/rtpengine';
+import type { Element } from './harness';
+import { NS_DTLS, NS_ICE, NS_RTP } from './stanzas';
 
 export interface Stream {
   'local port'?: number;
@@ -34,4 +36,48 @@ export async function sendRtp(port: number, n: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   s.close();
+}
+
+/** Polls rtpengine until `f` gives a value that `done` accepts (or 3 s pass); returns the last. */
+async function poll<T>(f: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  let v = await f();
+  for (let i = 0; i < 30 && !done(v); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    v = await f();
+  }
+  return v;
+}
+
+/** rtpengine's SIP-side video port once it has one (0 if none within 3 s). */
+export function sipVideoPort(rtp: Rtpengine): Promise<number> {
+  return poll(
+    async () => (await videoStream(rtp, 'sip'))?.['local port'] ?? 0,
+    (p) => p > 0,
+  );
+}
+
+/** Sends `n` RTP packets to `port` and returns what rtpengine's SIP-side video stream counted (within 3 s). */
+export async function packetsCounted(rtp: Rtpengine, port: number, n: number): Promise<number> {
+  await sendRtp(port, n);
+  return poll(
+    async () => (await videoStream(rtp, 'sip'))?.stats?.packets ?? 0,
+    (k) => k >= n,
+  );
+}
+
+/**
+ * The content-add the gateway sends for a SIP peer's new video through the anchor: a video
+ * content named `video` (the peer's m=video has no a=mid) by `creator` (the side the gateway
+ * speaks for), with rtpengine's ICE transport, a fingerprint offering actpass, and a candidate
+ * on rtpengine's Jingle-side video port.
+ */
+export async function expectAnchorContentAdd(add: Element, rtp: Rtpengine, creator: string): Promise<void> {
+  const content = add.getChild('content');
+  expect(content?.attrs).toMatchObject({ creator, name: 'video' });
+  expect(content?.getChild('description', NS_RTP)?.attrs.media).toBe('video');
+  const t = content?.getChild('transport', NS_ICE);
+  expect(t?.attrs.ufrag).toEqual(expect.any(String));
+  expect(t?.getChild('fingerprint', NS_DTLS)?.attrs.setup).toBe('actpass');
+  const toClient = await videoStream(rtp, 'jingle');
+  expect(t?.getChildren('candidate').map((c) => Number(c.attrs.port))).toContain(toClient?.['local port']);
 }
