@@ -16,6 +16,7 @@
  *   not-authorized / host-unknown (from any state) ─► refused (terminal, `onFatal`)
  *   stop() (from any state) ─► stopped (terminal)
  */
+import { coalesceWrites, type Corkable } from './coalesce';
 import { component, type Component, type MiddlewareContext } from '@xmpp/component';
 import { Element } from 'ltx';
 import type { Logger } from 'winston';
@@ -105,7 +106,12 @@ export class ComponentConnection {
     // The component stream is a TCP socket carrying small stanzas back to back: without
     // TCP_NODELAY each one can wait for the previous one's ACK (Nagle, up to ~40 ms with delayed
     // ACKs), which was most of the call setup latency measured in issue 12.
-    this.xmpp.on('connect', () => this.xmpp.socket?.setNoDelay?.(true));
+    this.xmpp.on('connect', () => {
+      const socket = this.xmpp.socket;
+      socket?.setNoDelay?.(true);
+      // ./coalesce: one write syscall per event-loop turn, not per stanza.
+      if (socket?.cork !== undefined) coalesceWrites(socket as unknown as Corkable);
+    });
     if (o.debugWire || o.trace) {
       const level = o.trace ? 'info' : 'debug';
       this.xmpp.on('input', (s: string) =>

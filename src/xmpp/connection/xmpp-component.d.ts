@@ -13,7 +13,12 @@ declare module '@xmpp/component' {
 
   export interface Component extends EventEmitter {
     status: string;
-    socket: { destroy(): void; end(): void; setNoDelay?(noDelay: boolean): void } | null;
+    socket: {
+      destroy(): void;
+      end(): void;
+      setNoDelay?(noDelay: boolean): void;
+      cork?(): void;
+    } | null;
     options: { service: string; domain: string };
     timeout: number;
     reconnect: { stop(): void };
