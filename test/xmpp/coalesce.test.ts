@@ -1,34 +1,29 @@
 import { coalesceWrites } from '../../src/xmpp/connection/coalesce';
 
-/** A fake socket that records what reaches the "wire": corked writes are held until uncork. */
+type Cb = (err?: Error | null) => void;
+
+/** A fake socket recording each write that reaches the "wire" and the calls to end/destroy. */
 function fakeSocket() {
-  const wire: string[][] = [];
-  let held: string[] = [];
-  let corked = 0;
+  const wire: string[] = [];
+  const pending: Cb[] = [];
   const socket = {
-    corks: 0,
-    write(s: string): boolean {
-      if (corked > 0) held.push(s);
-      else wire.push([s]);
+    write(s: string, cb?: Cb): boolean {
+      wire.push(s);
+      if (cb) pending.push(cb);
       return true;
     },
-    cork() {
-      corked++;
-      socket.corks++;
+    end(): void {
+      wire.push('END');
     },
-    uncork() {
-      corked--;
-      if (corked === 0 && held.length > 0) {
-        wire.push(held);
-        held = [];
-      }
+    destroy(): void {
+      wire.push('DESTROY');
     },
   };
-  return { socket, wire };
+  return { socket, wire, pending };
 }
 
 describe('coalesceWrites', () => {
-  it('sends the writes of one turn in one flush, in order, and corks again next turn', () => {
+  it('joins the writes of one turn into one write, in order; the next turn starts afresh', () => {
     const { socket, wire } = fakeSocket();
     const deferred: Array<() => void> = [];
     coalesceWrites(socket, (fn) => deferred.push(fn));
@@ -38,24 +33,40 @@ describe('coalesceWrites', () => {
     expect(wire).toEqual([]);
     expect(deferred).toHaveLength(1);
     deferred.shift()!();
-    expect(wire).toEqual([['<a/>', '<b/>', '<c/>']]);
+    expect(wire).toEqual(['<a/><b/><c/>']);
     socket.write('<d/>');
     expect(deferred).toHaveLength(1);
     deferred.shift()!();
-    expect(wire).toEqual([['<a/>', '<b/>', '<c/>'], ['<d/>']]);
-    expect(socket.corks).toBe(2);
+    expect(wire).toEqual(['<a/><b/><c/>', '<d/>']);
   });
 
-  it('passes the write callback through (errors still reach the sender)', () => {
-    const calls: unknown[][] = [];
-    const socket = {
-      write: (...args: unknown[]) => (calls.push(args), true),
-      cork: () => undefined,
-      uncork: () => undefined,
-    };
-    coalesceWrites(socket, () => undefined);
-    const cb = (): void => undefined;
-    socket.write('<x/>', cb);
-    expect(calls).toEqual([['<x/>', cb]]);
+  it("tells every write's callback the combined write's outcome (an error rejects each send)", () => {
+    const { socket, pending } = fakeSocket();
+    const deferred: Array<() => void> = [];
+    coalesceWrites(socket, (fn) => deferred.push(fn));
+    const seen: unknown[] = [];
+    socket.write('<a/>', (e) => seen.push(['a', e]));
+    socket.write('<b/>', (e) => seen.push(['b', e]));
+    deferred.shift()!();
+    expect(pending).toHaveLength(1);
+    const err = new Error('EPIPE');
+    pending[0]!(err);
+    expect(seen).toEqual([
+      ['a', err],
+      ['b', err],
+    ]);
+  });
+
+  it('flushes what is pending before end() and destroy()', () => {
+    const { socket, wire } = fakeSocket();
+    const deferred: Array<() => void> = [];
+    coalesceWrites(socket, (fn) => deferred.push(fn));
+    socket.write('</stream:stream>');
+    socket.end();
+    socket.write('<late/>');
+    socket.destroy();
+    expect(wire).toEqual(['</stream:stream>', 'END', '<late/>', 'DESTROY']);
+    for (const fn of deferred) fn();
+    expect(wire).toHaveLength(4);
   });
 });

@@ -16,7 +16,7 @@
  *   not-authorized / host-unknown (from any state) ─► refused (terminal, `onFatal`)
  *   stop() (from any state) ─► stopped (terminal)
  */
-import { coalesceWrites, type Corkable } from './coalesce';
+import { coalesceWrites, type Coalescable } from './coalesce';
 import { component, type Component, type MiddlewareContext } from '@xmpp/component';
 import { Element } from 'ltx';
 import type { Logger } from 'winston';
@@ -110,7 +110,7 @@ export class ComponentConnection {
       const socket = this.xmpp.socket;
       socket?.setNoDelay?.(true);
       // ./coalesce: one write syscall per event-loop turn, not per stanza.
-      if (socket?.cork !== undefined) coalesceWrites(socket as unknown as Corkable);
+      if (socket !== null) coalesceWrites(socket as unknown as Coalescable);
     });
     if (o.debugWire || o.trace) {
       const level = o.trace ? 'info' : 'debug';
