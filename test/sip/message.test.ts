@@ -15,6 +15,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../src/sip/message';
+import { formatVia, parseVia } from '../../src/sip/message/via';
 import { hasRecvInfo } from '../../src/translate/info';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
@@ -461,5 +462,18 @@ describe('serializedSize', () => {
     };
     expect(serializedSize(res)).toBe(Buffer.byteLength(serializeSipMessage(res), 'utf8'));
     expect(serializeSipMessage(res)).toContain('Content-Length: 6');
+  });
+});
+
+describe('Via received/rport (the bridge keeps the Via it formats instead of parsing it again)', () => {
+  // RFC 3261 §18.2.1, RFC 3581 §4: the bridge adds received= and fills rport, formats the Via,
+  // and hands the object it formatted to the transaction layer. That is only the same thing as
+  // parsing the header again if formatting then parsing gives the object back.
+  it.each(['192.0.2.7', '::1', '2001:db8::5'])('format → parse round-trips received=%s', (address) => {
+    const top = parseVia('SIP/2.0/UDP client.example.com:5060;branch=z9hG4bK74bf9;rport');
+    const marked = { ...top, params: { ...top.params, received: address, rport: '5062' } };
+    const again = parseVia(formatVia(marked));
+    expect(again).toEqual(marked);
+    expect({ ...again.params }).toEqual({ branch: 'z9hG4bK74bf9', rport: '5062', received: address });
   });
 });
