@@ -15,7 +15,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../src/sip/message';
-import { formatVia, parseVia } from '../../src/sip/message/via';
+import { formatVia, parseTopVia, parseVia } from '../../src/sip/message/via';
 import { hasRecvInfo } from '../../src/translate/info';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
@@ -475,5 +475,30 @@ describe('Via received/rport (the bridge keeps the Via it formats instead of par
     const again = parseVia(formatVia(marked));
     expect(again).toEqual(marked);
     expect({ ...again.params }).toEqual({ branch: 'z9hG4bK74bf9', rport: '5062', received: address });
+  });
+});
+
+describe('parseTopVia (the top Via parsed once per message)', () => {
+  const wire = crlf([
+    'OPTIONS sip:gw.example.com SIP/2.0',
+    'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bKaaa, SIP/2.0/UDP b.example.com;branch=z9hG4bKbbb',
+    'From: <sip:a@example.com>;tag=1',
+    'To: <sip:gw.example.com>',
+    'Call-ID: c1',
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
+  ]);
+
+  it('gives the Via the codec parsed, and parses afresh once the header text differs', () => {
+    const msg = parseSipMessage(Buffer.from(wire));
+    const first = parseTopVia(msg, header(msg, 'via') as string);
+    expect(first).toEqual(parseVia('SIP/2.0/UDP a.example.com;branch=z9hG4bKaaa'));
+    expect(parseTopVia(msg, header(msg, 'via') as string)).toBe(first);
+    const changed = withHeader(msg, 'Via', 'SIP/2.0/TCP c.example.com;branch=z9hG4bKccc');
+    expect(parseTopVia(changed, header(changed, 'via') as string).host).toBe('c.example.com');
+    // The same message object with other text: the cached Via is not returned for it.
+    expect(parseTopVia(msg, 'SIP/2.0/TLS d.example.com;branch=z9hG4bKddd').host).toBe('d.example.com');
   });
 });

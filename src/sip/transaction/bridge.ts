@@ -24,7 +24,7 @@ import { serializeSipMessage } from '../message/message';
 import { statusText } from '../message/status-text';
 import type { Flow, TransportSet } from '../transport/transport';
 import type { SipMessage, SipRequest, SipResponse, Via } from '../message/types';
-import { formatVia, newBranch, parseVia } from '../message/via';
+import { formatVia, newBranch, parseTopVia } from '../message/via';
 import { formatHost } from '../message/uri';
 import { maskSecrets } from '../../mask';
 
@@ -73,7 +73,7 @@ export class TransactionBridge {
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
-    const top = markedVias.get(msg) ?? parseVia(topViaOf(msg));
+    const top = markedVias.get(msg) ?? parseTopVia(msg, topViaOf(msg));
     const params: NpmVia['params'] = {};
     // Params are null-prototype objects (parseParams): for…in sees only their own keys, and
     // unlike Object.entries allocates no array of pairs per message (issue 12).
@@ -314,7 +314,7 @@ const markedVias = new WeakMap<SipMessage, Via>();
 function markReceived(req: SipRequest, source: Flow): SipRequest {
   const idx = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
   const values = headers({ headers: [req.headers[idx]] }, 'via');
-  const top = parseVia(values[0] as string);
+  const top = parseTopVia(req, values[0] as string);
   const params = { ...top.params };
   if (top.host !== source.address) params.received = source.address;
   if ('rport' in params) params.rport = String(source.port);
