@@ -493,12 +493,12 @@ describe('parseTopVia (the top Via parsed once per message)', () => {
 
   it('gives the Via the codec parsed, and parses afresh once the header text differs', () => {
     const msg = parseSipMessage(Buffer.from(wire));
-    const first = parseTopVia(msg, header(msg, 'via') as string);
+    const first = parseTopVia(header(msg, 'via') as string);
     expect(first).toEqual(parseVia('SIP/2.0/UDP a.example.com;branch=z9hG4bKaaa'));
-    expect(parseTopVia(msg, header(msg, 'via') as string)).toBe(first);
+    expect(parseTopVia(header(msg, 'via') as string)).toBe(first);
     const changed = withHeader(msg, 'Via', 'SIP/2.0/TCP c.example.com;branch=z9hG4bKccc');
-    expect(parseTopVia(changed, header(changed, 'via') as string).host).toBe('c.example.com');
-    // The same message object with other text: the cached Via is not returned for it.
-    expect(parseTopVia(msg, 'SIP/2.0/TLS d.example.com;branch=z9hG4bKddd').host).toBe('d.example.com');
+    expect(parseTopVia(header(changed, 'via') as string).host).toBe('c.example.com');
+    expect(parseTopVia('SIP/2.0/TLS d.example.com;branch=z9hG4bKddd').host).toBe('d.example.com');
+    expect(parseTopVia(header(msg, 'via') as string)).toEqual(first);
   });
 });

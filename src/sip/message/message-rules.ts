@@ -77,7 +77,7 @@ export function validateMessage(msg: SipMessage): void {
   const vias = listValues(get('via'), 'header Via');
   if (vias.length === 0) throw new InputError('sip', 'header Via', 'missing');
   // Every Via must parse; the top one is kept so the bridge and the UA need not parse it again.
-  rememberTopVia(msg, vias[0], parseVia(vias[0]));
+  rememberTopVia(vias[0], parseVia(vias[0]));
   for (let i = 1; i < vias.length; i++) parseVia(vias[i]);
 
   const mf = single('max-forwards', 'Max-Forwards');

@@ -11,7 +11,7 @@ import { randomHex } from '../common/random-hex';
 import { InputError } from '../../errors';
 import { isToken, isWsp, trimLws } from './grammar';
 import { formatParams, parseParams } from './params';
-import type { SipMessage, Via } from './types';
+import type { Via } from './types';
 import { formatHost, parseHostPort } from './uri';
 
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with this magic cookie. */
@@ -49,27 +49,26 @@ export function parseVia(value: string, where = 'header Via'): Via {
 }
 
 /**
- * Top Vias already parsed, by message, with the header text they were parsed from: the codec
- * parses every Via when it checks a message, and the bridge and the UA need the top one again
- * (issue 12's profile: about three parses of it per message). The text is compared on lookup, so
- * a message whose headers changed since is parsed afresh. Weak: it goes with the message.
+ * The top Via parsed last, with the header text it was parsed from: the codec parses every Via
+ * when it checks a message, and the bridge and the UA need the top one again in the same turn
+ * (issue 12's profile: about three parses of it per message). One entry compared by text, not a
+ * WeakMap by message: a WeakMap entry per message cost more than the parses it saved (GC).
  */
-const parsedTopVias = new WeakMap<object, { value: string; via: Via }>();
+let lastTop: { value: string; via: Via } | undefined;
 
-/** Records `via`, parsed from `value`, as the top Via of `msg`. */
-export function rememberTopVia(msg: object, value: string, via: Via): void {
-  parsedTopVias.set(msg, { value, via });
+/** Records `via`, parsed from `value`, as the last top Via parsed. */
+export function rememberTopVia(value: string, via: Via): void {
+  lastTop = { value, via };
 }
 
 /**
- * The top Via `value` of `msg`, parsed, or the one parsed from the same text before. Shared:
- * callers copy before changing it.
+ * The top Via `value`, parsed, or the one parsed from the same text just before. Shared: callers
+ * copy before changing it.
  */
-export function parseTopVia(msg: Pick<SipMessage, 'headers'>, value: string): Readonly<Via> {
-  const known = parsedTopVias.get(msg);
-  if (known !== undefined && known.value === value) return known.via;
+export function parseTopVia(value: string): Readonly<Via> {
+  if (lastTop !== undefined && lastTop.value === value) return lastTop.via;
   const via = parseVia(value);
-  parsedTopVias.set(msg, { value, via });
+  lastTop = { value, via };
   return via;
 }
 

@@ -73,7 +73,7 @@ export class TransactionBridge {
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
-    const top = markedVias.get(msg) ?? parseTopVia(msg, topViaOf(msg));
+    const top = markedVias.get(msg) ?? parseTopVia(topViaOf(msg));
     const params: NpmVia['params'] = {};
     // Params are null-prototype objects (parseParams): for…in sees only their own keys, and
     // unlike Object.entries allocates no array of pairs per message (issue 12).
@@ -314,7 +314,7 @@ const markedVias = new WeakMap<SipMessage, Via>();
 function markReceived(req: SipRequest, source: Flow): SipRequest {
   const idx = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
   const values = headers({ headers: [req.headers[idx]] }, 'via');
-  const top = parseTopVia(req, values[0] as string);
+  const top = parseTopVia(values[0] as string);
   const params = { ...top.params };
   if (top.host !== source.address) params.received = source.address;
   if ('rport' in params) params.rport = String(source.port);

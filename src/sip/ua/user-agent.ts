@@ -462,7 +462,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
   }
 
   private inviteKey(req: SipRequest): string {
-    const branch = parseTopVia(req, topViaOf(req)).params.branch;
+    const branch = parseTopVia(topViaOf(req)).params.branch;
     return `${header(req, 'call-id')}\n${typeof branch === 'string' ? branch : ''}`;
   }
 
