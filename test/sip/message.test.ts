@@ -15,6 +15,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../src/sip/message';
+import { formatVia, parseTopVia, parseVia } from '../../src/sip/message/via';
 import { hasRecvInfo } from '../../src/translate/info';
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
@@ -461,5 +462,43 @@ describe('serializedSize', () => {
     };
     expect(serializedSize(res)).toBe(Buffer.byteLength(serializeSipMessage(res), 'utf8'));
     expect(serializeSipMessage(res)).toContain('Content-Length: 6');
+  });
+});
+
+describe('Via received/rport (the bridge keeps the Via it formats instead of parsing it again)', () => {
+  // RFC 3261 §18.2.1, RFC 3581 §4: the bridge adds received= and fills rport, formats the Via,
+  // and hands the object it formatted to the transaction layer. That is only the same thing as
+  // parsing the header again if formatting then parsing gives the object back.
+  it.each(['192.0.2.7', '::1', '2001:db8::5'])('format → parse round-trips received=%s', (address) => {
+    const top = parseVia('SIP/2.0/UDP client.example.com:5060;branch=z9hG4bK74bf9;rport');
+    const marked = { ...top, params: { ...top.params, received: address, rport: '5062' } };
+    const again = parseVia(formatVia(marked));
+    expect(again).toEqual(marked);
+    expect({ ...again.params }).toEqual({ branch: 'z9hG4bK74bf9', rport: '5062', received: address });
+  });
+});
+
+describe('parseTopVia (the top Via parsed once per message)', () => {
+  const wire = crlf([
+    'OPTIONS sip:gw.example.com SIP/2.0',
+    'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bKaaa, SIP/2.0/UDP b.example.com;branch=z9hG4bKbbb',
+    'From: <sip:a@example.com>;tag=1',
+    'To: <sip:gw.example.com>',
+    'Call-ID: c1',
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
+  ]);
+
+  it('gives the Via the codec parsed, and parses afresh once the header text differs', () => {
+    const msg = parseSipMessage(Buffer.from(wire));
+    const first = parseTopVia(header(msg, 'via') as string);
+    expect(first).toEqual(parseVia('SIP/2.0/UDP a.example.com;branch=z9hG4bKaaa'));
+    expect(parseTopVia(header(msg, 'via') as string)).toBe(first);
+    const changed = withHeader(msg, 'Via', 'SIP/2.0/TCP c.example.com;branch=z9hG4bKccc');
+    expect(parseTopVia(header(changed, 'via') as string).host).toBe('c.example.com');
+    expect(parseTopVia('SIP/2.0/TLS d.example.com;branch=z9hG4bKddd').host).toBe('d.example.com');
+    expect(parseTopVia(header(msg, 'via') as string)).toEqual(first);
   });
 });

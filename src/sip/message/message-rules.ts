@@ -10,7 +10,7 @@ import { headerKey } from './headers';
 import { parseCSeq } from './cseq';
 import { parseNameAddr } from './name-addr';
 import type { SipHeader, SipMessage } from './types';
-import { parseVia } from './via';
+import { parseVia, rememberTopVia } from './via';
 
 const CALLID_WORD_MARKS = new Set('-.!%*_+`\'~()<>:\\"/[]?{}');
 
@@ -76,7 +76,9 @@ export function validateMessage(msg: SipMessage): void {
   }
   const vias = listValues(get('via'), 'header Via');
   if (vias.length === 0) throw new InputError('sip', 'header Via', 'missing');
-  for (const v of vias) parseVia(v);
+  // Every Via must parse; the top one is kept so the bridge and the UA need not parse it again.
+  rememberTopVia(vias[0], parseVia(vias[0]));
+  for (let i = 1; i < vias.length; i++) parseVia(vias[i]);
 
   const mf = single('max-forwards', 'Max-Forwards');
   if (mf !== undefined && (!isDigits(mf) || mf.length > 5 || Number(mf) > 255)) {

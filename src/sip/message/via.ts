@@ -48,6 +48,30 @@ export function parseVia(value: string, where = 'header Via'): Via {
   return via;
 }
 
+/**
+ * The top Via parsed last, with the header text it was parsed from: the codec parses every Via
+ * when it checks a message, and the bridge and the UA need the top one again in the same turn
+ * (issue 12's profile: about three parses of it per message). One entry compared by text, not a
+ * WeakMap by message: a WeakMap entry per message cost more than the parses it saved (GC).
+ */
+let lastTop: { value: string; via: Via } | undefined;
+
+/** Records `via`, parsed from `value`, as the last top Via parsed. */
+export function rememberTopVia(value: string, via: Via): void {
+  lastTop = { value, via };
+}
+
+/**
+ * The top Via `value`, parsed, or the one parsed from the same text just before. Shared: callers
+ * copy before changing it.
+ */
+export function parseTopVia(value: string): Readonly<Via> {
+  if (lastTop !== undefined && lastTop.value === value) return lastTop.via;
+  const via = parseVia(value);
+  lastTop = { value, via };
+  return via;
+}
+
 export function formatVia(via: Via): string {
   const port = via.port !== undefined ? `:${via.port}` : '';
   return `${via.protocol}/${via.transport} ${formatHost(via.host)}${port}${formatParams(via.params)}`;

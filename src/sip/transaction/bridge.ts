@@ -23,8 +23,8 @@ import { header, headers, withAddedHeader, withHeader, withoutHeader } from '../
 import { serializeSipMessage } from '../message/message';
 import { statusText } from '../message/status-text';
 import type { Flow, TransportSet } from '../transport/transport';
-import type { SipMessage, SipRequest, SipResponse } from '../message/types';
-import { formatVia, newBranch, parseVia } from '../message/via';
+import type { SipMessage, SipRequest, SipResponse, Via } from '../message/types';
+import { formatVia, newBranch, parseTopVia } from '../message/via';
 import { formatHost } from '../message/uri';
 import { maskSecrets } from '../../mask';
 
@@ -73,9 +73,14 @@ export class TransactionBridge {
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
-    const top = parseVia(topViaOf(msg));
+    const top = markedVias.get(msg) ?? parseTopVia(topViaOf(msg));
     const params: NpmVia['params'] = {};
-    for (const [k, v] of Object.entries(top.params)) params[k] = v === true ? null : v;
+    // Params are null-prototype objects (parseParams): for…in sees only their own keys, and
+    // unlike Object.entries allocates no array of pairs per message (issue 12).
+    for (const k in top.params) {
+      const v = top.params[k];
+      params[k] = v === true ? null : v;
+    }
     if (fixedBranch) {
       // Keep our branch: the layer's assignment to a read-only property is silently ignored.
       Object.defineProperty(params, 'branch', { value: params.branch, writable: false, enumerable: true });
@@ -298,19 +303,29 @@ export class TransactionBridge {
   }
 }
 
+/**
+ * The top Via of each request {@link markReceived} rewrote, as it wrote it: toNpm needs it parsed
+ * and would otherwise parse the header markReceived has just formatted (issue 12's profile: the top
+ * Via was parsed about three times per message). Weak: it goes with the message.
+ */
+const markedVias = new WeakMap<SipMessage, Via>();
+
 /** RFC 3261 §18.2.1 and RFC 3581 §4: note where the request really came from in its top Via. */
 function markReceived(req: SipRequest, source: Flow): SipRequest {
   const idx = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
   const values = headers({ headers: [req.headers[idx]] }, 'via');
-  const top = parseVia(values[0] as string);
+  const top = parseTopVia(values[0] as string);
   const params = { ...top.params };
   if (top.host !== source.address) params.received = source.address;
   if ('rport' in params) params.rport = String(source.port);
   const rest = values.slice(1);
-  const value = [formatVia({ ...top, params }), ...rest].join(', ');
+  const marked: Via = { ...top, params };
+  const value = [formatVia(marked), ...rest].join(', ');
   const hs = [...req.headers];
   hs[idx] = { name: req.headers[idx].name, value };
-  return { ...req, headers: hs };
+  const out: SipRequest = { ...req, headers: hs };
+  markedVias.set(out, marked);
+  return out;
 }
 
 /** Responses no peer sent: made up by the transaction layer (timeout, transport error) or by us. */

@@ -76,7 +76,7 @@ import {
 } from '../transport/transport';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types';
 import { formatHost } from '../message/uri';
-import { parseVia } from '../message/via';
+import { parseTopVia } from '../message/via';
 
 export interface TrunkOptions {
   name: string;
@@ -462,7 +462,7 @@ export class SipUserAgent extends EventEmitter<UserAgentEvents<RegistrationState
   }
 
   private inviteKey(req: SipRequest): string {
-    const branch = parseVia(topViaOf(req)).params.branch;
+    const branch = parseTopVia(topViaOf(req)).params.branch;
     return `${header(req, 'call-id')}\n${typeof branch === 'string' ? branch : ''}`;
   }
 
