@@ -13,12 +13,7 @@ declare module '@xmpp/component' {
 
   export interface Component extends EventEmitter {
     status: string;
-    socket: {
-      destroy(): void;
-      end(): void;
-      setNoDelay?(noDelay: boolean): void;
-      cork?(): void;
-    } | null;
+    socket: { destroy(): void; end(): void; setNoDelay?(noDelay: boolean): void } | null;
     options: { service: string; domain: string };
     timeout: number;
     reconnect: { stop(): void };
