@@ -172,7 +172,13 @@ maybe(
         const notifies = sent(a, 'NOTIFY ');
         expect(sipfrags(notifies)).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
         for (const n of notifies) expect(responseTo(a, n)).toMatch(/^SIP\/2\.0 200 /);
-        // C: A's own INVITE (baresip places the call; the gateway is not in it).
+        // C: A's own INVITE (baresip places the call; the gateway is not in it). C's trace is its
+        // stdout, read as it comes: it may trail A's, so wait for it rather than read it at once.
+        await until(
+          () => received(c, 'INVITE ').length > 0,
+          5000,
+          () => `A's INVITE at C:\n${c.proc.output().slice(-3000)}`,
+        );
         const [invite] = received(c, 'INVITE ');
         expect(hdr(invite, 'From')).toMatch(/sip:a@127\.0\.0\.1/);
         expect(hdr(invite, 'Via')).toContain(`:${a.sipPort}`);
