@@ -24,7 +24,7 @@ import { serializeSipMessage } from '../message/message';
 import { statusText } from '../message/status-text';
 import type { Flow, TransportSet } from '../transport/transport';
 import type { SipMessage, SipRequest, SipResponse, Via } from '../message/types';
-import { formatVia, newBranch, parseTopVia } from '../message/via';
+import { formatVia, newBranch, parseTopVia, rememberTopVia } from '../message/via';
 import { formatHost } from '../message/uri';
 import { maskSecrets } from '../../mask';
 
@@ -73,10 +73,10 @@ export class TransactionBridge {
   ) {}
 
   private toNpm(msg: SipMessage, fixedBranch = false): NpmMessage {
-    const top = markedVias.get(msg) ?? parseTopVia(topViaOf(msg));
+    const top = parseTopVia(topViaOf(msg));
     const params: NpmVia['params'] = {};
-    // Params are null-prototype objects (parseParams): for…in sees only their own keys, and
-    // unlike Object.entries allocates no array of pairs per message (issue 12).
+    // for…in: params objects have no enumerable inherited keys, and unlike Object.entries it
+    // allocates no array of pairs per message (issue 12).
     for (const k in top.params) {
       const v = top.params[k];
       params[k] = v === true ? null : v;
@@ -303,13 +303,6 @@ export class TransactionBridge {
   }
 }
 
-/**
- * The top Via of each request {@link markReceived} rewrote, as it wrote it: toNpm needs it parsed
- * and would otherwise parse the header markReceived has just formatted (issue 12's profile: the top
- * Via was parsed about three times per message). Weak: it goes with the message.
- */
-const markedVias = new WeakMap<SipMessage, Via>();
-
 /** RFC 3261 §18.2.1 and RFC 3581 §4: note where the request really came from in its top Via. */
 function markReceived(req: SipRequest, source: Flow): SipRequest {
   const idx = req.headers.findIndex((h) => h.name.toLowerCase() === 'via');
@@ -320,12 +313,13 @@ function markReceived(req: SipRequest, source: Flow): SipRequest {
   if ('rport' in params) params.rport = String(source.port);
   const rest = values.slice(1);
   const marked: Via = { ...top, params };
-  const value = [formatVia(marked), ...rest].join(', ');
+  const formatted = formatVia(marked);
+  // toNpm reads this Via next: it need not parse what was just formatted (src/sip/message/via.ts).
+  rememberTopVia(formatted, marked);
+  const value = [formatted, ...rest].join(', ');
   const hs = [...req.headers];
   hs[idx] = { name: req.headers[idx].name, value };
-  const out: SipRequest = { ...req, headers: hs };
-  markedVias.set(out, marked);
-  return out;
+  return { ...req, headers: hs };
 }
 
 /** Responses no peer sent: made up by the transaction layer (timeout, transport error) or by us. */
