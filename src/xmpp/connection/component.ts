@@ -17,12 +17,12 @@
  *   stop() (from any state) ─► stopped (terminal)
  */
 import { coalesceWrites, type Coalescable } from './coalesce';
-import { component, type Component, type MiddlewareContext } from '@xmpp/component';
-import { Element } from 'ltx';
+import { component, type Component } from '@xmpp/component';
 import type { Logger } from 'winston';
 import { systemClock, type Clock, type TimerHandle } from '../../clock';
 import { backoffDelay } from './backoff';
 import { IqCaller } from './iq-caller';
+import { iqQuery, iqReply } from './iq-callee';
 import { Keepalive } from './keepalive';
 import type { XmppOptions } from './options';
 import { refusal } from './size-guard';
@@ -32,7 +32,6 @@ import {
   IqTimeoutError,
   NotConnectedError,
   NS_PING,
-  errorElement,
   xml,
   type StanzaErrorSpec,
   type XmlElement,
@@ -98,6 +97,11 @@ export class ComponentConnection {
     this.iqs = new IqCaller(clock, o.domain);
     this.keepalive = new Keepalive(clock, o.keepalive.intervalMs, () => this.ping());
     this.xmpp = component({ service: o.service, domain: o.domain, password: o.secret });
+    // xmpp.js's only 'element' listener is its middleware (a koa chain with both addresses
+    // parsed for every stanza): ./iq-callee and incoming() below do what the gateway needs of
+    // it, for less (issue 12). Its other listeners (the handshake's sendReceive) come later.
+    for (const l of this.xmpp.listeners('element') as Array<(el: XmlElement) => unknown>)
+      this.xmpp.removeListener('element', l);
     this.xmpp.reconnect.stop();
     this.xmpp.timeout = ATTEMPT_TIMEOUT_MS;
     this.xmpp.on('error', (err: Error) => this.onError(err));
@@ -124,32 +128,27 @@ export class ComponentConnection {
     const tap = callbacks.onWire;
     if (tap) {
       // At the moment of sending (xmpp.js's 'send' event comes after the socket write), and for
-      // what xmpp.js sends itself (IQ answers), so the tap sees the order of the wire.
+      // every path that sends (IQ replies, the size guard's refusals), so the tap sees the order
+      // of the wire.
       const send = this.xmpp.send.bind(this.xmpp);
       this.xmpp.send = (el: XmlElement) => {
         tap('out', el);
         return send(el);
       };
-      // Before xmpp.js's own listener, which hands the stanza to the gateway at once.
+      // Before the listener below, which hands the stanza to the gateway at once.
       this.xmpp.prependListener('element', (el: XmlElement) => tap('in', el));
     }
-    this.xmpp.middleware.use((ctx) => this.incoming(ctx));
-    // xmpp.js builds each stanza's context (JIDs parsed) synchronously in its 'element'
-    // listener; a throw there would escape into the socket's data handler. Guard it.
-    for (const l of this.xmpp.listeners('element') as Array<(el: XmlElement) => unknown>) {
-      this.xmpp.removeListener('element', l);
-      this.xmpp.on('element', (el: XmlElement) => {
-        if (this.refusedAsTooLarge(el)) return;
-        try {
-          l(el);
-        } catch (e) {
-          this.log.warn('xmpp stanza dropped', {
-            error: (e as Error).message,
-            stanza: el.toString().slice(0, 500),
-          });
-        }
-      });
-    }
+    this.xmpp.on('element', (el: XmlElement) => {
+      if (this.refusedAsTooLarge(el)) return;
+      try {
+        this.incoming(el);
+      } catch (e) {
+        this.log.warn('xmpp stanza dropped', {
+          error: (e as Error).message,
+          stanza: el.toString().slice(0, 500),
+        });
+      }
+    });
   }
 
   /** ./size-guard: too large to handle; an IQ get/set gets its bad-request here. */
@@ -367,9 +366,8 @@ export class ComponentConnection {
 
   // ── incoming ────────────────────────────────────────────────────────────────────────────
 
-  /** The middleware step after xmpp.js's IQ callee: it wraps what IQ get/set return. */
-  private async incoming(ctx: MiddlewareContext): Promise<unknown> {
-    const { stanza } = ctx;
+  /** Every element from the server: IQ answers to the caller, queries and stanzas to the owner. */
+  private incoming(stanza: XmlElement): void {
     if (stanza.name === 'iq') {
       const type = stanza.attrs.type;
       if (type === 'result' || type === 'error') {
@@ -380,16 +378,12 @@ export class ComponentConnection {
             from: stanza.attrs.from,
             expected: forged.dropped,
           });
-        return undefined;
+        return;
       }
-      let answer: IqAnswer;
-      try {
-        answer = await this.callbacks.onIq(stanza);
-      } catch (e) {
-        this.log.error('xmpp IQ handler failed', { error: (e as Error).stack ?? String(e) });
-        answer = { error: { condition: 'internal-server-error', text: 'internal error' } };
-      }
-      return answer === true || answer instanceof Element ? answer : errorElement(answer.error);
+      const query = iqQuery(stanza);
+      if ('reply' in query) this.reply(query.reply);
+      else void this.answer(stanza);
+      return;
     }
     if (stanza.name === 'message' || stanza.name === 'presence') {
       try {
@@ -398,6 +392,22 @@ export class ComponentConnection {
         this.log.error('xmpp stanza handler failed', { error: (e as Error).stack ?? String(e) });
       }
     }
-    return undefined;
+  }
+
+  /** An IQ get/set: the owner's answer, or internal-server-error when it throws. */
+  private async answer(iq: XmlElement): Promise<void> {
+    let answer: IqAnswer;
+    try {
+      answer = await this.callbacks.onIq(iq);
+    } catch (e) {
+      this.log.error('xmpp IQ handler failed', { error: (e as Error).stack ?? String(e) });
+      answer = { error: { condition: 'internal-server-error', text: 'internal error' } };
+    }
+    this.reply(iqReply(iq, answer));
+  }
+
+  /** A reply that cannot be sent (the connection dropped meanwhile) is only logged. */
+  private reply(el: XmlElement): void {
+    this.xmpp.send(el).catch((e: Error) => this.onError(e));
   }
 }

@@ -3,21 +3,12 @@ declare module '@xmpp/component' {
   import type { EventEmitter } from 'node:events';
   import type { Element } from 'ltx';
 
-  export interface MiddlewareContext {
-    stanza: Element;
-    name: string;
-    type: string;
-    id: string;
-  }
-  export type Middleware = (ctx: MiddlewareContext, next: () => Promise<unknown>) => unknown;
-
   export interface Component extends EventEmitter {
     status: string;
     socket: { destroy(): void; end(): void; setNoDelay?(noDelay: boolean): void } | null;
     options: { service: string; domain: string };
     timeout: number;
     reconnect: { stop(): void };
-    middleware: { use(fn: Middleware): void };
     connect(service: string): Promise<void>;
     open(o: { domain: string; timeout?: number }): Promise<void>;
     stop(): Promise<unknown>;
