@@ -61,7 +61,11 @@ export function parseParams(text: string, where: string): Params {
 
 export function formatParams(params: Params): string {
   let out = '';
-  for (const [k, v] of Object.entries(params)) out += v === true ? `;${k}` : `;${k}=${v}`;
+  // for…in (own keys only: params are plain objects): no array of pairs per Via or URI written.
+  for (const k in params) {
+    const v = params[k];
+    out += v === true ? `;${k}` : `;${k}=${v}`;
+  }
   return out;
 }
 

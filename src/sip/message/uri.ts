@@ -9,6 +9,7 @@
 import { isIPv6 } from 'node:net';
 import { InputError } from '../../errors';
 import { isAlphaNum, isDigits, isEscapedText, MARK } from './grammar';
+import { formatParams } from './params';
 import type { SipUri } from './types';
 
 const USER_CHARS = MARK + '&=+$,;?/';
@@ -153,9 +154,12 @@ export function formatSipUri(uri: SipUri): string {
     out += formatHost(uri.host);
     if (uri.port !== undefined) out += `:${uri.port}`;
   }
-  for (const [k, v] of Object.entries(uri.params)) out += v === true ? `;${k}` : `;${k}=${v}`;
-  const hs = Object.entries(uri.headers);
-  if (hs.length > 0) out += '?' + hs.map(([k, v]) => `${k}=${v}`).join('&');
+  out += formatParams(uri.params);
+  let sep = '?';
+  for (const k in uri.headers) {
+    out += `${sep}${k}=${uri.headers[k]}`;
+    sep = '&';
+  }
   return out;
 }
 

@@ -55,12 +55,21 @@ export interface BridgeHooks {
   onWire?(direction: 'in' | 'out', msg: SipMessage, flow: Flow): void;
 }
 
+/**
+ * Our message behind an npm form, and the request a top Via was made for: carried on the objects
+ * themselves, since the layer hands back the very objects it was given (its own ACK and 408/503
+ * reuse the INVITE's Via object). Two WeakMap entries per message cost more, in the set and in
+ * the GC's ephemeron pass, than two properties (issue 12).
+ */
+const ORIGINAL = Symbol('our message');
+const VIA_OWNER = Symbol('the request of this Via');
+type Tagged = NpmMessage & { [ORIGINAL]?: SipMessage };
+type OwnedVia = NpmVia & { [VIA_OWNER]?: SipRequest };
+
 export class TransactionBridge {
   private readonly layer: NpmTransactionLayer = npmSip.makeTransactionLayer({}, () => {
     throw new Error('unused');
   });
-  private readonly originals = new WeakMap<object, SipMessage>();
-  private readonly viaOwner = new WeakMap<object, SipRequest>();
 
   constructor(
     private readonly transports: TransportSet,
@@ -85,9 +94,15 @@ export class TransactionBridge {
       // Keep our branch: the layer's assignment to a read-only property is silently ignored.
       Object.defineProperty(params, 'branch', { value: params.branch, writable: false, enumerable: true });
     }
-    const via: NpmVia = { protocol: top.transport, host: top.host, port: top.port, params };
+    const via: OwnedVia = {
+      protocol: top.transport,
+      host: top.host,
+      port: top.port,
+      params,
+      [VIA_OWNER]: undefined,
+    };
     const cseq = cseqOf(msg);
-    const npm: NpmMessage = {
+    const npm: Tagged = {
       headers: {
         via: [via],
         'call-id': callIdOf(msg),
@@ -95,6 +110,7 @@ export class TransactionBridge {
         from: header(msg, 'from'),
         to: header(msg, 'to'),
       },
+      [ORIGINAL]: msg,
     };
     if (msg.kind === 'request') {
       npm.method = msg.method;
@@ -103,15 +119,14 @@ export class TransactionBridge {
       npm.status = msg.status;
       npm.reason = msg.reason;
     }
-    this.originals.set(npm, msg);
     return npm;
   }
 
   /** Our message for an object the layer hands back (its own ACK and 408/503 are rebuilt). */
   private fromNpm(m: NpmMessage): SipMessage | undefined {
-    const own = this.originals.get(m);
+    const own = (m as Tagged)[ORIGINAL];
     if (own) return own;
-    const invite = this.viaOwner.get(m.headers.via[0] as object);
+    const invite = (m.headers.via[0] as OwnedVia | undefined)?.[VIA_OWNER];
     if (!invite) return undefined;
     if (m.method === 'ACK') {
       // §17.1.1.3: same Request-URI, Call-ID, From, top Via, CSeq number and Route as the INVITE.
@@ -247,7 +262,7 @@ export class TransactionBridge {
       const via = opts.via ?? this.viaFor(flow);
       const out = withAddedHeader(withoutHeader(req, 'via'), 'Via', via, 'first');
       const npm = this.toNpm(out, true);
-      this.viaOwner.set(npm.headers.via[0], out);
+      (npm.headers.via[0] as OwnedVia)[VIA_OWNER] = out;
       let failedOver = false;
       const onError = (e: Error): void => {
         if (failedOver || done) return;
@@ -260,12 +275,13 @@ export class TransactionBridge {
         if (done) return;
         const res = this.fromNpm(rs);
         if (res === undefined || res.kind !== 'response') return;
-        if (res.status === 503 && !this.originals.has(rs) && queue.length > 0 && req.method !== 'CANCEL') {
+        const fromPeer = (rs as Tagged)[ORIGINAL] !== undefined;
+        if (res.status === 503 && !fromPeer && queue.length > 0 && req.method !== 'CANCEL') {
           attempt();
           return;
         }
         if (res.status >= 200 && req.method !== 'INVITE') done = true;
-        if (this.originals.has(rs)) onResponse(res);
+        if (fromPeer) onResponse(res);
         else {
           // Made up by the layer: Timer B/F (408) or the transport error above (503).
           const text = res.status === 503 && lastError !== undefined ? lastError : 'no response (timeout)';

@@ -14,7 +14,11 @@ export function xml(
   ...children: XmlChild[]
 ): Element {
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) clean[k] = String(v);
+  // for…in, not Object.entries: no array of pairs per element built (issue 12).
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) clean[k] = String(v);
+  }
   const el = new Element(name, clean);
   for (const c of children) {
     if (c === undefined || c === false || c === null || c === '') continue;
