@@ -231,6 +231,18 @@ describe('compact forms and helpers', () => {
     expect(headers(msg, 'From')).toEqual(['"A, B" <sip:a@example.com>;tag=9']);
     expect(header(msg, 'Missing')).toBeUndefined();
   });
+  it('header() of a list header: the first value of the first line that has one', () => {
+    const m = {
+      headers: [
+        { name: 'Supported', value: '' },
+        { name: 'k', value: ' , timer, 100rel' },
+        { name: 'Supported', value: 'replaces' },
+      ],
+    };
+    expect(header(m, 'supported')).toBe('timer');
+    expect(headers(m, 'Supported')).toEqual(['timer', '100rel', 'replaces']);
+    expect(header({ headers: [{ name: 'Supported', value: '' }] }, 'Supported')).toBeUndefined();
+  });
   it('withHeader replaces in place, withAddedHeader prepends a Via, withoutHeader removes', () => {
     const m2 = withHeader(msg, 'i', 'new@b');
     expect(header(m2, 'Call-ID')).toBe('new@b');

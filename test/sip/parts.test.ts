@@ -110,6 +110,19 @@ describe('name-addr', () => {
     ['<sip:a@h>;tag=1;tag=2', 'parameter tag repeated'],
     ['<sip:a@h>;x="open', 'unterminated quoted string'],
   ])('rejects %s', (text, msg) => throwsInput(() => parseNameAddr(text, 'header To'), msg));
+  it('a URI read again is checked as before: a valid one parses alike, an invalid one is refused each time', () => {
+    const first = parseNameAddr('<sip:bob@192.0.2.7:5062;transport=udp>;tag=7');
+    expect(parseNameAddr('<sip:bob@192.0.2.7:5062;transport=udp>;tag=8')).toEqual({
+      ...first,
+      params: { tag: '8' },
+    });
+    for (let i = 0; i < 3; i++)
+      throwsInput(() => parseNameAddr('<sip:bob@192.0.2.7:99999>', 'header To'), 'port');
+    // Past the bound of remembered URIs, each is still checked and read.
+    for (let i = 0; i < 300; i++)
+      expect(parseNameAddr(`<sip:u${i}@example.com>`).uri).toBe(`sip:u${i}@example.com`);
+    throwsInput(() => parseNameAddr('<sip:u1@exa mple.com>', 'header To'), 'whitespace inside URI');
+  });
 });
 
 describe('via', () => {

@@ -141,8 +141,14 @@ export function headers(msg: Pick<SipMessage, 'headers'>, name: string): string[
 /** The first value of a header (the topmost Via, the first Contact), or undefined. */
 export function header(msg: Pick<SipMessage, 'headers'>, name: string): string | undefined {
   const key = headerKey(name);
-  if (MULTI_VALUE.has(key)) return headers(msg, name)[0];
-  for (const h of msg.headers) if (headerKey(h.name) === key) return h.value;
+  const multi = MULTI_VALUE.has(key);
+  for (const h of msg.headers) {
+    if (headerKey(h.name) !== key) continue;
+    if (!multi) return h.value;
+    // The first value of the first line that has one: the lines after it are not split (the top
+    // Via of a request with a dozen Vias is read on every hop; issue 12).
+    for (const v of splitHeaderValues(h.value)) if (v !== '') return v;
+  }
   return undefined;
 }
 

@@ -13,8 +13,25 @@ import { formatParams, parseParams } from './params';
 import type { NameAddr } from './types';
 import { hasUriScheme, parseSipUri } from './uri';
 
+/**
+ * URIs that passed {@link validateAddrSpec} lately. The codec checks every From, To and Contact
+ * of a message, and the dialog layer reads the same headers again (tags, remote target), each
+ * read checking the URI in full once more (issue 12's profile: ≈ 4 parses of the From URI per
+ * message). Only valid URIs enter, so a hit answers what a check would; bounded (cleared when
+ * full), it keeps at most {@link VALID_URIS_MAX} strings alive.
+ */
+const validUris = new Set<string>();
+const VALID_URIS_MAX = 128;
+
 /** Checks an addr-spec: a sip/sips/tel URI in full, any other scheme loosely (RFC 4475 §3.3.15). */
 export function validateAddrSpec(uri: string, where: string): void {
+  if (validUris.has(uri)) return;
+  checkAddrSpec(uri, where);
+  if (validUris.size >= VALID_URIS_MAX) validUris.clear();
+  validUris.add(uri);
+}
+
+function checkAddrSpec(uri: string, where: string): void {
   if (uri === '') throw new InputError('sip', where, 'empty URI');
   if (hasWsp(uri)) throw new InputError('sip', where, 'whitespace inside URI');
   if (!hasUriScheme(uri)) throw new InputError('sip', where, `URI has no scheme: "${uri.slice(0, 40)}"`);
