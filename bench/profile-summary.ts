@@ -41,6 +41,12 @@ export function area(url: string, functionName: string): string {
   return url.replace(/^.*\//, '');
 }
 
+/** `name file:line` of a frame, the file from `dist/` or `node_modules/` on; a native frame by its name. */
+export function frameKey(cf: { functionName: string; url: string; lineNumber: number }): string {
+  const file = cf.url.replace(/^.*\/(dist\/|node_modules\/)/, '$1');
+  return cf.url === '' ? cf.functionName : `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
+}
+
 /** Self time by function (`name file:line`) and by area, largest first; idle time left out. */
 export function summarizeProfile(p: CpuProfile): { functions: Row[]; areas: Row[]; busyUs: number } {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -52,9 +58,8 @@ export function summarizeProfile(p: CpuProfile): { functions: Row[]; areas: Row[
   for (const [id, us] of self) {
     const n = byId.get(id);
     if (n === undefined || n.callFrame.functionName === '(idle)') continue;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const file = url.replace(/^.*\/(dist\/|node_modules\/)/, '$1');
-    const key = url === '' ? functionName : `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+    const { functionName, url } = n.callFrame;
+    const key = frameKey(n.callFrame);
     fns.set(key, (fns.get(key) ?? 0) + us);
     const a = area(url, functionName);
     areas.set(a, (areas.get(a) ?? 0) + us);

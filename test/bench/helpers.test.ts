@@ -6,6 +6,7 @@ import { diff, summarize, type HeapSnapshotJson } from '../../bench/heap-summary
 import { captured, sipOriginated, stanzaSplitter, xmppOriginated, type Captured } from '../../bench/latency';
 import { quantile } from '../../bench/measure';
 import { area, summarizeProfile } from '../../bench/profile-summary';
+import { summarizeAllocations, type AllocNode } from '../../bench/alloc-profile';
 import { chart, ticks } from '../../bench/svg-chart';
 
 describe('quantile (nearest rank)', () => {
@@ -280,5 +281,51 @@ describe('cpu profile summary', () => {
       ['node:events', 50],
     ]);
     expect(area('file:///x/node_modules/@xmpp/xml/lib/Parser.js', 'f')).toBe('npm @xmpp/xml');
+  });
+});
+
+describe('allocation profile summary', () => {
+  const node = (
+    functionName: string,
+    url: string,
+    selfSize: number,
+    ...children: AllocNode[]
+  ): AllocNode => ({
+    callFrame: { functionName, url, lineNumber: 0 },
+    selfSize,
+    children,
+  });
+  it('sums bytes by allocating function and charges library allocations to the nearest src/ caller', () => {
+    const sdp = 'file:///x/dist/src/sdp/write.js';
+    const head = node(
+      '(root)',
+      '',
+      0,
+      node(
+        'onStanza',
+        'file:///x/dist/src/xmpp/leg/leg.js',
+        100,
+        node('write', 'file:///x/node_modules/ltx/lib/Element.js', 300),
+        node('writeSdp', sdp, 200, node('join', '', 400)),
+      ),
+      node(
+        'onData',
+        'file:///x/node_modules/@xmpp/connection/index.js',
+        0,
+        node('write', 'file:///x/node_modules/ltx/lib/Element.js', 0),
+      ),
+    );
+    const s = summarizeAllocations(head);
+    expect(s.total).toBe(1000);
+    expect(s.byFunction.map((r) => [r.name, r.bytes])).toEqual([
+      ['join', 400],
+      ['write node_modules/ltx/lib/Element.js:1', 300],
+      ['writeSdp dist/src/sdp/write.js:1', 200],
+      ['onStanza dist/src/xmpp/leg/leg.js:1', 100],
+    ]);
+    expect(s.byOwnCaller.map((r) => [r.name, r.share])).toEqual([
+      ['writeSdp dist/src/sdp/write.js:1', 0.6],
+      ['onStanza dist/src/xmpp/leg/leg.js:1', 0.4],
+    ]);
   });
 });
