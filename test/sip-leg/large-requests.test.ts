@@ -148,3 +148,36 @@ test('too large for UDP on a UA without TCP: refused before sending, with the re
   expect(t.sent('INVITE ')).toEqual([]);
   expect(t.log.find((l) => l.message === 'request not sent')?.meta.why).toMatch(/too large for UDP/);
 });
+
+test('the size is counted exactly as sent: 1300 bytes over UDP stays on UDP, 1301 tries TCP first', async () => {
+  // Sizes are the same from call to call (the Call-ID, tags and branch are random but of fixed
+  // length), so a first INVITE gives the size of the headers, and the next ones are padded to
+  // the bound of RFC 3261 §18.1.1 and one byte past it.
+  const t = await startUa();
+  const port = await freePort();
+  const sipp = await startSipp({ scenario: 'uas-answer.xml', port, transport: 'u1', calls: 3 });
+  await sleep(300);
+  const pad = (n: number): string => `${SDP}a=x-pad:${'p'.repeat(n)}\r\n`;
+  const place = async (body: string): Promise<void> => {
+    const { res, dialog } = await finalOf(
+      t.ua.invite({ uri: `sip:bob@127.0.0.1:${port}`, from: 'sip:alice@gw.test', body }),
+    );
+    expect(res.status).toBe(200);
+    await dialog?.bye();
+  };
+  await place(pad(100));
+  const first = Buffer.byteLength(String(t.sent('INVITE ')[0]?.meta.text));
+  expect(first).toBeLessThan(1300);
+  await place(pad(100 + 1300 - first));
+  const atBound = t.sent('INVITE ')[1];
+  expect(Buffer.byteLength(String(atBound?.meta.text))).toBe(1300);
+  expect(String(atBound?.meta.to)).toBe(`UDP|127.0.0.1|${port}`);
+  await place(pad(100 + 1301 - first));
+  expect(
+    t
+      .sent('INVITE ')
+      .slice(2)
+      .map((l) => String(l.meta.to)),
+  ).toEqual([`TCP|127.0.0.1|${port}`, `UDP|127.0.0.1|${port}`]);
+  expect((await sipp.done).code).toBe(0);
+});

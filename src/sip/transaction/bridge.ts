@@ -307,11 +307,12 @@ export class TransactionBridge {
     this.write(flow, withAddedHeader(withoutHeader(req, 'via'), 'Via', this.viaFor(flow), 'first'), onError);
   }
 
-  viaFor(flow: Flow): string {
+  /** Our top Via for a request over `flow`; `branch` is given only to size one (a fresh one is the same length). */
+  viaFor(flow: Flow, branch = newBranch()): string {
     const local = this.transports.local(flow.transport, flow.address.includes(':') ? 6 : 4);
     const host = this.host ?? (local ? formatHost(local.address) : '127.0.0.1');
     const rport = flow.transport === 'UDP' ? ';rport' : '';
-    return `SIP/2.0/${flow.transport} ${host}:${local?.port ?? 5060};branch=${newBranch()}${rport}`;
+    return `SIP/2.0/${flow.transport} ${host}:${local?.port ?? 5060};branch=${branch}${rport}`;
   }
 
   destroy(): void {

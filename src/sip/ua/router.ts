@@ -9,13 +9,14 @@ import { requiredHeader } from '../message/checked';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from '../transaction/bridge';
 import { targetIsSips, uriOf, type SendOptions } from '../dialog/core';
 import type { DigestCredentials } from '../message/digest';
-import { header, withAddedHeader, withHeader, withoutHeader } from '../message/headers';
+import { header, withHeader, withoutHeader } from '../message/headers';
 import { planForSize, type SizePlan } from '../transport/large-requests';
 import { serializedSize } from '../message/message';
 import { resolveUri, type DnsResolver } from '../transport/resolver';
 import type { Flow, TransportName, TransportSet } from '../transport/transport';
 import type { SipRequest, SipResponse } from '../message/types';
 import { formatHost, parseSipUri } from '../message/uri';
+import { newBranch } from '../message/via';
 
 export class Router {
   constructor(
@@ -129,14 +130,20 @@ export class Router {
     if (!udp) return { ok: true, flows: targets };
     let bytes: number;
     try {
-      const withVia = withAddedHeader(withoutHeader(req, 'via'), 'Via', this.bridge.viaFor(udp), 'first');
-      bytes = serializedSize(withVia);
+      // The bridge writes the request with our Via in place of any it has: counted as a line, not
+      // added to a copy, with a stand-in branch of a fresh one's length (issue 12: sizing every
+      // request and ACK this way cost as much as writing it).
+      const via = this.bridge.viaFor(udp, SIZING_BRANCH);
+      bytes = serializedSize(withoutHeader(req, 'via')) + Buffer.byteLength(`Via: ${via}\r\n`, 'utf8');
     } catch {
       return { ok: true, flows: targets }; // unserializable: the bridge reports it
     }
     return planForSize(bytes, targets, { tcp: this.transports.supports('TCP'), udpForced });
   }
 }
+
+/** A branch of the length {@link newBranch} gives, for sizing a request before its Via is made. */
+const SIZING_BRANCH = '0'.repeat(newBranch().length);
 
 const isUdpForced = (t: string | true | undefined): boolean =>
   typeof t === 'string' && t.toLowerCase() === 'udp';
