@@ -104,13 +104,19 @@ export function headerKey(name: string): string {
   return key;
 }
 
+/** Canonical names by key, as {@link keyCache} (every header a message is given gets one). */
+const canonicalCache = new Map<string, string>();
+
 /** `v` → `Via`, `call-id` → `Call-ID`, `x-foo` → `X-Foo`. */
 export function canonicalHeaderName(name: string): string {
   const key = headerKey(name);
-  return (
+  const cached = canonicalCache.get(key);
+  if (cached !== undefined) return cached;
+  const canonical =
     own(SPECIAL_CASE, key) ??
-    key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
-  );
+    key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  if (canonicalCache.size < KEY_CACHE_MAX) canonicalCache.set(key, canonical);
+  return canonical;
 }
 
 /** Expands a compact name to its full canonical name; other names are kept as received. */
