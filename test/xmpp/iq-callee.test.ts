@@ -1,5 +1,6 @@
 import { parse } from 'ltx';
 import { iqQuery, iqReply } from '../../src/xmpp/connection/iq-callee';
+import { refusal, STANZA_LIMITS } from '../../src/xmpp/connection/size-guard';
 import { parseErrorElement, xml, type XmlElement } from '../../src/xmpp/stanza';
 
 // RFC 6120 §8.2.3 and §8.3.1; the addresses are the gateway's as Prosody delivers to it.
@@ -86,5 +87,29 @@ describe('iqReply', () => {
   it('a query without from or to: the reply leaves those out (the component stamps its from)', () => {
     const r = iqReply(parse("<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>") as XmlElement, true);
     expect(r.attrs).toEqual({ id: 'p', type: 'result' });
+  });
+});
+
+describe('refusal (a stanza too large to handle)', () => {
+  it('an IQ set past the element bound: bad-request without the payload echoed back', () => {
+    const jingle = xml('jingle', { xmlns: 'urn:xmpp:jingle:1', action: 'session-initiate', sid: 's' });
+    for (let i = 0; i < STANZA_LIMITS.elements; i++) jingle.cnode(xml('content', { name: `c${i}` }));
+    const big = iq('set');
+    big.cnode(jingle);
+    const r = refusal(big)?.reply;
+    if (r === undefined) throw new Error('expected a reply');
+    expectReplyTo(r, 'error');
+    expect(r.getChildElements().map((c) => c.name)).toEqual(['error']);
+    expect(parseErrorElement(r.getChild('error'))).toMatchObject({
+      condition: 'bad-request',
+      text: expect.stringMatching(/stanza too large/) as unknown as string,
+    });
+  });
+
+  it('within the bounds: no refusal; a large message: dropped without a reply', () => {
+    expect(refusal(iq('get', DISCO))).toBeUndefined();
+    const msg = xml('message', { from: ALICE, to: `+4930123@${GW}` });
+    for (let i = 0; i < STANZA_LIMITS.elements; i++) msg.cnode(xml('x'));
+    expect(refusal(msg)).toEqual({});
   });
 });

@@ -24,11 +24,18 @@ export function iqQuery(iq: XmlElement): { payload: XmlElement } | { reply: XmlE
   const first = children[0];
   if ((type === 'get' || type === 'set') && children.length === 1 && first !== undefined)
     return { payload: first };
-  return { reply: iqReply(iq, { error: { condition: 'bad-request' } }, first) };
+  return { reply: iqReply(iq, { error: { condition: 'bad-request' } }, first ?? null) };
 }
 
-/** The reply to `iq`: a result (with the answer's payload, if any) or an error. */
-export function iqReply(iq: XmlElement, answer: IqAnswer, payload = iq.getChildElements()[0]): XmlElement {
+/**
+ * The reply to `iq`: a result (with the answer's payload, if any) or an error, which carries
+ * `payload` (by default the query's child; `null`: none, for a query too large to echo).
+ */
+export function iqReply(
+  iq: XmlElement,
+  answer: IqAnswer,
+  payload: XmlElement | null = iq.getChildElements()[0] ?? null,
+): XmlElement {
   const { from, to, id } = iq.attrs as Record<string, string | undefined>;
   if (answer === true) return xml('iq', { to: from, from: to, id, type: 'result' });
   if (answer instanceof Element) return xml('iq', { to: from, from: to, id, type: 'result' }, answer);

@@ -5,7 +5,8 @@
  * are the Jingle model's (src/jingle/xml.ts) plus the `<iq>` around it.
  */
 import { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../../jingle/xml';
-import { errorElement, treeSize, xml, type XmlElement } from '../stanza';
+import { treeSize, type XmlElement } from '../stanza';
+import { iqReply } from './iq-callee';
 
 /** The largest stanza handled: a Jingle document at its limits inside an `<iq>`. */
 export const STANZA_LIMITS = { elements: MAX_XML_ELEMENTS + 1, depth: MAX_XML_DEPTH + 1 };
@@ -17,15 +18,9 @@ export const STANZA_LIMITS = { elements: MAX_XML_ELEMENTS + 1, depth: MAX_XML_DE
 export function refusal(el: XmlElement): { reply?: XmlElement } | undefined {
   const size = treeSize(el, STANZA_LIMITS);
   if (size.elements <= STANZA_LIMITS.elements && size.depth <= STANZA_LIMITS.depth) return undefined;
-  const { id, from, to, type } = el.attrs;
+  const { id, from, type } = el.attrs;
   if (el.name !== 'iq' || (type !== 'get' && type !== 'set') || id === undefined || from === undefined)
     return {};
   const text = `stanza too large (more than ${MAX_XML_ELEMENTS} elements or ${MAX_XML_DEPTH} levels)`;
-  return {
-    reply: xml(
-      'iq',
-      { type: 'error', id, from: to, to: from },
-      errorElement({ condition: 'bad-request', text }),
-    ),
-  };
+  return { reply: iqReply(el, { error: { condition: 'bad-request', text } }, null) };
 }
