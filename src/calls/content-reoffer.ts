@@ -62,6 +62,7 @@ import { mediaToContent } from '../translate/media';
 import { offeredNames } from '../translate/session';
 import type { Tables } from '../translate/tables';
 import { AnchoredReoffers } from './anchored-reoffer';
+import { mergeCandidates } from './candidates';
 import type { Effect } from './events';
 import { refusalText } from './sip-offers';
 
@@ -105,6 +106,11 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     restarting: Map<string, string> | undefined;
     /** The BUNDLE groups of the client's content-accepts (XEP-0338): which new streams are bundled. */
     acceptGroups: Group[];
+    /**
+     * Anchored: streams the client accepted without candidates and not bundled, whose first
+     * trickled candidates the answer waits for (`candidatesForAccepted`).
+     */
+    gathering: Set<string>;
   };
 
   /**
@@ -500,6 +506,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       waiting,
       restarting,
       acceptGroups: [],
+      gathering: new Set(),
     };
     if (change.add && !change.terminate) this.tell(out, change.add);
     if (change.terminate || (!change.add && !restarting)) {
@@ -575,7 +582,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     });
     if (!renewed) return false;
     t.restarting = undefined;
-    if (t.waiting.size > 0) return false;
+    if (t.waiting.size > 0 || t.gathering.size > 0) return false;
     this.answerTheirs(out);
     return true;
   }
@@ -611,11 +618,35 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       }
       t.reply.accepted.push(...j.contents.map((c) => ({ ...structuredClone(c), creator: this.sipRole })));
       t.acceptGroups.push(...structuredClone(j.groups));
+      if (this.anchored) {
+        const groups = [...(this.clientSide()?.groups ?? []), ...t.acceptGroups];
+        for (const name of unplaced(j, groups)) t.gathering.add(name);
+      }
     } else t.reply.rejected.push(...j.contents.map((c) => c.name));
     for (const c of j.contents) t.waiting.delete(c.name);
     this.result(out, iq);
     // An ICE restart in the same offer waits for the client's new credentials too.
-    if (t.waiting.size === 0 && !t.restarting) this.answerTheirs(out);
+    if (t.waiting.size === 0 && !t.restarting && t.gathering.size === 0) this.answerTheirs(out);
+  }
+
+  /**
+   * Anchored: the client's transport-info for streams it accepted without candidates (XEP-0176
+   * §6, trickle). Written without one, such an m-line says port 9 and c=0.0.0.0, which
+   * rtpengine takes for a hold (RFC 3264 §8.4's old form): its 200 to the peer would offer that
+   * stream sendonly, and the peer's media would never come (docs/midcall.md §Streams). So the
+   * answer waits for the first candidates of each, within the content wait; they are merged
+   * into the accepted contents, which the answer is written from. True when the IQ was taken.
+   */
+  protected candidatesForAccepted(out: Effect[], iq: JingleIq): boolean {
+    const t = this.theirs;
+    const j = iq.jingle;
+    if (j.action !== 'transport-info' || !t || t.gathering.size === 0) return false;
+    if (!j.contents.every((c) => t.gathering.has(c.name))) return false;
+    mergeCandidates(t.reply.accepted, j.contents);
+    this.result(out, iq);
+    for (const c of t.reply.accepted) if (hasCandidates(c)) t.gathering.delete(c.name);
+    if (t.gathering.size === 0 && t.waiting.size === 0 && !t.restarting) this.answerTheirs(out);
+    return true;
   }
 
   /** The client refused our content-add with an IQ error: every stream it adds is declined. */
@@ -661,6 +692,25 @@ export abstract class ContentReoffers extends AnchoredReoffers {
     }
     t.reply.rejected.push(...t.waiting);
     t.waiting.clear();
+    if (t.gathering.size > 0) {
+      // Accepted, but no candidate came: ICE cannot run on it, and through the anchor it would
+      // be a stream the peer holds sendonly. Declined cleanly instead, both ways.
+      const creator = this.sipRole;
+      const names = [...t.gathering];
+      this.ctx.log?.(`no candidates in time for the accepted stream(s) ${names.join(', ')}`, {
+        sid: this.sid,
+      });
+      this.tell(out, {
+        action: 'content-remove',
+        sid: this.sid,
+        contents: names.map((name) => ({ creator, name })),
+        groups: [],
+        reason: { condition: 'timeout', text: 'no candidates in time' },
+      });
+      t.reply.accepted = t.reply.accepted.filter((c) => !t.gathering.has(c.name));
+      t.reply.rejected.push(...names);
+      t.gathering.clear();
+    }
     this.answerTheirs(out);
   }
 
@@ -1112,6 +1162,7 @@ export abstract class ContentReoffers extends AnchoredReoffers {
       waiting,
       restarting: undefined,
       acceptGroups: [],
+      gathering: new Set(),
     };
     this.tell(out, change.add);
     this.startTimer(out, 'content', CONTENT_WAIT_MS);
@@ -1208,6 +1259,21 @@ function onBundleTransport(
     if (tag.connection) m.connection = structuredClone(tag.connection);
     m.candidates = structuredClone(tag.candidates);
   }
+}
+
+function hasCandidates(c: Content): boolean {
+  return c.transport?.kind === 'ice-udp' && c.transport.candidates.length > 0;
+}
+
+/**
+ * The contents of a content-accept whose ICE-UDP transport has no candidate yet and that no
+ * BUNDLE group of `groups` puts on another stream's transport (`onBundleTransport` places those).
+ */
+function unplaced(accept: Jingle, groups: readonly Group[]): string[] {
+  const bundled = new Set(groups.filter((g) => BUNDLE(g.semantics)).flatMap((g) => g.contents));
+  return accept.contents
+    .filter((c) => c.transport?.kind === 'ice-udp' && !hasCandidates(c) && !bundled.has(c.name))
+    .map((c) => c.name);
 }
 
 /** RFC 5763 §5, RFC 8842 §5.5: an answer never says actpass; it takes the role the offer left. */

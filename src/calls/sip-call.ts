@@ -252,6 +252,8 @@ export class SipCall extends Call {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
+    // Trickled candidates of a stream accepted a moment ago, which the peer's 200 waits for.
+    if (this.candidatesForAccepted(out, iq)) return;
     const known = this.accept?.contents ?? this.contents;
     if (unknownContent(out, iq, known, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))) return;
     // XEP-0166 §7.2 content-* (./content-reoffer.ts).

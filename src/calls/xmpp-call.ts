@@ -163,6 +163,8 @@ export class XmppCall extends XmppCallBase {
       out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
       return;
     }
+    // Trickled candidates of a stream accepted a moment ago, which the peer's 200 waits for.
+    if (this.candidatesForAccepted(out, iq)) return;
     if (
       unknownContent(out, iq, this.offer.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))
     )

@@ -466,6 +466,31 @@ describe('anchored SIP → XMPP: the SIP peer adds video through rtpengine', () 
     ]);
   });
 
+  it('a content-accept without candidates, not bundled (trickle, XEP-0176 §6): the 200 waits for the device’s first candidates for the video and carries them, never port 9 / c=0.0.0.0 (a hold to rtpengine)', () => {
+    const c = anchored();
+    const { add } = peerAdds(c);
+    const name = one(add, 'send-jingle').jingle.contents[0]!.name;
+    const accept = acceptVideo(c, name);
+    const full = accept.contents[0]!.transport!;
+    if (full.kind !== 'ice-udp' || full.candidates.length === 0) throw new Error('no ICE-UDP candidates');
+    accept.contents[0]!.transport = { ...full, candidates: [] };
+    expect(kinds(c.h({ kind: 'jingle', iq: c.iq(accept, 'a2') }))).toBe('iq-result');
+    const info: Jingle = {
+      action: 'transport-info',
+      sid,
+      groups: [],
+      contents: [{ creator: 'initiator', name, transport: full }],
+    };
+    const trickled = c.h({ kind: 'jingle', iq: c.iq(info, 't1') });
+    expect(kinds(trickled)).toBe('iq-result, timer-stop, media');
+    const sdp = parsed(one(trickled, 'media').sdp);
+    const v = sdp.media[1]!;
+    expect(v.candidates?.map((k) => `${k.ip} ${k.port}`)).toEqual(
+      full.candidates.map((k) => `${k.ip} ${k.port}`),
+    );
+    expect((v.connection ?? sdp.connection)?.ip).not.toBe('0.0.0.0');
+  });
+
   it('content-reject → the Jingle side’s answer with the video at port 0 → 200 with rtpengine’s port-0 video', () => {
     const c = anchored();
     const { add } = peerAdds(c);

@@ -439,6 +439,58 @@ describe('anchored: the SIP peer adds video through rtpengine', () => {
     expect(v!.candidates?.length).toBeGreaterThan(0);
   });
 
+  /** The client's accept of the video, not bundled, its candidates still to be trickled. */
+  function acceptWithoutCandidates(): { accept: Jingle; candidates: Jingle } {
+    const accept = acceptVideo('video');
+    const t = accept.contents[0]!.transport!;
+    if (t.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    const later: Jingle = {
+      action: 'transport-info',
+      sid,
+      groups: [],
+      contents: [{ creator: 'responder', name: 'video', transport: structuredClone(t) }],
+    };
+    t.candidates = [];
+    return { accept, candidates: later };
+  }
+
+  it('a content-accept without candidates, not bundled: the answer waits for its first trickled candidates (XEP-0176 §6), then carries them — never port 9 / c=0.0.0.0, which rtpengine turns into a=sendonly toward the peer', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const { accept, candidates } = acceptWithoutCandidates();
+    const accepted = h({ kind: 'jingle', iq: iq(accept, 'a3') });
+    expect(kinds(accepted)).toBe('iq-result');
+    const trickled = h({ kind: 'jingle', iq: iq(candidates, 't1') });
+    expect(kinds(trickled)).toBe('iq-result, timer-stop, media');
+    const sdp = parsed(one(trickled, 'media').sdp);
+    const v = sdp.media[1]!;
+    const sent = candidates.contents[0]!.transport!;
+    if (sent.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    expect(sent.candidates.length).toBeGreaterThan(0);
+    expect(v.candidates?.map((c) => `${c.ip} ${c.port}`)).toEqual(
+      sent.candidates.map((c) => `${c.ip} ${c.port}`),
+    );
+    expect(v.port).not.toBe(9);
+    expect((v.connection ?? sdp.connection)?.ip).not.toBe('0.0.0.0');
+    const ok = h({ kind: 'media-done', purpose: 'reanswer', sdp: reanswerForSip });
+    expect(one(ok, 'sip-reoffer-answer')).toMatchObject({ id: 5, status: 200 });
+    // The video is the client's now: its next candidates are known, not an unknown content.
+    expect(kinds(h({ kind: 'jingle', iq: iq(candidates, 't2') }))).toBe('iq-result');
+  });
+
+  it('a content-accept without candidates that never get trickled: at CONTENT_WAIT_MS the video is removed both ways (content-remove, port 0), not left on a hold', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    h({ kind: 'jingle', iq: iq(acceptWithoutCandidates().accept, 'a4') });
+    const out = h({ kind: 'timer', name: 'content' });
+    expect(one(out, 'send-jingle').jingle).toMatchObject({
+      action: 'content-remove',
+      contents: [{ name: 'video' }],
+      reason: { condition: 'timeout' },
+    });
+    expect(parsed(one(out, 'media').sdp).media.map((m) => m.port === 0)).toEqual([false, true]);
+  });
+
   it('content-reject → the answer has the video at port 0 → 200 with rtpengine’s port-0 video', () => {
     const { h } = anchored();
     peerAdds(h);

@@ -19,13 +19,17 @@ import { describeWithPeers, iqOk, jingleAction, jingleOf, useWorld, type Element
 import {
   bundle01,
   bundleGroup,
+  type Cand,
+  candidateEl,
   CLIENT_FP,
+  CLIENT_PWD,
   CLIENT_UFRAG,
   jingleIq,
   NS_DTLS,
   NS_ICE,
   NS_RTP,
   terminate,
+  TRICKLED,
   videoContent,
 } from './stanzas';
 import { CALLEE } from './harness';
@@ -135,6 +139,43 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
       (e) => e.direction === 'received' && e.firstLine.startsWith('SIP/2.0 200'),
     )[0];
     expect(ok?.text).toMatch(new RegExp(`m=video ${port} RTP/AVP 96`));
+  });
+
+  test("content-accept of SIPp's video without candidates and not bundled → the 200 waits for the client's trickled candidate, then is no hold (no sendonly, no c=0.0.0.0); RTP reaches the new stream", async () => {
+    const r = rtp as Rtpengine;
+    const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
+    // Its own transport, its candidates still to come (XEP-0176 §6): answered at once, rtpengine
+    // would read port 9 / c=0.0.0.0 as a hold and offer SIPp sendonly (SIPp checks it is not).
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-accept', sid },
+        videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
+      ),
+    );
+    const candidate: Cand = { ...TRICKLED, ip: '127.0.0.1', port: 41002, type: 'host' };
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'transport-info', sid },
+        xml(
+          'content',
+          { creator: 'responder', name: 'video' },
+          xml(
+            'transport',
+            { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
+            candidateEl(candidate, 'v1'),
+          ),
+        ),
+      ),
+    );
+    const port = await sipVideoPort(r);
+    expect(await packetsCounted(r, port, 25)).toBeGreaterThanOrEqual(25);
+    await alice.waitFor(jingleAction(sid, 'content-remove'), 10000, 'content-remove');
+    await alice.waitFor(jingleAction(sid, 'session-terminate'), 10000, 'session-terminate');
+    await bed.passed(run);
   });
 
   test("SIPp's re-INVITE adding video → content-add; content-reject → 200 with the video at port 0", async () => {
