@@ -59,6 +59,12 @@ const arg = (name: string): string | undefined => {
 };
 const QUICK = argv.includes('--quick');
 const STEP_S = Number(arg('step') ?? (QUICK ? 3 : 10));
+/**
+ * `--warmup N`: steps at the first rate before a gateway direction's measured steps, not reported
+ * (default 2). The gateway is a node process: V8 keeps optimizing its call path for 20–30 s of
+ * calls, and a first step costs ≈ 1.5×, a second ≈ 1.1× what the same calls cost once warm.
+ */
+const WARMUP_STEPS = Number(arg('warmup') ?? (QUICK ? 0 : 2));
 const USERS = Number(arg('users') ?? 8);
 const JSON_OUT = arg('json') ?? path.join(ROOT, 'artifacts', 'bench-e2e.json');
 /** The offered rate of the step with a capture (added latency); default half the top rate. */
@@ -227,6 +233,22 @@ interface Step {
   gatewayRssKb?: number;
   /** The step with a capture on lo: µs the gateway added, p50 and p99 (bench/latency.ts). */
   added?: { sipToXmpp: [number, number]; xmppToSip: [number, number]; pairs: number };
+}
+
+/** `WARMUP_STEPS` steps of `run` at `rate`, reported as warm-up and kept out of the results. */
+async function warmUp(
+  scenario: string,
+  rate: number | undefined,
+  run: (rate: number, transient: Proc[]) => Promise<StepResult>,
+): Promise<void> {
+  if (rate === undefined) return;
+  for (let i = 0; i < WARMUP_STEPS; i++) {
+    const r = await run(rate, []);
+    console.log(
+      `  ${scenario.padEnd(14)} ${String(rate).padStart(4)}/s  warm-up ${i + 1}: ok ${r.ok}, failed ${r.failed}`,
+    );
+    await sleep(1000);
+  }
 }
 
 async function stepUp(
@@ -448,12 +470,14 @@ async function main(): Promise<void> {
       if (ONLY.includes('sip-xmpp')) {
         const run = (rate: number, t: Proc[]): Promise<StepResult> =>
           sippUacStep(`127.0.0.1:${sipPort}`, rate, usersCsv, t);
+        await warmUp('sip→xmpp', GW_RATES[0], run);
         const top = held(await stepUp('sip→xmpp', GW_RATES, run, procs, steps, gw.pid));
         await latencyStep('sip→xmpp', top, ports, sipOriginated, run, procs, steps, gw.pid);
       }
       if (ONLY.includes('xmpp-sip')) {
         const run = (rate: number): Promise<StepResult> => botStep(caller, rate);
         const withUas = { ...procs, uas: () => uas.pid };
+        await warmUp('xmpp→sip', GW_RATES[0], run);
         const top = held(await stepUp('xmpp→sip', GW_RATES, run, withUas, steps, gw.pid));
         await latencyStep('xmpp→sip', top, ports, xmppOriginated, run, withUas, steps, gw.pid);
       }
