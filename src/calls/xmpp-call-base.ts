@@ -56,13 +56,20 @@ export abstract class XmppCallBase extends Call {
     this.client = iq.from ?? iq.jingle.initiator ?? '';
     this.gatewayJid = iq.to ?? '';
     this.offer = clonePlain(iq.jingle);
-    let target: string | undefined;
     try {
-      target = jidToSipUri(bareJid(this.gatewayJid), ctx.address);
+      this.target = jidToSipUri(bareJid(this.gatewayJid), ctx.address);
     } catch {
-      target = undefined; // refused in begin()
+      this.target = undefined; // refused in begin()
     }
-    this.policy = mediaPolicy(ctx.config, target);
+    this.policy = mediaPolicy(ctx.config, this.target);
+  }
+
+  /** The callee's SIP URI, mapped once from the JID it called; undefined when it has none. */
+  protected readonly target: string | undefined;
+
+  /** The callee's SIP URI, or the InputError saying why its JID has none. */
+  protected targetUri(): string {
+    return this.target ?? jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
   }
 
   protected sendInvite(out: Effect[]): void {
@@ -92,7 +99,7 @@ export abstract class XmppCallBase extends Call {
 
   protected inviteWith(out: Effect[], body: string): void {
     this.sipLocal = body;
-    const uri = jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
+    const uri = this.targetUri();
     out.push({
       kind: 'sip-invite',
       uri,

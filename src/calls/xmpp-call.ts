@@ -20,7 +20,7 @@ import type { Sdp } from '../sdp/types';
 import type { Content, Jingle, JingleIq, ReasonCondition } from '../jingle/types';
 import { header, sdpOf } from '../sip/message';
 import { headers } from '../sip/message/headers';
-import { bareJid, jidToSipUri } from '../translate/address';
+import { bareJid } from '../translate/address';
 import { sameJid } from '../translate/jid';
 import { displayNick } from './nick';
 import { jingleToSdpObject } from '../translate/description';
@@ -66,7 +66,7 @@ export class XmppCall extends XmppCallBase {
     const out = this.effects();
     try {
       // Refuse at once what can never become an INVITE: an unroutable callee, an offer with no SDP form.
-      jidToSipUri(bareJid(this.gatewayJid), this.ctx.address);
+      this.targetUri();
       jingleToSdpObject(this.offer, this.ctx.tables);
     } catch (e) {
       out.push(this.iqErrorEffect(iq, 'bad-request', undefined, (e as Error).message));

@@ -459,6 +459,10 @@ describe('serializedSize', () => {
       'first',
     );
     expect(serializedSize(ours)).toBe(Buffer.byteLength(serializeSipMessage(ours), 'utf8'));
+    // `without` counts the message as if that header (any spelling, compact too) were removed.
+    const noVia = withoutHeader(msg, 'via');
+    expect(serializedSize(msg, 'via')).toBe(Buffer.byteLength(serializeSipMessage(noVia), 'utf8'));
+    expect(serializedSize(msg, 'v')).toBe(serializedSize(msg, 'Via'));
   });
 
   it('counts UTF-8 bytes, a compact or stale Content-Length dropped, and a response start line', () => {

@@ -144,17 +144,32 @@ export class TransportSet {
   }
 
   bound(): BoundSocket[] {
-    return [...this.udp.map((u) => u.bound), ...this.servers.map((s) => s.bound)];
+    return [...this.sockets()];
   }
+
+  /**
+   * The bound sockets, kept: `local` and `supports` run for every request (issue 12: ≈ 20 new
+   * arrays per call), and the list changes only while listening starts.
+   */
+  private sockets(): readonly BoundSocket[] {
+    return (this.boundList ??= [...this.udp.map((u) => u.bound), ...this.servers.map((s) => s.bound)]);
+  }
+
+  private boundList: readonly BoundSocket[] | undefined;
 
   /** The listening address to advertise (Via sent-by, Contact) for a transport and family. */
   local(transport: TransportName, family: 4 | 6): BoundSocket | undefined {
-    const all = this.bound().filter((b) => b.transport === transport);
-    return all.find((b) => b.family === family) ?? all[0];
+    let any: BoundSocket | undefined;
+    for (const b of this.sockets()) {
+      if (b.transport !== transport) continue;
+      if (b.family === family) return b;
+      any ??= b;
+    }
+    return any;
   }
 
   supports(transport: TransportName): boolean {
-    return this.bound().some((b) => b.transport === transport);
+    return this.sockets().some((b) => b.transport === transport);
   }
 
   private async listen(spec: ListenSpec): Promise<void> {
@@ -187,6 +202,7 @@ export class TransportSet {
       );
       const a = socket.address();
       this.udp.push({ socket, bound: { transport: 'UDP', address: a.address, port: a.port, family } });
+      this.boundList = undefined;
       return;
     }
     const onConnection = (socket: net.Socket): void => {
@@ -230,6 +246,7 @@ export class TransportSet {
       listener: server,
       bound: { transport: spec.transport, address: a.address, port: a.port, family },
     });
+    this.boundList = undefined;
   }
 
   /**

@@ -9,7 +9,7 @@ import { requiredHeader } from '../message/checked';
 import { localFailure, type ClientRequestHandle, type TransactionBridge } from '../transaction/bridge';
 import { targetIsSips, uriOf, type SendOptions } from '../dialog/core';
 import type { DigestCredentials } from '../message/digest';
-import { header, withHeader, withoutHeader } from '../message/headers';
+import { header, withHeader } from '../message/headers';
 import { planForSize, type SizePlan } from '../transport/large-requests';
 import { serializedSize } from '../message/message';
 import { resolveUri, type DnsResolver } from '../transport/resolver';
@@ -134,7 +134,7 @@ export class Router {
       // added to a copy, with a stand-in branch of a fresh one's length (issue 12: sizing every
       // request and ACK this way cost as much as writing it).
       const via = this.bridge.viaFor(udp, SIZING_BRANCH);
-      bytes = serializedSize(withoutHeader(req, 'via')) + Buffer.byteLength(`Via: ${via}\r\n`, 'utf8');
+      bytes = serializedSize(req, 'via') + Buffer.byteLength(`Via: ${via}\r\n`, 'utf8');
     } catch {
       return { ok: true, flows: targets }; // unserializable: the bridge reports it
     }
