@@ -22,6 +22,7 @@ import {
   type Cand,
   candidateEl,
   CLIENT_FP,
+  iceContent,
   CLIENT_PWD,
   CLIENT_UFRAG,
   jingleIq,
@@ -61,6 +62,19 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     // The gateway speaks for SIPp, the session's responder.
     await expectAnchorContentAdd(add, r, 'responder');
     return { alice, sid, run };
+  }
+
+  /** The client's content-accept of SIPp's video (no candidates), with `extra` (a BUNDLE group). */
+  async function acceptVideo(alice: ReturnType<typeof bed.device>, sid: string, ...extra: Element[]) {
+    await iqOk(
+      alice,
+      jingleIq(
+        CALLEE,
+        { action: 'content-accept', sid },
+        ...extra,
+        videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
+      ),
+    );
   }
 
   test("the client's content-add → re-INVITE with rtpengine's video m-line; SIPp's 200 → content-accept with rtpengine's transport; RTP reaches the new stream; content-remove → m=video 0", async () => {
@@ -113,17 +127,9 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
   test("SIPp's re-INVITE adding video → content-add with rtpengine's transport; content-accept → 200 with rtpengine's video m-line; RTP reaches the new stream; SIPp's m=video 0 → content-remove", async () => {
     const r = rtp as Rtpengine;
     const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
-    await iqOk(
-      alice,
-      jingleIq(
-        CALLEE,
-        { action: 'content-accept', sid },
-        // Bundled with the audio, without candidates of its own (RFC 8843 §7.1), as WebRTC
-        // clients accept: the 200 must not be a hold (SIPp checks: no sendonly, no c=0.0.0.0).
-        bundleGroup(['0', 'video']),
-        videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
-      ),
-    );
+    // Bundled with the audio, without candidates of its own (RFC 8843 §7.1), as WebRTC clients
+    // accept: the 200 must not be a hold (SIPp checks: no sendonly, no c=0.0.0.0).
+    await acceptVideo(alice, sid, bundleGroup(['0', 'video']));
     // rtpengine's SIP-side video stream, once the 200 is out: RTP sent to it is counted there.
     const port = await sipVideoPort(r);
     expect(await packetsCounted(r, port, 25)).toBeGreaterThanOrEqual(25);
@@ -146,28 +152,16 @@ withRtpengine('e2e: video added to an anchored call (rtpengine)', () => {
     const { alice, sid, run } = await peerAdds('e2e-uas-plain-video-anchored-in-accept.xml');
     // Its own transport, its candidates still to come (XEP-0176 §6): answered at once, rtpengine
     // would read port 9 / c=0.0.0.0 as a hold and offer SIPp sendonly (SIPp checks it is not).
-    await iqOk(
-      alice,
-      jingleIq(
-        CALLEE,
-        { action: 'content-accept', sid },
-        videoContent({ creator: 'responder', name: 'video', setup: 'active' }),
-      ),
-    );
+    await acceptVideo(alice, sid);
     const candidate: Cand = { ...TRICKLED, ip: '127.0.0.1', port: 41002, type: 'host' };
     await iqOk(
       alice,
       jingleIq(
         CALLEE,
         { action: 'transport-info', sid },
-        xml(
-          'content',
-          { creator: 'responder', name: 'video' },
-          xml(
-            'transport',
-            { xmlns: NS_ICE, ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
-            candidateEl(candidate, 'v1'),
-          ),
+        iceContent(
+          { creator: 'responder', name: 'video', ufrag: CLIENT_UFRAG, pwd: CLIENT_PWD },
+          candidateEl(candidate, 'v1'),
         ),
       ),
     );

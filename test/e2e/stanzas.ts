@@ -366,6 +366,18 @@ export function videoContent(
   );
 }
 
+/** A `<content>` whose ICE-UDP transport (XEP-0176) carries `children`: candidates, a fingerprint. */
+export function iceContent(
+  o: { creator: string; name: string; ufrag: string; pwd: string },
+  ...children: Element[]
+): Element {
+  return xml(
+    'content',
+    { creator: o.creator, name: o.name },
+    xml('transport', { xmlns: NS_ICE, ufrag: o.ufrag, pwd: o.pwd }, ...children),
+  );
+}
+
 /** A BUNDLE group of these contents, XEP-0338. */
 export const bundleGroup = (names: string[]): Element =>
   xml('group', { xmlns: NS_GROUPING, semantics: 'BUNDLE' }, ...names.map((name) => xml('content', { name })));

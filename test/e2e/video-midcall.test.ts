@@ -11,6 +11,7 @@ import { CALLEE, describeE2e, iqOk, jingleAction, jingleOf, reasonOf, type Eleme
 import {
   bundle01,
   candidateEl,
+  iceContent,
   CLIENT_FP,
   jingleIq,
   NS_DTLS,
@@ -159,15 +160,10 @@ describeE2e('e2e: video during a call (XMPP client ⇄ gateway ⇄ SIPp)', {}, (
       jingleIq(
         CALLEE,
         { action: 'transport-info', sid },
-        xml(
-          'content',
-          { creator: 'initiator', name: '0' },
-          xml(
-            'transport',
-            { xmlns: NS_ICE, ufrag, pwd },
-            xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'passive' }, CLIENT_FP),
-            candidateEl(host, 'r1'),
-          ),
+        iceContent(
+          { creator: 'initiator', name: '0', ufrag, pwd },
+          xml('fingerprint', { xmlns: NS_DTLS, hash: 'sha-256', setup: 'passive' }, CLIENT_FP),
+          candidateEl(host, 'r1'),
         ),
       ),
     );
