@@ -635,18 +635,28 @@ export abstract class ContentReoffers extends AnchoredReoffers {
    * rtpengine takes for a hold (RFC 3264 §8.4's old form): its 200 to the peer would offer that
    * stream sendonly, and the peer's media would never come (docs/midcall.md §Streams). So the
    * answer waits for the first candidates of each, within the content wait; they are merged
-   * into the accepted contents, which the answer is written from. True when the IQ was taken.
+   * into the accepted contents, which the answer is written from. Returns the IQ with the
+   * contents left for the session's own handling (the IQ as it came when it names none of those
+   * streams), or undefined when it named only those and was answered here.
    */
-  protected candidatesForAccepted(out: Effect[], iq: JingleIq): boolean {
+  protected candidatesForAccepted(out: Effect[], iq: JingleIq): JingleIq | undefined {
     const t = this.theirs;
     const j = iq.jingle;
-    if (j.action !== 'transport-info' || !t || t.gathering.size === 0) return false;
-    if (!j.contents.every((c) => t.gathering.has(c.name))) return false;
-    mergeCandidates(t.reply.accepted, j.contents);
-    this.result(out, iq);
+    if (j.action !== 'transport-info' || !t || t.gathering.size === 0) return iq;
+    const pending = new Set(t.reply.accepted.map((c) => c.name));
+    const mine = j.contents.filter((c) => pending.has(c.name));
+    if (mine.length === 0) return iq;
+    mergeCandidates(t.reply.accepted, mine);
     for (const c of t.reply.accepted) if (hasCandidates(c)) t.gathering.delete(c.name);
+    const rest = j.contents.filter((c) => !pending.has(c.name));
+    // The session's own streams in the same IQ: their candidates join the client's side first,
+    // so the answer, written from it, carries them too. The IQ then goes on as any
+    // transport-info (nothing left to merge), which answers it.
+    const side = this.clientSide();
+    if (rest.length > 0 && side) mergeCandidates(side.contents, rest);
+    if (rest.length === 0) this.result(out, iq);
     if (t.gathering.size === 0 && t.waiting.size === 0 && !t.restarting) this.answerTheirs(out);
-    return true;
+    return rest.length === 0 ? undefined : { ...iq, jingle: { ...j, contents: rest } };
   }
 
   /** The client refused our content-add with an IQ error: every stream it adds is declined. */

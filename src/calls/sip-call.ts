@@ -253,7 +253,9 @@ export class SipCall extends Call {
       return;
     }
     // Trickled candidates of a stream accepted a moment ago, which the peer's 200 waits for.
-    if (this.candidatesForAccepted(out, iq)) return;
+    const rest = this.candidatesForAccepted(out, iq);
+    if (rest === undefined) return;
+    iq = rest;
     const known = this.accept?.contents ?? this.contents;
     if (unknownContent(out, iq, known, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))) return;
     // XEP-0166 §7.2 content-* (./content-reoffer.ts).

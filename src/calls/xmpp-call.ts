@@ -156,15 +156,18 @@ export class XmppCall extends XmppCallBase {
     }
   }
 
-  private onJingle(iq: JingleIq, out: Effect[]): void {
-    const j = iq.jingle;
-    if (iq.from === undefined || !sameJid(iq.from, this.client)) {
+  private onJingle(received: JingleIq, out: Effect[]): void {
+    if (received.from === undefined || !sameJid(received.from, this.client)) {
       // XEP-0166 §7.1: a sid names a session only between its two parties.
-      out.push(this.iqErrorEffect(iq, 'item-not-found', 'unknown-session', 'not a party to this session'));
+      out.push(
+        this.iqErrorEffect(received, 'item-not-found', 'unknown-session', 'not a party to this session'),
+      );
       return;
     }
     // Trickled candidates of a stream accepted a moment ago, which the peer's 200 waits for.
-    if (this.candidatesForAccepted(out, iq)) return;
+    const iq = this.candidatesForAccepted(out, received);
+    if (iq === undefined) return;
+    const j = iq.jingle;
     if (
       unknownContent(out, iq, this.offer.contents, (e) => this.iqErrorEffect(iq, 'bad-request', undefined, e))
     )

@@ -478,6 +478,29 @@ describe('anchored: the SIP peer adds video through rtpengine', () => {
     expect(kinds(h({ kind: 'jingle', iq: iq(candidates, 't2') }))).toBe('iq-result');
   });
 
+  it('one transport-info with the video’s first candidate and a new one of the audio’s: both go in the answer to rtpengine, and the IQ gets one result', () => {
+    const { h } = anchored();
+    peerAdds(h);
+    const { accept, candidates } = acceptWithoutCandidates();
+    h({ kind: 'jingle', iq: iq(accept, 'a5') });
+    const audio = structuredClone(initiate.contents[0]!);
+    const at = audio.transport!;
+    if (at.kind !== 'ice-udp') throw new Error('not ICE-UDP');
+    at.candidates = [{ ...at.candidates[0]!, foundation: '9', port: 50999, priority: 100 }];
+    const mixed: Jingle = {
+      ...candidates,
+      contents: [{ ...audio, description: undefined }, ...candidates.contents],
+    };
+    const out = h({ kind: 'jingle', iq: iq(mixed, 't3') });
+    expect(pick(out, 'iq-result')).toHaveLength(1);
+    expect(pick(out, 'iq-error')).toEqual([]);
+    const answer = parsed(one(out, 'media').sdp);
+    expect(answer.media[1]!.candidates?.length).toBeGreaterThan(0);
+    expect((answer.media[1]!.connection ?? answer.connection)?.ip).not.toBe('0.0.0.0');
+    // The audio's new candidate reaches rtpengine in that same answer, not at some later exchange.
+    expect(answer.media[0]!.candidates?.map((c) => c.port)).toContain(50999);
+  });
+
   it('a content-accept without candidates that never get trickled: at CONTENT_WAIT_MS the video is removed both ways (content-remove, port 0), not left on a hold', () => {
     const { h } = anchored();
     peerAdds(h);
