@@ -15,10 +15,11 @@ import type {
   SessionInfo,
   Transfer,
 } from '../jingle/types';
+import { headers } from '../sip/message/headers';
 import type { SipHeader } from '../sip/message/types';
 import type { AddressContext } from '../translate/address';
 import type { OtherCall } from '../transfer';
-import { RECV_INFO, recvInfoHeader } from '../translate/info';
+import { hasRecvInfo, RECV_INFO, recvInfoHeader } from '../translate/info';
 import { muteToSip } from '../translate/mute';
 import type { CallEvent, Effect, JingleErrorCondition, StanzaCondition, TimerName } from './events';
 import { jingleSession, type JingleEvent } from './jingle-session';
@@ -113,7 +114,13 @@ export abstract class CallCore {
     if (event.kind === 'timer') this.timers.delete(event.name);
     const out = this.effects();
     this.sip.heard(event);
-    if (event.kind === 'sip-reoffer' && event.recvInfo !== undefined) this.askedRecvInfo.add(event.id);
+    if (event.kind === 'sip-reoffer' && event.recvInfo !== undefined) {
+      this.askedRecvInfo.add(event.id);
+      this.peerRecvInfo(event.recvInfo);
+    }
+    const ok = event.kind === 'sip-reinvite-done' ? event.response : undefined;
+    if (ok !== undefined && ok.status >= 200 && ok.status < 300 && hasRecvInfo(ok))
+      this.peerRecvInfo(headers(ok, 'recv-info').join(', '));
     try {
       if (!this.onInDialog(event, out)) this.on(event, out);
     } catch (e) {
@@ -145,6 +152,13 @@ export abstract class CallCore {
   protected recvInfoHeaders(): SipHeader[] {
     return [recvInfoHeader(this.recvInfo())];
   }
+
+  /**
+   * The peer said again which Info-Packages it takes, in a re-INVITE or UPDATE or in the 2xx to
+   * ours (RFC 6086 §5.2.2: each Recv-Info replaces the set before; empty: none). Nothing here;
+   * a call that sends INFO packages reads it.
+   */
+  protected peerRecvInfo(_value: string): void {}
 
   /** The peer's INVITE (src/calls/sip-call.ts; `id` 0, as in ./sip-leg-view.ts) carried a Recv-Info. */
   protected inviteHadRecvInfo(): void {

@@ -282,6 +282,11 @@ export class XmppCall extends XmppCallBase {
   /** The SIP peer takes trickled candidates in INFO (RFC 8840 §4), as its 2xx said. */
   private peerTrickles = false;
 
+  /** RFC 6086 §5.2.2: the peer's new Recv-Info replaces what its 2xx said. */
+  protected override peerRecvInfo(value: string): void {
+    this.peerTrickles = advertisesTrickle({ recvInfo: value });
+  }
+
   /**
    * RFC 8840 §4.2: the client's late candidates to a peer that trickles go in an INFO with
    * Info-Package `trickle-ice` (an sdpfrag naming each m-section by the a=mid of our offer),

@@ -175,6 +175,40 @@ describe('XMPP → SIP call', () => {
     );
   });
 
+  it('the peer says its Info-Packages again (RFC 6086 §5.2.2): a re-INVITE’s Recv-Info or the one in the 2xx to ours replaces its first; later candidates follow it (INFO or re-INVITE)', () => {
+    const trickle = (port: number) =>
+      iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='tr${port}'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
+          <candidate component='1' foundation='9' generation='0' id='y${port}' ip='198.51.100.7' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
+        </transport></content></jingle></iq>`);
+    const recvInfo = (value: string): SipResponse => ({
+      ...answer,
+      headers: [...answer.headers, { name: 'Recv-Info', value }],
+    });
+    const registry = new CallRegistry();
+    const { call } = XmppCall.start(iqOf(offerXml), context());
+    registry.add(call);
+    registry.handle(call, { kind: 'timer', name: 'gather' });
+    registry.handle(call, { kind: 'sip-answered', response: recvInfo('trickle-ice') });
+    registry.handle(call, { kind: 'sip-ack' });
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle(4001) }))).toBe(
+      'iq-result, sip-send-info',
+    );
+    // Its re-INVITE (a session refresh: the same SDP) says it takes no package now.
+    const refresh = registry.handle(call, { kind: 'sip-reoffer', id: 7, body: answer.body, recvInfo: '' });
+    expect(one(refresh, 'sip-reoffer-answer').status).toBe(200);
+    registry.handle(call, { kind: 'sip-ack' });
+    const next = registry.handle(call, { kind: 'jingle', iq: trickle(4002) });
+    expect(pick(next, 'sip-send-info')).toEqual([]);
+    expect(kinds(next)).toBe('iq-result, sip-reinvite');
+    // The 2xx to that re-INVITE says trickle-ice again: INFO once more.
+    registry.handle(call, { kind: 'sip-reinvite-done', response: recvInfo('trickle-ice') });
+    expect(kinds(registry.handle(call, { kind: 'jingle', iq: trickle(4003) }))).toBe(
+      'iq-result, sip-send-info',
+    );
+  });
+
   it('candidates trickled in the gather window go in the INVITE; later ones in a re-INVITE after the answer', () => {
     const registry = new CallRegistry();
     const { call } = XmppCall.start(iqOf(offerXml), context());
