@@ -78,10 +78,14 @@ export function spawnProc(
       ]);
       clearTimeout(timer);
       if (!killed) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
+        // Its own children too: Kamailio's workers outlived a SIGKILL of their main process
+        // (seen after a loaded CI run), reparented away from us and still holding its port.
+        for (const p of [pid, ...descendantsOf(pid)]) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
         await exited;
       }
@@ -89,6 +93,37 @@ export function spawnProc(
   };
   running.add(proc);
   return proc;
+}
+
+/** The processes below `root` (children, theirs…), from /proc; empty where there is none. */
+export function descendantsOf(root: number): number[] {
+  const parent = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields after it follow its last ')'.
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* it ended while we looked */
+    }
+  }
+  const below: number[] = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        below.push(pid);
+        break;
+      }
+    }
+  }
+  return below;
 }
 
 /** Stops every process started through {@link spawnProc} that is still tracked. */

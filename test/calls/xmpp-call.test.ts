@@ -24,6 +24,13 @@ function terminateIq(condition: string) {
 const ringing = sip('captured/sipp-3.6.1-uas-180-ringing.sip') as SipResponse;
 /** An answer the ICE + DTLS offer can use end to end: Chromium's (ICE, DTLS, setup active). */
 const answer = okWith(read('captured/chromium-156.0.8078.79-audio-answer.sdp'));
+/** The client's transport-info with one relay candidate at `port` (XEP-0176 §6). */
+const trickle = (port: number) =>
+  iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='ti${port}'>
+      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
+        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
+          <candidate component='1' foundation='9' generation='0' id='x${port}' ip='198.51.100.7' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
+        </transport></content></jingle></iq>`);
 
 /** A call that has sent its INVITE; returns it with the registry. */
 function invited() {
@@ -127,12 +134,6 @@ describe('XMPP → SIP call', () => {
   });
 
   it('to a peer that trickles (RFC 8840 §4.1: Supported or Recv-Info trickle-ice in its 2xx), a later candidate goes in INFO trickle-ice, not a re-INVITE', () => {
-    const trickle = (port: number) =>
-      iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='ti${port}'>
-      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
-        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
-          <candidate component='1' foundation='9' generation='0' id='x${port}' ip='198.51.100.7' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
-        </transport></content></jingle></iq>`);
     const withSupported = {
       ...answer,
       headers: [...answer.headers, { name: 'Supported', value: 'timer, trickle-ice' }],
@@ -176,12 +177,6 @@ describe('XMPP → SIP call', () => {
   });
 
   it('the peer says its Info-Packages again (RFC 6086 §5.2.2): a re-INVITE’s Recv-Info or the one in the 2xx to ours replaces its first; later candidates follow it (INFO or re-INVITE)', () => {
-    const trickle = (port: number) =>
-      iqOf(`<iq from='${client}' to='+15551230000@gw.localhost' type='set' id='tr${port}'>
-      <jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='a73sjjvkla37jfea'>
-        <content creator='initiator' name='voice'><transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='8hhy' pwd='asd88fgpdd777uzjYhagZg'>
-          <candidate component='1' foundation='9' generation='0' id='y${port}' ip='198.51.100.7' port='${port}' priority='100' protocol='udp' type='relay' rel-addr='10.0.1.1' rel-port='8998'/>
-        </transport></content></jingle></iq>`);
     const recvInfo = (value: string): SipResponse => ({
       ...answer,
       headers: [...answer.headers, { name: 'Recv-Info', value }],

@@ -7,39 +7,27 @@
  * in the test that started it, and then kills it.
  */
 import * as fs from 'node:fs';
+import { descendantsOf } from '../../src/peers/processes';
 
 interface Leftover {
   pid: number;
   command: string;
 }
 
-/** The processes whose parent chain leads to `root`, read from /proc (Linux). */
+/** The processes whose parent chain leads to `root`, read from /proc (Linux), with their command. */
 function descendants(root: number): Leftover[] {
-  const parent = new Map<number, number>();
-  const command = new Map<number, string>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: the fields after it follow its last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(entry), Number(fields[1]));
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      command.set(Number(entry), cmdline || stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
-    } catch {
-      /* it ended while we looked */
-    }
+  return descendantsOf(root).map((pid) => ({ pid, command: commandOf(pid) }));
+}
+
+function commandOf(pid: number): string {
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    if (cmdline !== '') return cmdline;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  } catch {
+    return '?'; // it ended while we looked
   }
-  const found: Leftover[] = [];
-  for (const pid of parent.keys()) {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
-      if (p === root) {
-        found.push({ pid, command: command.get(pid) ?? '?' });
-        break;
-      }
-    }
-  }
-  return found;
 }
 
 export default function globalTeardown(): void {
